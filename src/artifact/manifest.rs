@@ -1,0 +1,103 @@
+//! `rerecord-manifest.json`: what a fork run staged, so `fetch`/`land` can verify every byte.
+//!
+//! Readers ignore fields they don't know; writers emit exactly these.
+
+use serde::{Deserialize, Serialize};
+
+pub const MANIFEST_NAME: &str = "rerecord-manifest.json";
+pub const MANIFEST_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    pub version: u32,
+    pub repository: String,
+    pub head_repository: String,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub checkout_sha: String,
+    pub run_id: u64,
+    pub run_attempt: u64,
+    pub job: String,
+    pub setup: String,
+    pub suite: String,
+    pub files: Vec<ManifestFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    /// Repo-relative, `/`-separated.
+    pub path: String,
+    /// Lowercase hex; absent for deleted files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    pub status: FileStatus,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl Manifest {
+    /// Parse a manifest from untrusted bytes, rejecting versions we don't understand.
+    pub fn from_slice(bytes: &[u8]) -> anyhow::Result<Self> {
+        let manifest: Manifest = serde_json::from_slice(bytes)
+            .map_err(|e| anyhow::anyhow!("{MANIFEST_NAME} is not a valid manifest: {e}"))?;
+        anyhow::ensure!(
+            manifest.version == MANIFEST_VERSION,
+            "{MANIFEST_NAME} has version {}, this rerecord understands version {MANIFEST_VERSION}; upgrade rerecord",
+            manifest.version
+        );
+        for f in &manifest.files {
+            match f.status {
+                FileStatus::Deleted => {}
+                _ => anyhow::ensure!(
+                    f.sha256.as_deref().is_some_and(is_sha256_hex) && f.size.is_some(),
+                    "{MANIFEST_NAME} lists {:?} without a valid sha256 and size",
+                    f.path
+                ),
+            }
+        }
+        Ok(manifest)
+    }
+}
+
+fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Lowercase hex of a sha256 digest.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_ignores_unknown_fields() {
+        let text = r#"{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"a","checkout_sha":"c",
+            "run_id":7,"run_attempt":1,"job":"record","setup":"ollama","suite":"base","future":true,
+            "files":[{"path":"tests/integration/recordings/x.json","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"status":"added"},
+                     {"path":"tests/integration/recordings/y.json","status":"deleted"}]}"#;
+        let m = Manifest::from_slice(text.as_bytes()).unwrap();
+        assert_eq!(m.files.len(), 2);
+        let again = serde_json::to_string(&m).unwrap();
+        assert!(!again.contains("future"));
+        assert!(!again.contains(r#""sha256":null"#));
+    }
+
+    #[test]
+    fn rejects_bad_digests_and_versions() {
+        let bad = r#"{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"a","checkout_sha":"c",
+            "run_id":7,"run_attempt":1,"job":"j","setup":"s","suite":"t","files":[{"path":"p","sha256":"XYZ","size":1,"status":"added"}]}"#;
+        assert!(Manifest::from_slice(bad.as_bytes()).is_err());
+        assert!(Manifest::from_slice(br#"{"version":2}"#).is_err());
+    }
+}

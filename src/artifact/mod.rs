@@ -1,0 +1,2 @@
+//! Recording artifacts: the manifest, and reading hostile zip files safely.
+pub mod manifest;

@@ -1,0 +1,7 @@
+//! One module per subcommand: orchestration only, no raw HTTP or git plumbing.
+
+pub mod commit;
+pub mod doctor;
+pub mod fetch;
+pub mod land;
+pub mod schedule;

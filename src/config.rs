@@ -1,0 +1,213 @@
+//! `rerecord.toml` (optional) merged with the built-in defaults into one resolved [`Config`].
+//!
+//! Looked up at the repository root, else `.github/rerecord.toml`; the root file wins.
+//! Unknown keys are an error that names the key, so typos never pass silently.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+use crate::recordings::Globs;
+
+pub const DEFAULT_WORKFLOW: &str = "record-integration-tests.yml";
+pub const DEFAULT_RECORDINGS: [&str; 2] =
+    ["tests/integration/recordings/", "tests/integration/*/recordings/"];
+
+/// The `schedule` options that map to workflow inputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum InputOption {
+    Subdirs,
+    Suite,
+    Setup,
+    Pattern,
+}
+
+impl InputOption {
+    pub const ALL: [InputOption; 4] = [Self::Subdirs, Self::Suite, Self::Setup, Self::Pattern];
+
+    /// The key in `[inputs]`/`[defaults]` and the long option's short name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Subdirs => "subdirs",
+            Self::Suite => "suite",
+            Self::Setup => "setup",
+            Self::Pattern => "pattern",
+        }
+    }
+
+    /// The command-line flag, for messages.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Subdirs => "--test-subdirs",
+            Self::Suite => "--test-suite",
+            Self::Setup => "--test-setup",
+            Self::Pattern => "--test-pattern",
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    upstream: Option<String>,
+    workflow: Option<String>,
+    recordings: Option<Vec<String>>,
+    #[serde(default)]
+    inputs: RawOptionTable,
+    #[serde(default)]
+    defaults: RawOptionTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOptionTable {
+    subdirs: Option<String>,
+    suite: Option<String>,
+    setup: Option<String>,
+    pattern: Option<String>,
+}
+
+impl RawOptionTable {
+    fn get(&self, opt: InputOption) -> Option<&String> {
+        match opt {
+            InputOption::Subdirs => self.subdirs.as_ref(),
+            InputOption::Suite => self.suite.as_ref(),
+            InputOption::Setup => self.setup.as_ref(),
+            InputOption::Pattern => self.pattern.as_ref(),
+        }
+    }
+}
+
+/// The resolved configuration: file values over built-in defaults.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub path: Option<PathBuf>,
+    pub upstream: Option<String>,
+    pub workflow: String,
+    pub recordings: Globs,
+    /// Option -> workflow input name.
+    pub input_names: BTreeMap<InputOption, String>,
+    /// Option -> the tool's default value (sent only when the workflow declares the input).
+    pub defaults: BTreeMap<InputOption, String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::from_raw(RawConfig::default(), None).expect("built-in defaults are valid")
+    }
+}
+
+impl Config {
+    /// Load the config of the repository whose work tree is `root` (defaults when there is none).
+    pub fn load(root: &Path) -> anyhow::Result<Self> {
+        for candidate in [root.join("rerecord.toml"), root.join(".github/rerecord.toml")] {
+            if candidate.is_file() {
+                let text = std::fs::read_to_string(&candidate)
+                    .with_context(|| format!("failed to read config file {}", candidate.display()))?;
+                return Self::parse(&text, Some(candidate));
+            }
+        }
+        Ok(Self::default())
+    }
+
+    pub fn parse(text: &str, path: Option<PathBuf>) -> anyhow::Result<Self> {
+        let shown = path
+            .as_deref()
+            .map_or_else(|| "rerecord.toml".to_owned(), |p| p.display().to_string());
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| anyhow::anyhow!("{}", e.to_string().trim_end()))
+            .with_context(|| format!("invalid config file {shown}"))?;
+        Self::from_raw(raw, path).with_context(|| format!("invalid config file {shown}"))
+    }
+
+    fn from_raw(raw: RawConfig, path: Option<PathBuf>) -> anyhow::Result<Self> {
+        let mut input_names = BTreeMap::new();
+        let mut defaults = BTreeMap::new();
+        for opt in InputOption::ALL {
+            let builtin_name = match opt {
+                InputOption::Setup => "test-setup",
+                other => other.key(),
+            };
+            let name = raw.inputs.get(opt).map_or(builtin_name, String::as_str);
+            anyhow::ensure!(!name.trim().is_empty(), "[inputs] {} must not be empty", opt.key());
+            input_names.insert(opt, name.to_owned());
+            let builtin_default = match opt {
+                InputOption::Setup => Some("ollama"),
+                InputOption::Suite => Some("base"),
+                _ => None,
+            };
+            if let Some(value) = raw.defaults.get(opt).map(String::as_str).or(builtin_default) {
+                if !value.is_empty() {
+                    defaults.insert(opt, value.to_owned());
+                }
+            }
+        }
+        let recordings = match raw.recordings {
+            Some(globs) => Globs::new(globs)?,
+            None => Globs::new(DEFAULT_RECORDINGS)?,
+        };
+        if let Some(up) = &raw.upstream {
+            crate::remotes::RepoName::parse(up).context("`upstream` must be OWNER/NAME")?;
+        }
+        Ok(Self {
+            path,
+            upstream: raw.upstream,
+            workflow: raw.workflow.unwrap_or_else(|| DEFAULT_WORKFLOW.to_owned()),
+            recordings,
+            input_names,
+            defaults,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_llama_stack() {
+        let c = Config::default();
+        assert_eq!(c.workflow, "record-integration-tests.yml");
+        assert_eq!(c.input_names[&InputOption::Setup], "test-setup");
+        assert_eq!(c.input_names[&InputOption::Subdirs], "subdirs");
+        assert_eq!(c.defaults[&InputOption::Setup], "ollama");
+        assert_eq!(c.defaults[&InputOption::Suite], "base");
+        assert!(!c.defaults.contains_key(&InputOption::Pattern));
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("upstrem = \"a/b\"\n", None).unwrap_err();
+        assert!(format!("{err:#}").contains("upstrem"), "{err:#}");
+        let err = Config::parse("[inputs]\nsubdir = \"x\"\n", None).unwrap_err();
+        assert!(format!("{err:#}").contains("subdir"), "{err:#}");
+    }
+
+    #[test]
+    fn file_values_override_defaults() {
+        let c = Config::parse(
+            "upstream = \"meta/llama\"\nworkflow = \"rec.yml\"\nrecordings = [\"fixtures/*/cassettes/\"]\n\
+             [inputs]\nsetup = \"provider\"\n[defaults]\nsuite = \"all\"\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.upstream.as_deref(), Some("meta/llama"));
+        assert_eq!(c.workflow, "rec.yml");
+        assert_eq!(c.input_names[&InputOption::Setup], "provider");
+        assert_eq!(c.defaults[&InputOption::Suite], "all");
+        assert!(c.recordings.matches("fixtures/a/cassettes/x.json"));
+    }
+
+    #[test]
+    fn root_file_wins_over_dot_github() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".github")).unwrap();
+        std::fs::write(dir.path().join(".github/rerecord.toml"), "workflow = \"b.yml\"\n").unwrap();
+        assert_eq!(Config::load(dir.path()).unwrap().workflow, "b.yml");
+        std::fs::write(dir.path().join("rerecord.toml"), "workflow = \"a.yml\"\n").unwrap();
+        assert_eq!(Config::load(dir.path()).unwrap().workflow, "a.yml");
+    }
+}

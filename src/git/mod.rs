@@ -1,0 +1,97 @@
+//! git access through git2: the checkout's branch, HEAD and remotes.
+//!
+//! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
+//! tip of a remote branch), `push` (credentials and retry).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use git2::Repository;
+
+/// A local checkout.
+pub struct GitRepo {
+    repo: Repository,
+}
+
+/// A configured remote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Remote {
+    pub name: String,
+    pub url: String,
+}
+
+impl GitRepo {
+    /// Open the repository containing `dir`.
+    pub fn discover(dir: &Path) -> anyhow::Result<Self> {
+        let repo = Repository::discover(dir).with_context(|| {
+            format!("{} is not inside a git repository; run rerecord from your checkout", dir.display())
+        })?;
+        Ok(Self { repo })
+    }
+
+    pub fn raw(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The work tree's root.
+    pub fn workdir(&self) -> anyhow::Result<PathBuf> {
+        self.repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .context("this is a bare repository; rerecord needs a work tree")
+    }
+
+    /// The checked-out branch, or `None` on a detached HEAD.
+    pub fn current_branch(&self) -> anyhow::Result<Option<String>> {
+        if self.repo.head_detached().unwrap_or(false) {
+            return Ok(None);
+        }
+        let head = match self.repo.head() {
+            Ok(head) => head,
+            // An unborn branch still has a name.
+            Err(e) if e.code() == git2::ErrorCode::UnbornBranch => {
+                let r = self.repo.find_reference("HEAD")?;
+                return Ok(r
+                    .symbolic_target()
+                    .ok()
+                    .flatten()
+                    .and_then(|t| t.strip_prefix("refs/heads/"))
+                    .map(str::to_owned));
+            }
+            Err(e) => return Err(e).context("failed to read HEAD"),
+        };
+        Ok(head.shorthand().ok().filter(|_| head.is_branch()).map(str::to_owned))
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head_sha(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.peel_to_commit().ok())
+            .map(|c| c.id().to_string())
+    }
+
+    /// Whether `ancestor` is `descendant` or reachable from it (false when either is unknown locally).
+    pub fn contains(&self, descendant: &str, ancestor: &str) -> bool {
+        let (Ok(d), Ok(a)) = (git2::Oid::from_str(descendant), git2::Oid::from_str(ancestor)) else {
+            return false;
+        };
+        d == a || self.repo.graph_descendant_of(d, a).unwrap_or(false)
+    }
+
+    /// All remotes with a URL, in configuration order.
+    pub fn remotes(&self) -> anyhow::Result<Vec<Remote>> {
+        let names = self.repo.remotes().context("failed to list git remotes")?;
+        Ok(names
+            .iter()
+            .flatten()
+            .flatten()
+            .filter_map(|name| {
+                let remote = self.repo.find_remote(name).ok()?;
+                let url = remote.url().ok()?.to_owned();
+                Some(Remote { name: name.to_owned(), url })
+            })
+            .collect())
+    }
+}

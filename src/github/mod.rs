@@ -1,0 +1,1 @@
+//! GitHub REST access over octocrab, behind narrow intention-named methods returning our types.

@@ -1,0 +1,76 @@
+//! rerecord: re-record record/replay integration tests.
+//!
+//! `commands/` orchestrates; `github/` and `git/` are the narrow boundaries to the outside;
+//! `actions` is the GitHub Actions runtime I/O; `artifact/` owns the manifest and zip safety.
+
+pub mod actions;
+pub mod artifact;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod github;
+pub mod recordings;
+pub mod remotes;
+pub mod term;
+pub mod token;
+pub mod version;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use crate::cli::{Cli, Command};
+use crate::error::exit_code_for;
+
+/// Parse `args`, run the command, print any error and return the exit code
+/// (0 success, 1 failure, 2 usage error).
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code_for(&err))
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "rerecord", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        command => runtime()?.block_on(async move {
+            match command {
+                Command::Schedule(args) => commands::schedule::run(args).await,
+                Command::Commit(args) => commands::commit::run(args).await,
+                Command::Fetch(args) => commands::fetch::run(args).await,
+                Command::Land(args) => commands::land::run(args).await,
+                Command::Doctor(args) => commands::doctor::run(args).await,
+                Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+            }
+        }),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}

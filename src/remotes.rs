@@ -1,0 +1,127 @@
+//! Repository names and the GitHub remotes of a checkout.
+
+use std::fmt;
+
+/// `OWNER/NAME` of a GitHub repository.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RepoName {
+    pub owner: String,
+    pub name: String,
+}
+
+impl RepoName {
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let mut parts = text.trim().split('/');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(owner), Some(name), None) if valid(owner) && valid(name) => Ok(Self {
+                owner: owner.to_owned(),
+                name: name.trim_end_matches(".git").to_owned(),
+            }),
+            _ => anyhow::bail!("{text:?} is not a repository name of the form OWNER/NAME"),
+        }
+    }
+}
+
+fn valid(part: &str) -> bool {
+    !part.is_empty()
+        && part != "."
+        && part != ".."
+        && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
+impl fmt::Display for RepoName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+/// The hosts whose remotes count as GitHub: github.com always, plus the host of the API URL
+/// (GitHub Enterprise) and `GH_HOST`.
+#[derive(Debug, Clone)]
+pub struct GitHubHosts(Vec<String>);
+
+impl GitHubHosts {
+    pub fn new(api_url: Option<&str>, gh_host: Option<&str>) -> Self {
+        let mut hosts = vec!["github.com".to_owned()];
+        if let Some(host) = api_url.and_then(host_of_url) {
+            if host != "api.github.com" {
+                hosts.push(host);
+            }
+        }
+        if let Some(h) = gh_host.map(str::trim).filter(|h| !h.is_empty()) {
+            hosts.push(h.to_ascii_lowercase());
+        }
+        Self(hosts)
+    }
+
+    /// The repository a remote URL points at, when its host is one of ours. Understands
+    /// `https://host/o/n(.git)`, `http://`, `git@host:o/n(.git)` and `ssh://git@host(:port)/o/n`.
+    pub fn repo_of(&self, url: &str) -> Option<RepoName> {
+        let url = url.trim();
+        let (host, path) = if let Some(rest) = url.split_once("://").map(|(_, r)| r) {
+            let (authority, path) = rest.split_once('/')?;
+            let host = authority.rsplit('@').next()?;
+            let host = host.split(':').next()?;
+            (host, path)
+        } else {
+            // scp-like: [user@]host:owner/name
+            let (left, path) = url.split_once(':')?;
+            let host = left.rsplit('@').next()?;
+            (host, path)
+        };
+        let host = host.to_ascii_lowercase();
+        if !self.0.iter().any(|h| *h == host) {
+            return None;
+        }
+        let path = path.trim_matches('/').trim_end_matches(".git");
+        RepoName::parse(path).ok()
+    }
+}
+
+fn host_of_url(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = authority.rsplit('@').next()?.split(':').next()?;
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_every_github_url_form() {
+        let hosts = GitHubHosts::new(None, None);
+        for url in [
+            "https://github.com/meta/llama-stack.git",
+            "https://github.com/meta/llama-stack",
+            "https://user@github.com/meta/llama-stack/",
+            "git@github.com:meta/llama-stack.git",
+            "git@github.com:meta/llama-stack",
+            "ssh://git@github.com/meta/llama-stack.git",
+            "ssh://git@github.com:22/meta/llama-stack",
+        ] {
+            assert_eq!(hosts.repo_of(url).map(|r| r.to_string()).as_deref(), Some("meta/llama-stack"), "{url}");
+        }
+        assert_eq!(hosts.repo_of("https://gitlab.com/meta/llama-stack.git"), None);
+        assert_eq!(hosts.repo_of("/tmp/remote.git"), None);
+    }
+
+    #[test]
+    fn enterprise_host_from_api_url_and_gh_host() {
+        let hosts = GitHubHosts::new(Some("https://ghe.example.com/api/v3"), Some("git.corp"));
+        assert!(hosts.repo_of("git@ghe.example.com:a/b.git").is_some());
+        assert!(hosts.repo_of("https://git.corp/a/b").is_some());
+        assert!(hosts.repo_of("http://127.0.0.1:8080/a/b.git").is_none());
+        let local = GitHubHosts::new(Some("http://127.0.0.1:8080"), None);
+        assert!(local.repo_of("http://127.0.0.1:9999/a/b.git").is_some());
+    }
+
+    #[test]
+    fn repo_name_rejects_garbage() {
+        assert!(RepoName::parse("a/b/c").is_err());
+        assert!(RepoName::parse("a").is_err());
+        assert!(RepoName::parse("../b").is_err());
+        assert_eq!(RepoName::parse("a/b.git").unwrap().name, "b");
+    }
+}

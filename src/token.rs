@@ -1,0 +1,96 @@
+//! The GitHub token as a type that cannot be printed by accident, and where it comes from.
+
+use std::fmt;
+use std::process::Command;
+
+/// A GitHub token. `Debug`/`Display` print `***`; only [`Token::expose`] gives the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: impl Into<String>) -> Option<Self> {
+        let value = value.into().trim().to_owned();
+        (!value.is_empty()).then_some(Self(value))
+    }
+
+    /// The secret itself: only for an Authorization header or a git credential.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Replace every occurrence of the token in `text` with `***`.
+    pub fn redact(&self, text: &str) -> String {
+        text.replace(&self.0, "***")
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Where the token was found (for `doctor` and error messages; never the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    GhTokenEnv,
+    GithubTokenEnv,
+    GhCli,
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenSource::GhTokenEnv => "GH_TOKEN",
+            TokenSource::GithubTokenEnv => "GITHUB_TOKEN",
+            TokenSource::GhCli => "gh auth token",
+        })
+    }
+}
+
+/// `GH_TOKEN`, else `GITHUB_TOKEN`, else `gh auth token` when gh is installed.
+pub fn discover() -> Option<(Token, TokenSource)> {
+    if let Some(t) = std::env::var("GH_TOKEN").ok().and_then(Token::new) {
+        return Some((t, TokenSource::GhTokenEnv));
+    }
+    if let Some(t) = std::env::var("GITHUB_TOKEN").ok().and_then(Token::new) {
+        return Some((t, TokenSource::GithubTokenEnv));
+    }
+    let out = Command::new("gh").args(["auth", "token"]).output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Token::new(String::from_utf8_lossy(&out.stdout)).map(|t| (t, TokenSource::GhCli))
+}
+
+/// Like [`discover`], but an error that says how to provide a token.
+pub fn require() -> anyhow::Result<(Token, TokenSource)> {
+    discover().ok_or_else(|| {
+        anyhow::anyhow!(
+            "no GitHub token found: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`"
+        )
+    })
+}
+
+/// The token in environment variable `name` (for pushes inside a workflow).
+pub fn from_env(name: &str) -> Option<Token> {
+    std::env::var(name).ok().and_then(Token::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_never_formatted() {
+        let t = Token::new("ghp_secret").unwrap();
+        assert_eq!(format!("{t} {t:?}"), "*** Token(***)");
+        assert_eq!(t.redact("x ghp_secret y"), "x *** y");
+    }
+}

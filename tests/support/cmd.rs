@@ -1,0 +1,111 @@
+//! `rerecord()`: run the binary with a scrubbed environment, so each test sets exactly what it
+//! simulates (no GH_/GITHUB_/RUNNER_/ACTIONS_/CI variables leak in from the host).
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub struct Rerecord {
+    cmd: Command,
+}
+
+/// The outcome of a run, with helpers that show everything on failure.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn rerecord() -> Rerecord {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rerecord"));
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("GH_")
+            || k.starts_with("GITHUB_")
+            || k.starts_with("RUNNER_")
+            || k.starts_with("ACTIONS_")
+            || k.starts_with("GIT_")
+            || k == "CI"
+        {
+            cmd.env_remove(&key);
+        }
+    }
+    // No `gh` on PATH surprises, no user git config, no prompts.
+    cmd.env("PATH", "/usr/bin:/bin:/usr/local/bin")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("HOME", std::env::temp_dir())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    Rerecord { cmd }
+}
+
+impl Rerecord {
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.cmd.arg(arg);
+        self
+    }
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.cmd.env(key, value);
+        self
+    }
+    pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
+        self.cmd.env_remove(key);
+        self
+    }
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.cmd.current_dir(dir);
+        self
+    }
+    pub fn run(mut self) -> Run {
+        let Output { status, stdout, stderr } = self.cmd.output().expect("failed to start rerecord");
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+impl Run {
+    /// Assert the exit code, showing the output when it differs.
+    #[track_caller]
+    pub fn expect_code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+    pub fn success(self) -> Self {
+        self.expect_code(0)
+    }
+    pub fn failure(self) -> Self {
+        self.expect_code(1)
+    }
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.stdout.trim())
+            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}\n--- stderr\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// A fresh temporary directory that lives as long as the returned guard.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+pub fn path_str(p: &Path) -> String {
+    p.to_str().expect("utf-8 path").to_owned()
+}
+
+pub fn bin_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_rerecord"))
+}

@@ -1,0 +1,8 @@
+//! Test support shared by the behaviour tests: a fluent `rerecord` command builder that scrubs
+//! the environment, git fixtures, a smart-HTTP git server, and the stateful fake GitHub.
+#![allow(dead_code, unused_imports)]
+
+pub mod cmd;
+pub mod fake_github;
+pub mod git_fixtures;
+pub mod http_git;
