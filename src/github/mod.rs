@@ -1,1 +1,373 @@
 //! GitHub REST access over octocrab, behind narrow intention-named methods returning our types.
+//!
+//! Commands never see octocrab or HTTP: they call methods in `repos`, `actions` and `issues`.
+//! This file owns the transport: one authenticated client for the API host, one anonymous client
+//! for redirects to other hosts (the token never leaves the API host), bounded retries of GETs
+//! (5xx, 429, secondary rate limits, honouring `Retry-After`) and `Link`-header pagination.
+
+pub mod actions;
+pub mod issues;
+pub mod repos;
+pub mod types;
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode, header};
+use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use crate::remotes::RepoName;
+use crate::token::Token;
+
+pub use types::*;
+
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+const GET_ATTEMPTS: u32 = 4;
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+
+type Body = BoxBody<Bytes, octocrab::Error>;
+
+/// A failed API call. `status` is `None` when no answer arrived (connection error, timeout).
+#[derive(Debug, thiserror::Error)]
+#[error("{method} {path}: {}", describe(*.status, .message))]
+pub struct ApiError {
+    pub method: Method,
+    pub path: String,
+    pub status: Option<u16>,
+    /// GitHub's `message`, or the transport error (token redacted).
+    pub message: String,
+}
+
+fn describe(status: Option<u16>, message: &str) -> String {
+    match status {
+        Some(code) => {
+            let reason = StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+            format!("GitHub answered {code} {reason}: {message}")
+        }
+        None => format!("no answer from GitHub ({message})"),
+    }
+}
+
+impl ApiError {
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
+    }
+}
+
+/// The GitHub API at one base URL, with one token.
+pub struct GitHub {
+    octo: Octocrab,
+    anonymous: Octocrab,
+    base: String,
+    token: Token,
+    /// Minimum wait before retrying a failed GET (doubled each time, with jitter).
+    retry_base: Duration,
+}
+
+impl GitHub {
+    /// `api_url` is e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`.
+    pub fn new(api_url: &str, token: &Token) -> anyhow::Result<Self> {
+        let base = api_url.trim_end_matches('/').to_owned();
+        let timeout = Some(http_timeout());
+        let octo = Octocrab::builder()
+            .base_uri(base.as_str())
+            .map_err(|e| anyhow::anyhow!("invalid API URL {base:?}: {e}"))?
+            .personal_token(token.expose().to_owned())
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(timeout)
+            .add_header(header::USER_AGENT, concat!("rerecord/", env!("CARGO_PKG_VERSION")).to_owned())
+            .build()
+            .map_err(|e| anyhow::anyhow!("failed to set up the GitHub client: {e}"))?;
+        let anonymous = Octocrab::builder()
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(timeout)
+            .build()
+            .map_err(|e| anyhow::anyhow!("failed to set up the download client: {e}"))?;
+        Ok(Self { octo, anonymous, base, token: token.clone(), retry_base: Duration::from_millis(500) })
+    }
+
+    /// The API base URL (no trailing slash).
+    pub fn api_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The web URL matching the API URL: `https://github.com` for the public API, the
+    /// Enterprise host for `/api/v3` URLs, and the API host itself otherwise (the fake).
+    pub fn web_url(&self) -> String {
+        if self.base == DEFAULT_API_URL {
+            "https://github.com".to_owned()
+        } else if let Some(host) = self.base.strip_suffix("/api/v3") {
+            host.to_owned()
+        } else {
+            self.base.clone()
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_owned()
+        } else {
+            format!("{}{}", self.base, path)
+        }
+    }
+
+    /// One request, no retry. Transport failures become an `ApiError` without a status.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<http::Response<Body>, ApiError> {
+        let url = self.url(path);
+        let result = match method {
+            Method::GET => self.octo._get(url.as_str()).await,
+            Method::POST => self.octo._post(url.as_str(), body).await,
+            Method::PATCH => self.octo._patch(url.as_str(), body).await,
+            _ => unreachable!("rerecord only sends GET, POST and PATCH"),
+        };
+        result.map_err(|e| ApiError {
+            method: method.clone(),
+            path: path.to_owned(),
+            status: None,
+            message: self.token.redact(&transport_message(&e)),
+        })
+    }
+
+    /// Read a whole response body as text, and turn a non-success status into an `ApiError`
+    /// carrying GitHub's `message`.
+    async fn read(&self, method: &Method, path: &str, resp: http::Response<Body>) -> Result<(http::HeaderMap, Bytes), ApiError> {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.map(|c| c.to_bytes()).map_err(|e| ApiError {
+            method: method.clone(),
+            path: path.to_owned(),
+            status: None,
+            message: self.token.redact(&transport_message(&e)),
+        })?;
+        if status.is_success() {
+            return Ok((headers, bytes));
+        }
+        Err(ApiError {
+            method: method.clone(),
+            path: path.to_owned(),
+            status: Some(status.as_u16()),
+            message: self.token.redact(&error_message(&bytes)),
+        })
+    }
+
+    /// The error for a response already known to be unsuccessful.
+    async fn failure(&self, method: &Method, path: &str, resp: http::Response<Body>) -> ApiError {
+        let status = resp.status().as_u16();
+        match self.read(method, path, resp).await {
+            Err(e) => e,
+            Ok(_) => ApiError { method: method.clone(), path: path.to_owned(), status: Some(status), message: "unexpected status".to_owned() },
+        }
+    }
+
+    /// GET with bounded retries on transient failures; returns headers and body.
+    async fn get_raw(&self, path: &str) -> Result<(http::HeaderMap, Bytes), ApiError> {
+        let mut attempt = 1;
+        loop {
+            let outcome = match self.send(Method::GET, path, None).await {
+                Ok(resp) => {
+                    let wait = retry_wait(resp.status(), resp.headers());
+                    match self.read(&Method::GET, path, resp).await {
+                        Ok(ok) => return Ok(ok),
+                        Err(err) => (err, wait),
+                    }
+                }
+                Err(err) => (err, None),
+            };
+            let (err, server_wait) = outcome;
+            let transient = match err.status {
+                None => true,
+                Some(s) => s >= 500 || s == 429 || (s == 403 && (server_wait.is_some() || is_secondary_limit(&err.message))),
+            };
+            if !transient || attempt >= GET_ATTEMPTS {
+                return Err(err);
+            }
+            let backoff = self.retry_base * 2u32.pow(attempt - 1);
+            let jitter = Duration::from_millis(fastrand::u64(0..=backoff.as_millis() as u64 / 4));
+            tokio::time::sleep(server_wait.unwrap_or(backoff + jitter).min(MAX_RETRY_AFTER)).await;
+            attempt += 1;
+        }
+    }
+
+    /// GET a JSON document.
+    pub(crate) async fn get_json<T: DeserializeOwned>(&self, path: &str) -> Result<T, ApiError> {
+        let (_, bytes) = self.get_raw(path).await?;
+        self.decode(&Method::GET, path, &bytes)
+    }
+
+    /// GET a JSON document; `None` on 404.
+    pub(crate) async fn get_optional<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ApiError> {
+        match self.get_json(path).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GET every page of a list, following `Link: rel="next"`. `items` extracts the page's
+    /// entries (list endpoints wrap them differently). Stops early once `enough` says so.
+    pub(crate) async fn get_all_pages<T, P: DeserializeOwned>(
+        &self,
+        path: &str,
+        items: impl Fn(P) -> Vec<T>,
+        enough: impl Fn(&[T]) -> bool,
+    ) -> Result<Vec<T>, ApiError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut next = Some(if path.contains("per_page=") { path.to_owned() } else { format!("{path}{sep}per_page=100") });
+        let mut all = Vec::new();
+        while let Some(page) = next.take() {
+            let (headers, bytes) = self.get_raw(&page).await?;
+            let parsed: P = self.decode(&Method::GET, &page, &bytes)?;
+            all.extend(items(parsed));
+            if enough(&all) {
+                break;
+            }
+            next = headers
+                .get(header::LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+                .filter(|url| url.starts_with(&self.base));
+        }
+        Ok(all)
+    }
+
+    /// POST once (never retried: a POST may have taken effect even when its answer was lost).
+    pub(crate) async fn post(&self, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+        self.send_once(Method::POST, path, body).await
+    }
+
+    /// PATCH once.
+    pub(crate) async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+        self.send_once(Method::PATCH, path, body).await
+    }
+
+    async fn send_once(&self, method: Method, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+        let resp = self.send(method.clone(), path, Some(body)).await?;
+        let status = resp.status().as_u16();
+        let (_, bytes) = self.read(&method, path, resp).await?;
+        Ok((status, bytes))
+    }
+
+    pub(crate) fn decode<T: DeserializeOwned>(&self, method: &Method, path: &str, bytes: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(bytes).map_err(|e| ApiError {
+            method: method.clone(),
+            path: path.to_owned(),
+            status: None,
+            message: format!("unexpected response shape: {e}"),
+        })
+    }
+
+    /// Repository path prefix, `/repos/OWNER/NAME`.
+    pub(crate) fn repo_path(repo: &RepoName) -> String {
+        format!("/repos/{}/{}", repo.owner, repo.name)
+    }
+}
+
+/// Transport errors from octocrab, shortened to what helps a user.
+fn transport_message(err: &dyn std::error::Error) -> String {
+    let mut msg = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        msg = format!("{msg}: {s}");
+        source = s.source();
+    }
+    msg
+}
+
+/// GitHub's `message` field, or the start of a non-JSON body.
+fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct GhError {
+        message: String,
+    }
+    match serde_json::from_slice::<GhError>(body) {
+        Ok(e) => e.message,
+        Err(_) => {
+            let text = String::from_utf8_lossy(body);
+            let text = text.trim();
+            if text.is_empty() { "(empty body)".to_owned() } else { text.chars().take(200).collect() }
+        }
+    }
+}
+
+fn is_secondary_limit(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("secondary rate limit") || m.contains("rate limit exceeded")
+}
+
+/// How long the server asks us to wait: `Retry-After`, or the primary limit's reset time.
+fn retry_wait(status: StatusCode, headers: &http::HeaderMap) -> Option<Duration> {
+    if status.is_success() {
+        return None;
+    }
+    if let Some(secs) = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok()) {
+        return Some(Duration::from_secs(secs));
+    }
+    let remaining = headers.get("x-ratelimit-remaining").and_then(|v| v.to_str().ok());
+    if status == StatusCode::FORBIDDEN && remaining == Some("0") {
+        let reset = headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|s| s.parse::<i64>().ok())?;
+        let wait = (reset - chrono::Utc::now().timestamp()).max(1) as u64;
+        return Some(Duration::from_secs(wait));
+    }
+    None
+}
+
+/// The `rel="next"` URL of a `Link` header.
+fn next_link(link: &str) -> Option<String> {
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+/// Read timeout for API calls: `RERECORD_HTTP_TIMEOUT` seconds, default 30.
+fn http_timeout() -> Duration {
+    std::env::var("RERECORD_HTTP_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .map_or(Duration::from_secs(30), Duration::from_secs_f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_is_found_among_rels() {
+        let link = r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=3>; rel="next", <https://api.github.com/x?page=9>; rel="last""#;
+        assert_eq!(next_link(link).as_deref(), Some("https://api.github.com/x?page=3"));
+        assert_eq!(next_link(r#"<https://a/x?page=1>; rel="first""#), None);
+    }
+
+    #[test]
+    fn error_message_prefers_github_message() {
+        assert_eq!(error_message(br#"{"message":"Not Found","documentation_url":"x"}"#), "Not Found");
+        assert_eq!(error_message(b"<html>bad gateway</html>"), "<html>bad gateway</html>");
+    }
+
+    #[test]
+    fn retry_after_is_honoured() {
+        let mut h = http::HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_wait(StatusCode::TOO_MANY_REQUESTS, &h), Some(Duration::from_secs(7)));
+        assert_eq!(retry_wait(StatusCode::OK, &h), None);
+    }
+
+    #[test]
+    fn web_url_follows_api_url() {
+        let t = Token::new("x").unwrap();
+        assert_eq!(GitHub::new("https://api.github.com/", &t).unwrap().web_url(), "https://github.com");
+        assert_eq!(GitHub::new("https://ghe.corp/api/v3", &t).unwrap().web_url(), "https://ghe.corp");
+    }
+}
