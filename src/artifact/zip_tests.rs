@@ -1,0 +1,210 @@
+//! Unit tests of the hostile-zip reader (kept apart so zip.rs stays readable).
+
+use super::*;
+
+#[path = "../../tests/support/zips.rs"]
+mod zips;
+
+use zips::ZipBuilder;
+
+fn write_zip(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    f.write_all(bytes).unwrap();
+    f
+}
+
+fn open(bytes: &[u8]) -> Result<ArtifactZip, Refusal> {
+    let f = write_zip(bytes);
+    ArtifactZip::open("recordings-1-1-record", f.path(), Limits::default())
+}
+
+fn stream_all(zip: &mut ArtifactZip) -> Result<Vec<Streamed>, Refusal> {
+    (0..zip.entries().len())
+        .map(|i| zip.stream(i, &mut std::io::sink()))
+        .collect()
+}
+
+#[test]
+fn streams_entries_with_their_sha256_and_size() {
+    let bytes = ZipBuilder::new()
+        .file("a/recordings/x.json", b"{\"x\":1}")
+        .stored("b", b"hello")
+        .finish();
+    let mut zip = open(&bytes).unwrap();
+    let mut out = Vec::new();
+    let got = zip
+        .stream(zip.find("a/recordings/x.json").unwrap(), &mut out)
+        .unwrap();
+    assert_eq!(out, b"{\"x\":1}");
+    assert_eq!(
+        got,
+        Streamed {
+            size: 7,
+            sha256: zips::sha256_hex(b"{\"x\":1}")
+        }
+    );
+    let stored = zip
+        .stream(zip.find("b").unwrap(), &mut std::io::sink())
+        .unwrap();
+    assert_eq!(stored.sha256, zips::sha256_hex(b"hello"));
+}
+
+#[test]
+fn entry_names_that_escape_or_are_absolute_are_refused_when_opening() {
+    for (name, kind, words) in [
+        ("../evil", RefusalKind::UnsafePath, "escapes the repository"),
+        (
+            "a/../../evil",
+            RefusalKind::UnsafePath,
+            "escapes the repository",
+        ),
+        ("/etc/passwd", RefusalKind::UnsafePath, "absolute path"),
+        ("a\\..\\evil", RefusalKind::UnsafePath, "backslash"),
+        ("C:/evil", RefusalKind::UnsafePath, "drive letter"),
+        ("a/./b", RefusalKind::UnsafePath, "normalised"),
+        ("a//b", RefusalKind::UnsafePath, "normalised"),
+        (".git/hooks/pre-commit", RefusalKind::UnsafePath, ".git"),
+        ("x/.GIT/config", RefusalKind::UnsafePath, ".git"),
+    ] {
+        let bytes = ZipBuilder::new()
+            .file("ok.json", b"1")
+            .file(name, b"boom")
+            .finish();
+        let err = open(&bytes).unwrap_err();
+        assert_eq!(err.kind, kind, "{name}");
+        assert_eq!(err.entry.as_deref(), Some(name));
+        let text = err.to_string();
+        assert!(text.contains(words), "{name}: {text}");
+        assert!(
+            text.starts_with(&format!("artifact recordings-1-1-record: entry {name:?}")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn symlink_entries_are_refused() {
+    let bytes = ZipBuilder::new()
+        .symlink("recordings/link.json", "/etc/passwd")
+        .finish();
+    let err = open(&bytes).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::Symlink);
+    assert_eq!(err.entry.as_deref(), Some("recordings/link.json"));
+}
+
+#[test]
+fn duplicate_entry_names_are_refused() {
+    let mut bytes = ZipBuilder::new()
+        .file("recordings/a.json", b"one")
+        .file("recordings/b.json", b"two")
+        .finish();
+    zips::rename_entry_bytes(&mut bytes, "recordings/b.json", "recordings/a.json");
+    let err = open(&bytes).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::Duplicate, "{err}");
+}
+
+#[test]
+fn truncated_and_garbage_zips_are_refused_as_corrupt() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/a.json", &[7u8; 5000])
+        .finish();
+    for cut in [bytes.len() / 2, bytes.len() - 10, 3] {
+        let err = open(&bytes[..cut]).unwrap_err();
+        assert_eq!(err.kind, RefusalKind::Corrupt, "{err}");
+        assert!(err.to_string().contains("truncated or corrupt"), "{err}");
+    }
+    assert_eq!(
+        open(b"not a zip at all").unwrap_err().kind,
+        RefusalKind::Corrupt
+    );
+}
+
+#[test]
+fn flipped_bytes_in_compressed_data_are_caught_while_streaming() {
+    let data: Vec<u8> = (0..20_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let mut bytes = ZipBuilder::new().file("recordings/a.json", &data).finish();
+    bytes[200] ^= 0xff;
+    let mut zip = open(&bytes).unwrap();
+    let err = stream_all(&mut zip).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::Corrupt, "{err}");
+}
+
+#[test]
+fn entries_over_the_file_limit_are_refused_even_if_declared_small() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/big.json", &vec![b'x'; 4096])
+        .finish();
+    let f = write_zip(&bytes);
+    let limits = Limits {
+        max_file_size: 1000,
+        ..Limits::default()
+    };
+    let err = ArtifactZip::open("a", f.path(), limits).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::TooLarge);
+    assert!(err.to_string().contains("--max-file-size"), "{err}");
+}
+
+#[test]
+fn artifact_total_limit_is_enforced() {
+    let bytes = ZipBuilder::new()
+        .stored("a", &[1u8; 600])
+        .stored("b", &[2u8; 600])
+        .finish();
+    let f = write_zip(&bytes);
+    let limits = Limits {
+        max_file_size: 1000,
+        max_artifact_size: 1000,
+    };
+    let err = ArtifactZip::open("a", f.path(), limits).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::TooLarge, "{err}");
+}
+
+#[test]
+fn zip_bombs_are_refused_by_measured_ratio() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/bomb.json", &zips::zeros(8 * 1024 * 1024))
+        .finish();
+    let mut zip = open(&bytes).unwrap();
+    let mut out = Vec::new();
+    let err = zip.stream(0, &mut out).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::ZipBomb, "{err}");
+    // Stopped as soon as the ratio was crossed instead of inflating all 8 MiB.
+    let threshold = RATIO_FLOOR.max(zip.entries()[0].compressed_size * MAX_RATIO);
+    assert!(
+        (out.len() as u64) <= threshold,
+        "{} > {threshold}",
+        out.len()
+    );
+    assert!(threshold < 8 * 1024 * 1024);
+}
+
+#[test]
+fn well_compressed_small_files_are_not_bombs() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/zeros.json", &zips::zeros(512 * 1024))
+        .finish();
+    let mut zip = open(&bytes).unwrap();
+    assert_eq!(stream_all(&mut zip).unwrap()[0].size, 512 * 1024);
+}
+
+#[test]
+fn directory_entries_are_listed_as_directories() {
+    let bytes = ZipBuilder::new()
+        .dir("recordings/")
+        .file("recordings/a.json", b"{}")
+        .finish();
+    let zip = open(&bytes).unwrap();
+    assert!(
+        zip.entries()
+            .iter()
+            .any(|e| e.is_dir && e.name == "recordings/")
+    );
+}
+
+#[test]
+fn names_with_colons_inside_are_fine_on_unix() {
+    assert!(check_entry_name("recordings/llama3.2:3b.json").is_ok() || cfg!(windows));
+    assert!(check_entry_name("recordings/").is_ok());
+    assert!(check_entry_name("").is_err());
+    assert!(check_entry_name("a/b\u{0}c").is_err());
+}
