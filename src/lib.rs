@@ -16,6 +16,7 @@ pub mod remotes;
 pub mod term;
 pub mod token;
 pub mod version;
+pub mod workflow;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -4,4 +4,6 @@ pub mod commit;
 pub mod doctor;
 pub mod fetch;
 pub mod land;
+pub mod locate;
 pub mod schedule;
+pub mod watch;
