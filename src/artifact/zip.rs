@@ -405,3 +405,8 @@ pub fn check_entry_name(name: &str) -> Result<(), String> {
 #[cfg(test)]
 #[path = "zip_tests.rs"]
 mod tests;
+
+/// Zip builders shared by the unit tests here and the behaviour tests in `tests/`.
+#[cfg(test)]
+#[path = "../../tests/support/zips.rs"]
+pub(crate) mod test_zips;

@@ -2,8 +2,7 @@
 
 use super::*;
 
-#[path = "../../tests/support/zips.rs"]
-mod zips;
+use crate::artifact::zip::test_zips as zips;
 
 use zips::ZipBuilder;
 

@@ -1,0 +1,472 @@
+//! From an opened artifact to verified files: where each entry goes (the manifest's paths, or
+//! the legacy flattened layout), that it is a recording, and that its bytes are the ones the
+//! manifest promised. Then several artifacts are merged into one set of incoming changes.
+//!
+//! Every structural check runs before a single byte is decompressed; contents are checked while
+//! they stream into the staging directory (or nowhere, for a dry run).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+
+use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
+use super::zip::{ArtifactZip, Refusal, RefusalKind, check_entry_name};
+use crate::recordings::Globs;
+
+/// Manifests larger than this are not manifests (3,000 recordings take about 500 KB).
+const MAX_MANIFEST_SIZE: usize = 16 * 1024 * 1024;
+
+/// How entries become repository paths.
+#[derive(Debug, Clone, Copy)]
+pub struct MapOptions<'a> {
+    pub globs: &'a Globs,
+    /// `--legacy-prefix`: where a legacy artifact's unmappable (root-level) files go.
+    pub legacy_prefix: Option<&'a str>,
+}
+
+/// Where verified files are written before they are moved into the work tree.
+#[derive(Debug)]
+pub struct Staging {
+    dir: PathBuf,
+    next: usize,
+}
+
+impl Staging {
+    /// `dir` must exist and be on the work tree's filesystem (a directory under `.git/`).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self {
+            dir: dir.into(),
+            next: 0,
+        }
+    }
+
+    /// A fresh file with a flat name: artifact paths never shape the staging directory.
+    fn create(&mut self) -> std::io::Result<(PathBuf, File)> {
+        self.next += 1;
+        let path = self.dir.join(format!("{:06}", self.next));
+        let file = File::options().write(true).create_new(true).open(&path)?;
+        Ok((path, file))
+    }
+}
+
+/// A file whose bytes passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedFile {
+    /// Repo-relative, `/`-separated.
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+    /// The staged copy (`None` on a dry run).
+    pub staged: Option<PathBuf>,
+    /// The artifact it came from.
+    pub artifact: String,
+}
+
+/// One artifact, verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedArtifact {
+    pub artifact: String,
+    pub manifest: Option<Manifest>,
+    pub files: Vec<VerifiedFile>,
+    /// Paths the manifest marks deleted.
+    pub deleted: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+struct Planned {
+    entry: usize,
+    path: String,
+    expected: Option<(u64, String)>,
+}
+
+/// Map, check and stream every file of `zip`. With `staging`, verified bytes land there; without,
+/// they are only hashed. Any problem refuses the whole artifact.
+pub fn read_artifact(
+    zip: &mut ArtifactZip,
+    opts: MapOptions<'_>,
+    mut staging: Option<&mut Staging>,
+) -> Result<VerifiedArtifact, Refusal> {
+    let label = zip.label().to_owned();
+    let manifest = read_manifest(zip)?;
+    let mut warnings = Vec::new();
+    let (planned, deleted) = match &manifest {
+        Some(m) => plan_from_manifest(zip, m, opts.globs)?,
+        None => {
+            warnings.push(format!(
+                "artifact {label} has no {MANIFEST_NAME} (made by the old recording action): its paths were \
+                 mapped from its layout and its contents could not be verified"
+            ));
+            (plan_legacy(zip, opts)?, Vec::new())
+        }
+    };
+    let mut files = Vec::with_capacity(planned.len());
+    for p in planned {
+        let refuse = |kind, reason: String| Refusal::new(&label, Some(&p.path), kind, reason);
+        let (staged, streamed) = match staging.as_deref_mut() {
+            Some(stage) => {
+                let (path, file) = stage.create().map_err(|e| {
+                    refuse(RefusalKind::Corrupt, format!("could not be staged: {e}"))
+                })?;
+                let mut out = BufWriter::with_capacity(64 * 1024, file);
+                let streamed = zip.stream(p.entry, &mut out)?;
+                out.into_inner().map_err(|e| {
+                    refuse(
+                        RefusalKind::Corrupt,
+                        format!("could not be staged: {}", e.error()),
+                    )
+                })?;
+                (Some(path), streamed)
+            }
+            None => (None, zip.stream(p.entry, &mut std::io::sink())?),
+        };
+        if let Some((size, sha256)) = &p.expected {
+            if streamed.size != *size {
+                return Err(refuse(
+                    RefusalKind::SizeMismatch,
+                    format!("is {} bytes but {MANIFEST_NAME} says {size}", streamed.size),
+                ));
+            }
+            if streamed.sha256 != *sha256 {
+                return Err(refuse(
+                    RefusalKind::Sha256Mismatch,
+                    format!(
+                        "has sha256 {} but {MANIFEST_NAME} says {sha256}",
+                        streamed.sha256
+                    ),
+                ));
+            }
+        }
+        files.push(VerifiedFile {
+            path: p.path,
+            size: streamed.size,
+            sha256: streamed.sha256,
+            staged,
+            artifact: label.clone(),
+        });
+    }
+    Ok(VerifiedArtifact {
+        artifact: label,
+        manifest,
+        files,
+        deleted,
+        warnings,
+    })
+}
+
+fn read_manifest(zip: &mut ArtifactZip) -> Result<Option<Manifest>, Refusal> {
+    let Some(index) = zip.find(MANIFEST_NAME) else {
+        return Ok(None);
+    };
+    let label = zip.label().to_owned();
+    let bad = |reason: String| {
+        Refusal::new(
+            &label,
+            Some(MANIFEST_NAME),
+            RefusalKind::BadManifest,
+            reason,
+        )
+    };
+    if zip.entries()[index].declared_size > MAX_MANIFEST_SIZE as u64 {
+        return Err(bad(format!("is larger than {MAX_MANIFEST_SIZE} bytes")));
+    }
+    let mut bytes = CappedVec(Vec::new());
+    zip.stream(index, &mut bytes)?;
+    let manifest =
+        Manifest::from_slice(&bytes.0).map_err(|e| bad(format!("is unusable: {e:#}")))?;
+    Ok(Some(manifest))
+}
+
+/// A `Vec` sink that refuses to grow past the manifest limit whatever the headers said.
+struct CappedVec(Vec<u8>);
+
+impl Write for CappedVec {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + buf.len() > MAX_MANIFEST_SIZE {
+            return Err(std::io::Error::other("manifest too large"));
+        }
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn plan_from_manifest(
+    zip: &ArtifactZip,
+    manifest: &Manifest,
+    globs: &Globs,
+) -> Result<(Vec<Planned>, Vec<String>), Refusal> {
+    let label = zip.label();
+    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
+    let mut listed: HashMap<&str, &super::manifest::ManifestFile> = HashMap::new();
+    for f in &manifest.files {
+        check_entry_name(&f.path).map_err(|reason| {
+            refuse(
+                &f.path,
+                RefusalKind::UnsafePath,
+                format!("(listed in {MANIFEST_NAME}) {reason}"),
+            )
+        })?;
+        if f.path.ends_with('/') || f.path == MANIFEST_NAME {
+            return Err(refuse(
+                &f.path,
+                RefusalKind::BadManifest,
+                format!("is not a file {MANIFEST_NAME} may list"),
+            ));
+        }
+        if !globs.matches(&f.path) {
+            return Err(outside(label, &f.path, globs));
+        }
+        if listed.insert(f.path.as_str(), f).is_some() {
+            return Err(refuse(
+                &f.path,
+                RefusalKind::BadManifest,
+                format!("is listed twice in {MANIFEST_NAME}"),
+            ));
+        }
+    }
+    let mut planned = Vec::new();
+    let mut present = BTreeSet::new();
+    for entry in zip.entries() {
+        if entry.is_dir || entry.name == MANIFEST_NAME {
+            continue;
+        }
+        let Some(f) = listed.get(entry.name.as_str()) else {
+            return Err(refuse(
+                &entry.name,
+                RefusalKind::NotInManifest,
+                format!("is not listed in {MANIFEST_NAME}"),
+            ));
+        };
+        if f.status == FileStatus::Deleted {
+            return Err(refuse(
+                &entry.name,
+                RefusalKind::BadManifest,
+                format!("is in the zip but {MANIFEST_NAME} marks it deleted"),
+            ));
+        }
+        let (Some(size), Some(sha256)) = (f.size, f.sha256.clone()) else {
+            unreachable!("Manifest::from_slice requires size and sha256 for present files")
+        };
+        if entry.declared_size != size {
+            return Err(refuse(
+                &entry.name,
+                RefusalKind::SizeMismatch,
+                format!(
+                    "is {} bytes but {MANIFEST_NAME} says {size}",
+                    entry.declared_size
+                ),
+            ));
+        }
+        present.insert(entry.name.as_str());
+        planned.push(Planned {
+            entry: entry.index,
+            path: entry.name.clone(),
+            expected: Some((size, sha256)),
+        });
+    }
+    let mut deleted = Vec::new();
+    for f in &manifest.files {
+        match f.status {
+            FileStatus::Deleted => deleted.push(f.path.clone()),
+            _ if !present.contains(f.path.as_str()) => {
+                return Err(refuse(
+                    &f.path,
+                    RefusalKind::MissingFromZip,
+                    format!("is listed in {MANIFEST_NAME} but missing from the zip"),
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok((planned, deleted))
+}
+
+fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, Refusal> {
+    let label = zip.label();
+    let mut planned = Vec::new();
+    let mut targets: HashMap<String, &str> = HashMap::new();
+    for entry in zip.entries().iter().filter(|e| !e.is_dir) {
+        let Some(path) = legacy_target(&entry.name, opts.legacy_prefix) else {
+            return Err(Refusal::new(
+                label,
+                Some(&entry.name),
+                RefusalKind::Unmappable,
+                format!(
+                    "cannot be placed: the artifact has no {MANIFEST_NAME} and this file sits outside any \
+                     recordings/ folder (a single module's recordings?); pass --legacy-prefix \
+                     tests/integration/MODULE/recordings to say where its files go"
+                ),
+            ));
+        };
+        if !opts.globs.matches(&path) {
+            return Err(outside(label, &entry.name, opts.globs));
+        }
+        if let Some(first) = targets.insert(path.clone(), &entry.name) {
+            return Err(Refusal::new(
+                label,
+                Some(&entry.name),
+                RefusalKind::Duplicate,
+                format!("maps to {path}, like entry {first:?}"),
+            ));
+        }
+        planned.push(Planned {
+            entry: entry.index,
+            path,
+            expected: None,
+        });
+    }
+    Ok(planned)
+}
+
+/// Where a file of a manifest-less artifact goes. upload-artifact roots the zip at the least
+/// common ancestor of its paths, so `tests/integration/` is usually cut off.
+pub fn legacy_target(name: &str, legacy_prefix: Option<&str>) -> Option<String> {
+    let segments: Vec<&str> = name.split('/').collect();
+    if name.starts_with("tests/integration/") {
+        Some(name.to_owned())
+    } else if (segments.len() >= 2 && segments[0] == "recordings")
+        || (segments.len() >= 3 && segments[1] == "recordings")
+    {
+        Some(format!("tests/integration/{name}"))
+    } else {
+        legacy_prefix.map(|prefix| format!("{}/{name}", prefix.trim_end_matches('/')))
+    }
+}
+
+fn outside(label: &str, path: &str, globs: &Globs) -> Refusal {
+    Refusal::new(
+        label,
+        Some(path),
+        RefusalKind::OutsideRecordings,
+        format!("is not a recording (the recording globs are {globs})"),
+    )
+}
+
+/// Every artifact's changes as one set.
+#[derive(Debug, Clone, Default)]
+pub struct Incoming {
+    pub files: BTreeMap<String, VerifiedFile>,
+    /// Path -> the artifact that deletes it.
+    pub deleted: BTreeMap<String, String>,
+    pub manifests: Vec<Manifest>,
+    pub warnings: Vec<String>,
+}
+
+/// Artifacts that disagree about paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflicts(pub Vec<Conflict>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub path: String,
+    pub first: String,
+    pub second: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for Conflicts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the artifacts disagree about {} file(s):", self.0.len())?;
+        for c in &self.0 {
+            write!(
+                f,
+                "\n  {} ({} vs {}: {})",
+                c.path, c.first, c.second, c.reason
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Conflicts {}
+
+/// Merge verified artifacts (matrix jobs). The same file with the same bytes twice is fine;
+/// different bytes, a file one deletes and another writes, or two spellings that differ only in
+/// case (one file on macOS and Windows) are conflicts.
+pub fn merge(artifacts: Vec<VerifiedArtifact>) -> Result<Incoming, Conflicts> {
+    let mut incoming = Incoming::default();
+    let mut conflicts = Vec::new();
+    for artifact in artifacts {
+        incoming.warnings.extend(artifact.warnings);
+        incoming.manifests.extend(artifact.manifest);
+        for file in artifact.files {
+            match incoming.files.get(&file.path) {
+                Some(prev) if prev.sha256 != file.sha256 => conflicts.push(Conflict {
+                    path: file.path.clone(),
+                    first: prev.artifact.clone(),
+                    second: file.artifact.clone(),
+                    reason: "different contents",
+                }),
+                Some(_) => {}
+                None => {
+                    incoming.files.insert(file.path.clone(), file);
+                }
+            }
+        }
+        for path in artifact.deleted {
+            incoming
+                .deleted
+                .entry(path)
+                .or_insert_with(|| artifact.artifact.clone());
+        }
+    }
+    for (path, by) in &incoming.deleted {
+        if let Some(file) = incoming.files.get(path) {
+            conflicts.push(Conflict {
+                path: path.clone(),
+                first: file.artifact.clone(),
+                second: by.clone(),
+                reason: "written by one, deleted by the other",
+            });
+        }
+    }
+    let mut folded: HashMap<String, (&str, &str)> = HashMap::new();
+    let all = incoming
+        .files
+        .iter()
+        .map(|(p, f)| (p.as_str(), f.artifact.as_str()))
+        .chain(
+            incoming
+                .deleted
+                .iter()
+                .map(|(p, a)| (p.as_str(), a.as_str())),
+        );
+    for (path, artifact) in all {
+        if let Some((other, other_artifact)) = folded.insert(path.to_lowercase(), (path, artifact))
+        {
+            if other != path {
+                conflicts.push(Conflict {
+                    path: format!("{path} / {other}"),
+                    first: other_artifact.to_owned(),
+                    second: artifact.to_owned(),
+                    reason: "names differ only in case",
+                });
+            }
+        }
+    }
+    if conflicts.is_empty() {
+        Ok(incoming)
+    } else {
+        Err(Conflicts(conflicts))
+    }
+}
+
+/// Validate a `--legacy-prefix` value: a relative, normalised directory inside the recordings.
+pub fn check_legacy_prefix(prefix: &str, globs: &Globs) -> Result<(), String> {
+    let trimmed = prefix.trim_end_matches('/');
+    check_entry_name(trimmed).map_err(|reason| format!("--legacy-prefix {prefix:?} {reason}"))?;
+    if !globs.matches(&format!("{trimmed}/x")) {
+        return Err(format!(
+            "--legacy-prefix {prefix:?} is not inside the recording globs ({globs})"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[path = "verify_tests.rs"]
+mod tests;

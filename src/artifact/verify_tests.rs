@@ -1,0 +1,298 @@
+//! Unit tests of mapping, manifest verification and merging.
+
+use std::io::Write;
+
+use super::*;
+use crate::artifact::zip::Limits;
+
+use crate::artifact::zip::test_zips as zips;
+
+use zips::ZipBuilder;
+
+const REC: &str = "tests/integration/agents/recordings/a.json";
+const REC2: &str = "tests/integration/recordings/b.json";
+
+fn globs() -> Globs {
+    Globs::new(crate::config::DEFAULT_RECORDINGS).unwrap()
+}
+
+struct Opened {
+    _file: tempfile::NamedTempFile,
+    zip: ArtifactZip,
+}
+
+fn open(label: &str, bytes: &[u8]) -> Opened {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(bytes).unwrap();
+    let zip = ArtifactZip::open(label, file.path(), Limits::default()).unwrap();
+    Opened { _file: file, zip }
+}
+
+fn read(label: &str, bytes: &[u8], prefix: Option<&str>) -> Result<VerifiedArtifact, Refusal> {
+    let g = globs();
+    let mut opened = open(label, bytes);
+    read_artifact(
+        &mut opened.zip,
+        MapOptions {
+            globs: &g,
+            legacy_prefix: prefix,
+        },
+        None,
+    )
+}
+
+fn refusal(bytes: &[u8]) -> Refusal {
+    read("recordings-7-1-record", bytes, None).unwrap_err()
+}
+
+#[test]
+fn manifest_artifact_yields_exactly_its_files_with_hashes() {
+    let files: &[(&str, &[u8])] = &[(REC, b"{\"a\":1}"), (REC2, b"{\"b\":2}")];
+    let bytes = ZipBuilder::new()
+        .file(REC, files[0].1)
+        .file(REC2, files[1].1)
+        .manifest(7, files, &[REC2.replace("b.json", "gone.json").as_str()])
+        .finish();
+    let got = read("recordings-7-1-record", &bytes, None).unwrap();
+    let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, [REC, REC2]);
+    assert_eq!(got.files[0].sha256, zips::sha256_hex(b"{\"a\":1}"));
+    assert_eq!(got.deleted, ["tests/integration/recordings/gone.json"]);
+    assert!(got.warnings.is_empty());
+    assert_eq!(got.manifest.unwrap().run_id, 7);
+}
+
+#[test]
+fn staging_receives_the_verified_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut staging = Staging::new(dir.path());
+    let g = globs();
+    let mut opened = open("a", &zips::artifact(1, &[(REC, b"payload")]));
+    let got = read_artifact(
+        &mut opened.zip,
+        MapOptions {
+            globs: &g,
+            legacy_prefix: None,
+        },
+        Some(&mut staging),
+    )
+    .unwrap();
+    let staged = got.files[0].staged.as_ref().unwrap();
+    assert_eq!(std::fs::read(staged).unwrap(), b"payload");
+    assert!(staged.starts_with(dir.path()));
+}
+
+#[test]
+fn sha256_mismatch_is_refused() {
+    let mut m = zips::manifest_value(7, &[(REC, b"original")], &[]);
+    m["files"][0]["sha256"] = zips::sha256_hex(b"tampered").into();
+    m["files"][0]["size"] = 8.into();
+    let bytes = ZipBuilder::new()
+        .file(REC, b"original")
+        .raw_manifest(&m)
+        .finish();
+    let err = refusal(&bytes);
+    assert_eq!(err.kind, RefusalKind::Sha256Mismatch, "{err}");
+    assert_eq!(err.entry.as_deref(), Some(REC));
+}
+
+#[test]
+fn size_mismatch_is_refused() {
+    let mut m = zips::manifest_value(7, &[(REC, b"original")], &[]);
+    m["files"][0]["size"] = 3.into();
+    let bytes = ZipBuilder::new()
+        .file(REC, b"original")
+        .raw_manifest(&m)
+        .finish();
+    assert_eq!(refusal(&bytes).kind, RefusalKind::SizeMismatch);
+}
+
+#[test]
+fn listed_file_missing_from_zip_is_refused() {
+    let bytes = ZipBuilder::new()
+        .file(REC, b"x")
+        .manifest(7, &[(REC, b"x"), (REC2, b"y")], &[])
+        .finish();
+    let err = refusal(&bytes);
+    assert_eq!(
+        (err.kind, err.entry.as_deref()),
+        (RefusalKind::MissingFromZip, Some(REC2))
+    );
+}
+
+#[test]
+fn unlisted_file_is_refused() {
+    let bytes = ZipBuilder::new()
+        .file(REC, b"x")
+        .file(REC2, b"y")
+        .manifest(7, &[(REC, b"x")], &[])
+        .finish();
+    let err = refusal(&bytes);
+    assert_eq!(
+        (err.kind, err.entry.as_deref()),
+        (RefusalKind::NotInManifest, Some(REC2))
+    );
+}
+
+#[test]
+fn manifest_paths_outside_recordings_or_escaping_are_refused() {
+    for (path, kind) in [
+        (
+            "tests/integration/client-typescript/package.json",
+            RefusalKind::OutsideRecordings,
+        ),
+        (
+            "tests/integration/recordings/../../../etc/x",
+            RefusalKind::UnsafePath,
+        ),
+    ] {
+        // Deletions are hostile too: a manifest must not be able to delete outside the globs.
+        let bytes = ZipBuilder::new().manifest(7, &[], &[path]).finish();
+        assert_eq!(refusal(&bytes).kind, kind, "{path}");
+    }
+    let bytes = ZipBuilder::new()
+        .file("src/lib.rs", b"x")
+        .manifest(7, &[("src/lib.rs", b"x")], &[])
+        .finish();
+    assert_eq!(refusal(&bytes).kind, RefusalKind::OutsideRecordings);
+}
+
+#[test]
+fn unparseable_manifest_is_refused() {
+    let bytes = ZipBuilder::new()
+        .file(REC, b"x")
+        .file("rerecord-manifest.json", b"{not json")
+        .finish();
+    let err = refusal(&bytes);
+    assert_eq!(err.kind, RefusalKind::BadManifest);
+    assert!(err.to_string().contains("rerecord-manifest.json"), "{err}");
+}
+
+#[test]
+fn legacy_layouts_are_mapped_and_warned_about() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/root.json", b"1")
+        .file("agents/recordings/responses/x.json", b"2")
+        .file("tests/integration/inference/recordings/y.json", b"3")
+        .finish();
+    let got = read("recordings-old", &bytes, None).unwrap();
+    let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "tests/integration/recordings/root.json",
+            "tests/integration/agents/recordings/responses/x.json",
+            "tests/integration/inference/recordings/y.json"
+        ]
+    );
+    assert_eq!(got.warnings.len(), 1);
+    assert!(
+        got.warnings[0].contains("could not be verified"),
+        "{}",
+        got.warnings[0]
+    );
+}
+
+#[test]
+fn legacy_root_level_files_need_a_prefix() {
+    let bytes = ZipBuilder::new().file("x.json", b"1").finish();
+    let err = read("old", &bytes, None).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::Unmappable);
+    assert!(
+        err.to_string()
+            .contains("--legacy-prefix tests/integration/MODULE/recordings"),
+        "{err}"
+    );
+    let got = read("old", &bytes, Some("tests/integration/agents/recordings/")).unwrap();
+    assert_eq!(
+        got.files[0].path,
+        "tests/integration/agents/recordings/x.json"
+    );
+}
+
+#[test]
+fn legacy_entries_mapping_to_one_file_are_duplicates() {
+    let bytes = ZipBuilder::new()
+        .file("recordings/x.json", b"1")
+        .file("tests/integration/recordings/x.json", b"2")
+        .finish();
+    assert_eq!(
+        read("old", &bytes, None).unwrap_err().kind,
+        RefusalKind::Duplicate
+    );
+}
+
+#[test]
+fn legacy_files_outside_recordings_are_refused() {
+    let bytes = ZipBuilder::new()
+        .file("tests/integration/client-typescript/package.json", b"{}")
+        .finish();
+    assert_eq!(
+        read("old", &bytes, None).unwrap_err().kind,
+        RefusalKind::OutsideRecordings
+    );
+}
+
+fn verified(label: &str, files: &[(&str, &[u8])]) -> VerifiedArtifact {
+    read(label, &zips::artifact(1, files), None).unwrap()
+}
+
+#[test]
+fn merge_accepts_identical_duplicates_and_unions_the_rest() {
+    let a = verified("recordings-1-1-record-0", &[(REC, b"same"), (REC2, b"b")]);
+    let b = verified(
+        "recordings-1-1-record-1",
+        &[
+            (REC, b"same"),
+            ("tests/integration/recordings/c.json", b"c"),
+        ],
+    );
+    let merged = merge(vec![a, b]).unwrap();
+    assert_eq!(merged.files.len(), 3);
+    assert_eq!(merged.manifests.len(), 2);
+}
+
+#[test]
+fn merge_lists_every_conflicting_path() {
+    let a = verified("recordings-a", &[(REC, b"one"), (REC2, b"b1")]);
+    let b = verified("recordings-b", &[(REC, b"two"), (REC2, b"b2")]);
+    let err = merge(vec![a, b]).unwrap_err();
+    assert_eq!(err.0.len(), 2);
+    let text = err.to_string();
+    assert!(
+        text.contains(REC) && text.contains(REC2) && text.contains("recordings-a vs recordings-b"),
+        "{text}"
+    );
+}
+
+#[test]
+fn merge_refuses_write_versus_delete_and_case_twins() {
+    let a = verified("recordings-a", &[(REC, b"one")]);
+    let b = read(
+        "recordings-b",
+        &ZipBuilder::new().manifest(1, &[], &[REC]).finish(),
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        merge(vec![a, b]).unwrap_err().0[0].reason,
+        "written by one, deleted by the other"
+    );
+    let a = verified("recordings-a", &[(REC, b"one")]);
+    let b = verified(
+        "recordings-b",
+        &[(&REC.replace("a.json", "A.json"), b"one")],
+    );
+    assert_eq!(
+        merge(vec![a, b]).unwrap_err().0[0].reason,
+        "names differ only in case"
+    );
+}
+
+#[test]
+fn legacy_prefix_must_be_a_recording_folder() {
+    let g = globs();
+    assert!(check_legacy_prefix("tests/integration/agents/recordings", &g).is_ok());
+    assert!(check_legacy_prefix("../x", &g).is_err());
+    assert!(check_legacy_prefix("src", &g).is_err());
+}
