@@ -3,6 +3,11 @@
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
 //! tip of a remote branch), `push` (credentials and retry).
 
+pub mod credentials;
+pub mod push;
+pub mod status;
+pub mod tip;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;

@@ -1,0 +1,210 @@
+//! A small smart-HTTP git server for tests: `git http-backend` as a CGI behind a std HTTP/1.1
+//! server on 127.0.0.1:0, requiring basic auth as `x-access-token` + a given token (401 with
+//! `WWW-Authenticate` otherwise), like GitHub does for pushes with an Actions token.
+//!
+//! One thread per connection, one request per connection (`Connection: close`); request bodies
+//! with `Content-Length` or chunked encoding. It records every request line and the user names
+//! presented, so tests can check what the client sent.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use base64::Engine;
+
+/// A running server; it lives until the test process ends.
+pub struct HttpGit {
+    pub port: u16,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl HttpGit {
+    /// Serve every repository under `root` (e.g. `root/remote.git` at `/remote.git`).
+    pub fn start(root: &Path, token: &str) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().unwrap().port();
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (root, token, shared) = (root.to_path_buf(), token.to_owned(), log.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (root, token, log) = (root.clone(), token.clone(), shared.clone());
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &root, &token, &log);
+                });
+            }
+        });
+        Self { port, log }
+    }
+
+    /// `http://127.0.0.1:PORT/NAME`.
+    pub fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
+    pub fn requests(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+}
+
+fn serve(
+    stream: TcpStream,
+    root: &PathBuf,
+    token: &str,
+    log: &Mutex<Vec<String>>,
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            break;
+        }
+        let line = line.trim_end().to_owned();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("GET").to_owned();
+    let target = parts.next().unwrap_or("/").to_owned();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+
+    let user = header("authorization")
+        .and_then(|v| v.strip_prefix("Basic ").map(str::to_owned))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
+    log.lock().unwrap().push(match &user {
+        Some((u, _)) => format!("{method} {target} user={u}"),
+        None => format!("{method} {target}"),
+    });
+
+    let body = match (header("content-length"), header("transfer-encoding")) {
+        (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => read_chunked(&mut reader)?,
+        (Some(len), _) => {
+            let mut buf = vec![0; len.parse().unwrap_or(0)];
+            reader.read_exact(&mut buf)?;
+            buf
+        }
+        _ => Vec::new(),
+    };
+
+    let mut out = stream;
+    let authorized = matches!(&user, Some((u, p)) if u == "x-access-token" && p == token);
+    if !authorized {
+        let msg = "authentication required\n";
+        write!(
+            out,
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{msg}",
+            msg.len()
+        )?;
+        return out.flush();
+    }
+
+    let mut cgi = Command::new("git");
+    cgi.arg("http-backend")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_PROJECT_ROOT", root)
+        .env("GIT_HTTP_EXPORT_ALL", "1")
+        .env("REQUEST_METHOD", &method)
+        .env("PATH_INFO", path)
+        .env("QUERY_STRING", query)
+        .env("REMOTE_USER", "x-access-token")
+        .env("REMOTE_ADDR", "127.0.0.1")
+        .env("CONTENT_LENGTH", body.len().to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(ct) = header("content-type") {
+        cgi.env("CONTENT_TYPE", ct);
+    }
+    if let Some(enc) = header("content-encoding") {
+        cgi.env("HTTP_CONTENT_ENCODING", enc);
+    }
+    if let Some(proto) = header("git-protocol") {
+        cgi.env("GIT_PROTOCOL", proto);
+    }
+    let mut child = cgi.spawn()?;
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&body);
+    });
+    let mut raw = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut raw)?;
+    let _ = writer.join();
+    let _ = child.wait();
+
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| raw.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
+    let (head, body) = match split {
+        Some((i, n)) => (
+            String::from_utf8_lossy(&raw[..i]).into_owned(),
+            &raw[i + n..],
+        ),
+        None => (String::new(), &raw[..]),
+    };
+    let mut status = "200 OK".to_owned();
+    let mut response_headers = String::new();
+    for line in head.lines() {
+        if let Some(s) = line.strip_prefix("Status:") {
+            status = s.trim().to_owned();
+        } else if !line.trim().is_empty() {
+            response_headers.push_str(line.trim_end());
+            response_headers.push_str("\r\n");
+        }
+    }
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\n{response_headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    out.write_all(body)?;
+    out.flush()
+}
+
+fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size_line = String::new();
+        reader.read_line(&mut size_line)?;
+        let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16)
+            .unwrap_or(0);
+        if size == 0 {
+            let mut trailer = String::new();
+            while reader.read_line(&mut trailer)? > 2 {
+                trailer.clear();
+            }
+            return Ok(body);
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        let mut crlf = [0; 2];
+        reader.read_exact(&mut crlf)?;
+    }
+}

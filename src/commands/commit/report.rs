@@ -1,0 +1,235 @@
+//! What `commit` did, told four ways: step outputs, a markdown step summary, annotations (or
+//! terminal lines outside Actions), and `--json`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::CommitPlan;
+use crate::actions::{ActionsEnv, Annotations, append_to, md_code, write_outputs};
+use crate::git::status::Changes;
+
+/// The result of one `commit` run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub changed: bool,
+    pub count: usize,
+    pub pushed: bool,
+    pub commit_sha: Option<String>,
+    pub fork: bool,
+    pub target_branch: Option<String>,
+    pub artifact_dir: Option<PathBuf>,
+    pub artifact_name: Option<String>,
+    pub dry_run: bool,
+    pub attempts: u32,
+    pub files: Vec<FileLine>,
+    pub ignored: Vec<String>,
+    pub skipped_deletions: Vec<String>,
+    pub warnings: Vec<String>,
+    pub notices: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileLine {
+    pub path: String,
+    pub status: &'static str,
+}
+
+impl Outcome {
+    pub fn new(plan: &CommitPlan, changes: &Changes) -> Self {
+        let changed = !changes.recordings.is_empty();
+        Self {
+            changed,
+            count: changes.recordings.len(),
+            pushed: false,
+            commit_sha: None,
+            fork: plan.fork,
+            target_branch: plan.target_branch.clone(),
+            artifact_dir: None,
+            artifact_name: (plan.fork && changed).then(|| plan.artifact_name.clone()),
+            dry_run: plan.dry_run,
+            attempts: 0,
+            files: changes
+                .recordings
+                .iter()
+                .map(|f| FileLine {
+                    path: f.path.clone(),
+                    status: f.kind.as_str(),
+                })
+                .collect(),
+            ignored: changes.ignored.clone(),
+            skipped_deletions: changes.skipped_deletions.clone(),
+            warnings: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+
+    /// The step outputs; booleans `true`/`false`, empty when a value does not apply.
+    pub fn outputs(&self) -> Vec<(&'static str, String)> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            ("changed", self.changed.to_string()),
+            ("count", self.count.to_string()),
+            ("pushed", self.pushed.to_string()),
+            ("commit-sha", opt(&self.commit_sha)),
+            ("fork", self.fork.to_string()),
+            ("target-branch", opt(&self.target_branch)),
+            (
+                "artifact-dir",
+                self.artifact_dir
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
+            ("artifact-name", opt(&self.artifact_name)),
+        ]
+    }
+
+    fn headline(&self) -> String {
+        let branch = self.target_branch.as_deref().unwrap_or("the PR branch");
+        let n = self.count;
+        let files = if n == 1 { "recording" } else { "recordings" };
+        match (self.changed, self.fork, self.dry_run, self.pushed) {
+            (false, ..) => "No recording changes".to_owned(),
+            (true, true, true, _) => {
+                format!("Dry run: would stage {n} {files} for the fork PR artifact")
+            }
+            (true, true, false, _) => format!("Staged {n} {files} for the fork PR artifact"),
+            (true, false, true, _) => format!("Dry run: would commit {n} {files} to {branch}"),
+            (true, false, false, true) => format!(
+                "Committed {n} {files} to {branch} as {}",
+                self.commit_sha
+                    .as_deref()
+                    .map_or("", |s| &s[..s.len().min(12)])
+            ),
+            (true, false, false, false) => {
+                format!("{branch} already has these {n} {files}; nothing pushed")
+            }
+        }
+    }
+
+    /// The markdown step summary.
+    pub fn summary(&self, plan: &CommitPlan) -> String {
+        let mut md = format!("### rerecord commit: {}\n\n", self.headline());
+        if let Some(sha) = &self.commit_sha {
+            md.push_str(&format!(
+                "Commit {} on {} (setup: {}, suite: {}).\n\n",
+                md_code(sha),
+                md_code(self.target_branch.as_deref().unwrap_or("")),
+                md_code(&plan.setup),
+                md_code(&plan.suite)
+            ));
+        }
+        for w in &self.warnings {
+            md.push_str(&format!("> [!WARNING]\n> {}\n\n", w.replace('\n', " ")));
+        }
+        if !self.files.is_empty() {
+            md.push_str("| File | Status |\n| --- | --- |\n");
+            for f in &self.files {
+                md.push_str(&format!("| {} | {} |\n", md_code(&f.path), f.status));
+            }
+            md.push('\n');
+        }
+        if self.fork && self.changed {
+            let name = self.artifact_name.as_deref().unwrap_or("");
+            md.push_str(&format!(
+                "This pull request comes from a fork, which the job's token cannot push to. The recordings \
+                 are in the artifact {}. To apply them to your branch, run in your checkout:\n\n\
+                 ```sh\nrerecord fetch --run {} --repo {}\n```\n\n",
+                md_code(name),
+                plan.run_id,
+                plan.repository.as_deref().unwrap_or("OWNER/NAME")
+            ));
+        }
+        let ignored: Vec<&String> = self.ignored.iter().chain(&self.skipped_deletions).collect();
+        if !ignored.is_empty() {
+            md.push_str(&format!(
+                "<details><summary>Ignored changes ({}): not recordings{}</summary>\n\n",
+                ignored.len(),
+                if self.skipped_deletions.is_empty() {
+                    ""
+                } else {
+                    ", or deletions without --include-deletions"
+                }
+            ));
+            for p in ignored {
+                md.push_str(&format!("- {}\n", md_code(p)));
+            }
+            md.push_str("\n</details>\n");
+        }
+        md
+    }
+}
+
+/// Write outputs and summary where the runner asks, and annotations / terminal text / JSON.
+pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &Outcome) -> anyhow::Result<()> {
+    if let Some(path) = &env.output_path {
+        append_to(path, |w| write_outputs(w, &outcome.outputs()))?;
+    }
+    if let Some(path) = &env.summary_path {
+        let md = outcome.summary(plan);
+        append_to(path, |w| w.write_all(md.as_bytes()))?;
+    }
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    if plan.json {
+        // stdout carries exactly one JSON object; workflow commands still reach the runner on stderr.
+        write_annotations(&mut err, env.in_actions, outcome)?;
+        serde_json::to_writer(&mut out, outcome)?;
+        writeln!(out)?;
+    } else if env.in_actions {
+        write_annotations(&mut out, true, outcome)?;
+        write_listing(&mut out, true, outcome)?;
+    } else {
+        write_annotations(&mut err, false, outcome)?;
+        write_listing(&mut out, false, outcome)?;
+    }
+    Ok(())
+}
+
+fn write_annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+    let mut a = Annotations::new(w, github);
+    for warning in &outcome.warnings {
+        a.warning(warning)?;
+    }
+    for notice in &outcome.notices {
+        a.notice(notice)?;
+    }
+    Ok(())
+}
+
+/// The headline and file lists, grouped in the Actions log.
+pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+    writeln!(w, "{}", outcome.headline())?;
+    let mut a = Annotations::new(w, github);
+    if !outcome.files.is_empty() {
+        let lines: Vec<String> = outcome
+            .files
+            .iter()
+            .map(|f| format!("{:<8} {}", f.status, f.path))
+            .collect();
+        a.group(&format!("Recordings ({})", lines.len()), &lines)?;
+    }
+    let ignored: Vec<String> = outcome
+        .ignored
+        .iter()
+        .chain(&outcome.skipped_deletions)
+        .cloned()
+        .collect();
+    if !ignored.is_empty() {
+        a.group(
+            &format!("Ignored, not committed ({})", ignored.len()),
+            &ignored,
+        )?;
+    }
+    if let Some(dir) = &outcome.artifact_dir {
+        writeln!(w, "artifact directory: {}", dir.display())?;
+    }
+    if let Some(name) = &outcome.artifact_name {
+        writeln!(w, "artifact name: {name}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! Fork PRs: copy the changed recordings to the artifact directory at their repo-relative paths,
+//! with `rerecord-manifest.json` so `fetch`/`land` can verify every byte.
+
+use std::path::Path;
+
+use anyhow::Context;
+use sha2::{Digest, Sha256};
+
+use super::CommitPlan;
+use crate::artifact::manifest::{
+    FileStatus, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestFile, hex,
+};
+use crate::git::status::{ChangeKind, ChangedFile};
+
+/// Stage `files` into `plan.artifact_dir` (which must be empty or absent) and return the manifest.
+pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow::Result<Manifest> {
+    let dir = &plan.artifact_dir;
+    if dir.exists() {
+        let non_empty = std::fs::read_dir(dir)
+            .with_context(|| format!("failed to read the artifact directory {}", dir.display()))?
+            .next()
+            .is_some();
+        anyhow::ensure!(
+            !non_empty,
+            "the artifact directory {} is not empty; pass an empty or new --artifact-dir so nothing else is uploaded",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+
+    let mut entries = Vec::with_capacity(files.len());
+    for f in files {
+        let status = match f.kind {
+            ChangeKind::Added => FileStatus::Added,
+            ChangeKind::Modified => FileStatus::Modified,
+            ChangeKind::Deleted => FileStatus::Deleted,
+        };
+        if f.kind == ChangeKind::Deleted {
+            entries.push(ManifestFile {
+                path: f.path.clone(),
+                sha256: None,
+                size: None,
+                status,
+            });
+            continue;
+        }
+        let bytes = std::fs::read(workdir.join(&f.path))
+            .with_context(|| format!("failed to read {}", f.path))?;
+        let dest = dir.join(&f.path);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create {}", parent.display()))?;
+        }
+        std::fs::write(&dest, &bytes)
+            .with_context(|| format!("failed to write {}", dest.display()))?;
+        entries.push(ManifestFile {
+            path: f.path.clone(),
+            sha256: Some(hex(&Sha256::digest(&bytes))),
+            size: Some(bytes.len() as u64),
+            status,
+        });
+    }
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        repository: plan.repository.clone().unwrap_or_default(),
+        head_repository: plan.head_repository.clone().unwrap_or_default(),
+        head_ref: plan.target_branch.clone().unwrap_or_default(),
+        head_sha: plan.head_sha.clone().unwrap_or_default(),
+        checkout_sha: plan.checkout_sha.clone().unwrap_or_default(),
+        run_id: plan.run_id,
+        run_attempt: plan.run_attempt,
+        job: plan.job.clone(),
+        setup: plan.setup.clone(),
+        suite: plan.suite.clone(),
+        files: entries,
+    };
+    let text = serde_json::to_string_pretty(&manifest)?;
+    std::fs::write(dir.join(MANIFEST_NAME), text + "\n")
+        .with_context(|| format!("failed to write {MANIFEST_NAME} in {}", dir.display()))?;
+    Ok(manifest)
+}

@@ -1,0 +1,443 @@
+//! Land the recordings commit on the target branch: fetch the tip, build on it, publish with a
+//! compare-and-swap on the tip, and start over on the new tip when a sibling got there first.
+//!
+//! Two kinds of remote:
+//! - network (https/http/ssh): git2 fetch (depth 1 in a shallow checkout) and push. The server
+//!   updates the ref only if it still points at the tip we built on (the push protocol sends the
+//!   old id), so a concurrent push makes ours fail cleanly and we retry.
+//! - local paths (bare repositories on disk, as in tests and benchmarks): libgit2's local
+//!   transport force-updates the ref after its fast-forward check, so two concurrent pushes can
+//!   silently drop one commit. We open the remote instead, write the few new objects into it and
+//!   move the ref with `reference_matching` (a locked compare-and-swap, like receive-pack).
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+use anyhow::Context;
+use git2::{ErrorCode, FetchOptions, Oid, PushOptions, Repository};
+
+use super::GitRepo;
+use super::credentials::{AuthState, callbacks, host_of};
+use super::status::ChangedFile;
+use super::tip::{self, Identity};
+use crate::recordings::Globs;
+use crate::token::Token;
+
+/// Everything needed to land one commit.
+pub struct PushRequest<'a> {
+    pub remote: &'a str,
+    pub branch: &'a str,
+    pub files: &'a [ChangedFile],
+    pub identity: &'a Identity,
+    pub message: &'a str,
+    pub token: Option<&'a Token>,
+    /// The variable the token came from, for messages (never the value).
+    pub token_name: &'a str,
+    pub max_attempts: u32,
+    /// The commit the recordings were made for (PR head), for the staleness check.
+    pub recorded_head: Option<Oid>,
+    pub globs: &'a Globs,
+}
+
+/// What landing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landed {
+    /// The pushed commit; `None` when the tip already had exactly these recordings.
+    pub commit: Option<Oid>,
+    /// The tip the commit was built on.
+    pub tip: Oid,
+    pub attempts: u32,
+    /// Recordings that also changed on the tip since the checkout (ours won).
+    pub overlapping: Vec<String>,
+    /// A non-recording path that differs between the recorded head and the tip.
+    pub stale_because: Option<String>,
+    /// The staleness check could not run (the recorded head is not available).
+    pub stale_unknown: bool,
+}
+
+enum Endpoint {
+    Local(Repository),
+    Network { url: String },
+}
+
+enum Publish {
+    Done,
+    Moved(String),
+}
+
+/// Pause between attempts: exponential from 100 ms, capped at 2 s, with full jitter so matrix
+/// siblings that collided once spread out.
+pub fn backoff(attempt: u32) -> Duration {
+    let cap = 100u64
+        .saturating_mul(1 << attempt.min(5).saturating_sub(1))
+        .min(2000);
+    Duration::from_millis(cap / 2 + fastrand::u64(0..=cap))
+}
+
+impl GitRepo {
+    /// Build the recordings commit on the target branch's tip and push it, retrying on a moved
+    /// tip up to `max_attempts` times; `sleep` waits between attempts.
+    pub fn commit_on_tip(
+        &self,
+        req: &PushRequest<'_>,
+        sleep: &mut dyn FnMut(Duration),
+    ) -> anyhow::Result<Landed> {
+        let repo = self.raw();
+        let workdir = self.workdir()?;
+        let remote = repo.find_remote(req.remote).with_context(|| {
+            format!(
+                "there is no git remote named {:?}; pass --remote with one of your remotes",
+                req.remote
+            )
+        })?;
+        let url = remote
+            .pushurl()
+            .ok()
+            .flatten()
+            .or(remote.url().ok())
+            .map(str::to_owned)
+            .with_context(|| format!("remote {} has no URL", req.remote))?;
+        drop(remote);
+        let endpoint = match local_path(&url, &workdir) {
+            Some(path) => Endpoint::Local(open_local_remote(&path, req.branch)?),
+            None => Endpoint::Network { url: url.clone() },
+        };
+        let objects = match &endpoint {
+            Endpoint::Local(remote) => remote,
+            Endpoint::Network { .. } => repo,
+        };
+        let files = tip::prepare_files(objects, &workdir, req.files)?;
+
+        let mut last_reason = String::new();
+        for attempt in 1..=req.max_attempts {
+            let tip = self.fetch_tip(&endpoint, req)?;
+            let overlapping = tip::overlapping_paths(objects, tip, &files)?;
+            let commit = tip::build_commit(objects, tip, &files, req.identity, req.message)?;
+            let landed = |commit| {
+                let (stale_because, stale_unknown) = self.staleness(&endpoint, objects, req, tip);
+                Landed {
+                    commit,
+                    tip,
+                    attempts: attempt,
+                    overlapping,
+                    stale_because,
+                    stale_unknown,
+                }
+            };
+            let Some(commit) = commit else {
+                return Ok(landed(None));
+            };
+            match self.publish(&endpoint, req, tip, commit)? {
+                Publish::Done => return Ok(landed(Some(commit))),
+                Publish::Moved(reason) => last_reason = reason,
+            }
+            if attempt < req.max_attempts {
+                sleep(backoff(attempt));
+            }
+        }
+        anyhow::bail!(
+            "push to {} rejected {} times: the branch kept moving ({last_reason}). Re-run the job, or raise --max-attempts",
+            req.branch,
+            req.max_attempts
+        )
+    }
+
+    fn fetch_tip(&self, endpoint: &Endpoint, req: &PushRequest<'_>) -> anyhow::Result<Oid> {
+        let refname = format!("refs/heads/{}", req.branch);
+        let missing = || {
+            anyhow::anyhow!(
+                "branch {} does not exist on {}; push it first, or pass --target-branch with the PR's head branch",
+                req.branch,
+                req.remote
+            )
+        };
+        match endpoint {
+            Endpoint::Local(remote) => match remote.refname_to_id(&refname) {
+                Ok(oid) => Ok(oid),
+                Err(e) if e.code() == ErrorCode::NotFound => Err(missing()),
+                Err(e) => {
+                    Err(e).with_context(|| format!("failed to read {refname} on {}", req.remote))
+                }
+            },
+            Endpoint::Network { url } => {
+                let tracking = format!("refs/remotes/{}/{}", req.remote, req.branch);
+                let spec = format!("+{refname}:{tracking}");
+                self.network_fetch(url, req, &[spec.as_str()])
+                    .map_err(|e| {
+                        if format!("{e:#}").contains("couldn't find remote ref") {
+                            missing()
+                        } else {
+                            e
+                        }
+                    })?;
+                self.raw().refname_to_id(&tracking).map_err(|_| missing())
+            }
+        }
+    }
+
+    fn network_fetch(
+        &self,
+        url: &str,
+        req: &PushRequest<'_>,
+        specs: &[&str],
+    ) -> anyhow::Result<()> {
+        let repo = self.raw();
+        let state = Rc::new(AuthState::default());
+        let mut opts = FetchOptions::new();
+        opts.remote_callbacks(callbacks(url, req.token, state.clone()))
+            .download_tags(git2::AutotagOption::None);
+        if repo.is_shallow() {
+            // GitHub's default checkout is depth 1; only the tip is needed to build on it.
+            opts.depth(1);
+        }
+        let mut remote = repo.find_remote(req.remote)?;
+        remote
+            .fetch(specs, Some(&mut opts), None)
+            .map_err(|e| auth_error(e, &state, url, req, "fetch from"))
+    }
+
+    fn publish(
+        &self,
+        endpoint: &Endpoint,
+        req: &PushRequest<'_>,
+        tip: Oid,
+        commit: Oid,
+    ) -> anyhow::Result<Publish> {
+        let refname = format!("refs/heads/{}", req.branch);
+        let log = format!("rerecord: recordings commit on {}", req.branch);
+        match endpoint {
+            Endpoint::Local(remote) => {
+                match remote.reference_matching(&refname, commit, true, tip, &log) {
+                    Ok(_) => Ok(Publish::Done),
+                    Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                        Ok(Publish::Moved(e.message().to_owned()))
+                    }
+                    Err(e) => Err(e)
+                        .with_context(|| format!("failed to update {refname} on {}", req.remote)),
+                }
+            }
+            Endpoint::Network { url } => {
+                let repo = self.raw();
+                // libgit2 pushes references, not bare ids: a private ref names the commit briefly.
+                let temp = "refs/rerecord/push";
+                repo.reference(temp, commit, true, "rerecord: commit to push")?;
+                let result = self.network_push(url, req, temp, &refname);
+                if let Ok(mut r) = repo.find_reference(temp) {
+                    let _ = r.delete();
+                }
+                result
+            }
+        }
+    }
+
+    fn network_push(
+        &self,
+        url: &str,
+        req: &PushRequest<'_>,
+        src: &str,
+        dst: &str,
+    ) -> anyhow::Result<Publish> {
+        let state = Rc::new(AuthState::default());
+        let rejection: Rc<RefCell<Option<String>>> = Rc::default();
+        let mut cbs = callbacks(url, req.token, state.clone());
+        let seen = rejection.clone();
+        cbs.push_update_reference(move |_refname, status| {
+            if let Some(msg) = status {
+                *seen.borrow_mut() = Some(msg.to_owned());
+            }
+            Ok(())
+        });
+        let mut opts = PushOptions::new();
+        opts.remote_callbacks(cbs);
+        let mut remote = self.raw().find_remote(req.remote)?;
+        let spec = format!("{src}:{dst}");
+        match remote.push(&[spec.as_str()], Some(&mut opts)) {
+            Ok(()) => {}
+            // The tip moved between our fetch and the push's ref advertisement.
+            Err(e) if e.code() == ErrorCode::NotFastForward => {
+                return Ok(Publish::Moved(e.message().to_owned()));
+            }
+            Err(e) => return Err(auth_error(e, &state, url, req, "push to")),
+        }
+        let Some(msg) = rejection.borrow_mut().take() else {
+            return Ok(Publish::Done);
+        };
+        let moved = [
+            "non-fast-forward",
+            "fetch first",
+            "failed to update ref",
+            "cannot lock ref",
+            "failed to lock",
+            "stale",
+            "incorrect old value",
+        ];
+        if moved.iter().any(|m| msg.contains(m)) {
+            Ok(Publish::Moved(msg))
+        } else {
+            let msg = req.token.map_or(msg.clone(), |t| t.redact(&msg));
+            anyhow::bail!(
+                "{} refused the push to {}: {msg}. Check branch protection and that the token may write contents",
+                req.remote,
+                req.branch
+            )
+        }
+    }
+
+    /// Whether the non-recording content moved on between the recorded head and `tip`.
+    fn staleness(
+        &self,
+        endpoint: &Endpoint,
+        objects: &Repository,
+        req: &PushRequest<'_>,
+        tip: Oid,
+    ) -> (Option<String>, bool) {
+        let Some(head) = req.recorded_head else {
+            return (None, false);
+        };
+        if head == tip {
+            return (None, false);
+        }
+        if trees(objects, head, tip).is_none() {
+            if let Endpoint::Network { url } = endpoint {
+                // A shallow PR checkout may lack the head commit; fetching it by id is cheap and
+                // best effort (servers that refuse just skip the check).
+                let _ = self.network_fetch(url, req, &[head.to_string().as_str()]);
+            }
+        }
+        match trees(objects, head, tip) {
+            Some((a, b)) => (
+                tip::first_non_recording_difference(objects, &a, &b, req.globs),
+                false,
+            ),
+            None => (None, true),
+        }
+    }
+}
+
+fn trees(repo: &Repository, a: Oid, b: Oid) -> Option<(git2::Tree<'_>, git2::Tree<'_>)> {
+    Some((
+        repo.find_commit(a).ok()?.tree().ok()?,
+        repo.find_commit(b).ok()?.tree().ok()?,
+    ))
+}
+
+fn auth_error(
+    e: git2::Error,
+    state: &AuthState,
+    url: &str,
+    req: &PushRequest<'_>,
+    what: &str,
+) -> anyhow::Error {
+    let host = host_of(url).unwrap_or_else(|| req.remote.to_owned());
+    let detail = req
+        .token
+        .map_or(e.message().to_owned(), |t| t.redact(e.message()));
+    if state.rejected() {
+        anyhow::anyhow!(
+            "authentication to {host} failed: the token in {} was rejected ({what} {}). \
+             Check that it is valid and may write contents to the repository",
+            req.token_name,
+            req.branch
+        )
+    } else if state.was_asked() && req.token.is_none() {
+        anyhow::anyhow!(
+            "{host} asked for credentials to {what} {} and {} is not set; pass the token in {} (or name another variable with --token-env)",
+            req.branch,
+            req.token_name,
+            req.token_name
+        )
+    } else if state.refused_other_host() {
+        anyhow::anyhow!(
+            "{what} {} failed: a host other than {host} asked for credentials, and the token is only offered to the push remote ({detail})",
+            req.branch
+        )
+    } else {
+        anyhow::anyhow!(
+            "failed to {what} {} on {}: {detail}",
+            req.branch,
+            req.remote
+        )
+    }
+}
+
+/// The filesystem path of a local remote URL (`/srv/x.git`, `../x.git`, `file:///srv/x.git`).
+fn local_path(url: &str, workdir: &Path) -> Option<PathBuf> {
+    if let Some(path) = url.strip_prefix("file://") {
+        return Some(PathBuf::from(path));
+    }
+    if url.contains("://") {
+        return None;
+    }
+    // scp-like `host:path` (a colon before any slash) is ssh.
+    if let Some(colon) = url.find(':') {
+        if !url[..colon].contains('/') {
+            return None;
+        }
+    }
+    let path = Path::new(url);
+    Some(if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        workdir.join(path)
+    })
+}
+
+fn open_local_remote(path: &Path, branch: &str) -> anyhow::Result<Repository> {
+    let remote = Repository::open(path).with_context(|| {
+        format!(
+            "failed to open the local remote repository {}",
+            path.display()
+        )
+    })?;
+    if !remote.is_bare() {
+        let checked_out = remote
+            .head()
+            .ok()
+            .and_then(|h| h.name().ok().map(str::to_owned))
+            .is_some_and(|n| n == format!("refs/heads/{branch}"));
+        anyhow::ensure!(
+            !checked_out,
+            "refusing to push to {branch}: it is checked out in the non-bare repository {}",
+            path.display()
+        );
+    }
+    Ok(remote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_and_network_urls_are_told_apart() {
+        let wd = Path::new("/w");
+        assert_eq!(
+            local_path("/srv/r.git", wd),
+            Some(PathBuf::from("/srv/r.git"))
+        );
+        assert_eq!(
+            local_path("../r.git", wd),
+            Some(PathBuf::from("/w/../r.git"))
+        );
+        assert_eq!(
+            local_path("file:///srv/r.git", wd),
+            Some(PathBuf::from("/srv/r.git"))
+        );
+        assert_eq!(local_path("https://github.com/o/r.git", wd), None);
+        assert_eq!(local_path("git@github.com:o/r.git", wd), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_stays_capped() {
+        for attempt in 1..20 {
+            let d = backoff(attempt).as_millis();
+            let cap = (100u128 << (attempt.min(5) - 1)).min(2000);
+            assert!(
+                d >= cap / 2 && d <= cap / 2 + cap,
+                "attempt {attempt}: {d} ms"
+            );
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Commit on the tip: the target branch's newest commit plus only the changed recording blobs.
+//!
+//! Nothing here depends on what is checked out (a `pull_request` checkout is a detached merge
+//! commit): the tree is the tip's tree with our blobs upserted (and removed, for deletions), and
+//! the tip is the single parent. All objects go to an "object repository", which is the local
+//! repository for network remotes and the remote itself for local ones (see `push`).
+
+use std::path::Path;
+
+use anyhow::Context;
+use git2::{FileMode, Oid, Repository, Signature, Tree};
+
+use super::status::{ChangeKind, ChangedFile};
+use crate::recordings::Globs;
+
+/// Author and committer of the recordings commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub author_name: String,
+    pub author_email: String,
+    pub committer_name: String,
+    pub committer_email: String,
+}
+
+pub const BOT_NAME: &str = "github-actions[bot]";
+pub const BOT_EMAIL: &str = "41898282+github-actions[bot]@users.noreply.github.com";
+
+impl Identity {
+    /// `GIT_AUTHOR_*`/`GIT_COMMITTER_*` (given as `env`), else `user.name`/`user.email` from the
+    /// repository's git config, else the github-actions bot.
+    pub fn resolve(repo: &Repository, env: impl Fn(&str) -> Option<String>) -> Self {
+        let config = repo.config().ok();
+        let from_config = |key: &str| {
+            config
+                .as_ref()
+                .and_then(|c| c.get_string(key).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+        let name = from_config("user.name");
+        let email = from_config("user.email");
+        let pick = |var: &str, cfg: &Option<String>, bot: &str| {
+            env(var)
+                .or_else(|| cfg.clone())
+                .unwrap_or_else(|| bot.to_owned())
+        };
+        Self {
+            author_name: pick("GIT_AUTHOR_NAME", &name, BOT_NAME),
+            author_email: pick("GIT_AUTHOR_EMAIL", &email, BOT_EMAIL),
+            committer_name: pick("GIT_COMMITTER_NAME", &name, BOT_NAME),
+            committer_email: pick("GIT_COMMITTER_EMAIL", &email, BOT_EMAIL),
+        }
+    }
+
+    pub fn bot() -> Self {
+        Self {
+            author_name: BOT_NAME.into(),
+            author_email: BOT_EMAIL.into(),
+            committer_name: BOT_NAME.into(),
+            committer_email: BOT_EMAIL.into(),
+        }
+    }
+}
+
+/// A change ready to apply to any tip: its blob is already in the object repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedFile {
+    pub path: String,
+    pub kind: ChangeKind,
+    pub head_blob: Option<Oid>,
+    /// `None` for deletions.
+    pub blob: Option<Oid>,
+    pub executable: bool,
+}
+
+/// Write the changed recordings' contents into `objects` as blobs (once; every attempt reuses
+/// them). Files whose content equals HEAD's blob (touched, not changed) are dropped.
+pub fn prepare_files(
+    objects: &Repository,
+    workdir: &Path,
+    files: &[ChangedFile],
+) -> anyhow::Result<Vec<PreparedFile>> {
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let (blob, executable) = if f.kind == ChangeKind::Deleted {
+            (None, false)
+        } else {
+            let full = workdir.join(&f.path);
+            let bytes =
+                std::fs::read(&full).with_context(|| format!("failed to read {}", f.path))?;
+            let oid = objects
+                .blob(&bytes)
+                .with_context(|| format!("failed to store {} in the object database", f.path))?;
+            if Some(oid) == f.head_blob {
+                continue;
+            }
+            (Some(oid), is_executable(&full))
+        };
+        out.push(PreparedFile {
+            path: f.path.clone(),
+            kind: f.kind,
+            head_blob: f.head_blob,
+            blob,
+            executable,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(not(unix))]
+fn is_executable(_path: &Path) -> bool {
+    false
+}
+
+/// The commit to publish on `tip`, or `None` when the tip already holds exactly these files.
+pub fn build_commit(
+    objects: &Repository,
+    tip: Oid,
+    files: &[PreparedFile],
+    identity: &Identity,
+    message: &str,
+) -> anyhow::Result<Option<Oid>> {
+    let tip_commit = objects
+        .find_commit(tip)
+        .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
+    let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for f in files {
+        match f.blob {
+            Some(oid) => {
+                let mode = if f.executable {
+                    FileMode::BlobExecutable
+                } else {
+                    FileMode::Blob
+                };
+                update.upsert(f.path.as_str(), oid, mode);
+            }
+            // Removing an entry the tip lacks is an error in libgit2; there is nothing to remove.
+            None if tip_tree.get_path(Path::new(&f.path)).is_ok() => {
+                update.remove(f.path.as_str());
+            }
+            None => {}
+        }
+    }
+    let tree_id = update
+        .create_updated(objects, &tip_tree)
+        .context("failed to build the recordings tree on the tip")?;
+    if tree_id == tip_tree.id() {
+        return Ok(None);
+    }
+    let tree = objects.find_tree(tree_id)?;
+    let author = Signature::now(&identity.author_name, &identity.author_email).context(
+        "invalid author name or email (check GIT_AUTHOR_NAME/EMAIL and user.name/email)",
+    )?;
+    let committer = Signature::now(&identity.committer_name, &identity.committer_email).context(
+        "invalid committer name or email (check GIT_COMMITTER_NAME/EMAIL and user.name/email)",
+    )?;
+    let id = objects
+        .commit(None, &author, &committer, message, &tree, &[&tip_commit])
+        .context("failed to create the recordings commit")?;
+    Ok(Some(id))
+}
+
+/// Our paths whose blob on the tip differs from the checked-out HEAD's: someone else changed the
+/// same recording meanwhile (ours wins).
+pub fn overlapping_paths(
+    objects: &Repository,
+    tip: Oid,
+    files: &[PreparedFile],
+) -> anyhow::Result<Vec<String>> {
+    let tree = objects.find_commit(tip)?.tree()?;
+    Ok(files
+        .iter()
+        .filter(|f| {
+            let on_tip = tree.get_path(Path::new(&f.path)).ok().map(|e| e.id());
+            on_tip != f.head_blob && on_tip != f.blob
+        })
+        .map(|f| f.path.clone())
+        .collect())
+}
+
+/// The first path outside the recordings that differs between two trees, skipping identical
+/// subtrees by id (cost follows the difference, not the tree).
+pub fn first_non_recording_difference(
+    repo: &Repository,
+    a: &Tree<'_>,
+    b: &Tree<'_>,
+    globs: &Globs,
+) -> Option<String> {
+    fn walk(
+        repo: &Repository,
+        a: Option<&Tree<'_>>,
+        b: Option<&Tree<'_>>,
+        prefix: &str,
+        globs: &Globs,
+    ) -> Option<String> {
+        let mut names: Vec<String> = Vec::new();
+        for t in [a, b].into_iter().flatten() {
+            names.extend(t.iter().filter_map(|e| e.name().ok().map(str::to_owned)));
+        }
+        names.sort();
+        names.dedup();
+        for name in names {
+            let ea = a.and_then(|t| t.get_name(&name));
+            let eb = b.and_then(|t| t.get_name(&name));
+            let (ida, idb) = (ea.as_ref().map(|e| e.id()), eb.as_ref().map(|e| e.id()));
+            if ida == idb && ea.as_ref().map(|e| e.filemode()) == eb.as_ref().map(|e| e.filemode())
+            {
+                continue;
+            }
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if globs.matches(&path) {
+                continue;
+            }
+            let as_tree = |e: &Option<git2::TreeEntry<'_>>| {
+                e.as_ref()
+                    .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+                    .and_then(|e| repo.find_tree(e.id()).ok())
+            };
+            let (ta, tb) = (as_tree(&ea), as_tree(&eb));
+            let a_is_file = ea.is_some() && ta.is_none();
+            let b_is_file = eb.is_some() && tb.is_none();
+            if a_is_file || b_is_file {
+                return Some(path);
+            }
+            if let Some(found) = walk(repo, ta.as_ref(), tb.as_ref(), &path, globs) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    if a.id() == b.id() {
+        return None;
+    }
+    walk(repo, Some(a), Some(b), "", globs)
+}
