@@ -1,0 +1,519 @@
+//! `scripts/install-rerecord.sh`, the install step of the actions, run with bash against a local
+//! HTTP server that serves fake release assets: which asset each runner gets, SHA256SUMS
+//! verification (a mismatch installs and runs nothing), the tool cache, and the `cargo install`
+//! fallback (a stub `cargo` on PATH records how it was called).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest, Sha256};
+
+const VERSION: &str = "0.1.0";
+
+/// A static file server on 127.0.0.1 that remembers every path it was asked for.
+struct Releases {
+    root: PathBuf,
+    base_url: String,
+    requests: Arc<Mutex<Vec<String>>>,
+}
+
+impl Releases {
+    fn serve(root: PathBuf) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+        let base_url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (seen, files) = (Arc::clone(&requests), root.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut line = String::new();
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.read_line(&mut line).is_err() {
+                    continue;
+                }
+                // Drain the headers so curl sees a well-behaved server.
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                    header.clear();
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                seen.lock().unwrap().push(path.clone());
+                let file = files.join(path.trim_start_matches('/'));
+                let reply = match std::fs::read(&file) {
+                    Ok(body) if !path.contains("..") => {
+                        let mut head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        )
+                        .into_bytes();
+                        head.extend(body);
+                        head
+                    }
+                    _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"
+                        .to_vec(),
+                };
+                let _ = stream.write_all(&reply);
+            }
+        });
+        Releases {
+            root,
+            base_url,
+            requests,
+        }
+    }
+
+    fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+
+    /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
+    /// (and, when run, leaves a file next to `ran_marker`), and list it in SHA256SUMS.
+    fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
+        let dir = self.root.join(format!("v{version}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let windows = target.contains("windows");
+        let stage = tempfile::tempdir().unwrap();
+        let exe = if windows { "rerecord.exe" } else { "rerecord" };
+        let script = format!(
+            "#!/bin/sh\ntouch '{}'\necho '{says}'\n",
+            ran_marker.display()
+        );
+        write_executable(&stage.path().join(exe), &script);
+        let asset = if windows {
+            format!("rerecord-{version}-{target}.zip")
+        } else {
+            format!("rerecord-{version}-{target}.tar.gz")
+        };
+        let archive = dir.join(&asset);
+        let status = if windows {
+            Command::new("zip")
+                .arg("-q")
+                .arg(&archive)
+                .arg(exe)
+                .current_dir(stage.path())
+                .status()
+        } else {
+            Command::new("tar")
+                .arg("-czf")
+                .arg(&archive)
+                .arg("-C")
+                .arg(stage.path())
+                .arg(exe)
+                .status()
+        };
+        assert!(status.expect("run tar/zip").success());
+        let digest = hex(&Sha256::digest(std::fs::read(&archive).unwrap()));
+        self.add_sum(version, &digest, &asset);
+    }
+
+    fn add_sum(&self, version: &str, digest: &str, asset: &str) {
+        let dir = self.root.join(format!("v{version}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap_or_default();
+        sums.push_str(&format!("{digest}  {asset}\n"));
+        std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn write_executable(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    let status = Command::new("chmod").arg("+x").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+/// One simulated runner: its temp dir, tool cache, GITHUB_PATH/GITHUB_OUTPUT files, and a stub
+/// `cargo` that records its arguments and "builds" a rerecord that prints `built from source`.
+struct Runner {
+    dir: tempfile::TempDir,
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: BTreeMap<String, String>,
+    path_entries: Vec<String>,
+    cargo_args: Option<Vec<String>>,
+}
+
+impl Runner {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["temp", "cache", "stub-bin"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        let cargo_log = dir.path().join("cargo-args");
+        write_executable(
+            &dir.path().join("stub-bin/cargo"),
+            &format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nroot=\nwhile [ $# -gt 0 ]; do\n  \
+                 if [ \"$1\" = --root ]; then root=\"$2\"; fi\n  shift\ndone\nmkdir -p \"$root/bin\"\n\
+                 printf '#!/bin/sh\\necho built from source\\n' > \"$root/bin/rerecord\"\n\
+                 chmod +x \"$root/bin/rerecord\"\n",
+                cargo_log.display()
+            ),
+        );
+        Runner { dir }
+    }
+
+    fn marker(&self) -> PathBuf {
+        self.dir.path().join("asset-ran")
+    }
+
+    fn cache(&self) -> PathBuf {
+        self.dir.path().join("cache")
+    }
+
+    fn install(&self, releases: &Releases, os: &str, arch: &str, version: Option<&str>) -> Outcome {
+        let p = self.dir.path();
+        let (output, path_file) = (p.join("github-output"), p.join("github-path"));
+        std::fs::write(&output, "").unwrap();
+        std::fs::write(&path_file, "").unwrap();
+        let _ = std::fs::remove_file(p.join("cargo-args"));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-rerecord.sh");
+        let mut cmd = Command::new("bash");
+        cmd.arg(&script)
+            .env_clear()
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/bin:/bin:/usr/local/bin",
+                    p.join("stub-bin").display()
+                ),
+            )
+            .env("HOME", p)
+            .env("RUNNER_OS", os)
+            .env("RUNNER_ARCH", arch)
+            .env("RUNNER_TEMP", p.join("temp"))
+            .env("RUNNER_TOOL_CACHE", self.cache())
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_PATH", &path_file)
+            .env("RERECORD_DOWNLOAD_BASE", &releases.base_url)
+            .stdin(Stdio::null());
+        if let Some(v) = version {
+            cmd.env("RERECORD_VERSION", v);
+        }
+        let out = cmd.output().expect("run bash");
+        let outputs = std::fs::read_to_string(&output)
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let path_entries = std::fs::read_to_string(&path_file)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        let cargo_args = std::fs::read_to_string(p.join("cargo-args"))
+            .ok()
+            .map(|s| s.lines().map(str::to_owned).collect());
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            outputs,
+            path_entries,
+            cargo_args,
+        }
+    }
+}
+
+impl Outcome {
+    fn show(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn releases() -> (tempfile::TempDir, Releases) {
+    let dir = tempfile::tempdir().unwrap();
+    let releases = Releases::serve(dir.path().to_path_buf());
+    (dir, releases)
+}
+
+#[test]
+fn linux_x64_runner_gets_the_verified_musl_asset_in_the_tool_cache() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(
+        VERSION,
+        "x86_64-unknown-linux-musl",
+        "rerecord from musl x64",
+        &runner.marker(),
+    );
+    releases.publish(
+        VERSION,
+        "aarch64-unknown-linux-musl",
+        "rerecord from musl arm64",
+        &runner.marker(),
+    );
+
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(
+        out.stdout.contains("rerecord from musl x64"),
+        "{}",
+        out.show()
+    );
+    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+    assert_eq!(out.path_entries, vec![cached.display().to_string()]);
+    assert_eq!(out.outputs["source"], "release");
+    assert_eq!(out.outputs["version"], VERSION);
+    assert!(
+        runner
+            .cache()
+            .join(format!("rerecord/{VERSION}/x64.complete"))
+            .is_file()
+    );
+    assert_eq!(
+        releases.requests(),
+        vec![
+            format!("/v{VERSION}/SHA256SUMS"),
+            format!("/v{VERSION}/rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz")
+        ]
+    );
+    assert_eq!(
+        out.cargo_args, None,
+        "cargo must not run when an asset matches"
+    );
+}
+
+#[test]
+fn each_runner_os_and_arch_downloads_its_own_asset() {
+    let cases = [
+        ("Linux", "ARM64", "aarch64-unknown-linux-musl", "tar.gz"),
+        ("macOS", "X64", "x86_64-apple-darwin", "tar.gz"),
+        ("macOS", "ARM64", "aarch64-apple-darwin", "tar.gz"),
+        ("Windows", "X64", "x86_64-pc-windows-msvc", "zip"),
+    ];
+    for (os, arch, target, ext) in cases {
+        let (_d, releases) = releases();
+        let runner = Runner::new();
+        for other in ["x86_64-unknown-linux-musl", target] {
+            releases.publish(
+                VERSION,
+                other,
+                &format!("rerecord for {other}"),
+                &runner.marker(),
+            );
+        }
+
+        let out = runner.install(&releases, os, arch, Some(&format!("v{VERSION}")));
+
+        assert_eq!(out.code, 0, "{os}/{arch}: {}", out.show());
+        assert!(
+            out.stdout.contains(&format!("rerecord for {target}")),
+            "{os}/{arch}: {}",
+            out.show()
+        );
+        let wanted = format!("/v{VERSION}/rerecord-{VERSION}-{target}.{ext}");
+        assert!(
+            releases.requests().contains(&wanted),
+            "{os}/{arch}: {:?}",
+            releases.requests()
+        );
+    }
+}
+
+#[test]
+fn version_defaults_to_the_package_version_of_the_action_checkout() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    let own = env!("CARGO_PKG_VERSION");
+    releases.publish(
+        own,
+        "x86_64-unknown-linux-musl",
+        "own version",
+        &runner.marker(),
+    );
+
+    let out = runner.install(&releases, "Linux", "X64", None);
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert_eq!(out.outputs["version"], own);
+    assert!(releases.requests().contains(&format!("/v{own}/SHA256SUMS")));
+}
+
+#[test]
+fn checksum_mismatch_fails_and_installs_and_runs_nothing() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    let target = "x86_64-unknown-linux-musl";
+    releases.publish(VERSION, target, "tampered", &runner.marker());
+    // Replace SHA256SUMS with one whose digest is for other bytes.
+    let sums = releases.root.join(format!("v{VERSION}/SHA256SUMS"));
+    std::fs::remove_file(&sums).unwrap();
+    releases.add_sum(
+        VERSION,
+        &hex(&Sha256::digest(b"other bytes")),
+        &format!("rerecord-{VERSION}-{target}.tar.gz"),
+    );
+
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+
+    assert_eq!(out.code, 1, "{}", out.show());
+    assert!(out.stdout.contains("checksum mismatch"), "{}", out.show());
+    assert!(!runner.marker().exists(), "the unverified binary ran");
+    assert!(
+        out.path_entries.is_empty(),
+        "PATH was extended: {:?}",
+        out.path_entries
+    );
+    assert!(
+        !runner.cache().join("rerecord").exists(),
+        "something was cached"
+    );
+    assert_eq!(
+        out.cargo_args, None,
+        "a mismatch must not fall back to cargo"
+    );
+}
+
+#[test]
+fn asset_missing_from_sha256sums_is_refused() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(
+        VERSION,
+        "x86_64-unknown-linux-musl",
+        "unlisted",
+        &runner.marker(),
+    );
+    std::fs::write(releases.root.join(format!("v{VERSION}/SHA256SUMS")), "").unwrap();
+
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+
+    assert_eq!(out.code, 1, "{}", out.show());
+    assert!(out.stdout.contains("lists no checksum"), "{}", out.show());
+    assert!(!runner.marker().exists());
+    assert_eq!(out.cargo_args, None);
+}
+
+#[test]
+fn missing_asset_falls_back_to_cargo_install_and_says_why() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    // The release exists, but only for another target.
+    releases.publish(VERSION, "x86_64-apple-darwin", "mac", &runner.marker());
+
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(out.stdout.contains("::notice"), "{}", out.show());
+    assert!(
+        out.stdout.contains(&format!(
+            "has no asset rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"
+        )),
+        "{}",
+        out.show()
+    );
+    assert!(out.stdout.contains("built from source"), "{}", out.show());
+    let args = out.cargo_args.expect("cargo was not called");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .canonicalize()
+        .unwrap();
+    assert_eq!(
+        &args[..4],
+        [
+            "install",
+            "--locked",
+            "--path",
+            &source.display().to_string()
+        ]
+    );
+    assert_eq!(out.outputs["source"], "cargo");
+    assert!(!runner.marker().exists());
+}
+
+#[test]
+fn missing_release_falls_back_to_cargo_install() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+
+    let out = runner.install(&releases, "macOS", "ARM64", Some("9.9.9"));
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(
+        out.stdout.contains("release v9.9.9 has no SHA256SUMS"),
+        "{}",
+        out.show()
+    );
+    assert!(out.cargo_args.is_some(), "{}", out.show());
+}
+
+#[test]
+fn runner_without_a_release_build_falls_back_without_downloading() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+
+    let out = runner.install(&releases, "Linux", "ARM", Some(VERSION));
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(
+        out.stdout
+            .contains("no release build of rerecord exists for Linux/ARM"),
+        "{}",
+        out.show()
+    );
+    assert!(
+        releases.requests().is_empty(),
+        "downloaded {:?}",
+        releases.requests()
+    );
+    assert!(out.cargo_args.is_some());
+}
+
+#[test]
+fn second_install_of_a_version_comes_from_the_tool_cache() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(
+        VERSION,
+        "x86_64-unknown-linux-musl",
+        "cached one",
+        &runner.marker(),
+    );
+    let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(first.code, 0, "{}", first.show());
+    let asked = releases.requests().len();
+
+    let second = runner.install(&releases, "Linux", "X64", Some(VERSION));
+
+    assert_eq!(second.code, 0, "{}", second.show());
+    assert_eq!(second.outputs["source"], "cache");
+    assert!(second.stdout.contains("cached one"), "{}", second.show());
+    assert_eq!(
+        releases.requests().len(),
+        asked,
+        "the cache hit downloaded again"
+    );
+}
+
+#[test]
+fn version_input_that_is_not_a_release_version_is_rejected() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+
+    let out = runner.install(&releases, "Linux", "X64", Some("1.0/../../x;touch pwned"));
+
+    assert_eq!(out.code, 1, "{}", out.show());
+    assert!(
+        out.stdout.contains("is not a release version"),
+        "{}",
+        out.show()
+    );
+    assert!(releases.requests().is_empty());
+    assert_eq!(out.cargo_args, None);
+}
