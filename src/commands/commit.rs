@@ -301,3 +301,133 @@ fn land(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn plan(
+        args: &[&str],
+        env: &[(&str, &str)],
+        payload: Option<&str>,
+    ) -> anyhow::Result<CommitPlan> {
+        let cli =
+            crate::cli::Cli::try_parse_from(["rerecord", "commit"].iter().chain(args)).unwrap();
+        let crate::cli::Command::Commit(args) = cli.command else {
+            unreachable!()
+        };
+        let env = ActionsEnv::from_lookup(|k| {
+            env.iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| (*v).to_owned())
+        });
+        let payload = payload.map(|p| EventPayload::parse(p.as_bytes()).unwrap());
+        CommitPlan::resolve(
+            &args,
+            &env,
+            payload.as_ref(),
+            &Config::default(),
+            Some("c".repeat(40)),
+        )
+    }
+
+    const PR_FROM_FORK: &str = r#"{"pull_request":{"head":{"ref":"fix","sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","repo":{"full_name":"me/stack"}}}}"#;
+
+    #[test]
+    fn target_branch_prefers_flag_then_payload_then_head_ref_then_ref_name() {
+        let env = [
+            ("GITHUB_HEAD_REF", "head-ref"),
+            ("GITHUB_REF_NAME", "7/merge"),
+            ("GITHUB_REPOSITORY", "me/stack"),
+        ];
+        assert_eq!(
+            plan(&["--target-branch", "flag"], &env, Some(PR_FROM_FORK))
+                .unwrap()
+                .target_branch
+                .as_deref(),
+            Some("flag")
+        );
+        assert_eq!(
+            plan(&[], &env, Some(PR_FROM_FORK))
+                .unwrap()
+                .target_branch
+                .as_deref(),
+            Some("fix")
+        );
+        assert_eq!(
+            plan(&[], &env, None).unwrap().target_branch.as_deref(),
+            Some("head-ref")
+        );
+        assert_eq!(
+            plan(&[], &[("GITHUB_REF_NAME", "main")], None)
+                .unwrap()
+                .target_branch
+                .as_deref(),
+            Some("main")
+        );
+    }
+
+    #[test]
+    fn fork_is_detected_from_the_payload_and_overridden_by_the_flag() {
+        let upstream = [("GITHUB_REPOSITORY", "acme/stack")];
+        let p = plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap();
+        assert!(p.fork);
+        assert_eq!(p.head_repository.as_deref(), Some("me/stack"));
+        assert_eq!(p.head_sha.as_deref(), Some("a".repeat(40).as_str()));
+        assert!(
+            !plan(&["--fork-pr", "false"], &upstream, Some(PR_FROM_FORK))
+                .unwrap()
+                .fork
+        );
+        assert!(
+            !plan(
+                &[],
+                &[("GITHUB_REPOSITORY", "Me/Stack")],
+                Some(PR_FROM_FORK)
+            )
+            .unwrap()
+            .fork
+        );
+        let deleted_fork = r#"{"pull_request":{"head":{"ref":"fix","repo":null}}}"#;
+        assert!(plan(&[], &upstream, Some(deleted_fork)).unwrap().fork);
+    }
+
+    #[test]
+    fn message_and_artifact_name_are_filled_in() {
+        let env = [
+            ("GITHUB_RUN_ID", "9"),
+            ("GITHUB_RUN_ATTEMPT", "3"),
+            ("GITHUB_JOB", "record tests"),
+            ("GITHUB_REF_NAME", "b"),
+        ];
+        let p = plan(
+            &[
+                "--setup",
+                "gpt",
+                "--job-key",
+                "1/2",
+                "--message",
+                "rec {setup}/{suite}",
+            ],
+            &env,
+            None,
+        )
+        .unwrap();
+        assert_eq!(p.message, "rec gpt/base");
+        assert_eq!(p.artifact_name, "recordings-9-3-record-tests-1-2");
+    }
+
+    #[test]
+    fn invalid_or_missing_branch_is_a_usage_error() {
+        let err = plan(&["--target-branch", "a..b"], &[], None).unwrap_err();
+        assert_eq!(crate::error::exit_code_for(&err), 2);
+        let err = plan(&[], &[], None).unwrap_err();
+        assert_eq!(crate::error::exit_code_for(&err), 2);
+        assert!(
+            plan(&["--fork-pr", "true"], &[], None).is_ok(),
+            "forks need no branch to push to"
+        );
+    }
+}
