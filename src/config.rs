@@ -102,7 +102,17 @@ impl Default for Config {
 
 impl Config {
     /// Load the config of the repository whose work tree is `root` (defaults when there is none).
+    /// `RERECORD_RECORDINGS` (newline-separated globs; the action's `recordings` input) replaces
+    /// the `recordings` globs.
     pub fn load(root: &Path) -> anyhow::Result<Self> {
+        let mut config = Self::load_file(root)?;
+        if let Ok(list) = std::env::var("RERECORD_RECORDINGS") {
+            config.override_recordings(&list)?;
+        }
+        Ok(config)
+    }
+
+    fn load_file(root: &Path) -> anyhow::Result<Self> {
         for candidate in [root.join("rerecord.toml"), root.join(".github/rerecord.toml")] {
             if candidate.is_file() {
                 let text = std::fs::read_to_string(&candidate)
@@ -111,6 +121,15 @@ impl Config {
             }
         }
         Ok(Self::default())
+    }
+
+    /// Replace the recording globs with a newline-separated list (blank lines ignored).
+    pub fn override_recordings(&mut self, list: &str) -> anyhow::Result<()> {
+        let globs: Vec<&str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        if !globs.is_empty() {
+            self.recordings = Globs::new(globs).context("invalid RERECORD_RECORDINGS (the action's `recordings` input)")?;
+        }
+        Ok(())
     }
 
     pub fn parse(text: &str, path: Option<PathBuf>) -> anyhow::Result<Self> {
@@ -199,6 +218,18 @@ mod tests {
         assert_eq!(c.input_names[&InputOption::Setup], "provider");
         assert_eq!(c.defaults[&InputOption::Suite], "all");
         assert!(c.recordings.matches("fixtures/a/cassettes/x.json"));
+    }
+
+    #[test]
+    fn recordings_override_replaces_globs() {
+        let mut c = Config::default();
+        c.override_recordings("  fixtures/cassettes/\n\n  other/*/tapes/ \n").unwrap();
+        assert!(c.recordings.matches("fixtures/cassettes/a.yaml"));
+        assert!(c.recordings.matches("other/x/tapes/b"));
+        assert!(!c.recordings.matches("tests/integration/recordings/x.json"));
+        c.override_recordings("\n").unwrap();
+        assert!(c.recordings.matches("other/x/tapes/b"), "an empty list keeps the globs");
+        assert!(c.override_recordings("../escape/").is_err());
     }
 
     #[test]
