@@ -3,3 +3,4 @@ pub mod apply;
 pub mod manifest;
 pub mod verify;
 pub mod zip;
+pub mod download;

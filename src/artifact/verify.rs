@@ -12,7 +12,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
-use super::zip::{ArtifactZip, Refusal, RefusalKind, check_entry_name};
+use super::zip::{ArtifactZip, Limits, Refusal, RefusalKind, check_entry_name};
 use crate::recordings::Globs;
 
 /// Manifests larger than this are not manifests (3,000 recordings take about 500 KB).
@@ -344,6 +344,22 @@ fn outside(label: &str, path: &str, globs: &Globs) -> Refusal {
         RefusalKind::OutsideRecordings,
         format!("is not a recording (the recording globs are {globs})"),
     )
+}
+
+/// Open, verify and merge downloaded artifacts, given as (name, zip file), in order. Errors are
+/// a [`Refusal`] or [`Conflicts`]; nothing is staged for a refused set that the caller keeps.
+pub fn verify_all(
+    zips: &[(String, PathBuf)],
+    limits: Limits,
+    opts: MapOptions<'_>,
+    mut staging: Option<&mut Staging>,
+) -> anyhow::Result<Incoming> {
+    let mut verified = Vec::with_capacity(zips.len());
+    for (label, path) in zips {
+        let mut zip = ArtifactZip::open(label, path, limits)?;
+        verified.push(read_artifact(&mut zip, opts, staging.as_deref_mut())?);
+    }
+    Ok(merge(verified)?)
 }
 
 /// Every artifact's changes as one set.

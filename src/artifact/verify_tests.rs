@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use super::*;
-use crate::artifact::zip::Limits;
 
 use crate::artifact::zip::test_zips as zips;
 

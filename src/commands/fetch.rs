@@ -1,9 +1,526 @@
-//! `rerecord fetch`.
+//! `rerecord fetch`: find a recording run, download its recording artifacts, verify every byte
+//! and apply them to this checkout all-or-nothing (optionally as one local commit).
+//!
+//! Orchestration only: the run and artifacts come from `github`, the hostile-input handling from
+//! `artifact::{zip, verify}`, and the work-tree changes from `artifact::apply`.
 
 use std::process::ExitCode;
 
-use crate::cli::FetchArgs;
+use anyhow::Context;
+use serde::Serialize;
 
-pub async fn run(_args: FetchArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`rerecord fetch` is not available in this build yet")
+use crate::artifact::apply::{self, Change, FileChange};
+use crate::artifact::download::{self, Downloaded};
+use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
+use crate::artifact::zip::Limits;
+use crate::cli::FetchArgs;
+use crate::commands::locate::{self, Checkout, PrChoice};
+use crate::error::usage;
+use crate::git::GitRepo;
+use crate::github::{Artifact, DEFAULT_API_URL, GitHub, PullRequest, WorkflowRun};
+use crate::remotes::{GitHubHosts, RepoName};
+use crate::token;
+
+/// Completed runs of the PR's head looked at before giving up.
+const MAX_CANDIDATE_RUNS: usize = 10;
+
+pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
+    let (token, _) = token::require()?;
+    let api_url = args
+        .api
+        .api_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
+    let checkout = Checkout::open(&hosts)?;
+    let git = checkout.git.as_ref().context(
+        "not inside a git repository: run rerecord fetch in the checkout the recordings are for",
+    )?;
+    let workdir = git.workdir()?;
+    if let Some(prefix) = &args.legacy_prefix {
+        verify::check_legacy_prefix(prefix, &checkout.config.recordings).map_err(usage)?;
+    }
+    let workflow = args
+        .workflow
+        .clone()
+        .unwrap_or_else(|| checkout.config.workflow.clone());
+    let gh = GitHub::new(&api_url, &token)?;
+    let repo = locate::upstream(&gh, &checkout, args.repo.as_deref())
+        .await?
+        .repo;
+
+    let chosen = choose_run(&gh, &repo, &checkout, &args, &workflow).await?;
+    let run = &chosen.run;
+    eprintln!(
+        "run {} of {repo} ({}, created {}) {}",
+        run.id,
+        run.conclusion
+            .as_deref()
+            .or(run.status.as_deref())
+            .unwrap_or("unknown"),
+        run.created_at.format("%Y-%m-%d %H:%M UTC"),
+        run.html_url
+    );
+    if !run.is_completed() {
+        warn(&format!(
+            "run {} is still {}: artifacts of jobs that have not finished are missing",
+            run.id,
+            run.status.as_deref().unwrap_or("running")
+        ));
+    } else if run.conclusion.as_deref() != Some("success") {
+        warn(&format!(
+            "run {} concluded {}; its recordings may be incomplete",
+            run.id,
+            run.conclusion.as_deref().unwrap_or("without a conclusion")
+        ));
+    }
+
+    let artifacts: Vec<Artifact> = chosen
+        .artifacts
+        .into_iter()
+        .filter(|a| a.name.starts_with(&args.artifact_prefix))
+        .collect();
+    let mut report = Report::new(run, &artifacts);
+    if artifacts.is_empty() {
+        eprintln!(
+            "run {} produced no recording artifacts (none named {}*); nothing to apply",
+            run.id, args.artifact_prefix
+        );
+        report.print(args.json, None);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let expired: Vec<&Artifact> = artifacts.iter().filter(|a| a.expired).collect();
+    if !expired.is_empty() {
+        anyhow::bail!(
+            "{}",
+            expired_message(run, &expired, chosen.branch.as_deref())
+        );
+    }
+
+    let limits = Limits {
+        max_file_size: args.max_file_size,
+        ..Limits::default()
+    };
+    let scratch = tempfile::Builder::new()
+        .prefix("rerecord-fetch-")
+        .tempdir_in(git.raw().path())
+        .context("failed to create a staging directory under .git")?;
+    let (downloads, staged, replaced) = (
+        scratch.path().join("downloads"),
+        scratch.path().join("staged"),
+        scratch.path().join("replaced"),
+    );
+    for dir in [&downloads, &staged, &replaced] {
+        std::fs::create_dir(dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    }
+    let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
+    let bar = download::progress_bar(total, !args.json);
+    let zips = download::download_all(
+        &gh,
+        &repo,
+        &artifacts,
+        &downloads,
+        limits.max_artifact_size,
+        &bar,
+    )
+    .await?;
+
+    let incoming = verify_downloads(&zips, limits, &args, &checkout, &staged)
+        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
+    for w in &incoming.warnings {
+        warn(w);
+    }
+    check_made_for(git, &incoming, run.id);
+
+    let plan = apply::plan(git.raw(), &incoming, args.force)
+        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
+    report.files = plan.files.clone();
+    if args.dry_run {
+        report.print(args.json, Some(Outcome::DryRun));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.commit {
+        apply::signature(git.raw())?;
+    }
+    let _ignore_interrupts = ignore_interrupts();
+    apply::apply(&workdir, &plan, &replaced)?;
+    let outcome = if args.commit {
+        let message = commit_message(run.id, &incoming);
+        match apply::commit(git.raw(), &plan, &message)
+            .context("the recordings were applied to the work tree but not committed")?
+        {
+            Some(oid) => Outcome::Committed(oid.to_string(), message),
+            None => Outcome::NothingToCommit,
+        }
+    } else {
+        Outcome::Applied
+    };
+    report.print(args.json, Some(outcome));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_downloads(
+    zips: &[Downloaded],
+    limits: Limits,
+    args: &FetchArgs,
+    checkout: &Checkout,
+    staged: &std::path::Path,
+) -> anyhow::Result<Incoming> {
+    let named: Vec<(String, std::path::PathBuf)> = zips
+        .iter()
+        .map(|z| (z.artifact.name.clone(), z.path.clone()))
+        .collect();
+    let opts = MapOptions {
+        globs: &checkout.config.recordings,
+        legacy_prefix: args.legacy_prefix.as_deref(),
+    };
+    let mut staging = Staging::new(staged);
+    verify::verify_all(
+        &named,
+        limits,
+        opts,
+        (!args.dry_run).then_some(&mut staging),
+    )
+}
+
+/// The run to take recordings from, its artifacts, and the branch it recorded (for messages).
+struct Chosen {
+    run: WorkflowRun,
+    artifacts: Vec<Artifact>,
+    branch: Option<String>,
+}
+
+async fn choose_run(
+    gh: &GitHub,
+    repo: &RepoName,
+    checkout: &Checkout,
+    args: &FetchArgs,
+    workflow: &str,
+) -> anyhow::Result<Chosen> {
+    if let Some(id) = args.run {
+        let (run, artifacts) = tokio::try_join!(gh.run(repo, id), gh.artifacts(repo, id)).map_err(|e| {
+            if e.is_not_found() {
+                anyhow::anyhow!("run {id} was not found in {repo}; check the run id, or pass --repo OWNER/NAME")
+            } else {
+                anyhow::Error::new(e).context(format!("failed to read run {id} of {repo}"))
+            }
+        })?;
+        let branch = run.head_branch.clone();
+        return Ok(Chosen {
+            run,
+            artifacts,
+            branch,
+        });
+    }
+    let pr = find_pr(gh, repo, checkout, args).await?;
+    eprintln!("PR {}", locate::describe_pr(&pr));
+    let by_sha = gh
+        .workflow_runs(
+            repo,
+            workflow,
+            &[("head_sha", &pr.head_sha), ("status", "completed")],
+            |_| true,
+        )
+        .await
+        .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
+    let runs = if by_sha.is_empty() {
+        let by_branch = gh
+            .workflow_runs(
+                repo,
+                workflow,
+                &[("branch", &pr.head_ref), ("status", "completed")],
+                |_| true,
+            )
+            .await
+            .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
+        by_branch
+            .into_iter()
+            .filter(|r| match (&r.head_repository, &pr.head_repo) {
+                (Some(run_repo), Some(pr_repo)) => run_repo.full_name.eq_ignore_ascii_case(pr_repo),
+                _ => true,
+            })
+            .collect()
+    } else {
+        by_sha
+    };
+    let mut runs: Vec<WorkflowRun> = runs.into_iter().filter(WorkflowRun::is_completed).collect();
+    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    let mut newest_expired: Option<Chosen> = None;
+    for run in runs.into_iter().take(MAX_CANDIDATE_RUNS) {
+        let artifacts = gh
+            .artifacts(repo, run.id)
+            .await
+            .with_context(|| format!("failed to list the artifacts of run {}", run.id))?;
+        let mut matching = artifacts
+            .iter()
+            .filter(|a| a.name.starts_with(&args.artifact_prefix))
+            .peekable();
+        if matching.peek().is_none() {
+            continue;
+        }
+        if matching.any(|a| !a.expired) {
+            return Ok(Chosen {
+                run,
+                artifacts,
+                branch: Some(pr.head_ref.clone()),
+            });
+        }
+        if newest_expired.is_none() {
+            newest_expired = Some(Chosen {
+                run,
+                artifacts,
+                branch: Some(pr.head_ref.clone()),
+            });
+        }
+    }
+    // Only expired artifacts: choose that run so the caller explains the expiry.
+    newest_expired.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no completed run of {workflow} in {repo} for PR #{} (head {}) has recording artifacts; \
+             record them with: rerecord schedule --branch {}",
+            pr.number,
+            &pr.head_sha[..pr.head_sha.len().min(12)],
+            pr.head_ref
+        )
+    })
+}
+
+async fn find_pr(
+    gh: &GitHub,
+    repo: &RepoName,
+    checkout: &Checkout,
+    args: &FetchArgs,
+) -> anyhow::Result<PullRequest> {
+    if let Some(number) = args.pr {
+        return gh.pull(repo, number).await.map_err(|e| {
+            if e.is_not_found() {
+                anyhow::anyhow!("PR #{number} was not found in {repo}; check the number, or pass --repo OWNER/NAME")
+            } else {
+                anyhow::Error::new(e).context(format!("failed to read PR #{number} of {repo}"))
+            }
+        });
+    }
+    let branch = checkout.branch(args.branch.as_deref())?;
+    let lookups = locate::look_up(gh, repo, checkout, &branch).await?;
+    let local_head = checkout
+        .head
+        .as_deref()
+        .filter(|_| checkout.current_branch.as_deref() == Some(branch.as_str()));
+    match locate::choose_pr(&lookups.prs, local_head) {
+        PrChoice::One { pr, note } => {
+            if let Some(note) = note {
+                eprintln!("note: {note}");
+            }
+            Ok(pr)
+        }
+        PrChoice::None => anyhow::bail!(
+            "no pull request in {repo} has branch {branch} as its head; pass --pr NUMBER or --run RUN_ID"
+        ),
+        PrChoice::Ambiguous(prs) => {
+            let list: Vec<String> = prs.iter().map(locate::describe_pr).collect();
+            anyhow::bail!(
+                "several pull requests have branch {branch} as their head:\n  {}\npass --pr NUMBER",
+                list.join("\n  ")
+            )
+        }
+    }
+}
+
+fn expired_message(run: &WorkflowRun, expired: &[&Artifact], branch: Option<&str>) -> String {
+    let when: Vec<String> = expired
+        .iter()
+        .map(|a| match a.expires_at {
+            Some(at) => format!("{} expired {}", a.name, at.format("%Y-%m-%d %H:%M UTC")),
+            None => format!("{} expired", a.name),
+        })
+        .collect();
+    let schedule = match branch {
+        Some(b) => format!("rerecord schedule --branch {b}"),
+        None => "rerecord schedule".to_owned(),
+    };
+    format!(
+        "the recording artifacts of run {} have expired ({}); re-run the recording workflow to make new ones: {schedule}",
+        run.id,
+        when.join(", ")
+    )
+}
+
+/// Warn when the recordings were made for a commit this checkout does not contain, and when an
+/// artifact claims to come from another run.
+fn check_made_for(git: &GitRepo, incoming: &Incoming, run_id: u64) {
+    let head = git.head_sha();
+    for m in &incoming.manifests {
+        if let Some(head) = &head {
+            if !git.contains(head, &m.head_sha) {
+                warn(&format!(
+                    "the recordings were made for commit {} of {}, which your HEAD ({}) does not contain; \
+                     pull that branch first if the tests differ",
+                    short(&m.head_sha),
+                    m.head_ref,
+                    short(head)
+                ));
+            }
+        }
+        if m.run_id != run_id {
+            warn(&format!(
+                "an artifact's manifest names run {}, not run {run_id}",
+                m.run_id
+            ));
+        }
+    }
+}
+
+fn commit_message(run_id: u64, incoming: &Incoming) -> String {
+    let mut pairs: Vec<String> = incoming
+        .manifests
+        .iter()
+        .map(|m| format!("{}, {}", m.setup, m.suite))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    if pairs.is_empty() {
+        format!("Recordings from CI run {run_id}")
+    } else {
+        format!("Recordings from CI run {run_id} ({})", pairs.join("; "))
+    }
+}
+
+/// While files move into place, Ctrl-C must not stop us halfway: once a handler is installed,
+/// an interrupt is only recorded, and the apply (a few renames) finishes or rolls back.
+#[cfg(unix)]
+fn ignore_interrupts() -> Option<tokio::signal::unix::Signal> {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+}
+
+#[cfg(not(unix))]
+fn ignore_interrupts() {}
+
+enum Outcome {
+    DryRun,
+    Applied,
+    Committed(String, String),
+    NothingToCommit,
+}
+
+/// `--json`: exactly `{"run":{"id","url","conclusion"},"artifacts":[..],"files":[..]}`.
+#[derive(Serialize)]
+struct Report {
+    run: ReportRun,
+    artifacts: Vec<ReportArtifact>,
+    files: Vec<FileChange>,
+}
+
+#[derive(Serialize)]
+struct ReportRun {
+    id: u64,
+    url: String,
+    conclusion: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ReportArtifact {
+    id: u64,
+    name: String,
+    size: u64,
+}
+
+impl Report {
+    fn new(run: &WorkflowRun, artifacts: &[Artifact]) -> Self {
+        Self {
+            run: ReportRun {
+                id: run.id,
+                url: run.html_url.clone(),
+                conclusion: run.conclusion.clone(),
+            },
+            artifacts: artifacts
+                .iter()
+                .map(|a| ReportArtifact {
+                    id: a.id,
+                    name: a.name.clone(),
+                    size: a.size_in_bytes,
+                })
+                .collect(),
+            files: Vec::new(),
+        }
+    }
+
+    fn print(&self, json: bool, outcome: Option<Outcome>) {
+        if json {
+            println!(
+                "{}",
+                serde_json::to_string(self).expect("the report serializes")
+            );
+            return;
+        }
+        for f in self.files.iter().filter(|f| f.status != Change::Unchanged) {
+            println!("{:<9} {}", status_word(f.status), f.path);
+        }
+        let count = |c| self.files.iter().filter(|f| f.status == c).count();
+        let Some(outcome) = outcome else { return };
+        let counts = format!(
+            "{} added, {} updated, {} unchanged, {} deleted",
+            count(Change::Added),
+            count(Change::Updated),
+            count(Change::Unchanged),
+            count(Change::Deleted)
+        );
+        let changed = self.files.iter().any(|f| f.status != Change::Unchanged);
+        match outcome {
+            Outcome::DryRun => println!("dry run: would apply {counts}; nothing was written"),
+            Outcome::Applied if !changed => {
+                println!("{counts}: your checkout already has these recordings")
+            }
+            Outcome::Applied => {
+                println!("applied {counts}");
+                println!(
+                    "next: review with `git status`, then `git add` the files above, \
+                     `git commit -m \"Recordings from CI run {}\"` and `git push` (or run again with --commit)",
+                    self.run.id
+                );
+            }
+            Outcome::Committed(oid, message) => {
+                println!("applied {counts}");
+                println!("committed {} \"{message}\"; next: `git push`", short(&oid));
+            }
+            Outcome::NothingToCommit => println!("{counts}: nothing to commit"),
+        }
+    }
+}
+
+fn status_word(change: Change) -> &'static str {
+    match change {
+        Change::Added => "added",
+        Change::Updated => "updated",
+        Change::Unchanged => "unchanged",
+        Change::Deleted => "deleted",
+    }
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+fn warn(msg: &str) {
+    eprintln!("warning: {msg}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_message_names_run_setup_and_suite() {
+        let mut incoming = Incoming::default();
+        assert_eq!(commit_message(7, &incoming), "Recordings from CI run 7");
+        let m: crate::artifact::manifest::Manifest = serde_json::from_value(serde_json::json!({
+            "version": 1, "repository": "o/r", "head_repository": "f/r", "head_ref": "b", "head_sha": "a",
+            "checkout_sha": "c", "run_id": 7, "run_attempt": 1, "job": "j", "setup": "ollama", "suite": "base", "files": []
+        }))
+        .unwrap();
+        incoming.manifests = vec![m.clone(), m];
+        assert_eq!(
+            commit_message(7, &incoming),
+            "Recordings from CI run 7 (ollama, base)"
+        );
+    }
 }

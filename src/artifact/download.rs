@@ -1,0 +1,127 @@
+//! Downloading a run's artifacts to temporary files, never into memory, with an optional
+//! progress bar on stderr and a hard cap on the bytes accepted (a hostile server or artifact
+//! cannot fill the disk).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use futures_util::future::try_join_all;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::github::actions::DownloadError;
+use crate::github::{Artifact, GitHub};
+use crate::remotes::RepoName;
+
+/// A downloaded artifact zip.
+#[derive(Debug, Clone)]
+pub struct Downloaded {
+    pub artifact: Artifact,
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+/// A progress bar for `total` bytes, drawn on stderr only when it is a terminal and `show`.
+pub fn progress_bar(total: u64, show: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !show || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message("downloading");
+    bar
+}
+
+/// Download every artifact into `dir` at once (matrix runs have several), each capped at
+/// `max_bytes`. The files are named by artifact id, never by the (untrusted) artifact name.
+pub async fn download_all(
+    gh: &GitHub,
+    repo: &RepoName,
+    artifacts: &[Artifact],
+    dir: &Path,
+    max_bytes: u64,
+    bar: &ProgressBar,
+) -> anyhow::Result<Vec<Downloaded>> {
+    let jobs = artifacts.iter().map(|artifact| async move {
+        let path = dir.join(format!("artifact-{}.zip", artifact.id));
+        let file =
+            File::create(&path).with_context(|| format!("failed to create {}", path.display()))?;
+        let mut out = Capped {
+            inner: BufWriter::with_capacity(256 * 1024, file),
+            written: 0,
+            max: max_bytes,
+            exceeded: false,
+        };
+        let mut seen = 0u64;
+        let result = gh
+            .download_artifact(repo, artifact.id, &mut out, |done, _| {
+                bar.inc(done.saturating_sub(seen));
+                seen = done;
+            })
+            .await;
+        let bytes = match result {
+            Ok(bytes) => bytes,
+            Err(DownloadError::Expired(_)) => anyhow::bail!(
+                "artifact {} expired while it was being fetched; re-run the recording workflow",
+                artifact.name
+            ),
+            Err(DownloadError::Io(e)) if out.exceeded => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "artifact {} is larger than {max_bytes} bytes; nothing was written",
+                        artifact.name
+                    )
+                });
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("failed to download artifact {}", artifact.name));
+            }
+        };
+        out.inner
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(|| format!("failed to save artifact {}", artifact.name))?;
+        anyhow::Ok(Downloaded {
+            artifact: artifact.clone(),
+            path,
+            bytes,
+        })
+    });
+    let downloaded = try_join_all(jobs).await?;
+    bar.finish_and_clear();
+    Ok(downloaded)
+}
+
+/// A writer that fails rather than accept more than `max` bytes.
+struct Capped<W> {
+    inner: W,
+    written: u64,
+    max: u64,
+    exceeded: bool,
+}
+
+impl<W: Write> Write for Capped<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.written + buf.len() as u64 > self.max {
+            self.exceeded = true;
+            return Err(std::io::Error::other(format!(
+                "download exceeds {} bytes",
+                self.max
+            )));
+        }
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
