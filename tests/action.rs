@@ -1,0 +1,551 @@
+//! The composite actions (`action.yml`, `land/action.yml`) executed step by step in a simulated
+//! runner (see `action/runner.rs`): how inputs become flags and environment, that tokens travel only
+//! by variable name, that bad inputs stop before rerecord runs, and, with the real binary against a
+//! real repository and bare remote, the action's outputs and the upload step's `with:` values.
+
+#[path = "action/runner.rs"]
+mod runner;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use runner::{Action, Job, Scope, eval_condition, eval_template, stub_rerecord};
+
+const TOKEN: &str = "ghs_simulatedtoken0123456789";
+
+fn scope_for(action: &Action, given: &[(&str, &str)]) -> Scope {
+    let mut scope = Scope::default();
+    for (k, v) in [
+        ("token", TOKEN),
+        ("repository", "owner/repo"),
+        ("action_ref", ""),
+    ] {
+        scope.github.insert(k.to_owned(), v.to_owned());
+    }
+    scope.inputs = action.resolve_inputs(given, &scope);
+    scope
+}
+
+fn read(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path.as_ref())
+        .unwrap_or_else(|e| panic!("read {}: {e}", path.as_ref().display()))
+}
+
+/// Runs the commit step with a stub rerecord; returns (args, logged env dir, run).
+fn run_commit_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
+    let action = Action::load("");
+    let scope = scope_for(&action, given);
+    let mut job = Job::in_empty_workspace();
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    stub_rerecord(
+        &bin,
+        &log,
+        &["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"],
+    );
+    job.path_prefix.push(bin);
+    let run = job.run_step(&action, action.step("commit"), &scope);
+    let args = std::fs::read_to_string(log.join("args"))
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    (args, log, run, job)
+}
+
+#[test]
+fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
+    let (args, log, run, _job) = run_commit_with_stub(&[
+        ("target-branch", "feature/x"),
+        ("is-fork-pr", "false"),
+        ("setup", "ollama"),
+        ("suite", "base"),
+        ("job-key", "3"),
+    ]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        args,
+        [
+            "commit",
+            "--fork-pr",
+            "false",
+            "--token-env",
+            "RERECORD_TOKEN",
+            "--target-branch",
+            "feature/x",
+            "--setup",
+            "ollama",
+            "--suite",
+            "base",
+            "--job-key",
+            "3"
+        ]
+    );
+    assert_eq!(
+        read(log.join("env-RERECORD_TOKEN")),
+        TOKEN,
+        "default token is github.token"
+    );
+    assert!(
+        !args.iter().any(|a| a.contains(TOKEN)),
+        "token on the command line: {args:?}"
+    );
+    assert!(
+        !log.join("env-RERECORD_RECORDINGS").exists(),
+        "no recordings input, no variable"
+    );
+}
+
+#[test]
+fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_fork_detection_to_auto() {
+    let (args, _log, run, _job) = run_commit_with_stub(&[]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        args,
+        [
+            "commit",
+            "--fork-pr",
+            "auto",
+            "--token-env",
+            "RERECORD_TOKEN"
+        ]
+    );
+}
+
+#[test]
+fn recordings_input_reaches_rerecord_as_clean_newline_separated_globs() {
+    let (_args, log, run, _job) = run_commit_with_stub(&[(
+        "recordings",
+        "  tests/integration/recordings/\n\n\ttests/e2e/*/cassettes/  \n",
+    )]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        read(log.join("env-RERECORD_RECORDINGS")),
+        "tests/integration/recordings/\ntests/e2e/*/cassettes/"
+    );
+}
+
+#[test]
+fn input_that_looks_like_shell_stays_a_literal_argument() {
+    let nasty = "x\"; touch pwned; echo \"$(id)";
+    let (args, _log, run, job) = run_commit_with_stub(&[("target-branch", nasty)]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert!(args.contains(&nasty.to_owned()), "{args:?}");
+    assert!(!job.workspace.join("pwned").exists());
+}
+
+#[test]
+fn invalid_is_fork_pr_input_fails_before_rerecord_runs() {
+    let (args, _log, run, _job) = run_commit_with_stub(&[("is-fork-pr", "maybe")]);
+
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(
+        run.stdout.contains("input is-fork-pr is \"maybe\""),
+        "{}",
+        run.show()
+    );
+    assert!(args.is_empty(), "rerecord ran: {args:?}");
+}
+
+#[test]
+fn install_steps_run_the_install_script_that_ships_with_the_actions() {
+    for rel in ["", "land"] {
+        let action = Action::load(rel);
+        let run = action.step("install")["run"].as_str().unwrap().to_owned();
+        let script = run.split('"').nth(1).expect("a quoted script path");
+        let path = script.replace("$GITHUB_ACTION_PATH", &action.dir.display().to_string());
+        assert!(
+            Path::new(&path).is_file(),
+            "{rel}/action.yml runs {path}, which does not exist"
+        );
+        let env = action.step("install")["env"].as_mapping().unwrap();
+        assert_eq!(
+            env[serde_yaml_ng::Value::from("RERECORD_VERSION")],
+            "${{ inputs.version }}"
+        );
+    }
+}
+
+#[test]
+fn upload_step_is_pinned_and_keeps_fork_artifacts_seven_days() {
+    let action = Action::load("");
+    let upload = action.step("upload");
+    assert_eq!(
+        upload["uses"].as_str(),
+        Some("actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02")
+    );
+    assert_eq!(upload["with"]["retention-days"].as_u64(), Some(7));
+    assert_eq!(upload["with"]["if-no-files-found"].as_str(), Some("error"));
+}
+
+// ---- land/action.yml ---------------------------------------------------------------------------
+
+fn run_land_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
+    let action = Action::load("land");
+    let scope = scope_for(&action, given);
+    let mut job = Job::in_empty_workspace();
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    stub_rerecord(&bin, &log, &["GH_TOKEN", "RERECORD_PUSH_TOKEN"]);
+    job.path_prefix.push(bin);
+    let run = job.run_step(&action, action.step("land"), &scope);
+    let args = std::fs::read_to_string(log.join("args"))
+        .map(|s| s.lines().map(str::to_owned).collect())
+        .unwrap_or_default();
+    (args, log, run, job)
+}
+
+#[test]
+fn land_step_passes_run_mode_and_push_token_by_name() {
+    let push = "ghp_pushtoken_abcdef";
+    let (args, log, run, _job) = run_land_with_stub(&[
+        ("run-id", "987654"),
+        ("push-token", push),
+        ("mode", "pr"),
+        ("comment", "false"),
+    ]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        args,
+        [
+            "land",
+            "--run",
+            "987654",
+            "--artifact-prefix",
+            "recordings-",
+            "--repo",
+            "owner/repo",
+            "--mode",
+            "pr",
+            "--no-comment",
+            "--push-token-env",
+            "RERECORD_PUSH_TOKEN"
+        ]
+    );
+    assert_eq!(read(log.join("env-RERECORD_PUSH_TOKEN")), push);
+    assert_eq!(read(log.join("env-GH_TOKEN")), TOKEN);
+    assert!(!args.iter().any(|a| a.contains(push) || a.contains(TOKEN)));
+}
+
+#[test]
+fn land_step_without_push_token_comments_by_default() {
+    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "5")]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert!(args.contains(&"--comment".to_owned()), "{args:?}");
+    assert!(
+        !args
+            .iter()
+            .any(|a| a == "--push-token-env" || a == "--mode"),
+        "{args:?}"
+    );
+}
+
+#[test]
+fn land_step_refuses_a_run_id_that_is_not_a_number() {
+    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "12; curl evil")]);
+
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(run.stdout.contains("input run-id"), "{}", run.show());
+    assert!(args.is_empty());
+}
+
+// ---- the real binary against a real repository -------------------------------------------------
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A bare remote with `main` and `feature`, and a clone of `feature` checked out at `work`.
+struct Fixture {
+    _dir: tempfile::TempDir,
+    remote: PathBuf,
+    work: PathBuf,
+    head_sha: String,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let (remote, seed, work) = (
+        dir.path().join("remote.git"),
+        dir.path().join("seed"),
+        dir.path().join("work"),
+    );
+    std::fs::create_dir_all(&seed).unwrap();
+    git(
+        dir.path(),
+        &["init", "-q", "--bare", remote.to_str().unwrap()],
+    );
+    git(&seed, &["init", "-q"]);
+    write(
+        &seed,
+        "tests/integration/recordings/old.json",
+        "{\"old\": 1}\n",
+    );
+    write(&seed, "tests/integration/client/package.json", "{}\n");
+    write(&seed, "README.md", "fixture\n");
+    git(&seed, &["add", "."]);
+    git(&seed, &["commit", "-q", "-m", "seed"]);
+    git(
+        &seed,
+        &["remote", "add", "origin", remote.to_str().unwrap()],
+    );
+    git(
+        &seed,
+        &[
+            "push",
+            "-q",
+            "origin",
+            "HEAD:refs/heads/main",
+            "HEAD:refs/heads/feature",
+        ],
+    );
+    git(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "--branch",
+            "feature",
+            remote.to_str().unwrap(),
+            "work",
+        ],
+    );
+    let head_sha = git(&work, &["rev-parse", "HEAD"]);
+    Fixture {
+        _dir: dir,
+        remote,
+        work,
+        head_sha,
+    }
+}
+
+fn pull_request_event(job: &mut Job, head_sha: &str, head_repo: &str) {
+    let event = serde_json::json!({
+        "action": "labeled",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "head": {"ref": "feature", "sha": head_sha, "repo": {"full_name": head_repo}},
+            "base": {"ref": "main", "repo": {"full_name": "owner/repo"}}
+        },
+        "repository": {"full_name": "owner/repo"}
+    });
+    let path = job.temp.path().join("event.json");
+    std::fs::write(&path, event.to_string()).unwrap();
+    for (k, v) in [
+        ("GITHUB_EVENT_NAME", "pull_request"),
+        ("GITHUB_EVENT_PATH", path.to_str().unwrap()),
+        ("GITHUB_REPOSITORY", "owner/repo"),
+        ("GITHUB_REF_NAME", "7/merge"),
+        ("GITHUB_HEAD_REF", "feature"),
+        ("GITHUB_SHA", head_sha),
+    ] {
+        job.env.insert(k.to_owned(), v.to_owned());
+    }
+}
+
+/// What the commit step did with the real binary: the step, the action's outputs, whether the
+/// upload step runs and its evaluated `with:`, and the job (which owns the runner temp directory
+/// the artifact is staged in).
+struct RealRun {
+    run: runner::StepRun,
+    outputs: BTreeMap<String, String>,
+    runs_upload: bool,
+    with: BTreeMap<String, String>,
+    _job: Job,
+}
+
+fn run_real(fx: &Fixture, head_repo: &str, given: &[(&str, &str)]) -> RealRun {
+    let action = Action::load("");
+    let mut scope = scope_for(&action, given);
+    let mut job = Job::new(&fx.work);
+    pull_request_event(&mut job, &fx.head_sha, head_repo);
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
+    job.path_prefix.push(bin.parent().unwrap().to_path_buf());
+
+    let run = job.run_step(&action, action.step("commit"), &scope);
+    scope.steps.insert("commit".into(), run.outputs.clone());
+    let upload = action.step("upload");
+    let runs_upload = eval_condition(upload["if"].as_str().unwrap(), &scope);
+    let with = upload["with"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let text = match v {
+                serde_yaml_ng::Value::String(s) => s.clone(),
+                other => serde_yaml_ng::to_string(other).unwrap().trim().to_owned(),
+            };
+            (k.as_str().unwrap().to_owned(), eval_template(&text, &scope))
+        })
+        .collect();
+    let outputs = action.outputs(&scope);
+    RealRun {
+        run,
+        outputs,
+        runs_upload,
+        with,
+        _job: job,
+    }
+}
+
+#[test]
+fn same_repo_pr_pushes_only_recordings_and_maps_every_output() {
+    let fx = fixture();
+    write(
+        &fx.work,
+        "tests/integration/recordings/old.json",
+        "{\"old\": 2}\n",
+    );
+    write(
+        &fx.work,
+        "tests/integration/agents/recordings/new.json",
+        "{\"new\": 1}\n",
+    );
+    write(
+        &fx.work,
+        "tests/integration/client/package.json",
+        "{\"touched\": true}\n",
+    );
+
+    let RealRun {
+        run,
+        outputs,
+        runs_upload,
+        ..
+    } = run_real(
+        &fx,
+        "owner/repo",
+        &[("setup", "ollama"), ("suite", "base"), ("job-key", "0")],
+    );
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    let tip = git(&fx.remote, &["rev-parse", "refs/heads/feature"]);
+    assert_eq!(outputs["changed"], "true");
+    assert_eq!(outputs["count"], "2");
+    assert_eq!(outputs["pushed"], "true");
+    assert_eq!(outputs["fork"], "false");
+    assert_eq!(outputs["target-branch"], "feature");
+    assert_eq!(outputs["commit-sha"], tip);
+    assert_eq!(outputs["artifact-name"], "");
+    assert!(
+        !runs_upload,
+        "the upload step must not run for a same-repository PR"
+    );
+    let files = git(
+        &fx.remote,
+        &["diff", "--name-only", &format!("{tip}^"), &tip],
+    );
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [
+            "tests/integration/agents/recordings/new.json",
+            "tests/integration/recordings/old.json"
+        ]
+    );
+    assert_eq!(
+        git(&fx.remote, &["rev-parse", &format!("{tip}^")]),
+        fx.head_sha
+    );
+    assert!(!run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN));
+    assert!(!run.summary.contains(TOKEN));
+}
+
+#[test]
+fn fork_pr_stages_an_artifact_and_the_upload_step_gets_its_name_and_directory() {
+    let fx = fixture();
+    write(
+        &fx.work,
+        "tests/integration/recordings/fork.json",
+        "{\"fork\": 1}\n",
+    );
+
+    let RealRun {
+        run,
+        outputs,
+        runs_upload,
+        with,
+        _job,
+    } = run_real(
+        &fx,
+        "contributor/repo",
+        &[("setup", "gpt"), ("job-key", "3")],
+    );
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(outputs["fork"], "true");
+    assert_eq!(outputs["pushed"], "false");
+    assert_eq!(outputs["changed"], "true");
+    assert_eq!(outputs["artifact-name"], "recordings-1234-1-record-3");
+    assert_eq!(
+        git(&fx.remote, &["rev-parse", "refs/heads/feature"]),
+        fx.head_sha,
+        "pushed"
+    );
+    assert!(runs_upload, "the upload step must run for a fork PR");
+    let dir = PathBuf::from(&outputs["artifact-dir"]);
+    assert_eq!(with["name"], outputs["artifact-name"]);
+    assert_eq!(with["path"], outputs["artifact-dir"]);
+    assert_eq!(with["retention-days"], "7");
+    assert_eq!(with["if-no-files-found"], "error");
+    assert_eq!(
+        read(dir.join("tests/integration/recordings/fork.json")),
+        "{\"fork\": 1}\n"
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read(dir.join("rerecord-manifest.json"))).unwrap();
+    assert_eq!(
+        manifest["files"][0]["path"],
+        "tests/integration/recordings/fork.json"
+    );
+}
+
+#[test]
+fn no_recording_changes_report_changed_false_and_skip_the_upload() {
+    let fx = fixture();
+    write(&fx.work, "README.md", "not a recording\n");
+
+    let RealRun {
+        run,
+        outputs,
+        runs_upload,
+        ..
+    } = run_real(&fx, "owner/repo", &[]);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(outputs["changed"], "false");
+    assert_eq!(outputs["pushed"], "false");
+    assert!(!runs_upload);
+    assert_eq!(
+        git(&fx.remote, &["rev-parse", "refs/heads/feature"]),
+        fx.head_sha
+    );
+}
