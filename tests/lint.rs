@@ -1,0 +1,234 @@
+//! Our own security advice, checked on every YAML file we ship (`action.yml`, `land/action.yml`,
+//! `workflows/`, `.github/workflows/`): no `${{ }}` inside a `run:` script, third-party actions
+//! pinned by full commit SHA with a version comment, `permissions: {}` at the top with write access
+//! only on the jobs that push or publish, no persisted checkout credentials, and templates whose
+//! inputs are the ones `rerecord schedule` sends. actionlint and zizmor run in `.ci/run`; these
+//! are the rules they do not enforce by default.
+
+use std::path::{Path, PathBuf};
+
+use rerecord::config::{Config, InputOption};
+use serde_yaml_ng::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn yaml_files_in(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("read {dir}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn workflows() -> Vec<PathBuf> {
+    let mut files = yaml_files_in("workflows");
+    files.extend(yaml_files_in(".github/workflows"));
+    assert!(
+        files.len() >= 5,
+        "expected the templates and our workflows, found {files:?}"
+    );
+    files
+}
+
+fn all_files() -> Vec<PathBuf> {
+    let mut files = vec![root().join("action.yml"), root().join("land/action.yml")];
+    files.extend(workflows());
+    files
+}
+
+fn load(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap().display().to_string()
+}
+
+/// Every step of a workflow's jobs, or of a composite action.
+fn steps(doc: &Value) -> Vec<(String, &Value)> {
+    let mut out = Vec::new();
+    if let Some(list) = doc["runs"]["steps"].as_sequence() {
+        out.extend(list.iter().map(|s| ("runs".to_owned(), s)));
+    }
+    if let Some(jobs) = doc["jobs"].as_mapping() {
+        for (name, job) in jobs {
+            for step in job["steps"].as_sequence().into_iter().flatten() {
+                out.push((name.as_str().unwrap().to_owned(), step));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_expression_appears_inside_any_run_script() {
+    let mut offenders = Vec::new();
+    for file in all_files() {
+        let doc = load(&file);
+        for (job, step) in steps(&doc) {
+            if let Some(script) = step["run"].as_str()
+                && script.contains("${{")
+            {
+                offenders.push(format!("{} ({job}): {script}", rel(&file)));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "pass these through env: instead:\n{offenders:#?}"
+    );
+}
+
+#[test]
+fn third_party_actions_are_pinned_by_full_sha_with_a_version_comment() {
+    let mut offenders = Vec::new();
+    for file in all_files() {
+        for (n, line) in std::fs::read_to_string(&file).unwrap().lines().enumerate() {
+            let Some(uses) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses:")
+            else {
+                continue;
+            };
+            let uses = uses.trim();
+            if uses.starts_with("./") {
+                continue;
+            }
+            let (spec, comment) = uses.split_once(" # ").unwrap_or((uses, ""));
+            let pinned = spec.rsplit_once('@').is_some_and(|(_, r)| {
+                r.len() == 40
+                    && r.bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+            });
+            if !pinned || !comment.starts_with('v') {
+                offenders.push(format!("{}:{}: {}", rel(&file), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "pin as owner/repo@<40-hex sha> # vX.Y.Z:\n{offenders:#?}"
+    );
+}
+
+#[test]
+fn workflows_grant_nothing_by_default_and_write_only_where_they_push() {
+    // The jobs that push (the recording job, the landing job) or publish a release.
+    let may_write = [
+        ("record-integration-tests.yml", "record"),
+        ("commit-recordings.yml", "land"),
+        ("release.yml", "publish"),
+    ];
+    for file in workflows() {
+        let doc = load(&file);
+        let top = &doc["permissions"];
+        assert!(
+            top.as_mapping().is_some_and(|m| m.is_empty()),
+            "{}: set `permissions: {{}}` at the top",
+            rel(&file)
+        );
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        for (job, spec) in doc["jobs"].as_mapping().unwrap() {
+            let job = job.as_str().unwrap();
+            let perms = spec["permissions"]
+                .as_mapping()
+                .unwrap_or_else(|| panic!("{name}: job {job} must declare its permissions"));
+            for (scope, level) in perms {
+                if level.as_str() == Some("write") {
+                    assert!(
+                        may_write.contains(&(name.as_str(), job)),
+                        "{name}: job {job} asks for {}: write",
+                        scope.as_str().unwrap()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn checkouts_never_persist_credentials() {
+    for file in workflows() {
+        let doc = load(&file);
+        for (job, step) in steps(&doc) {
+            if step["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+            {
+                assert_eq!(
+                    step["with"]["persist-credentials"].as_bool(),
+                    Some(false),
+                    "{} ({job}): actions/checkout needs persist-credentials: false",
+                    rel(&file)
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn recording_template_declares_the_inputs_rerecord_schedule_sends() {
+    let doc = load(&root().join("workflows/record-integration-tests.yml"));
+    let on = &doc["on"];
+    let dispatch = on["workflow_dispatch"]["inputs"].as_mapping().unwrap();
+    let config = Config::default();
+    for opt in InputOption::ALL {
+        let input = &config.input_names[&opt];
+        assert!(
+            dispatch.contains_key(Value::from(input.as_str())),
+            "workflow_dispatch lacks input {input}, which `rerecord schedule` sends"
+        );
+    }
+    let call = on["workflow_call"]["inputs"].as_mapping().unwrap();
+    for input in [
+        "pr_head_ref",
+        "is_fork_pr",
+        "subdirs",
+        "suite",
+        "test-setup",
+        "pattern",
+    ] {
+        assert!(
+            call.contains_key(Value::from(input)),
+            "workflow_call lacks input {input}"
+        );
+    }
+    assert!(
+        on["pull_request"].is_mapping(),
+        "the template records on pull_request too"
+    );
+}
+
+#[test]
+fn landing_template_runs_only_after_successful_recordings_and_says_why_it_is_safe() {
+    let path = root().join("workflows/commit-recordings.yml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let doc = load(&path);
+    assert!(
+        doc["on"]["workflow_run"]["types"]
+            .as_sequence()
+            .unwrap()
+            .contains(&"completed".into())
+    );
+    let job = &doc["jobs"]["land"];
+    assert_eq!(
+        job["if"].as_str(),
+        Some("github.event.workflow_run.conclusion == 'success'")
+    );
+    // The zizmor ignore must sit next to the explanation, never alone.
+    assert!(text.contains("# zizmor: ignore[dangerous-triggers]"));
+    assert!(text.contains("Why this `workflow_run` trigger is safe"));
+    for (_, step) in steps(&doc) {
+        let uses = step["uses"].as_str().unwrap_or("");
+        assert!(
+            !uses.starts_with("actions/checkout@"),
+            "the landing job must not check out PR code"
+        );
+    }
+}
