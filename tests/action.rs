@@ -549,3 +549,29 @@ fn no_recording_changes_report_changed_false_and_skip_the_upload() {
         fx.head_sha
     );
 }
+
+#[test]
+fn recordings_input_replaces_the_default_globs_for_the_real_binary() {
+    let fx = fixture();
+    write(&fx.work, "fixtures/cassettes/a.yaml", "a: 1\n");
+    write(
+        &fx.work,
+        "tests/integration/recordings/old.json",
+        "{\"old\": 3}\n",
+    );
+
+    let RealRun { run, outputs, .. } = run_real(
+        &fx,
+        "owner/repo",
+        &[("recordings", "fixtures/cassettes/\n")],
+    );
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(outputs["count"], "1");
+    let tip = git(&fx.remote, &["rev-parse", "refs/heads/feature"]);
+    let files = git(
+        &fx.remote,
+        &["diff", "--name-only", &format!("{tip}^"), &tip],
+    );
+    assert_eq!(files, "fixtures/cassettes/a.yaml");
+}
