@@ -70,7 +70,7 @@ impl GitHubHosts {
             (host, path)
         };
         let host = host.to_ascii_lowercase();
-        if !self.0.iter().any(|h| *h == host) {
+        if !self.0.contains(&host) {
             return None;
         }
         let path = path.trim_matches('/').trim_end_matches(".git");
