@@ -11,6 +11,7 @@ use anyhow::Context;
 use git2::{Status, StatusOptions};
 
 use super::GitRepo;
+use super::tip::TreeLookup;
 use crate::recordings::Globs;
 
 /// How a recording differs from HEAD.
@@ -81,6 +82,7 @@ impl GitRepo {
             .statuses(Some(&mut opts))
             .context("failed to read the work tree's status")?;
 
+        let mut head_lookup = head_tree.map(|t| TreeLookup::new(repo, t));
         let mut changes = Changes::default();
         let mut refused = Vec::new();
         for entry in statuses.iter() {
@@ -104,10 +106,7 @@ impl GitRepo {
                 refused.push(link);
                 continue;
             }
-            let head_blob = head_tree
-                .as_ref()
-                .and_then(|t| t.get_path(Path::new(&path)).ok())
-                .map(|e| e.id());
+            let head_blob = head_lookup.as_mut().and_then(|l| l.entry_id(&path));
             let on_disk = workdir.join(&path).symlink_metadata().ok();
             let kind = match (head_blob, &on_disk) {
                 (None, None) => continue, // added to the index, then removed: nothing to carry

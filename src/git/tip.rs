@@ -5,6 +5,7 @@
 //! the tip is the single parent. All objects go to an "object repository", which is the local
 //! repository for network remotes and the remote itself for local ones (see `push`).
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
@@ -175,15 +176,51 @@ pub fn overlapping_paths(
     tip: Oid,
     files: &[PreparedFile],
 ) -> anyhow::Result<Vec<String>> {
-    let tree = objects.find_commit(tip)?.tree()?;
+    let mut lookup = TreeLookup::new(objects, objects.find_commit(tip)?.tree()?);
     Ok(files
         .iter()
         .filter(|f| {
-            let on_tip = tree.get_path(Path::new(&f.path)).ok().map(|e| e.id());
+            let on_tip = lookup.entry_id(&f.path);
             on_tip != f.head_blob && on_tip != f.blob
         })
         .map(|f| f.path.clone())
         .collect())
+}
+
+/// Entry look-ups by path that load each directory's tree once. `Tree::get_path` re-reads every
+/// tree on the way, and libgit2 caches no tree above 4 KiB, so a recordings folder of thousands
+/// of files would be inflated again for each changed file.
+pub struct TreeLookup<'r> {
+    repo: &'r Repository,
+    dirs: HashMap<String, Option<Tree<'r>>>,
+}
+
+impl<'r> TreeLookup<'r> {
+    pub fn new(repo: &'r Repository, root: Tree<'r>) -> Self {
+        let mut dirs = HashMap::new();
+        dirs.insert(String::new(), Some(root));
+        Self { repo, dirs }
+    }
+
+    /// The id of the entry at the `/`-separated `path`, if any.
+    pub fn entry_id(&mut self, path: &str) -> Option<Oid> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dir(dir)?.get_name(name).map(|e| e.id())
+    }
+
+    fn dir(&mut self, dir: &str) -> Option<&Tree<'r>> {
+        if !self.dirs.contains_key(dir) {
+            let (parent, name) = dir.rsplit_once('/').unwrap_or(("", dir));
+            let id = self
+                .dir(parent)
+                .and_then(|t| t.get_name(name))
+                .filter(|e| e.kind() == Some(git2::ObjectType::Tree))
+                .map(|e| e.id());
+            let tree = id.and_then(|id| self.repo.find_tree(id).ok());
+            self.dirs.insert(dir.to_owned(), tree);
+        }
+        self.dirs.get(dir).and_then(Option::as_ref)
+    }
 }
 
 /// The first path outside the recordings that differs between two trees, skipping identical

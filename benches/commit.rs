@@ -1,0 +1,187 @@
+//! `cargo bench --bench commit`: `rerecord commit` against the old shell step
+//! (`../shared/bench/baseline-git.sh --autostash`) on the llama-stack-shaped corpus, for
+//! K = 5, 48 and 300 changed recordings (plus the package.json/package-lock.json decoys).
+//!
+//! Runs are paired: each pair times the baseline and rerecord on two fresh, identical states
+//! (prepared by `bench-states.sh`, so copying is never timed), alternating which goes first.
+//! Printed per K: the median wall time of each, the median of the per-pair ratios
+//! rerecord/baseline, and rerecord's peak RSS (`/usr/bin/time -f %M`).
+//! Set `RERECORD_BENCH_PAIRS` to change the number of timed pairs (default 5, plus 1 warm-up).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const KS: [usize; 3] = [5, 48, 300];
+const BRANCH: &str = "feature-x";
+
+fn main() {
+    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
+    let bench = bench
+        .canonicalize()
+        .unwrap_or_else(|_| panic!("{} not found", bench.display()));
+    let rerecord = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
+    let pairs: usize = std::env::var("RERECORD_BENCH_PAIRS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let corpus = tmp.path().join("corpus");
+
+    eprintln!("building the corpus (about 6 s)...");
+    run(Command::new(bench.join("make-corpus"))
+        .arg("--out")
+        .arg(&corpus));
+
+    println!("K    baseline   rerecord   ratio(median of pairs)   rerecord peak RSS");
+    let mut worst_ratio: f64 = 0.0;
+    let mut worst_rss = 0u64;
+    for k in KS {
+        let mutated = tmp.path().join(format!("k{k}"));
+        run(Command::new("cp").arg("-a").arg(&corpus).arg(&mutated));
+        run(Command::new("git")
+            .arg("-C")
+            .arg(mutated.join("work"))
+            .args(["remote", "set-url", "origin"])
+            .arg(mutated.join("remote.git")));
+        run(Command::new(bench.join("make-corpus"))
+            .arg("--mutate")
+            .arg(k.to_string())
+            .arg("--work")
+            .arg(mutated.join("work")));
+
+        let states = tmp.path().join("states");
+        let (mut base_t, mut ours_t, mut ratios, mut rss) =
+            (Vec::new(), Vec::new(), Vec::new(), 0u64);
+        for i in 0..=pairs {
+            run(Command::new(bench.join("bench-states.sh"))
+                .arg("prepare")
+                .arg(&mutated)
+                .arg(&states)
+                .arg("2"));
+            let mut baseline = Command::new(bench.join("baseline-git.sh"));
+            baseline.arg("--autostash");
+            let mut ours = Command::new(&rerecord);
+            ours.args([
+                "commit",
+                "--target-branch",
+                BRANCH,
+                "--setup",
+                "ollama",
+                "--suite",
+                "base",
+            ]);
+            // Alternate the order so page-cache warmth favours neither side.
+            let (b, o) = if i % 2 == 0 {
+                let b = timed(&mut baseline, &states.join("1"));
+                (b, timed(&mut ours, &states.join("2")))
+            } else {
+                let o = timed(&mut ours, &states.join("2"));
+                (timed(&mut baseline, &states.join("1")), o)
+            };
+            for (name, state) in [("baseline", "1"), ("rerecord", "2")] {
+                let remote = states.join(state).join("remote.git");
+                let moved = git_out(&remote, &["rev-list", "--count", BRANCH]);
+                assert_eq!(
+                    moved.trim(),
+                    "2",
+                    "{name} did not push exactly one commit (K={k})"
+                );
+            }
+            if i == 0 {
+                continue; // warm-up
+            }
+            base_t.push(b.0);
+            ours_t.push(o.0);
+            ratios.push(o.0 / b.0);
+            rss = rss.max(o.1);
+        }
+        let ratio = median(&mut ratios);
+        worst_ratio = worst_ratio.max(ratio);
+        worst_rss = worst_rss.max(rss);
+        println!(
+            "{k:<4} {:>7.3} s  {:>7.3} s  {:>10.2}x              {:>6.1} MiB",
+            median(&mut base_t),
+            median(&mut ours_t),
+            ratio,
+            rss as f64 / 1024.0
+        );
+    }
+    println!(
+        "goal: ratio <= 0.50x at every K, peak RSS < 64 MiB -> worst ratio {worst_ratio:.2}x, worst peak {:.1} MiB: {}",
+        worst_rss as f64 / 1024.0,
+        if worst_ratio <= 0.5 && worst_rss < 64 * 1024 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+}
+
+/// Wall seconds and peak RSS (KiB) of `cmd` run in `state/work`.
+fn timed(cmd: &mut Command, state: &Path) -> (f64, u64) {
+    let rss_file = state.join("rss");
+    let program = cmd.get_program().to_owned();
+    let args: Vec<_> = cmd.get_args().map(ToOwned::to_owned).collect();
+    let mut wrapped = Command::new("/usr/bin/time");
+    wrapped
+        .arg("-f")
+        .arg("%M")
+        .arg("-o")
+        .arg(&rss_file)
+        .arg(program)
+        .args(args)
+        .current_dir(state.join("work"))
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let out = wrapped.output().expect("failed to run /usr/bin/time");
+    let wall = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{:?} failed:\n{}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss = std::fs::read_to_string(&rss_file)
+        .ok()
+        .and_then(|t| t.lines().last().and_then(|l| l.trim().parse().ok()))
+        .unwrap_or(0);
+    (wall, rss)
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("failed to start");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .expect("git");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
