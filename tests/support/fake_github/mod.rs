@@ -1,0 +1,422 @@
+//! A stateful fake of the GitHub REST API (API version 2022-11-28, what octocrab sends) plus the
+//! artifact blob storage it redirects downloads to, for behaviour tests, benchmarks and the demo.
+//!
+//! It keeps repositories, branches, PRs, workflows, files, runs, jobs, artifacts and comments;
+//! paginates with `Link` headers; creates runs on dispatch and moves them along as they are polled;
+//! injects latency and faults; and records every request so tests can count round trips.
+//! Bodies are built from GitHub's official examples (`templates/`) with fields taken from state.
+//!
+//! This module must stay self-contained: `examples/demo.rs` includes it with `#[path]`.
+#![allow(dead_code)]
+
+mod actions;
+mod pagination;
+mod render;
+mod routes;
+mod server;
+mod state;
+mod storage;
+mod workflow_file;
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use state::{Pull, State};
+
+/// The only token the fake accepts (as `Bearer TOKEN` or `token TOKEN`).
+pub const TOKEN: &str = "ghp_fake0123456789abcdefTOKEN";
+
+/// A running fake; dropping it stops both listeners.
+pub struct FakeGitHub {
+    state: Arc<Mutex<State>>,
+    server: server::Handle,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrState {
+    Open,
+    Closed,
+    Merged,
+}
+
+/// A pull request to seed. `head_repo: None` models a head repository that was deleted.
+#[derive(Clone, Debug)]
+pub struct PrSpec {
+    pub base_repo: String,
+    pub head_repo: Option<String>,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub state: PrState,
+    pub maintainer_can_modify: bool,
+}
+
+impl PrSpec {
+    /// An open PR into `main` of `base_repo`, maintainers allowed to push.
+    pub fn open(base_repo: &str, head_repo: &str, head_ref: &str, head_sha: &str) -> PrSpec {
+        PrSpec {
+            base_repo: base_repo.to_string(),
+            head_repo: Some(head_repo.to_string()),
+            head_ref: head_ref.to_string(),
+            head_sha: head_sha.to_string(),
+            base_ref: "main".to_string(),
+            state: PrState::Open,
+            maintainer_can_modify: true,
+        }
+    }
+}
+
+/// What a PR looks like in the fake's state (seeded or created through the API).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrView {
+    pub number: u64,
+    pub head_repo: Option<String>,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub state: PrState,
+    pub maintainer_can_modify: bool,
+    pub title: String,
+    pub body: Option<String>,
+    pub draft: bool,
+}
+
+/// A workflow run to seed. An empty `head_repository` means the run's own repository.
+#[derive(Clone, Debug)]
+pub struct RunSpec {
+    pub workflow: String,
+    pub head_branch: String,
+    pub head_sha: String,
+    pub event: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub head_repository: String,
+    pub pull_requests: Vec<u64>,
+}
+
+impl RunSpec {
+    /// A completed `workflow_dispatch` run created now, in the run's own repository.
+    pub fn completed(workflow: &str, branch: &str, sha: &str, conclusion: &str) -> RunSpec {
+        RunSpec {
+            workflow: workflow.to_string(),
+            head_branch: branch.to_string(),
+            head_sha: sha.to_string(),
+            event: "workflow_dispatch".to_string(),
+            status: "completed".to_string(),
+            conclusion: Some(conclusion.to_string()),
+            created_at: Utc::now(),
+            head_repository: String::new(),
+            pull_requests: Vec::new(),
+        }
+    }
+}
+
+/// What a run looks like in the fake's state. `inputs` is the dispatch's JSON object (empty
+/// object for runs that were not dispatched through the API).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub id: u64,
+    pub workflow: String,
+    pub head_branch: String,
+    pub head_sha: String,
+    pub event: String,
+    pub inputs: serde_json::Value,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A fault answered instead of (or, for `AfterEffect`, after) the real work, `times` times, to
+/// requests whose method matches and whose path contains `path_contains`.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub method: String,
+    pub path_contains: String,
+    pub status: u16,
+    pub times: u32,
+    pub retry_after: Option<u64>,
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// A plain error answer once (500/502/503: server error body, 429/403: primary rate limit).
+    pub fn new(method: &str, path_contains: &str, status: u16) -> Fault {
+        Fault {
+            method: method.to_string(),
+            path_contains: path_contains.to_string(),
+            status,
+            times: 1,
+            retry_after: None,
+            kind: FaultKind::Plain,
+        }
+    }
+
+    /// GitHub's secondary rate limit: 403 with its message and `Retry-After`.
+    pub fn secondary_rate_limit(method: &str, path_contains: &str, retry_after: u64) -> Fault {
+        Fault {
+            retry_after: Some(retry_after),
+            kind: FaultKind::SecondaryRateLimit,
+            ..Fault::new(method, path_contains, 403)
+        }
+    }
+
+    pub fn times(mut self, times: u32) -> Fault {
+        self.times = times;
+        self
+    }
+
+    pub fn retry_after(mut self, secs: u64) -> Fault {
+        self.retry_after = Some(secs);
+        self
+    }
+
+    pub fn kind(mut self, kind: FaultKind) -> Fault {
+        self.kind = kind;
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// Answer `status` with GitHub's body for it.
+    Plain,
+    /// Answer 403 (or `status`) "You have exceeded a secondary rate limit".
+    SecondaryRateLimit,
+    /// Do the work (e.g. create the dispatched run), then answer `status` anyway.
+    AfterEffect,
+    /// Never answer; the client must time out.
+    Hang,
+}
+
+/// How dispatches answer when the body asks for `return_run_details`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DispatchMode {
+    /// 200 `{workflow_run_id, run_url, html_url}` (github.com with API version 2022-11-28).
+    RunDetails,
+    /// Always 204: a server that ignores the flag.
+    NoContent,
+    /// 422 when the flag is sent (older GitHub Enterprise); 204 without it.
+    RejectsRunDetails,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Listener {
+    Api,
+    Storage,
+}
+
+/// One request as the fake saw it. `status` is 0 for a request that was never answered (Hang).
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub listener: Listener,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub authorization: Option<String>,
+    pub body: Option<serde_json::Value>,
+    pub status: u16,
+    pub started: Instant,
+    pub finished: Instant,
+}
+
+/// The number of sequential rounds in `reqs`: requests whose [started, finished] intervals
+/// overlap (directly or through a chain) form one round.
+pub fn critical_path(reqs: &[Recorded]) -> usize {
+    let mut spans: Vec<(Instant, Instant)> = reqs.iter().map(|r| (r.started, r.finished)).collect();
+    spans.sort();
+    let mut rounds = 0;
+    let mut end: Option<Instant> = None;
+    for (start, finish) in spans {
+        match end {
+            Some(e) if start <= e => end = Some(e.max(finish)),
+            _ => {
+                rounds += 1;
+                end = Some(finish);
+            }
+        }
+    }
+    rounds
+}
+
+impl FakeGitHub {
+    pub fn start() -> FakeGitHub {
+        let state = Arc::new(Mutex::new(State::new()));
+        let server = server::Handle::start(state.clone());
+        FakeGitHub { state, server }
+    }
+
+    pub fn url(&self) -> String {
+        self.lock().api_base.clone()
+    }
+
+    pub fn storage_url(&self) -> String {
+        self.lock().storage_base.clone()
+    }
+
+    pub fn host_port(&self) -> String {
+        self.url().trim_start_matches("http://").to_string()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    // --- state ---
+
+    pub fn add_repo(&self, full_name: &str) {
+        self.lock().add_repo(full_name, None);
+    }
+
+    pub fn add_fork(&self, full_name: &str, parent: &str) {
+        self.lock().add_repo(full_name, Some(parent));
+    }
+
+    pub fn set_default_branch(&self, repo: &str, branch: &str) {
+        self.lock().repo_mut(repo).default_branch = branch.to_string();
+    }
+
+    pub fn set_branch(&self, repo: &str, branch: &str, sha: &str) {
+        self.lock()
+            .repo_mut(repo)
+            .branches
+            .insert(branch.to_string(), sha.to_string());
+    }
+
+    pub fn add_pr(&self, pr: PrSpec) -> u64 {
+        let mut st = self.lock();
+        let id = st.next_id();
+        let now = Utc::now();
+        let (closed_at, merged_at) = match pr.state {
+            PrState::Open => (None, None),
+            PrState::Closed => (Some(now), None),
+            PrState::Merged => (Some(now), Some(now)),
+        };
+        let repo = st.repo_mut(&pr.base_repo);
+        let number = repo.next_issue_number();
+        repo.pulls.push(Pull {
+            number,
+            id,
+            head_repo: pr.head_repo,
+            head_ref: pr.head_ref.clone(),
+            head_sha: pr.head_sha,
+            base_ref: pr.base_ref,
+            state: pr.state,
+            maintainer_can_modify: pr.maintainer_can_modify,
+            title: format!("Update {}", pr.head_ref),
+            body: None,
+            draft: false,
+            created_at: now,
+            closed_at,
+            merged_at,
+        });
+        number
+    }
+
+    pub fn add_workflow(&self, repo: &str, file: &str, state: &str) -> u64 {
+        self.lock().add_workflow(repo, file, state)
+    }
+
+    pub fn set_file(&self, repo: &str, git_ref: &str, path: &str, contents: &str) {
+        self.lock().repo_mut(repo).files.insert(
+            (
+                git_ref.to_string(),
+                path.trim_start_matches('/').to_string(),
+            ),
+            contents.as_bytes().to_vec(),
+        );
+    }
+
+    pub fn add_run(&self, repo: &str, run: RunSpec) -> u64 {
+        self.lock().add_run(repo, run, serde_json::json!({}), false)
+    }
+
+    pub fn add_job(
+        &self,
+        repo: &str,
+        run_id: u64,
+        name: &str,
+        status: &str,
+        conclusion: Option<&str>,
+    ) {
+        self.lock()
+            .add_job(repo, run_id, name, status, conclusion.map(str::to_string));
+    }
+
+    pub fn add_artifact(
+        &self,
+        repo: &str,
+        run_id: u64,
+        name: &str,
+        zip: Vec<u8>,
+        expired: bool,
+    ) -> u64 {
+        self.lock().add_artifact(repo, run_id, name, zip, expired)
+    }
+
+    pub fn add_comment(&self, repo: &str, issue: u64, body: &str) -> u64 {
+        self.lock().add_comment(repo, issue, body)
+    }
+
+    // --- behaviour ---
+
+    pub fn set_latency(&self, d: Duration) {
+        self.lock().latency = d;
+    }
+
+    pub fn inject(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    pub fn set_dispatch_mode(&self, mode: DispatchMode) {
+        self.lock().dispatch_mode = mode;
+    }
+
+    /// Dispatched runs read `queued` until first fetched, `in_progress` on GETs 1..N-1 of the
+    /// run, and `completed` with `conclusion` from the Nth GET on.
+    pub fn set_run_progress(&self, polls_until_done: u32, conclusion: &str) {
+        let mut st = self.lock();
+        st.progress_polls = polls_until_done;
+        st.progress_conclusion = conclusion.to_string();
+    }
+
+    /// The `x-oauth-scopes` header of `GET /user` (default "repo, workflow").
+    pub fn set_scopes(&self, scopes: &str) {
+        self.lock().scopes = scopes.to_string();
+    }
+
+    // --- inspection ---
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    pub fn runs(&self, repo: &str) -> Vec<RunView> {
+        let st = self.lock();
+        st.repo(repo)
+            .map(|r| r.runs.iter().map(|run| run.view()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn comments(&self, repo: &str, issue: u64) -> Vec<(u64, String)> {
+        let st = self.lock();
+        st.repo(repo)
+            .map(|r| {
+                r.comments
+                    .iter()
+                    .filter(|c| c.issue == issue)
+                    .map(|c| (c.id, c.body.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn pulls(&self, repo: &str) -> Vec<PrView> {
+        let st = self.lock();
+        st.repo(repo)
+            .map(|r| r.pulls.iter().map(Pull::view).collect())
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,339 @@
+//! Routing by path segments (so multi-segment `contents/{path}`, `git/ref/{ref}` and branch
+//! names with slashes work) and the repository, pull request, contents and comment endpoints.
+//! Actions endpoints live in `actions.rs`.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::pagination::paginate;
+use super::render;
+use super::server::{DOCS, Reply, Req};
+use super::state::{Comment, Pull, State};
+use super::{PrState, actions};
+
+pub(crate) fn route(st: &mut State, req: &Req) -> Reply {
+    let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
+    match (req.method.as_str(), segs.as_slice()) {
+        ("GET", ["user"]) => {
+            Reply::json(200, render::private_user(st)).header("x-oauth-scopes", st.scopes.clone())
+        }
+        (method, ["repos", owner, name, rest @ ..]) => {
+            let full = format!("{owner}/{name}");
+            match st.repo(&full) {
+                Some(repo) => {
+                    let full = repo.full_name.clone();
+                    repo_route(st, req, &full, method, rest)
+                }
+                None => Reply::not_found(),
+            }
+        }
+        _ => Reply::not_found(),
+    }
+}
+
+fn repo_route(st: &mut State, req: &Req, full: &str, method: &str, rest: &[&str]) -> Reply {
+    match (method, rest) {
+        ("GET", []) => {
+            let repo = st.repo(full).expect("checked");
+            Reply::json(200, render::full_repository(st, repo))
+        }
+        ("GET", ["branches", branch @ ..]) if !branch.is_empty() => {
+            get_branch(st, full, &branch.join("/"))
+        }
+        ("GET", ["git", "ref", git_ref @ ..]) if !git_ref.is_empty() => {
+            get_ref(st, full, &git_ref.join("/"))
+        }
+        ("GET", ["pulls"]) => list_pulls(st, req, full),
+        ("POST", ["pulls"]) => create_pull(st, req, full),
+        ("GET", ["pulls", number]) => {
+            let repo = st.repo(full).expect("checked");
+            match repo.pulls.iter().find(|p| p.number.to_string() == *number) {
+                Some(p) => Reply::json(200, render::pull(st, repo, p, true)),
+                None => Reply::not_found(),
+            }
+        }
+        ("GET", ["contents", path @ ..]) if !path.is_empty() => {
+            get_contents(st, req, full, &path.join("/"))
+        }
+        ("GET", ["actions", rest @ ..]) | ("POST", ["actions", rest @ ..]) => {
+            actions::route(st, req, full, rest)
+        }
+        ("GET", ["issues", number, "comments"]) => list_comments(st, req, full, number),
+        ("POST", ["issues", number, "comments"]) => create_comment(st, req, full, number),
+        ("PATCH", ["issues", "comments", id]) => update_comment(st, req, full, id),
+        _ => Reply::not_found(),
+    }
+}
+
+fn get_branch(st: &State, full: &str, branch: &str) -> Reply {
+    let repo = st.repo(full).expect("checked");
+    match repo.branches.get(branch) {
+        Some(sha) => Reply::json(200, render::branch(st, repo, branch, sha)),
+        None => Reply::error(
+            404,
+            "Branch not found",
+            "https://docs.github.com/rest/branches/branches#get-a-branch",
+        ),
+    }
+}
+
+fn get_ref(st: &State, full: &str, git_ref: &str) -> Reply {
+    let repo = st.repo(full).expect("checked");
+    match git_ref
+        .strip_prefix("heads/")
+        .and_then(|b| repo.branches.get(b))
+    {
+        Some(sha) => Reply::json(
+            200,
+            render::git_ref(st, repo, &format!("refs/{git_ref}"), sha),
+        ),
+        None => Reply::error(
+            404,
+            "Not Found",
+            "https://docs.github.com/rest/git/refs#get-a-reference",
+        ),
+    }
+}
+
+/// `head=OWNER:REF` matches the head repository's owner and the branch; GitHub ignores a
+/// `head` without an owner prefix for cross-repo matching, so we match the ref in any repo.
+fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
+    let repo = st.repo(full).expect("checked");
+    let state = req.q("state").unwrap_or("open");
+    if !matches!(state, "open" | "closed" | "all") {
+        return Reply::validation(
+            "Validation Failed",
+            json!([{"resource": "Issue", "field": "state", "code": "invalid"}]),
+        );
+    }
+    let head = req.q("head").map(|h| match h.split_once(':') {
+        Some((owner, branch)) => (Some(owner.to_ascii_lowercase()), branch.to_string()),
+        None => (None, h.to_string()),
+    });
+    let mut matching: Vec<&Pull> = repo
+        .pulls
+        .iter()
+        .filter(|p| match state {
+            "open" => p.state == PrState::Open,
+            "closed" => p.state != PrState::Open,
+            _ => true,
+        })
+        .filter(|p| match &head {
+            None => true,
+            Some((owner, branch)) => {
+                let head_owner = p
+                    .head_repo
+                    .as_deref()
+                    .and_then(|h| h.split('/').next())
+                    .map(str::to_ascii_lowercase);
+                p.head_ref == *branch
+                    && owner
+                        .as_ref()
+                        .is_none_or(|o| Some(o) == head_owner.as_ref())
+            }
+        })
+        .filter(|p| req.q("base").is_none_or(|b| p.base_ref == b))
+        .collect();
+    matching.sort_by_key(|p| std::cmp::Reverse((p.created_at, p.number)));
+    if req.q("direction") == Some("asc") {
+        matching.reverse();
+    }
+    let page = paginate(matching, req, &st.api_base);
+    let body: Vec<Value> = page
+        .items
+        .iter()
+        .map(|p| render::pull(st, repo, p, false))
+        .collect();
+    page.with_link(Reply::json(200, Value::Array(body)))
+}
+
+fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
+    let body = req.body.clone().unwrap_or(Value::Null);
+    let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
+    let missing = |f: &str| {
+        Reply::validation(
+            "Validation Failed",
+            json!([{"resource": "PullRequest", "field": f, "code": "missing_field"}]),
+        )
+    };
+    let Some(head) = field("head") else {
+        return missing("head");
+    };
+    let Some(base) = field("base") else {
+        return missing("base");
+    };
+    let (head_repo, head_ref) = match head.split_once(':') {
+        Some((owner, branch)) => {
+            let name = full.split('/').nth(1).unwrap_or_default();
+            let candidate = format!("{owner}/{name}");
+            let found = st
+                .repos
+                .values()
+                .find(|r| {
+                    r.owner().eq_ignore_ascii_case(owner)
+                        && (r.full_name.eq_ignore_ascii_case(&candidate) || r.parent.is_some())
+                })
+                .map(|r| r.full_name.clone());
+            (found, branch.to_string())
+        }
+        None => (Some(full.to_string()), head.clone()),
+    };
+    let invalid = |f: &str| {
+        Reply::validation(
+            "Validation Failed",
+            json!([{"resource": "PullRequest", "field": f, "code": "invalid"}]),
+        )
+    };
+    let Some(head_repo) = head_repo else {
+        return invalid("head");
+    };
+    let Some(head_sha) = st
+        .repo(&head_repo)
+        .and_then(|r| r.branches.get(&head_ref))
+        .cloned()
+    else {
+        return invalid("head");
+    };
+    if !st.repo(full).expect("checked").branches.contains_key(&base) {
+        return invalid("base");
+    }
+    let duplicate = st.repo(full).expect("checked").pulls.iter().any(|p| {
+        p.state == PrState::Open
+            && p.head_ref == head_ref
+            && p.head_repo
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&head_repo))
+    });
+    if duplicate {
+        return Reply::validation(
+            "Validation Failed",
+            json!([{"resource": "PullRequest", "code": "custom",
+                    "message": format!("A pull request already exists for {head}.")}]),
+        );
+    }
+    let id = st.next_id();
+    let repo = st.repo_mut(full);
+    let number = repo.next_issue_number();
+    repo.pulls.push(Pull {
+        number,
+        id,
+        head_repo: Some(head_repo),
+        head_ref,
+        head_sha,
+        base_ref: base,
+        state: PrState::Open,
+        maintainer_can_modify: body
+            .get("maintainer_can_modify")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+        title: field("title").unwrap_or_default(),
+        body: field("body"),
+        draft: body.get("draft").and_then(Value::as_bool).unwrap_or(false),
+        created_at: Utc::now(),
+        closed_at: None,
+        merged_at: None,
+    });
+    let repo = st.repo(full).expect("checked");
+    let p = repo.pulls.last().expect("just pushed");
+    let location = format!("{}/repos/{full}/pulls/{number}", st.api_base);
+    Reply::json(201, render::pull(st, repo, p, true)).header("location", location)
+}
+
+fn get_contents(st: &State, req: &Req, full: &str, path: &str) -> Reply {
+    let repo = st.repo(full).expect("checked");
+    let git_ref = req.q("ref").unwrap_or(&repo.default_branch).to_string();
+    let not_found = || {
+        Reply::error(
+            404,
+            "Not Found",
+            "https://docs.github.com/rest/repos/contents#get-repository-content",
+        )
+    };
+    let known_ref = repo.branch_sha(&git_ref).is_some()
+        || repo.branches.values().any(|s| *s == git_ref)
+        || repo.files.keys().any(|(r, _)| *r == git_ref);
+    if !known_ref {
+        return Reply::error(
+            404,
+            &format!("No commit found for the ref {git_ref}"),
+            "https://docs.github.com/rest/repos/contents#get-repository-content",
+        );
+    }
+    let Some(bytes) = repo.file_at(&git_ref, path) else {
+        return not_found();
+    };
+    if req.accept.contains("application/vnd.github.raw") {
+        let mut reply = Reply::empty(200);
+        reply.body = bytes.clone();
+        reply.content_type = Some("application/vnd.github.raw; charset=utf-8");
+        return reply;
+    }
+    Reply::json(200, render::content_file(st, repo, path, &git_ref, bytes))
+}
+
+fn list_comments(st: &State, req: &Req, full: &str, number: &str) -> Reply {
+    let repo = st.repo(full).expect("checked");
+    let Some(number) = number.parse::<u64>().ok().filter(|n| repo.issue_exists(*n)) else {
+        return Reply::not_found();
+    };
+    let comments: Vec<&Comment> = repo.comments.iter().filter(|c| c.issue == number).collect();
+    let page = paginate(comments, req, &st.api_base);
+    let body: Vec<Value> = page
+        .items
+        .iter()
+        .map(|c| render::comment(st, repo, c))
+        .collect();
+    page.with_link(Reply::json(200, Value::Array(body)))
+}
+
+fn comment_body(req: &Req) -> Result<String, Reply> {
+    req.body
+        .as_ref()
+        .and_then(|b| b.get("body"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Reply::validation("Invalid request.\n\n\"body\" wasn't supplied.", Value::Null)
+        })
+}
+
+fn create_comment(st: &mut State, req: &Req, full: &str, number: &str) -> Reply {
+    let exists = st.repo(full).expect("checked");
+    let Some(number) = number
+        .parse::<u64>()
+        .ok()
+        .filter(|n| exists.issue_exists(*n))
+    else {
+        return Reply::not_found();
+    };
+    let body = match comment_body(req) {
+        Ok(b) => b,
+        Err(reply) => return reply,
+    };
+    let id = st.add_comment(full, number, &body);
+    let repo = st.repo(full).expect("checked");
+    let c = repo
+        .comments
+        .iter()
+        .find(|c| c.id == id)
+        .expect("just added");
+    let location = format!("{}/repos/{full}/issues/comments/{id}", st.api_base);
+    Reply::json(201, render::comment(st, repo, c)).header("location", location)
+}
+
+fn update_comment(st: &mut State, req: &Req, full: &str, id: &str) -> Reply {
+    let body = match comment_body(req) {
+        Ok(b) => b,
+        Err(reply) => return reply,
+    };
+    let repo = st.repo_mut(full);
+    let Some(c) = repo.comments.iter_mut().find(|c| c.id.to_string() == id) else {
+        return Reply::error(404, "Not Found", DOCS);
+    };
+    c.body = body;
+    c.updated_at = Utc::now();
+    let id = c.id;
+    let repo = st.repo(full).expect("checked");
+    let c = repo.comments.iter().find(|c| c.id == id).expect("exists");
+    Reply::json(200, render::comment(st, repo, c))
+}

@@ -1,0 +1,391 @@
+//! The fake's world: repositories and everything in them, plus the behaviour knobs and the
+//! request log. Handlers lock it briefly and never hold the lock across an await.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{DispatchMode, Fault, PrState, PrView, Recorded, RunSpec, RunView};
+
+pub(crate) struct State {
+    pub api_base: String,
+    pub storage_base: String,
+    /// Keyed by lowercased full name: GitHub matches owner/repo case-insensitively.
+    pub repos: BTreeMap<String, Repo>,
+    pub latency: Duration,
+    pub faults: Vec<Fault>,
+    pub dispatch_mode: DispatchMode,
+    pub progress_polls: u32,
+    pub progress_conclusion: String,
+    pub scopes: String,
+    pub requests: Vec<Recorded>,
+    pub rate_used: u64,
+    pub rate_reset: i64,
+    pub signing_key: u64,
+    next_id: u64,
+}
+
+pub(crate) struct Repo {
+    pub id: u64,
+    pub full_name: String,
+    pub default_branch: String,
+    pub parent: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub branches: BTreeMap<String, String>,
+    pub pulls: Vec<Pull>,
+    pub workflows: Vec<Workflow>,
+    /// (git ref as given: branch name or sha, path) -> bytes.
+    pub files: HashMap<(String, String), Vec<u8>>,
+    pub runs: Vec<Run>,
+    pub artifacts: Vec<Artifact>,
+    pub comments: Vec<Comment>,
+    /// Issue numbers that exist without a PR (created by `add_comment`).
+    pub issues: Vec<u64>,
+    next_number: u64,
+}
+
+pub(crate) struct Pull {
+    pub number: u64,
+    pub id: u64,
+    pub head_repo: Option<String>,
+    pub head_ref: String,
+    pub head_sha: String,
+    pub base_ref: String,
+    pub state: PrState,
+    pub maintainer_can_modify: bool,
+    pub title: String,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub merged_at: Option<DateTime<Utc>>,
+}
+
+pub(crate) struct Workflow {
+    pub id: u64,
+    pub file: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) struct Run {
+    pub id: u64,
+    pub workflow: String,
+    pub workflow_id: u64,
+    pub run_number: u64,
+    pub head_branch: String,
+    pub head_sha: String,
+    pub event: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub head_repository: String,
+    pub pull_requests: Vec<u64>,
+    pub inputs: Value,
+    /// Dispatched runs move along as they are fetched; seeded runs stay as given.
+    pub progresses: bool,
+    pub polls: u32,
+    pub jobs: Vec<Job>,
+}
+
+pub(crate) struct Job {
+    pub id: u64,
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) struct Artifact {
+    pub id: u64,
+    pub run_id: u64,
+    pub name: String,
+    pub zip: Vec<u8>,
+    pub expired: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Pull {
+    pub fn view(&self) -> PrView {
+        PrView {
+            number: self.number,
+            head_repo: self.head_repo.clone(),
+            head_ref: self.head_ref.clone(),
+            head_sha: self.head_sha.clone(),
+            base_ref: self.base_ref.clone(),
+            state: self.state,
+            maintainer_can_modify: self.maintainer_can_modify,
+            title: self.title.clone(),
+            body: self.body.clone(),
+            draft: self.draft,
+        }
+    }
+}
+
+impl Run {
+    pub fn view(&self) -> RunView {
+        RunView {
+            id: self.id,
+            workflow: self.workflow.clone(),
+            head_branch: self.head_branch.clone(),
+            head_sha: self.head_sha.clone(),
+            event: self.event.clone(),
+            inputs: self.inputs.clone(),
+            status: self.status.clone(),
+            conclusion: self.conclusion.clone(),
+            created_at: self.created_at,
+        }
+    }
+}
+
+impl Repo {
+    pub fn next_issue_number(&mut self) -> u64 {
+        self.next_number += 1;
+        self.next_number
+    }
+
+    pub fn owner(&self) -> &str {
+        self.full_name.split('/').next().unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &str {
+        self.full_name.split('/').nth(1).unwrap_or_default()
+    }
+
+    /// A workflow by numeric id or file name (GitHub accepts both as `workflow_id`).
+    pub fn workflow(&self, id_or_file: &str) -> Option<&Workflow> {
+        self.workflows
+            .iter()
+            .find(|w| w.file == id_or_file || w.id.to_string() == id_or_file)
+    }
+
+    /// The branch a ref names: `main`, `refs/heads/main`.
+    pub fn branch_sha(&self, git_ref: &str) -> Option<&String> {
+        let name = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
+        self.branches.get(name)
+    }
+
+    /// A file at a ref: stored under that exact ref, or under a branch the sha/branch resolves to.
+    pub fn file_at(&self, git_ref: &str, path: &str) -> Option<&Vec<u8>> {
+        let key = |r: &str| (r.to_string(), path.to_string());
+        if let Some(f) = self.files.get(&key(git_ref)) {
+            return Some(f);
+        }
+        let name = git_ref.strip_prefix("refs/heads/").unwrap_or(git_ref);
+        if let Some(f) = self.files.get(&key(name)) {
+            return Some(f);
+        }
+        if let Some(sha) = self.branches.get(name)
+            && let Some(f) = self.files.get(&key(sha))
+        {
+            return Some(f);
+        }
+        self.branches
+            .iter()
+            .filter(|(_, sha)| sha.as_str() == git_ref)
+            .find_map(|(branch, _)| self.files.get(&key(branch)))
+    }
+
+    pub fn issue_exists(&self, number: u64) -> bool {
+        self.pulls.iter().any(|p| p.number == number) || self.issues.contains(&number)
+    }
+}
+
+impl State {
+    pub fn new() -> State {
+        use std::hash::{BuildHasher, RandomState};
+        State {
+            api_base: String::new(),
+            storage_base: String::new(),
+            repos: BTreeMap::new(),
+            latency: Duration::ZERO,
+            faults: Vec::new(),
+            dispatch_mode: DispatchMode::RunDetails,
+            progress_polls: 2,
+            progress_conclusion: "success".to_string(),
+            scopes: "repo, workflow".to_string(),
+            requests: Vec::new(),
+            rate_used: 0,
+            rate_reset: Utc::now().timestamp() + 3600,
+            signing_key: RandomState::new().hash_one(std::process::id()),
+            next_id: 1_000_000,
+        }
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn repo(&self, full_name: &str) -> Option<&Repo> {
+        self.repos.get(&full_name.to_ascii_lowercase())
+    }
+
+    pub fn repo_mut_opt(&mut self, full_name: &str) -> Option<&mut Repo> {
+        self.repos.get_mut(&full_name.to_ascii_lowercase())
+    }
+
+    /// Seeding helpers call this: a missing repository is a mistake in the test.
+    pub fn repo_mut(&mut self, full_name: &str) -> &mut Repo {
+        self.repo_mut_opt(full_name).unwrap_or_else(|| {
+            panic!("fake_github: unknown repository {full_name}; call add_repo first")
+        })
+    }
+
+    pub fn add_repo(&mut self, full_name: &str, parent: Option<&str>) {
+        assert!(
+            full_name.split('/').count() == 2,
+            "fake_github: repository names are OWNER/NAME, got {full_name}"
+        );
+        let id = self.next_id();
+        self.repos.insert(
+            full_name.to_ascii_lowercase(),
+            Repo {
+                id,
+                full_name: full_name.to_string(),
+                default_branch: "main".to_string(),
+                parent: parent.map(str::to_string),
+                created_at: Utc::now(),
+                branches: BTreeMap::new(),
+                pulls: Vec::new(),
+                workflows: Vec::new(),
+                files: HashMap::new(),
+                runs: Vec::new(),
+                artifacts: Vec::new(),
+                comments: Vec::new(),
+                issues: Vec::new(),
+                next_number: 0,
+            },
+        );
+    }
+
+    pub fn add_workflow(&mut self, repo: &str, file: &str, state: &str) -> u64 {
+        let id = self.next_id();
+        self.repo_mut(repo).workflows.push(Workflow {
+            id,
+            file: file.to_string(),
+            state: state.to_string(),
+            created_at: Utc::now(),
+        });
+        id
+    }
+
+    /// Adds a run (seeded, or created by a dispatch when `progresses`); an unknown workflow file
+    /// is registered as active so seeding stays short.
+    pub fn add_run(&mut self, repo: &str, spec: RunSpec, inputs: Value, progresses: bool) -> u64 {
+        let workflow_id = match self.repo_mut(repo).workflow(&spec.workflow) {
+            Some(w) => w.id,
+            None => self.add_workflow(repo, &spec.workflow, "active"),
+        };
+        let id = self.next_id();
+        let r = self.repo_mut(repo);
+        let run_number = 1 + r
+            .runs
+            .iter()
+            .filter(|x| x.workflow_id == workflow_id)
+            .count() as u64;
+        let head_repository = if spec.head_repository.is_empty() {
+            r.full_name.clone()
+        } else {
+            spec.head_repository
+        };
+        r.runs.push(Run {
+            id,
+            workflow: spec.workflow,
+            workflow_id,
+            run_number,
+            head_branch: spec.head_branch,
+            head_sha: spec.head_sha,
+            event: spec.event,
+            status: spec.status,
+            conclusion: spec.conclusion,
+            created_at: spec.created_at,
+            updated_at: spec.created_at,
+            head_repository,
+            pull_requests: spec.pull_requests,
+            inputs,
+            progresses,
+            polls: 0,
+            jobs: Vec::new(),
+        });
+        id
+    }
+
+    pub fn add_job(
+        &mut self,
+        repo: &str,
+        run_id: u64,
+        name: &str,
+        status: &str,
+        conclusion: Option<String>,
+    ) {
+        let id = self.next_id();
+        let run = self
+            .repo_mut(repo)
+            .runs
+            .iter_mut()
+            .find(|r| r.id == run_id)
+            .unwrap_or_else(|| panic!("fake_github: unknown run {run_id} in {repo}"));
+        run.jobs.push(Job {
+            id,
+            name: name.to_string(),
+            status: status.to_string(),
+            conclusion,
+            created_at: run.created_at,
+        });
+    }
+
+    pub fn add_artifact(
+        &mut self,
+        repo: &str,
+        run_id: u64,
+        name: &str,
+        zip: Vec<u8>,
+        expired: bool,
+    ) -> u64 {
+        let id = self.next_id();
+        let r = self.repo_mut(repo);
+        assert!(
+            r.runs.iter().any(|x| x.id == run_id),
+            "fake_github: unknown run {run_id} in {repo}"
+        );
+        r.artifacts.push(Artifact {
+            id,
+            run_id,
+            name: name.to_string(),
+            zip,
+            expired,
+            created_at: Utc::now(),
+        });
+        id
+    }
+
+    pub fn add_comment(&mut self, repo: &str, issue: u64, body: &str) -> u64 {
+        let id = self.next_id();
+        let now = Utc::now();
+        let r = self.repo_mut(repo);
+        if !r.issue_exists(issue) {
+            r.issues.push(issue);
+            r.next_number = r.next_number.max(issue);
+        }
+        r.comments.push(Comment {
+            id,
+            issue,
+            body: body.to_string(),
+            created_at: now,
+            updated_at: now,
+        });
+        id
+    }
+}
