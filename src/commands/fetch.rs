@@ -32,7 +32,24 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
     let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
-    let checkout = Checkout::open(&hosts)?;
+    // Opening the repository initialises libgit2 and its TLS stack, which costs more than the
+    // API calls: do it on another thread while the client is built and, when the repository and
+    // run are both given, while the run and its artifacts are read.
+    let opening = tokio::task::spawn_blocking(move || Checkout::open(&hosts));
+    let gh = GitHub::new(&api_url, &token)?;
+    let given_repo = args
+        .repo
+        .as_deref()
+        .map(|r| RepoName::parse(r).map_err(|e| usage(format!("--repo: {e}"))))
+        .transpose()?;
+    let early = async {
+        match (&given_repo, args.run) {
+            (Some(repo), Some(id)) => Some(run_by_id(&gh, repo, id).await),
+            _ => None,
+        }
+    };
+    let (checkout, early) = tokio::join!(opening, early);
+    let checkout = checkout.context("failed to open the checkout")??;
     let git = checkout.git.as_ref().context(
         "not inside a git repository: run rerecord fetch in the checkout the recordings are for",
     )?;
@@ -44,12 +61,14 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         .workflow
         .clone()
         .unwrap_or_else(|| checkout.config.workflow.clone());
-    let gh = GitHub::new(&api_url, &token)?;
-    let repo = locate::upstream(&gh, &checkout, args.repo.as_deref())
-        .await?
-        .repo;
-
-    let chosen = choose_run(&gh, &repo, &checkout, &args, &workflow).await?;
+    let repo = match given_repo {
+        Some(repo) => repo,
+        None => locate::upstream(&gh, &checkout, None).await?.repo,
+    };
+    let chosen = match early {
+        Some(chosen) => chosen?,
+        None => choose_run(&gh, &repo, &checkout, &args, &workflow).await?,
+    };
     let run = &chosen.run;
     eprintln!(
         "run {} of {repo} ({}, created {}) {}",
@@ -198,19 +217,7 @@ async fn choose_run(
     workflow: &str,
 ) -> anyhow::Result<Chosen> {
     if let Some(id) = args.run {
-        let (run, artifacts) = tokio::try_join!(gh.run(repo, id), gh.artifacts(repo, id)).map_err(|e| {
-            if e.is_not_found() {
-                anyhow::anyhow!("run {id} was not found in {repo}; check the run id, or pass --repo OWNER/NAME")
-            } else {
-                anyhow::Error::new(e).context(format!("failed to read run {id} of {repo}"))
-            }
-        })?;
-        let branch = run.head_branch.clone();
-        return Ok(Chosen {
-            run,
-            artifacts,
-            branch,
-        });
+        return run_by_id(gh, repo, id).await;
     }
     let pr = find_pr(gh, repo, checkout, args).await?;
     eprintln!("PR {}", locate::describe_pr(&pr));
@@ -282,6 +289,25 @@ async fn choose_run(
             &pr.head_sha[..pr.head_sha.len().min(12)],
             pr.head_ref
         )
+    })
+}
+
+async fn run_by_id(gh: &GitHub, repo: &RepoName, id: u64) -> anyhow::Result<Chosen> {
+    let (run, artifacts) =
+        tokio::try_join!(gh.run(repo, id), gh.artifacts(repo, id)).map_err(|e| {
+            if e.is_not_found() {
+                anyhow::anyhow!(
+                    "run {id} was not found in {repo}; check the run id, or pass --repo OWNER/NAME"
+                )
+            } else {
+                anyhow::Error::new(e).context(format!("failed to read run {id} of {repo}"))
+            }
+        })?;
+    let branch = run.head_branch.clone();
+    Ok(Chosen {
+        run,
+        artifacts,
+        branch,
     })
 }
 
@@ -385,11 +411,20 @@ fn commit_message(run_id: u64, incoming: &Incoming) -> String {
     }
 }
 
-/// While files move into place, Ctrl-C must not stop us halfway: once a handler is installed,
-/// an interrupt is only recorded, and the apply (a few renames) finishes or rolls back.
+/// While files move into place, Ctrl-C (or a plain `kill`) must not stop us halfway: once a
+/// handler is installed, the signal is only recorded, and the apply (a few renames) completes
+/// or rolls back.
 #[cfg(unix)]
-fn ignore_interrupts() -> Option<tokio::signal::unix::Signal> {
-    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+fn ignore_interrupts() -> Vec<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{SignalKind, signal};
+    [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ]
+    .into_iter()
+    .filter_map(|kind| signal(kind).ok())
+    .collect()
 }
 
 #[cfg(not(unix))]

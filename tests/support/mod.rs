@@ -6,3 +6,4 @@ pub mod cmd;
 pub mod fake_github;
 pub mod git_fixtures;
 pub mod http_git;
+pub mod zips;

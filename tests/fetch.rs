@@ -1,0 +1,593 @@
+//! Behaviour tests for `rerecord fetch`: the fake GitHub serves runs and artifacts (downloads
+//! redirect to a storage listener that rejects Authorization), the checkout is a real temporary
+//! git repository, and every hostile artifact must leave it byte-for-byte unchanged.
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{Duration, Utc};
+use support::cmd::{Rerecord, Run, rerecord, tempdir};
+use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
+use support::git_fixtures::{git, write};
+use support::zips::{self, ZipBuilder};
+
+const UPSTREAM: &str = "upstream/project";
+const FORK: &str = "contributor/project";
+const WORKFLOW: &str = "record-integration-tests.yml";
+const BRANCH: &str = "feature-x";
+const A: &str = "tests/integration/recordings/a.json";
+const B: &str = "tests/integration/agents/recordings/b.json";
+const C: &str = "tests/integration/agents/recordings/responses/c.json";
+const NEW: &str = "tests/integration/inference/recordings/new.json";
+
+/// The fake GitHub plus a contributor's checkout of the fork PR's branch.
+struct World {
+    fake: FakeGitHub,
+    _dir: tempfile::TempDir,
+    work: PathBuf,
+    head: String,
+}
+
+impl World {
+    fn new() -> Self {
+        let fake = FakeGitHub::start();
+        fake.add_repo(UPSTREAM);
+        fake.add_fork(FORK, UPSTREAM);
+        fake.add_workflow(UPSTREAM, WORKFLOW, "active");
+        let dir = tempdir();
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        git(&work, &["init", "-q", "-b", BRANCH]);
+        git(&work, &["config", "user.name", "Contributor"]);
+        git(&work, &["config", "user.email", "contributor@example.com"]);
+        for (path, content) in [
+            (A, "{\"a\": 1}\n"),
+            (B, "{\"b\": 1}\n"),
+            (C, "{\"c\": 1}\n"),
+            ("src/app.py", "x = 1\n"),
+        ] {
+            write(&work, path, content);
+        }
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-q", "-m", "initial"]);
+        let head = git(&work, &["rev-parse", "HEAD"]);
+        let origin = format!("http://{}/{FORK}.git", fake.host_port());
+        git(&work, &["remote", "add", "origin", &origin]);
+        fake.set_branch(FORK, BRANCH, &head);
+        Self {
+            fake,
+            _dir: dir,
+            work,
+            head,
+        }
+    }
+
+    /// The fork PR of `BRANCH`, at the checkout's HEAD.
+    fn open_pr(&self) -> u64 {
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &self.head))
+    }
+
+    /// A completed `pull_request` run of the recording workflow for `sha`, `age_minutes` old.
+    fn add_run(&self, sha: &str, conclusion: &str, age_minutes: i64) -> u64 {
+        let mut spec = RunSpec::completed(WORKFLOW, BRANCH, sha, conclusion);
+        spec.event = "pull_request".into();
+        spec.head_repository = FORK.into();
+        spec.created_at = Utc::now() - Duration::minutes(age_minutes);
+        self.fake.add_run(UPSTREAM, spec)
+    }
+
+    fn run_with(&self, artifacts: Vec<(&str, Vec<u8>)>) -> u64 {
+        let run = self.add_run(&self.head, "success", 5);
+        for (name, zip) in artifacts {
+            self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+        }
+        run
+    }
+
+    fn fetch(&self) -> Rerecord {
+        rerecord()
+            .current_dir(&self.work)
+            .env("GH_TOKEN", TOKEN)
+            .args(["fetch", "--api-url", &self.fake.url(), "--repo", UPSTREAM])
+    }
+
+    fn fetch_run(&self, run: u64) -> Rerecord {
+        self.fetch().args(["--run", &run.to_string()])
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.work.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Every file and directory of the work tree (outside .git) with its bytes, the git status,
+    /// and any staging leftovers under .git.
+    fn snapshot(&self) -> (BTreeMap<String, Vec<u8>>, String, Vec<String>) {
+        fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if rel == ".git" {
+                    continue;
+                }
+                if path.is_dir() {
+                    out.insert(format!("{rel}/"), Vec::new());
+                    walk(root, &path, out);
+                } else {
+                    out.insert(rel, std::fs::read(&path).unwrap());
+                }
+            }
+        }
+        let mut files = BTreeMap::new();
+        walk(&self.work, &self.work, &mut files);
+        let status = git(
+            &self.work,
+            &["status", "--porcelain", "--untracked-files=all"],
+        );
+        let leftovers = std::fs::read_dir(self.work.join(".git"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("rerecord-"))
+            .collect();
+        (files, status, leftovers)
+    }
+
+    /// Serve `zip` as the only artifact of a run, fetch it, and expect a refusal mentioning
+    /// `words` with the checkout untouched.
+    fn assert_refused(&self, zip: Vec<u8>, words: &[&str]) -> Run {
+        let before = self.snapshot();
+        let run = self.run_with(vec![("recordings-1-1-record", zip)]);
+        let out = self.fetch_run(run).run().failure();
+        for w in words {
+            assert!(out.stderr.contains(w), "expected {w:?} in:\n{}", out.stderr);
+        }
+        assert!(
+            out.stderr.contains("artifact recordings-1-1-record"),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        assert_eq!(self.snapshot(), before, "the work tree changed");
+        out
+    }
+}
+
+fn artifact(files: &[(&str, &str)]) -> Vec<u8> {
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+    zips::artifact(1, &files)
+}
+
+#[test]
+fn fetch_by_run_id_applies_the_manifest_layout_exactly() {
+    let w = World::new();
+    let before = w.snapshot().0;
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "{\"a\": 2}\n"), (B, "{\"b\": 1}\n"), (NEW, "new\n")]),
+    )]);
+    let out = w.fetch_run(run).run().success();
+    assert_eq!(w.read(A), "{\"a\": 2}\n");
+    assert_eq!(w.read(NEW), "new\n");
+    assert!(
+        out.stdout
+            .contains("1 added, 1 updated, 1 unchanged, 0 deleted"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    // Only the artifact's files changed.
+    let mut after = w.snapshot().0;
+    for p in [
+        A,
+        NEW,
+        "tests/integration/inference/",
+        "tests/integration/inference/recordings/",
+    ] {
+        after.remove(p);
+    }
+    let mut expected = before;
+    expected.remove(A);
+    assert_eq!(after, expected);
+}
+
+#[test]
+fn fetch_by_pr_chooses_the_newest_completed_run_with_artifacts() {
+    let w = World::new();
+    let pr = w.open_pr();
+    let old = w.add_run(&w.head, "success", 60);
+    w.fake.add_artifact(
+        UPSTREAM,
+        old,
+        "recordings-old",
+        artifact(&[(A, "old\n")]),
+        false,
+    );
+    let newest = w.add_run(&w.head, "failure", 10);
+    w.fake.add_artifact(
+        UPSTREAM,
+        newest,
+        "recordings-new",
+        artifact(&[(A, "newest\n")]),
+        false,
+    );
+    // Newer still, but without recording artifacts: skipped.
+    let bare = w.add_run(&w.head, "success", 2);
+    w.fake.add_artifact(
+        UPSTREAM,
+        bare,
+        "logs",
+        ZipBuilder::new().file("log.txt", b"x").finish(),
+        false,
+    );
+    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
+    assert_eq!(w.read(A), "newest\n");
+    assert!(
+        out.stderr.contains(&format!("run {newest}")),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("concluded failure"), "{}", out.stderr);
+}
+
+#[test]
+fn fetch_without_flags_uses_the_current_branchs_pr() {
+    let w = World::new();
+    w.open_pr();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "from branch\n")]),
+    )]);
+    let out = w.fetch().run().success();
+    assert_eq!(w.read(A), "from branch\n");
+    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+}
+
+#[test]
+fn fetch_with_no_recording_artifacts_has_nothing_to_apply() {
+    let w = World::new();
+    let before = w.snapshot();
+    let run = w.run_with(vec![(
+        "test-logs",
+        ZipBuilder::new().file("log.txt", b"x").finish(),
+    )]);
+    let out = w.fetch_run(run).run().success();
+    assert!(out.stderr.contains("nothing to apply"), "{}", out.stderr);
+    assert_eq!(w.snapshot(), before);
+}
+
+#[test]
+fn fetch_of_expired_artifacts_says_when_and_how_to_record_again() {
+    let w = World::new();
+    let run = w.add_run(&w.head, "success", 60 * 24 * 8);
+    w.fake.add_artifact(
+        UPSTREAM,
+        run,
+        "recordings-1-1-record",
+        artifact(&[(A, "x\n")]),
+        true,
+    );
+    let out = w.fetch_run(run).run().failure();
+    assert!(out.stderr.contains("expired"), "{}", out.stderr);
+    assert!(out.stderr.contains("rerecord schedule"), "{}", out.stderr);
+}
+
+#[test]
+fn fetch_maps_the_legacy_flattened_layout_and_warns() {
+    let w = World::new();
+    let zip = ZipBuilder::new()
+        .file("recordings/a.json", b"legacy a\n")
+        .file("agents/recordings/b.json", b"legacy b\n")
+        .finish();
+    let run = w.run_with(vec![("recordings-ollama-base", zip)]);
+    let out = w.fetch_run(run).run().success();
+    assert_eq!(w.read(A), "legacy a\n");
+    assert_eq!(w.read(B), "legacy b\n");
+    assert!(
+        out.stderr.contains("could not be verified"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn fetch_places_legacy_root_level_files_only_with_a_prefix() {
+    let w = World::new();
+    let zip = ZipBuilder::new().file("b.json", b"root b\n").finish();
+    w.assert_refused(
+        zip.clone(),
+        &[
+            "\"b.json\"",
+            "--legacy-prefix tests/integration/MODULE/recordings",
+        ],
+    );
+    let run = w.run_with(vec![("recordings-2", zip)]);
+    w.fetch_run(run)
+        .args(["--legacy-prefix", "tests/integration/agents/recordings"])
+        .run()
+        .success();
+    assert_eq!(w.read(B), "root b\n");
+}
+
+#[test]
+fn fetch_merges_two_matrix_artifacts() {
+    let w = World::new();
+    let run = w.run_with(vec![
+        (
+            "recordings-1-1-record-0",
+            artifact(&[(A, "from job 0\n"), (B, "same\n")]),
+        ),
+        (
+            "recordings-1-1-record-1",
+            artifact(&[(NEW, "from job 1\n"), (B, "same\n")]),
+        ),
+    ]);
+    let out = w.fetch_run(run).arg("--json").run().success();
+    assert_eq!(
+        (w.read(A).as_str(), w.read(NEW).as_str(), w.read(B).as_str()),
+        ("from job 0\n", "from job 1\n", "same\n")
+    );
+    assert_eq!(out.json()["artifacts"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn fetch_refuses_artifacts_that_disagree_and_writes_nothing() {
+    let w = World::new();
+    let before = w.snapshot();
+    let run = w.run_with(vec![
+        (
+            "recordings-1-1-record-0",
+            artifact(&[(A, "one\n"), (NEW, "n\n")]),
+        ),
+        ("recordings-1-1-record-1", artifact(&[(A, "two\n")])),
+    ]);
+    let out = w.fetch_run(run).run().failure();
+    assert!(
+        out.stderr.contains(A) && out.stderr.contains("disagree"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+}
+
+#[test]
+fn fetch_refuses_zip_slip() {
+    let zip = ZipBuilder::new()
+        .file(A, b"ok")
+        .file("../evil", b"boom")
+        .finish();
+    World::new().assert_refused(zip, &["entry \"../evil\" escapes the repository"]);
+}
+
+#[test]
+fn fetch_refuses_absolute_paths() {
+    let zip = ZipBuilder::new().file("/tmp/evil.json", b"boom").finish();
+    World::new().assert_refused(zip, &["\"/tmp/evil.json\"", "absolute path"]);
+}
+
+#[test]
+fn fetch_refuses_symlink_entries() {
+    let zip = ZipBuilder::new().symlink(A, "/etc/passwd").finish();
+    World::new().assert_refused(zip, &["symbolic link"]);
+}
+
+#[test]
+fn fetch_refuses_paths_outside_the_recordings() {
+    let bad = "tests/integration/client-typescript/package.json";
+    let zip = ZipBuilder::new()
+        .file(bad, b"{}")
+        .manifest(1, &[(bad, b"{}")], &[])
+        .finish();
+    World::new().assert_refused(zip, &[bad, "is not a recording"]);
+}
+
+#[test]
+fn fetch_refuses_a_sha256_mismatch() {
+    let mut m = zips::manifest_value(1, &[(A, b"promised")], &[]);
+    m["files"][0]["sha256"] = zips::sha256_hex(b"other!!!").into();
+    let zip = ZipBuilder::new()
+        .file(A, b"promised")
+        .raw_manifest(&m)
+        .finish();
+    World::new().assert_refused(zip, &[A, "sha256"]);
+}
+
+#[test]
+fn fetch_refuses_a_size_mismatch() {
+    let mut m = zips::manifest_value(1, &[(A, b"promised")], &[]);
+    m["files"][0]["size"] = 99.into();
+    let zip = ZipBuilder::new()
+        .file(A, b"promised")
+        .raw_manifest(&m)
+        .finish();
+    World::new().assert_refused(zip, &[A, "says 99"]);
+}
+
+#[test]
+fn fetch_refuses_a_file_missing_from_the_zip() {
+    let zip = ZipBuilder::new()
+        .file(A, b"a")
+        .manifest(1, &[(A, b"a"), (NEW, b"n")], &[])
+        .finish();
+    World::new().assert_refused(zip, &[NEW, "missing from the zip"]);
+}
+
+#[test]
+fn fetch_refuses_a_file_not_in_the_manifest() {
+    let zip = ZipBuilder::new()
+        .file(A, b"a")
+        .file(NEW, b"n")
+        .manifest(1, &[(A, b"a")], &[])
+        .finish();
+    World::new().assert_refused(zip, &[NEW, "not listed"]);
+}
+
+#[test]
+fn fetch_refuses_duplicate_entries() {
+    let mut zip = ZipBuilder::new()
+        .file(A, b"first")
+        .file(&A.replace("a.json", "z.json"), b"second")
+        .finish();
+    zips::rename_entry_bytes(&mut zip, &A.replace("a.json", "z.json"), A);
+    World::new().assert_refused(zip, &["same entry name twice"]);
+}
+
+#[test]
+fn fetch_refuses_a_truncated_zip() {
+    let zip = artifact(&[(A, &"x".repeat(10_000))]);
+    World::new().assert_refused(zip[..zip.len() - 30].to_vec(), &["truncated or corrupt"]);
+}
+
+#[test]
+fn fetch_refuses_a_zip_bomb() {
+    let zeros = zips::zeros(16 * 1024 * 1024);
+    let zip = ZipBuilder::new()
+        .file(A, &zeros)
+        .manifest(1, &[(A, &zeros)], &[])
+        .finish();
+    World::new().assert_refused(zip, &[A, "zip bomb"]);
+}
+
+#[test]
+fn fetch_refuses_local_changes_unless_forced() {
+    let w = World::new();
+    write(&w.work, A, "my local edit\n");
+    let before = w.snapshot();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "from ci\n"), (NEW, "n\n")]),
+    )]);
+    let out = w.fetch_run(run).run().failure();
+    assert!(
+        out.stderr.contains(A) && out.stderr.contains("--force"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+    w.fetch_run(run).arg("--force").run().success();
+    assert_eq!(w.read(A), "from ci\n");
+}
+
+#[test]
+fn fetch_removes_deleted_recordings_only_when_unmodified() {
+    let w = World::new();
+    let zip = ZipBuilder::new().manifest(1, &[], &[B, C]).finish();
+    write(&w.work, C, "edited\n");
+    let run = w.run_with(vec![("recordings-1-1-record", zip)]);
+    let out = w.fetch_run(run).run().failure();
+    assert!(out.stderr.contains(C), "{}", out.stderr);
+    assert!(w.work.join(B).exists());
+    git(&w.work, &["checkout", "--", C]);
+    let out = w.fetch_run(run).arg("--json").run().success();
+    assert!(!w.work.join(B).exists() && !w.work.join(C).exists());
+    let json = out.json();
+    let statuses: Vec<&str> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["deleted", "deleted"]);
+}
+
+#[test]
+fn fetch_commit_contains_exactly_the_fetched_files() {
+    let w = World::new();
+    write(&w.work, "src/app.py", "x = 2  # unrelated, uncommitted\n");
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "a2\n"), (NEW, "n\n"), (B, "{\"b\": 1}\n")]),
+    )]);
+    w.fetch_run(run).arg("--commit").run().success();
+    assert_eq!(
+        git(&w.work, &["log", "-1", "--format=%s"]),
+        format!("Recordings from CI run {run} (ollama, base)")
+    );
+    let changed = git(&w.work, &["diff", "--name-only", "HEAD~1", "HEAD"]);
+    assert_eq!(changed.lines().collect::<Vec<_>>(), [NEW, A]);
+    assert_eq!(git(&w.work, &["status", "--porcelain"]), "M src/app.py");
+}
+
+#[test]
+fn fetch_dry_run_verifies_and_writes_nothing() {
+    let w = World::new();
+    let before = w.snapshot();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "a2\n"), (NEW, "n\n")]),
+    )]);
+    let out = w.fetch_run(run).arg("--dry-run").run().success();
+    assert!(out.stdout.contains("1 added, 1 updated"), "{}", out.stdout);
+    assert_eq!(w.snapshot(), before);
+    // A dry run still refuses hostile input.
+    let bad = w.run_with(vec![(
+        "recordings-2",
+        ZipBuilder::new().file("../x", b"x").finish(),
+    )]);
+    w.fetch_run(bad).arg("--dry-run").run().failure();
+}
+
+#[test]
+fn fetch_never_sends_the_token_to_the_storage_host() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "a2\n")]))]);
+    w.fetch_run(run).run().success();
+    let requests = w.fake.requests();
+    let storage: Vec<_> = requests
+        .iter()
+        .filter(|r| r.listener == Listener::Storage)
+        .collect();
+    assert!(!storage.is_empty(), "the download never reached storage");
+    assert!(
+        storage.iter().all(|r| r.authorization.is_none()),
+        "Authorization sent to storage"
+    );
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.listener == Listener::Api)
+            .all(|r| r.authorization.is_some())
+    );
+}
+
+#[test]
+fn fetch_json_is_one_object_with_the_documented_shape() {
+    let w = World::new();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "a2\n"), (B, "{\"b\": 1}\n"), (NEW, "n\n")]),
+    )]);
+    let out = w.fetch_run(run).arg("--json").run().success();
+    let v = out.json();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["artifacts", "files", "run"]);
+    assert_eq!(v["run"]["id"], run);
+    assert_eq!(v["run"]["conclusion"], "success");
+    assert!(v["run"]["url"].as_str().unwrap().contains(&run.to_string()));
+    assert_eq!(v["artifacts"][0]["name"], "recordings-1-1-record");
+    assert!(v["artifacts"][0]["size"].as_u64().unwrap() > 0);
+    let files: Vec<(String, String)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            (B.to_owned(), "unchanged".to_owned()),
+            (NEW.to_owned(), "added".to_owned()),
+            (A.to_owned(), "updated".to_owned())
+        ]
+    );
+}
