@@ -1,0 +1,119 @@
+//! The embedded demo: `rerecord schedule` end to end, on a machine without GitHub.
+//!
+//! Starts the fake GitHub used by the tests (upstream `meta/llama-stack`, a contributor fork
+//! `me/llama-stack` with an open PR), makes a temporary checkout on branch `feature-x` whose
+//! remotes point at it, and runs `rerecord schedule` there: PR detection, fork routing,
+//! workflow validation, dispatch and `--watch`. The demo runs rerecord as a child process of
+//! itself (`--as-rerecord`), so it exercises exactly the code the binary runs.
+
+#[path = "../tests/support/fake_github/mod.rs"]
+#[allow(dead_code)]
+mod fake_github;
+
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+use fake_github::{FakeGitHub, PrSpec, TOKEN};
+
+const WORKFLOW: &str = r#"name: Record integration tests
+on:
+  workflow_dispatch:
+    inputs:
+      subdirs: {description: "Comma-separated test subdirectories", type: string}
+      suite: {type: string, default: base}
+      test-setup: {type: choice, options: [ollama, vllm, gpt], default: ollama}
+      pattern: {type: string}
+jobs:
+  record:
+    runs-on: ubuntu-latest
+    steps: [{run: "true"}]
+"#;
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os();
+    let _ = args.next();
+    if args.next().is_some_and(|a| a == "--as-rerecord") {
+        return rerecord::main_with_args(std::iter::once("rerecord".into()).chain(args));
+    }
+    match demo() {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("demo failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let fake = FakeGitHub::start();
+    let dir = tempfile::tempdir()?;
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "feature-x"])?;
+    std::fs::create_dir_all(repo.join("tests/integration/agents/recordings"))?;
+    std::fs::write(repo.join("tests/integration/agents/recordings/abc123.json"), "{}\n")?;
+    git(repo, &["add", "."])?;
+    git(repo, &["commit", "-q", "-m", "test: new agent test"])?;
+    let head = git(repo, &["rev-parse", "HEAD"])?;
+    git(repo, &["remote", "add", "origin", &format!("{}/me/llama-stack.git", fake.url())])?;
+    git(repo, &["remote", "add", "upstream", &format!("{}/meta/llama-stack.git", fake.url())])?;
+
+    fake.add_repo("meta/llama-stack");
+    fake.add_fork("me/llama-stack", "meta/llama-stack");
+    for r in ["meta/llama-stack", "me/llama-stack"] {
+        fake.set_branch(r, "main", &head);
+        fake.add_workflow(r, "record-integration-tests.yml", "active");
+        fake.set_file(r, "main", ".github/workflows/record-integration-tests.yml", WORKFLOW);
+    }
+    fake.set_branch("me/llama-stack", "feature-x", &head);
+    fake.set_file("me/llama-stack", "feature-x", ".github/workflows/record-integration-tests.yml", WORKFLOW);
+    let pr = fake.add_pr(PrSpec::open("meta/llama-stack", "me/llama-stack", "feature-x", &head));
+    fake.set_run_progress(2, "success");
+
+    println!("== demo: a fake GitHub at {} with meta/llama-stack, your fork me/llama-stack and PR #{pr}", fake.url());
+    println!("== checkout {} on feature-x (origin = fork, upstream = meta)\n", repo.display());
+
+    let steps: [&[&str]; 2] = [
+        &["schedule", "--test-subdirs", "agents,inference", "--dry-run"],
+        &["schedule", "--test-subdirs", "agents,inference", "--watch"],
+    ];
+    for args in steps {
+        println!("$ rerecord {}", args.join(" "));
+        let status = Command::new(std::env::current_exe()?)
+            .arg("--as-rerecord")
+            .args(args)
+            .arg("--api-url")
+            .arg(fake.url())
+            .current_dir(repo)
+            .env("GH_TOKEN", TOKEN)
+            .env("RERECORD_POLL_SCALE", "0.05")
+            .env_remove("GITHUB_TOKEN")
+            .env_remove("GITHUB_API_URL")
+            .status()?;
+        println!();
+        if !status.success() {
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    let requests = fake.requests();
+    println!("== the fake GitHub saw {} requests; the dispatch went to me/llama-stack:", requests.len());
+    for run in fake.runs("me/llama-stack") {
+        println!("   run {} on {} ({:?} {:?}) inputs {:?}", run.id, run.head_branch, run.status, run.conclusion, run.inputs);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String, Box<dyn std::error::Error>> {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Demo")
+        .env("GIT_AUTHOR_EMAIL", "demo@example.com")
+        .env("GIT_COMMITTER_NAME", "Demo")
+        .env("GIT_COMMITTER_EMAIL", "demo@example.com")
+        .output()?;
+    if !out.status.success() {
+        return Err(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().to_owned())
+}
