@@ -231,6 +231,13 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
     v["body"] = json!(p.body);
     v["draft"] = json!(p.draft);
     v["locked"] = json!(false);
+    // Nobody was asked to review or assigned: the template's people would be noise.
+    for list in ["requested_teams", "requested_reviewers", "assignees", "labels"] {
+        v[list] = json!([]);
+    }
+    v["assignee"] = Value::Null;
+    v["milestone"] = Value::Null;
+    v["auto_merge"] = Value::Null;
     v["user"] = user(st, author);
     v["created_at"] = json!(ts(p.created_at));
     v["updated_at"] = json!(ts(p.closed_at.unwrap_or(p.created_at)));
