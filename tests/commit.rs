@@ -744,3 +744,76 @@ fn missing_target_branch_is_a_usage_error() {
         .expect_code(2);
     assert!(run.stderr.contains("--target-branch"), "{}", run.stderr);
 }
+
+#[test]
+fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "tok");
+    let work = remote.shallow_clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let sibling = remote.clone("sibling", BRANCH);
+    write(
+        &sibling,
+        "tests/integration/inference/recordings/sibling.json",
+        "{}\n",
+    );
+    let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
+    write(&work, REC_NEW, "{}\n");
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "tok")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![moved]);
+    assert!(remote.files(BRANCH).contains(&REC_NEW.to_owned()));
+}
+
+#[test]
+fn concurrent_pushes_over_smart_http_all_land() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "tok");
+    let before = remote.rev(BRANCH);
+    let works: Vec<PathBuf> = (1..=4)
+        .map(|j| {
+            let w = remote.shallow_clone(&format!("job-{j}"), BRANCH);
+            git(
+                &w,
+                &["remote", "set-url", "origin", &server.url("remote.git")],
+            );
+            write(
+                &w,
+                &format!("tests/integration/recordings/http-{j}.json"),
+                "{}\n",
+            );
+            w
+        })
+        .collect();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(works.len()));
+    let handles: Vec<_> = works
+        .into_iter()
+        .enumerate()
+        .map(|(j, w)| {
+            let (barrier, dir) = (barrier.clone(), tmp.path().join(format!("runner-{j}")));
+            std::thread::spawn(move || {
+                let job = Job::new(&dir).set("GITHUB_TOKEN", "tok");
+                barrier.wait();
+                let run = job.run(&w, &["--target-branch", BRANCH]);
+                (run.code, run.all_output())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (code, output) = h.join().unwrap();
+        assert_eq!(code, 0, "{output}");
+    }
+    assert_eq!(remote.count(&format!("{before}..{BRANCH}")), 4);
+    let files = remote.files(BRANCH);
+    assert!(
+        (1..=4).all(|j| files.contains(&format!("tests/integration/recordings/http-{j}.json"))),
+        "{files:?}"
+    );
+}
