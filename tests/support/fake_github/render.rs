@@ -232,7 +232,12 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
     v["draft"] = json!(p.draft);
     v["locked"] = json!(false);
     // Nobody was asked to review or assigned: the template's people would be noise.
-    for list in ["requested_teams", "requested_reviewers", "assignees", "labels"] {
+    for list in [
+        "requested_teams",
+        "requested_reviewers",
+        "assignees",
+        "labels",
+    ] {
         v[list] = json!([]);
     }
     v["assignee"] = Value::Null;
