@@ -214,11 +214,10 @@ fn schedule_notes_closed_pr_and_goes_on() {
 #[test]
 fn schedule_refuses_pr_whose_head_repository_was_deleted() {
     let w = World::new();
-    w.fake.add_pr(PrSpec { head_repo: None, ..PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head) });
-    // The deleted fork's PR is found through the upstream's own owner query only if the head
-    // owner matches; GitHub keeps `head.label` as owner:branch, so query by the fork owner.
+    w.fork_pr();
+    w.fake.delete_repo(FORK);
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("was deleted"), "{}", run.stderr);
+    assert!(run.stderr.contains("head repository of PR #1 was deleted"), "{}", run.stderr);
     assert!(w.posts().is_empty());
 }
 

@@ -174,7 +174,18 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
     .or_else(|| pushed.first().map(|(r, _)| r.clone()))
     .unwrap_or(upstream.clone());
 
-    check_workflow(&gh, list, &target, &workflow_file, &branch).await;
+    // An unpushed branch has no copy of the workflow on GitHub yet: show what the default
+    // branch's copy accepts instead.
+    let git_ref = if pushed.is_empty() {
+        match gh.repository(&target).await {
+            Ok(Some(repo)) => repo.default_branch.unwrap_or_else(|| "main".to_owned()),
+            Ok(None) => return list.fail("workflow", format!("repository {target} was not found"), "check the remotes and the token's access"),
+            Err(e) => return list.fail("workflow", format!("{e}"), "retry; check the token's access"),
+        }
+    } else {
+        branch
+    };
+    check_workflow(&gh, list, &target, &workflow_file, &git_ref).await;
 }
 
 async fn check_workflow(gh: &GitHub, list: &mut Checklist, target: &RepoName, file: &str, branch: &str) {

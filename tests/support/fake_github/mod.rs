@@ -296,12 +296,14 @@ impl FakeGitHub {
             PrState::Closed => (Some(now), None),
             PrState::Merged => (Some(now), Some(now)),
         };
+        let head_owner = pr.head_repo.as_deref().unwrap_or(&pr.base_repo).split('/').next().unwrap_or_default().to_string();
         let repo = st.repo_mut(&pr.base_repo);
         let number = repo.next_issue_number();
         repo.pulls.push(Pull {
             number,
             id,
             head_repo: pr.head_repo,
+            head_owner,
             head_ref: pr.head_ref.clone(),
             head_sha: pr.head_sha,
             base_ref: pr.base_ref,
@@ -315,6 +317,20 @@ impl FakeGitHub {
             merged_at,
         });
         number
+    }
+
+    /// Delete a repository (a contributor deleting their fork): it answers 404 from now on, and
+    /// PRs whose head lived there keep their head label but get `head.repo: null`.
+    pub fn delete_repo(&self, full_name: &str) {
+        let mut st = self.lock();
+        st.repos.remove(full_name);
+        for repo in st.repos.values_mut() {
+            for pull in &mut repo.pulls {
+                if pull.head_repo.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(full_name)) {
+                    pull.head_repo = None;
+                }
+            }
+        }
     }
 
     pub fn add_workflow(&self, repo: &str, file: &str, state: &str) -> u64 {

@@ -214,11 +214,7 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
         .get(&p.base_ref)
         .cloned()
         .unwrap_or_else(|| fake_sha(&p.base_ref));
-    let author = p
-        .head_repo
-        .as_deref()
-        .and_then(|h| h.split('/').next())
-        .unwrap_or("ghost");
+    let author = p.head_owner.as_str();
     v["id"] = json!(p.id);
     v["node_id"] = json!(node_id("011:PullRequest", p.id));
     v["number"] = json!(p.number);

@@ -121,11 +121,7 @@ fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
         .filter(|p| match &head {
             None => true,
             Some((owner, branch)) => {
-                let head_owner = p
-                    .head_repo
-                    .as_deref()
-                    .and_then(|h| h.split('/').next())
-                    .map(str::to_ascii_lowercase);
+                let head_owner = Some(p.head_owner.to_ascii_lowercase());
                 p.head_ref == *branch
                     && owner
                         .as_ref()
@@ -217,6 +213,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
     repo.pulls.push(Pull {
         number,
         id,
+        head_owner: head_repo.split('/').next().unwrap_or_default().to_string(),
         head_repo: Some(head_repo),
         head_ref,
         head_sha,

@@ -50,6 +50,9 @@ pub(crate) struct Pull {
     pub number: u64,
     pub id: u64,
     pub head_repo: Option<String>,
+    /// The owner in `head.label`; GitHub keeps it (and matches `head=OWNER:REF` on it) after
+    /// the head repository is deleted.
+    pub head_owner: String,
     pub head_ref: String,
     pub head_sha: String,
     pub base_ref: String,

@@ -1,0 +1,192 @@
+//! `rerecord doctor` against the fake GitHub: each check's status and fix, exit codes, `--json`.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::cmd::{Run, rerecord};
+use support::fake_github::{FakeGitHub, PrSpec, TOKEN};
+
+const FILE: &str = "record-integration-tests.yml";
+const WORKFLOW: &str = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\n      test-setup: {type: choice, options: [ollama, vllm]}\n      must: {required: true}\njobs: {}\n";
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "D")
+        .env("GIT_AUTHOR_EMAIL", "d@example.com")
+        .env("GIT_COMMITTER_NAME", "D")
+        .env("GIT_COMMITTER_EMAIL", "d@example.com")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+struct World {
+    fake: FakeGitHub,
+    dir: tempfile::TempDir,
+    head: String,
+}
+
+impl World {
+    /// A healthy set-up: fork + upstream remotes, branch pushed, PR open, workflow active.
+    fn healthy() -> Self {
+        Self::with_workflow_state("active")
+    }
+
+    fn with_workflow_state(state: &str) -> Self {
+        let fake = FakeGitHub::start();
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "-b", "feature-x"]);
+        git(dir.path(), &["commit", "-q", "--allow-empty", "-m", "init"]);
+        let head = git(dir.path(), &["rev-parse", "HEAD"]);
+        git(dir.path(), &["remote", "add", "origin", &format!("{}/me/llama-stack.git", fake.url())]);
+        git(dir.path(), &["remote", "add", "upstream", &format!("{}/meta/llama-stack.git", fake.url())]);
+        fake.add_repo("meta/llama-stack");
+        fake.add_fork("me/llama-stack", "meta/llama-stack");
+        fake.set_branch("me/llama-stack", "feature-x", &head);
+        fake.add_workflow("me/llama-stack", FILE, state);
+        fake.set_file("me/llama-stack", "feature-x", &format!(".github/workflows/{FILE}"), WORKFLOW);
+        fake.set_branch("meta/llama-stack", "main", &head);
+        fake.add_workflow("meta/llama-stack", FILE, "active");
+        fake.set_file("meta/llama-stack", "main", &format!(".github/workflows/{FILE}"), WORKFLOW);
+        fake.add_pr(PrSpec::open("meta/llama-stack", "me/llama-stack", "feature-x", &head));
+        Self { fake, dir, head }
+    }
+
+    fn doctor(&self, extra: &[&str]) -> Run {
+        rerecord()
+            .current_dir(self.dir.path())
+            .env("GH_TOKEN", TOKEN)
+            .args(["doctor", "--api-url", &self.fake.url()])
+            .args(extra)
+            .run()
+    }
+}
+
+fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {json}"))
+}
+
+#[test]
+fn doctor_passes_a_healthy_setup_and_lists_inputs() {
+    let w = World::healthy();
+    let run = w.doctor(&[]).success();
+    assert!(run.stdout.contains("found in GH_TOKEN"), "{}", run.stdout);
+    assert!(run.stdout.contains("authenticated as"), "{}", run.stdout);
+    assert!(run.stdout.contains("meta/llama-stack (from remote `upstream`)"), "{}", run.stdout);
+    assert!(run.stdout.contains("accepts must (string, required), subdirs (string), test-setup (choice: ollama|vllm)"), "{}", run.stdout);
+    assert!(!run.all_output().contains(TOKEN));
+    let json = w.doctor(&["--json"]).success().json();
+    assert_eq!(json["ok"], true);
+    for name in ["config", "token", "github", "remotes", "upstream", "branch", "pr", "workflow", "inputs"] {
+        assert_eq!(check(&json, name)["status"], "ok", "{name}: {json}");
+    }
+}
+
+#[test]
+fn doctor_fails_without_token_and_says_how_to_set_one() {
+    let w = World::healthy();
+    let run = rerecord().current_dir(w.dir.path()).args(["doctor", "--api-url", &w.fake.url(), "--json"]).run().failure();
+    let json = run.json();
+    assert_eq!(check(&json, "token")["status"], "fail");
+    assert!(check(&json, "token")["fix"].as_str().unwrap().contains("gh auth login"));
+    assert!(w.fake.requests().is_empty());
+}
+
+#[test]
+fn doctor_fails_on_a_rejected_token_without_printing_it() {
+    let w = World::healthy();
+    let run = rerecord()
+        .current_dir(w.dir.path())
+        .env("GITHUB_TOKEN", "ghp_revokedrevoked")
+        .args(["doctor", "--api-url", &w.fake.url()])
+        .run()
+        .failure();
+    assert!(run.stdout.contains("Bad credentials"), "{}", run.stdout);
+    assert!(run.stdout.contains("found in GITHUB_TOKEN"), "{}", run.stdout);
+    assert!(!run.all_output().contains("ghp_revokedrevoked"));
+}
+
+#[test]
+fn doctor_warns_about_unpushed_branch_and_missing_pr() {
+    let w = World::healthy();
+    git(w.dir.path(), &["checkout", "-q", "-b", "other"]);
+    let json = w.doctor(&["--json"]).run_ok_or_warn();
+    assert_eq!(check(&json, "branch")["status"], "warn");
+    assert!(check(&json, "branch")["fix"].as_str().unwrap().contains("git push -u origin other"));
+    assert_eq!(check(&json, "pr")["status"], "warn");
+    // The unpushed branch's workflow is judged by the default branch's copy.
+    assert_eq!(check(&json, "inputs")["status"], "ok", "{json}");
+}
+
+#[test]
+fn doctor_warns_when_pushed_branch_differs_from_local_head() {
+    let w = World::healthy();
+    git(w.dir.path(), &["commit", "-q", "--allow-empty", "-m", "local only"]);
+    assert_ne!(git(w.dir.path(), &["rev-parse", "HEAD"]), w.head);
+    let json = w.doctor(&["--json"]).run_ok_or_warn();
+    assert_eq!(check(&json, "branch")["status"], "warn");
+    assert!(check(&json, "branch")["message"].as_str().unwrap().contains("not your local HEAD"));
+}
+
+#[test]
+fn doctor_fails_on_disabled_fork_workflow_with_enable_link() {
+    let w = World::with_workflow_state("disabled_fork");
+    let run = w.doctor(&[]).failure();
+    assert!(run.stdout.contains("is disabled_fork"), "{}", run.stdout);
+    assert!(run.stdout.contains("/me/llama-stack/actions/workflows/record-integration-tests.yml"), "{}", run.stdout);
+}
+
+#[test]
+fn doctor_fails_on_workflow_missing_from_default_branch() {
+    let w = World::healthy();
+    // A fork whose default branch predates the workflow: only the feature branch has it.
+    w.fake.add_fork("you/other", "meta/llama-stack");
+    w.fake.set_branch("you/other", "feature-x", &w.head);
+    w.fake.set_file("you/other", "feature-x", &format!(".github/workflows/{FILE}"), WORKFLOW);
+    git(w.dir.path(), &["remote", "set-url", "origin", &format!("{}/you/other.git", w.fake.url())]);
+    let json = w.doctor(&["--json"]).failure().json();
+    let wf = check(&json, "workflow");
+    assert_eq!(wf["status"], "fail");
+    assert!(wf["message"].as_str().unwrap().contains("not on the default branch"), "{wf}");
+    assert!(wf["fix"].as_str().unwrap().contains("gh repo sync you/other"), "{wf}");
+}
+
+#[test]
+fn doctor_reports_an_invalid_config_file() {
+    let w = World::healthy();
+    std::fs::write(w.dir.path().join("rerecord.toml"), "workflw = \"x.yml\"\n").unwrap();
+    let json = w.doctor(&["--json"]).failure().json();
+    assert_eq!(check(&json, "config")["status"], "fail");
+    assert!(check(&json, "config")["message"].as_str().unwrap().contains("workflw"));
+}
+
+#[test]
+fn doctor_flags_missing_scopes_of_a_classic_token() {
+    let w = World::healthy();
+    w.fake.set_scopes("read:org");
+    let json = w.doctor(&["--json"]).run_ok_or_warn();
+    let warned = json["checks"].as_array().unwrap().iter().any(|c| c["name"] == "github" && c["status"] == "warn");
+    assert!(warned, "{json}");
+}
+
+trait OkOrWarn {
+    fn run_ok_or_warn(self) -> serde_json::Value;
+}
+
+impl OkOrWarn for Run {
+    /// Warnings alone keep the exit code at 0.
+    fn run_ok_or_warn(self) -> serde_json::Value {
+        self.success().json()
+    }
+}
