@@ -4,6 +4,7 @@
 //! tip of a remote branch), `push` (credentials and retry).
 
 pub mod credentials;
+pub mod land;
 pub mod push;
 pub mod status;
 pub mod tip;
