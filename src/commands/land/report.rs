@@ -1,0 +1,314 @@
+//! What `land` did, told five ways: the sticky PR comment, step outputs, the markdown step
+//! summary, annotations (or terminal lines), and `--json`.
+//!
+//! Branch names and paths come from the run (a fork controls its branch name): they are only
+//! ever shown as inline code, never as markdown or HTML.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::actions::{ActionsEnv, Annotations, append_to, md_code, write_outputs};
+
+/// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
+pub const MARKER: &str = "<!-- rerecord:land -->";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// A commit was pushed.
+    Landed,
+    /// The branch already holds exactly these recordings.
+    UpToDate,
+    /// The run has no recording artifacts, or they change nothing.
+    Nothing,
+    /// Verified, but not pushed for a stated reason (fork without permission, `--mode none`).
+    Skipped,
+    /// Verification or the cross-check with the API failed: nothing was pushed.
+    Refused,
+    /// `--dry-run`: verified, nothing pushed or commented.
+    DryRun,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileLine {
+    pub path: String,
+    pub status: &'static str,
+}
+
+/// The result of one `land` run (`--json` prints exactly this).
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub status: Status,
+    pub run_id: u64,
+    pub run_url: String,
+    pub repository: String,
+    pub mode: &'static str,
+    pub pr: Option<u64>,
+    pub pr_url: Option<String>,
+    pub fork: bool,
+    /// `OWNER/NAME:BRANCH` the recordings go to.
+    pub target: Option<String>,
+    pub pushed_to: Option<String>,
+    pub commit_sha: Option<String>,
+    pub commit_url: Option<String>,
+    /// The PR opened by `--mode branch`.
+    pub opened_pr: Option<u64>,
+    pub opened_pr_url: Option<String>,
+    pub files: Vec<FileLine>,
+    pub reason: Option<String>,
+    /// How the contributor can get the recordings when they were not pushed.
+    pub fetch_command: Option<String>,
+    pub warnings: Vec<String>,
+    pub attempts: u32,
+    pub dry_run: bool,
+}
+
+impl Outcome {
+    pub fn new(run_id: u64, run_url: &str, repository: &str, dry_run: bool) -> Self {
+        Self {
+            status: Status::Nothing,
+            run_id,
+            run_url: run_url.to_owned(),
+            repository: repository.to_owned(),
+            mode: "pr",
+            pr: None,
+            pr_url: None,
+            fork: false,
+            target: None,
+            pushed_to: None,
+            commit_sha: None,
+            commit_url: None,
+            opened_pr: None,
+            opened_pr_url: None,
+            files: Vec::new(),
+            reason: None,
+            fetch_command: None,
+            warnings: Vec::new(),
+            attempts: 0,
+            dry_run,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.status == Status::Refused { 1 } else { 0 }
+    }
+
+    /// The step outputs; empty when a value does not apply.
+    pub fn outputs(&self) -> Vec<(&'static str, String)> {
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            ("landed", (self.status == Status::Landed).to_string()),
+            ("commit-sha", opt(&self.commit_sha)),
+            (
+                "pr",
+                self.opened_pr
+                    .or(self.pr)
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("pushed-to", opt(&self.pushed_to)),
+        ]
+    }
+
+    fn count(&self) -> String {
+        let n = self.files.len();
+        format!("{n} {}", if n == 1 { "recording" } else { "recordings" })
+    }
+
+    pub fn headline(&self) -> String {
+        let target = self.target.as_deref().unwrap_or("the branch");
+        match self.status {
+            Status::Landed => format!(
+                "Landed {} on {target} as {}",
+                self.count(),
+                short(self.commit_sha.as_deref().unwrap_or(""))
+            ),
+            Status::UpToDate => format!(
+                "{target} already has these {}; nothing pushed",
+                self.count()
+            ),
+            Status::Nothing => "Nothing to land".to_owned(),
+            Status::Skipped => format!("Verified {}, not pushed", self.count()),
+            Status::Refused => "Refused to land the recordings; nothing was pushed".to_owned(),
+            Status::DryRun => format!("Dry run: would land {} on {target}", self.count()),
+        }
+    }
+
+    /// Markdown shared by the PR comment and the step summary.
+    fn body(&self) -> String {
+        let mut md = String::new();
+        let run = format!("[run {}]({})", self.run_id, self.run_url);
+        match self.status {
+            Status::Landed => {
+                let commit = match (&self.commit_sha, &self.commit_url) {
+                    (Some(sha), Some(url)) => format!("[`{}`]({url})", short(sha)),
+                    (Some(sha), None) => md_code(short(sha)),
+                    _ => String::new(),
+                };
+                md.push_str(&format!(
+                    "Committed {} from {run} to {} as {commit}.\n\n",
+                    self.count(),
+                    md_code(self.pushed_to.as_deref().unwrap_or(""))
+                ));
+                if let (Some(n), Some(url)) = (self.opened_pr, &self.opened_pr_url) {
+                    md.push_str(&format!("Opened [PR #{n}]({url}) to merge them.\n\n"));
+                }
+            }
+            Status::UpToDate => md.push_str(&format!(
+                "The {} from {run} are already on {}; nothing was pushed.\n\n",
+                self.count(),
+                md_code(self.target.as_deref().unwrap_or(""))
+            )),
+            Status::Nothing => md.push_str(&format!("{run} has no recording changes to land.\n\n")),
+            Status::Skipped | Status::Refused | Status::DryRun => {
+                let verb = match self.status {
+                    Status::Refused => "were refused",
+                    Status::DryRun => "would be landed (dry run)",
+                    _ => "were verified but not pushed",
+                };
+                md.push_str(&format!("The recordings of {run} {verb}"));
+                match &self.reason {
+                    Some(reason) => md.push_str(&format!(": {}\n\n", one_line(reason))),
+                    None => md.push_str(".\n\n"),
+                }
+            }
+        }
+        if let Some(cmd) = &self.fetch_command {
+            md.push_str(&format!(
+                "To apply them to your branch yourself, run in your checkout of it:\n\n```sh\n{cmd}\ngit push\n```\n\n"
+            ));
+        }
+        for w in &self.warnings {
+            md.push_str(&format!("> [!WARNING]\n> {}\n\n", one_line(w)));
+        }
+        if !self.files.is_empty() {
+            md.push_str(&format!(
+                "<details><summary>Files ({})</summary>\n\n",
+                self.files.len()
+            ));
+            md.push_str("| File | Status |\n| --- | --- |\n");
+            for f in &self.files {
+                md.push_str(&format!("| {} | {} |\n", md_code(&f.path), f.status));
+            }
+            md.push_str("\n</details>\n");
+        }
+        md
+    }
+
+    /// The sticky PR comment.
+    pub fn comment(&self) -> String {
+        format!(
+            "{MARKER}\n### rerecord: {}\n\n{}",
+            self.headline(),
+            self.body()
+        )
+    }
+
+    /// The step summary.
+    pub fn summary(&self) -> String {
+        format!("### rerecord land: {}\n\n{}", self.headline(), self.body())
+    }
+}
+
+/// Write outputs and summary where the runner asks, then annotations and the listing (or JSON).
+pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
+    if let Some(path) = &env.output_path {
+        append_to(path, |w| write_outputs(w, &outcome.outputs()))?;
+    }
+    if let Some(path) = &env.summary_path {
+        let md = outcome.summary();
+        append_to(path, |w| w.write_all(md.as_bytes()))?;
+    }
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let (mut out, mut err) = (stdout.lock(), stderr.lock());
+    if json {
+        annotations(&mut err, env.in_actions, outcome)?;
+        serde_json::to_writer(&mut out, outcome)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    let (annotated, github): (&mut dyn Write, bool) = if env.in_actions {
+        (&mut out, true)
+    } else {
+        (&mut err, false)
+    };
+    annotations(annotated, github, outcome)?;
+    writeln!(out, "{}", outcome.headline())?;
+    if let Some(reason) = &outcome.reason {
+        writeln!(out, "reason: {reason}")?;
+    }
+    if let Some(url) = &outcome.commit_url {
+        writeln!(out, "commit: {url}")?;
+    }
+    if let Some(url) = &outcome.opened_pr_url {
+        writeln!(out, "opened: {url}")?;
+    }
+    if let Some(cmd) = &outcome.fetch_command {
+        writeln!(out, "to apply them by hand: {cmd}")?;
+    }
+    if !outcome.files.is_empty() {
+        let lines: Vec<String> = outcome
+            .files
+            .iter()
+            .map(|f| format!("{:<8} {}", f.status, f.path))
+            .collect();
+        Annotations::new(&mut out, env.in_actions)
+            .group(&format!("Recordings ({})", lines.len()), &lines)?;
+    }
+    Ok(())
+}
+
+fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+    let mut a = Annotations::new(w, github);
+    for warning in &outcome.warnings {
+        a.warning(warning)?;
+    }
+    if outcome.status == Status::Skipped {
+        if let Some(reason) = &outcome.reason {
+            a.notice(reason)?;
+        }
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_carries_the_marker_and_code_formats_untrusted_names() {
+        let mut o = Outcome::new(7, "https://x/run/7", "o/r", false);
+        o.status = Status::Landed;
+        o.pushed_to = Some("o/r:evil|`branch`".into());
+        o.commit_sha = Some("0123456789abcdef".into());
+        o.files = vec![FileLine {
+            path: "tests/integration/recordings/a.json".into(),
+            status: "added",
+        }];
+        let c = o.comment();
+        assert!(c.starts_with(MARKER));
+        assert!(c.contains("`o/r:evil\\|'branch'`"), "{c}");
+        assert!(c.contains("`0123456789ab`"));
+        assert_eq!(o.outputs()[0], ("landed", "true".to_owned()));
+    }
+
+    #[test]
+    fn refusal_exits_one_and_says_why() {
+        let mut o = Outcome::new(7, "u", "o/r", false);
+        o.status = Status::Refused;
+        o.reason = Some("bad\nthing".into());
+        assert_eq!(o.exit_code(), 1);
+        assert!(o.comment().contains("were refused: bad thing"));
+        assert_eq!(o.outputs()[0], ("landed", "false".to_owned()));
+    }
+}

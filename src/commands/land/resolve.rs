@@ -1,0 +1,187 @@
+//! Where a run's recordings may go, as the GitHub API sees the run and its PR, and the check that
+//! the artifacts' own claims (their manifests) agree with it.
+//!
+//! An artifact is written by the run's job, which for a fork PR runs the contributor's code: its
+//! manifest can say anything. It is only ever compared with the API's answer; the API decides.
+
+use futures_util::future::try_join_all;
+
+use crate::artifact::manifest::Manifest;
+use crate::github::{GitHub, PrState, PullRequest, WorkflowRun};
+use crate::remotes::RepoName;
+
+/// The run's place according to the API.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The repository the run belongs to (where its workflow ran).
+    pub repo: RepoName,
+    /// Where the run's branch lives: `repo` itself, or a fork.
+    pub head_repo: RepoName,
+    pub head_branch: String,
+    /// The commit the run recorded.
+    pub head_sha: String,
+    pub fork: bool,
+    /// The PR whose head is the run's branch, preferring an open one.
+    pub pr: Option<PullRequest>,
+}
+
+/// A reason not to land, to be told on the PR: nothing is pushed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Resolve the run's head repository, branch and PR through the API. For runs of fork PRs GitHub
+/// leaves `pull_requests` empty, so the PR is looked up by the run's head owner and branch.
+pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::Result<Target> {
+    let head_name = run
+        .head_repository
+        .as_ref()
+        .map_or_else(|| repo.to_string(), |r| r.full_name.clone());
+    let head_repo = RepoName::parse(&head_name).map_err(|e| {
+        Refused(format!(
+            "the API names the run's head repository {head_name:?}: {e}"
+        ))
+    })?;
+    let head_branch = run
+        .head_branch
+        .clone()
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| {
+            Refused(format!(
+                "run {} has no head branch (a run on a tag or a deleted branch?)",
+                run.id
+            ))
+        })?;
+    let fork = !same_repo(&head_repo.to_string(), &repo.to_string());
+    let candidates: Vec<PullRequest> = if run.pull_requests.is_empty() {
+        let listed = gh
+            .pulls_for_head(repo, &head_repo.owner, &head_branch)
+            .await?;
+        // The list lacks `maintainer_can_modify`: read the PRs that could be ours in full.
+        let wanted = listed
+            .iter()
+            .filter(|p| belongs(p, repo, &head_repo, &head_branch));
+        try_join_all(wanted.map(|p| gh.pull(repo, p.number))).await?
+    } else {
+        try_join_all(run.pull_requests.iter().map(|p| gh.pull(repo, p.number))).await?
+    };
+    let mut ours: Vec<PullRequest> = candidates
+        .into_iter()
+        .filter(|p| belongs(p, repo, &head_repo, &head_branch))
+        .collect();
+    // Open PRs first, then the newest.
+    ours.sort_by_key(|p| (p.state != PrState::Open, std::cmp::Reverse(p.number)));
+    Ok(Target {
+        repo: repo.clone(),
+        head_repo,
+        head_branch,
+        head_sha: run.head_sha.clone(),
+        fork,
+        pr: ours.into_iter().next(),
+    })
+}
+
+/// Whether `pr` is the run's: same head repository and branch, based on `repo`.
+fn belongs(pr: &PullRequest, repo: &RepoName, head_repo: &RepoName, head_branch: &str) -> bool {
+    pr.head_ref == head_branch
+        && pr
+            .head_repo
+            .as_deref()
+            .is_some_and(|h| same_repo(h, &head_repo.to_string()))
+        && (pr.base_repo.is_empty() || same_repo(&pr.base_repo, &repo.to_string()))
+}
+
+fn same_repo(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// Every way the artifacts' manifests disagree with the API about the run (empty: they agree).
+pub fn claim_mismatches(manifests: &[Manifest], target: &Target, run_id: u64) -> Vec<String> {
+    let mut out = Vec::new();
+    for m in manifests {
+        let mut differ = |what: &str, claimed: &str, actual: &str, same: bool| {
+            if !same {
+                out.push(format!("{what} {claimed:?}, but the API says {actual:?}"));
+            }
+        };
+        let repo = target.repo.to_string();
+        let head_repo = target.head_repo.to_string();
+        differ(
+            "repository",
+            &m.repository,
+            &repo,
+            same_repo(&m.repository, &repo),
+        );
+        differ(
+            "head repository",
+            &m.head_repository,
+            &head_repo,
+            same_repo(&m.head_repository, &head_repo),
+        );
+        differ(
+            "head branch",
+            &m.head_ref,
+            &target.head_branch,
+            m.head_ref == target.head_branch,
+        );
+        differ(
+            "head commit",
+            &m.head_sha,
+            &target.head_sha,
+            m.head_sha.eq_ignore_ascii_case(&target.head_sha),
+        );
+        differ(
+            "run",
+            &m.run_id.to_string(),
+            &run_id.to_string(),
+            m.run_id == run_id,
+        );
+    }
+    out.sort();
+    out.dedup();
+    out.into_iter()
+        .map(|m| format!("an artifact's manifest claims {m}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(head_ref: &str, run_id: u64) -> Manifest {
+        serde_json::from_value(serde_json::json!({
+            "version": 1, "repository": "Upstream/Project", "head_repository": "contributor/project",
+            "head_ref": head_ref, "head_sha": "ABC", "checkout_sha": "c", "run_id": run_id,
+            "run_attempt": 1, "job": "j", "setup": "s", "suite": "t", "files": []
+        }))
+        .unwrap()
+    }
+
+    fn target() -> Target {
+        Target {
+            repo: RepoName::parse("upstream/project").unwrap(),
+            head_repo: RepoName::parse("contributor/project").unwrap(),
+            head_branch: "feature-x".into(),
+            head_sha: "abc".into(),
+            fork: true,
+            pr: None,
+        }
+    }
+
+    #[test]
+    fn manifests_that_agree_with_the_api_pass_whatever_the_case_of_names() {
+        assert!(claim_mismatches(&[manifest("feature-x", 7)], &target(), 7).is_empty());
+    }
+
+    #[test]
+    fn a_manifest_naming_another_branch_or_run_is_reported() {
+        let found = claim_mismatches(&[manifest("main", 8)], &target(), 7);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|m| m.contains("head branch \"main\"") && m.contains("\"feature-x\""))
+        );
+        assert!(found.iter().any(|m| m.contains("run \"8\"")));
+    }
+}
