@@ -1,0 +1,142 @@
+//! Pushes over a real smart-HTTP server that requires the token.
+
+use std::path::PathBuf;
+
+
+use super::support::cmd::tempdir;
+use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
+use super::support::http_git::HttpGit;
+use super::*;
+
+#[test]
+fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "s3cret-token");
+    let work = remote.shallow_clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let before = remote.rev(BRANCH);
+    record_with_decoys(&work);
+    let job = Job::new(&tmp.path().join("job")).set("PUSH_TOKEN", "s3cret-token");
+    let run = job
+        .run(
+            &work,
+            &["--target-branch", BRANCH, "--token-env", "PUSH_TOKEN"],
+        )
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
+    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"new\": true}");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.contains("git-receive-pack") && r.ends_with("user=x-access-token")),
+        "{:?}",
+        server.requests()
+    );
+    let config = std::fs::read_to_string(work.join(".git/config")).unwrap();
+    assert!(!config.contains("s3cret-token") && !run.all_output().contains("s3cret-token"));
+    assert!(!job.summary().contains("s3cret-token"));
+}
+
+#[test]
+fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "right-token");
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{}\n");
+    let run = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "wrong-token-value")
+        .run(&work, &["--target-branch", BRANCH])
+        .failure();
+    assert!(run.stderr.contains("authentication"), "{}", run.stderr);
+    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    assert!(
+        !run.all_output().contains("wrong-token-value"),
+        "{}",
+        run.all_output()
+    );
+    assert_eq!(remote.rev(BRANCH), before);
+}
+
+#[test]
+fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "tok");
+    let work = remote.shallow_clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let sibling = remote.clone("sibling", BRANCH);
+    write(
+        &sibling,
+        "tests/integration/inference/recordings/sibling.json",
+        "{}\n",
+    );
+    let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
+    write(&work, REC_NEW, "{}\n");
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "tok")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![moved]);
+    assert!(remote.files(BRANCH).contains(&REC_NEW.to_owned()));
+}
+
+#[test]
+fn concurrent_pushes_over_smart_http_all_land() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "tok");
+    let before = remote.rev(BRANCH);
+    let works: Vec<PathBuf> = (1..=4)
+        .map(|j| {
+            let w = remote.shallow_clone(&format!("job-{j}"), BRANCH);
+            git(
+                &w,
+                &["remote", "set-url", "origin", &server.url("remote.git")],
+            );
+            write(
+                &w,
+                &format!("tests/integration/recordings/http-{j}.json"),
+                "{}\n",
+            );
+            w
+        })
+        .collect();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(works.len()));
+    let handles: Vec<_> = works
+        .into_iter()
+        .enumerate()
+        .map(|(j, w)| {
+            let (barrier, dir) = (barrier.clone(), tmp.path().join(format!("runner-{j}")));
+            std::thread::spawn(move || {
+                let job = Job::new(&dir).set("GITHUB_TOKEN", "tok");
+                barrier.wait();
+                let run = job.run(&w, &["--target-branch", BRANCH]);
+                (run.code, run.all_output())
+            })
+        })
+        .collect();
+    for h in handles {
+        let (code, output) = h.join().unwrap();
+        assert_eq!(code, 0, "{output}");
+    }
+    assert_eq!(remote.count(&format!("{before}..{BRANCH}")), 4);
+    let files = remote.files(BRANCH);
+    assert!(
+        (1..=4).all(|j| files.contains(&format!("tests/integration/recordings/http-{j}.json"))),
+        "{files:?}"
+    );
+}
