@@ -1,0 +1,427 @@
+//! Behaviour tests for `rerecord land`: the fake GitHub serves the run, its PR, artifacts and
+//! comments; real bare repositories sit behind the smart-HTTP git server (which demands the token
+//! as `x-access-token`), reached through `GITHUB_SERVER_URL` as on a runner. Every test that
+//! must not push checks the bare repositories did not move.
+
+mod support;
+
+#[path = "land/world.rs"]
+mod world;
+
+use support::fake_github::{PrSpec, TOKEN};
+use support::git_fixtures::git;
+use world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};
+
+#[test]
+fn land_commits_same_repo_pr_recordings_on_the_moved_tip() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 2}\n")],
+        Manifest::same_repo(&head),
+    );
+    // A matrix sibling (or the author) pushed after the run: the commit goes on the new tip.
+    let moved = w.push_to(&w.upstream, BRANCH, "src/other.py", "y = 2\n");
+
+    let out = w.land(run).run().success();
+
+    let tip = w.upstream.rev(BRANCH);
+    assert_ne!(tip, moved, "nothing was pushed:\n{}", out.all_output());
+    assert_eq!(w.upstream.parents(&tip), vec![moved.clone()]);
+    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 2}");
+    let changed = git(&w.upstream.bare, &["diff", "--name-only", &moved, &tip]);
+    assert_eq!(changed, A);
+    assert!(
+        w.http
+            .requests()
+            .iter()
+            .any(|r| r.contains("git-receive-pack") && r.ends_with("user=x-access-token"))
+    );
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(comments[0].1.starts_with(MARKER));
+    assert!(comments[0].1.contains(&tip[..12]), "{}", comments[0].1);
+    let outputs = w.outputs();
+    assert!(outputs.contains("landed=true"), "{outputs}");
+    assert!(outputs.contains(&format!("commit-sha={tip}")), "{outputs}");
+    assert!(outputs.contains(&format!("pr={pr}")), "{outputs}");
+    assert!(
+        outputs.contains(&format!("pushed-to={UPSTREAM}:{BRANCH}")),
+        "{outputs}"
+    );
+    assert!(!out.all_output().contains(TOKEN));
+}
+
+#[test]
+fn land_pushes_fork_pr_recordings_to_the_fork_with_a_push_token_when_maintainers_may_edit() {
+    let w = World::new(PUSH_TOKEN);
+    let head = w.fork.rev(BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
+    // GitHub leaves `pull_requests` empty for fork PR runs.
+    let run = w.pr_run(&head, FORK, vec![]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 3}\n")],
+        Manifest::fork(&head),
+    );
+    let upstream_before = w.upstream.rev(BRANCH);
+
+    let out = w
+        .land(run)
+        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
+        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
+        .run()
+        .success();
+
+    let tip = w.fork.rev(BRANCH);
+    assert_eq!(
+        w.fork.parents(&tip),
+        vec![head.clone()],
+        "{}",
+        out.all_output()
+    );
+    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 3}");
+    assert_eq!(w.upstream.rev(BRANCH), upstream_before);
+    let comment = w.only_comment(pr);
+    assert!(comment.contains(&format!("{FORK}:{BRANCH}")), "{comment}");
+    assert!(!out.all_output().contains(PUSH_TOKEN));
+    assert!(w.outputs().contains(&format!("pushed-to={FORK}:{BRANCH}")));
+}
+
+#[test]
+fn land_leaves_a_fork_pr_alone_and_says_why_when_maintainers_may_not_edit() {
+    let w = World::new(PUSH_TOKEN);
+    let head = w.fork.rev(BRANCH);
+    let mut spec = PrSpec::open(UPSTREAM, FORK, BRANCH, &head);
+    spec.maintainer_can_modify = false;
+    let pr = w.fake.add_pr(spec);
+    let run = w.pr_run(&head, FORK, vec![]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 3}\n")],
+        Manifest::fork(&head),
+    );
+
+    let out = w
+        .land(run)
+        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
+        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
+        .run()
+        .success();
+
+    assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
+    assert!(
+        w.http
+            .requests()
+            .iter()
+            .all(|r| !r.contains("receive-pack"))
+    );
+    let comment = w.only_comment(pr);
+    assert!(comment.contains("Allow edits by maintainers"), "{comment}");
+    assert!(
+        comment.contains(&format!("rerecord fetch --run {run} --repo {UPSTREAM}")),
+        "{comment}"
+    );
+    assert!(w.outputs().contains("landed=false"));
+}
+
+#[test]
+fn land_never_pushes_a_fork_pr_with_the_job_token() {
+    let w = World::new(TOKEN);
+    let head = w.fork.rev(BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
+    let run = w.pr_run(&head, FORK, vec![]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 3}\n")],
+        Manifest::fork(&head),
+    );
+
+    // GITHUB_TOKEN happens to be accepted by this git server: land must still not use it.
+    let out = w.land(run).env("GITHUB_TOKEN", TOKEN).run().success();
+
+    assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.contains("no token that may push to forks"),
+        "{comment}"
+    );
+    assert!(
+        comment.contains(&format!("rerecord fetch --run {run}")),
+        "{comment}"
+    );
+}
+
+#[test]
+fn land_refuses_an_artifact_that_claims_another_branch_than_the_api() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let mut claims = Manifest::same_repo(&head);
+    claims.head_ref = "main".into();
+    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 9}\n")], claims);
+    let main_before = w.upstream.rev("main");
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert_eq!(w.upstream.rev("main"), main_before);
+    assert!(
+        out.all_output().contains("head branch \"main\""),
+        "{}",
+        out.all_output()
+    );
+    let comment = w.only_comment(pr);
+    assert!(comment.contains("refused"), "{comment}");
+}
+
+#[test]
+fn land_refuses_a_hostile_artifact_pushes_nothing_and_updates_its_comment() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let earlier = w.fake.add_comment(
+        UPSTREAM,
+        pr,
+        &format!("{MARKER}\nLanded 3 recordings earlier"),
+    );
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    // A workflow file smuggled in as a "recording", listed in its own manifest.
+    let evil = ".github/workflows/record.yml";
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{}\n"), (evil, b"on: push\n")],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert!(
+        w.http.requests().is_empty(),
+        "git was touched: {:?}",
+        w.http.requests()
+    );
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(comments[0].0, earlier);
+    assert!(
+        comments[0].1.contains("refused") && comments[0].1.contains("is not a recording"),
+        "{}",
+        comments[0].1
+    );
+    assert!(out.all_output().contains(evil));
+}
+
+#[test]
+fn land_refuses_when_the_pr_head_moved_on_with_code_changes() {
+    let w = World::new(TOKEN);
+    let recorded = w.upstream.rev(BRANCH);
+    let moved = w.push_to(&w.upstream, BRANCH, "src/app.py", "print('changed')\n");
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &moved));
+    let run = w.pr_run(&recorded, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 5}\n")],
+        Manifest::same_repo(&recorded),
+    );
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), moved);
+    assert!(
+        out.all_output().contains("src/app.py"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn land_branch_mode_pushes_a_new_branch_and_opens_a_pr_into_the_dispatched_one() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let run = w.dispatch_run(&head);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(B, b"{\"b\": 7}\n")],
+        Manifest::same_repo(&head),
+    );
+    let new_branch = format!("rerecord/recordings-{run}");
+    // The fake does not see git pushes; its create-PR validation needs both branches known.
+    w.fake.set_branch(UPSTREAM, BRANCH, &head);
+    w.fake.set_branch(UPSTREAM, &new_branch, &head);
+
+    let out = w.land(run).run().success();
+
+    assert_eq!(
+        w.upstream.rev(BRANCH),
+        head,
+        "the dispatched branch itself must not move"
+    );
+    let tip = w.upstream.rev(&new_branch);
+    assert_eq!(
+        w.upstream.parents(&tip),
+        vec![head.clone()],
+        "{}",
+        out.all_output()
+    );
+    assert_eq!(w.upstream.show(&new_branch, B), "{\"b\": 7}");
+    let opened: Vec<_> = w
+        .fake
+        .pulls(UPSTREAM)
+        .into_iter()
+        .filter(|p| p.head_ref == new_branch)
+        .collect();
+    assert_eq!(opened.len(), 1, "{}", out.all_output());
+    assert_eq!(opened[0].base_ref, BRANCH);
+    assert!(w.outputs().contains(&format!("pr={}", opened[0].number)));
+}
+
+#[test]
+fn land_updates_the_sticky_comment_beyond_the_first_page_instead_of_adding_one() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    // More than a page of chatter at GitHub's largest page size (100), then the sticky comment.
+    for i in 0..105 {
+        w.fake.add_comment(UPSTREAM, pr, &format!("comment {i}"));
+    }
+    let sticky = w
+        .fake
+        .add_comment(UPSTREAM, pr, &format!("{MARKER}\nold news"));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 4}\n")],
+        Manifest::same_repo(&head),
+    );
+
+    w.land(run).run().success();
+
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 106);
+    let marked: Vec<_> = comments
+        .iter()
+        .filter(|(_, b)| b.contains(MARKER))
+        .collect();
+    assert_eq!(marked.len(), 1);
+    assert_eq!(marked[0].0, sticky);
+    assert!(
+        marked[0].1.contains("Committed 1 recording"),
+        "{}",
+        marked[0].1
+    );
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.path.ends_with("/comments")
+                && r.query.as_deref().is_some_and(|q| q.contains("page=2")))
+    );
+}
+
+#[test]
+fn land_merges_matrix_artifacts_into_one_commit() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-ollama-base",
+        &[(A, b"{\"a\": 6}\n")],
+        Manifest::same_repo(&head),
+    );
+    w.artifact(
+        run,
+        "recordings-vllm-agents",
+        &[(B, b"{\"b\": 6}\n")],
+        Manifest::same_repo(&head),
+    );
+    w.artifact(
+        run,
+        "coverage-report",
+        &[(A, b"ignored: other prefix\n")],
+        Manifest::same_repo(&head),
+    );
+
+    w.land(run).run().success();
+
+    assert_eq!(w.upstream.count(&format!("{head}..{BRANCH}")), 1);
+    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 6}");
+    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 6}");
+}
+
+#[test]
+fn land_dry_run_pushes_and_comments_nothing() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 8}\n")],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w.land(run).args(["--dry-run", "--json"]).run().success();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert!(
+        w.http
+            .requests()
+            .iter()
+            .all(|r| !r.contains("receive-pack"))
+    );
+    assert!(w.fake.comments(UPSTREAM, pr).is_empty());
+    let json = out.json();
+    assert_eq!(json["status"], "dry-run");
+    assert_eq!(json["files"][0]["path"], A);
+}
+
+#[test]
+fn land_without_recording_artifacts_has_nothing_to_do() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+
+    let out = w.land(run).run().success();
+
+    assert!(
+        out.stdout.contains("Nothing to land"),
+        "{}",
+        out.all_output()
+    );
+    assert!(w.fake.comments(UPSTREAM, pr).is_empty());
+    assert!(w.http.requests().is_empty());
+}

@@ -1,0 +1,208 @@
+//! The universe of a `land` test: the fake GitHub with the upstream repository and a fork, bare
+//! git repositories for both behind one smart-HTTP server (`GITHUB_SERVER_URL`), and builders for
+//! runs and artifacts whose manifests say what a test wants them to claim.
+
+use std::path::PathBuf;
+
+use crate::support::cmd::{Rerecord, rerecord, tempdir};
+use crate::support::fake_github::{FakeGitHub, RunSpec, TOKEN};
+use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
+use crate::support::http_git::HttpGit;
+use crate::support::zips::{self, ZipBuilder};
+
+pub const UPSTREAM: &str = "upstream/project";
+pub const FORK: &str = "contributor/project";
+pub const WORKFLOW: &str = "record-integration-tests.yml";
+pub const BRANCH: &str = "feature-x";
+pub const MARKER: &str = "<!-- rerecord:land -->";
+/// A maintainer's personal token, the only one the git server accepts in fork tests.
+pub const PUSH_TOKEN: &str = "ghp_maintainerPAT0123456789abcdef";
+pub const A: &str = "tests/integration/recordings/a.json";
+pub const B: &str = "tests/integration/agents/recordings/b.json";
+
+pub struct World {
+    pub fake: FakeGitHub,
+    pub http: HttpGit,
+    pub upstream: Remote,
+    pub fork: Remote,
+    dir: tempfile::TempDir,
+}
+
+/// What an artifact's manifest claims about its run.
+#[derive(Clone)]
+pub struct Manifest {
+    pub repository: String,
+    pub head_repository: String,
+    pub head_ref: String,
+    pub head_sha: String,
+}
+
+impl Manifest {
+    pub fn same_repo(head: &str) -> Self {
+        Self {
+            repository: UPSTREAM.into(),
+            head_repository: UPSTREAM.into(),
+            head_ref: BRANCH.into(),
+            head_sha: head.into(),
+        }
+    }
+
+    pub fn fork(head: &str) -> Self {
+        Self {
+            head_repository: FORK.into(),
+            ..Self::same_repo(head)
+        }
+    }
+}
+
+impl World {
+    /// `git_token` is the only token the git server accepts.
+    pub fn new(git_token: &str) -> Self {
+        let fake = FakeGitHub::start();
+        fake.add_repo(UPSTREAM);
+        fake.add_fork(FORK, UPSTREAM);
+        let dir = tempdir();
+        let served = dir.path().join("git");
+        let seed = dir.path().join("seed");
+        std::fs::create_dir_all(&seed).unwrap();
+        git(&seed, &["init", "-q", "-b", "main"]);
+        for (path, content) in [
+            (A, "{\"a\": 1}\n"),
+            (B, "{\"b\": 1}\n"),
+            (
+                "tests/integration/agents/test_agents.py",
+                "def test(): pass\n",
+            ),
+            ("src/app.py", "print('hi')\n"),
+        ] {
+            write(&seed, path, content);
+        }
+        git(&seed, &["add", "-A"]);
+        git(&seed, &["commit", "-q", "-m", "initial"]);
+        git(&seed, &["branch", BRANCH]);
+        let bare = |full: &str| {
+            let path = served.join(format!("{full}.git"));
+            git(
+                dir.path(),
+                &[
+                    "clone",
+                    "-q",
+                    "--bare",
+                    seed.to_str().unwrap(),
+                    path.to_str().unwrap(),
+                ],
+            );
+            Remote {
+                root: dir.path().to_path_buf(),
+                bare: path,
+            }
+        };
+        let upstream = bare(UPSTREAM);
+        let fork = bare(FORK);
+        let http = HttpGit::start(&served, git_token);
+        Self {
+            fake,
+            http,
+            upstream,
+            fork,
+            dir,
+        }
+    }
+
+    /// A successful `pull_request` run of `head` from `head_repo`.
+    pub fn pr_run(&self, head: &str, head_repo: &str, pull_requests: Vec<u64>) -> u64 {
+        let mut spec = RunSpec::completed(WORKFLOW, BRANCH, head, "success");
+        spec.event = "pull_request".into();
+        spec.head_repository = head_repo.into();
+        spec.pull_requests = pull_requests;
+        self.fake.add_run(UPSTREAM, spec)
+    }
+
+    /// A successful `workflow_dispatch` run on `BRANCH` of the upstream (no PR).
+    pub fn dispatch_run(&self, head: &str) -> u64 {
+        self.fake.add_run(
+            UPSTREAM,
+            RunSpec::completed(WORKFLOW, BRANCH, head, "success"),
+        )
+    }
+
+    /// Attach an artifact holding `files` and a manifest with `claims` for `run`.
+    pub fn artifact(&self, run: u64, name: &str, files: &[(&str, &[u8])], claims: Manifest) {
+        let mut manifest = zips::manifest_value(run, files, &[]);
+        manifest["repository"] = claims.repository.into();
+        manifest["head_repository"] = claims.head_repository.into();
+        manifest["head_ref"] = claims.head_ref.into();
+        manifest["head_sha"] = claims.head_sha.clone().into();
+        manifest["checkout_sha"] = claims.head_sha.into();
+        let mut zip = ZipBuilder::new();
+        for (path, bytes) in files {
+            zip = zip.file(path, bytes);
+        }
+        let zip = zip.raw_manifest(&manifest).finish();
+        self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+    }
+
+    /// Commit `path` = `content` on `branch` of `remote` from a throwaway clone; returns the sha.
+    pub fn push_to(&self, remote: &Remote, branch: &str, path: &str, content: &str) -> String {
+        let work = self.dir.path().join(format!("work-{}", fastrand_suffix()));
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--branch",
+                branch,
+                remote.bare.to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        write(&work, path, content);
+        commit_and_push(&work, branch, "someone else's commit")
+    }
+
+    /// `rerecord land --run RUN` as the companion workflow runs it.
+    pub fn land(&self, run: u64) -> Rerecord {
+        rerecord()
+            .current_dir(self.dir.path())
+            .env("GH_TOKEN", TOKEN)
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_REPOSITORY", UPSTREAM)
+            .env(
+                "GITHUB_SERVER_URL",
+                format!("http://127.0.0.1:{}", self.http.port),
+            )
+            .env("GITHUB_OUTPUT", self.output_path())
+            .env("GITHUB_STEP_SUMMARY", self.dir.path().join("summary.md"))
+            .env("RUNNER_TEMP", self.dir.path())
+            .args([
+                "land",
+                "--api-url",
+                &self.fake.url(),
+                "--run",
+                &run.to_string(),
+            ])
+    }
+
+    fn output_path(&self) -> PathBuf {
+        self.dir.path().join("output.txt")
+    }
+
+    /// What the step wrote to `$GITHUB_OUTPUT`.
+    pub fn outputs(&self) -> String {
+        std::fs::read_to_string(self.output_path()).unwrap_or_default()
+    }
+
+    /// The PR's only comment, which must carry the marker.
+    pub fn only_comment(&self, pr: u64) -> String {
+        let comments = self.fake.comments(UPSTREAM, pr);
+        assert_eq!(comments.len(), 1, "{comments:?}");
+        assert!(comments[0].1.starts_with(MARKER), "{}", comments[0].1);
+        comments[0].1.clone()
+    }
+}
+
+fn fastrand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
