@@ -22,12 +22,30 @@ const WORKFLOW: &str = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {
 const RUNS: usize = 5;
 
 fn main() {
-    println!("rerecord schedule, {} ms latency per request, median of {RUNS} runs", LATENCY.as_millis());
-    println!("{:<44} {:>7} {:>9} {:>10}", "scenario", "rounds", "requests", "wall");
+    println!(
+        "rerecord schedule, {} ms latency per request, median of {RUNS} runs",
+        LATENCY.as_millis()
+    );
+    println!(
+        "{:<44} {:>7} {:>9} {:>10}",
+        "scenario", "rounds", "requests", "wall"
+    );
     for (label, remotes, extra) in [
-        ("upstream known (`upstream` remote)", &["origin", "upstream"][..], &[][..]),
-        ("upstream known (--repo)", &["origin"][..], &["--repo", "meta/llama-stack"][..]),
-        ("upstream discovered from origin's parent", &["origin"][..], &[][..]),
+        (
+            "upstream known (`upstream` remote)",
+            &["origin", "upstream"][..],
+            &[][..],
+        ),
+        (
+            "upstream known (--repo)",
+            &["origin"][..],
+            &["--repo", "meta/llama-stack"][..],
+        ),
+        (
+            "upstream discovered from origin's parent",
+            &["origin"][..],
+            &[][..],
+        ),
     ] {
         let mut samples = Vec::new();
         for _ in 0..RUNS {
@@ -35,9 +53,14 @@ fn main() {
         }
         samples.sort_by_key(|s| s.2);
         let (rounds, requests, wall) = samples[RUNS / 2];
-        println!("{label:<44} {rounds:>7} {requests:>9} {:>8.0}ms", wall.as_secs_f64() * 1000.0);
+        println!(
+            "{label:<44} {rounds:>7} {requests:>9} {:>8.0}ms",
+            wall.as_secs_f64() * 1000.0
+        );
     }
-    println!("goal: <= 3 rounds with a known upstream, <= 4 when discovered; old script: >= 5 sequential gh processes");
+    println!(
+        "goal: <= 3 rounds with a known upstream, <= 4 when discovered; old script: >= 5 sequential gh processes"
+    );
 }
 
 fn measure(remotes: &[&str], extra: &[&str]) -> (usize, usize, Duration) {
@@ -51,16 +74,44 @@ fn measure(remotes: &[&str], extra: &[&str]) -> (usize, usize, Duration) {
     fake.add_fork("me/llama-stack", "meta/llama-stack");
     fake.set_branch("me/llama-stack", "feature-x", &head);
     fake.add_workflow("me/llama-stack", "record-integration-tests.yml", "active");
-    fake.set_file("me/llama-stack", "feature-x", ".github/workflows/record-integration-tests.yml", WORKFLOW);
-    fake.add_pr(PrSpec::open("meta/llama-stack", "me/llama-stack", "feature-x", &head));
+    fake.set_file(
+        "me/llama-stack",
+        "feature-x",
+        ".github/workflows/record-integration-tests.yml",
+        WORKFLOW,
+    );
+    fake.add_pr(PrSpec::open(
+        "meta/llama-stack",
+        "me/llama-stack",
+        "feature-x",
+        &head,
+    ));
     for name in remotes {
-        let target = if *name == "origin" { "me/llama-stack" } else { "meta/llama-stack" };
-        git(repo, &["remote", "add", name, &format!("{}/{target}.git", fake.url())]);
+        let target = if *name == "origin" {
+            "me/llama-stack"
+        } else {
+            "meta/llama-stack"
+        };
+        git(
+            repo,
+            &[
+                "remote",
+                "add",
+                name,
+                &format!("{}/{target}.git", fake.url()),
+            ],
+        );
     }
     fake.set_latency(LATENCY);
     let start = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_rerecord"))
-        .args(["schedule", "--api-url", &fake.url(), "--test-subdirs", "agents"])
+        .args([
+            "schedule",
+            "--api-url",
+            &fake.url(),
+            "--test-subdirs",
+            "agents",
+        ])
         .args(extra)
         .current_dir(repo)
         .env("GH_TOKEN", TOKEN)
@@ -69,7 +120,11 @@ fn measure(remotes: &[&str], extra: &[&str]) -> (usize, usize, Duration) {
         .output()
         .unwrap();
     let wall = start.elapsed();
-    assert!(out.status.success(), "schedule failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "schedule failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let requests = fake.requests();
     (critical_path(&requests), requests.len(), wall)
 }

@@ -34,7 +34,16 @@ fn main() {
     let help = median(&["--help"], false);
     let doctor = median(&["doctor"], true);
     println!("rerecord start-up, median of {RUNS} runs ({bin})");
-    println!("  rerecord --help             {:>7.2} ms   (goal <= 5 ms)", help.as_secs_f64() * 1e3);
-    println!("  rerecord doctor (no token)  {:>7.2} ms", doctor.as_secs_f64() * 1e3);
-    println!("  binary size                 {:>7.2} MiB (bench profile = release: thin LTO, stripped)", size as f64 / (1024.0 * 1024.0));
+    println!(
+        "  rerecord --help             {:>7.2} ms   (goal <= 5 ms)",
+        help.as_secs_f64() * 1e3
+    );
+    println!(
+        "  rerecord doctor (no token)  {:>7.2} ms",
+        doctor.as_secs_f64() * 1e3
+    );
+    println!(
+        "  binary size                 {:>7.2} MiB (bench profile = release: thin LTO, stripped)",
+        size as f64 / (1024.0 * 1024.0)
+    );
 }

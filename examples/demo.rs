@@ -50,30 +50,75 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let repo = dir.path();
     git(repo, &["init", "-q", "-b", "feature-x"])?;
     std::fs::create_dir_all(repo.join("tests/integration/agents/recordings"))?;
-    std::fs::write(repo.join("tests/integration/agents/recordings/abc123.json"), "{}\n")?;
+    std::fs::write(
+        repo.join("tests/integration/agents/recordings/abc123.json"),
+        "{}\n",
+    )?;
     git(repo, &["add", "."])?;
     git(repo, &["commit", "-q", "-m", "test: new agent test"])?;
     let head = git(repo, &["rev-parse", "HEAD"])?;
-    git(repo, &["remote", "add", "origin", &format!("{}/me/llama-stack.git", fake.url())])?;
-    git(repo, &["remote", "add", "upstream", &format!("{}/meta/llama-stack.git", fake.url())])?;
+    git(
+        repo,
+        &[
+            "remote",
+            "add",
+            "origin",
+            &format!("{}/me/llama-stack.git", fake.url()),
+        ],
+    )?;
+    git(
+        repo,
+        &[
+            "remote",
+            "add",
+            "upstream",
+            &format!("{}/meta/llama-stack.git", fake.url()),
+        ],
+    )?;
 
     fake.add_repo("meta/llama-stack");
     fake.add_fork("me/llama-stack", "meta/llama-stack");
     for r in ["meta/llama-stack", "me/llama-stack"] {
         fake.set_branch(r, "main", &head);
         fake.add_workflow(r, "record-integration-tests.yml", "active");
-        fake.set_file(r, "main", ".github/workflows/record-integration-tests.yml", WORKFLOW);
+        fake.set_file(
+            r,
+            "main",
+            ".github/workflows/record-integration-tests.yml",
+            WORKFLOW,
+        );
     }
     fake.set_branch("me/llama-stack", "feature-x", &head);
-    fake.set_file("me/llama-stack", "feature-x", ".github/workflows/record-integration-tests.yml", WORKFLOW);
-    let pr = fake.add_pr(PrSpec::open("meta/llama-stack", "me/llama-stack", "feature-x", &head));
+    fake.set_file(
+        "me/llama-stack",
+        "feature-x",
+        ".github/workflows/record-integration-tests.yml",
+        WORKFLOW,
+    );
+    let pr = fake.add_pr(PrSpec::open(
+        "meta/llama-stack",
+        "me/llama-stack",
+        "feature-x",
+        &head,
+    ));
     fake.set_run_progress(2, "success");
 
-    println!("== demo: a fake GitHub at {} with meta/llama-stack, your fork me/llama-stack and PR #{pr}", fake.url());
-    println!("== checkout {} on feature-x (origin = fork, upstream = meta)\n", repo.display());
+    println!(
+        "== demo: a fake GitHub at {} with meta/llama-stack, your fork me/llama-stack and PR #{pr}",
+        fake.url()
+    );
+    println!(
+        "== checkout {} on feature-x (origin = fork, upstream = meta)\n",
+        repo.display()
+    );
 
     let steps: [&[&str]; 2] = [
-        &["schedule", "--test-subdirs", "agents,inference", "--dry-run"],
+        &[
+            "schedule",
+            "--test-subdirs",
+            "agents,inference",
+            "--dry-run",
+        ],
         &["schedule", "--test-subdirs", "agents,inference", "--watch"],
     ];
     for args in steps {
@@ -95,9 +140,15 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     }
     let requests = fake.requests();
-    println!("== the fake GitHub saw {} requests; the dispatch went to me/llama-stack:", requests.len());
+    println!(
+        "== the fake GitHub saw {} requests; the dispatch went to me/llama-stack:",
+        requests.len()
+    );
     for run in fake.runs("me/llama-stack") {
-        println!("   run {} on {} ({:?} {:?}) inputs {:?}", run.id, run.head_branch, run.status, run.conclusion, run.inputs);
+        println!(
+            "   run {} on {} ({:?} {:?}) inputs {:?}",
+            run.id, run.head_branch, run.status, run.conclusion, run.inputs
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -44,7 +44,12 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ApiArgs {
     /// GitHub API base URL (GitHub Enterprise: https://HOST/api/v3).
-    #[arg(long, value_name = "URL", env = "GITHUB_API_URL", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GITHUB_API_URL",
+        hide_env_values = true
+    )]
     pub api_url: Option<String>,
 }
 
@@ -54,16 +59,31 @@ pub struct ScheduleArgs {
     #[arg(short, long)]
     pub branch: Option<String>,
     /// Comma-separated test subdirectories, e.g. agents,inference.
-    #[arg(short = 's', long = "test-subdirs", visible_alias = "subdirs", value_name = "DIRS")]
+    #[arg(
+        short = 's',
+        long = "test-subdirs",
+        visible_alias = "subdirs",
+        value_name = "DIRS"
+    )]
     pub subdirs: Option<String>,
     /// Test suite.
-    #[arg(short = 't', long = "test-suite", visible_alias = "suite", value_name = "SUITE")]
+    #[arg(
+        short = 't',
+        long = "test-suite",
+        visible_alias = "suite",
+        value_name = "SUITE"
+    )]
     pub suite: Option<String>,
     /// Test setup (provider).
     #[arg(short = 'p', long = "test-setup", visible_aliases = ["setup", "test-provider"], value_name = "SETUP")]
     pub setup: Option<String>,
     /// pytest -k expression.
-    #[arg(short = 'k', long = "test-pattern", visible_alias = "pattern", value_name = "PATTERN")]
+    #[arg(
+        short = 'k',
+        long = "test-pattern",
+        visible_alias = "pattern",
+        value_name = "PATTERN"
+    )]
     pub pattern: Option<String>,
     /// Any other workflow input, sent verbatim (repeatable).
     #[arg(short = 'f', long = "input", value_name = "KEY=VALUE")]

@@ -12,8 +12,10 @@ use serde::Deserialize;
 use crate::recordings::Globs;
 
 pub const DEFAULT_WORKFLOW: &str = "record-integration-tests.yml";
-pub const DEFAULT_RECORDINGS: [&str; 2] =
-    ["tests/integration/recordings/", "tests/integration/*/recordings/"];
+pub const DEFAULT_RECORDINGS: [&str; 2] = [
+    "tests/integration/recordings/",
+    "tests/integration/*/recordings/",
+];
 
 /// The `schedule` options that map to workflow inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -113,10 +115,14 @@ impl Config {
     }
 
     fn load_file(root: &Path) -> anyhow::Result<Self> {
-        for candidate in [root.join("rerecord.toml"), root.join(".github/rerecord.toml")] {
+        for candidate in [
+            root.join("rerecord.toml"),
+            root.join(".github/rerecord.toml"),
+        ] {
             if candidate.is_file() {
-                let text = std::fs::read_to_string(&candidate)
-                    .with_context(|| format!("failed to read config file {}", candidate.display()))?;
+                let text = std::fs::read_to_string(&candidate).with_context(|| {
+                    format!("failed to read config file {}", candidate.display())
+                })?;
                 return Self::parse(&text, Some(candidate));
             }
         }
@@ -125,9 +131,14 @@ impl Config {
 
     /// Replace the recording globs with a newline-separated list (blank lines ignored).
     pub fn override_recordings(&mut self, list: &str) -> anyhow::Result<()> {
-        let globs: Vec<&str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let globs: Vec<&str> = list
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
         if !globs.is_empty() {
-            self.recordings = Globs::new(globs).context("invalid RERECORD_RECORDINGS (the action's `recordings` input)")?;
+            self.recordings = Globs::new(globs)
+                .context("invalid RERECORD_RECORDINGS (the action's `recordings` input)")?;
         }
         Ok(())
     }
@@ -151,17 +162,25 @@ impl Config {
                 other => other.key(),
             };
             let name = raw.inputs.get(opt).map_or(builtin_name, String::as_str);
-            anyhow::ensure!(!name.trim().is_empty(), "[inputs] {} must not be empty", opt.key());
+            anyhow::ensure!(
+                !name.trim().is_empty(),
+                "[inputs] {} must not be empty",
+                opt.key()
+            );
             input_names.insert(opt, name.to_owned());
             let builtin_default = match opt {
                 InputOption::Setup => Some("ollama"),
                 InputOption::Suite => Some("base"),
                 _ => None,
             };
-            if let Some(value) = raw.defaults.get(opt).map(String::as_str).or(builtin_default) {
-                if !value.is_empty() {
-                    defaults.insert(opt, value.to_owned());
-                }
+            if let Some(value) = raw
+                .defaults
+                .get(opt)
+                .map(String::as_str)
+                .or(builtin_default)
+                && !value.is_empty()
+            {
+                defaults.insert(opt, value.to_owned());
             }
         }
         let recordings = match raw.recordings {
@@ -223,12 +242,16 @@ mod tests {
     #[test]
     fn recordings_override_replaces_globs() {
         let mut c = Config::default();
-        c.override_recordings("  fixtures/cassettes/\n\n  other/*/tapes/ \n").unwrap();
+        c.override_recordings("  fixtures/cassettes/\n\n  other/*/tapes/ \n")
+            .unwrap();
         assert!(c.recordings.matches("fixtures/cassettes/a.yaml"));
         assert!(c.recordings.matches("other/x/tapes/b"));
         assert!(!c.recordings.matches("tests/integration/recordings/x.json"));
         c.override_recordings("\n").unwrap();
-        assert!(c.recordings.matches("other/x/tapes/b"), "an empty list keeps the globs");
+        assert!(
+            c.recordings.matches("other/x/tapes/b"),
+            "an empty list keeps the globs"
+        );
         assert!(c.override_recordings("../escape/").is_err());
     }
 
@@ -236,7 +259,11 @@ mod tests {
     fn root_file_wins_over_dot_github() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".github")).unwrap();
-        std::fs::write(dir.path().join(".github/rerecord.toml"), "workflow = \"b.yml\"\n").unwrap();
+        std::fs::write(
+            dir.path().join(".github/rerecord.toml"),
+            "workflow = \"b.yml\"\n",
+        )
+        .unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().workflow, "b.yml");
         std::fs::write(dir.path().join("rerecord.toml"), "workflow = \"a.yml\"\n").unwrap();
         assert_eq!(Config::load(dir.path()).unwrap().workflow, "a.yml");

@@ -24,7 +24,10 @@ impl Globs {
             .into_iter()
             .map(|g| Glob::parse(g.as_ref()))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        anyhow::ensure!(!globs.is_empty(), "`recordings` must list at least one glob");
+        anyhow::ensure!(
+            !globs.is_empty(),
+            "`recordings` must list at least one glob"
+        );
         Ok(Self { globs })
     }
 
@@ -93,14 +96,19 @@ impl Glob {
             "recording glob {text:?} must be a repo-relative path"
         );
         anyhow::ensure!(
-            !segments.iter().any(|s| s == ".." || s == "." || s.contains('\\')),
+            !segments
+                .iter()
+                .any(|s| s == ".." || s == "." || s.contains('\\')),
             "recording glob {text:?} must not contain `.`, `..` or backslashes"
         );
         anyhow::ensure!(
             segments.iter().any(|s| !s.contains('*')),
             "recording glob {text:?} matches everything; name at least one folder"
         );
-        Ok(Self { text: text.to_owned(), segments })
+        Ok(Self {
+            text: text.to_owned(),
+            segments,
+        })
     }
 
     fn matches(&self, path: &[&str]) -> bool {
@@ -162,7 +170,13 @@ mod tests {
         assert!(g.may_contain("tests/integration/agents"));
         assert!(g.may_contain("tests/integration/agents/recordings/responses"));
         assert!(!g.may_contain("src"));
-        assert_eq!(g.literal_prefixes(), vec!["tests/integration".to_owned(), "tests/integration/recordings".to_owned()]);
+        assert_eq!(
+            g.literal_prefixes(),
+            vec![
+                "tests/integration".to_owned(),
+                "tests/integration/recordings".to_owned()
+            ]
+        );
     }
 
     #[test]

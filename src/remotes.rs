@@ -26,7 +26,9 @@ fn valid(part: &str) -> bool {
     !part.is_empty()
         && part != "."
         && part != ".."
-        && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        && part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 impl fmt::Display for RepoName {
@@ -43,10 +45,10 @@ pub struct GitHubHosts(Vec<String>);
 impl GitHubHosts {
     pub fn new(api_url: Option<&str>, gh_host: Option<&str>) -> Self {
         let mut hosts = vec!["github.com".to_owned()];
-        if let Some(host) = api_url.and_then(host_of_url) {
-            if host != "api.github.com" {
-                hosts.push(host);
-            }
+        if let Some(host) = api_url.and_then(host_of_url)
+            && host != "api.github.com"
+        {
+            hosts.push(host);
         }
         if let Some(h) = gh_host.map(str::trim).filter(|h| !h.is_empty()) {
             hosts.push(h.to_ascii_lowercase());
@@ -101,9 +103,16 @@ mod tests {
             "ssh://git@github.com/meta/llama-stack.git",
             "ssh://git@github.com:22/meta/llama-stack",
         ] {
-            assert_eq!(hosts.repo_of(url).map(|r| r.to_string()).as_deref(), Some("meta/llama-stack"), "{url}");
+            assert_eq!(
+                hosts.repo_of(url).map(|r| r.to_string()).as_deref(),
+                Some("meta/llama-stack"),
+                "{url}"
+            );
         }
-        assert_eq!(hosts.repo_of("https://gitlab.com/meta/llama-stack.git"), None);
+        assert_eq!(
+            hosts.repo_of("https://gitlab.com/meta/llama-stack.git"),
+            None
+        );
         assert_eq!(hosts.repo_of("/tmp/remote.git"), None);
     }
 

@@ -3,5 +3,7 @@
 use std::io::IsTerminal;
 
 pub fn can_prompt() -> bool {
-    std::env::var_os("CI").is_none() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    std::env::var_os("CI").is_none()
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
 }

@@ -1,3 +1,8 @@
 //! Version string shown by `--version`: the crate version plus the git commit it was built from.
 
-pub const LONG: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("RERECORD_GIT_COMMIT"), ")");
+pub const LONG: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("RERECORD_GIT_COMMIT"),
+    ")"
+);

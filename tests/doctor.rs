@@ -22,7 +22,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "d@example.com")
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
@@ -44,17 +48,48 @@ impl World {
         git(dir.path(), &["init", "-q", "-b", "feature-x"]);
         git(dir.path(), &["commit", "-q", "--allow-empty", "-m", "init"]);
         let head = git(dir.path(), &["rev-parse", "HEAD"]);
-        git(dir.path(), &["remote", "add", "origin", &format!("{}/me/llama-stack.git", fake.url())]);
-        git(dir.path(), &["remote", "add", "upstream", &format!("{}/meta/llama-stack.git", fake.url())]);
+        git(
+            dir.path(),
+            &[
+                "remote",
+                "add",
+                "origin",
+                &format!("{}/me/llama-stack.git", fake.url()),
+            ],
+        );
+        git(
+            dir.path(),
+            &[
+                "remote",
+                "add",
+                "upstream",
+                &format!("{}/meta/llama-stack.git", fake.url()),
+            ],
+        );
         fake.add_repo("meta/llama-stack");
         fake.add_fork("me/llama-stack", "meta/llama-stack");
         fake.set_branch("me/llama-stack", "feature-x", &head);
         fake.add_workflow("me/llama-stack", FILE, state);
-        fake.set_file("me/llama-stack", "feature-x", &format!(".github/workflows/{FILE}"), WORKFLOW);
+        fake.set_file(
+            "me/llama-stack",
+            "feature-x",
+            &format!(".github/workflows/{FILE}"),
+            WORKFLOW,
+        );
         fake.set_branch("meta/llama-stack", "main", &head);
         fake.add_workflow("meta/llama-stack", FILE, "active");
-        fake.set_file("meta/llama-stack", "main", &format!(".github/workflows/{FILE}"), WORKFLOW);
-        fake.add_pr(PrSpec::open("meta/llama-stack", "me/llama-stack", "feature-x", &head));
+        fake.set_file(
+            "meta/llama-stack",
+            "main",
+            &format!(".github/workflows/{FILE}"),
+            WORKFLOW,
+        );
+        fake.add_pr(PrSpec::open(
+            "meta/llama-stack",
+            "me/llama-stack",
+            "feature-x",
+            &head,
+        ));
         Self { fake, dir, head }
     }
 
@@ -83,12 +118,25 @@ fn doctor_passes_a_healthy_setup_and_lists_inputs() {
     let run = w.doctor(&[]).success();
     assert!(run.stdout.contains("found in GH_TOKEN"), "{}", run.stdout);
     assert!(run.stdout.contains("authenticated as"), "{}", run.stdout);
-    assert!(run.stdout.contains("meta/llama-stack (from remote `upstream`)"), "{}", run.stdout);
-    assert!(run.stdout.contains("accepts must (string, required), subdirs (string), test-setup (choice: ollama|vllm)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("meta/llama-stack (from remote `upstream`)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "accepts must (string, required), subdirs (string), test-setup (choice: ollama|vllm)"
+        ),
+        "{}",
+        run.stdout
+    );
     assert!(!run.all_output().contains(TOKEN));
     let json = w.doctor(&["--json"]).success().json();
     assert_eq!(json["ok"], true);
-    for name in ["config", "token", "github", "remotes", "upstream", "branch", "pr", "workflow", "inputs"] {
+    for name in [
+        "config", "token", "github", "remotes", "upstream", "branch", "pr", "workflow", "inputs",
+    ] {
         assert_eq!(check(&json, name)["status"], "ok", "{name}: {json}");
     }
 }
@@ -96,10 +144,19 @@ fn doctor_passes_a_healthy_setup_and_lists_inputs() {
 #[test]
 fn doctor_fails_without_token_and_says_how_to_set_one() {
     let w = World::healthy();
-    let run = rerecord().current_dir(w.dir.path()).args(["doctor", "--api-url", &w.fake.url(), "--json"]).run().failure();
+    let run = rerecord()
+        .current_dir(w.dir.path())
+        .args(["doctor", "--api-url", &w.fake.url(), "--json"])
+        .run()
+        .failure();
     let json = run.json();
     assert_eq!(check(&json, "token")["status"], "fail");
-    assert!(check(&json, "token")["fix"].as_str().unwrap().contains("gh auth login"));
+    assert!(
+        check(&json, "token")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("gh auth login")
+    );
     assert!(w.fake.requests().is_empty());
 }
 
@@ -113,7 +170,11 @@ fn doctor_fails_on_a_rejected_token_without_printing_it() {
         .run()
         .failure();
     assert!(run.stdout.contains("Bad credentials"), "{}", run.stdout);
-    assert!(run.stdout.contains("found in GITHUB_TOKEN"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("found in GITHUB_TOKEN"),
+        "{}",
+        run.stdout
+    );
     assert!(!run.all_output().contains("ghp_revokedrevoked"));
 }
 
@@ -123,7 +184,12 @@ fn doctor_warns_about_unpushed_branch_and_missing_pr() {
     git(w.dir.path(), &["checkout", "-q", "-b", "other"]);
     let json = w.doctor(&["--json"]).run_ok_or_warn();
     assert_eq!(check(&json, "branch")["status"], "warn");
-    assert!(check(&json, "branch")["fix"].as_str().unwrap().contains("git push -u origin other"));
+    assert!(
+        check(&json, "branch")["fix"]
+            .as_str()
+            .unwrap()
+            .contains("git push -u origin other")
+    );
     assert_eq!(check(&json, "pr")["status"], "warn");
     // The unpushed branch's workflow is judged by the default branch's copy.
     assert_eq!(check(&json, "inputs")["status"], "ok", "{json}");
@@ -132,11 +198,19 @@ fn doctor_warns_about_unpushed_branch_and_missing_pr() {
 #[test]
 fn doctor_warns_when_pushed_branch_differs_from_local_head() {
     let w = World::healthy();
-    git(w.dir.path(), &["commit", "-q", "--allow-empty", "-m", "local only"]);
+    git(
+        w.dir.path(),
+        &["commit", "-q", "--allow-empty", "-m", "local only"],
+    );
     assert_ne!(git(w.dir.path(), &["rev-parse", "HEAD"]), w.head);
     let json = w.doctor(&["--json"]).run_ok_or_warn();
     assert_eq!(check(&json, "branch")["status"], "warn");
-    assert!(check(&json, "branch")["message"].as_str().unwrap().contains("not your local HEAD"));
+    assert!(
+        check(&json, "branch")["message"]
+            .as_str()
+            .unwrap()
+            .contains("not your local HEAD")
+    );
 }
 
 #[test]
@@ -144,7 +218,12 @@ fn doctor_fails_on_disabled_fork_workflow_with_enable_link() {
     let w = World::with_workflow_state("disabled_fork");
     let run = w.doctor(&[]).failure();
     assert!(run.stdout.contains("is disabled_fork"), "{}", run.stdout);
-    assert!(run.stdout.contains("/me/llama-stack/actions/workflows/record-integration-tests.yml"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("/me/llama-stack/actions/workflows/record-integration-tests.yml"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -153,13 +232,38 @@ fn doctor_fails_on_workflow_missing_from_default_branch() {
     // A fork whose default branch predates the workflow: only the feature branch has it.
     w.fake.add_fork("you/other", "meta/llama-stack");
     w.fake.set_branch("you/other", "feature-x", &w.head);
-    w.fake.set_file("you/other", "feature-x", &format!(".github/workflows/{FILE}"), WORKFLOW);
-    git(w.dir.path(), &["remote", "set-url", "origin", &format!("{}/you/other.git", w.fake.url())]);
+    w.fake.set_file(
+        "you/other",
+        "feature-x",
+        &format!(".github/workflows/{FILE}"),
+        WORKFLOW,
+    );
+    git(
+        w.dir.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("{}/you/other.git", w.fake.url()),
+        ],
+    );
     let json = w.doctor(&["--json"]).failure().json();
     let wf = check(&json, "workflow");
     assert_eq!(wf["status"], "fail");
-    assert!(wf["message"].as_str().unwrap().contains("not on the default branch"), "{wf}");
-    assert!(wf["fix"].as_str().unwrap().contains("gh repo sync you/other"), "{wf}");
+    assert!(
+        wf["message"]
+            .as_str()
+            .unwrap()
+            .contains("not on the default branch"),
+        "{wf}"
+    );
+    assert!(
+        wf["fix"]
+            .as_str()
+            .unwrap()
+            .contains("gh repo sync you/other"),
+        "{wf}"
+    );
 }
 
 #[test]
@@ -168,7 +272,12 @@ fn doctor_reports_an_invalid_config_file() {
     std::fs::write(w.dir.path().join("rerecord.toml"), "workflw = \"x.yml\"\n").unwrap();
     let json = w.doctor(&["--json"]).failure().json();
     assert_eq!(check(&json, "config")["status"], "fail");
-    assert!(check(&json, "config")["message"].as_str().unwrap().contains("workflw"));
+    assert!(
+        check(&json, "config")["message"]
+            .as_str()
+            .unwrap()
+            .contains("workflw")
+    );
 }
 
 #[test]
@@ -176,7 +285,11 @@ fn doctor_flags_missing_scopes_of_a_classic_token() {
     let w = World::healthy();
     w.fake.set_scopes("read:org");
     let json = w.doctor(&["--json"]).run_ok_or_warn();
-    let warned = json["checks"].as_array().unwrap().iter().any(|c| c["name"] == "github" && c["status"] == "warn");
+    let warned = json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "github" && c["status"] == "warn");
     assert!(warned, "{json}");
 }
 

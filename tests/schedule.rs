@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::Command;
 
 use support::cmd::{Run, rerecord};
-use support::fake_github::{DispatchMode, Fault, FaultKind, FakeGitHub, PrSpec, PrState, TOKEN};
+use support::fake_github::{DispatchMode, FakeGitHub, Fault, FaultKind, PrSpec, PrState, TOKEN};
 
 const UPSTREAM: &str = "meta/llama-stack";
 const FORK: &str = "me/llama-stack";
@@ -54,7 +54,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "dev@example.com")
         .output()
         .expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -84,7 +88,15 @@ impl World {
     }
 
     fn add_remote(&self, name: &str, repo: &str) {
-        git(self.dir.path(), &["remote", "add", name, &format!("{}/{repo}.git", self.fake.url())]);
+        git(
+            self.dir.path(),
+            &[
+                "remote",
+                "add",
+                name,
+                &format!("{}/{repo}.git", self.fake.url()),
+            ],
+        );
     }
 
     fn path(&self) -> &Path {
@@ -93,7 +105,8 @@ impl World {
 
     fn fork_pr(&self) -> u64 {
         self.fake.set_branch(FORK, BRANCH, &self.head);
-        self.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &self.head))
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &self.head))
     }
 
     fn schedule(&self, args: &[&str]) -> Run {
@@ -107,11 +120,19 @@ impl World {
     }
 
     fn posts(&self) -> Vec<support::fake_github::Recorded> {
-        self.fake.requests().into_iter().filter(|r| r.method == "POST").collect()
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST")
+            .collect()
     }
 
     fn assert_token_hidden(&self, run: &Run) {
-        assert!(!run.all_output().contains(TOKEN), "token leaked:\n{}", run.all_output());
+        assert!(
+            !run.all_output().contains(TOKEN),
+            "token leaked:\n{}",
+            run.all_output()
+        );
     }
 }
 
@@ -123,8 +144,12 @@ fn schedule_dispatches_same_repo_pr_to_its_repository() {
     git(w.path(), &["remote", "remove", "upstream"]);
     w.add_remote("origin", UPSTREAM);
     w.fake.set_branch(UPSTREAM, BRANCH, &w.head);
-    let number = w.fake.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
-    let run = w.schedule(&["--test-subdirs", "agents, inference", "--json"]).success();
+    let number = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
+    let run = w
+        .schedule(&["--test-subdirs", "agents, inference", "--json"])
+        .success();
     let out = run.json();
     assert_eq!(out["pr"]["number"], number);
     assert_eq!(out["target_repo"], UPSTREAM);
@@ -164,7 +189,10 @@ fn schedule_finds_upstream_as_parent_of_a_fork_origin() {
     git(w.path(), &["remote", "remove", "upstream"]);
     let number = w.fork_pr();
     let out = w.schedule(&["--json"]).success().json();
-    assert_eq!(out["pr"]["number"], number, "the PR on the fork's parent was found");
+    assert_eq!(
+        out["pr"]["number"], number,
+        "the PR on the fork's parent was found"
+    );
     assert_eq!(out["target_repo"], FORK);
 }
 
@@ -182,7 +210,11 @@ fn schedule_without_pr_uses_the_remote_that_has_the_branch() {
 fn schedule_refuses_branch_that_is_on_no_remote() {
     let w = World::new();
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("git push -u origin feature-x"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("git push -u origin feature-x"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -194,7 +226,12 @@ fn schedule_refuses_merged_pr_without_dispatching() {
     pr.state = PrState::Merged;
     w.fake.add_pr(pr);
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("already merged; recordings can't be committed back"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("already merged; recordings can't be committed back"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty(), "a merged PR must not be dispatched");
 }
 
@@ -217,7 +254,11 @@ fn schedule_refuses_pr_whose_head_repository_was_deleted() {
     w.fork_pr();
     w.fake.delete_repo(FORK);
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("head repository of PR #1 was deleted"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("head repository of PR #1 was deleted"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -227,10 +268,20 @@ fn schedule_lists_ambiguous_prs_when_it_cannot_prompt() {
     w.fake.set_branch(FORK, BRANCH, &w.head);
     w.fake.set_branch(UPSTREAM, BRANCH, &w.head);
     let a = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
-    let b = w.fake.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
+    let b = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("several pull requests"), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("#{a}")) && run.stderr.contains(&format!("#{b}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("several pull requests"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!("#{a}")) && run.stderr.contains(&format!("#{b}")),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -253,7 +304,10 @@ fn schedule_refuses_detached_head_without_branch() {
     git(w.path(), &["checkout", "-q", "--detach"]);
     let run = w.schedule(&[]).failure();
     assert!(run.stderr.contains("HEAD is detached"), "{}", run.stderr);
-    assert!(w.fake.requests().is_empty(), "nothing should be asked of GitHub");
+    assert!(
+        w.fake.requests().is_empty(),
+        "nothing should be asked of GitHub"
+    );
 }
 
 #[test]
@@ -264,7 +318,11 @@ fn schedule_without_token_sends_no_request() {
         .args(["schedule", "--api-url", &w.fake.url()])
         .run()
         .failure();
-    assert!(run.stderr.contains("GH_TOKEN") && run.stderr.contains("gh auth login"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("GH_TOKEN") && run.stderr.contains("gh auth login"),
+        "{}",
+        run.stderr
+    );
     assert!(w.fake.requests().is_empty());
 }
 
@@ -273,10 +331,27 @@ fn schedule_reports_missing_workflow_with_fork_sync_advice() {
     let w = World::new();
     w.fake.add_fork("me/behind", UPSTREAM);
     w.fake.set_branch("me/behind", BRANCH, &w.head);
-    git(w.path(), &["remote", "set-url", "origin", &format!("{}/me/behind.git", w.fake.url())]);
+    git(
+        w.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("{}/me/behind.git", w.fake.url()),
+        ],
+    );
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("workflow record-integration-tests.yml was not found in me/behind"), "{}", run.stderr);
-    assert!(run.stderr.contains("sync it (gh repo sync me/behind"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("workflow record-integration-tests.yml was not found in me/behind"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("sync it (gh repo sync me/behind"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -285,11 +360,32 @@ fn schedule_explains_workflow_missing_from_default_branch() {
     let w = World::new();
     w.fake.add_fork("me/new-fork", UPSTREAM);
     w.fake.set_branch("me/new-fork", BRANCH, &w.head);
-    w.fake.set_file("me/new-fork", BRANCH, &format!(".github/workflows/{FILE}"), WORKFLOW);
-    git(w.path(), &["remote", "set-url", "origin", &format!("{}/me/new-fork.git", w.fake.url())]);
+    w.fake.set_file(
+        "me/new-fork",
+        BRANCH,
+        &format!(".github/workflows/{FILE}"),
+        WORKFLOW,
+    );
+    git(
+        w.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("{}/me/new-fork.git", w.fake.url()),
+        ],
+    );
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("not on the default branch"), "{}", run.stderr);
-    assert!(run.stderr.contains("gh repo sync me/new-fork"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not on the default branch"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("gh repo sync me/new-fork"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -299,11 +395,33 @@ fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
     w.fake.add_fork("me/fresh-fork", UPSTREAM);
     w.fake.set_branch("me/fresh-fork", BRANCH, &w.head);
     w.fake.add_workflow("me/fresh-fork", FILE, "disabled_fork");
-    w.fake.set_file("me/fresh-fork", BRANCH, &format!(".github/workflows/{FILE}"), WORKFLOW);
-    git(w.path(), &["remote", "set-url", "origin", &format!("{}/me/fresh-fork.git", w.fake.url())]);
+    w.fake.set_file(
+        "me/fresh-fork",
+        BRANCH,
+        &format!(".github/workflows/{FILE}"),
+        WORKFLOW,
+    );
+    git(
+        w.path(),
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            &format!("{}/me/fresh-fork.git", w.fake.url()),
+        ],
+    );
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("disabled in fork me/fresh-fork"), "{}", run.stderr);
-    assert!(run.stderr.contains("/me/fresh-fork/actions/workflows/record-integration-tests.yml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("disabled in fork me/fresh-fork"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("/me/fresh-fork/actions/workflows/record-integration-tests.yml"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -311,9 +429,18 @@ fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
 fn schedule_refuses_workflow_without_workflow_dispatch() {
     let w = World::new();
     w.fork_pr();
-    w.fake.set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), "on: [pull_request]\njobs: {}\n");
+    w.fake.set_file(
+        FORK,
+        BRANCH,
+        &format!(".github/workflows/{FILE}"),
+        "on: [pull_request]\njobs: {}\n",
+    );
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("has no workflow_dispatch trigger"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("has no workflow_dispatch trigger"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -322,8 +449,17 @@ fn schedule_refuses_unknown_input_listing_declared_ones() {
     let w = World::new();
     w.fork_pr();
     let run = w.schedule(&["-f", "provider=x"]).failure();
-    assert!(run.stderr.contains("does not declare input \"provider\""), "{}", run.stderr);
-    assert!(run.stderr.contains("pattern, rerun-all, subdirs, suite, test-setup"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not declare input \"provider\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("pattern, rerun-all, subdirs, suite, test-setup"),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
 }
 
@@ -332,7 +468,11 @@ fn schedule_refuses_choice_outside_options() {
     let w = World::new();
     w.fork_pr();
     let run = w.schedule(&["--setup", "bedrock"]).failure();
-    assert!(run.stderr.contains("not one of: ollama, vllm, gpt"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not one of: ollama, vllm, gpt"),
+        "{}",
+        run.stderr
+    );
     let run = w.schedule(&["-f", "rerun-all=yes"]).failure();
     assert!(run.stderr.contains("use true or false"), "{}", run.stderr);
     assert!(w.posts().is_empty());
@@ -342,10 +482,22 @@ fn schedule_refuses_choice_outside_options() {
 fn schedule_refuses_missing_required_input() {
     let w = World::new();
     w.fork_pr();
-    let required = WORKFLOW.replace("pattern: {type: string}", "pattern: {type: string, required: true}");
-    w.fake.set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), &required);
+    let required = WORKFLOW.replace(
+        "pattern: {type: string}",
+        "pattern: {type: string, required: true}",
+    );
+    w.fake.set_file(
+        FORK,
+        BRANCH,
+        &format!(".github/workflows/{FILE}"),
+        &required,
+    );
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("requires input \"pattern\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("requires input \"pattern\""),
+        "{}",
+        run.stderr
+    );
     assert!(w.posts().is_empty());
     w.schedule(&["-k", "test_agent"]).success();
     assert_eq!(w.posts().len(), 1);
@@ -355,14 +507,20 @@ fn schedule_refuses_missing_required_input() {
 fn schedule_refuses_explicit_option_the_workflow_does_not_declare() {
     let w = World::new();
     w.fork_pr();
-    let narrow = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\njobs: {}\n";
-    w.fake.set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), narrow);
+    let narrow =
+        "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\njobs: {}\n";
+    w.fake
+        .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), narrow);
     // Our defaults (setup, suite) are dropped silently for undeclared inputs...
     let out = w.schedule(&["--json", "-s", "agents"]).success().json();
     assert_eq!(out["inputs"], serde_json::json!({"subdirs": "agents"}));
     // ...but an option typed explicitly is an error.
     let run = w.schedule(&["--suite", "all"]).failure();
-    assert!(run.stderr.contains("does not declare input \"suite\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("does not declare input \"suite\""),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -383,7 +541,8 @@ fn schedule_maps_options_through_config_file() {
     )
     .unwrap();
     let custom = WORKFLOW.replace("test-setup:", "provider:");
-    w.fake.set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), &custom);
+    w.fake
+        .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), &custom);
     let out = w.schedule(&["--json"]).success().json();
     assert_eq!(out["inputs"]["provider"], "vllm");
     std::fs::write(w.path().join("rerecord.toml"), "upstrem = \"x/y\"\n").unwrap();
@@ -399,8 +558,16 @@ fn schedule_falls_back_to_finding_the_run_after_204() {
     let out = w.schedule(&["--json"]).success().json();
     let runs = w.fake.runs(FORK);
     assert_eq!(runs.len(), 1);
-    assert_eq!(out["run"]["id"], runs[0].id, "the run was found through the runs list");
-    assert!(w.fake.requests().iter().any(|r| r.method == "GET" && r.path.ends_with(&format!("{FILE}/runs"))));
+    assert_eq!(
+        out["run"]["id"], runs[0].id,
+        "the run was found through the runs list"
+    );
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path.ends_with(&format!("{FILE}/runs")))
+    );
 }
 
 #[test]
@@ -416,7 +583,11 @@ fn schedule_never_duplicates_a_run_created_by_a_failed_post() {
         kind: FaultKind::AfterEffect,
     });
     let out = w.schedule(&["--json"]).success().json();
-    assert_eq!(w.posts().len(), 1, "the run existed, so nothing was re-sent");
+    assert_eq!(
+        w.posts().len(),
+        1,
+        "the run existed, so nothing was re-sent"
+    );
     let runs = w.fake.runs(FORK);
     assert_eq!(runs.len(), 1);
     assert_eq!(out["run"]["id"], runs[0].id);
@@ -426,32 +597,75 @@ fn schedule_never_duplicates_a_run_created_by_a_failed_post() {
 fn schedule_resends_a_lost_dispatch_at_most_once() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault { method: "POST".into(), path_contains: "/dispatches".into(), status: 503, times: 1, retry_after: None, kind: FaultKind::Plain });
+    w.fake.inject(Fault {
+        method: "POST".into(),
+        path_contains: "/dispatches".into(),
+        status: 503,
+        times: 1,
+        retry_after: None,
+        kind: FaultKind::Plain,
+    });
     w.schedule(&["--json"]).success();
     assert_eq!(w.posts().len(), 2);
     assert_eq!(w.fake.runs(FORK).len(), 1);
 
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault { method: "POST".into(), path_contains: "/dispatches".into(), status: 503, times: 5, retry_after: None, kind: FaultKind::Plain });
+    w.fake.inject(Fault {
+        method: "POST".into(),
+        path_contains: "/dispatches".into(),
+        status: 503,
+        times: 5,
+        retry_after: None,
+        kind: FaultKind::Plain,
+    });
     let run = w.schedule(&[]).failure();
     assert_eq!(w.posts().len(), 2, "never more than one extra dispatch");
     assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
-    assert!(run.stderr.contains("/actions/workflows/record-integration-tests.yml"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("/actions/workflows/record-integration-tests.yml"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn schedule_retries_transient_get_failures() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault { method: "GET".into(), path_contains: "/pulls".into(), status: 502, times: 1, retry_after: None, kind: FaultKind::Plain });
-    w.fake.inject(Fault { method: "GET".into(), path_contains: "/actions/workflows/".into(), status: 429, times: 1, retry_after: Some(1), kind: FaultKind::Plain });
-    w.fake.inject(Fault { method: "GET".into(), path_contains: "/contents/".into(), status: 403, times: 1, retry_after: Some(1), kind: FaultKind::SecondaryRateLimit });
+    w.fake.inject(Fault {
+        method: "GET".into(),
+        path_contains: "/pulls".into(),
+        status: 502,
+        times: 1,
+        retry_after: None,
+        kind: FaultKind::Plain,
+    });
+    w.fake.inject(Fault {
+        method: "GET".into(),
+        path_contains: "/actions/workflows/".into(),
+        status: 429,
+        times: 1,
+        retry_after: Some(1),
+        kind: FaultKind::Plain,
+    });
+    w.fake.inject(Fault {
+        method: "GET".into(),
+        path_contains: "/contents/".into(),
+        status: 403,
+        times: 1,
+        retry_after: Some(1),
+        kind: FaultKind::SecondaryRateLimit,
+    });
     let out = w.schedule(&["--json"]).success().json();
     assert!(out["run"]["id"].is_u64());
     let statuses: Vec<u16> = w.fake.requests().iter().map(|r| r.status).collect();
     for code in [502, 429, 403] {
-        assert!(statuses.contains(&code), "fault {code} was not exercised: {statuses:?}");
+        assert!(
+            statuses.contains(&code),
+            "fault {code} was not exercised: {statuses:?}"
+        );
     }
 }
 
@@ -459,10 +673,27 @@ fn schedule_retries_transient_get_failures() {
 fn schedule_json_has_exactly_the_documented_shape() {
     let w = World::new();
     let number = w.fork_pr();
-    let out = w.schedule(&["--json", "-s", "agents", "-k", "test_x"]).success().json();
-    let keys: Vec<&str> = out.as_object().unwrap().keys().map(String::as_str).collect();
+    let out = w
+        .schedule(&["--json", "-s", "agents", "-k", "test_x"])
+        .success()
+        .json();
+    let keys: Vec<&str> = out
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(keys.len(), 8, "{keys:?}");
-    for key in ["branch", "pr", "target_repo", "fork", "workflow", "inputs", "run", "dry_run"] {
+    for key in [
+        "branch",
+        "pr",
+        "target_repo",
+        "fork",
+        "workflow",
+        "inputs",
+        "run",
+        "dry_run",
+    ] {
         assert!(out.get(key).is_some(), "missing {key}");
     }
     assert_eq!(out["branch"], BRANCH);
@@ -473,10 +704,23 @@ fn schedule_json_has_exactly_the_documented_shape() {
     assert_eq!(out["pr"]["number"], number);
     assert_eq!(out["pr"]["state"], "open");
     assert_eq!(out["pr"]["head_sha"], w.head);
-    assert!(out["pr"]["url"].as_str().unwrap().contains(&format!("/pull/{number}")));
+    assert!(
+        out["pr"]["url"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("/pull/{number}"))
+    );
     assert_eq!(out["run"].as_object().unwrap().len(), 2);
-    assert!(out["run"]["url"].as_str().unwrap().contains("/actions/runs/"));
-    assert_eq!(out["inputs"], serde_json::json!({"subdirs": "agents", "pattern": "test_x", "suite": "base", "test-setup": "ollama"}));
+    assert!(
+        out["run"]["url"]
+            .as_str()
+            .unwrap()
+            .contains("/actions/runs/")
+    );
+    assert_eq!(
+        out["inputs"],
+        serde_json::json!({"subdirs": "agents", "pattern": "test_x", "suite": "base", "test-setup": "ollama"})
+    );
 }
 
 #[test]
@@ -487,7 +731,13 @@ fn schedule_dry_run_validates_but_posts_nothing() {
     assert_eq!(out["dry_run"], true);
     assert!(out["run"].is_null());
     assert!(w.posts().is_empty());
-    assert!(w.fake.requests().iter().any(|r| r.path.contains("/contents/")), "validation still ran");
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.path.contains("/contents/")),
+        "validation still ran"
+    );
     // Validation errors still fail a dry run.
     w.schedule(&["--dry-run", "--setup", "nope"]).failure();
 }
@@ -495,10 +745,21 @@ fn schedule_dry_run_validates_but_posts_nothing() {
 #[test]
 fn schedule_warns_when_local_head_differs_from_pushed_branch() {
     let w = World::new();
-    w.fake.set_branch(FORK, BRANCH, "1111111111111111111111111111111111111111");
-    w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, "1111111111111111111111111111111111111111"));
+    w.fake
+        .set_branch(FORK, BRANCH, "1111111111111111111111111111111111111111");
+    w.fake.add_pr(PrSpec::open(
+        UPSTREAM,
+        FORK,
+        BRANCH,
+        "1111111111111111111111111111111111111111",
+    ));
     let run = w.schedule(&[]).success();
-    assert!(run.stderr.contains("records the pushed commit, not the local one"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("records the pushed commit, not the local one"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -507,8 +768,19 @@ fn schedule_watch_exits_zero_on_success() {
     w.fork_pr();
     w.fake.set_run_progress(2, "success");
     let run = w.schedule(&["--watch"]).success();
-    assert!(run.stderr.contains("rerecord fetch --run"), "fork runs tell how to fetch:\n{}", run.stderr);
-    assert!(w.fake.requests().iter().filter(|r| r.path.contains("/actions/runs/")).count() >= 3);
+    assert!(
+        run.stderr.contains("rerecord fetch --run"),
+        "fork runs tell how to fetch:\n{}",
+        run.stderr
+    );
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/actions/runs/"))
+            .count()
+            >= 3
+    );
 }
 
 #[test]
@@ -517,7 +789,10 @@ fn schedule_watch_exits_one_on_failure() {
     w.fork_pr();
     w.fake.set_run_progress(1, "failure");
     let run = w.schedule(&["--watch", "--json"]).failure();
-    assert!(run.json()["run"]["id"].is_u64(), "--json still prints the object");
+    assert!(
+        run.json()["run"]["id"].is_u64(),
+        "--json still prints the object"
+    );
     assert!(run.stderr.contains("concluded failure"), "{}", run.stderr);
 }
 

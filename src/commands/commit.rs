@@ -74,12 +74,12 @@ impl CommitPlan {
                 .or_else(|| env.head_ref.clone())
                 .or_else(|| env.ref_name.clone()),
         };
-        if let Some(b) = &target_branch {
-            if !git2::Reference::is_valid_name(&format!("refs/heads/{b}")) {
-                return Err(usage(format!(
-                    "{b:?} is not a valid branch name; pass the PR's head branch with --target-branch"
-                )));
-            }
+        if let Some(b) = &target_branch
+            && !git2::Reference::is_valid_name(&format!("refs/heads/{b}"))
+        {
+            return Err(usage(format!(
+                "{b:?} is not a valid branch name; pass the PR's head branch with --target-branch"
+            )));
         }
         let fork = match args.fork_pr {
             ForkMode::True => true,

@@ -10,8 +10,8 @@ use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::config::Config;
 use crate::github::{DEFAULT_API_URL, GitHub};
 use crate::remotes::{GitHubHosts, RepoName};
-use crate::workflow::{InputKind, dispatch_trigger};
 use crate::token;
+use crate::workflow::{InputKind, dispatch_trigger};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,8 +34,19 @@ struct Check {
 struct Checklist(Vec<Check>);
 
 impl Checklist {
-    fn push(&mut self, name: &'static str, status: Status, message: impl Into<String>, fix: Option<String>) {
-        self.0.push(Check { name, status, message: message.into(), fix });
+    fn push(
+        &mut self,
+        name: &'static str,
+        status: Status,
+        message: impl Into<String>,
+        fix: Option<String>,
+    ) {
+        self.0.push(Check {
+            name,
+            status,
+            message: message.into(),
+            fix,
+        });
     }
     fn ok(&mut self, name: &'static str, message: impl Into<String>) {
         self.push(name, Status::Ok, message, None);
@@ -68,37 +79,67 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
-    let api_url = args.api.api_url.clone().unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let api_url = args
+        .api
+        .api_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
     let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
 
     let checkout = match Checkout::open(&hosts) {
         Ok(c) => {
             match &c.config.path {
                 Some(p) => list.ok("config", format!("{} is valid", p.display())),
-                None => list.ok("config", "no rerecord.toml; using the defaults (llama-stack layout)"),
+                None => list.ok(
+                    "config",
+                    "no rerecord.toml; using the defaults (llama-stack layout)",
+                ),
             }
             Some(c)
         }
         Err(e) => {
-            list.fail("config", format!("{e:#}"), "fix the file named above (unknown keys are rejected)");
+            list.fail(
+                "config",
+                format!("{e:#}"),
+                "fix the file named above (unknown keys are rejected)",
+            );
             None
         }
     };
-    let config = checkout.as_ref().map_or_else(Config::default, |c| c.config.clone());
-    let workflow_file = args.workflow.clone().unwrap_or_else(|| config.workflow.clone());
+    let config = checkout
+        .as_ref()
+        .map_or_else(Config::default, |c| c.config.clone());
+    let workflow_file = args
+        .workflow
+        .clone()
+        .unwrap_or_else(|| config.workflow.clone());
 
     let Some((tok, source)) = token::discover() else {
-        list.fail("token", "no GitHub token found", "set GH_TOKEN (or GITHUB_TOKEN), or run `gh auth login`");
+        list.fail(
+            "token",
+            "no GitHub token found",
+            "set GH_TOKEN (or GITHUB_TOKEN), or run `gh auth login`",
+        );
         return;
     };
     list.ok("token", format!("found in {source}"));
     let gh = match GitHub::new(&api_url, &tok) {
         Ok(gh) => gh,
-        Err(e) => return list.fail("github", format!("{e:#}"), "check --api-url / GITHUB_API_URL"),
+        Err(e) => {
+            return list.fail(
+                "github",
+                format!("{e:#}"),
+                "check --api-url / GITHUB_API_URL",
+            );
+        }
     };
     match gh.user().await {
         Ok((user, scopes)) => {
@@ -106,27 +147,50 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
                 Some(s) if !s.trim().is_empty() => format!("; scopes: {s}"),
                 _ => String::new(),
             };
-            list.ok("github", format!("{} accepts the token: authenticated as {}{scopes_note}", gh.api_url(), user.login));
+            list.ok(
+                "github",
+                format!(
+                    "{} accepts the token: authenticated as {}{scopes_note}",
+                    gh.api_url(),
+                    user.login
+                ),
+            );
             if let Some(s) = scopes.filter(|s| !s.trim().is_empty()) {
                 let has = |scope: &str| s.split(',').any(|x| x.trim() == scope);
                 if !has("workflow") && !has("repo") {
-                    list.warn("github", "the token has neither the `repo` nor the `workflow` scope", "create a token with the `workflow` scope (gh auth refresh -s workflow)");
+                    list.warn(
+                        "github",
+                        "the token has neither the `repo` nor the `workflow` scope",
+                        "create a token with the `workflow` scope (gh auth refresh -s workflow)",
+                    );
                 }
             }
         }
         Err(e) => {
-            return list.fail("github", format!("{e}"), "check that the token is valid and not expired (gh auth status)");
+            return list.fail(
+                "github",
+                format!("{e}"),
+                "check that the token is valid and not expired (gh auth status)",
+            );
         }
     }
 
     let Some(checkout) = checkout else { return };
     if checkout.github_remotes.is_empty() {
-        list.fail("remotes", "no git remote points at GitHub", "add one: git remote add origin https://github.com/OWNER/NAME.git");
+        list.fail(
+            "remotes",
+            "no git remote points at GitHub",
+            "add one: git remote add origin https://github.com/OWNER/NAME.git",
+        );
         if args.repo.is_none() {
             return;
         }
     } else {
-        let shown: Vec<String> = checkout.github_remotes.iter().map(|(r, repo)| format!("{} -> {repo}", r.name)).collect();
+        let shown: Vec<String> = checkout
+            .github_remotes
+            .iter()
+            .map(|(r, repo)| format!("{} -> {repo}", r.name))
+            .collect();
         list.ok("remotes", shown.join(", "));
     }
     let upstream = match locate::upstream(&gh, &checkout, args.repo.as_deref()).await {
@@ -134,18 +198,40 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             list.ok("upstream", format!("{} (from {})", u.repo, u.source));
             u.repo
         }
-        Err(e) => return list.fail("upstream", format!("{e:#}"), "pass --repo OWNER/NAME or set `upstream` in rerecord.toml"),
+        Err(e) => {
+            return list.fail(
+                "upstream",
+                format!("{e:#}"),
+                "pass --repo OWNER/NAME or set `upstream` in rerecord.toml",
+            );
+        }
     };
 
     let branch = match checkout.branch(None) {
         Ok(b) => b,
-        Err(e) => return list.fail("branch", format!("{e:#}"), "check out the branch you want to record"),
+        Err(e) => {
+            return list.fail(
+                "branch",
+                format!("{e:#}"),
+                "check out the branch you want to record",
+            );
+        }
     };
     let lookups = match locate::look_up(&gh, &upstream, &checkout, &branch).await {
         Ok(l) => l,
-        Err(e) => return list.fail("branch", format!("{e:#}"), "retry; check the token's access to these repositories"),
+        Err(e) => {
+            return list.fail(
+                "branch",
+                format!("{e:#}"),
+                "retry; check the token's access to these repositories",
+            );
+        }
     };
-    let pushed: Vec<&(RepoName, Option<String>)> = lookups.branch_on.iter().filter(|(_, sha)| sha.is_some()).collect();
+    let pushed: Vec<&(RepoName, Option<String>)> = lookups
+        .branch_on
+        .iter()
+        .filter(|(_, sha)| sha.is_some())
+        .collect();
     match pushed.first() {
         None => list.warn("branch", format!("{branch} is on no GitHub remote"), format!("git push -u origin {branch}")),
         Some((repo, sha)) if sha.as_deref() != checkout.head.as_deref() => list.warn(
@@ -179,8 +265,20 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
     let git_ref = if pushed.is_empty() {
         match gh.repository(&target).await {
             Ok(Some(repo)) => repo.default_branch.unwrap_or_else(|| "main".to_owned()),
-            Ok(None) => return list.fail("workflow", format!("repository {target} was not found"), "check the remotes and the token's access"),
-            Err(e) => return list.fail("workflow", format!("{e}"), "retry; check the token's access"),
+            Ok(None) => {
+                return list.fail(
+                    "workflow",
+                    format!("repository {target} was not found"),
+                    "check the remotes and the token's access",
+                );
+            }
+            Err(e) => {
+                return list.fail(
+                    "workflow",
+                    format!("{e}"),
+                    "retry; check the token's access",
+                );
+            }
         }
     } else {
         branch
@@ -188,12 +286,25 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
     check_workflow(&gh, list, &target, &workflow_file, &git_ref).await;
 }
 
-async fn check_workflow(gh: &GitHub, list: &mut Checklist, target: &RepoName, file: &str, branch: &str) {
+async fn check_workflow(
+    gh: &GitHub,
+    list: &mut Checklist,
+    target: &RepoName,
+    file: &str,
+    branch: &str,
+) {
     let path = format!(".github/workflows/{file}");
-    let (workflow, at_branch) = match tokio::try_join!(gh.workflow(target, file), gh.file_at(target, &path, branch)) {
-        Ok(pair) => pair,
-        Err(e) => return list.fail("workflow", format!("{e}"), "retry; check the token's access"),
-    };
+    let (workflow, at_branch) =
+        match tokio::try_join!(gh.workflow(target, file), gh.file_at(target, &path, branch)) {
+            Ok(pair) => pair,
+            Err(e) => {
+                return list.fail(
+                    "workflow",
+                    format!("{e}"),
+                    "retry; check the token's access",
+                );
+            }
+        };
     match &workflow {
         None => list.fail(
             "workflow",
@@ -208,9 +319,21 @@ async fn check_workflow(gh: &GitHub, list: &mut Checklist, target: &RepoName, fi
         ),
     }
     match at_branch.as_deref().map(dispatch_trigger) {
-        None => list.fail("inputs", format!("{path} is not on {branch}"), format!("merge the default branch into {branch}")),
-        Some(Err(e)) => list.fail("inputs", format!("{path} at {branch}: {e:#}"), "fix the YAML"),
-        Some(Ok(None)) => list.fail("inputs", format!("{path} at {branch} has no workflow_dispatch trigger"), "add `workflow_dispatch:` under `on:`"),
+        None => list.fail(
+            "inputs",
+            format!("{path} is not on {branch}"),
+            format!("merge the default branch into {branch}"),
+        ),
+        Some(Err(e)) => list.fail(
+            "inputs",
+            format!("{path} at {branch}: {e:#}"),
+            "fix the YAML",
+        ),
+        Some(Ok(None)) => list.fail(
+            "inputs",
+            format!("{path} at {branch} has no workflow_dispatch trigger"),
+            "add `workflow_dispatch:` under `on:`",
+        ),
         Some(Ok(Some(trigger))) => {
             let inputs: Vec<String> = trigger
                 .inputs
@@ -223,10 +346,25 @@ async fn check_workflow(gh: &GitHub, list: &mut Checklist, target: &RepoName, fi
                         InputKind::Environment => "environment".into(),
                         InputKind::String => "string".into(),
                     };
-                    format!("{} ({kind}{})", i.name, if i.required && !i.has_default { ", required" } else { "" })
+                    format!(
+                        "{} ({kind}{})",
+                        i.name,
+                        if i.required && !i.has_default {
+                            ", required"
+                        } else {
+                            ""
+                        }
+                    )
                 })
                 .collect();
-            list.ok("inputs", if inputs.is_empty() { "declares no inputs".to_owned() } else { format!("accepts {}", inputs.join(", ")) });
+            list.ok(
+                "inputs",
+                if inputs.is_empty() {
+                    "declares no inputs".to_owned()
+                } else {
+                    format!("accepts {}", inputs.join(", "))
+                },
+            );
         }
     }
 }

@@ -29,7 +29,14 @@ impl Checkout {
     pub fn open(hosts: &GitHubHosts) -> anyhow::Result<Self> {
         let cwd = std::env::current_dir().context("failed to read the current directory")?;
         let Ok(git) = GitRepo::discover(&cwd) else {
-            return Ok(Self { git: None, root: None, config: Config::default(), current_branch: None, head: None, github_remotes: vec![] });
+            return Ok(Self {
+                git: None,
+                root: None,
+                config: Config::default(),
+                current_branch: None,
+                head: None,
+                github_remotes: vec![],
+            });
         };
         let root = git.workdir().ok();
         let config = match &root {
@@ -52,7 +59,10 @@ impl Checkout {
     }
 
     pub fn remote_repo(&self, name: &str) -> Option<&RepoName> {
-        self.github_remotes.iter().find(|(r, _)| r.name == name).map(|(_, repo)| repo)
+        self.github_remotes
+            .iter()
+            .find(|(r, _)| r.name == name)
+            .map(|(_, repo)| repo)
     }
 
     /// The branch to work on: the flag, else the checked-out branch.
@@ -62,8 +72,12 @@ impl Checkout {
         }
         match (&self.git, &self.current_branch) {
             (_, Some(b)) => Ok(b.clone()),
-            (Some(_), None) => anyhow::bail!("HEAD is detached: check out a branch, or name one with --branch BRANCH"),
-            (None, None) => anyhow::bail!("not inside a git repository: run rerecord in your checkout, or pass --branch BRANCH and --repo OWNER/NAME"),
+            (Some(_), None) => anyhow::bail!(
+                "HEAD is detached: check out a branch, or name one with --branch BRANCH"
+            ),
+            (None, None) => anyhow::bail!(
+                "not inside a git repository: run rerecord in your checkout, or pass --branch BRANCH and --repo OWNER/NAME"
+            ),
         }
     }
 
@@ -88,27 +102,45 @@ pub struct Upstream {
 
 /// `--repo`, else config `upstream`, else the `upstream` remote, else origin's repository or,
 /// when GitHub says origin is a fork, its parent (one API call, only in that last case).
-pub async fn upstream(gh: &GitHub, checkout: &Checkout, flag: Option<&str>) -> anyhow::Result<Upstream> {
+pub async fn upstream(
+    gh: &GitHub,
+    checkout: &Checkout,
+    flag: Option<&str>,
+) -> anyhow::Result<Upstream> {
     if let Some(repo) = flag {
-        return Ok(Upstream { repo: RepoName::parse(repo).map_err(|e| crate::error::usage(format!("--repo: {e}")))?, source: "--repo".into() });
+        return Ok(Upstream {
+            repo: RepoName::parse(repo).map_err(|e| crate::error::usage(format!("--repo: {e}")))?,
+            source: "--repo".into(),
+        });
     }
     if let Some(repo) = &checkout.config.upstream {
-        return Ok(Upstream { repo: RepoName::parse(repo)?, source: "config `upstream`".into() });
+        return Ok(Upstream {
+            repo: RepoName::parse(repo)?,
+            source: "config `upstream`".into(),
+        });
     }
     if let Some(repo) = checkout.remote_repo("upstream") {
-        return Ok(Upstream { repo: repo.clone(), source: "remote `upstream`".into() });
+        return Ok(Upstream {
+            repo: repo.clone(),
+            source: "remote `upstream`".into(),
+        });
     }
     let origin = checkout
         .remote_repo("origin")
         .or_else(|| checkout.github_remotes.first().map(|(_, r)| r))
         .context("no git remote points at GitHub: add one (git remote add origin URL), or pass --repo OWNER/NAME")?;
-    let info = gh
-        .repository(origin)
-        .await?
-        .with_context(|| format!("repository {origin} was not found on GitHub (or the token cannot see it)"))?;
+    let info = gh.repository(origin).await?.with_context(|| {
+        format!("repository {origin} was not found on GitHub (or the token cannot see it)")
+    })?;
     match info.parent.filter(|_| info.fork) {
-        Some(parent) => Ok(Upstream { repo: RepoName::parse(&parent.full_name)?, source: format!("parent of fork {origin}") }),
-        None => Ok(Upstream { repo: origin.clone(), source: "origin".into() }),
+        Some(parent) => Ok(Upstream {
+            repo: RepoName::parse(&parent.full_name)?,
+            source: format!("parent of fork {origin}"),
+        }),
+        None => Ok(Upstream {
+            repo: origin.clone(),
+            source: "origin".into(),
+        }),
     }
 }
 
@@ -120,17 +152,29 @@ pub struct Lookups {
     pub branch_on: Vec<(RepoName, Option<String>)>,
 }
 
-pub async fn look_up(gh: &GitHub, upstream: &RepoName, checkout: &Checkout, branch: &str) -> anyhow::Result<Lookups> {
+pub async fn look_up(
+    gh: &GitHub,
+    upstream: &RepoName,
+    checkout: &Checkout,
+    branch: &str,
+) -> anyhow::Result<Lookups> {
     let repos = checkout.remote_repos();
     let mut owners: Vec<&str> = repos.iter().map(|r| r.owner.as_str()).collect();
     owners.push(&upstream.owner);
     owners.sort();
     owners.dedup();
-    let pr_queries = try_join_all(owners.iter().map(|owner| gh.pulls_for_head(upstream, owner, branch)));
+    let pr_queries = try_join_all(
+        owners
+            .iter()
+            .map(|owner| gh.pulls_for_head(upstream, owner, branch)),
+    );
     let branch_queries = try_join_all(repos.iter().map(|repo| async move {
-        gh.branch_sha(repo, branch).await.map(|sha| (repo.clone(), sha))
+        gh.branch_sha(repo, branch)
+            .await
+            .map(|sha| (repo.clone(), sha))
     }));
-    let (pr_lists, branch_on) = tokio::try_join!(pr_queries, branch_queries).context("failed to look up the branch's pull request")?;
+    let (pr_lists, branch_on) = tokio::try_join!(pr_queries, branch_queries)
+        .context("failed to look up the branch's pull request")?;
     let mut prs: Vec<PullRequest> = pr_lists.into_iter().flatten().collect();
     prs.sort_by_key(|p| p.number);
     prs.dedup_by_key(|p| p.number);
@@ -141,7 +185,10 @@ pub async fn look_up(gh: &GitHub, upstream: &RepoName, checkout: &Checkout, bran
 #[derive(Debug, PartialEq, Eq)]
 pub enum PrChoice {
     None,
-    One { pr: PullRequest, note: Option<String> },
+    One {
+        pr: PullRequest,
+        note: Option<String>,
+    },
     /// Different head repositories or branches: a person must choose.
     Ambiguous(Vec<PullRequest>),
 }
@@ -154,21 +201,36 @@ pub fn choose_pr(prs: &[PullRequest], local_head: Option<&str>) -> PrChoice {
     }
     let mut pool: Vec<&PullRequest> = prs.iter().collect();
     if let Some(head) = local_head {
-        let same: Vec<_> = pool.iter().copied().filter(|p| p.head_sha == head).collect();
+        let same: Vec<_> = pool
+            .iter()
+            .copied()
+            .filter(|p| p.head_sha == head)
+            .collect();
         if !same.is_empty() {
             pool = same;
         }
     }
-    let open: Vec<_> = pool.iter().copied().filter(|p| p.state == PrState::Open).collect();
+    let open: Vec<_> = pool
+        .iter()
+        .copied()
+        .filter(|p| p.state == PrState::Open)
+        .collect();
     if !open.is_empty() {
         pool = open;
     }
     let first = pool[0];
-    let same_head = pool.iter().all(|p| p.head_repo == first.head_repo && p.head_ref == first.head_ref);
+    let same_head = pool
+        .iter()
+        .all(|p| p.head_repo == first.head_repo && p.head_ref == first.head_ref);
     if !same_head {
         return PrChoice::Ambiguous(pool.into_iter().cloned().collect());
     }
-    let chosen = pool.iter().copied().max_by_key(|p| p.number).unwrap_or(first).clone();
+    let chosen = pool
+        .iter()
+        .copied()
+        .max_by_key(|p| p.number)
+        .unwrap_or(first)
+        .clone();
     let note = (pool.len() > 1).then(|| {
         let numbers: Vec<String> = pool.iter().map(|p| format!("#{}", p.number)).collect();
         format!(
@@ -187,7 +249,10 @@ pub fn describe_pr(pr: &PullRequest) -> String {
         "#{} ({}) {} -> {} [{}]",
         pr.number,
         pr.state,
-        pr.head_repo.as_deref().map_or_else(|| format!("(deleted):{}", pr.head_ref), |r| format!("{r}:{}", pr.head_ref)),
+        pr.head_repo.as_deref().map_or_else(
+            || format!("(deleted):{}", pr.head_ref),
+            |r| format!("{r}:{}", pr.head_ref)
+        ),
         pr.base_ref,
         pr.html_url
     )
@@ -215,8 +280,12 @@ mod tests {
     fn prefers_local_head_then_open() {
         let a = pr(1, PrState::Closed, "me/r", "x", "aaa");
         let b = pr(2, PrState::Open, "you/r", "x", "bbb");
-        assert!(matches!(choose_pr(&[a.clone(), b.clone()], Some("aaa")), PrChoice::One { pr, .. } if pr.number == 1));
-        assert!(matches!(choose_pr(&[a.clone(), b.clone()], Some("zzz")), PrChoice::One { pr, .. } if pr.number == 2));
+        assert!(
+            matches!(choose_pr(&[a.clone(), b.clone()], Some("aaa")), PrChoice::One { pr, .. } if pr.number == 1)
+        );
+        assert!(
+            matches!(choose_pr(&[a.clone(), b.clone()], Some("zzz")), PrChoice::One { pr, .. } if pr.number == 2)
+        );
         let c = pr(3, PrState::Open, "me/r", "x", "ccc");
         assert!(matches!(choose_pr(&[b, c], None), PrChoice::Ambiguous(v) if v.len() == 2));
     }

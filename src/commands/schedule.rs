@@ -30,24 +30,38 @@ const FIND_RUN_FOR: Duration = Duration::from_secs(30);
 
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let (token, _) = token::require()?;
-    let api_url = args.api.api_url.clone().unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let api_url = args
+        .api
+        .api_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
     let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
     let checkout = Checkout::open(&hosts)?;
     let branch = checkout.branch(args.branch.as_deref())?;
-    let workflow_file = args.workflow.clone().unwrap_or_else(|| checkout.config.workflow.clone());
+    let workflow_file = args
+        .workflow
+        .clone()
+        .unwrap_or_else(|| checkout.config.workflow.clone());
     let requested = Requested::from_args(&args, &checkout.config)?;
     let gh = GitHub::new(&api_url, &token)?;
     let interactive = !args.yes && term::can_prompt();
 
     let upstream = locate::upstream(&gh, &checkout, args.repo.as_deref()).await?;
     let lookups = locate::look_up(&gh, &upstream.repo, &checkout, &branch).await?;
-    let local_head = checkout.head.as_deref().filter(|_| checkout.current_branch.as_deref() == Some(branch.as_str()));
+    let local_head = checkout
+        .head
+        .as_deref()
+        .filter(|_| checkout.current_branch.as_deref() == Some(branch.as_str()));
     let pr = pick_pr(&lookups.prs, local_head, interactive)?;
 
     let (target, remote_sha) = match &pr {
         Some(pr) => {
             if pr.state == PrState::Merged {
-                anyhow::bail!("PR #{} is already merged; recordings can't be committed back ({})", pr.number, pr.html_url);
+                anyhow::bail!(
+                    "PR #{} is already merged; recordings can't be committed back ({})",
+                    pr.number,
+                    pr.html_url
+                );
             }
             let Some(head_repo) = &pr.head_repo else {
                 anyhow::bail!(
@@ -57,7 +71,10 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
                 );
             };
             if pr.state == PrState::Closed {
-                note(&format!("PR #{} is closed; the recordings will still be committed to {}:{}", pr.number, head_repo, pr.head_ref));
+                note(&format!(
+                    "PR #{} is closed; the recordings will still be committed to {}:{}",
+                    pr.number, head_repo, pr.head_ref
+                ));
             }
             (RepoName::parse(head_repo)?, Some(pr.head_sha.clone()))
         }
@@ -71,20 +88,21 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     };
     let fork = target != upstream.repo;
 
-    if let (Some(local), Some(remote)) = (local_head, remote_sha.as_deref()) {
-        if local != remote {
-            warn(&format!(
-                "your local {branch} ({}) differs from {target}'s ({}): the workflow records the pushed commit, not the local one",
-                short(local),
-                short(remote)
-            ));
-            if interactive && !confirm("Dispatch anyway?")? {
-                anyhow::bail!("cancelled; push your branch (git push) and run rerecord schedule again");
-            }
+    if let (Some(local), Some(remote)) = (local_head, remote_sha.as_deref())
+        && local != remote
+    {
+        warn(&format!(
+            "your local {branch} ({}) differs from {target}'s ({}): the workflow records the pushed commit, not the local one",
+            short(local),
+            short(remote)
+        ));
+        if interactive && !confirm("Dispatch anyway?")? {
+            anyhow::bail!("cancelled; push your branch (git push) and run rerecord schedule again");
         }
     }
 
-    let trigger = check_workflow(&gh, &target, &workflow_file, &branch, fork, &upstream.repo).await?;
+    let trigger =
+        check_workflow(&gh, &target, &workflow_file, &branch, fork, &upstream.repo).await?;
     let inputs = requested.finalize(&trigger, &workflow_file, &branch)?;
 
     let mut plan = Plan {
@@ -104,14 +122,25 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 
     if args.watch && !args.dry_run {
         let Some(run) = &plan.run else {
-            anyhow::bail!("cannot watch: the run of this dispatch was not found ({})", gh.workflow_runs_page(&target, &workflow_file));
+            anyhow::bail!(
+                "cannot watch: the run of this dispatch was not found ({})",
+                gh.workflow_runs_page(&target, &workflow_file)
+            );
         };
         let conclusion = watch::follow(&gh, &target, run.id, !args.json).await?;
         if fork {
-            eprintln!("To apply the recordings: rerecord fetch --run {} --repo {target}", run.id);
+            eprintln!(
+                "To apply the recordings: rerecord fetch --run {} --repo {target}",
+                run.id
+            );
         }
         if conclusion.as_deref() != Some("success") {
-            eprintln!("run {} concluded {}: {}", run.id, conclusion.as_deref().unwrap_or("without a conclusion"), run.url);
+            eprintln!(
+                "run {} concluded {}: {}",
+                run.id,
+                conclusion.as_deref().unwrap_or("without a conclusion"),
+                run.url
+            );
             return Ok(ExitCode::FAILURE);
         }
     }
@@ -130,7 +159,10 @@ impl Requested {
     fn from_args(args: &ScheduleArgs, config: &Config) -> anyhow::Result<Self> {
         let mut explicit = BTreeMap::new();
         let given = [
-            (InputOption::Subdirs, args.subdirs.as_deref().map(normalize_list)),
+            (
+                InputOption::Subdirs,
+                args.subdirs.as_deref().map(normalize_list),
+            ),
             (InputOption::Suite, args.suite.clone()),
             (InputOption::Setup, args.setup.clone()),
             (InputOption::Pattern, args.pattern.clone()),
@@ -138,9 +170,15 @@ impl Requested {
         for (opt, value) in &given {
             if let Some(value) = value {
                 if value.trim().is_empty() {
-                    return Err(usage(format!("{} needs a value (empty values are never sent)", opt.flag())));
+                    return Err(usage(format!(
+                        "{} needs a value (empty values are never sent)",
+                        opt.flag()
+                    )));
                 }
-                explicit.insert(config.input_names[opt].clone(), (value.clone(), opt.flag().to_owned()));
+                explicit.insert(
+                    config.input_names[opt].clone(),
+                    (value.clone(), opt.flag().to_owned()),
+                );
             }
         }
         for pair in &args.inputs {
@@ -148,12 +186,16 @@ impl Requested {
                 return Err(usage(format!("-f/--input takes KEY=VALUE, got {pair:?}")));
             };
             if key.is_empty() || value.is_empty() {
-                return Err(usage(format!("-f/--input {pair:?}: both KEY and VALUE must be non-empty")));
+                return Err(usage(format!(
+                    "-f/--input {pair:?}: both KEY and VALUE must be non-empty"
+                )));
             }
-            if let Some((previous, from)) = explicit.get(key) {
-                if previous != value {
-                    return Err(usage(format!("input {key:?} is given twice ({from} {previous:?} and -f {value:?})")));
-                }
+            if let Some((previous, from)) = explicit.get(key)
+                && previous != value
+            {
+                return Err(usage(format!(
+                    "input {key:?} is given twice ({from} {previous:?} and -f {value:?})"
+                )));
             }
             explicit.insert(key.to_owned(), (value.to_owned(), format!("-f {key}")));
         }
@@ -168,8 +210,17 @@ impl Requested {
 
     /// The inputs to send: everything explicit (which must be declared and valid) plus our
     /// defaults for declared inputs. Never the workflow's own defaults: GitHub applies those.
-    fn finalize(self, trigger: &DispatchTrigger, file: &str, branch: &str) -> anyhow::Result<BTreeMap<String, String>> {
-        let mut inputs: BTreeMap<String, String> = self.explicit.into_iter().map(|(k, (v, _))| (k, v)).collect();
+    fn finalize(
+        self,
+        trigger: &DispatchTrigger,
+        file: &str,
+        branch: &str,
+    ) -> anyhow::Result<BTreeMap<String, String>> {
+        let mut inputs: BTreeMap<String, String> = self
+            .explicit
+            .into_iter()
+            .map(|(k, (v, _))| (k, v))
+            .collect();
         for (name, value) in self.defaults {
             if trigger.inputs.contains_key(&name) {
                 inputs.insert(name, value);
@@ -186,10 +237,18 @@ impl Requested {
 }
 
 fn normalize_list(dirs: &str) -> String {
-    dirs.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>().join(",")
+    dirs.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
-fn pick_pr(prs: &[PullRequest], local_head: Option<&str>, interactive: bool) -> anyhow::Result<Option<PullRequest>> {
+fn pick_pr(
+    prs: &[PullRequest],
+    local_head: Option<&str>,
+    interactive: bool,
+) -> anyhow::Result<Option<PullRequest>> {
     match locate::choose_pr(prs, local_head) {
         PrChoice::None => Ok(None),
         PrChoice::One { pr, note: n } => {
@@ -228,8 +287,9 @@ async fn check_workflow(
     upstream: &RepoName,
 ) -> anyhow::Result<DispatchTrigger> {
     let path = format!(".github/workflows/{file}");
-    let (workflow, contents) = tokio::try_join!(gh.workflow(target, file), gh.file_at(target, &path, branch))
-        .with_context(|| format!("failed to look up workflow {file} in {target}"))?;
+    let (workflow, contents) =
+        tokio::try_join!(gh.workflow(target, file), gh.file_at(target, &path, branch))
+            .with_context(|| format!("failed to look up workflow {file} in {target}"))?;
     let sync_hint = || {
         if fork {
             format!(
@@ -254,12 +314,19 @@ async fn check_workflow(
             "workflow {file} is disabled in fork {target} (GitHub turns Actions off in new forks): enable Actions and the workflow at {enable_url}"
         ),
         "disabled_manually" | "disabled_inactivity" => {
-            anyhow::bail!("workflow {file} is disabled in {target} ({}): enable it at {enable_url}", workflow.state)
+            anyhow::bail!(
+                "workflow {file} is disabled in {target} ({}): enable it at {enable_url}",
+                workflow.state
+            )
         }
-        other => anyhow::bail!("workflow {file} in {target} is {other}, not active: see {enable_url}"),
+        other => {
+            anyhow::bail!("workflow {file} in {target} is {other}, not active: see {enable_url}")
+        }
     }
     let Some(contents) = contents else {
-        anyhow::bail!("{path} is not on branch {branch} of {target}: merge the default branch into {branch}, push, and try again");
+        anyhow::bail!(
+            "{path} is not on branch {branch} of {target}: merge the default branch into {branch}, push, and try again"
+        );
     };
     dispatch_trigger(&contents)
         .with_context(|| format!("failed to read {path} at {branch}"))?
@@ -275,17 +342,22 @@ async fn dispatch(
     branch: &str,
     inputs: &BTreeMap<String, String>,
 ) -> anyhow::Result<Option<DispatchedRun>> {
-    let body: serde_json::Map<String, serde_json::Value> =
-        inputs.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+    let body: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
     let since = Utc::now() - CLOCK_SKEW;
     let runs_page = gh.workflow_runs_page(repo, file);
-    let refused = |e: crate::github::ApiError| anyhow::anyhow!("GitHub refused the dispatch of {file} on {branch} in {repo}: {e}");
+    let refused = |e: crate::github::ApiError| {
+        anyhow::anyhow!("GitHub refused the dispatch of {file} on {branch} in {repo}: {e}")
+    };
     for attempt in 1..=2 {
         let outcome = match gh.dispatch(repo, file, branch, &body, true).await {
             // Older GitHub Enterprise rejects the flag: send the plain dispatch and find the run.
-            Err(e) if e.status == Some(422) && e.message.contains("return_run_details") => {
-                gh.dispatch(repo, file, branch, &body, false).await.map_err(refused)?
-            }
+            Err(e) if e.status == Some(422) && e.message.contains("return_run_details") => gh
+                .dispatch(repo, file, branch, &body, false)
+                .await
+                .map_err(refused)?,
             other => other.map_err(refused)?,
         };
         match outcome {
@@ -293,13 +365,26 @@ async fn dispatch(
             Dispatch::Accepted => {
                 let found = find_run(gh, repo, file, branch, since, scaled(FIND_RUN_FOR)).await?;
                 if found.is_none() {
-                    warn(&format!("the dispatch was accepted but its run did not show up within 30 s; see {runs_page}"));
+                    warn(&format!(
+                        "the dispatch was accepted but its run did not show up within 30 s; see {runs_page}"
+                    ));
                 }
                 return Ok(found);
             }
             Dispatch::Unknown(err) => {
-                warn(&format!("the dispatch's outcome is unknown ({err}); looking for its run before trying again"));
-                if let Some(run) = find_run(gh, repo, file, branch, since, scaled(Duration::from_secs(6))).await? {
+                warn(&format!(
+                    "the dispatch's outcome is unknown ({err}); looking for its run before trying again"
+                ));
+                if let Some(run) = find_run(
+                    gh,
+                    repo,
+                    file,
+                    branch,
+                    since,
+                    scaled(Duration::from_secs(6)),
+                )
+                .await?
+                {
                     return Ok(Some(run));
                 }
                 if attempt == 2 {
@@ -327,7 +412,10 @@ async fn find_run(
     loop {
         let runs = gh.dispatched_runs_since(repo, file, branch, since).await?;
         if let Some(run) = runs.iter().min_by_key(|r| r.created_at) {
-            return Ok(Some(DispatchedRun { id: run.id, url: run.html_url.clone() }));
+            return Ok(Some(DispatchedRun {
+                id: run.id,
+                url: run.html_url.clone(),
+            }));
         }
         if tokio::time::Instant::now() + pause > deadline {
             return Ok(None);
@@ -339,7 +427,11 @@ async fn find_run(
 
 /// Waits scaled by `RERECORD_POLL_SCALE` (tests make them short; default 1).
 pub(crate) fn scaled(d: Duration) -> Duration {
-    let scale = std::env::var("RERECORD_POLL_SCALE").ok().and_then(|s| s.parse::<f64>().ok()).filter(|s| *s >= 0.0).unwrap_or(1.0);
+    let scale = std::env::var("RERECORD_POLL_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| *s >= 0.0)
+        .unwrap_or(1.0);
     d.mul_f64(scale)
 }
 
@@ -366,28 +458,55 @@ struct PlanPr {
 
 impl From<&PullRequest> for PlanPr {
     fn from(pr: &PullRequest) -> Self {
-        Self { number: pr.number, state: pr.state, url: pr.html_url.clone(), head_repo: pr.head_repo.clone(), head_sha: pr.head_sha.clone() }
+        Self {
+            number: pr.number,
+            state: pr.state,
+            url: pr.html_url.clone(),
+            head_repo: pr.head_repo.clone(),
+            head_sha: pr.head_sha.clone(),
+        }
     }
 }
 
 fn report(plan: &Plan, gh: &GitHub, target: &RepoName, json: bool) {
     if json {
-        println!("{}", serde_json::to_string(plan).expect("the plan serializes"));
+        println!(
+            "{}",
+            serde_json::to_string(plan).expect("the plan serializes")
+        );
         return;
     }
-    let inputs: Vec<String> = plan.inputs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let inputs: Vec<String> = plan
+        .inputs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
     println!("branch    {}", plan.branch);
     match &plan.pr {
         Some(pr) => println!("PR        #{} ({}) {}", pr.number, pr.state, pr.url),
         None => println!("PR        none"),
     }
-    println!("target    {}{}", plan.target_repo, if plan.fork { " (fork)" } else { "" });
+    println!(
+        "target    {}{}",
+        plan.target_repo,
+        if plan.fork { " (fork)" } else { "" }
+    );
     println!("workflow  {}", plan.workflow);
-    println!("inputs    {}", if inputs.is_empty() { "(none)".to_owned() } else { inputs.join(" ") });
+    println!(
+        "inputs    {}",
+        if inputs.is_empty() {
+            "(none)".to_owned()
+        } else {
+            inputs.join(" ")
+        }
+    );
     match (&plan.run, plan.dry_run) {
         (_, true) => println!("dry run   nothing dispatched"),
         (Some(run), _) => println!("run       {}", run.url),
-        (None, _) => println!("run       dispatched; see {}", gh.workflow_runs_page(target, &plan.workflow)),
+        (None, _) => println!(
+            "run       dispatched; see {}",
+            gh.workflow_runs_page(target, &plan.workflow)
+        ),
     }
 }
 
@@ -400,7 +519,11 @@ fn warn(msg: &str) {
 }
 
 fn confirm(prompt: &str) -> anyhow::Result<bool> {
-    dialoguer::Confirm::new().with_prompt(prompt).default(false).interact().context("no answer given")
+    dialoguer::Confirm::new()
+        .with_prompt(prompt)
+        .default(false)
+        .interact()
+        .context("no answer given")
 }
 
 fn short(sha: &str) -> &str {
@@ -411,6 +534,10 @@ fn display_list(repos: &[RepoName]) -> String {
     if repos.is_empty() {
         "no GitHub remotes".to_owned()
     } else {
-        repos.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        repos
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

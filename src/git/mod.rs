@@ -30,7 +30,10 @@ impl GitRepo {
     /// Open the repository containing `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
         let repo = Repository::discover(dir).with_context(|| {
-            format!("{} is not inside a git repository; run rerecord from your checkout", dir.display())
+            format!(
+                "{} is not inside a git repository; run rerecord from your checkout",
+                dir.display()
+            )
         })?;
         Ok(Self { repo })
     }
@@ -66,7 +69,11 @@ impl GitRepo {
             }
             Err(e) => return Err(e).context("failed to read HEAD"),
         };
-        Ok(head.shorthand().ok().filter(|_| head.is_branch()).map(str::to_owned))
+        Ok(head
+            .shorthand()
+            .ok()
+            .filter(|_| head.is_branch())
+            .map(str::to_owned))
     }
 
     /// The commit HEAD points at, if any.
@@ -80,7 +87,10 @@ impl GitRepo {
 
     /// Whether `ancestor` is `descendant` or reachable from it (false when either is unknown locally).
     pub fn contains(&self, descendant: &str, ancestor: &str) -> bool {
-        let (Ok(d), Ok(a)) = (git2::Oid::from_str(descendant), git2::Oid::from_str(ancestor)) else {
+        let (Ok(d), Ok(a)) = (
+            git2::Oid::from_str(descendant),
+            git2::Oid::from_str(ancestor),
+        ) else {
             return false;
         };
         d == a || self.repo.graph_descendant_of(d, a).unwrap_or(false)
@@ -96,7 +106,10 @@ impl GitRepo {
             .filter_map(|name| {
                 let remote = self.repo.find_remote(name).ok()?;
                 let url = remote.url().ok()?.to_owned();
-                Some(Remote { name: name.to_owned(), url })
+                Some(Remote {
+                    name: name.to_owned(),
+                    url,
+                })
             })
             .collect())
     }

@@ -299,12 +299,12 @@ impl GitRepo {
         if head == tip {
             return (None, false);
         }
-        if trees(objects, head, tip).is_none() {
-            if let Endpoint::Network { url } = endpoint {
-                // A shallow PR checkout may lack the head commit; fetching it by id is cheap and
-                // best effort (servers that refuse just skip the check).
-                let _ = self.network_fetch(url, req, &[head.to_string().as_str()]);
-            }
+        // A shallow PR checkout may lack the head commit; fetching it by id is cheap and best
+        // effort (servers that refuse just skip the check).
+        if trees(objects, head, tip).is_none()
+            && let Endpoint::Network { url } = endpoint
+        {
+            let _ = self.network_fetch(url, req, &[head.to_string().as_str()]);
         }
         match trees(objects, head, tip) {
             Some((a, b)) => (
@@ -371,10 +371,10 @@ fn local_path(url: &str, workdir: &Path) -> Option<PathBuf> {
         return None;
     }
     // scp-like `host:path` (a colon before any slash) is ssh.
-    if let Some(colon) = url.find(':') {
-        if !url[..colon].contains('/') {
-            return None;
-        }
+    if let Some(colon) = url.find(':')
+        && !url[..colon].contains('/')
+    {
+        return None;
     }
     let path = Path::new(url);
     Some(if path.is_absolute() {

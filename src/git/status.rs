@@ -114,11 +114,11 @@ impl GitRepo {
                 (Some(_), Some(_)) => ChangeKind::Modified,
                 (Some(_), None) => ChangeKind::Deleted,
             };
-            if let Some(meta) = &on_disk {
-                if !meta.file_type().is_file() {
-                    refused.push(path);
-                    continue;
-                }
+            if let Some(meta) = &on_disk
+                && !meta.file_type().is_file()
+            {
+                refused.push(path);
+                continue;
             }
             if kind == ChangeKind::Deleted && !include_deletions {
                 changes.skipped_deletions.push(path);

@@ -36,8 +36,17 @@ pub enum DownloadError {
 impl GitHub {
     /// The workflow `file` as the workflows endpoint knows it (`None` when unknown there,
     /// which also means it is not on the default branch).
-    pub async fn workflow(&self, repo: &RepoName, file: &str) -> Result<Option<Workflow>, ApiError> {
-        self.get_optional(&format!("{}/actions/workflows/{}", Self::repo_path(repo), encode_query(file))).await
+    pub async fn workflow(
+        &self,
+        repo: &RepoName,
+        file: &str,
+    ) -> Result<Option<Workflow>, ApiError> {
+        self.get_optional(&format!(
+            "{}/actions/workflows/{}",
+            Self::repo_path(repo),
+            encode_query(file)
+        ))
+        .await
     }
 
     /// POST a `workflow_dispatch`. Definitive refusals (4xx) are errors; anything that may have
@@ -50,7 +59,11 @@ impl GitHub {
         inputs: &serde_json::Map<String, serde_json::Value>,
         return_run_details: bool,
     ) -> Result<Dispatch, ApiError> {
-        let path = format!("{}/actions/workflows/{}/dispatches", Self::repo_path(repo), encode_query(file));
+        let path = format!(
+            "{}/actions/workflows/{}/dispatches",
+            Self::repo_path(repo),
+            encode_query(file)
+        );
         let mut body = serde_json::json!({ "ref": git_ref, "inputs": inputs });
         if return_run_details {
             body["return_run_details"] = serde_json::Value::Bool(true);
@@ -63,7 +76,10 @@ impl GitHub {
                     html_url: String,
                 }
                 let d: Details = self.decode(&Method::POST, &path, &bytes)?;
-                Ok(Dispatch::Run(DispatchedRun { id: d.workflow_run_id, url: d.html_url }))
+                Ok(Dispatch::Run(DispatchedRun {
+                    id: d.workflow_run_id,
+                    url: d.html_url,
+                }))
             }
             Ok(_) => Ok(Dispatch::Accepted),
             Err(e) if e.status.is_none_or(|s| s >= 500) => Ok(Dispatch::Unknown(e)),
@@ -84,11 +100,16 @@ impl GitHub {
         struct Page {
             workflow_runs: Vec<WorkflowRun>,
         }
-        let mut path = format!("{}/actions/workflows/{}/runs?per_page=30", Self::repo_path(repo), encode_query(file));
+        let mut path = format!(
+            "{}/actions/workflows/{}/runs?per_page=30",
+            Self::repo_path(repo),
+            encode_query(file)
+        );
         for (k, v) in query {
             path.push_str(&format!("&{k}={}", encode_query(v)));
         }
-        self.get_all_pages(&path, |p: Page| p.workflow_runs, enough).await
+        self.get_all_pages(&path, |p: Page| p.workflow_runs, enough)
+            .await
     }
 
     /// Runs of `file` created at or after `since` on `branch` by a dispatch.
@@ -104,7 +125,11 @@ impl GitHub {
             .workflow_runs(
                 repo,
                 file,
-                &[("event", "workflow_dispatch"), ("branch", branch), ("created", &created)],
+                &[
+                    ("event", "workflow_dispatch"),
+                    ("branch", branch),
+                    ("created", &created),
+                ],
                 |seen| seen.last().is_some_and(|r| r.created_at < since),
             )
             .await?;
@@ -112,7 +137,8 @@ impl GitHub {
     }
 
     pub async fn run(&self, repo: &RepoName, id: u64) -> Result<WorkflowRun, ApiError> {
-        self.get_json(&format!("{}/actions/runs/{id}", Self::repo_path(repo))).await
+        self.get_json(&format!("{}/actions/runs/{id}", Self::repo_path(repo)))
+            .await
     }
 
     pub async fn jobs(&self, repo: &RepoName, run_id: u64) -> Result<Vec<Job>, ApiError> {
@@ -131,7 +157,8 @@ impl GitHub {
             artifacts: Vec<Artifact>,
         }
         let path = format!("{}/actions/runs/{run_id}/artifacts", Self::repo_path(repo));
-        self.get_all_pages(&path, |p: Page| p.artifacts, |_| false).await
+        self.get_all_pages(&path, |p: Page| p.artifacts, |_| false)
+            .await
     }
 
     /// Stream artifact `id`'s zip into `out`. The API answers 302 to a storage host; that
@@ -159,14 +186,21 @@ impl GitHub {
                         status: Some(resp.status().as_u16()),
                         message: "redirect without a Location header".to_owned(),
                     })?;
-                let download = self.anonymous._get(location.as_str()).await.map_err(|e| ApiError {
-                    method: Method::GET,
-                    path: "artifact storage".to_owned(),
-                    status: None,
-                    message: self.token.redact(&super::transport_message(&e)),
-                })?;
+                let download =
+                    self.anonymous
+                        ._get(location.as_str())
+                        .await
+                        .map_err(|e| ApiError {
+                            method: Method::GET,
+                            path: "artifact storage".to_owned(),
+                            status: None,
+                            message: self.token.redact(&super::transport_message(&e)),
+                        })?;
                 if !download.status().is_success() {
-                    return Err(self.failure(&Method::GET, "artifact storage", download).await.into());
+                    return Err(self
+                        .failure(&Method::GET, "artifact storage", download)
+                        .await
+                        .into());
                 }
                 download
             }
@@ -200,6 +234,11 @@ impl GitHub {
 
     /// Web URL of a workflow's run list.
     pub fn workflow_runs_page(&self, repo: &RepoName, file: &str) -> String {
-        format!("{}/{}/actions/workflows/{}", self.web_url(), repo, encode_path(file))
+        format!(
+            "{}/{}/actions/workflows/{}",
+            self.web_url(),
+            repo,
+            encode_path(file)
+        )
     }
 }

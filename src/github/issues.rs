@@ -5,24 +5,47 @@ use crate::remotes::RepoName;
 
 impl GitHub {
     /// Every comment of issue/PR `number`, or stop at the first one containing `marker`.
-    pub async fn find_comment(&self, repo: &RepoName, number: u64, marker: &str) -> Result<Option<Comment>, ApiError> {
+    pub async fn find_comment(
+        &self,
+        repo: &RepoName,
+        number: u64,
+        marker: &str,
+    ) -> Result<Option<Comment>, ApiError> {
         let path = format!("{}/issues/{number}/comments", Self::repo_path(repo));
         let has_marker = |c: &Comment| c.body.as_deref().is_some_and(|b| b.contains(marker));
         let all = self
-            .get_all_pages(&path, |page: Vec<Comment>| page, |seen: &[Comment]| seen.iter().any(has_marker))
+            .get_all_pages(
+                &path,
+                |page: Vec<Comment>| page,
+                |seen: &[Comment]| seen.iter().any(has_marker),
+            )
             .await?;
         Ok(all.into_iter().find(has_marker))
     }
 
-    pub async fn create_comment(&self, repo: &RepoName, number: u64, body: &str) -> Result<Comment, ApiError> {
+    pub async fn create_comment(
+        &self,
+        repo: &RepoName,
+        number: u64,
+        body: &str,
+    ) -> Result<Comment, ApiError> {
         let path = format!("{}/issues/{number}/comments", Self::repo_path(repo));
-        let (_, bytes) = self.post(&path, &serde_json::json!({ "body": body })).await?;
+        let (_, bytes) = self
+            .post(&path, &serde_json::json!({ "body": body }))
+            .await?;
         self.decode(&http::Method::POST, &path, &bytes)
     }
 
-    pub async fn update_comment(&self, repo: &RepoName, id: u64, body: &str) -> Result<Comment, ApiError> {
+    pub async fn update_comment(
+        &self,
+        repo: &RepoName,
+        id: u64,
+        body: &str,
+    ) -> Result<Comment, ApiError> {
         let path = format!("{}/issues/comments/{id}", Self::repo_path(repo));
-        let (_, bytes) = self.patch(&path, &serde_json::json!({ "body": body })).await?;
+        let (_, bytes) = self
+            .patch(&path, &serde_json::json!({ "body": body }))
+            .await?;
         self.decode(&http::Method::PATCH, &path, &bytes)
     }
 }

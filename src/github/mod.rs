@@ -44,7 +44,10 @@ pub struct ApiError {
 fn describe(status: Option<u16>, message: &str) -> String {
     match status {
         Some(code) => {
-            let reason = StatusCode::from_u16(code).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+            let reason = StatusCode::from_u16(code)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("");
             format!("GitHub answered {code} {reason}: {message}")
         }
         None => format!("no answer from GitHub ({message})"),
@@ -78,7 +81,10 @@ impl GitHub {
             .personal_token(token.expose().to_owned())
             .set_connect_timeout(Some(Duration::from_secs(10)))
             .set_read_timeout(timeout)
-            .add_header(header::USER_AGENT, concat!("rerecord/", env!("CARGO_PKG_VERSION")).to_owned())
+            .add_header(
+                header::USER_AGENT,
+                concat!("rerecord/", env!("CARGO_PKG_VERSION")).to_owned(),
+            )
             .build()
             .map_err(|e| anyhow::anyhow!("failed to set up the GitHub client: {e}"))?;
         let anonymous = Octocrab::builder()
@@ -86,7 +92,13 @@ impl GitHub {
             .set_read_timeout(timeout)
             .build()
             .map_err(|e| anyhow::anyhow!("failed to set up the download client: {e}"))?;
-        Ok(Self { octo, anonymous, base, token: token.clone(), retry_base: Duration::from_millis(500) })
+        Ok(Self {
+            octo,
+            anonymous,
+            base,
+            token: token.clone(),
+            retry_base: Duration::from_millis(500),
+        })
     }
 
     /// The API base URL (no trailing slash).
@@ -138,15 +150,25 @@ impl GitHub {
 
     /// Read a whole response body as text, and turn a non-success status into an `ApiError`
     /// carrying GitHub's `message`.
-    async fn read(&self, method: &Method, path: &str, resp: http::Response<Body>) -> Result<(http::HeaderMap, Bytes), ApiError> {
+    async fn read(
+        &self,
+        method: &Method,
+        path: &str,
+        resp: http::Response<Body>,
+    ) -> Result<(http::HeaderMap, Bytes), ApiError> {
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = resp.into_body().collect().await.map(|c| c.to_bytes()).map_err(|e| ApiError {
-            method: method.clone(),
-            path: path.to_owned(),
-            status: None,
-            message: self.token.redact(&transport_message(&e)),
-        })?;
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .map_err(|e| ApiError {
+                method: method.clone(),
+                path: path.to_owned(),
+                status: None,
+                message: self.token.redact(&transport_message(&e)),
+            })?;
         if status.is_success() {
             return Ok((headers, bytes));
         }
@@ -163,7 +185,12 @@ impl GitHub {
         let status = resp.status().as_u16();
         match self.read(method, path, resp).await {
             Err(e) => e,
-            Ok(_) => ApiError { method: method.clone(), path: path.to_owned(), status: Some(status), message: "unexpected status".to_owned() },
+            Ok(_) => ApiError {
+                method: method.clone(),
+                path: path.to_owned(),
+                status: Some(status),
+                message: "unexpected status".to_owned(),
+            },
         }
     }
 
@@ -184,7 +211,11 @@ impl GitHub {
             let (err, server_wait) = outcome;
             let transient = match err.status {
                 None => true,
-                Some(s) => s >= 500 || s == 429 || (s == 403 && (server_wait.is_some() || is_secondary_limit(&err.message))),
+                Some(s) => {
+                    s >= 500
+                        || s == 429
+                        || (s == 403 && (server_wait.is_some() || is_secondary_limit(&err.message)))
+                }
             };
             if !transient || attempt >= GET_ATTEMPTS {
                 return Err(err);
@@ -203,7 +234,10 @@ impl GitHub {
     }
 
     /// GET a JSON document; `None` on 404.
-    pub(crate) async fn get_optional<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, ApiError> {
+    pub(crate) async fn get_optional<T: DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<Option<T>, ApiError> {
         match self.get_json(path).await {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.is_not_found() => Ok(None),
@@ -220,7 +254,11 @@ impl GitHub {
         enough: impl Fn(&[T]) -> bool,
     ) -> Result<Vec<T>, ApiError> {
         let sep = if path.contains('?') { '&' } else { '?' };
-        let mut next = Some(if path.contains("per_page=") { path.to_owned() } else { format!("{path}{sep}per_page=100") });
+        let mut next = Some(if path.contains("per_page=") {
+            path.to_owned()
+        } else {
+            format!("{path}{sep}per_page=100")
+        });
         let mut all = Vec::new();
         while let Some(page) = next.take() {
             let (headers, bytes) = self.get_raw(&page).await?;
@@ -239,23 +277,41 @@ impl GitHub {
     }
 
     /// POST once (never retried: a POST may have taken effect even when its answer was lost).
-    pub(crate) async fn post(&self, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Bytes), ApiError> {
         self.send_once(Method::POST, path, body).await
     }
 
     /// PATCH once.
-    pub(crate) async fn patch(&self, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+    pub(crate) async fn patch(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Bytes), ApiError> {
         self.send_once(Method::PATCH, path, body).await
     }
 
-    async fn send_once(&self, method: Method, path: &str, body: &serde_json::Value) -> Result<(u16, Bytes), ApiError> {
+    async fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<(u16, Bytes), ApiError> {
         let resp = self.send(method.clone(), path, Some(body)).await?;
         let status = resp.status().as_u16();
         let (_, bytes) = self.read(&method, path, resp).await?;
         Ok((status, bytes))
     }
 
-    pub(crate) fn decode<T: DeserializeOwned>(&self, method: &Method, path: &str, bytes: &[u8]) -> Result<T, ApiError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        bytes: &[u8],
+    ) -> Result<T, ApiError> {
         serde_json::from_slice(bytes).map_err(|e| ApiError {
             method: method.clone(),
             path: path.to_owned(),
@@ -292,7 +348,11 @@ fn error_message(body: &[u8]) -> String {
         Err(_) => {
             let text = String::from_utf8_lossy(body);
             let text = text.trim();
-            if text.is_empty() { "(empty body)".to_owned() } else { text.chars().take(200).collect() }
+            if text.is_empty() {
+                "(empty body)".to_owned()
+            } else {
+                text.chars().take(200).collect()
+            }
         }
     }
 }
@@ -307,12 +367,21 @@ fn retry_wait(status: StatusCode, headers: &http::HeaderMap) -> Option<Duration>
     if status.is_success() {
         return None;
     }
-    if let Some(secs) = headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<u64>().ok()) {
+    if let Some(secs) = headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
         return Some(Duration::from_secs(secs));
     }
-    let remaining = headers.get("x-ratelimit-remaining").and_then(|v| v.to_str().ok());
+    let remaining = headers
+        .get("x-ratelimit-remaining")
+        .and_then(|v| v.to_str().ok());
     if status == StatusCode::FORBIDDEN && remaining == Some("0") {
-        let reset = headers.get("x-ratelimit-reset").and_then(|v| v.to_str().ok()).and_then(|s| s.parse::<i64>().ok())?;
+        let reset = headers
+            .get("x-ratelimit-reset")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| s.parse::<i64>().ok())?;
         let wait = (reset - chrono::Utc::now().timestamp()).max(1) as u64;
         return Some(Duration::from_secs(wait));
     }
@@ -326,7 +395,12 @@ fn next_link(link: &str) -> Option<String> {
         params
             .split(';')
             .any(|p| p.trim() == "rel=\"next\"")
-            .then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_owned()
+            })
     })
 }
 
@@ -346,28 +420,50 @@ mod tests {
     #[test]
     fn next_link_is_found_among_rels() {
         let link = r#"<https://api.github.com/x?page=1>; rel="prev", <https://api.github.com/x?page=3>; rel="next", <https://api.github.com/x?page=9>; rel="last""#;
-        assert_eq!(next_link(link).as_deref(), Some("https://api.github.com/x?page=3"));
+        assert_eq!(
+            next_link(link).as_deref(),
+            Some("https://api.github.com/x?page=3")
+        );
         assert_eq!(next_link(r#"<https://a/x?page=1>; rel="first""#), None);
     }
 
     #[test]
     fn error_message_prefers_github_message() {
-        assert_eq!(error_message(br#"{"message":"Not Found","documentation_url":"x"}"#), "Not Found");
-        assert_eq!(error_message(b"<html>bad gateway</html>"), "<html>bad gateway</html>");
+        assert_eq!(
+            error_message(br#"{"message":"Not Found","documentation_url":"x"}"#),
+            "Not Found"
+        );
+        assert_eq!(
+            error_message(b"<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
     }
 
     #[test]
     fn retry_after_is_honoured() {
         let mut h = http::HeaderMap::new();
         h.insert(header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(retry_wait(StatusCode::TOO_MANY_REQUESTS, &h), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_wait(StatusCode::TOO_MANY_REQUESTS, &h),
+            Some(Duration::from_secs(7))
+        );
         assert_eq!(retry_wait(StatusCode::OK, &h), None);
     }
 
-    #[test]
-    fn web_url_follows_api_url() {
+    #[tokio::test]
+    async fn web_url_follows_api_url() {
         let t = Token::new("x").unwrap();
-        assert_eq!(GitHub::new("https://api.github.com/", &t).unwrap().web_url(), "https://github.com");
-        assert_eq!(GitHub::new("https://ghe.corp/api/v3", &t).unwrap().web_url(), "https://ghe.corp");
+        assert_eq!(
+            GitHub::new("https://api.github.com/", &t)
+                .unwrap()
+                .web_url(),
+            "https://github.com"
+        );
+        assert_eq!(
+            GitHub::new("https://ghe.corp/api/v3", &t)
+                .unwrap()
+                .web_url(),
+            "https://ghe.corp"
+        );
     }
 }

@@ -12,7 +12,11 @@ impl GitHub {
     }
 
     /// The head sha of `branch`, or `None` when the branch does not exist.
-    pub async fn branch_sha(&self, repo: &RepoName, branch: &str) -> Result<Option<String>, ApiError> {
+    pub async fn branch_sha(
+        &self,
+        repo: &RepoName,
+        branch: &str,
+    ) -> Result<Option<String>, ApiError> {
         #[derive(Deserialize)]
         struct Branch {
             commit: Commit,
@@ -22,11 +26,19 @@ impl GitHub {
             sha: String,
         }
         let path = format!("{}/branches/{}", Self::repo_path(repo), encode_path(branch));
-        Ok(self.get_optional::<Branch>(&path).await?.map(|b| b.commit.sha))
+        Ok(self
+            .get_optional::<Branch>(&path)
+            .await?
+            .map(|b| b.commit.sha))
     }
 
     /// A text file at `git_ref`, or `None` when absent.
-    pub async fn file_at(&self, repo: &RepoName, path: &str, git_ref: &str) -> Result<Option<String>, ApiError> {
+    pub async fn file_at(
+        &self,
+        repo: &RepoName,
+        path: &str,
+        git_ref: &str,
+    ) -> Result<Option<String>, ApiError> {
         #[derive(Deserialize)]
         struct Content {
             #[serde(rename = "type")]
@@ -34,39 +46,72 @@ impl GitHub {
             content: Option<String>,
             encoding: Option<String>,
         }
-        let api_path = format!("{}/contents/{}?ref={}", Self::repo_path(repo), encode_path(path), encode_query(git_ref));
+        let api_path = format!(
+            "{}/contents/{}?ref={}",
+            Self::repo_path(repo),
+            encode_path(path),
+            encode_query(git_ref)
+        );
         let Some(content) = self.get_optional::<Content>(&api_path).await? else {
             return Ok(None);
         };
-        let bad = |message: String| ApiError { method: http::Method::GET, path: api_path.clone(), status: None, message };
+        let bad = |message: String| ApiError {
+            method: http::Method::GET,
+            path: api_path.clone(),
+            status: None,
+            message,
+        };
         if content.kind != "file" || content.encoding.as_deref() != Some("base64") {
             return Err(bad(format!("{path} is a {}, not a file", content.kind)));
         }
-        let cleaned: String = content.content.unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        let cleaned: String = content
+            .content
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(cleaned)
             .map_err(|e| bad(format!("invalid base64 content: {e}")))?;
-        String::from_utf8(bytes).map(Some).map_err(|_| bad(format!("{path} is not UTF-8 text")))
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| bad(format!("{path} is not UTF-8 text")))
     }
 
     /// PRs of `upstream` whose head is `owner:branch`, any state.
-    pub async fn pulls_for_head(&self, upstream: &RepoName, owner: &str, branch: &str) -> Result<Vec<PullRequest>, ApiError> {
+    pub async fn pulls_for_head(
+        &self,
+        upstream: &RepoName,
+        owner: &str,
+        branch: &str,
+    ) -> Result<Vec<PullRequest>, ApiError> {
         let path = format!(
             "{}/pulls?head={}&state=all",
             Self::repo_path(upstream),
             encode_query(&format!("{owner}:{branch}"))
         );
-        let raw: Vec<RawPull> = self.get_all_pages(&path, |page: Vec<RawPull>| page, |_| false).await?;
+        let raw: Vec<RawPull> = self
+            .get_all_pages(&path, |page: Vec<RawPull>| page, |_| false)
+            .await?;
         Ok(raw.into_iter().map(PullRequest::from).collect())
     }
 
     pub async fn pull(&self, repo: &RepoName, number: u64) -> Result<PullRequest, ApiError> {
-        let raw: RawPull = self.get_json(&format!("{}/pulls/{number}", Self::repo_path(repo))).await?;
+        let raw: RawPull = self
+            .get_json(&format!("{}/pulls/{number}", Self::repo_path(repo)))
+            .await?;
         Ok(raw.into())
     }
 
     /// Open a pull request; returns it.
-    pub async fn create_pull(&self, repo: &RepoName, head: &str, base: &str, title: &str, body: &str) -> Result<PullRequest, ApiError> {
+    pub async fn create_pull(
+        &self,
+        repo: &RepoName,
+        head: &str,
+        base: &str,
+        title: &str,
+        body: &str,
+    ) -> Result<PullRequest, ApiError> {
         let path = format!("{}/pulls", Self::repo_path(repo));
         let payload = serde_json::json!({"head": head, "base": base, "title": title, "body": body});
         let (_, bytes) = self.post(&path, &payload).await?;
@@ -78,14 +123,20 @@ impl GitHub {
     pub async fn user(&self) -> Result<(User, Option<String>), ApiError> {
         let (headers, bytes) = self.get_raw("/user").await?;
         let user: User = self.decode(&http::Method::GET, "/user", &bytes)?;
-        let scopes = headers.get("x-oauth-scopes").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let scopes = headers
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         Ok((user, scopes))
     }
 }
 
 /// Percent-encode a path, keeping `/` between segments.
 pub(crate) fn encode_path(path: &str) -> String {
-    path.split('/').map(encode_query).collect::<Vec<_>>().join("/")
+    path.split('/')
+        .map(encode_query)
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Percent-encode a query value or a single path segment.
@@ -108,6 +159,9 @@ mod tests {
     #[test]
     fn encodes_refs_safely() {
         assert_eq!(encode_query("me:feature/x y"), "me%3Afeature%2Fx%20y");
-        assert_eq!(encode_path(".github/workflows/a b.yml"), ".github/workflows/a%20b.yml");
+        assert_eq!(
+            encode_path(".github/workflows/a b.yml"),
+            ".github/workflows/a%20b.yml"
+        );
     }
 }
