@@ -236,6 +236,44 @@ fn fetch_by_pr_chooses_the_newest_completed_run_with_artifacts() {
 }
 
 #[test]
+fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
+    let w = World::new();
+    let pr = w.open_pr();
+    // The PR's head moved on since the recording run: no run matches the head sha.
+    let older = "1111111111111111111111111111111111111111";
+    let run = w.add_run(older, "success", 30);
+    w.fake.add_artifact(
+        UPSTREAM,
+        run,
+        "recordings-1-1-record",
+        artifact(&[(A, "from branch run\n")]),
+        false,
+    );
+    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
+    assert_eq!(w.read(A), "from branch run\n");
+    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+}
+
+#[test]
+fn fetch_refuses_files_over_the_size_limit() {
+    let zip = artifact(&[(A, &"x".repeat(5000))]);
+    let w = World::new();
+    let before = w.snapshot();
+    let run = w.run_with(vec![("recordings-1-1-record", zip)]);
+    let out = w
+        .fetch_run(run)
+        .args(["--max-file-size", "4096"])
+        .run()
+        .failure();
+    assert!(
+        out.stderr.contains(A) && out.stderr.contains("--max-file-size"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+}
+
+#[test]
 fn fetch_without_flags_uses_the_current_branchs_pr() {
     let w = World::new();
     w.open_pr();
@@ -273,7 +311,12 @@ fn fetch_of_expired_artifacts_says_when_and_how_to_record_again() {
         true,
     );
     let out = w.fetch_run(run).run().failure();
-    assert!(out.stderr.contains("expired"), "{}", out.stderr);
+    // When: the artifact's expiry date, from the API.
+    assert!(
+        out.stderr.contains("recordings-1-1-record expired 20"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("rerecord schedule"), "{}", out.stderr);
 }
 

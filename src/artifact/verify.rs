@@ -452,16 +452,14 @@ pub fn merge(artifacts: Vec<VerifiedArtifact>) -> Result<Incoming, Conflicts> {
                 .map(|(p, a)| (p.as_str(), a.as_str())),
         );
     for (path, artifact) in all {
-        if let Some((other, other_artifact)) = folded.insert(path.to_lowercase(), (path, artifact))
-        {
-            if other != path {
-                conflicts.push(Conflict {
-                    path: format!("{path} / {other}"),
-                    first: other_artifact.to_owned(),
-                    second: artifact.to_owned(),
-                    reason: "names differ only in case",
-                });
-            }
+        match folded.insert(path.to_lowercase(), (path, artifact)) {
+            Some((other, other_artifact)) if other != path => conflicts.push(Conflict {
+                path: format!("{path} / {other}"),
+                first: other_artifact.to_owned(),
+                second: artifact.to_owned(),
+                reason: "names differ only in case",
+            }),
+            _ => {}
         }
     }
     if conflicts.is_empty() {

@@ -376,16 +376,15 @@ fn expired_message(run: &WorkflowRun, expired: &[&Artifact], branch: Option<&str
 fn check_made_for(git: &GitRepo, incoming: &Incoming, run_id: u64) {
     let head = git.head_sha();
     for m in &incoming.manifests {
-        if let Some(head) = &head {
-            if !git.contains(head, &m.head_sha) {
-                warn(&format!(
-                    "the recordings were made for commit {} of {}, which your HEAD ({}) does not contain; \
-                     pull that branch first if the tests differ",
-                    short(&m.head_sha),
-                    m.head_ref,
-                    short(head)
-                ));
-            }
+        match &head {
+            Some(head) if !git.contains(head, &m.head_sha) => warn(&format!(
+                "the recordings were made for commit {} of {}, which your HEAD ({}) does not contain; \
+                 pull that branch first if the tests differ",
+                short(&m.head_sha),
+                m.head_ref,
+                short(head)
+            )),
+            _ => {}
         }
         if m.run_id != run_id {
             warn(&format!(
