@@ -811,3 +811,34 @@ fn schedule_never_prints_the_token_even_when_github_rejects_it() {
     let ok = w.schedule(&["--json", "--watch"]);
     w.assert_token_hidden(&ok);
 }
+
+#[test]
+fn schedule_treats_a_timed_out_dispatch_as_unknown_and_resends_once() {
+    let w = World::new();
+    w.fork_pr();
+    w.fake.inject(Fault {
+        method: "POST".into(),
+        path_contains: "/dispatches".into(),
+        status: 0,
+        times: 1,
+        retry_after: None,
+        kind: FaultKind::Hang,
+    });
+    let run = rerecord()
+        .current_dir(w.path())
+        .env("GH_TOKEN", TOKEN)
+        .env("RERECORD_POLL_SCALE", "0.01")
+        .env("RERECORD_HTTP_TIMEOUT", "1")
+        .args(["schedule", "--api-url", &w.fake.url(), "--json"])
+        .run()
+        .success();
+    assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
+    assert_eq!(w.posts().len(), 2, "one lost POST, one re-send");
+    let runs = w.fake.runs(FORK);
+    assert_eq!(
+        runs.len(),
+        1,
+        "the hung request created nothing, the re-send one run"
+    );
+    assert_eq!(run.json()["run"]["id"], runs[0].id);
+}
