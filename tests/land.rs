@@ -425,3 +425,33 @@ fn land_without_recording_artifacts_has_nothing_to_do() {
     assert!(w.fake.comments(UPSTREAM, pr).is_empty());
     assert!(w.http.requests().is_empty());
 }
+
+#[test]
+fn land_accepts_a_pr_head_ahead_of_the_run_by_recording_commits_only() {
+    let w = World::new(TOKEN);
+    let recorded = w.upstream.rev(BRANCH);
+    // A matrix sibling pushed its own recordings after this run's checkout.
+    let sibling = w.push_to(&w.upstream, BRANCH, B, "{\"b\": 2}\n");
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &sibling));
+    let run = w.pr_run(&recorded, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 5}\n")],
+        Manifest::same_repo(&recorded),
+    );
+
+    let out = w.land(run).run().success();
+
+    let tip = w.upstream.rev(BRANCH);
+    assert_eq!(
+        w.upstream.parents(&tip),
+        vec![sibling],
+        "{}",
+        out.all_output()
+    );
+    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 5}");
+    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 2}");
+}

@@ -56,12 +56,12 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             usage("no repository given: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)")
         })?;
     let repo = RepoName::parse(&repo_text).map_err(|e| usage(format!("--repo: {e}")))?;
-    if let Some(name) = &args.push_token_env {
-        if name.trim().is_empty() || name.contains('=') {
-            return Err(usage(format!(
-                "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
-            )));
-        }
+    if let Some(name) = &args.push_token_env
+        && (name.trim().is_empty() || name.contains('='))
+    {
+        return Err(usage(format!(
+            "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
+        )));
     }
     let (api_token, _) = token::require()?;
     let api_url = args
@@ -137,13 +137,13 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         }
         if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
             // Nothing to say, or asked not to.
-        } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none()) {
-            if let Err(e) = sticky_comment(&ctx, pr.number, &outcome.comment()).await {
-                outcome.warnings.push(format!(
-                    "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
-                    pr.number
-                ));
-            }
+        } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
+            && let Err(e) = sticky_comment(&ctx, pr.number, &outcome.comment()).await
+        {
+            outcome.warnings.push(format!(
+                "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
+                pr.number
+            ));
         }
     }
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
@@ -320,12 +320,11 @@ async fn land(
             format!("branch {base_branch} no longer exists in {dest_repo}"),
         );
     };
-    if let (LandMode::Pr, Some(pr)) = (mode, &target.pr) {
-        if !pr.head_sha.eq_ignore_ascii_case(&run.head_sha) {
-            if let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)? {
-                eprintln!("note: {note}");
-            }
-        }
+    if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
+        && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
+        && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?
+    {
+        eprintln!("note: {note}");
     }
     if args.dry_run {
         outcome.status = Status::DryRun;
@@ -384,7 +383,7 @@ fn push_token(ctx: &Ctx, target: &Target, mode: LandMode) -> Result<(Token, Stri
             _ if pr.maintainer_can_modify != Some(true) => {
                 return Err(format!(
                     "PR #{} comes from a fork and does not allow edits by maintainers. Enable \"Allow edits by \
-                     maintainers\" on the PR and re-run the recording, or apply the recordings yourself",
+                     maintainers\" on the PR, then re-run this landing workflow (or the recording), or apply the recordings yourself",
                     pr.number
                 ));
             }

@@ -265,10 +265,10 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::R
     for warning in &outcome.warnings {
         a.warning(warning)?;
     }
-    if outcome.status == Status::Skipped {
-        if let Some(reason) = &outcome.reason {
-            a.notice(reason)?;
-        }
+    if outcome.status == Status::Skipped
+        && let Some(reason) = &outcome.reason
+    {
+        a.notice(reason)?;
     }
     Ok(())
 }
