@@ -66,7 +66,11 @@ impl Rerecord {
         self
     }
     pub fn run(mut self) -> Run {
-        let Output { status, stdout, stderr } = self.cmd.output().expect("failed to start rerecord");
+        let Output {
+            status,
+            stdout,
+            stderr,
+        } = self.cmd.output().expect("failed to start rerecord");
         Run {
             code: status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -79,7 +83,11 @@ impl Run {
     /// Assert the exit code, showing the output when it differs.
     #[track_caller]
     pub fn expect_code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "unexpected exit code\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
     pub fn success(self) -> Self {
@@ -92,8 +100,12 @@ impl Run {
         format!("{}\n{}", self.stdout, self.stderr)
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(self.stdout.trim())
-            .unwrap_or_else(|e| panic!("stdout is not one JSON object ({e}):\n{}\n--- stderr\n{}", self.stdout, self.stderr))
+        serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON object ({e}):\n{}\n--- stderr\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 

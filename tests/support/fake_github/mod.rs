@@ -296,7 +296,14 @@ impl FakeGitHub {
             PrState::Closed => (Some(now), None),
             PrState::Merged => (Some(now), Some(now)),
         };
-        let head_owner = pr.head_repo.as_deref().unwrap_or(&pr.base_repo).split('/').next().unwrap_or_default().to_string();
+        let head_owner = pr
+            .head_repo
+            .as_deref()
+            .unwrap_or(&pr.base_repo)
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let repo = st.repo_mut(&pr.base_repo);
         let number = repo.next_issue_number();
         repo.pulls.push(Pull {
@@ -326,7 +333,11 @@ impl FakeGitHub {
         st.repos.remove(full_name);
         for repo in st.repos.values_mut() {
             for pull in &mut repo.pulls {
-                if pull.head_repo.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(full_name)) {
+                if pull
+                    .head_repo
+                    .as_deref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(full_name))
+                {
                     pull.head_repo = None;
                 }
             }
