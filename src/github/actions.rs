@@ -186,16 +186,16 @@ impl GitHub {
                         status: Some(resp.status().as_u16()),
                         message: "redirect without a Location header".to_owned(),
                     })?;
-                let download =
-                    self.anonymous
-                        ._get(location.as_str())
-                        .await
-                        .map_err(|e| ApiError {
-                            method: Method::GET,
-                            path: "artifact storage".to_owned(),
-                            status: None,
-                            message: self.token.redact(&super::transport_message(&e)),
-                        })?;
+                let download = self
+                    .anonymous()?
+                    ._get(location.as_str())
+                    .await
+                    .map_err(|e| ApiError {
+                        method: Method::GET,
+                        path: "artifact storage".to_owned(),
+                        status: None,
+                        message: self.token.redact(&super::transport_message(&e)),
+                    })?;
                 if !download.status().is_success() {
                     return Err(self
                         .failure(&Method::GET, "artifact storage", download)

@@ -63,7 +63,9 @@ impl ApiError {
 /// The GitHub API at one base URL, with one token.
 pub struct GitHub {
     octo: Octocrab,
-    anonymous: Octocrab,
+    /// Built on first use: only artifact downloads need it, and building a client loads the
+    /// system's root certificates (milliseconds every command would pay).
+    anonymous: tokio::sync::OnceCell<Octocrab>,
     base: String,
     token: Token,
     /// Minimum wait before retrying a failed GET (doubled each time, with jitter).
@@ -87,18 +89,33 @@ impl GitHub {
             )
             .build()
             .map_err(|e| anyhow::anyhow!("failed to set up the GitHub client: {e}"))?;
-        let anonymous = Octocrab::builder()
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(timeout)
-            .build()
-            .map_err(|e| anyhow::anyhow!("failed to set up the download client: {e}"))?;
         Ok(Self {
             octo,
-            anonymous,
+            anonymous: tokio::sync::OnceCell::new(),
             base,
             token: token.clone(),
             retry_base: Duration::from_millis(500),
         })
+    }
+
+    /// The client for hosts other than the API's: it carries no token.
+    pub(crate) fn anonymous(&self) -> Result<&Octocrab, ApiError> {
+        if let Some(client) = self.anonymous.get() {
+            return Ok(client);
+        }
+        let client = Octocrab::builder()
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(http_timeout()))
+            .build()
+            .map_err(|e| ApiError {
+                method: Method::GET,
+                path: "artifact storage".to_owned(),
+                status: None,
+                message: format!("failed to set up the download client: {e}"),
+            })?;
+        // A concurrent download may have set it first; either client is equivalent.
+        let _ = self.anonymous.set(client);
+        Ok(self.anonymous.get().expect("set just above"))
     }
 
     /// The API base URL (no trailing slash).

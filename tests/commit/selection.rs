@@ -1,6 +1,5 @@
 //! What leaves the job: only recordings, deletions on request, symlinks refused.
 
-
 use super::support::git_fixtures::{git, write};
 use super::*;
 

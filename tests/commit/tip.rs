@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 
-
 use super::support::cmd::tempdir;
 use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
 use super::*;
