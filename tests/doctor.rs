@@ -2,33 +2,12 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
 use support::cmd::{Run, rerecord};
 use support::fake_github::{FakeGitHub, PrSpec, TOKEN};
+use support::git_fixtures::git;
 
 const FILE: &str = "record-integration-tests.yml";
 const WORKFLOW: &str = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\n      test-setup: {type: choice, options: [ollama, vllm]}\n      must: {required: true}\njobs: {}\n";
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "D")
-        .env("GIT_AUTHOR_EMAIL", "d@example.com")
-        .env("GIT_COMMITTER_NAME", "D")
-        .env("GIT_COMMITTER_EMAIL", "d@example.com")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
 
 struct World {
     fake: FakeGitHub,

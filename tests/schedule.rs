@@ -7,10 +7,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::Command;
 
 use support::cmd::{Run, rerecord};
 use support::fake_github::{DispatchMode, FakeGitHub, Fault, FaultKind, PrSpec, PrState, TOKEN};
+use support::git_fixtures::git;
 
 const UPSTREAM: &str = "meta/llama-stack";
 const FORK: &str = "me/llama-stack";
@@ -40,26 +40,6 @@ struct World {
     fake: FakeGitHub,
     dir: tempfile::TempDir,
     head: String,
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Dev")
-        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
-        .env("GIT_COMMITTER_NAME", "Dev")
-        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 impl World {

@@ -372,6 +372,25 @@ pub struct Incoming {
     pub warnings: Vec<String>,
 }
 
+impl Incoming {
+    /// The message of the commit that applies these recordings: `Recordings from CI run N
+    /// (setup, suite)`, with every distinct setup/suite pair of the manifests.
+    pub fn commit_message(&self, run_id: u64) -> String {
+        let mut pairs: Vec<String> = self
+            .manifests
+            .iter()
+            .map(|m| format!("{}, {}", m.setup, m.suite))
+            .collect();
+        pairs.sort();
+        pairs.dedup();
+        if pairs.is_empty() {
+            format!("Recordings from CI run {run_id}")
+        } else {
+            format!("Recordings from CI run {run_id} ({})", pairs.join("; "))
+        }
+    }
+}
+
 /// Artifacts that disagree about paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflicts(pub Vec<Conflict>);

@@ -295,3 +295,19 @@ fn legacy_prefix_must_be_a_recording_folder() {
     assert!(check_legacy_prefix("../x", &g).is_err());
     assert!(check_legacy_prefix("src", &g).is_err());
 }
+
+#[test]
+fn commit_message_names_run_setup_and_suite() {
+    let mut incoming = Incoming::default();
+    assert_eq!(incoming.commit_message(7), "Recordings from CI run 7");
+    let m: crate::artifact::manifest::Manifest = serde_json::from_value(serde_json::json!({
+        "version": 1, "repository": "o/r", "head_repository": "f/r", "head_ref": "b", "head_sha": "a",
+        "checkout_sha": "c", "run_id": 7, "run_attempt": 1, "job": "j", "setup": "ollama", "suite": "base", "files": []
+    }))
+    .unwrap();
+    incoming.manifests = vec![m.clone(), m];
+    assert_eq!(
+        incoming.commit_message(7),
+        "Recordings from CI run 7 (ollama, base)"
+    );
+}

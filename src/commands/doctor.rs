@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::cli::DoctorArgs;
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::config::Config;
-use crate::github::{DEFAULT_API_URL, GitHub};
-use crate::remotes::{GitHubHosts, RepoName};
+use crate::github::GitHub;
+use crate::remotes::RepoName;
 use crate::token;
 use crate::workflow::{InputKind, dispatch_trigger};
 
@@ -87,12 +87,8 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
-    let api_url = args
-        .api
-        .api_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
+    let api_url = locate::api_url(&args.api);
+    let hosts = locate::github_hosts(&api_url);
 
     let checkout = match Checkout::open(&hosts) {
         Ok(c) => {

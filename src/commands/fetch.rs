@@ -17,8 +17,8 @@ use crate::cli::FetchArgs;
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::error::usage;
 use crate::git::GitRepo;
-use crate::github::{Artifact, DEFAULT_API_URL, GitHub, PullRequest, WorkflowRun};
-use crate::remotes::{GitHubHosts, RepoName};
+use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
+use crate::remotes::RepoName;
 use crate::token;
 
 /// Completed runs of the PR's head looked at before giving up.
@@ -26,12 +26,8 @@ const MAX_CANDIDATE_RUNS: usize = 10;
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let (token, _) = token::require()?;
-    let api_url = args
-        .api
-        .api_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
+    let api_url = locate::api_url(&args.api);
+    let hosts = locate::github_hosts(&api_url);
     // Opening the repository initialises libgit2 and its TLS stack, which costs more than the
     // API calls: do it on another thread while the client is built and, when the repository and
     // run are both given, while the run and its artifacts are read.
@@ -164,7 +160,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let _ignore_interrupts = ignore_interrupts();
     apply::apply(&workdir, &plan, &replaced)?;
     let outcome = if args.commit {
-        let message = commit_message(run.id, &incoming);
+        let message = incoming.commit_message(run.id);
         match apply::commit(git.raw(), &plan, &message)
             .context("the recordings were applied to the work tree but not committed")?
         {
@@ -395,21 +391,6 @@ fn check_made_for(git: &GitRepo, incoming: &Incoming, run_id: u64) {
     }
 }
 
-fn commit_message(run_id: u64, incoming: &Incoming) -> String {
-    let mut pairs: Vec<String> = incoming
-        .manifests
-        .iter()
-        .map(|m| format!("{}, {}", m.setup, m.suite))
-        .collect();
-    pairs.sort();
-    pairs.dedup();
-    if pairs.is_empty() {
-        format!("Recordings from CI run {run_id}")
-    } else {
-        format!("Recordings from CI run {run_id} ({})", pairs.join("; "))
-    }
-}
-
 /// While files move into place, Ctrl-C (or a plain `kill`) must not stop us halfway: once a
 /// handler is installed, the signal is only recorded, and the apply (a few renames) completes
 /// or rolls back.
@@ -536,25 +517,4 @@ fn short(sha: &str) -> &str {
 
 fn warn(msg: &str) {
     eprintln!("warning: {msg}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commit_message_names_run_setup_and_suite() {
-        let mut incoming = Incoming::default();
-        assert_eq!(commit_message(7, &incoming), "Recordings from CI run 7");
-        let m: crate::artifact::manifest::Manifest = serde_json::from_value(serde_json::json!({
-            "version": 1, "repository": "o/r", "head_repository": "f/r", "head_ref": "b", "head_sha": "a",
-            "checkout_sha": "c", "run_id": 7, "run_attempt": 1, "job": "j", "setup": "ollama", "suite": "base", "files": []
-        }))
-        .unwrap();
-        incoming.manifests = vec![m.clone(), m];
-        assert_eq!(
-            commit_message(7, &incoming),
-            "Recordings from CI run 7 (ollama, base)"
-        );
-    }
 }

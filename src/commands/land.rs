@@ -20,9 +20,10 @@ use crate::artifact::download;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
 use crate::artifact::zip::Limits;
 use crate::cli::{LandArgs, LandMode};
+use crate::commands::locate;
 use crate::config::Config;
 use crate::error::usage;
-use crate::github::{Artifact, DEFAULT_API_URL, GitHub, PrState, WorkflowRun};
+use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
 use crate::token::{self, Token};
@@ -64,11 +65,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         )));
     }
     let (api_token, _) = token::require()?;
-    let api_url = args
-        .api
-        .api_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
+    let api_url = locate::api_url(&args.api);
     let gh = GitHub::new(&api_url, &api_token)?;
     let server = std::env::var("GITHUB_SERVER_URL")
         .ok()
@@ -332,7 +329,7 @@ async fn land(
         return Ok(());
     }
 
-    let message = commit_message(run.id, &incoming);
+    let message = incoming.commit_message(run.id);
     let pushed = scratch.land(
         &dest,
         base_tip,
@@ -501,19 +498,4 @@ async fn sticky_comment(ctx: &Ctx, pr: u64, body: &str) -> anyhow::Result<()> {
         None => ctx.gh.create_comment(&ctx.repo, pr, body).await?,
     };
     Ok(())
-}
-
-fn commit_message(run_id: u64, incoming: &Incoming) -> String {
-    let mut pairs: Vec<String> = incoming
-        .manifests
-        .iter()
-        .map(|m| format!("{}, {}", m.setup, m.suite))
-        .collect();
-    pairs.sort();
-    pairs.dedup();
-    if pairs.is_empty() {
-        format!("Recordings from CI run {run_id}")
-    } else {
-        format!("Recordings from CI run {run_id} ({})", pairs.join("; "))
-    }
 }

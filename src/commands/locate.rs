@@ -7,10 +7,23 @@ use std::path::PathBuf;
 use anyhow::Context;
 use futures_util::future::try_join_all;
 
+use crate::cli::ApiArgs;
 use crate::config::Config;
 use crate::git::{GitRepo, Remote};
-use crate::github::{GitHub, PrState, PullRequest};
+use crate::github::{DEFAULT_API_URL, GitHub, PrState, PullRequest};
 use crate::remotes::{GitHubHosts, RepoName};
+
+/// The API base URL: `--api-url` (or `GITHUB_API_URL`, which clap binds to it), else github.com's.
+pub fn api_url(api: &ApiArgs) -> String {
+    api.api_url
+        .clone()
+        .unwrap_or_else(|| DEFAULT_API_URL.to_owned())
+}
+
+/// The hosts whose remotes count as GitHub for this API URL (plus `GH_HOST`).
+pub fn github_hosts(api_url: &str) -> GitHubHosts {
+    GitHubHosts::new(Some(api_url), std::env::var("GH_HOST").ok().as_deref())
+}
 
 /// The local checkout as far as rerecord cares.
 pub struct Checkout {

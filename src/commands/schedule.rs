@@ -18,8 +18,8 @@ use crate::commands::watch;
 use crate::config::{Config, InputOption};
 use crate::error::usage;
 use crate::github::actions::Dispatch;
-use crate::github::{DEFAULT_API_URL, DispatchedRun, GitHub, PrState, PullRequest};
-use crate::remotes::{GitHubHosts, RepoName};
+use crate::github::{DispatchedRun, GitHub, PrState, PullRequest};
+use crate::remotes::RepoName;
 use crate::workflow::{DispatchTrigger, dispatch_trigger};
 use crate::{term, token};
 
@@ -30,12 +30,8 @@ const FIND_RUN_FOR: Duration = Duration::from_secs(30);
 
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let (token, _) = token::require()?;
-    let api_url = args
-        .api
-        .api_url
-        .clone()
-        .unwrap_or_else(|| DEFAULT_API_URL.to_owned());
-    let hosts = GitHubHosts::new(Some(&api_url), std::env::var("GH_HOST").ok().as_deref());
+    let api_url = locate::api_url(&args.api);
+    let hosts = locate::github_hosts(&api_url);
     let checkout = Checkout::open(&hosts)?;
     let branch = checkout.branch(args.branch.as_deref())?;
     let workflow_file = args
