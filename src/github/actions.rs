@@ -162,7 +162,7 @@ impl GitHub {
     }
 
     /// Stream artifact `id`'s zip into `out`. The API answers 302 to a storage host; that
-    /// request goes through the anonymous client, so the token never leaves the API host.
+    /// request carries no token: the client only authenticates requests for the API's own host.
     /// `progress(downloaded, total)` is called as bytes arrive.
     pub async fn download_artifact(
         &self,
@@ -187,7 +187,7 @@ impl GitHub {
                         message: "redirect without a Location header".to_owned(),
                     })?;
                 let download = self
-                    .anonymous()?
+                    .octo
                     ._get(location.as_str())
                     .await
                     .map_err(|e| ApiError {

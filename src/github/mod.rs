@@ -1,8 +1,8 @@
 //! GitHub REST access over octocrab, behind narrow intention-named methods returning our types.
 //!
 //! Commands never see octocrab or HTTP: they call methods in `repos`, `actions` and `issues`.
-//! This file owns the transport: one authenticated client for the API host, one anonymous client
-//! for redirects to other hosts (the token never leaves the API host), bounded retries of GETs
+//! This file owns the transport: one client whose token only goes to the API host (redirects to
+//! artifact storage go out without it), bounded retries of GETs
 //! (5xx, 429, secondary rate limits, honouring `Retry-After`) and `Link`-header pagination.
 
 pub mod actions;
@@ -62,10 +62,10 @@ impl ApiError {
 
 /// The GitHub API at one base URL, with one token.
 pub struct GitHub {
+    /// Attaches the token only to requests for the API's own host (octocrab's auth layer
+    /// compares the authority), so a redirect to a storage host goes out without it. One client
+    /// also means the system's root certificates are loaded once.
     octo: Octocrab,
-    /// Built on first use: only artifact downloads need it, and building a client loads the
-    /// system's root certificates (milliseconds every command would pay).
-    anonymous: tokio::sync::OnceCell<Octocrab>,
     base: String,
     token: Token,
     /// Minimum wait before retrying a failed GET (doubled each time, with jitter).
@@ -91,31 +91,10 @@ impl GitHub {
             .map_err(|e| anyhow::anyhow!("failed to set up the GitHub client: {e}"))?;
         Ok(Self {
             octo,
-            anonymous: tokio::sync::OnceCell::new(),
             base,
             token: token.clone(),
             retry_base: Duration::from_millis(500),
         })
-    }
-
-    /// The client for hosts other than the API's: it carries no token.
-    pub(crate) fn anonymous(&self) -> Result<&Octocrab, ApiError> {
-        if let Some(client) = self.anonymous.get() {
-            return Ok(client);
-        }
-        let client = Octocrab::builder()
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(http_timeout()))
-            .build()
-            .map_err(|e| ApiError {
-                method: Method::GET,
-                path: "artifact storage".to_owned(),
-                status: None,
-                message: format!("failed to set up the download client: {e}"),
-            })?;
-        // A concurrent download may have set it first; either client is equivalent.
-        let _ = self.anonymous.set(client);
-        Ok(self.anonymous.get().expect("set just above"))
     }
 
     /// The API base URL (no trailing slash).
