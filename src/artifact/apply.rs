@@ -13,11 +13,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use git2::{Repository, Status, StatusOptions};
+use git2::Repository;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::verify::Incoming;
+use crate::git::tip::TreeLookup;
 
 /// What happens to one file, relative to the work tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -201,42 +202,75 @@ fn same_content(target: &Path, size: u64, sha256: &str) -> anyhow::Result<bool> 
     Ok(super::manifest::hex(&hasher.finalize()) == sha256)
 }
 
-/// Paths among `paths` that differ from HEAD (in the index or the work tree), or are untracked.
+/// Whether the index's stat data still describes the file, as git judges it: same size, same
+/// modification time, and not "racily clean" (modified in the same instant the index was
+/// written, when equal times prove nothing). Then the file needs no hashing.
+fn stat_matches(
+    entry: &git2::IndexEntry,
+    file: &Path,
+    index_mtime: Option<std::time::SystemTime>,
+) -> bool {
+    let Ok(meta) = fs::symlink_metadata(file) else {
+        return false;
+    };
+    let Ok(modified) = meta.modified() else {
+        return false;
+    };
+    let Ok(since_epoch) = modified.duration_since(std::time::UNIX_EPOCH) else {
+        return false;
+    };
+    let same_time = i64::from(entry.mtime.seconds()) == since_epoch.as_secs() as i64
+        && entry.mtime.nanoseconds() == since_epoch.subsec_nanos();
+    let racy = index_mtime.is_none_or(|written| modified >= written);
+    meta.is_file() && u64::from(entry.file_size) == meta.len() && same_time && !racy
+}
+
+/// The local state of each path that would be replaced or removed, judged against the index
+/// and HEAD one path at a time: the cost follows the incoming files, never the checkout (a
+/// status scan walks every file under the paths' common folder).
 fn local_changes<'a>(
     repo: &Repository,
     paths: impl Iterator<Item = &'a str>,
 ) -> anyhow::Result<BTreeMap<String, &'static str>> {
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true)
-        .include_ignored(true)
-        .recurse_untracked_dirs(true)
-        .disable_pathspec_match(true);
-    let mut any = false;
-    for p in paths {
-        opts.pathspec(p);
-        any = true;
-    }
-    if !any {
-        return Ok(BTreeMap::new());
-    }
-    let statuses = repo
-        .statuses(Some(&mut opts))
-        .context("failed to read git status")?;
+    let workdir = repo
+        .workdir()
+        .context("this is a bare repository; rerecord needs a work tree")?;
+    let index = repo.index().context("failed to read the git index")?;
+    let mut head_tree = match repo.head() {
+        Ok(head) => Some(TreeLookup::new(
+            repo,
+            head.peel_to_tree().context("failed to read HEAD's tree")?,
+        )),
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
+        Err(e) => return Err(e).context("failed to read HEAD"),
+    };
+    let index_mtime = fs::metadata(repo.path().join("index"))
+        .and_then(|m| m.modified())
+        .ok();
     let mut out = BTreeMap::new();
-    for entry in statuses.iter() {
-        let s = entry.status();
-        let state = if s.intersects(Status::WT_DELETED | Status::INDEX_DELETED) {
-            "deleted locally"
-        } else if s.intersects(Status::WT_NEW | Status::IGNORED) {
-            "untracked"
-        } else if s.intersects(Status::INDEX_NEW) {
-            "staged, not committed"
-        } else if s.is_empty() {
-            continue;
-        } else {
-            "modified"
+    for path in paths {
+        let in_head = head_tree.as_mut().and_then(|t| t.entry_id(path));
+        let in_index = index.get_path(Path::new(path), 0).map(|entry| entry.id);
+        let on_disk = workdir.join(path);
+        let exists = fs::symlink_metadata(&on_disk).is_ok();
+        let state = match (in_head, in_index) {
+            (None, None) => exists.then_some("untracked"),
+            (None, Some(_)) => Some("staged, not committed"),
+            (Some(_), None) => Some("deleted locally"),
+            (Some(_), Some(_)) if !exists => Some("deleted locally"),
+            (Some(head), Some(staged)) if head != staged => Some("modified"),
+            (Some(head), Some(_)) => {
+                let entry = index.get_path(Path::new(path), 0).expect("looked up above");
+                if stat_matches(&entry, &on_disk, index_mtime) {
+                    None
+                } else {
+                    let current = git2::Oid::hash_file(git2::ObjectType::Blob, &on_disk)
+                        .with_context(|| format!("failed to read {path}"))?;
+                    (current != head).then_some("modified")
+                }
+            }
         };
-        if let Ok(path) = entry.path() {
+        if let Some(state) = state {
             out.insert(path.to_owned(), state);
         }
     }

@@ -315,7 +315,7 @@ fn commit_contains_exactly_the_applied_files() {
         fx.repo
             .status_file(Path::new(OTHER))
             .unwrap()
-            .contains(Status::INDEX_MODIFIED)
+            .contains(git2::Status::INDEX_MODIFIED)
     );
     assert!(fx.repo.index().unwrap().get_path(Path::new(D), 0).is_none());
 }
@@ -328,4 +328,30 @@ fn nothing_to_commit_creates_no_commit() {
     let plan = plan(&fx.repo, &incoming, false).unwrap();
     assert_eq!(commit(&fx.repo, &plan, "x").unwrap(), None);
     assert_eq!(fx.repo.head().unwrap().target(), head);
+}
+
+#[test]
+fn staged_edits_and_new_staged_files_are_conflicts_too() {
+    let mut fx = Fixture::new();
+    write(fx.root(), B, b"staged edit");
+    write(fx.root(), C, b"staged new file");
+    let mut index = fx.repo.index().unwrap();
+    index.add_path(Path::new(B)).unwrap();
+    index.add_path(Path::new(C)).unwrap();
+    index.write().unwrap();
+    // The work tree matches the incoming bytes for B, but the index does not match HEAD.
+    write(fx.root(), B, b"from ci");
+    let incoming = fx.incoming(&[(B, b"other"), (C, b"ci")], &[]);
+    let conflicts = plan(&fx.repo, &incoming, false)
+        .unwrap_err()
+        .downcast::<LocalConflicts>()
+        .unwrap()
+        .0;
+    assert_eq!(
+        conflicts,
+        [
+            (C.to_owned(), "staged, not committed"),
+            (B.to_owned(), "modified")
+        ]
+    );
 }
