@@ -209,7 +209,7 @@ impl<'w> Annotations<'w> {
 }
 
 /// Escape a workflow command's message so newlines and `%` survive and cannot start a new
-/// command (https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts).
+/// command (<https://github.com/actions/toolkit/blob/main/packages/core/src/command.ts>).
 pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
