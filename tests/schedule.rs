@@ -822,3 +822,66 @@ fn schedule_treats_a_timed_out_dispatch_as_unknown_and_resends_once() {
     );
     assert_eq!(run.json()["run"]["id"], runs[0].id);
 }
+
+/// Runs `rerecord schedule` on a pseudo-terminal (util-linux `script`), typing `keys`.
+fn schedule_on_a_terminal(w: &World, args: &str, keys: &str) -> Run {
+    let command = format!(
+        "{} schedule --api-url {} --json {args}",
+        support::cmd::bin_path().display(),
+        w.fake.url()
+    );
+    // `script` forwards its stdin to the terminal; a short pause lets the prompt draw first.
+    let typed = format!("sleep 1; printf '{keys}'; sleep 2");
+    let shell = format!("({typed}) | script -qefc \"{command}\" /dev/null");
+    support::cmd::rerecord_shell(&shell)
+        .current_dir(w.path())
+        .env("GH_TOKEN", TOKEN)
+        .env("RERECORD_POLL_SCALE", "0.01")
+        .env("TERM", "xterm")
+        .run()
+}
+
+#[test]
+fn schedule_asks_which_pr_on_a_terminal() {
+    let w = World::new();
+    w.fake.set_branch(FORK, BRANCH, &w.head);
+    w.fake.set_branch(UPSTREAM, BRANCH, &w.head);
+    w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
+    let second = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
+    // Arrow down to the second PR, then Enter.
+    let run = schedule_on_a_terminal(&w, "", "\\033[B\\r").success();
+    assert!(
+        run.stdout.contains("Several pull requests match"),
+        "{}",
+        run.stdout
+    );
+    // The JSON object follows the prompt's terminal escapes on the same line.
+    let at = run
+        .stdout
+        .find("{\"branch\"")
+        .unwrap_or_else(|| panic!("{}", run.stdout));
+    let json_line = run.stdout[at..].lines().next().unwrap();
+    let out: serde_json::Value = serde_json::from_str(json_line.trim()).unwrap();
+    assert_eq!(out["pr"]["number"], second);
+    assert_eq!(
+        w.fake.runs(UPSTREAM).len(),
+        1,
+        "the chosen PR's repository got the run"
+    );
+}
+
+#[test]
+fn schedule_asks_before_dispatching_a_stale_branch_on_a_terminal() {
+    let w = World::new();
+    let pushed = "1111111111111111111111111111111111111111";
+    w.fake.set_branch(FORK, BRANCH, pushed);
+    w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, pushed));
+    let run = schedule_on_a_terminal(&w, "", "n").failure();
+    assert!(run.stdout.contains("Dispatch anyway?"), "{}", run.stdout);
+    assert!(w.posts().is_empty(), "answering no dispatches nothing");
+    let run = schedule_on_a_terminal(&w, "--yes", "").success();
+    assert!(!run.stdout.contains("Dispatch anyway?"), "{}", run.stdout);
+    assert_eq!(w.posts().len(), 1);
+}

@@ -17,7 +17,18 @@ pub struct Run {
 }
 
 pub fn rerecord() -> Rerecord {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rerecord"));
+    scrubbed(Command::new(env!("CARGO_BIN_EXE_rerecord")))
+}
+
+/// A shell command line run with the same scrubbed environment (for driving the binary through
+/// other tools, such as `script` for a terminal).
+pub fn rerecord_shell(command: &str) -> Rerecord {
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", command]);
+    scrubbed(cmd)
+}
+
+fn scrubbed(mut cmd: Command) -> Rerecord {
     for (key, _) in std::env::vars_os() {
         let k = key.to_string_lossy();
         if k.starts_with("GH_")
