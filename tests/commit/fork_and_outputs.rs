@@ -162,12 +162,20 @@ fn dry_run_pushes_and_stages_nothing_but_writes_outputs() {
     let json = run.json();
     assert_eq!(json["pushed"], false);
     assert_eq!(json["count"], 3);
-    assert_eq!(json["target_branch"], BRANCH);
+    // The JSON keys are the action outputs' names.
+    assert_eq!(json["target-branch"], BRANCH);
+    assert_eq!(json["commit-sha"], serde_json::Value::Null);
+    assert_eq!(json["artifact-name"], serde_json::Value::Null);
     assert_eq!(json["ignored"].as_array().unwrap().len(), 2);
 
     let fork =
         Job::new(&tmp.path().join("job-fork")).pull_request(BRANCH, &before, "contributor/stack");
     fork.run(&work, &["--dry-run"]).success();
+    assert_eq!(
+        fork.outputs()["artifact-name"].as_str(),
+        "",
+        "a dry run stages nothing, so no artifact is named for the upload step"
+    );
     assert!(
         !tmp.path()
             .join("job-fork/runner-temp/rerecord-artifact")

@@ -10,8 +10,10 @@ use super::CommitPlan;
 use crate::actions::{ActionsEnv, Annotations, append_to, md_code, write_outputs};
 use crate::git::status::Changes;
 
-/// The result of one `commit` run.
+/// The result of one `commit` run. `--json` prints it with the action outputs' names
+/// (`commit-sha`, `target-branch`, ...), plus the details the summary lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Outcome {
     pub changed: bool,
     pub count: usize,
@@ -47,7 +49,10 @@ impl Outcome {
             fork: plan.fork,
             target_branch: plan.target_branch.clone(),
             artifact_dir: None,
-            artifact_name: (plan.fork && changed).then(|| plan.artifact_name.clone()),
+            // A dry run stages nothing, so there is no artifact to name (the action uploads only
+            // when a name is set).
+            artifact_name: (plan.fork && changed && !plan.dry_run)
+                .then(|| plan.artifact_name.clone()),
             dry_run: plan.dry_run,
             attempts: 0,
             files: changes
