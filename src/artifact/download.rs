@@ -7,12 +7,15 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use futures_util::future::try_join_all;
+use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::github::actions::DownloadError;
 use crate::github::{Artifact, GitHub};
 use crate::remotes::RepoName;
+
+/// Artifacts downloaded at the same time.
+const CONCURRENT_DOWNLOADS: usize = 4;
 
 /// A downloaded artifact zip.
 #[derive(Debug, Clone)]
@@ -94,7 +97,11 @@ pub async fn download_all(
             bytes,
         })
     });
-    let downloaded = try_join_all(jobs).await?;
+    // A few at a time: a run with many matrix artifacts must not open unbounded connections.
+    let downloaded: Vec<Downloaded> = futures_util::stream::iter(jobs)
+        .buffered(CONCURRENT_DOWNLOADS)
+        .try_collect()
+        .await?;
     bar.finish_and_clear();
     Ok(downloaded)
 }

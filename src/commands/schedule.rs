@@ -426,7 +426,7 @@ pub(crate) fn scaled(d: Duration) -> Duration {
     let scale = std::env::var("RERECORD_POLL_SCALE")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| *s >= 0.0)
+        .filter(|s| s.is_finite() && *s >= 0.0)
         .unwrap_or(1.0);
     d.mul_f64(scale)
 }

@@ -27,6 +27,7 @@ pub use types::*;
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const GET_ATTEMPTS: u32 = 4;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const MAX_PAGES: usize = 100;
 
 type Body = BoxBody<Bytes, octocrab::Error>;
 
@@ -256,7 +257,16 @@ impl GitHub {
             format!("{path}{sep}per_page=100")
         });
         let mut all = Vec::new();
+        let mut pages = PageGuard::default();
         while let Some(page) = next.take() {
+            if !pages.admit(&page) {
+                return Err(ApiError {
+                    method: Method::GET,
+                    path: path.to_owned(),
+                    status: None,
+                    message: format!("the list did not end after {} pages", pages.seen.len()),
+                });
+            }
             let (headers, bytes) = self.get_raw(&page).await?;
             let parsed: P = self.decode(&Method::GET, &page, &bytes)?;
             all.extend(items(parsed));
@@ -319,6 +329,19 @@ impl GitHub {
     /// Repository path prefix, `/repos/OWNER/NAME`.
     pub(crate) fn repo_path(repo: &RepoName) -> String {
         format!("/repos/{}/{}", repo.owner, repo.name)
+    }
+}
+
+/// Stops a walk over `Link: next` that does not end: a server that keeps answering "next", or
+/// sends a page already read. 100 pages of 100 is far beyond any list rerecord reads.
+#[derive(Default)]
+struct PageGuard {
+    seen: std::collections::HashSet<String>,
+}
+
+impl PageGuard {
+    fn admit(&mut self, url: &str) -> bool {
+        self.seen.len() < MAX_PAGES && self.seen.insert(url.to_owned())
     }
 }
 
@@ -421,6 +444,23 @@ mod tests {
             Some("https://api.github.com/x?page=3")
         );
         assert_eq!(next_link(r#"<https://a/x?page=1>; rel="first""#), None);
+    }
+
+    #[test]
+    fn page_walks_stop_on_repeats_and_after_the_cap() {
+        let mut guard = PageGuard::default();
+        assert!(guard.admit("https://api.github.com/x?page=1"));
+        assert!(
+            !guard.admit("https://api.github.com/x?page=1"),
+            "a page already read"
+        );
+        for page in 2..=MAX_PAGES {
+            assert!(guard.admit(&format!("https://api.github.com/x?page={page}")));
+        }
+        assert!(
+            !guard.admit("https://api.github.com/x?page=101"),
+            "past the cap"
+        );
     }
 
     #[test]
