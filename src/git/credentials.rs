@@ -58,6 +58,11 @@ pub fn callbacks<'a>(
                 "credentials requested by a host other than the push remote's",
             ));
         }
+        if !encrypted_or_local(url) {
+            return Err(git2::Error::from_str(
+                "refusing to send the token over plain http to a remote host; use an https remote",
+            ));
+        }
         let Some(token) = token else {
             return Err(git2::Error::from_str(
                 "the remote asked for credentials and no token is set",
@@ -71,6 +76,25 @@ pub fn callbacks<'a>(
         Cred::userpass_plaintext("x-access-token", token.expose())
     });
     cbs
+}
+
+/// Whether a token may travel to `url`: over https (or ssh), or over plain http only to this
+/// machine (test servers), never in clear text across a network.
+fn encrypted_or_local(url: &str) -> bool {
+    let Some(origin) = host_of(url) else {
+        return false;
+    };
+    let Some(host_port) = origin.strip_prefix("http://") else {
+        return true;
+    };
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host_port.split(':').next().unwrap_or_default(),
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// `scheme://host:port` of a URL, lowercased, without user info; `None` for paths and scp-like
@@ -91,6 +115,17 @@ pub fn host_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_go_over_http_only_to_this_machine() {
+        assert!(encrypted_or_local("https://github.com/o/r.git"));
+        assert!(encrypted_or_local("http://127.0.0.1:8080/o/r.git"));
+        assert!(encrypted_or_local("http://localhost/o/r.git"));
+        assert!(encrypted_or_local("http://[::1]:9000/o/r.git"));
+        assert!(!encrypted_or_local("http://github.com/o/r.git"));
+        assert!(!encrypted_or_local("http://10.0.0.5/o/r.git"));
+        assert!(!encrypted_or_local("/srv/git/r.git"));
+    }
 
     #[test]
     fn host_ignores_user_info_and_path_but_keeps_port_and_scheme() {
