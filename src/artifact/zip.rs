@@ -396,10 +396,32 @@ pub fn check_entry_name(name: &str) -> Result<(), String> {
             ".." => return Err("escapes the repository".into()),
             "." | "" => return Err("is not a normalised path (`.` or empty segment)".into()),
             s if s.eq_ignore_ascii_case(".git") => return Err("writes into .git".into()),
+            // Windows drops trailing dots and spaces (so `.git.` is `.git`) and maps device
+            // names to devices; release binaries run there too.
+            s if s.ends_with('.') || s.ends_with(' ') => {
+                return Err("has a segment ending in a dot or space (ambiguous on Windows)".into());
+            }
+            s if is_windows_device(s) => {
+                return Err("names a Windows device (CON, NUL, COM1, ...)".into());
+            }
             _ => {}
         }
     }
     Ok(())
+}
+
+/// `CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, with or without an extension.
+fn is_windows_device(segment: &str) -> bool {
+    let stem = segment
+        .split('.')
+        .next()
+        .unwrap_or(segment)
+        .to_ascii_uppercase();
+    matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0')
 }
 
 #[cfg(test)]

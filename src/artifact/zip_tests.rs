@@ -207,3 +207,26 @@ fn names_with_colons_inside_are_fine_on_unix() {
     assert!(check_entry_name("").is_err());
     assert!(check_entry_name("a/b\u{0}c").is_err());
 }
+
+#[test]
+fn names_windows_would_alias_are_refused() {
+    for bad in [
+        "recordings/.git./config",
+        "recordings/x.json ",
+        "recordings/x.json.",
+        "recordings/NUL",
+        "recordings/con.json",
+        "recordings/COM1.txt",
+        "lpt9/recordings/x.json",
+    ] {
+        assert!(check_entry_name(bad).is_err(), "{bad}");
+    }
+    for fine in [
+        "recordings/console.json",
+        "recordings/com10.json",
+        "recordings/COM0.json",
+        "recordings/.hidden.json",
+    ] {
+        assert!(check_entry_name(fine).is_ok(), "{fine}");
+    }
+}
