@@ -2,10 +2,12 @@
 # Install the `rerecord` binary for the actions in this repository (action.yml, land/action.yml).
 #
 # Order of preference:
-#   1. the runner's tool cache:  $RUNNER_TOOL_CACHE/rerecord/<version>/<arch>/
-#   2. the release asset rerecord-<version>-<target>.tar.gz (.zip on Windows), verified against the
-#      release's SHA256SUMS (a mismatch fails the step and nothing is run), then cached as in 1.
-#   3. only when no asset exists for this runner (unsupported OS/arch, or the release has no such
+#   1. the release asset rerecord-<version>-<target>.tar.gz (.zip on Windows), verified against the
+#      release's SHA256SUMS (a mismatch fails the step and nothing is run). The verified asset is
+#      kept in the runner's tool cache ($RUNNER_TOOL_CACHE/rerecord/<version>/<arch>/), so later
+#      jobs only download SHA256SUMS: the cached asset is checked again and the binary unpacked
+#      afresh, because a tool cache can be written by earlier jobs or steps.
+#   2. only when no asset exists for this runner (unsupported OS/arch, or the release has no such
 #      asset): `cargo install --locked --path <this repository>`, with a notice saying why.
 #
 # Inputs (environment only; the actions pass every input through `env:`, never `${{ }}` here):
@@ -79,15 +81,10 @@ finish() {
   "$dir/$exe" --version
 }
 
-# --- 1. tool cache -------------------------------------------------------------------------------
-# The marker is written last, so a half-finished earlier install is never taken for a good one.
-if [[ -n "$target" && -f "$cache_dir.complete" && -x "$cache_dir/$exe" ]]; then
-  echo "rerecord $version found in the tool cache ($cache_dir)"
-  finish cache "$cache_dir"
-  exit 0
-fi
-
-# --- 2. release asset ----------------------------------------------------------------------------
+# --- 1. release asset, verified against the release's SHA256SUMS ---------------------------------
+# The tool cache keeps the verified asset, but a cache is only as trustworthy as whoever wrote it
+# last (self-hosted runners keep it between jobs, and earlier steps of this job may run PR code):
+# every run checks the cached asset against SHA256SUMS again and unpacks the binary afresh.
 fallback_reason=""
 if [[ -z "$target" ]]; then
   fallback_reason="no release build of rerecord exists for $RUNNER_OS/$RUNNER_ARCH"
@@ -106,6 +103,13 @@ else
     fi
     http_status="$status"
   }
+  sha256_of() {
+    if command -v sha256sum >/dev/null 2>&1; then
+      sha256sum "$1" | awk '{ print $1 }'
+    else
+      shasum -a 256 "$1" | awk '{ print $1 }'
+    fi
+  }
 
   sums_url="$download_base/v$version/SHA256SUMS"
   asset_url="$download_base/v$version/$asset"
@@ -115,22 +119,26 @@ else
   elif [[ "$http_status" != 200 ]]; then
     error "downloading $sums_url answered HTTP $http_status; re-run the job, or set the version input to a published release"
   else
-    fetch "$asset_url" "$work/$asset"
-    if [[ "$http_status" == 404 ]]; then
-      fallback_reason="release v$version has no asset $asset ($asset_url answered 404)"
-    elif [[ "$http_status" != 200 ]]; then
-      error "downloading $asset_url answered HTTP $http_status; re-run the job"
+    expected="$(awk -v name="$asset" '$2 == name || $2 == "*" name { print tolower($1); exit }' "$work/SHA256SUMS")"
+    cached_asset="$cache_dir/$asset"
+    if [[ -n "$expected" && -f "$cached_asset" && "$(sha256_of "$cached_asset")" == "$expected" ]]; then
+      source=cache
+      cp "$cached_asset" "$work/$asset"
+      echo "rerecord $version found in the tool cache ($cache_dir), checked against SHA256SUMS"
+    else
+      source=release
+      fetch "$asset_url" "$work/$asset"
+      if [[ "$http_status" == 404 ]]; then
+        fallback_reason="release v$version has no asset $asset ($asset_url answered 404)"
+      elif [[ "$http_status" != 200 ]]; then
+        error "downloading $asset_url answered HTTP $http_status; re-run the job"
+      fi
     fi
   fi
 
   if [[ -z "$fallback_reason" ]]; then
-    expected="$(awk -v name="$asset" '$2 == name || $2 == "*" name { print tolower($1); exit }' "$work/SHA256SUMS")"
     [[ -n "$expected" ]] || error "SHA256SUMS of release v$version lists no checksum for $asset: refusing to run an unverified binary"
-    if command -v sha256sum >/dev/null 2>&1; then
-      actual="$(sha256sum "$work/$asset" | awk '{ print $1 }')"
-    else
-      actual="$(shasum -a 256 "$work/$asset" | awk '{ print $1 }')"
-    fi
+    actual="$(sha256_of "$work/$asset")"
     if [[ "$actual" != "$expected" ]]; then
       error "checksum mismatch for $asset: SHA256SUMS says $expected, the download is $actual. Nothing was installed or run; re-run the job, and report it if it happens again"
     fi
@@ -153,13 +161,15 @@ else
     mkdir -p "$cache_dir"
     cp "$unpacked/$exe" "$cache_dir/$exe"
     chmod +x "$cache_dir/$exe"
+    cp "$work/$asset" "$cache_dir/$asset"
+    # Written last: a half-finished install is never mistaken for a complete one.
     touch "$cache_dir.complete"
-    finish release "$cache_dir"
+    finish "$source" "$cache_dir"
     exit 0
   fi
 fi
 
-# --- 3. build from source ------------------------------------------------------------------------
+# --- 2. build from source ------------------------------------------------------------------------
 notice "$fallback_reason; building rerecord $version from source with cargo install (this takes a few minutes; a release asset makes it seconds)"
 command -v cargo >/dev/null 2>&1 ||
   error "$fallback_reason, and cargo is not installed to build it: install Rust on the runner (e.g. rustup) before this action"

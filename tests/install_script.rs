@@ -495,9 +495,51 @@ fn second_install_of_a_version_comes_from_the_tool_cache() {
     assert_eq!(second.outputs["source"], "cache");
     assert!(second.stdout.contains("cached one"), "{}", second.show());
     assert_eq!(
-        releases.requests().len(),
-        asked,
-        "the cache hit downloaded again"
+        releases.requests()[asked..],
+        [format!("/v{VERSION}/SHA256SUMS")],
+        "a cache hit only re-reads SHA256SUMS, never the asset"
+    );
+}
+
+#[test]
+fn a_tampered_tool_cache_is_never_run() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(
+        VERSION,
+        "x86_64-unknown-linux-musl",
+        "genuine",
+        &runner.marker(),
+    );
+    let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(first.code, 0, "{}", first.show());
+    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+
+    // Something earlier on a self-hosted runner replaced the cached binary: it is unpacked
+    // again from the verified asset.
+    std::fs::write(cached.join("rerecord"), "#!/bin/sh\necho planted\n").unwrap();
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(
+        out.stdout.contains("genuine") && !out.stdout.contains("planted"),
+        "{}",
+        out.show()
+    );
+
+    // The cached asset itself was swapped: it fails the checksum and is downloaded again.
+    let asset = format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
+    std::fs::write(cached.join(&asset), "not the release").unwrap();
+    let asked = releases.requests().len();
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert_eq!(out.outputs["source"], "release");
+    assert!(out.stdout.contains("genuine"), "{}", out.show());
+    assert_eq!(
+        releases.requests()[asked..],
+        [
+            format!("/v{VERSION}/SHA256SUMS"),
+            format!("/v{VERSION}/{asset}")
+        ]
     );
 }
 
