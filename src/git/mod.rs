@@ -14,6 +14,26 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use git2::Repository;
 
+/// Bound libgit2's network waits (connect, and each read or write), which are unbounded by
+/// default: a remote that stops answering would hold a recording job until its own timeout.
+/// `RERECORD_GIT_TIMEOUT` seconds, default 120 (a large push can keep the server busy).
+/// Call once at start-up, before any thread or git object exists.
+pub fn bound_network_waits() {
+    let secs = std::env::var("RERECORD_GIT_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(120.0);
+    let ms = (secs * 1000.0).min(f64::from(i32::MAX)) as i32;
+    // SAFETY: these set libgit2's process-wide options, which must not race with other libgit2
+    // calls; `main` calls this before it starts any thread or touches a repository.
+    #[allow(unsafe_code)]
+    unsafe {
+        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+        let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+    }
+}
+
 /// A local checkout.
 pub struct GitRepo {
     repo: Repository,

@@ -139,3 +139,32 @@ fn concurrent_pushes_over_smart_http_all_land() {
         "{files:?}"
     );
 }
+
+#[test]
+fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let work = remote.clone("work", BRANCH);
+    // Accepts connections and then says nothing, like a stuck proxy.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/remote.git", silent.local_addr().unwrap());
+    let _held = std::thread::spawn(move || {
+        let conns: Vec<_> = silent.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(30));
+        drop(conns);
+    });
+    git(&work, &["remote", "set-url", "origin", &url]);
+    write(&work, REC_NEW, "{}\n");
+    let started = std::time::Instant::now();
+    let run = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "ghs_job0123456789token")
+        .set("RERECORD_GIT_TIMEOUT", "1")
+        .run(&work, &["--target-branch", BRANCH])
+        .failure();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the push waited {:?}",
+        started.elapsed()
+    );
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+}
