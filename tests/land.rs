@@ -8,7 +8,10 @@ mod support;
 #[path = "land/world.rs"]
 mod world;
 
-use support::fake_github::{PrSpec, TOKEN};
+#[path = "land/untrusted.rs"]
+mod untrusted;
+
+use support::fake_github::{PrSpec, TOKEN, USER};
 use support::git_fixtures::git;
 use world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};
 
@@ -194,10 +197,11 @@ fn land_refuses_a_hostile_artifact_pushes_nothing_and_updates_its_comment() {
     let pr = w
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let earlier = w.fake.add_comment(
+    let earlier = w.fake.add_comment_by(
         UPSTREAM,
         pr,
         &format!("{MARKER}\nLanded 3 recordings earlier"),
+        USER,
     );
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     // A workflow file smuggled in as a "recording", listed in its own manifest.
@@ -309,7 +313,7 @@ fn land_updates_the_sticky_comment_beyond_the_first_page_instead_of_adding_one()
     }
     let sticky = w
         .fake
-        .add_comment(UPSTREAM, pr, &format!("{MARKER}\nold news"));
+        .add_comment_by(UPSTREAM, pr, &format!("{MARKER}\nold news"), USER);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     w.artifact(
         run,

@@ -10,15 +10,15 @@ mod push;
 mod report;
 mod resolve;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use crate::actions::ActionsEnv;
 use crate::artifact::download;
+use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
-use crate::artifact::zip::Limits;
+use crate::artifact::zip::{ArtifactZip, Limits};
 use crate::cli::{LandArgs, LandMode};
 use crate::commands::locate;
 use crate::config::Config;
@@ -160,6 +160,7 @@ fn record_failure(outcome: &mut Outcome, e: anyhow::Error, failure: &mut Option<
         Some(r) => outcome.reason = Some(r.0.clone()),
         None => {
             outcome.reason = Some(format!("{e:#}"));
+            outcome.internal_error = true;
             *failure = Some(e);
         }
     }
@@ -435,17 +436,32 @@ async fn download_and_verify(
         &bar,
     )
     .await?;
-    let named: Vec<(String, PathBuf)> = zips
-        .iter()
-        .map(|z| (z.artifact.name.clone(), z.path.clone()))
-        .collect();
     let opts = MapOptions {
         globs: &ctx.globs,
         legacy_prefix: None,
     };
     let mut staging = Staging::new(&staged);
-    verify::verify_all(&named, limits, opts, Some(&mut staging))
-        .map_err(|e| Refused(format!("an artifact failed verification: {e:#}")).into())
+    let refused = |e: anyhow::Error| Refused(format!("an artifact failed verification: {e:#}"));
+    let mut verified = Vec::with_capacity(zips.len());
+    for z in &zips {
+        let label = &z.artifact.name;
+        let mut zip = ArtifactZip::open(label, &z.path, limits).map_err(|e| refused(e.into()))?;
+        // `fetch` still maps legacy artifacts from their layout for a human to review; here
+        // nobody reviews, and without a manifest there is nothing to cross-check with the API.
+        if zip.find(MANIFEST_NAME).is_none() {
+            return Err(Refused(format!(
+                "artifact {label} has no {MANIFEST_NAME} (made by the old recording action?): land only \
+                 accepts artifacts whose manifest it can check against the API; re-run the recording \
+                 workflow with the current recording action"
+            ))
+            .into());
+        }
+        verified.push(
+            verify::read_artifact(&mut zip, opts, Some(&mut staging))
+                .map_err(|e| refused(e.into()))?,
+        );
+    }
+    verify::merge(verified).map_err(|e| refused(e.into()).into())
 }
 
 /// `--mode branch`: open a PR from the new branch into the dispatched one (or find the one a
@@ -491,9 +507,18 @@ async fn open_pull(
     Ok(())
 }
 
-/// Update the comment carrying the marker, or create it.
+/// The login comments made with the job's `GITHUB_TOKEN` are written by; that token may not read
+/// `GET /user`.
+const JOB_TOKEN_LOGIN: &str = "github-actions[bot]";
+
+/// Update the comment carrying the marker that we wrote, or create it. A marker comment by anyone
+/// else is ignored: adopting it would put our word in a comment its author can edit.
 async fn sticky_comment(ctx: &Ctx, pr: u64, body: &str) -> anyhow::Result<()> {
-    match ctx.gh.find_comment(&ctx.repo, pr, MARKER).await? {
+    let me = match ctx.gh.user().await {
+        Ok((user, _)) => user.login,
+        Err(_) => JOB_TOKEN_LOGIN.to_owned(),
+    };
+    match ctx.gh.find_comment(&ctx.repo, pr, MARKER, &me).await? {
         Some(existing) => ctx.gh.update_comment(&ctx.repo, existing.id, body).await?,
         None => ctx.gh.create_comment(&ctx.repo, pr, body).await?,
     };

@@ -4,15 +4,23 @@ use super::{ApiError, Comment, GitHub};
 use crate::remotes::RepoName;
 
 impl GitHub {
-    /// Every comment of issue/PR `number`, or stop at the first one containing `marker`.
+    /// The first comment of issue/PR `number` that `author` wrote and that contains `marker`,
+    /// reading pages until one is found. Anyone can write the marker: a comment by someone else
+    /// is never adopted (its author could edit what we said there).
     pub async fn find_comment(
         &self,
         repo: &RepoName,
         number: u64,
         marker: &str,
+        author: &str,
     ) -> Result<Option<Comment>, ApiError> {
         let path = format!("{}/issues/{number}/comments", Self::repo_path(repo));
-        let has_marker = |c: &Comment| c.body.as_deref().is_some_and(|b| b.contains(marker));
+        let has_marker = |c: &Comment| {
+            c.user
+                .as_ref()
+                .is_some_and(|u| u.login.eq_ignore_ascii_case(author))
+                && c.body.as_deref().is_some_and(|b| b.contains(marker))
+        };
         let all = self
             .get_all_pages(
                 &path,

@@ -168,11 +168,17 @@ pub struct Comment {
     pub id: u64,
     pub body: Option<String>,
     pub html_url: String,
+    /// The author; `null` for a deleted account ("ghost").
+    #[serde(default)]
+    pub user: Option<User>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct User {
     pub login: String,
+    /// `User`, `Bot` or `Organization`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
 }
 
 /// A run created by a dispatch.

@@ -1,8 +1,9 @@
 //! What `land` did, told five ways: the sticky PR comment, step outputs, the markdown step
 //! summary, annotations (or terminal lines), and `--json`.
 //!
-//! Branch names and paths come from the run (a fork controls its branch name): they are only
-//! ever shown as inline code, never as markdown or HTML.
+//! Branch names, paths, reasons and warnings quote what the run produced (a fork controls its
+//! branch name, its manifest, its artifacts' names and entries): in markdown they are only ever
+//! shown as inline code, never as markdown or HTML, so they cannot link, embed or mention.
 
 use std::io::Write;
 
@@ -62,6 +63,10 @@ pub struct Outcome {
     pub warnings: Vec<String>,
     pub attempts: u32,
     pub dry_run: bool,
+    /// `reason` is an unexpected error, not a refusal: the PR comment only says that one
+    /// happened (the run's log and summary have it in full).
+    #[serde(skip)]
+    pub internal_error: bool,
 }
 
 impl Outcome {
@@ -87,6 +92,7 @@ impl Outcome {
             warnings: Vec::new(),
             attempts: 0,
             dry_run,
+            internal_error: false,
         }
     }
 
@@ -116,8 +122,20 @@ impl Outcome {
         format!("{n} {}", if n == 1 { "recording" } else { "recordings" })
     }
 
+    /// One line for the terminal.
     pub fn headline(&self) -> String {
-        let target = self.target.as_deref().unwrap_or("the branch");
+        self.headline_with(self.target.as_deref().unwrap_or("the branch").to_owned())
+    }
+
+    /// The headline as markdown: the target names a fork's branch.
+    fn md_headline(&self) -> String {
+        self.headline_with(match &self.target {
+            Some(t) => code(t),
+            None => "the branch".to_owned(),
+        })
+    }
+
+    fn headline_with(&self, target: String) -> String {
         match self.status {
             Status::Landed => format!(
                 "Landed {} on {target} as {}",
@@ -136,7 +154,7 @@ impl Outcome {
     }
 
     /// Markdown shared by the PR comment and the step summary.
-    fn body(&self) -> String {
+    fn body(&self, for_comment: bool) -> String {
         let mut md = String::new();
         let run = format!("[run {}]({})", self.run_id, self.run_url);
         match self.status {
@@ -169,7 +187,10 @@ impl Outcome {
                 };
                 md.push_str(&format!("The recordings of {run} {verb}"));
                 match &self.reason {
-                    Some(reason) => md.push_str(&format!(": {}\n\n", one_line(reason))),
+                    Some(_) if for_comment && self.internal_error => md.push_str(
+                        ": `rerecord land` failed with an error; the log of the landing workflow's run has it.\n\n",
+                    ),
+                    Some(reason) => md.push_str(&format!(": {}\n\n", code(reason))),
                     None => md.push_str(".\n\n"),
                 }
             }
@@ -180,7 +201,7 @@ impl Outcome {
             ));
         }
         for w in &self.warnings {
-            md.push_str(&format!("> [!WARNING]\n> {}\n\n", one_line(w)));
+            md.push_str(&format!("> [!WARNING]\n> {}\n\n", code(w)));
         }
         if !self.files.is_empty() {
             md.push_str(&format!(
@@ -200,14 +221,18 @@ impl Outcome {
     pub fn comment(&self) -> String {
         format!(
             "{MARKER}\n### rerecord: {}\n\n{}",
-            self.headline(),
-            self.body()
+            self.md_headline(),
+            self.body(true)
         )
     }
 
     /// The step summary.
     pub fn summary(&self) -> String {
-        format!("### rerecord land: {}\n\n{}", self.headline(), self.body())
+        format!(
+            "### rerecord land: {}\n\n{}",
+            self.md_headline(),
+            self.body(false)
+        )
     }
 }
 
@@ -273,8 +298,10 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::R
     Ok(())
 }
 
-fn one_line(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
+/// `s` as one inline code span, where markdown, HTML, links and @mentions are inert. A backtick
+/// would end the span early, so it becomes a quote.
+fn code(s: &str) -> String {
+    format!("`{}`", s.replace('`', "'").replace(['\r', '\n'], " "))
 }
 
 pub fn short(sha: &str) -> &str {
@@ -308,7 +335,41 @@ mod tests {
         o.status = Status::Refused;
         o.reason = Some("bad\nthing".into());
         assert_eq!(o.exit_code(), 1);
-        assert!(o.comment().contains("were refused: bad thing"));
+        assert!(o.comment().contains("were refused: `bad thing`"));
         assert_eq!(o.outputs()[0], ("landed", "false".to_owned()));
+    }
+
+    #[test]
+    fn an_internal_error_is_told_in_full_in_the_summary_but_not_on_the_pr() {
+        let mut o = Outcome::new(7, "u", "o/r", false);
+        o.status = Status::Refused;
+        o.reason = Some("GET /repos/o/r/pulls/3 answered 502 with body <html>".into());
+        o.internal_error = true;
+        assert!(!o.comment().contains("502"), "{}", o.comment());
+        assert!(o.comment().contains("failed with an error"));
+        assert!(o.summary().contains("`GET /repos/o/r/pulls/3 answered 502"));
+    }
+
+    #[test]
+    fn warnings_and_a_forked_target_are_inline_code_with_backticks_defused() {
+        let mut o = Outcome::new(7, "u", "o/r", false);
+        o.status = Status::Skipped;
+        o.target = Some("fork/r:@org/team".into());
+        o.warnings = vec!["artifact `x` ![img](https://evil.example/p.png)".into()];
+        let c = o.comment();
+        assert!(
+            c.contains("`artifact 'x' ![img](https://evil.example/p.png)`"),
+            "{c}"
+        );
+        assert!(
+            c.contains("### rerecord: Verified 0 recordings, not pushed"),
+            "{c}"
+        );
+        o.status = Status::DryRun;
+        assert!(
+            o.comment().contains("on `fork/r:@org/team`"),
+            "{}",
+            o.comment()
+        );
     }
 }

@@ -33,10 +33,18 @@ pub struct Refused(pub String);
 /// Resolve the run's head repository, branch and PR through the API. For runs of fork PRs GitHub
 /// leaves `pull_requests` empty, so the PR is looked up by the run's head owner and branch.
 pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::Result<Target> {
+    // GitHub nulls `head_repository` once the fork is deleted; guessing the upstream instead
+    // would treat a fork's run as a same-repository one and push its recordings there.
     let head_name = run
         .head_repository
         .as_ref()
-        .map_or_else(|| repo.to_string(), |r| r.full_name.clone());
+        .map(|r| r.full_name.clone())
+        .ok_or_else(|| {
+            Refused(format!(
+                "the head repository of run {} is gone (a deleted fork?); nothing to push to",
+                run.id
+            ))
+        })?;
     let head_repo = RepoName::parse(&head_name).map_err(|e| {
         Refused(format!(
             "the API names the run's head repository {head_name:?}: {e}"

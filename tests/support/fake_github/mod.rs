@@ -30,6 +30,13 @@ use state::{Pull, State};
 /// The only token the fake accepts (as `Bearer TOKEN` or `token TOKEN`).
 pub const TOKEN: &str = "ghp_fake0123456789abcdefTOKEN";
 
+/// The login of the token's user (`GET /user`), who authors what the API creates.
+pub const USER: &str = "rerecord-bot";
+/// Who authors what a job's `GITHUB_TOKEN` creates (see `act_as_job_token`).
+pub const JOB_TOKEN_USER: &str = "github-actions[bot]";
+/// The author of comments seeded by `add_comment`: someone other than the token's user.
+pub const OTHER_USER: &str = "contributor";
+
 /// A running fake; dropping it stops both listeners.
 pub struct FakeGitHub {
     state: Arc<Mutex<State>>,
@@ -326,8 +333,9 @@ impl FakeGitHub {
         number
     }
 
-    /// Delete a repository (a contributor deleting their fork): it answers 404 from now on, and
-    /// PRs whose head lived there keep their head label but get `head.repo: null`.
+    /// Delete a repository (a contributor deleting their fork): it answers 404 from now on, PRs
+    /// whose head lived there keep their head label but get `head.repo: null`, and runs of its
+    /// branches get `head_repository: null`.
     pub fn delete_repo(&self, full_name: &str) {
         let mut st = self.lock();
         st.repos.remove(full_name);
@@ -339,6 +347,11 @@ impl FakeGitHub {
                     .is_some_and(|h| h.eq_ignore_ascii_case(full_name))
                 {
                     pull.head_repo = None;
+                }
+            }
+            for run in &mut repo.runs {
+                if run.head_repository.eq_ignore_ascii_case(full_name) {
+                    run.head_repository.clear();
                 }
             }
         }
@@ -385,8 +398,14 @@ impl FakeGitHub {
         self.lock().add_artifact(repo, run_id, name, zip, expired)
     }
 
+    /// A comment by someone other than the token's user (`OTHER_USER`).
     pub fn add_comment(&self, repo: &str, issue: u64, body: &str) -> u64 {
-        self.lock().add_comment(repo, issue, body)
+        self.lock().add_comment(repo, issue, body, OTHER_USER)
+    }
+
+    /// A comment written by `login` (e.g. `USER`, the token's own user).
+    pub fn add_comment_by(&self, repo: &str, issue: u64, body: &str, login: &str) -> u64 {
+        self.lock().add_comment(repo, issue, body, login)
     }
 
     // --- behaviour ---
@@ -409,6 +428,12 @@ impl FakeGitHub {
         let mut st = self.lock();
         st.progress_polls = polls_until_done;
         st.progress_conclusion = conclusion.to_string();
+    }
+
+    /// Behave as for a job's `GITHUB_TOKEN`: `GET /user` answers 403 and comments created
+    /// through the API are authored by `JOB_TOKEN_USER`.
+    pub fn act_as_job_token(&self) {
+        self.lock().job_token = true;
     }
 
     /// The `x-oauth-scopes` header of `GET /user` (default "repo, workflow").

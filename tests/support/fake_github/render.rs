@@ -74,6 +74,9 @@ pub(crate) fn user(st: &State, login: &str) -> Value {
     u["avatar_url"] = json!(format!("https://avatars.githubusercontent.com/u/{id}?v=4"));
     u["gravatar_id"] = json!("");
     u["site_admin"] = json!(false);
+    if login.ends_with("[bot]") {
+        u["type"] = json!("Bot");
+    }
     u
 }
 
@@ -347,7 +350,11 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
     v["head_commit"]["tree_id"] = json!(fake_sha(&format!("tree{}", r.head_sha)));
     v["head_commit"]["timestamp"] = json!(ts(r.created_at));
     v["repository"] = minimal_repository(st, full);
-    v["head_repository"] = minimal_repository(st, &r.head_repository);
+    v["head_repository"] = if r.head_repository.is_empty() {
+        Value::Null
+    } else {
+        minimal_repository(st, &r.head_repository)
+    };
     v.as_object_mut()
         .expect("object")
         .remove("previous_attempt_url");
@@ -492,7 +499,7 @@ pub(crate) fn comment(st: &State, repo: &Repo, c: &Comment) -> Value {
     ));
     v["issue_url"] = json!(format!("{}/repos/{full}/issues/{}", st.api_base, c.issue));
     v["body"] = json!(c.body);
-    v["user"] = user(st, "rerecord-bot");
+    v["user"] = user(st, &c.author);
     v["created_at"] = json!(ts(c.created_at));
     v["updated_at"] = json!(ts(c.updated_at));
     v["author_association"] = json!("CONTRIBUTOR");
@@ -502,7 +509,7 @@ pub(crate) fn comment(st: &State, repo: &Repo, c: &Comment) -> Value {
 
 pub(crate) fn private_user(st: &State) -> Value {
     let mut v = template!("private-user");
-    let base = user(st, "rerecord-bot");
+    let base = user(st, super::USER);
     for (k, val) in base.as_object().expect("object") {
         v[k] = val.clone();
     }

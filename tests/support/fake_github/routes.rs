@@ -14,6 +14,11 @@ use super::{PrState, actions};
 pub(crate) fn route(st: &mut State, req: &Req) -> Reply {
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     match (req.method.as_str(), segs.as_slice()) {
+        ("GET", ["user"]) if st.job_token => Reply::error(
+            403,
+            "Resource not accessible by integration",
+            "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+        ),
         ("GET", ["user"]) => {
             Reply::json(200, render::private_user(st)).header("x-oauth-scopes", st.scopes.clone())
         }
@@ -307,7 +312,8 @@ fn create_comment(st: &mut State, req: &Req, full: &str, number: &str) -> Reply 
         Ok(b) => b,
         Err(reply) => return reply,
     };
-    let id = st.add_comment(full, number, &body);
+    let author = st.token_login();
+    let id = st.add_comment(full, number, &body, author);
     let repo = st.repo(full).expect("checked");
     let c = repo
         .comments

@@ -20,6 +20,9 @@ pub(crate) struct State {
     pub progress_polls: u32,
     pub progress_conclusion: String,
     pub scopes: String,
+    /// The token is a job's `GITHUB_TOKEN`: `GET /user` is forbidden and what it writes is
+    /// authored by `github-actions[bot]`.
+    pub job_token: bool,
     pub requests: Vec<Recorded>,
     pub rate_used: u64,
     pub rate_reset: i64,
@@ -85,6 +88,7 @@ pub(crate) struct Run {
     pub conclusion: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Empty once the head repository was deleted (rendered as `null`).
     pub head_repository: String,
     pub pull_requests: Vec<u64>,
     pub inputs: Value,
@@ -115,6 +119,8 @@ pub(crate) struct Comment {
     pub id: u64,
     pub issue: u64,
     pub body: String,
+    /// The author's login.
+    pub author: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -218,6 +224,7 @@ impl State {
             progress_polls: 2,
             progress_conclusion: "success".to_string(),
             scopes: "repo, workflow".to_string(),
+            job_token: false,
             requests: Vec::new(),
             rate_used: 0,
             rate_reset: Utc::now().timestamp() + 3600,
@@ -374,7 +381,16 @@ impl State {
         id
     }
 
-    pub fn add_comment(&mut self, repo: &str, issue: u64, body: &str) -> u64 {
+    /// The login of whoever the token belongs to: the author of what the API creates.
+    pub fn token_login(&self) -> &'static str {
+        if self.job_token {
+            super::JOB_TOKEN_USER
+        } else {
+            super::USER
+        }
+    }
+
+    pub fn add_comment(&mut self, repo: &str, issue: u64, body: &str, author: &str) -> u64 {
         let id = self.next_id();
         let now = Utc::now();
         let r = self.repo_mut(repo);
@@ -386,6 +402,7 @@ impl State {
             id,
             issue,
             body: body.to_string(),
+            author: author.to_string(),
             created_at: now,
             updated_at: now,
         });
