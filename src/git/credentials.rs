@@ -5,10 +5,10 @@
 //! token has to come from the environment. It lives in memory only: never in `.git/config`, a
 //! remote URL or any file (anything on disk can leak through an uploaded artifact).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use git2::{Cred, CredentialType, RemoteCallbacks};
+use git2::{Cred, CredentialType, PushOptions, RemoteCallbacks};
 
 use crate::token::Token;
 
@@ -76,6 +76,31 @@ pub fn callbacks<'a>(
         Cred::userpass_plaintext("x-access-token", token.expose())
     });
     cbs
+}
+
+/// A ref the server refused during a push. libgit2 reports the push itself as a success then,
+/// and only tells the per-ref status through a callback.
+pub type Rejection = Rc<RefCell<Option<String>>>;
+
+/// Push options that authenticate like [`callbacks`] and record the server's refusal of the
+/// pushed ref, if any.
+pub fn push_options<'a>(
+    remote_url: &str,
+    token: Option<&'a Token>,
+    state: Rc<AuthState>,
+) -> (PushOptions<'a>, Rejection) {
+    let rejection = Rejection::default();
+    let seen = rejection.clone();
+    let mut cbs = callbacks(remote_url, token, state);
+    cbs.push_update_reference(move |_refname, status| {
+        if let Some(msg) = status {
+            *seen.borrow_mut() = Some(msg.to_owned());
+        }
+        Ok(())
+    });
+    let mut opts = PushOptions::new();
+    opts.remote_callbacks(cbs);
+    (opts, rejection)
 }
 
 /// Whether a token may travel to `url`: over https (or ssh), or over plain http only to this

@@ -3,15 +3,14 @@
 //! API named. The PR's code is never checked out: branches are fetched as objects only, to build
 //! on their tip and to answer ancestry questions.
 
-use std::cell::RefCell;
 use std::path::Path;
 use std::rc::Rc;
 
 use anyhow::Context;
-use git2::{FetchOptions, Oid, PushOptions, Repository};
+use git2::{FetchOptions, Oid, Repository};
 
 use super::GitRepo;
-use super::credentials::{AuthState, callbacks};
+use super::credentials::{AuthState, callbacks, push_options};
 use super::tip;
 use crate::recordings::Globs;
 use crate::token::Token;
@@ -101,17 +100,7 @@ impl GitRepo {
         self.repo
             .reference(temp, at, true, "rerecord: branch to create")?;
         let state = Rc::new(AuthState::default());
-        let rejection: Rc<RefCell<Option<String>>> = Rc::default();
-        let mut cbs = callbacks(&url, token, state.clone());
-        let seen = rejection.clone();
-        cbs.push_update_reference(move |_, status| {
-            if let Some(msg) = status {
-                *seen.borrow_mut() = Some(msg.to_owned());
-            }
-            Ok(())
-        });
-        let mut opts = PushOptions::new();
-        opts.remote_callbacks(cbs);
+        let (mut opts, rejection) = push_options(&url, token, state.clone());
         let spec = format!("{temp}:refs/heads/{branch}");
         let result = handle.push(&[spec.as_str()], Some(&mut opts));
         if let Ok(mut r) = self.repo.find_reference(temp) {

@@ -10,16 +10,15 @@
 //!   silently drop one commit. We open the remote instead, write the few new objects into it and
 //!   move the ref with `reference_matching` (a locked compare-and-swap, like receive-pack).
 
-use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::Context;
-use git2::{ErrorCode, FetchOptions, Oid, PushOptions, Repository};
+use git2::{ErrorCode, FetchOptions, Oid, Repository};
 
 use super::GitRepo;
-use super::credentials::{AuthState, callbacks, host_of};
+use super::credentials::{AuthState, callbacks, host_of, push_options};
 use super::status::ChangedFile;
 use super::tip::{self, Identity};
 use crate::recordings::Globs;
@@ -240,17 +239,7 @@ impl GitRepo {
         dst: &str,
     ) -> anyhow::Result<Publish> {
         let state = Rc::new(AuthState::default());
-        let rejection: Rc<RefCell<Option<String>>> = Rc::default();
-        let mut cbs = callbacks(url, req.token, state.clone());
-        let seen = rejection.clone();
-        cbs.push_update_reference(move |_refname, status| {
-            if let Some(msg) = status {
-                *seen.borrow_mut() = Some(msg.to_owned());
-            }
-            Ok(())
-        });
-        let mut opts = PushOptions::new();
-        opts.remote_callbacks(cbs);
+        let (mut opts, rejection) = push_options(url, req.token, state.clone());
         let mut remote = self.raw().find_remote(req.remote)?;
         let spec = format!("{src}:{dst}");
         match remote.push(&[spec.as_str()], Some(&mut opts)) {
