@@ -28,14 +28,8 @@ fn schedule_falls_back_to_finding_the_run_after_204() {
 fn schedule_never_duplicates_a_run_created_by_a_failed_post() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault {
-        method: "POST".into(),
-        path_contains: "/dispatches".into(),
-        status: 502,
-        times: 1,
-        retry_after: None,
-        kind: FaultKind::AfterEffect,
-    });
+    w.fake
+        .inject(Fault::new("POST", "/dispatches", 502).kind(FaultKind::AfterEffect));
     let out = w.schedule(&["--json"]).success().json();
     assert_eq!(
         w.posts().len(),
@@ -51,28 +45,15 @@ fn schedule_never_duplicates_a_run_created_by_a_failed_post() {
 fn schedule_resends_a_lost_dispatch_at_most_once() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault {
-        method: "POST".into(),
-        path_contains: "/dispatches".into(),
-        status: 503,
-        times: 1,
-        retry_after: None,
-        kind: FaultKind::Plain,
-    });
+    w.fake.inject(Fault::new("POST", "/dispatches", 503));
     w.schedule(&["--json"]).success();
     assert_eq!(w.posts().len(), 2);
     assert_eq!(w.fake.runs(FORK).len(), 1);
 
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault {
-        method: "POST".into(),
-        path_contains: "/dispatches".into(),
-        status: 503,
-        times: 5,
-        retry_after: None,
-        kind: FaultKind::Plain,
-    });
+    w.fake
+        .inject(Fault::new("POST", "/dispatches", 503).times(5));
     let run = w.schedule(&[]).failure();
     assert_eq!(w.posts().len(), 2, "never more than one extra dispatch");
     assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
@@ -88,30 +69,11 @@ fn schedule_resends_a_lost_dispatch_at_most_once() {
 fn schedule_retries_transient_get_failures() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault {
-        method: "GET".into(),
-        path_contains: "/pulls".into(),
-        status: 502,
-        times: 1,
-        retry_after: None,
-        kind: FaultKind::Plain,
-    });
-    w.fake.inject(Fault {
-        method: "GET".into(),
-        path_contains: "/actions/workflows/".into(),
-        status: 429,
-        times: 1,
-        retry_after: Some(1),
-        kind: FaultKind::Plain,
-    });
-    w.fake.inject(Fault {
-        method: "GET".into(),
-        path_contains: "/contents/".into(),
-        status: 403,
-        times: 1,
-        retry_after: Some(1),
-        kind: FaultKind::SecondaryRateLimit,
-    });
+    w.fake.inject(Fault::new("GET", "/pulls", 502));
+    w.fake
+        .inject(Fault::new("GET", "/actions/workflows/", 429).retry_after(1));
+    w.fake
+        .inject(Fault::secondary_rate_limit("GET", "/contents/", 1));
     let out = w.schedule(&["--json"]).success().json();
     assert!(out["run"]["id"].is_u64());
     let statuses: Vec<u16> = w.fake.requests().iter().map(|r| r.status).collect();
@@ -200,14 +162,8 @@ fn schedule_dry_run_validates_but_posts_nothing() {
 fn schedule_treats_a_timed_out_dispatch_as_unknown_and_resends_once() {
     let w = World::new();
     w.fork_pr();
-    w.fake.inject(Fault {
-        method: "POST".into(),
-        path_contains: "/dispatches".into(),
-        status: 0,
-        times: 1,
-        retry_after: None,
-        kind: FaultKind::Hang,
-    });
+    w.fake
+        .inject(Fault::new("POST", "/dispatches", 0).kind(FaultKind::Hang));
     let run = rerecord()
         .current_dir(w.path())
         .env("GH_TOKEN", TOKEN)
