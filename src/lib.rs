@@ -37,7 +37,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
-    git::bound_network_waits();
     match run(cli) {
         Ok(code) => code,
         Err(err) => {

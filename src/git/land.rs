@@ -37,6 +37,7 @@ impl GitRepo {
     /// A new repository with a work tree at `dir` (which must be empty or absent) and `remotes`
     /// (name, URL). No token goes into its configuration: credentials come from callbacks.
     pub fn init_scratch(dir: &Path, remotes: &[(&str, &str)]) -> anyhow::Result<Self> {
+        super::bound_network_waits();
         let repo = Repository::init(dir).with_context(|| {
             format!("failed to create a scratch repository in {}", dir.display())
         })?;

@@ -17,21 +17,26 @@ use git2::Repository;
 /// Bound libgit2's network waits (connect, and each read or write), which are unbounded by
 /// default: a remote that stops answering would hold a recording job until its own timeout.
 /// `RERECORD_GIT_TIMEOUT` seconds, default 120 (a large push can keep the server busy).
-/// Call once at start-up, before any thread or git object exists.
-pub fn bound_network_waits() {
-    let secs = std::env::var("RERECORD_GIT_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .unwrap_or(120.0);
-    let ms = (secs * 1000.0).min(f64::from(i32::MAX)) as i32;
-    // SAFETY: these set libgit2's process-wide options, which must not race with other libgit2
-    // calls; `main` calls this before it starts any thread or touches a repository.
-    #[allow(unsafe_code)]
-    unsafe {
-        let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
-        let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
-    }
+/// Runs once, when the process first opens a repository: setting the options initialises
+/// libgit2 (and its TLS certificate store), which commands that never touch git must not pay.
+pub(crate) fn bound_network_waits() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let secs = std::env::var("RERECORD_GIT_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(120.0);
+        let ms = (secs * 1000.0).min(f64::from(i32::MAX)) as i32;
+        // SAFETY: these set libgit2's process-wide options, which must not race with other
+        // libgit2 calls. The `Once` runs them before the process opens its first repository;
+        // no git work happens on another thread before that.
+        #[allow(unsafe_code)]
+        unsafe {
+            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
+            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+        }
+    });
 }
 
 /// A local checkout.
@@ -49,6 +54,7 @@ pub struct Remote {
 impl GitRepo {
     /// Open the repository containing `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
+        bound_network_waits();
         let repo = Repository::discover(dir).with_context(|| {
             format!(
                 "{} is not inside a git repository; run rerecord from your checkout",
