@@ -14,6 +14,7 @@ pub mod github;
 pub mod recordings;
 pub mod remotes;
 pub mod term;
+pub mod tls;
 pub mod token;
 pub mod version;
 pub mod workflow;

@@ -11,6 +11,7 @@ use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
 use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
 use support::git_fixtures::{git, write};
+use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
 
 const UPSTREAM: &str = "upstream/project";
@@ -595,6 +596,54 @@ fn fetch_never_sends_the_token_to_the_storage_host() {
             .iter()
             .filter(|r| r.listener == Listener::Api)
             .all(|r| r.authorization.is_some())
+    );
+}
+
+#[test]
+fn fetch_over_an_https_api_trusts_ssl_cert_file() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "tls\n")]))]);
+    let api: std::net::SocketAddr = w.fake.host_port().parse().unwrap();
+    let ca = TestCa::new();
+    let proxy = TlsProxy::start(api, &ca);
+    let pem = w.work.join(".git/test-ca.pem");
+    ca.write_pem(&pem);
+    let fetch = |trusted: &Path| {
+        rerecord()
+            .current_dir(&w.work)
+            .env("GH_TOKEN", TOKEN)
+            .env("SSL_CERT_FILE", trusted)
+            .args(["fetch", "--api-url", &proxy.url(), "--repo", UPSTREAM])
+            .args(["--run", &run.to_string()])
+            .run()
+    };
+    // A CA that did not sign the proxy's certificate: refused before anything is asked, at
+    // once (no retries: asking again cannot help), with the way out.
+    let other = w.work.join(".git/other-ca.pem");
+    TestCa::new().write_pem(&other);
+    let refused = fetch(&other).failure();
+    assert!(
+        refused.stderr.contains("TLS certificate") && refused.stderr.contains("SSL_CERT_FILE"),
+        "{}",
+        refused.stderr
+    );
+    // The run and its artifacts are asked for at once: one handshake each, none retried.
+    assert_eq!(proxy.connections(), 2, "a refused handshake was retried");
+    assert!(w.fake.requests().is_empty(), "{:?}", w.fake.requests());
+
+    fetch(&pem).success();
+    assert_eq!(w.read(A), "tls\n");
+    let requests = w.fake.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.listener == Listener::Api && r.authorization.is_some())
+    );
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.listener == Listener::Storage)
+            .all(|r| r.authorization.is_none())
     );
 }
 

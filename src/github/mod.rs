@@ -6,6 +6,7 @@
 //! (5xx, 429, secondary rate limits, honouring `Retry-After`) and `Link`-header pagination.
 
 pub mod actions;
+mod client;
 pub mod issues;
 pub mod repos;
 pub mod types;
@@ -59,7 +60,15 @@ impl ApiError {
     pub fn is_not_found(&self) -> bool {
         self.status == Some(404)
     }
+
+    /// The server's certificate was refused: asking again cannot help.
+    fn is_untrusted_certificate(&self) -> bool {
+        self.status.is_none() && self.message.starts_with(UNTRUSTED)
+    }
 }
+
+/// How the message of an [`ApiError`] for a refused server certificate starts.
+const UNTRUSTED: &str = "the TLS certificate of";
 
 /// The GitHub API at one base URL, with one token.
 pub struct GitHub {
@@ -77,19 +86,7 @@ impl GitHub {
     /// `api_url` is e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`.
     pub fn new(api_url: &str, token: &Token) -> anyhow::Result<Self> {
         let base = api_url.trim_end_matches('/').to_owned();
-        let timeout = Some(http_timeout());
-        let octo = Octocrab::builder()
-            .base_uri(base.as_str())
-            .map_err(|e| anyhow::anyhow!("invalid API URL {base:?}: {e}"))?
-            .personal_token(token.expose().to_owned())
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(timeout)
-            .add_header(
-                header::USER_AGENT,
-                concat!("rerecord/", env!("CARGO_PKG_VERSION")).to_owned(),
-            )
-            .build()
-            .map_err(|e| anyhow::anyhow!("failed to set up the GitHub client: {e}"))?;
+        let octo = client::octocrab(&base, token, http_timeout())?;
         Ok(Self {
             octo,
             base,
@@ -137,11 +134,21 @@ impl GitHub {
             Method::PATCH => self.octo._patch(url.as_str(), body).await,
             _ => unreachable!("rerecord only sends GET, POST and PATCH"),
         };
-        result.map_err(|e| ApiError {
-            method: method.clone(),
-            path: path.to_owned(),
-            status: None,
-            message: self.token.redact(&transport_message(&e)),
+        result.map_err(|e| {
+            let message = match client::certificate_failure(&e) {
+                Some(why) => format!(
+                    "{UNTRUSTED} {} could not be verified ({why}); if a private CA signed it \
+                     (GitHub Enterprise), point SSL_CERT_FILE at a PEM bundle that includes it",
+                    crate::git::credentials::host_of(&url).unwrap_or(url.clone())
+                ),
+                None => transport_message(&e),
+            };
+            ApiError {
+                method: method.clone(),
+                path: path.to_owned(),
+                status: None,
+                message: self.token.redact(&message),
+            }
         })
     }
 
@@ -207,7 +214,7 @@ impl GitHub {
             };
             let (err, server_wait) = outcome;
             let transient = match err.status {
-                None => true,
+                None => !err.is_untrusted_certificate(),
                 Some(s) => {
                     s >= 500
                         || s == 429
