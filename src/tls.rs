@@ -2,7 +2,8 @@
 //! per process and only when the first https connection needs them: a command that talks plain
 //! http to a local server, or no server at all, never reads the system's certificate store.
 //!
-//! One TLS stack (rustls) and one set of roots, whoever connects.
+//! One TLS stack (rustls) for everything: libgit2 is built without OpenSSL, whose start-up parses
+//! the whole CA bundle in every process that opens a repository (see `git::smart_http`).
 
 use std::sync::{Arc, OnceLock};
 

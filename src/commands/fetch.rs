@@ -28,9 +28,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let (token, _) = token::require()?;
     let api_url = locate::api_url(&args.api);
     let hosts = locate::github_hosts(&api_url);
-    // Opening the repository initialises libgit2 and its TLS stack, which costs more than the
-    // API calls: do it on another thread while the client is built and, when the repository and
-    // run are both given, while the run and its artifacts are read.
+    // Opening the repository and reading its configuration is blocking file work: do it on
+    // another thread while the client is built and, when the repository and run are both given,
+    // while the run and its artifacts are read.
     let opening = tokio::task::spawn_blocking(move || Checkout::open(&hosts));
     let gh = GitHub::new(&api_url, &token)?;
     let given_repo = args

@@ -1,97 +1,143 @@
-//! Credentials for fetch and push: the token as user `x-access-token`, offered only to the
-//! push remote's host, through git2's callback.
+//! Credentials for fetch and push: the token as user `x-access-token`, sent by our smart-HTTP
+//! transport (`smart_http`) only to the remote's own origin.
 //!
 //! actions/checkout persists its token as `http.extraheader`, which libgit2 never reads, so the
 //! token has to come from the environment. It lives in memory only: never in `.git/config`, a
 //! remote URL or any file (anything on disk can leak through an uploaded artifact).
+//!
+//! An operation [`grant`]s the token to one remote URL on its own thread for as long as the
+//! returned guard lives. libgit2 creates the transport on that thread, without any context of
+//! ours, and the transport takes the grant from there (`current`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use git2::{Cred, CredentialType, PushOptions, RemoteCallbacks};
+use base64::Engine;
+use git2::PushOptions;
 
 use crate::token::Token;
 
 /// What happened when the remote asked for credentials, for a clear error afterwards.
 #[derive(Debug, Default)]
 pub struct AuthState {
-    asked: Cell<u32>,
-    refused_host: Cell<bool>,
+    challenged: AtomicBool,
+    rejected: AtomicBool,
+    refused_host: AtomicBool,
 }
 
 impl AuthState {
-    /// The remote asked more than once: it rejected what we gave.
+    /// The remote refused the token we sent.
     pub fn rejected(&self) -> bool {
-        self.asked.get() > 1
+        self.rejected.load(Ordering::Relaxed)
     }
 
-    /// The remote asked at least once.
+    /// The remote asked for credentials at least once.
     pub fn was_asked(&self) -> bool {
-        self.asked.get() > 0
+        self.challenged.load(Ordering::Relaxed)
     }
 
-    /// Credentials were asked for a host other than the push remote's.
+    /// A host other than the remote's (after a redirect) asked for credentials.
     pub fn refused_other_host(&self) -> bool {
-        self.refused_host.get()
+        self.refused_host.load(Ordering::Relaxed)
     }
 }
 
-/// Callbacks that answer credential requests for URLs on `remote_url`'s host with `token`.
-pub fn callbacks<'a>(
-    remote_url: &str,
-    token: Option<&'a Token>,
-    state: Rc<AuthState>,
-) -> RemoteCallbacks<'a> {
-    let allowed_host = host_of(remote_url);
-    let mut cbs = RemoteCallbacks::new();
-    cbs.credentials(move |url, _user, allowed| {
-        state.asked.set(state.asked.get() + 1);
-        // libgit2 asks again after a 401; a second answer would only loop.
-        if state.asked.get() > 1 {
-            return Err(git2::Error::from_str(
-                "authentication failed: the remote rejected the token",
-            ));
-        }
-        if allowed_host.is_none() || host_of(url) != allowed_host {
-            state.refused_host.set(true);
-            return Err(git2::Error::from_str(
-                "credentials requested by a host other than the push remote's",
-            ));
-        }
-        if !encrypted_or_local(url) {
-            return Err(git2::Error::from_str(
-                "refusing to send the token over plain http to a remote host; use an https remote",
-            ));
-        }
-        let Some(token) = token else {
-            return Err(git2::Error::from_str(
-                "the remote asked for credentials and no token is set",
-            ));
-        };
-        if !allowed.contains(CredentialType::USER_PASS_PLAINTEXT) {
-            return Err(git2::Error::from_str(
-                "the remote asked for credentials a token cannot answer (use an https remote)",
-            ));
-        }
-        Cred::userpass_plaintext("x-access-token", token.expose())
+/// The token one remote may receive, and what became of it.
+pub struct Grant {
+    url: String,
+    origin: Option<String>,
+    token: Option<Token>,
+    state: AuthState,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Arc<Grant>>> = const { RefCell::new(None) };
+}
+
+/// Offer `token` to `remote_url`'s origin for git operations on this thread until the guard is
+/// dropped. Without a token the guard still records whether the remote asked for one.
+pub fn grant(remote_url: &str, token: Option<&Token>) -> GrantGuard {
+    let grant = Arc::new(Grant {
+        url: remote_url.to_owned(),
+        origin: host_of(remote_url),
+        token: token.cloned(),
+        state: AuthState::default(),
     });
-    cbs
+    let previous = CURRENT.with(|c| c.replace(Some(grant.clone())));
+    GrantGuard { grant, previous }
+}
+
+/// The grant for a transport to `remote_url` created on this thread, if its operation made one.
+pub(super) fn current(remote_url: &str) -> Option<Arc<Grant>> {
+    CURRENT
+        .with(|c| c.borrow().clone())
+        .filter(|g| g.url == remote_url)
+}
+
+/// Keeps a [`grant`] active; dropping it withdraws the token.
+pub struct GrantGuard {
+    grant: Arc<Grant>,
+    previous: Option<Arc<Grant>>,
+}
+
+impl GrantGuard {
+    pub fn state(&self) -> &AuthState {
+        &self.grant.state
+    }
+}
+
+impl Drop for GrantGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+impl Grant {
+    /// The `Authorization` header for a request to `url`: only to the granted origin, and over
+    /// plain http only to this machine.
+    pub(super) fn authorization(&self, url: &str) -> Option<String> {
+        let token = self.token.as_ref()?;
+        if self.origin.is_none() || host_of(url) != self.origin || !encrypted_or_local(url) {
+            return None;
+        }
+        let pair = format!("x-access-token:{}", token.expose());
+        Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        ))
+    }
+
+    /// Record that `url` answered 401 (`sent`: to a request carrying the token) and say why no
+    /// accepted credentials could be given.
+    pub(super) fn challenged(&self, url: &str, sent: bool) -> &'static str {
+        self.state.challenged.store(true, Ordering::Relaxed);
+        if sent {
+            self.state.rejected.store(true, Ordering::Relaxed);
+            "authentication failed: the remote rejected the token"
+        } else if host_of(url) != self.origin {
+            self.state.refused_host.store(true, Ordering::Relaxed);
+            "credentials requested by a host other than the remote's"
+        } else if self.token.is_none() {
+            "the remote asked for credentials and no token is set"
+        } else {
+            "refusing to send the token over plain http to a remote host; use an https remote"
+        }
+    }
 }
 
 /// A ref the server refused during a push. libgit2 reports the push itself as a success then,
 /// and only tells the per-ref status through a callback.
 pub type Rejection = Rc<RefCell<Option<String>>>;
 
-/// Push options that authenticate like [`callbacks`] and record the server's refusal of the
-/// pushed ref, if any.
-pub fn push_options<'a>(
-    remote_url: &str,
-    token: Option<&'a Token>,
-    state: Rc<AuthState>,
-) -> (PushOptions<'a>, Rejection) {
+/// Push options that record the server's refusal of the pushed ref, if any. Authentication is
+/// the transport's, through the operation's [`grant`].
+pub fn push_options() -> (PushOptions<'static>, Rejection) {
     let rejection = Rejection::default();
     let seen = rejection.clone();
-    let mut cbs = callbacks(remote_url, token, state);
+    let mut cbs = git2::RemoteCallbacks::new();
     cbs.push_update_reference(move |_refname, status| {
         if let Some(msg) = status {
             *seen.borrow_mut() = Some(msg.to_owned());
@@ -103,8 +149,8 @@ pub fn push_options<'a>(
     (opts, rejection)
 }
 
-/// Whether a token may travel to `url`: over https (or ssh), or over plain http only to this
-/// machine (test servers), never in clear text across a network.
+/// Whether a token may travel to `url`: over https, or over plain http only to this machine
+/// (test servers), never in clear text across a network.
 fn encrypted_or_local(url: &str) -> bool {
     let Some(origin) = host_of(url) else {
         return false;
@@ -140,6 +186,76 @@ pub fn host_of(url: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token() -> Token {
+        Token::new("ghs_grant0123456789").unwrap()
+    }
+
+    #[test]
+    fn a_grant_reaches_only_its_remote_on_its_own_thread_while_its_guard_lives() {
+        let url = "https://github.com/o/r.git";
+        assert!(current(url).is_none());
+        let guard = grant(url, Some(&token()));
+        assert!(current(url).is_some());
+        assert!(current("https://github.com/o/other.git").is_none());
+        let elsewhere = std::thread::spawn(move || current(url).is_none());
+        assert!(
+            elsewhere.join().unwrap(),
+            "the grant leaked to another thread"
+        );
+        {
+            let _inner = grant("http://127.0.0.1:9/x.git", None);
+            assert!(current(url).is_none());
+        }
+        assert!(
+            current(url).is_some(),
+            "dropping a nested grant must restore the outer one"
+        );
+        drop(guard);
+        assert!(current(url).is_none());
+    }
+
+    #[test]
+    fn the_token_goes_only_to_the_granted_origin_and_never_in_clear_text_across_a_network() {
+        let g = grant("https://github.com/o/r.git", Some(&token()));
+        let this = current("https://github.com/o/r.git").unwrap();
+        let header = this
+            .authorization("https://github.com/o/r.git/info/refs?service=git-receive-pack")
+            .unwrap();
+        let encoded = header.strip_prefix("Basic ").unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(decoded, b"x-access-token:ghs_grant0123456789");
+        assert_eq!(this.authorization("https://evil.example/o/r.git"), None);
+        assert_eq!(this.authorization("http://github.com/o/r.git"), None);
+        assert_eq!(this.authorization("https://github.com:8443/o/r.git"), None);
+        drop(g);
+
+        let _plain = grant("http://10.0.0.5/r.git", Some(&token()));
+        let plain = current("http://10.0.0.5/r.git").unwrap();
+        assert_eq!(
+            plain.authorization("http://10.0.0.5/r.git/git-receive-pack"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_challenge_is_told_apart_by_what_was_sent_and_who_asked() {
+        let url = "https://github.com/o/r.git";
+        let g = grant(url, Some(&token()));
+        let this = current(url).unwrap();
+        this.challenged("https://elsewhere.example/r.git/info/refs", false);
+        assert!(g.state().refused_other_host() && !g.state().rejected());
+        this.challenged(url, true);
+        assert!(g.state().rejected() && g.state().was_asked());
+        drop(g);
+
+        let g = grant(url, None);
+        let why = current(url).unwrap().challenged(url, false);
+        assert!(why.contains("no token"), "{why}");
+        assert!(g.state().was_asked() && !g.state().rejected());
+    }
 
     #[test]
     fn tokens_go_over_http_only_to_this_machine() {

@@ -4,13 +4,12 @@
 //! on their tip and to answer ancestry questions.
 
 use std::path::Path;
-use std::rc::Rc;
 
 use anyhow::Context;
 use git2::{FetchOptions, Oid, Repository};
 
 use super::GitRepo;
-use super::credentials::{AuthState, callbacks, push_options};
+use super::credentials::{self, push_options};
 use super::tip;
 use crate::recordings::Globs;
 use crate::token::Token;
@@ -35,9 +34,9 @@ pub enum Descent {
 
 impl GitRepo {
     /// A new repository with a work tree at `dir` (which must be empty or absent) and `remotes`
-    /// (name, URL). No token goes into its configuration: credentials come from callbacks.
+    /// (name, URL). No token goes into its configuration: the transport takes it from the operation's grant.
     pub fn init_scratch(dir: &Path, remotes: &[(&str, &str)]) -> anyhow::Result<Self> {
-        super::bound_network_waits();
+        super::init();
         let repo = Repository::init(dir).with_context(|| {
             format!("failed to create a scratch repository in {}", dir.display())
         })?;
@@ -64,10 +63,10 @@ impl GitRepo {
         let url = handle.url().ok().unwrap_or_default().to_owned();
         let tracking = format!("refs/remotes/{remote}/{branch}");
         let spec = format!("+refs/heads/{branch}:{tracking}");
-        let state = Rc::new(AuthState::default());
+        let grant = credentials::grant(&url, token);
+        let state = grant.state();
         let mut opts = FetchOptions::new();
-        opts.remote_callbacks(callbacks(&url, token, state.clone()))
-            .download_tags(git2::AutotagOption::None);
+        opts.download_tags(git2::AutotagOption::None);
         match handle.fetch(&[spec.as_str()], Some(&mut opts), None) {
             Ok(()) => {}
             Err(e) if e.message().contains("couldn't find remote ref") => return Ok(None),
@@ -100,8 +99,8 @@ impl GitRepo {
         let temp = "refs/rerecord/new-branch";
         self.repo
             .reference(temp, at, true, "rerecord: branch to create")?;
-        let state = Rc::new(AuthState::default());
-        let (mut opts, rejection) = push_options(&url, token, state.clone());
+        let _grant = credentials::grant(&url, token);
+        let (mut opts, rejection) = push_options();
         let spec = format!("{temp}:refs/heads/{branch}");
         let result = handle.push(&[spec.as_str()], Some(&mut opts));
         if let Ok(mut r) = self.repo.find_reference(temp) {

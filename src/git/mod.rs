@@ -1,11 +1,12 @@
 //! git access through git2: the checkout's branch, HEAD and remotes.
 //!
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
-//! tip of a remote branch), `push` (credentials and retry).
+//! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport).
 
 pub mod credentials;
 pub mod land;
 pub mod push;
+mod smart_http;
 pub mod status;
 pub mod tip;
 
@@ -14,27 +15,15 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use git2::Repository;
 
-/// Bound libgit2's network waits (connect, and each read or write), which are unbounded by
-/// default: a remote that stops answering would hold a recording job until its own timeout.
-/// `RERECORD_GIT_TIMEOUT` seconds, default 120 (a large push can keep the server busy).
-/// Runs once, when the process first opens a repository: setting the options initialises
-/// libgit2 (and its TLS certificate store), which commands that never touch git must not pay.
-pub(crate) fn bound_network_waits() {
+/// Set up libgit2 for this process: our smart-HTTP transport for http(s) remotes.
+/// Runs once, when the process first opens or creates a repository: commands that never touch
+/// git pay nothing.
+pub(crate) fn init() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        let secs = std::env::var("RERECORD_GIT_TIMEOUT")
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s > 0.0)
-            .unwrap_or(120.0);
-        let ms = (secs * 1000.0).min(f64::from(i32::MAX)) as i32;
-        // SAFETY: these set libgit2's process-wide options, which must not race with other
-        // libgit2 calls. The `Once` runs them before the process opens its first repository;
-        // no git work happens on another thread before that.
-        #[allow(unsafe_code)]
-        unsafe {
-            let _ = git2::opts::set_server_connect_timeout_in_milliseconds(ms);
-            let _ = git2::opts::set_server_timeout_in_milliseconds(ms);
+        // Fails only if the schemes were registered already, which the `Once` rules out.
+        if let Err(e) = smart_http::register() {
+            panic!("failed to register the http(s) transport with libgit2: {e}");
         }
     });
 }
@@ -54,7 +43,7 @@ pub struct Remote {
 impl GitRepo {
     /// Open the repository containing `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
-        bound_network_waits();
+        init();
         let repo = Repository::discover(dir).with_context(|| {
             format!(
                 "{} is not inside a git repository; run rerecord from your checkout",

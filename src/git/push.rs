@@ -2,7 +2,7 @@
 //! compare-and-swap on the tip, and start over on the new tip when a sibling got there first.
 //!
 //! Two kinds of remote:
-//! - network (https/http/ssh): git2 fetch (depth 1 in a shallow checkout) and push. The server
+//! - network (https, or http to this machine): git2 fetch (depth 1 in a shallow checkout) and push. The server
 //!   updates the ref only if it still points at the tip we built on (the push protocol sends the
 //!   old id), so a concurrent push makes ours fail cleanly and we retry.
 //! - local paths (bare repositories on disk, as in tests and benchmarks): libgit2's local
@@ -11,14 +11,13 @@
 //!   move the ref with `reference_matching` (a locked compare-and-swap, like receive-pack).
 
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::time::Duration;
 
 use anyhow::Context;
 use git2::{ErrorCode, FetchOptions, Oid, Repository};
 
 use super::GitRepo;
-use super::credentials::{AuthState, callbacks, host_of, push_options};
+use super::credentials::{self, AuthState, host_of, push_options};
 use super::status::ChangedFile;
 use super::tip::{self, Identity};
 use crate::recordings::Globs;
@@ -101,7 +100,13 @@ impl GitRepo {
         drop(remote);
         let endpoint = match local_path(&url, &workdir) {
             Some(path) => Endpoint::Local(open_local_remote(&path, req.branch)?),
-            None => Endpoint::Network { url: url.clone() },
+            None if is_http(&url) => Endpoint::Network { url: url.clone() },
+            None => anyhow::bail!(
+                "remote {} is {url}, and rerecord pushes only over https (with the token) or to a \
+                 local path; set an https URL: git remote set-url {} https://HOST/OWNER/REPO.git",
+                req.remote,
+                req.remote
+            ),
         };
         let objects = match &endpoint {
             Endpoint::Local(remote) => remote,
@@ -183,10 +188,9 @@ impl GitRepo {
         specs: &[&str],
     ) -> anyhow::Result<()> {
         let repo = self.raw();
-        let state = Rc::new(AuthState::default());
+        let grant = credentials::grant(url, req.token);
         let mut opts = FetchOptions::new();
-        opts.remote_callbacks(callbacks(url, req.token, state.clone()))
-            .download_tags(git2::AutotagOption::None);
+        opts.download_tags(git2::AutotagOption::None);
         if repo.is_shallow() {
             // GitHub's default checkout is depth 1; only the tip is needed to build on it.
             opts.depth(1);
@@ -194,7 +198,7 @@ impl GitRepo {
         let mut remote = repo.find_remote(req.remote)?;
         remote
             .fetch(specs, Some(&mut opts), None)
-            .map_err(|e| auth_error(e, &state, url, req, "fetch from"))
+            .map_err(|e| auth_error(e, grant.state(), url, req, "fetch from"))
     }
 
     fn publish(
@@ -238,8 +242,8 @@ impl GitRepo {
         src: &str,
         dst: &str,
     ) -> anyhow::Result<Publish> {
-        let state = Rc::new(AuthState::default());
-        let (mut opts, rejection) = push_options(url, req.token, state.clone());
+        let grant = credentials::grant(url, req.token);
+        let (mut opts, rejection) = push_options();
         let mut remote = self.raw().find_remote(req.remote)?;
         let spec = format!("{src}:{dst}");
         match remote.push(&[spec.as_str()], Some(&mut opts)) {
@@ -248,7 +252,7 @@ impl GitRepo {
             Err(e) if e.code() == ErrorCode::NotFastForward => {
                 return Ok(Publish::Moved(e.message().to_owned()));
             }
-            Err(e) => return Err(auth_error(e, &state, url, req, "push to")),
+            Err(e) => return Err(auth_error(e, grant.state(), url, req, "push to")),
         }
         let Some(msg) = rejection.borrow_mut().take() else {
             return Ok(Publish::Done);
@@ -351,6 +355,11 @@ fn auth_error(
     }
 }
 
+fn is_http(url: &str) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, _)| matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https"))
+}
+
 /// The filesystem path of a local remote URL (`/srv/x.git`, `../x.git`, `file:///srv/x.git`).
 fn local_path(url: &str, workdir: &Path) -> Option<PathBuf> {
     if let Some(path) = url.strip_prefix("file://") {
@@ -416,6 +425,8 @@ mod tests {
         );
         assert_eq!(local_path("https://github.com/o/r.git", wd), None);
         assert_eq!(local_path("git@github.com:o/r.git", wd), None);
+        assert!(is_http("https://github.com/o/r.git") && is_http("HTTP://127.0.0.1/r"));
+        assert!(!is_http("git@github.com:o/r.git") && !is_http("ssh://git@github.com/o/r"));
     }
 
     #[test]

@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
+use super::support::cmd::path_str;
 use super::support::cmd::tempdir;
 use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
 use super::support::http_git::HttpGit;
+use super::support::tls::TestCa;
 use super::*;
 
 #[test]
@@ -167,4 +169,156 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
         started.elapsed()
     );
     assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+}
+
+#[test]
+fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let ca = TestCa::new();
+    let server = HttpGit::start_tls(tmp.path(), "tls-token", &ca);
+    let work = remote.shallow_clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{\"over\": \"tls\"}\n");
+    let ca_file = tmp.path().join("ca.pem");
+    ca.write_pem(&ca_file);
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "tls-token")
+        .set("SSL_CERT_FILE", &path_str(&ca_file))
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
+    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"over\": \"tls\"}");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("POST /remote.git/git-receive-pack")
+                && r.ends_with("user=x-access-token")),
+        "{:?}",
+        server.requests()
+    );
+}
+
+#[test]
+fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_sent() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start_tls(tmp.path(), "tls-token", &TestCa::new());
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{}\n");
+    // Trust another CA than the one that signed the server's certificate.
+    let other = tmp.path().join("other-ca.pem");
+    TestCa::new().write_pem(&other);
+    let run = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "tls-token")
+        .set("SSL_CERT_FILE", &path_str(&other))
+        .run(&work, &["--target-branch", BRANCH])
+        .failure();
+    assert!(
+        run.stderr.contains("certificate") && run.stderr.contains("SSL_CERT_FILE"),
+        "{}",
+        run.stderr
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    assert_eq!(remote.rev(BRANCH), before);
+}
+
+#[test]
+fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "tok");
+    server.redirect("old-name.git", &server.url("remote.git"));
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("old-name.git")],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{\"renamed\": true}\n");
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "tok")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.starts_with("POST /remote.git/git-receive-pack")),
+        "{requests:?}"
+    );
+    assert!(
+        !requests.iter().any(|r| r.starts_with("POST /old-name.git")),
+        "{requests:?}"
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_never_gets_the_token() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let token = "ghs_redirected0123456789";
+    let elsewhere = HttpGit::start(tmp.path(), token);
+    let front = HttpGit::start(tmp.path(), token);
+    front.redirect("remote.git", &elsewhere.url("remote.git"));
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &front.url("remote.git")],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{}\n");
+    let run = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", token)
+        .run(&work, &["--target-branch", BRANCH])
+        .failure();
+    assert!(
+        run.stderr.contains("a host other than") && !run.all_output().contains(token),
+        "{}",
+        run.stderr
+    );
+    let reached = elsewhere.requests();
+    assert!(!reached.is_empty(), "the redirect was not followed");
+    assert!(
+        reached.iter().all(|r| !r.contains("user=")),
+        "credentials went to the other host: {reached:?}"
+    );
+    assert_eq!(remote.rev(BRANCH), before);
+}
+
+#[test]
+fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
+    let (tmp, remote, work) = setup();
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "git@github.com:acme/stack.git",
+        ],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{}\n");
+    let run = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "ghs_job0123456789token")
+        .run(&work, &["--target-branch", BRANCH])
+        .failure();
+    assert!(
+        run.stderr.contains("only over https") && run.stderr.contains("git remote set-url origin"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(remote.rev(BRANCH), before);
 }

@@ -36,6 +36,8 @@ fn scrubbed(mut cmd: Command) -> Rerecord {
             || k.starts_with("RUNNER_")
             || k.starts_with("ACTIONS_")
             || k.starts_with("GIT_")
+            || k.starts_with("SSL_CERT_")
+            || k.to_ascii_lowercase().ends_with("_proxy")
             || k == "CI"
         {
             cmd.env_remove(&key);

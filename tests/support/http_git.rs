@@ -1,61 +1,110 @@
 //! A small smart-HTTP git server for tests: `git http-backend` as a CGI behind a std HTTP/1.1
 //! server on 127.0.0.1:0, requiring basic auth as `x-access-token` + a given token (401 with
-//! `WWW-Authenticate` otherwise), like GitHub does for pushes with an Actions token.
+//! `WWW-Authenticate` otherwise), like GitHub does for pushes with an Actions token. It speaks
+//! plain http, or https with a certificate from `TestCa`, and can redirect a path prefix
+//! elsewhere (as GitHub does for a renamed repository).
 //!
 //! One thread per connection, one request per connection (`Connection: close`); request bodies
 //! with `Content-Length` or chunked encoding. It records every request line and the user names
 //! presented, so tests can check what the client sent.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 
+use super::tls::TestCa;
+
 /// A running server; it lives until the test process ends.
 pub struct HttpGit {
     pub port: u16,
-    log: Arc<Mutex<Vec<String>>>,
+    scheme: &'static str,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    root: PathBuf,
+    token: String,
+    log: Mutex<Vec<String>>,
+    /// Path prefix -> the URL it is redirected to (the rest of the path and query appended).
+    redirects: Mutex<Vec<(String, String)>>,
 }
 
 impl HttpGit {
     /// Serve every repository under `root` (e.g. `root/remote.git` at `/remote.git`).
     pub fn start(root: &Path, token: &str) -> Self {
+        Self::listen(root, token, None)
+    }
+
+    /// The same over https, with a certificate for 127.0.0.1 signed by `ca`.
+    pub fn start_tls(root: &Path, token: &str, ca: &TestCa) -> Self {
+        Self::listen(root, token, Some(ca.server_config()))
+    }
+
+    fn listen(root: &Path, token: &str, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (root, token, shared) = (root.to_path_buf(), token.to_owned(), log.clone());
+        let shared = Arc::new(Shared {
+            root: root.to_path_buf(),
+            token: token.to_owned(),
+            log: Mutex::new(Vec::new()),
+            redirects: Mutex::new(Vec::new()),
+        });
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let server = shared.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (root, token, log) = (root.clone(), token.clone(), shared.clone());
-                std::thread::spawn(move || {
-                    let _ = serve(stream, &root, &token, &log);
+                let (shared, tls) = (server.clone(), tls.clone());
+                std::thread::spawn(move || match tls {
+                    None => {
+                        let _ = serve(stream, &shared);
+                    }
+                    Some(config) => {
+                        let Ok(conn) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        let mut tls = rustls::StreamOwned::new(conn, stream);
+                        if serve(&mut tls, &shared).is_ok() {
+                            tls.conn.send_close_notify();
+                            let _ = tls.flush();
+                        }
+                    }
                 });
             }
         });
-        Self { port, log }
+        Self {
+            port,
+            scheme,
+            shared,
+        }
     }
 
-    /// `http://127.0.0.1:PORT/NAME`.
+    /// `SCHEME://127.0.0.1:PORT/NAME`.
     pub fn url(&self, name: &str) -> String {
-        format!("http://127.0.0.1:{}/{name}", self.port)
+        format!("{}://127.0.0.1:{}/{name}", self.scheme, self.port)
+    }
+
+    /// Answer requests under `/FROM` with `301 Location: TO` + the rest of the path and query.
+    pub fn redirect(&self, from: &str, to: &str) {
+        self.shared
+            .redirects
+            .lock()
+            .unwrap()
+            .push((format!("/{from}"), to.to_owned()));
     }
 
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
     pub fn requests(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
+        self.shared.log.lock().unwrap().clone()
     }
 }
 
-fn serve(
-    stream: TcpStream,
-    root: &PathBuf,
-    token: &str,
-    log: &Mutex<Vec<String>>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
+fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
+    let (root, token, log) = (&shared.root, shared.token.as_str(), &shared.log);
+    let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = Vec::new();
@@ -107,7 +156,24 @@ fn serve(
         _ => Vec::new(),
     };
 
-    let mut out = stream;
+    let out = reader.get_mut();
+    let redirect = shared
+        .redirects
+        .lock()
+        .unwrap()
+        .iter()
+        .find_map(|(from, to)| {
+            target
+                .strip_prefix(from.as_str())
+                .map(|rest| format!("{to}{rest}"))
+        });
+    if let Some(location) = redirect {
+        write!(
+            out,
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?;
+        return out.flush();
+    }
     let authorized = matches!(&user, Some((u, p)) if u == "x-access-token" && p == token);
     if !authorized {
         let msg = "authentication required\n";

@@ -1,0 +1,506 @@
+//! git's smart HTTP protocol for `http://` and `https://` remotes, over ureq and the one rustls
+//! set-up of [`crate::tls`], registered with libgit2 in place of its own transport.
+//!
+//! libgit2 is built without its HTTPS support on purpose: that needs OpenSSL, whose start-up
+//! parses the whole CA bundle in every process that opens a repository (about 20 ms: more than
+//! all other fixed costs of `rerecord fetch` together), although most commands never talk git
+//! over the network. Here TLS is set up by the first https request, the token comes from the
+//! operation's [`Grant`] (libgit2's credential callbacks do not reach a custom transport), and
+//! every wait on the network is bounded (`RERECORD_GIT_TIMEOUT`).
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
+use ureq::http::{Response, StatusCode, header};
+use ureq::{Agent, Body};
+
+use super::credentials::{self, Grant};
+
+/// Redirects followed when discovering the refs (GitHub redirects renamed repositories).
+const MAX_REDIRECTS: usize = 5;
+/// Bytes of an error response's body quoted in the message.
+const QUOTED_BODY: u64 = 512;
+/// Default for `RERECORD_GIT_TIMEOUT`: a large push can keep the server busy for a while.
+const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
+
+/// Make libgit2 use this transport for http and https remotes. Call once, before the process
+/// performs any git operation (see [`super::init`]).
+pub(super) fn register() -> Result<(), git2::Error> {
+    for scheme in ["http", "https"] {
+        // SAFETY: registration changes libgit2's global transport list, which must not race
+        // with transports being looked up. The caller runs this once, before the process's
+        // first repository is opened, so no git operation can run concurrently.
+        #[allow(unsafe_code)]
+        unsafe {
+            git2::transport::register(scheme, |remote| {
+                let url = remote.url().unwrap_or_default().to_owned();
+                let grant = credentials::current(&url);
+                Transport::smart(remote, true, Subtransport::new(grant))
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Seconds a connection attempt, or any single read or write, may wait for the remote.
+fn timeout() -> Duration {
+    let secs = std::env::var("RERECORD_GIT_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(DEFAULT_TIMEOUT_SECS);
+    Duration::from_secs_f64(secs.min(86_400.0))
+}
+
+/// One agent per scheme for the whole process (its connections are kept alive between the
+/// requests of an operation). The https agent is the only one that loads the root certificates.
+fn agent(https: bool) -> io::Result<&'static Agent> {
+    static PLAIN: OnceLock<Agent> = OnceLock::new();
+    static TLS: OnceLock<Result<Agent, String>> = OnceLock::new();
+    if !https {
+        return Ok(PLAIN.get_or_init(|| build_agent(None)));
+    }
+    TLS.get_or_init(|| {
+        let roots = crate::tls::roots().map_err(|e| format!("{e:#}"))?;
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(crate::tls::provider())
+            .root_certs(ureq::tls::RootCerts::new_with_certs(
+                &roots
+                    .iter()
+                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
+                    .collect::<Vec<_>>(),
+            ))
+            .build();
+        Ok(build_agent(Some(tls)))
+    })
+    .as_ref()
+    .map_err(|e| io::Error::other(e.clone()))
+}
+
+fn build_agent(tls: Option<ureq::tls::TlsConfig>) -> Agent {
+    let wait = Some(timeout());
+    let mut config = Agent::config_builder()
+        .http_status_as_error(false)
+        // Redirects are followed by hand: only the ref discovery may be redirected, and the
+        // requests after it must go to the same new place.
+        .max_redirects(0)
+        .user_agent(concat!(
+            "git/2.0 (rerecord/",
+            env!("CARGO_PKG_VERSION"),
+            ")"
+        ))
+        .timeout_connect(wait)
+        .timeout_per_read(wait)
+        .timeout_per_write(wait);
+    if let Some(tls) = tls {
+        config = config.tls_config(tls);
+    }
+    config.build().into()
+}
+
+/// The transport of one remote for one operation.
+struct Subtransport {
+    grant: Option<Arc<Grant>>,
+    /// The repository's URL after a redirect of the ref discovery.
+    redirected: Mutex<Option<String>>,
+}
+
+impl Subtransport {
+    fn new(grant: Option<Arc<Grant>>) -> Self {
+        Self {
+            grant,
+            redirected: Mutex::new(None),
+        }
+    }
+
+    fn base<'a>(&self, url: &'a str) -> std::borrow::Cow<'a, str> {
+        match &*self.redirected.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(base) => base.clone().into(),
+            None => url.trim_end_matches('/').into(),
+        }
+    }
+
+    /// `GET BASE/info/refs?service=SERVICE`, following redirects to the same path elsewhere.
+    fn discover(&self, url: &str, service: &'static str) -> io::Result<Body> {
+        let suffix = format!("/info/refs?service={service}");
+        let mut base = self.base(url).into_owned();
+        for _ in 0..=MAX_REDIRECTS {
+            let target = format!("{base}{suffix}");
+            let request = agent(is_https(&target)?)?
+                .get(&target)
+                .header(header::ACCEPT, "*/*");
+            let (request, sent) = authorize(request, self.grant.as_deref(), &target);
+            let response = request.call().map_err(|e| transport_error(&target, e))?;
+            if response.status().is_redirection() {
+                let next = redirect_target(&target, &response)?;
+                base = next
+                    .strip_suffix(&suffix)
+                    .ok_or_else(|| {
+                        io::Error::other(format!(
+                            "{} redirected the ref discovery to {}, which is not a git repository's address",
+                            display_url(&target),
+                            display_url(&next)
+                        ))
+                    })?
+                    .to_owned();
+                continue;
+            }
+            let body = accept(
+                self.grant.as_deref(),
+                &target,
+                response,
+                sent,
+                service,
+                "advertisement",
+            )?;
+            if base != url.trim_end_matches('/') {
+                *self.redirected.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
+            }
+            return Ok(body);
+        }
+        Err(io::Error::other(format!(
+            "{} redirected more than {MAX_REDIRECTS} times",
+            display_url(&format!("{}{suffix}", self.base(url)))
+        )))
+    }
+}
+
+/// `request` with the grant's token when it may go to `url`, and whether it does.
+fn authorize<B>(
+    request: ureq::RequestBuilder<B>,
+    grant: Option<&Grant>,
+    url: &str,
+) -> (ureq::RequestBuilder<B>, bool) {
+    match grant.and_then(|g| g.authorization(url)) {
+        Some(auth) => (request.header(header::AUTHORIZATION, auth), true),
+        None => (request, false),
+    }
+}
+
+/// The body of a successful smart-protocol answer, or an error saying what went wrong.
+fn accept(
+    grant: Option<&Grant>,
+    url: &str,
+    response: Response<Body>,
+    sent: bool,
+    service: &str,
+    kind: &str,
+) -> io::Result<Body> {
+    let status = response.status();
+    if status == StatusCode::UNAUTHORIZED {
+        let why = match grant {
+            Some(grant) => grant.challenged(url, sent),
+            None => "the remote asked for credentials, and rerecord was given none for it",
+        };
+        return Err(io::Error::other(format!("{why} ({})", display_url(url))));
+    }
+    if !status.is_success() {
+        let quoted = quote_body(response);
+        return Err(io::Error::other(format!(
+            "{} answered {}{quoted}",
+            display_url(url),
+            status_text(status)
+        )));
+    }
+    let wanted = format!("application/x-{service}-{kind}");
+    let content_type = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !content_type.eq_ignore_ascii_case(&wanted) {
+        return Err(io::Error::other(format!(
+            "{} is not a smart HTTP git server (it answered {content_type:?}, not {wanted})",
+            display_url(url)
+        )));
+    }
+    Ok(response.into_body())
+}
+
+impl SmartSubtransport for Subtransport {
+    fn action(
+        &self,
+        url: &str,
+        action: Service,
+    ) -> Result<Box<dyn SmartSubtransportStream>, git2::Error> {
+        let stream = match action {
+            Service::UploadPackLs => Stream::Reading(Box::new(
+                self.discover(url, "git-upload-pack")
+                    .map_err(git_error)?
+                    .into_reader(),
+            )),
+            Service::ReceivePackLs => Stream::Reading(Box::new(
+                self.discover(url, "git-receive-pack")
+                    .map_err(git_error)?
+                    .into_reader(),
+            )),
+            Service::UploadPack => self.pending(url, "git-upload-pack"),
+            Service::ReceivePack => self.pending(url, "git-receive-pack"),
+        };
+        Ok(Box::new(stream))
+    }
+
+    fn close(&self) -> Result<(), git2::Error> {
+        Ok(())
+    }
+}
+
+impl Subtransport {
+    fn pending(&self, url: &str, service: &'static str) -> Stream {
+        Stream::Writing {
+            rpc: Rpc {
+                base: self.base(url).into_owned(),
+                service,
+                grant: self.grant.clone(),
+            },
+            request: Vec::new(),
+        }
+    }
+}
+
+/// What a POST needs once libgit2 has written its request.
+struct Rpc {
+    base: String,
+    service: &'static str,
+    grant: Option<Arc<Grant>>,
+}
+
+impl Rpc {
+    /// `POST BASE/SERVICE` with the request libgit2 wrote.
+    fn send(self, request: &[u8]) -> io::Result<Body> {
+        let target = format!("{}/{}", self.base, self.service);
+        let post = agent(is_https(&target)?)?
+            .post(&target)
+            .header(
+                header::CONTENT_TYPE,
+                format!("application/x-{}-request", self.service),
+            )
+            .header(
+                header::ACCEPT,
+                format!("application/x-{}-result", self.service),
+            );
+        let grant = self.grant.as_deref();
+        let (post, sent) = authorize(post, grant, &target);
+        let response = post
+            .send(request)
+            .map_err(|e| transport_error(&target, e))?;
+        accept(grant, &target, response, sent, self.service, "result")
+    }
+}
+
+/// libgit2 first writes the whole request of an RPC (the wants and haves, or the pack it
+/// pushes), then reads the answer: the POST is sent on the first read. Ref discoveries are
+/// read only.
+enum Stream {
+    Writing { rpc: Rpc, request: Vec<u8> },
+    Reading(Box<dyn Read + Send>),
+    Failed,
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Stream::Writing { .. } = self {
+            let Stream::Writing { rpc, request } = std::mem::replace(self, Stream::Failed) else {
+                unreachable!()
+            };
+            let body = rpc.send(&request)?;
+            *self = Stream::Reading(Box::new(body.into_reader()));
+        }
+        match self {
+            Stream::Reading(body) => body.read(buf),
+            Stream::Failed => Err(io::Error::other("the request to the remote failed")),
+            Stream::Writing { .. } => unreachable!(),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Writing { request, .. } => {
+                request.extend_from_slice(data);
+                Ok(data.len())
+            }
+            _ => Err(io::Error::other(
+                "libgit2 wrote to a request that was already sent",
+            )),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn is_https(url: &str) -> io::Result<bool> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("https") => Ok(true),
+        Some("http") => Ok(false),
+        _ => Err(io::Error::other(format!(
+            "not an http(s) URL: {}",
+            display_url(url)
+        ))),
+    }
+}
+
+/// Where a redirect points, as an absolute URL. Never from https down to plain http.
+fn redirect_target(from: &str, response: &Response<Body>) -> io::Result<String> {
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            io::Error::other(format!(
+                "{} answered {} without a Location",
+                display_url(from),
+                status_text(response.status())
+            ))
+        })?;
+    let absolute = if location.contains("://") {
+        location.to_owned()
+    } else if location.starts_with('/') && !location.starts_with("//") {
+        let origin = credentials::host_of(from).unwrap_or_default();
+        format!("{origin}{location}")
+    } else {
+        return Err(io::Error::other(format!(
+            "{} redirected to {location:?}, which rerecord does not follow",
+            display_url(from)
+        )));
+    };
+    if is_https(from)? && !is_https(&absolute)? {
+        return Err(io::Error::other(format!(
+            "{} redirected from https to plain http ({}); refusing",
+            display_url(from),
+            display_url(&absolute)
+        )));
+    }
+    Ok(absolute)
+}
+
+/// A URL for messages: without user info (which could hold a password or token).
+fn display_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}://{host}{path}")
+}
+
+fn status_text(status: StatusCode) -> String {
+    format!(
+        "HTTP {} {}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    )
+    .trim_end()
+    .to_owned()
+}
+
+/// The start of an error answer's body (GitHub explains refusals there: "Permission to … denied"),
+/// as printable text.
+fn quote_body(response: Response<Body>) -> String {
+    let mut raw = Vec::new();
+    let _ = response
+        .into_body()
+        .into_reader()
+        .take(QUOTED_BODY)
+        .read_to_end(&mut raw);
+    let text: String = String::from_utf8_lossy(&raw)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
+fn transport_error(url: &str, e: ureq::Error) -> io::Error {
+    let what = match &e {
+        ureq::Error::Timeout(_) => format!(
+            "timed out after {} s waiting for {} (RERECORD_GIT_TIMEOUT)",
+            timeout().as_secs_f64(),
+            display_url(url)
+        ),
+        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => format!(
+            "timed out after {} s waiting for {} (RERECORD_GIT_TIMEOUT)",
+            timeout().as_secs_f64(),
+            display_url(url)
+        ),
+        other if other.to_string().contains("certificate") => format!(
+            "the TLS certificate of {} could not be verified ({other}); if a private CA signed \
+             it, point SSL_CERT_FILE at a PEM bundle that includes that CA",
+            display_url(url)
+        ),
+        other => format!("request to {} failed: {other}", display_url(url)),
+    };
+    io::Error::other(what)
+}
+
+fn git_error(e: io::Error) -> git2::Error {
+    git2::Error::new(
+        git2::ErrorCode::GenericError,
+        git2::ErrorClass::Net,
+        e.to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_in_messages_lose_their_user_info() {
+        assert_eq!(
+            display_url("https://x-access-token:secret@github.com/o/r.git/info/refs?service=x"),
+            "https://github.com/o/r.git/info/refs?service=x"
+        );
+        assert_eq!(
+            display_url("http://127.0.0.1:9/r.git"),
+            "http://127.0.0.1:9/r.git"
+        );
+    }
+
+    #[test]
+    fn only_http_and_https_are_spoken() {
+        assert!(is_https("HTTPS://github.com/o/r").unwrap());
+        assert!(!is_https("http://127.0.0.1/r").unwrap());
+        assert!(is_https("ssh://github.com/o/r").is_err());
+    }
+
+    fn redirect(location: &str) -> Response<Body> {
+        Response::builder()
+            .status(301)
+            .header(header::LOCATION, location)
+            .body(Body::builder().data(""))
+            .unwrap()
+    }
+
+    #[test]
+    fn redirects_resolve_against_the_origin_and_never_downgrade() {
+        let from = "https://github.com/old/name.git/info/refs?service=git-upload-pack";
+        assert_eq!(
+            redirect_target(
+                from,
+                &redirect("/new/name.git/info/refs?service=git-upload-pack")
+            )
+            .unwrap(),
+            "https://github.com/new/name.git/info/refs?service=git-upload-pack"
+        );
+        assert_eq!(
+            redirect_target(from, &redirect("https://elsewhere.example/x")).unwrap(),
+            "https://elsewhere.example/x"
+        );
+        let down = redirect_target(from, &redirect("http://github.com/x")).unwrap_err();
+        assert!(down.to_string().contains("plain http"), "{down}");
+        assert!(redirect_target(from, &redirect("relative/x")).is_err());
+    }
+}
