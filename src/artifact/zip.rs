@@ -125,6 +125,8 @@ pub struct ArtifactZip {
     entries: Vec<EntryInfo>,
     limits: Limits,
     streamed_total: u64,
+    /// Reused by every entry: per-entry buffers fragment the heap (see `stream`).
+    buf: Vec<u8>,
 }
 
 impl fmt::Debug for ArtifactZip {
@@ -255,6 +257,7 @@ impl ArtifactZip {
             entries,
             limits,
             streamed_total: 0,
+            buf: vec![0u8; 64 * 1024],
         })
     }
 
@@ -289,10 +292,10 @@ impl ArtifactZip {
             .by_index(index)
             .map_err(|e| refuse(RefusalKind::Corrupt, format!("cannot be read: {e}")))?;
         let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
+        let buf = &mut self.buf;
         let mut size: u64 = 0;
         loop {
-            let n = match entry.read(&mut buf) {
+            let n = match entry.read(buf) {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
