@@ -95,9 +95,12 @@ fn build_agent(tls: Option<ureq::tls::TlsConfig>) -> Agent {
         .timeout_connect(wait)
         .timeout_per_read(wait)
         .timeout_per_write(wait);
-    if let Some(tls) = tls {
-        config = config.tls_config(tls);
-    }
+    config = match tls {
+        Some(tls) => config.tls_config(tls),
+        // Plain http carries the token only to this machine; through a proxy it would cross
+        // the network in clear text, so plain http never takes the environment's proxy.
+        None => config.proxy(None),
+    };
     config.build().into()
 }
 

@@ -322,3 +322,29 @@ fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
     );
     assert_eq!(remote.rev(BRANCH), before);
 }
+
+#[test]
+fn plain_http_never_goes_through_the_environments_proxy() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "ghs_proxied0123456789");
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    // A proxy that would see the token in clear text.
+    let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    write(&work, REC_NEW, "{}\n");
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "ghs_proxied0123456789")
+        .set("HTTP_PROXY", &proxy_url)
+        .set("ALL_PROXY", &proxy_url)
+        .set("RERECORD_GIT_TIMEOUT", "2")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert!(remote.files(BRANCH).contains(&REC_NEW.to_owned()));
+    proxy.set_nonblocking(true).unwrap();
+    assert!(proxy.accept().is_err(), "the push went through the proxy");
+}
