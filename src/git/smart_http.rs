@@ -35,9 +35,7 @@ pub(super) fn register() -> Result<(), git2::Error> {
         #[allow(unsafe_code)]
         unsafe {
             git2::transport::register(scheme, |remote| {
-                let url = remote.url().unwrap_or_default().to_owned();
-                let grant = credentials::current(&url);
-                Transport::smart(remote, true, Subtransport::new(grant))
+                Transport::smart(remote, true, Subtransport::new(credentials::current()))
             })?;
         }
     }

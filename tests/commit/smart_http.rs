@@ -348,3 +348,32 @@ fn plain_http_never_goes_through_the_environments_proxy() {
     proxy.set_nonblocking(true).unwrap();
     assert!(proxy.accept().is_err(), "the push went through the proxy");
 }
+
+#[test]
+fn a_push_url_apart_from_the_fetch_url_on_the_same_host_authenticates_both() {
+    let tmp = tempdir();
+    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+    let server = HttpGit::start(tmp.path(), "ghs_pushurl0123456789");
+    let work = remote.clone("work", BRANCH);
+    git(
+        &work,
+        &["remote", "set-url", "origin", &server.url("remote.git")],
+    );
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "--push",
+            "origin",
+            &format!("{}/", server.url("remote.git")),
+        ],
+    );
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{\"pushurl\": 1}\n");
+    Job::new(&tmp.path().join("job"))
+        .set("GITHUB_TOKEN", "ghs_pushurl0123456789")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
+}
