@@ -228,16 +228,16 @@ impl SmartSubtransport for Subtransport {
         action: Service,
     ) -> Result<Box<dyn SmartSubtransportStream>, git2::Error> {
         let stream = match action {
-            Service::UploadPackLs => Stream::Reading(Box::new(
+            Service::UploadPackLs => Stream::Reading(
                 self.discover(url, "git-upload-pack")
                     .map_err(git_error)?
                     .into_reader(),
-            )),
-            Service::ReceivePackLs => Stream::Reading(Box::new(
+            ),
+            Service::ReceivePackLs => Stream::Reading(
                 self.discover(url, "git-receive-pack")
                     .map_err(git_error)?
                     .into_reader(),
-            )),
+            ),
             Service::UploadPack => self.pending(url, "git-upload-pack"),
             Service::ReceivePack => self.pending(url, "git-receive-pack"),
         };
@@ -293,27 +293,25 @@ impl Rpc {
 }
 
 /// libgit2 first writes the whole request of an RPC (the wants and haves, or the pack it
-/// pushes), then reads the answer: the POST is sent on the first read. Ref discoveries are
-/// read only.
+/// pushes: held in memory, a few MiB even when every recording of a large suite changed), then
+/// reads the answer: the POST is sent on the first read. Ref discoveries are read only.
 enum Stream {
     Writing { rpc: Rpc, request: Vec<u8> },
-    Reading(Box<dyn Read + Send>),
+    Reading(ureq::BodyReader<'static>),
     Failed,
 }
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Stream::Writing { .. } = self {
-            let Stream::Writing { rpc, request } = std::mem::replace(self, Stream::Failed) else {
-                unreachable!()
-            };
-            let body = rpc.send(&request)?;
-            *self = Stream::Reading(Box::new(body.into_reader()));
+        match std::mem::replace(self, Stream::Failed) {
+            Stream::Writing { rpc, request } => {
+                *self = Stream::Reading(rpc.send(&request)?.into_reader());
+            }
+            other => *self = other,
         }
         match self {
             Stream::Reading(body) => body.read(buf),
-            Stream::Failed => Err(io::Error::other("the request to the remote failed")),
-            Stream::Writing { .. } => unreachable!(),
+            _ => Err(io::Error::other("the request to the remote failed")),
         }
     }
 }
