@@ -1,6 +1,6 @@
 //! Pushes over a real smart-HTTP server that requires the token.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::support::cmd::path_str;
 use super::support::cmd::tempdir;
@@ -9,17 +9,50 @@ use super::support::http_git::HttpGit;
 use super::support::tls::TestCa;
 use super::*;
 
+/// A remote, the server `serve` starts for its folder, a checkout (`shallow`: depth 1, as
+/// actions/checkout makes it) whose origin is the served `/remote.git`, and the branch's tip.
+struct Served {
+    tmp: tempfile::TempDir,
+    remote: Remote,
+    server: HttpGit,
+    work: PathBuf,
+    before: String,
+}
+
+impl Served {
+    fn new(shallow: bool, serve: impl FnOnce(&Path) -> HttpGit) -> Self {
+        let tmp = tempdir();
+        let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+        let server = serve(tmp.path());
+        let work = if shallow {
+            remote.shallow_clone("work", BRANCH)
+        } else {
+            remote.clone("work", BRANCH)
+        };
+        git(
+            &work,
+            &["remote", "set-url", "origin", &server.url("remote.git")],
+        );
+        let before = remote.rev(BRANCH);
+        Self {
+            tmp,
+            remote,
+            server,
+            work,
+            before,
+        }
+    }
+}
+
 #[test]
 fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "s3cret-token");
-    let work = remote.shallow_clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
-    let before = remote.rev(BRANCH);
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        before,
+    } = Served::new(true, |root| HttpGit::start(root, "s3cret-token"));
     record_with_decoys(&work);
     let job = Job::new(&tmp.path().join("job")).set("PUSH_TOKEN", "s3cret-token");
     let run = job
@@ -45,15 +78,13 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
 
 #[test]
 fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "right-token");
-    let work = remote.clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
-    let before = remote.rev(BRANCH);
+    let Served {
+        tmp,
+        remote,
+        work,
+        before,
+        ..
+    } = Served::new(false, |root| HttpGit::start(root, "right-token"));
     write(&work, REC_NEW, "{}\n");
     let run = Job::new(&tmp.path().join("job"))
         .set("GITHUB_TOKEN", "wrong-token-value")
@@ -71,14 +102,9 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
 
 #[test]
 fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "tok");
-    let work = remote.shallow_clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
+    let Served {
+        tmp, remote, work, ..
+    } = Served::new(true, |root| HttpGit::start(root, "tok"));
     let sibling = remote.clone("sibling", BRANCH);
     write(
         &sibling,
@@ -173,16 +199,14 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
 
 #[test]
 fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
     let ca = TestCa::new();
-    let server = HttpGit::start_tls(tmp.path(), "tls-token", &ca);
-    let work = remote.shallow_clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
-    let before = remote.rev(BRANCH);
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        before,
+    } = Served::new(true, |root| HttpGit::start_tls(root, "tls-token", &ca));
     write(&work, REC_NEW, "{\"over\": \"tls\"}\n");
     let ca_file = tmp.path().join("ca.pem");
     ca.write_pem(&ca_file);
@@ -206,15 +230,15 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
 
 #[test]
 fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_sent() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start_tls(tmp.path(), "tls-token", &TestCa::new());
-    let work = remote.clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
-    let before = remote.rev(BRANCH);
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        before,
+    } = Served::new(false, |root| {
+        HttpGit::start_tls(root, "tls-token", &TestCa::new())
+    });
     write(&work, REC_NEW, "{}\n");
     // Trust another CA than the one that signed the server's certificate.
     let other = tmp.path().join("other-ca.pem");
@@ -235,16 +259,18 @@ fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_
 
 #[test]
 fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "tok");
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        before,
+    } = Served::new(false, |root| HttpGit::start(root, "tok"));
     server.redirect("old-name.git", &server.url("remote.git"));
-    let work = remote.clone("work", BRANCH);
     git(
         &work,
         &["remote", "set-url", "origin", &server.url("old-name.git")],
     );
-    let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{\"renamed\": true}\n");
     Job::new(&tmp.path().join("job"))
         .set("GITHUB_TOKEN", "tok")
@@ -325,14 +351,9 @@ fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
 
 #[test]
 fn plain_http_never_goes_through_the_environments_proxy() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "ghs_proxied0123456789");
-    let work = remote.clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
+    let Served {
+        tmp, remote, work, ..
+    } = Served::new(false, |root| HttpGit::start(root, "ghs_proxied0123456789"));
     // A proxy that would see the token in clear text.
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
@@ -351,14 +372,13 @@ fn plain_http_never_goes_through_the_environments_proxy() {
 
 #[test]
 fn a_push_url_apart_from_the_fetch_url_on_the_same_host_authenticates_both() {
-    let tmp = tempdir();
-    let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "ghs_pushurl0123456789");
-    let work = remote.clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("remote.git")],
-    );
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        ..
+    } = Served::new(false, |root| HttpGit::start(root, "ghs_pushurl0123456789"));
     git(
         &work,
         &[
