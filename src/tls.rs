@@ -85,3 +85,34 @@ fn system_bundle() -> rustls_native_certs::CertificateResult {
 fn system_bundle() -> rustls_native_certs::CertificateResult {
     rustls_native_certs::CertificateResult::default()
 }
+
+/// How every message about a refused server certificate starts (API and git alike).
+pub const UNTRUSTED: &str = "the TLS certificate of";
+
+/// The message for `host`'s certificate refused for `why`, with the way out.
+pub fn untrusted(host: &str, why: &str) -> String {
+    format!(
+        "{UNTRUSTED} {host} could not be verified ({why}); if a private CA signed it (GitHub \
+         Enterprise, a proxy), point SSL_CERT_FILE at a PEM bundle that includes that CA"
+    )
+}
+
+/// rustls's reason, when the error chain says the server's certificate was refused.
+pub fn certificate_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut pending = vec![err];
+    while let Some(e) = pending.pop() {
+        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>()
+        {
+            return Some(tls.to_string());
+        }
+        pending.extend(e.source());
+        // An `io::Error` hides the error it wraps from `source()` (and may wrap another one).
+        if let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            pending.push(inner);
+        }
+    }
+    None
+}

@@ -100,7 +100,9 @@ impl GitRepo {
         drop(remote);
         let endpoint = match local_path(&url, &workdir) {
             Some(path) => Endpoint::Local(open_local_remote(&path, req.branch)?),
-            None if is_http(&url) => Endpoint::Network { url: url.clone() },
+            None if super::smart_http::https_or_http(&url).is_some() => {
+                Endpoint::Network { url: url.clone() }
+            }
             None => anyhow::bail!(
                 "remote {} is {url}, and rerecord pushes only over https (with the token) or to a \
                  local path; set an https URL: git remote set-url {} https://HOST/OWNER/REPO.git",
@@ -355,11 +357,6 @@ fn auth_error(
     }
 }
 
-fn is_http(url: &str) -> bool {
-    url.split_once("://")
-        .is_some_and(|(scheme, _)| matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https"))
-}
-
 /// The filesystem path of a local remote URL (`/srv/x.git`, `../x.git`, `file:///srv/x.git`).
 fn local_path(url: &str, workdir: &Path) -> Option<PathBuf> {
     if let Some(path) = url.strip_prefix("file://") {
@@ -425,8 +422,6 @@ mod tests {
         );
         assert_eq!(local_path("https://github.com/o/r.git", wd), None);
         assert_eq!(local_path("git@github.com:o/r.git", wd), None);
-        assert!(is_http("https://github.com/o/r.git") && is_http("HTTP://127.0.0.1/r"));
-        assert!(!is_http("git@github.com:o/r.git") && !is_http("ssh://git@github.com/o/r"));
     }
 
     #[test]

@@ -334,16 +334,19 @@ impl Write for Stream {
     }
 }
 
-fn is_https(url: &str) -> io::Result<bool> {
-    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    match scheme.as_deref() {
-        Some("https") => Ok(true),
-        Some("http") => Ok(false),
-        _ => Err(io::Error::other(format!(
-            "not an http(s) URL: {}",
-            display_url(url)
-        ))),
+/// `Some(true)` for an https URL, `Some(false)` for plain http, `None` for anything this
+/// transport does not speak.
+pub(super) fn https_or_http(url: &str) -> Option<bool> {
+    match url.split_once("://")?.0.to_ascii_lowercase().as_str() {
+        "https" => Some(true),
+        "http" => Some(false),
+        _ => None,
     }
+}
+
+fn is_https(url: &str) -> io::Result<bool> {
+    https_or_http(url)
+        .ok_or_else(|| io::Error::other(format!("not an http(s) URL: {}", display_url(url))))
 }
 
 /// Where a redirect points, as an absolute URL. Never from https down to plain http.
@@ -423,23 +426,27 @@ fn quote_body(response: Response<Body>) -> String {
 }
 
 fn transport_error(url: &str, e: ureq::Error) -> io::Error {
-    let what = match &e {
-        ureq::Error::Timeout(_) => format!(
+    // ureq's error has no `source()`: its TLS failures sit in these two variants.
+    let cause: Option<&(dyn std::error::Error + 'static)> = match &e {
+        ureq::Error::Io(io) => Some(io),
+        ureq::Error::Rustls(tls) => Some(tls),
+        _ => None,
+    };
+    let timed_out = match &e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => io.kind() == io::ErrorKind::TimedOut,
+        _ => false,
+    };
+    let what = if timed_out {
+        format!(
             "timed out after {} s waiting for {} (RERECORD_GIT_TIMEOUT)",
             timeout().as_secs_f64(),
             display_url(url)
-        ),
-        ureq::Error::Io(io) if io.kind() == io::ErrorKind::TimedOut => format!(
-            "timed out after {} s waiting for {} (RERECORD_GIT_TIMEOUT)",
-            timeout().as_secs_f64(),
-            display_url(url)
-        ),
-        other if other.to_string().contains("certificate") => format!(
-            "the TLS certificate of {} could not be verified ({other}); if a private CA signed \
-             it, point SSL_CERT_FILE at a PEM bundle that includes that CA",
-            display_url(url)
-        ),
-        other => format!("request to {} failed: {other}", display_url(url)),
+        )
+    } else if let Some(why) = cause.and_then(crate::tls::certificate_failure) {
+        crate::tls::untrusted(&display_url(url), &why)
+    } else {
+        format!("request to {} failed: {e}", display_url(url))
     };
     io::Error::other(what)
 }
@@ -473,6 +480,8 @@ mod tests {
         assert!(is_https("HTTPS://github.com/o/r").unwrap());
         assert!(!is_https("http://127.0.0.1/r").unwrap());
         assert!(is_https("ssh://github.com/o/r").is_err());
+        assert_eq!(https_or_http("git@github.com:o/r.git"), None);
+        assert_eq!(https_or_http("ssh://git@github.com/o/r"), None);
     }
 
     fn redirect(location: &str) -> Response<Body> {

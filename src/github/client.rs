@@ -129,23 +129,3 @@ impl Service<Uri> for Connector {
         }
     }
 }
-
-/// rustls's reason, when the error chain says the server's certificate was refused.
-pub(super) fn certificate_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
-    let mut pending = vec![err];
-    while let Some(e) = pending.pop() {
-        if let Some(tls @ rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>()
-        {
-            return Some(tls.to_string());
-        }
-        pending.extend(e.source());
-        // An `io::Error` hides the error it wraps from `source()` (and may wrap another one).
-        if let Some(inner) = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            pending.push(inner);
-        }
-    }
-    None
-}

@@ -63,12 +63,9 @@ impl ApiError {
 
     /// The server's certificate was refused: asking again cannot help.
     fn is_untrusted_certificate(&self) -> bool {
-        self.status.is_none() && self.message.starts_with(UNTRUSTED)
+        self.status.is_none() && self.message.starts_with(crate::tls::UNTRUSTED)
     }
 }
-
-/// How the message of an [`ApiError`] for a refused server certificate starts.
-const UNTRUSTED: &str = "the TLS certificate of";
 
 /// The GitHub API at one base URL, with one token.
 pub struct GitHub {
@@ -135,11 +132,10 @@ impl GitHub {
             _ => unreachable!("rerecord only sends GET, POST and PATCH"),
         };
         result.map_err(|e| {
-            let message = match client::certificate_failure(&e) {
-                Some(why) => format!(
-                    "{UNTRUSTED} {} could not be verified ({why}); if a private CA signed it \
-                     (GitHub Enterprise), point SSL_CERT_FILE at a PEM bundle that includes it",
-                    crate::git::credentials::host_of(&url).unwrap_or(url.clone())
+            let message = match crate::tls::certificate_failure(&e) {
+                Some(why) => crate::tls::untrusted(
+                    &crate::git::credentials::host_of(&url).unwrap_or(url.clone()),
+                    &why,
                 ),
                 None => transport_message(&e),
             };
