@@ -34,7 +34,8 @@ pub enum Descent {
 
 impl GitRepo {
     /// A new repository with a work tree at `dir` (which must be empty or absent) and `remotes`
-    /// (name, URL). No token goes into its configuration: the transport takes it from the operation's grant.
+    /// (name, URL). No token goes into its configuration: the transport takes it from the
+    /// operation's grant.
     pub fn init_scratch(dir: &Path, remotes: &[(&str, &str)]) -> anyhow::Result<Self> {
         super::init();
         let repo = Repository::init(dir).with_context(|| {

@@ -2,9 +2,9 @@
 //! compare-and-swap on the tip, and start over on the new tip when a sibling got there first.
 //!
 //! Two kinds of remote:
-//! - network (https, or http to this machine): git2 fetch (depth 1 in a shallow checkout) and push. The server
-//!   updates the ref only if it still points at the tip we built on (the push protocol sends the
-//!   old id), so a concurrent push makes ours fail cleanly and we retry.
+//! - network (https, or http to this machine): git2 fetch (depth 1 in a shallow checkout) and
+//!   push. The server updates the ref only if it still points at the tip we built on (the push
+//!   protocol sends the old id), so a concurrent push makes ours fail cleanly and we retry.
 //! - local paths (bare repositories on disk, as in tests and benchmarks): libgit2's local
 //!   transport force-updates the ref after its fast-forward check, so two concurrent pushes can
 //!   silently drop one commit. We open the remote instead, write the few new objects into it and
