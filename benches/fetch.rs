@@ -10,10 +10,10 @@
 //! artifact and for one ten times larger (480 recordings), which must stay flat (streaming).
 //! `RERECORD_BENCH_PAIRS` sets the number of timed pairs (default 7, plus 1 warm-up).
 
-#[path = "../tests/support/fake_github/mod.rs"]
+#[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(unused_imports)]
 mod fake_github;
-#[path = "../tests/support/zips.rs"]
+#[path = "../tests/it/support/zips.rs"]
 mod zips;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 //!
 //! Run: `cargo bench --bench schedule`
 
-#[path = "../tests/support/fake_github/mod.rs"]
+#[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(dead_code)]
 mod fake_github;
 

@@ -6,7 +6,7 @@
 //! workflow validation, dispatch and `--watch`. The demo runs rerecord as a child process of
 //! itself (`--as-rerecord`), so it exercises exactly the code the binary runs.
 
-#[path = "../tests/support/fake_github/mod.rs"]
+#[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(dead_code)]
 mod fake_github;
 

@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn real_pull_request_payload_gives_head_ref_and_repo() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/github-api/webhooks/pull_request.opened.json");
+            .join("tests/fixtures/github-api/webhooks/pull_request.opened.json");
         let p = EventPayload::load(&path).unwrap();
         assert!(p.is_pull_request);
         assert_eq!(p.head_ref.as_deref(), Some("changes"));

@@ -433,5 +433,5 @@ mod tests;
 
 /// Zip builders shared by the unit tests here and the behaviour tests in `tests/`.
 #[cfg(test)]
-#[path = "../../tests/support/zips.rs"]
+#[path = "../../tests/it/support/zips.rs"]
 pub(crate) mod test_zips;

@@ -2,16 +2,11 @@
 //! schemas (`conformance`), and the behaviour other tests rely on: pagination, faults, storage,
 //! auth, request log and rounds (`behaviour`); dispatch, runs, pulls and contents (`actions`).
 
-#[path = "support/fake_github/mod.rs"]
-mod fake_github;
+use crate::support::fake_github;
 
-#[path = "fake_github/actions.rs"]
 mod actions;
-#[path = "fake_github/behaviour.rs"]
 mod behaviour;
-#[path = "fake_github/client.rs"]
 mod client;
-#[path = "fake_github/conformance.rs"]
 mod conformance;
 
 use fake_github::{FakeGitHub, PrSpec, RunSpec};

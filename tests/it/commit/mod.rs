@@ -2,8 +2,7 @@
 //! remotes, shallow clones, a `pull_request` merge-commit checkout, concurrent jobs, and pushes
 //! over a smart-HTTP server that requires a token.
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 
 mod fork_and_outputs;
 mod selection;

@@ -3,12 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::client::{Resp, get, patch, post, send};
-use crate::world;
+use super::client::{Resp, get, patch, post, send};
+use super::world;
 
 const SUBSET: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/github-api/openapi-subset.2022-11-28.json"
+    "/tests/fixtures/github-api/openapi-subset.2022-11-28.json"
 );
 
 /// OpenAPI 3.0 `nullable: true` becomes Draft 4's `type: [T, "null"]` (or an `anyOf` with null

@@ -3,12 +3,10 @@
 //! as `x-access-token`), reached through `GITHUB_SERVER_URL` as on a runner. Every test that
 //! must not push checks the bare repositories did not move.
 
-mod support;
+use crate::support;
 
-#[path = "land/world.rs"]
 mod world;
 
-#[path = "land/untrusted.rs"]
 mod untrusted;
 
 use support::fake_github::{PrSpec, TOKEN, USER};

@@ -2,9 +2,9 @@
 //! manifest claims crafted to inject markdown into the PR comment, a run whose fork is gone, and
 //! artifacts without a manifest to cross-check.
 
+use super::world::{A, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
 use crate::support::fake_github::{JOB_TOKEN_USER, PrSpec, TOKEN};
 use crate::support::zips::ZipBuilder;
-use crate::world::{A, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
 
 /// A same-repository PR at the branch's head, its run, and an artifact claiming `claims`.
 fn same_repo_pr(w: &World, claims: impl FnOnce(&str) -> Manifest) -> (String, u64, u64) {

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::client::{Resp, bearer, get, post, send};
-use crate::fake_github::{Fault, FaultKind, Listener, Recorded, TOKEN, critical_path};
-use crate::world;
+use super::client::{Resp, bearer, get, post, send};
+use super::world;
+use crate::support::fake_github::{Fault, FaultKind, Listener, Recorded, TOKEN, critical_path};
 
 fn next_link(resp: &Resp) -> Option<String> {
     resp.header("link")?.split(", ").find_map(|part| {

@@ -2,7 +2,7 @@
 //! redirect to a storage listener that rejects Authorization), the checkout is a real temporary
 //! git repository, and every hostile artifact must leave it byte-for-byte unchanged.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
-use crate::client::{Resp, get, post};
-use crate::fake_github::{DispatchMode, FakeGitHub, PrSpec, PrState};
-use crate::world;
+use super::client::{Resp, get, post};
+use super::world;
+use crate::support::fake_github::{DispatchMode, FakeGitHub, PrSpec, PrState};
 
 fn dispatch(gh: &FakeGitHub, workflow: &str, body: Value) -> Resp {
     post(

@@ -3,7 +3,6 @@
 //! by variable name, that bad inputs stop before rerecord runs, and, with the real binary against a
 //! real repository and bare remote, the action's outputs and the upload step's `with:` values.
 
-#[path = "action/runner.rs"]
 mod runner;
 
 use std::collections::BTreeMap;

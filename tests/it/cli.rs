@@ -1,7 +1,7 @@
 //! The command-line surface: version, completions, man page, usage errors, and the `--help`
 //! texts quoted in the README (which must match the binary's, so the docs cannot drift).
 
-mod support;
+use crate::support;
 
 use support::cmd::rerecord;
 

@@ -1,6 +1,6 @@
 //! `rerecord doctor` against the fake GitHub: each check's status and fix, exit codes, `--json`.
 
-mod support;
+use crate::support;
 
 use support::cmd::{Run, rerecord};
 use support::fake_github::{FakeGitHub, PrSpec, TOKEN};

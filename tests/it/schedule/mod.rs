@@ -4,8 +4,7 @@
 //! and a local checkout on branch `feature-x` whose remotes point at the fake's host (which
 //! rerecord recognises as a GitHub host because it is the `--api-url` host).
 
-#[path = "../support/mod.rs"]
-mod support;
+use crate::support;
 
 mod dispatch;
 mod finding;

@@ -6,7 +6,7 @@ use std::net::TcpStream;
 
 use serde_json::Value;
 
-use crate::fake_github::{FakeGitHub, TOKEN};
+use crate::support::fake_github::{FakeGitHub, TOKEN};
 
 /// A response as a minimal HTTP/1.1 client sees it.
 pub(crate) struct Resp {

@@ -1,0 +1,15 @@
+//! rerecord's integration tests, in one binary (as ripgrep does): one build of the fake GitHub, the
+//! git fixtures and the smart-HTTP server for every command's behaviour tests.
+
+mod support;
+
+mod action;
+mod cli;
+mod commit;
+mod doctor;
+mod fake_github;
+mod fetch;
+mod install_script;
+mod land;
+mod lint;
+mod schedule;
