@@ -1,12 +1,15 @@
 //! `cargo bench --bench commit`: `rerecord commit` against the old shell step
-//! (`../shared/bench/baseline-git.sh --autostash`) on the llama-stack-shaped corpus, for
+//! (`support/baseline-git.sh --autostash`) on the llama-stack-shaped corpus of `support/corpus.rs`, for
 //! K = 5, 48 and 300 changed recordings (plus the package.json/package-lock.json decoys).
 //!
 //! Runs are paired: each pair times the baseline and rerecord on two fresh, identical states
-//! (prepared by `bench-states.sh`, so copying is never timed), alternating which goes first.
+//! (prepared by `corpus::prepare_states`, so copying is never timed), alternating which goes first.
 //! Printed per K: the median wall time of each, the median of the per-pair ratios
 //! rerecord/baseline, and rerecord's peak RSS (`/usr/bin/time -f %M`).
 //! Set `RERECORD_BENCH_PAIRS` to change the number of timed pairs (default 5, plus 1 warm-up).
+
+#[path = "support/corpus.rs"]
+mod corpus;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,10 +19,6 @@ const KS: [usize; 3] = [5, 48, 300];
 const BRANCH: &str = "feature-x";
 
 fn main() {
-    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
-    let bench = bench
-        .canonicalize()
-        .unwrap_or_else(|_| panic!("{} not found", bench.display()));
     let rerecord = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
     let pairs: usize = std::env::var("RERECORD_BENCH_PAIRS")
         .ok()
@@ -28,10 +27,8 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let corpus = tmp.path().join("corpus");
 
-    eprintln!("building the corpus (about 6 s)...");
-    run(Command::new(bench.join("make-corpus"))
-        .arg("--out")
-        .arg(&corpus));
+    eprintln!("building the corpus ({} recordings)...", corpus::FULL);
+    corpus::create(&corpus, corpus::FULL, 1);
 
     println!("K    baseline   rerecord   ratio(median of pairs)   rerecord peak RSS");
     let mut worst_ratio: f64 = 0.0;
@@ -44,23 +41,14 @@ fn main() {
             .arg(mutated.join("work"))
             .args(["remote", "set-url", "origin"])
             .arg(mutated.join("remote.git")));
-        run(Command::new(bench.join("make-corpus"))
-            .arg("--mutate")
-            .arg(k.to_string())
-            .arg("--work")
-            .arg(mutated.join("work")));
+        corpus::mutate(&mutated.join("work"), k, true, k as u64);
 
         let states = tmp.path().join("states");
         let (mut base_t, mut ours_t, mut ratios, mut rss) =
             (Vec::new(), Vec::new(), Vec::new(), 0u64);
         for i in 0..=pairs {
-            run(Command::new(bench.join("bench-states.sh"))
-                .arg("prepare")
-                .arg(&mutated)
-                .arg(&states)
-                .arg("2"));
-            let mut baseline = Command::new(bench.join("baseline-git.sh"));
-            baseline.arg("--autostash");
+            corpus::prepare_states(&mutated, &states, 2);
+            let mut baseline = corpus::baseline();
             let mut ours = Command::new(&rerecord);
             ours.args([
                 "commit",

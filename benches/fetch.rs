@@ -1,7 +1,7 @@
 //! `cargo bench --bench fetch`: `rerecord fetch` against `unzip -o` of the same artifact into the
 //! same tree (issue 4, "Performance").
 //!
-//! The artifact holds 48 recordings drawn from `../shared/bench/make-corpus --mutate` (so their
+//! The artifact holds 48 recordings drawn from the corpus of `support/corpus.rs` (so their
 //! sizes follow the real llama-stack distribution) plus a manifest, and is served by the fake
 //! GitHub (API + storage redirect). Runs are paired: each pair resets the tree (not timed), times
 //! `unzip -o`, resets again, times `rerecord fetch --run ID` (download, verify, apply), and the
@@ -10,6 +10,8 @@
 //! artifact and for one ten times larger (480 recordings), which must stay flat (streaming).
 //! `RERECORD_BENCH_PAIRS` sets the number of timed pairs (default 7, plus 1 warm-up).
 
+#[path = "support/corpus.rs"]
+mod corpus;
 #[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(unused_imports)]
 mod fake_github;
@@ -26,10 +28,6 @@ const REPO: &str = "upstream/project";
 const WORKFLOW: &str = "record-integration-tests.yml";
 
 fn main() {
-    let bench = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/bench");
-    let bench = bench
-        .canonicalize()
-        .unwrap_or_else(|_| panic!("{} not found", bench.display()));
     let rerecord = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
     let pairs: usize = std::env::var("RERECORD_BENCH_PAIRS")
         .ok()
@@ -47,18 +45,9 @@ fn main() {
     let work = tmp.path().join("corpus/work");
 
     eprintln!("building the corpus...");
-    run(Command::new(bench.join("make-corpus"))
-        .args(["--files", "1200", "--out"])
-        .arg(tmp.path().join("corpus")));
-    let out = run(Command::new(bench.join("make-corpus"))
-        .args(["--mutate", "480", "--no-decoys", "--work"])
-        .arg(&work));
-    let changed: Vec<String> = out
-        .lines()
-        .filter(|l| l.starts_with("tests/"))
-        .map(str::to_owned)
-        .collect();
-    assert_eq!(changed.len(), 480, "make-corpus printed {out}");
+    corpus::create(&tmp.path().join("corpus"), 1200, 1);
+    let changed = corpus::mutate(&work, 480, false, 480);
+    assert_eq!(changed.len(), 480);
     // Spread the 48 over new and re-recorded files alike.
     let small: Vec<String> = changed.iter().step_by(10).cloned().collect();
     let small_zip = artifact(&work, &small);
