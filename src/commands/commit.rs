@@ -264,10 +264,11 @@ fn destination(args: &CommitArgs, env: &ActionsEnv) -> anyhow::Result<Destinatio
         )));
     }
     let repo = env.repository.as_deref().ok_or_else(|| {
-        usage("GITHUB_REPOSITORY is not set; rerecord commit pushes to the workflow's own repository")
+        usage(
+            "GITHUB_REPOSITORY is not set; rerecord commit pushes to the workflow's own repository",
+        )
     })?;
-    let repo =
-        RepoName::parse(repo).map_err(|e| usage(format!("GITHUB_REPOSITORY: {e}")))?;
+    let repo = RepoName::parse(repo).map_err(|e| usage(format!("GITHUB_REPOSITORY: {e}")))?;
     Ok(Destination {
         url: Some(format!("{server}/{}/{}.git", repo.owner, repo.name)),
         label: repo.to_string(),
@@ -421,8 +422,14 @@ pub fn execute(
             outcome.artifact_dir = Some(plan.artifact_dir.clone());
         } else {
             let token = read_token(&plan.token_env);
-            land(&repo, &plan, &changes.recordings, token.as_ref(), &mut outcome)
-                .map_err(|e| redact_error(e, token.as_ref()))?;
+            land(
+                &repo,
+                &plan,
+                &changes.recordings,
+                token.as_ref(),
+                &mut outcome,
+            )
+            .map_err(|e| redact_error(e, token.as_ref()))?;
         }
     }
     report::emit(&plan, env, &outcome)?;
@@ -585,7 +592,10 @@ mod tests {
                 .as_deref(),
             Some("fix")
         );
-        let dispatch = [("GITHUB_EVENT_NAME", "workflow_dispatch"), ("GITHUB_REF_NAME", "main")];
+        let dispatch = [
+            ("GITHUB_EVENT_NAME", "workflow_dispatch"),
+            ("GITHUB_REF_NAME", "main"),
+        ];
         assert_eq!(
             branch(&["--target-branch", "flag"], &dispatch, Some(PR_FROM_FORK))
                 .unwrap()
@@ -607,7 +617,10 @@ mod tests {
             ("GITHUB_REPOSITORY", "me/stack"),
         ];
         let err = plan(&[], &env, Some(PR_FROM_FORK)).unwrap_err();
-        assert!(format!("{err:#}").contains("pull_request.head.ref"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("pull_request.head.ref"),
+            "{err:#}"
+        );
         assert_eq!(crate::error::exit_code_for(&err), 1);
         let err = plan(&["--target-branch", "main"], &env, None).unwrap_err();
         assert_eq!(crate::error::exit_code_for(&err), 2, "{err:#}");
@@ -624,7 +637,10 @@ mod tests {
         ];
         let p = plan(&["--remote", "evil"], &env, None).unwrap();
         let dest = p.destination.unwrap();
-        assert_eq!(dest.url.as_deref(), Some("https://github.com/acme/stack.git"));
+        assert_eq!(
+            dest.url.as_deref(),
+            Some("https://github.com/acme/stack.git")
+        );
         assert!(p.remote_ignored);
         let ghes = [
             ("GITHUB_ACTIONS", "true"),
@@ -633,10 +649,19 @@ mod tests {
             ("GITHUB_SERVER_URL", "https://ghe.example.com/"),
         ];
         assert_eq!(
-            plan(&[], &ghes, None).unwrap().destination.unwrap().url.as_deref(),
+            plan(&[], &ghes, None)
+                .unwrap()
+                .destination
+                .unwrap()
+                .url
+                .as_deref(),
             Some("https://ghe.example.com/acme/stack.git")
         );
-        for bad in ["file:///tmp/x", "https://u:p@evil.example", "ssh://github.com"] {
+        for bad in [
+            "file:///tmp/x",
+            "https://u:p@evil.example",
+            "ssh://github.com",
+        ] {
             let env = [
                 ("GITHUB_ACTIONS", "true"),
                 ("GITHUB_REF_NAME", "b"),
@@ -658,9 +683,17 @@ mod tests {
     #[test]
     fn mode_stage_never_pushes_and_mode_push_refuses_a_fork() {
         let upstream = [("GITHUB_REPOSITORY", "acme/stack")];
-        let staged = plan(&["--mode", "stage", "--target-branch", "b"], &upstream, None).unwrap();
+        let staged = plan(
+            &["--mode", "stage", "--target-branch", "b"],
+            &upstream,
+            None,
+        )
+        .unwrap();
         assert!(staged.stage && !staged.fork && staged.destination.is_none());
-        assert!(plan(&["--mode", "stage"], &[], None).is_ok(), "no branch needed");
+        assert!(
+            plan(&["--mode", "stage"], &[], None).is_ok(),
+            "no branch needed"
+        );
         let err = plan(&["--mode", "push"], &upstream, Some(PR_FROM_FORK)).unwrap_err();
         assert_eq!(crate::error::exit_code_for(&err), 2);
         assert!(format!("{err:#}").contains("fork"), "{err:#}");
@@ -672,22 +705,42 @@ mod tests {
         let p = plan(&["--target-branch", "b"], &[], None).unwrap();
         assert_eq!(p.identity, Identity::bot());
         let p = plan(
-            &["--target-branch", "b", "--author-name", "Rec Bot", "--author-email", "r@x.dev"],
+            &[
+                "--target-branch",
+                "b",
+                "--author-name",
+                "Rec Bot",
+                "--author-email",
+                "r@x.dev",
+            ],
             &[],
             None,
         )
         .unwrap();
         assert_eq!(p.identity, Identity::fixed("Rec Bot", "r@x.dev"));
-        assert!(plan(&["--target-branch", "b", "--author-name", "a\nb"], &[], None).is_err());
+        assert!(
+            plan(
+                &["--target-branch", "b", "--author-name", "a\nb"],
+                &[],
+                None
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn recordings_come_from_the_flag_then_the_variable_then_the_committed_config() {
-        let config = Config::parse("recordings = [\"fixtures/\"]\n", Some("rerecord.toml".into()))
-            .unwrap();
+        let config = Config::parse(
+            "recordings = [\"fixtures/\"]\n",
+            Some("rerecord.toml".into()),
+        )
+        .unwrap();
         let sha = "a".repeat(40);
         let r = choose_recordings(&["tapes/".into()], Some("env/\n"), &config, &sha).unwrap();
-        assert_eq!((r.globs.as_strings(), r.source.as_str()), (vec!["tapes/".to_owned()], "--recordings"));
+        assert_eq!(
+            (r.globs.as_strings(), r.source.as_str()),
+            (vec!["tapes/".to_owned()], "--recordings")
+        );
         let r = choose_recordings(&[], Some("\n env/ \n"), &config, &sha).unwrap();
         assert_eq!(r.globs.as_strings(), vec!["env/".to_owned()]);
         assert!(r.source.starts_with("RERECORD_RECORDINGS"));

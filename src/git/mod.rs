@@ -128,7 +128,9 @@ impl GitRepo {
         let entry = match tree.get_path(Path::new(path)) {
             Ok(e) => e,
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e).with_context(|| format!("failed to look up {path} in {commit}")),
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to look up {path} in {commit}"));
+            }
         };
         if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
             return Ok(None);

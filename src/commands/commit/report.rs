@@ -109,7 +109,12 @@ impl Outcome {
         } else {
             "the recordings artifact"
         };
-        match (self.changed, self.mode == "stage", self.dry_run, self.pushed) {
+        match (
+            self.changed,
+            self.mode == "stage",
+            self.dry_run,
+            self.pushed,
+        ) {
             (false, ..) => "No recording changes".to_owned(),
             (true, true, true, _) => format!("Dry run: would stage {n} {files} for {staged_for}"),
             (true, true, false, _) => format!("Staged {n} {files} for {staged_for}"),

@@ -76,7 +76,11 @@ impl World {
     /// evil server saw nothing.
     fn assert_only_the_recording_landed(&self, case: &str) {
         let tip = self.remote.rev(BRANCH);
-        assert_eq!(self.remote.parents(&tip), vec![self.before.clone()], "{case}");
+        assert_eq!(
+            self.remote.parents(&tip),
+            vec![self.before.clone()],
+            "{case}"
+        );
         let changed = git(
             &self.remote.bare,
             &["diff", "--name-only", &self.before, &tip],
@@ -182,7 +186,8 @@ fn no_url_pushurl_insteadof_or_include_in_any_git_config_steers_the_token_or_the
         assert!(!run.all_output().contains(JOB_TOKEN), "{case}");
         if case.starts_with("--remote") {
             assert!(
-                run.stdout.contains("--remote does not apply inside GitHub Actions"),
+                run.stdout
+                    .contains("--remote does not apply inside GitHub Actions"),
                 "{case}: {}",
                 run.stdout
             );
@@ -200,7 +205,10 @@ fn a_smuggled_fetch_url_with_extra_commits_pushes_nothing_but_the_recording() {
     write(&smuggle, "src/backdoor.py", "import os\n");
     git(&smuggle, &["add", "-A"]);
     git(&smuggle, &["commit", "-q", "-m", "innocent"]);
-    git(&w.work, &["remote", "set-url", "origin", &path_str(&smuggle)]);
+    git(
+        &w.work,
+        &["remote", "set-url", "origin", &path_str(&smuggle)],
+    );
     git(
         &w.work,
         &["remote", "set-url", "--push", "origin", &w.real_url()],
@@ -211,7 +219,9 @@ fn a_smuggled_fetch_url_with_extra_commits_pushes_nothing_but_the_recording() {
     w.assert_only_the_recording_landed("smuggled fetch URL");
     let files = w.remote.files(BRANCH);
     assert!(
-        !files.iter().any(|f| f == ".github/workflows/x.yml" || f == "src/backdoor.py"),
+        !files
+            .iter()
+            .any(|f| f == ".github/workflows/x.yml" || f == "src/backdoor.py"),
         "{files:?}"
     );
 }
@@ -297,9 +307,7 @@ fn the_config_is_read_from_github_sha_even_when_the_tests_committed_another() {
 fn a_payload_whose_head_ref_was_rewritten_to_main_is_refused() {
     let w = World::new();
     w.record();
-    let job = w
-        .again()
-    .pull_request(BRANCH, &w.before, REPO);
+    let job = w.again().pull_request(BRANCH, &w.before, REPO);
     let event = job.dir.join("event.json");
     let text = std::fs::read_to_string(&event).unwrap();
     std::fs::write(
@@ -307,7 +315,11 @@ fn a_payload_whose_head_ref_was_rewritten_to_main_is_refused() {
         text.replace(&format!("\"ref\":\"{BRANCH}\""), "\"ref\":\"main\""),
     )
     .unwrap();
-    assert!(std::fs::read_to_string(&event).unwrap().contains("\"ref\":\"main\""));
+    assert!(
+        std::fs::read_to_string(&event)
+            .unwrap()
+            .contains("\"ref\":\"main\"")
+    );
     let main_before = w.remote.rev("main");
     let run = job.run(&w.work, &[]).failure();
     assert!(
@@ -339,13 +351,11 @@ fn the_commit_is_by_the_bot_or_the_flags_never_by_the_jobs_git_identity() {
     let job = || {
         w.again()
             .set("HOME", &path_str(&home))
-        .set("GIT_CONFIG_GLOBAL", &path_str(&home.join(".gitconfig")))
-        .set("GIT_AUTHOR_NAME", "Env Mallory")
-        .set("GIT_COMMITTER_EMAIL", "env@evil.example")
+            .set("GIT_CONFIG_GLOBAL", &path_str(&home.join(".gitconfig")))
+            .set("GIT_AUTHOR_NAME", "Env Mallory")
+            .set("GIT_COMMITTER_EMAIL", "env@evil.example")
     };
-    job()
-        .run(&w.work, &["--target-branch", BRANCH])
-        .success();
+    job().run(&w.work, &["--target-branch", BRANCH]).success();
     let tip = w.remote.rev(BRANCH);
     assert_eq!(
         w.remote.who_and_subject(&tip),
@@ -385,22 +395,28 @@ fn an_executable_recording_lands_as_a_plain_file() {
     w.job.run(&w.work, &["--target-branch", BRANCH]).success();
     let modes = git(
         &w.remote.bare,
-        &["ls-tree", "-r", BRANCH, "tests/integration/agents/recordings/"],
+        &[
+            "ls-tree",
+            "-r",
+            BRANCH,
+            "tests/integration/agents/recordings/",
+        ],
     );
     assert!(
         modes.lines().all(|l| l.starts_with("100644 blob ")),
         "{modes}"
     );
-    assert!(modes.contains("a-new.json") && modes.contains("a-1.json"), "{modes}");
+    assert!(
+        modes.contains("a-new.json") && modes.contains("a-1.json"),
+        "{modes}"
+    );
 }
 
 #[test]
 fn stage_mode_stages_a_same_repo_pr_and_touches_no_server() {
     let w = World::new();
     w.record();
-    let job = w
-        .again()
-    .pull_request(BRANCH, &w.before, REPO);
+    let job = w.again().pull_request(BRANCH, &w.before, REPO);
     job.run(&w.work, &["--mode", "stage", "--job-key", "0"])
         .success();
     let out = job.outputs();
@@ -418,7 +434,11 @@ fn stage_mode_stages_a_same_repo_pr_and_touches_no_server() {
     assert!(!dir.join("src/app.py").exists());
     assert_eq!(w.remote.rev(BRANCH), w.before);
     assert!(w.job.server.as_ref().unwrap().requests().is_empty());
-    assert!(job.summary().contains("rerecord land --run 4242"), "{}", job.summary());
+    assert!(
+        job.summary().contains("rerecord land --run 4242"),
+        "{}",
+        job.summary()
+    );
 }
 
 #[test]
@@ -427,10 +447,15 @@ fn push_mode_refuses_a_fork_pr_before_touching_anything() {
     w.record();
     let job = w
         .again()
-    .pull_request(BRANCH, &w.before, "contributor/stack");
+        .pull_request(BRANCH, &w.before, "contributor/stack");
     let run = job.run(&w.work, &["--mode", "push"]).expect_code(2);
     assert!(run.stderr.contains("fork"), "{}", run.stderr);
-    assert!(!w.tmp.path().join("job/runner-temp/rerecord-artifact").exists());
+    assert!(
+        !w.tmp
+            .path()
+            .join("job/runner-temp/rerecord-artifact")
+            .exists()
+    );
     assert!(w.job.server.as_ref().unwrap().requests().is_empty());
     // The same fork PR in the default mode stages.
     job.run(&w.work, &[]).success();

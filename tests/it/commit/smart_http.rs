@@ -301,7 +301,9 @@ fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
         "{requests:?}"
     );
     assert!(
-        !requests.iter().any(|r| r.starts_with("POST /acme/old-name.git")),
+        !requests
+            .iter()
+            .any(|r| r.starts_with("POST /acme/old-name.git")),
         "{requests:?}"
     );
 }
@@ -409,7 +411,15 @@ fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
             &format!("{}/", server.url("remote.git")),
         ],
     );
-    git(&work, &["remote", "set-url", "origin", "https://unreachable.invalid/x.git"]);
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://unreachable.invalid/x.git",
+        ],
+    );
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{\"pushurl\": 1}\n");
     rerecord()
