@@ -99,27 +99,8 @@ impl CommitPlan {
     ) -> anyhow::Result<Self> {
         let pr = payload.filter(|p| p.is_pull_request);
         let target_branch = target_branch(args, env, pr)?;
-        let fork = match args.fork_pr {
-            ForkMode::True => true,
-            ForkMode::False => false,
-            // A deleted fork (`head.repo: null`) cannot be pushed to either.
-            ForkMode::Auto => pr.is_some_and(|p| match (&p.head_repository, &env.repository) {
-                (Some(head), Some(repo)) => !head.eq_ignore_ascii_case(repo),
-                (None, _) => true,
-                (Some(_), None) => false,
-            }),
-        };
-        let stage = match args.mode {
-            CommitMode::Stage => true,
-            CommitMode::Auto => fork,
-            CommitMode::Push if fork => {
-                return Err(usage(
-                    "--mode push: this pull request comes from a fork, which the job's token cannot push to; \
-                     use --mode stage (or auto) and land the artifact from a trusted workflow",
-                ));
-            }
-            CommitMode::Push => false,
-        };
+        let fork = is_fork(args.fork_pr, env, pr);
+        let stage = stages(args.mode, fork)?;
         if !stage && target_branch.is_none() {
             return Err(usage(
                 "cannot tell which branch to commit to: no --target-branch, not a pull_request event, \
@@ -182,6 +163,32 @@ impl CommitPlan {
             run_attempt,
             job,
         })
+    }
+}
+
+fn is_fork(flag: ForkMode, env: &ActionsEnv, pr: Option<&EventPayload>) -> bool {
+    match flag {
+        ForkMode::True => true,
+        ForkMode::False => false,
+        // A deleted fork (`head.repo: null`) cannot be pushed to either.
+        ForkMode::Auto => pr.is_some_and(|p| match (&p.head_repository, &env.repository) {
+            (Some(head), Some(repo)) => !head.eq_ignore_ascii_case(repo),
+            (None, _) => true,
+            (Some(_), None) => false,
+        }),
+    }
+}
+
+/// Whether to stage (rather than push); `--mode push` on a fork PR is refused.
+fn stages(mode: CommitMode, fork: bool) -> anyhow::Result<bool> {
+    match mode {
+        CommitMode::Stage => Ok(true),
+        CommitMode::Auto => Ok(fork),
+        CommitMode::Push if fork => Err(usage(
+            "--mode push: this pull request comes from a fork, which the job's token cannot push to; \
+             use --mode stage (or auto) and land the artifact from a trusted workflow",
+        )),
+        CommitMode::Push => Ok(false),
     }
 }
 
