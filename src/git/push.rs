@@ -175,7 +175,13 @@ impl GitRepo {
                 }
             },
             Endpoint::Network { url } => {
+                // A private ref; whatever an earlier step left there (say a symbolic ref) goes first.
                 let tracking = "refs/rerecord/tip";
+                if let Ok(mut stale) = self.raw().find_reference(tracking) {
+                    stale
+                        .delete()
+                        .context("failed to clear refs/rerecord/tip")?;
+                }
                 let spec = format!("+{refname}:{tracking}");
                 self.network_fetch(url, req, &[spec.as_str()])
                     .map_err(|e| {
@@ -185,7 +191,12 @@ impl GitRepo {
                             e
                         }
                     })?;
-                self.raw().refname_to_id(tracking).map_err(|_| missing())
+                let fetched = self.raw().find_reference(tracking).map_err(|_| missing())?;
+                anyhow::ensure!(
+                    fetched.kind() == Some(git2::ReferenceType::Direct),
+                    "{tracking} is not a plain reference after the fetch; refusing to build on it"
+                );
+                fetched.target().ok_or_else(missing)
             }
         }
     }
@@ -234,6 +245,11 @@ impl GitRepo {
                 let repo = self.raw();
                 // libgit2 pushes references, not bare ids: a private ref names the commit briefly.
                 let temp = "refs/rerecord/push";
+                if let Ok(mut stale) = repo.find_reference(temp) {
+                    stale
+                        .delete()
+                        .context("failed to clear refs/rerecord/push")?;
+                }
                 repo.reference(temp, commit, true, "rerecord: commit to push")?;
                 let result = self.network_push(url, req, temp, &refname);
                 if let Ok(mut r) = repo.find_reference(temp) {

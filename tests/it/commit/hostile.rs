@@ -461,3 +461,19 @@ fn push_mode_refuses_a_fork_pr_before_touching_anything() {
     job.run(&w.work, &[]).success();
     assert_eq!(job.outputs()["fork"], "true");
 }
+
+#[test]
+fn private_refs_planted_as_symbolic_refs_to_a_local_commit_change_nothing() {
+    let w = World::new();
+    write(&w.work, ".github/workflows/x.yml", "on: push\n");
+    git(&w.work, &["add", "-A"]);
+    git(&w.work, &["commit", "-q", "-m", "backdoor"]);
+    git(&w.work, &["branch", "planted"]);
+    git(&w.work, &["reset", "-q", "--hard", "HEAD~1"]);
+    for name in ["refs/rerecord/tip", "refs/rerecord/push"] {
+        git(&w.work, &["symbolic-ref", name, "refs/heads/planted"]);
+    }
+    w.record();
+    w.job.run(&w.work, &["--target-branch", BRANCH]).success();
+    w.assert_only_the_recording_landed("planted symbolic refs");
+}
