@@ -402,7 +402,11 @@ pub fn execute(
         .map(EventPayload::load)
         .transpose()?;
     let mut notices = Vec::new();
-    let (config, recordings) = committed_config(&repo, args, env, &mut notices)?;
+    let pr_head = payload
+        .as_ref()
+        .filter(|p| p.is_pull_request)
+        .and_then(|p| p.head_sha.as_deref());
+    let (config, recordings) = committed_config(&repo, args, env, pr_head, &mut notices)?;
     let plan = CommitPlan::resolve(
         args,
         env,
@@ -444,11 +448,13 @@ pub fn execute(
 }
 
 /// The config as committed in the checked-out commit (`GITHUB_SHA` when this clone has it,
-/// else HEAD), never the work tree's copy, and the recording globs chosen with it.
+/// else HEAD), never the work tree's copy, and the recording globs chosen with it. A HEAD that
+/// is neither `GITHUB_SHA` nor the PR head (`pr_head`) gets a notice.
 fn committed_config(
     repo: &GitRepo,
     args: &CommitArgs,
     env: &ActionsEnv,
+    pr_head: Option<&str>,
     notices: &mut Vec<String>,
 ) -> anyhow::Result<(Config, Recordings)> {
     let env_list = std::env::var("RERECORD_RECORDINGS").ok();
@@ -458,9 +464,10 @@ fn committed_config(
         let recordings = choose_recordings(&args.recordings, env_list.as_deref(), &config, "HEAD")?;
         return Ok((config, recordings));
     };
-    if env.sha.is_some() && !is_github_sha {
+    if env.sha.is_some() && !is_github_sha && pr_head != Some(commit.to_string().as_str()) {
         notices.push(format!(
-            "GITHUB_SHA is not in this clone; the configuration was read from HEAD ({commit})"
+            "GITHUB_SHA is not in this clone and HEAD ({commit}) is not the pull request's head; \
+             the configuration was read from HEAD"
         ));
     }
     let config = Config::load_committed(|name| repo.committed_text(commit, name))?;

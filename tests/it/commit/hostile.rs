@@ -477,3 +477,49 @@ fn private_refs_planted_as_symbolic_refs_to_a_local_commit_change_nothing() {
     w.job.run(&w.work, &["--target-branch", BRANCH]).success();
     w.assert_only_the_recording_landed("planted symbolic refs");
 }
+
+#[test]
+fn without_github_sha_in_the_clone_the_config_comes_from_head_and_an_unexpected_head_is_noted() {
+    let tmp = tempdir();
+    let mut tree = llama_tree();
+    tree.push((
+        ".github/rerecord.toml",
+        "recordings = [\"tests/integration/agents/recordings/\"]\n",
+    ));
+    let remote = Remote::new(tmp.path(), BRANCH, &tree);
+    let work = remote.shallow_clone("work", BRANCH);
+    let head = remote.rev(BRANCH);
+    write(&work, REC_MOD, "{\"agents\": \"new\"}\n");
+    write(
+        &work,
+        REC_ROOT_NEW,
+        "{\"outside the committed globs\": 1}\n",
+    );
+    // A pull_request run whose checkout is the PR head: the merge commit is not in the clone.
+    let merge = "f".repeat(40);
+    let job = Job::new(&tmp.path().join("job"))
+        .pull_request(BRANCH, &head, REPO)
+        .set("GITHUB_SHA", &merge);
+    let run = job.run(&work, &["--dry-run", "--json"]).success();
+    let json = run.json();
+    assert_eq!(
+        json["recordings-source"],
+        format!(".github/rerecord.toml as committed in {}", &head[..12])
+    );
+    assert_eq!(json["count"], 1, "{}", run.stdout);
+    assert!(
+        !run.stderr.contains("GITHUB_SHA is not in this clone"),
+        "{}",
+        run.stderr
+    );
+    // The payload names another head than what is checked out: say where the config came from.
+    let job = Job::new(&tmp.path().join("job2"))
+        .pull_request(BRANCH, &"e".repeat(40), REPO)
+        .set("GITHUB_SHA", &merge);
+    let run = job.run(&work, &["--dry-run", "--json"]).success();
+    assert!(
+        run.stderr.contains("GITHUB_SHA is not in this clone"),
+        "{}",
+        run.stderr
+    );
+}
