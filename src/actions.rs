@@ -29,6 +29,8 @@ pub struct ActionsEnv {
     pub output_path: Option<PathBuf>,
     pub summary_path: Option<PathBuf>,
     pub runner_temp: Option<PathBuf>,
+    /// `GITHUB_SERVER_URL`, e.g. `https://github.com`.
+    pub server_url: Option<String>,
 }
 
 impl ActionsEnv {
@@ -58,6 +60,7 @@ impl ActionsEnv {
             job: var("GITHUB_JOB"),
             output_path: var("GITHUB_OUTPUT").map(PathBuf::from),
             summary_path: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            server_url: var("GITHUB_SERVER_URL"),
             runner_temp: var("RUNNER_TEMP").map(PathBuf::from),
         }
     }

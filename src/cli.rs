@@ -117,14 +117,37 @@ pub enum ForkMode {
     False,
 }
 
+/// How `commit` hands the recordings on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommitMode {
+    Auto,
+    Push,
+    Stage,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct CommitArgs {
-    /// Branch to commit to (default: the PR head ref from the event, GITHUB_HEAD_REF, GITHUB_REF_NAME).
+    /// Branch to commit to (pull_request events: GITHUB_HEAD_REF; otherwise this flag, else
+    /// GITHUB_REF_NAME).
     #[arg(long, value_name = "BRANCH")]
     pub target_branch: Option<String>,
     /// Whether the PR comes from a fork (auto: compare the event's head repository).
     #[arg(long, value_enum, default_value = "auto")]
     pub fork_pr: ForkMode,
+    /// push: commit to the branch (refused on a fork PR); stage: stage an artifact + manifest
+    /// and never read a token; auto: push for same-repository PRs, stage for forks.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub mode: CommitMode,
+    /// Recording glob (repeatable; default RERECORD_RECORDINGS, else the committed
+    /// rerecord.toml).
+    #[arg(long = "recordings", value_name = "GLOB")]
+    pub recordings: Vec<String>,
+    /// Author and committer name of the recordings commit (default github-actions[bot]).
+    #[arg(long, value_name = "NAME")]
+    pub author_name: Option<String>,
+    /// Author and committer email (default the github-actions[bot] noreply address).
+    #[arg(long, value_name = "EMAIL")]
+    pub author_email: Option<String>,
     /// Test setup, for the commit message and manifest.
     #[arg(long)]
     pub setup: Option<String>,
@@ -134,9 +157,10 @@ pub struct CommitArgs {
     /// Commit message template; {setup} and {suite} are replaced.
     #[arg(long, value_name = "TEMPLATE")]
     pub message: Option<String>,
-    /// Remote to fetch from and push to.
-    #[arg(long, default_value = "origin", value_name = "NAME")]
-    pub remote: String,
+    /// Remote to fetch from and push to, outside Actions only (default origin). In Actions the
+    /// URL is always GITHUB_SERVER_URL/GITHUB_REPOSITORY.
+    #[arg(long, value_name = "NAME")]
+    pub remote: Option<String>,
     /// Environment variable holding the push token (default GITHUB_TOKEN).
     #[arg(long, value_name = "NAME")]
     pub token_env: Option<String>,

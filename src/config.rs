@@ -129,6 +129,20 @@ impl Config {
         Ok(Self::default())
     }
 
+    /// The config as committed in a tree: `read(name)` gives the text of `rerecord.toml` or
+    /// `.github/rerecord.toml` there (`None` when absent; the root file wins). Defaults when
+    /// neither exists; `RERECORD_RECORDINGS` is not applied.
+    pub fn load_committed(
+        mut read: impl FnMut(&str) -> anyhow::Result<Option<String>>,
+    ) -> anyhow::Result<Self> {
+        for name in ["rerecord.toml", ".github/rerecord.toml"] {
+            if let Some(text) = read(name)? {
+                return Self::parse(&text, Some(PathBuf::from(name)));
+            }
+        }
+        Ok(Self::default())
+    }
+
     /// Replace the recording globs with a newline-separated list (blank lines ignored).
     pub fn override_recordings(&mut self, list: &str) -> anyhow::Result<()> {
         let globs: Vec<&str> = list

@@ -100,6 +100,55 @@ impl GitRepo {
             .map(|c| c.id().to_string())
     }
 
+    /// `sha` when it names a commit in this repository, else HEAD's commit; with which it was.
+    pub fn commit_or_head(&self, sha: Option<&str>) -> Option<(git2::Oid, bool)> {
+        let wanted = sha
+            .and_then(|s| git2::Oid::from_str(s.trim()).ok())
+            .filter(|oid| self.repo.find_commit(*oid).is_ok());
+        match wanted {
+            Some(oid) => Some((oid, true)),
+            None => self
+                .repo
+                .head()
+                .ok()
+                .and_then(|h| h.peel_to_commit().ok())
+                .map(|c| (c.id(), false)),
+        }
+    }
+
+    /// The text of the regular file `path` in `commit`'s tree, as committed (never the work
+    /// tree's copy); `None` when the tree has no blob there.
+    pub fn committed_text(&self, commit: git2::Oid, path: &str) -> anyhow::Result<Option<String>> {
+        const MAX_BYTES: usize = 1024 * 1024;
+        let tree = self
+            .repo
+            .find_commit(commit)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("failed to read the tree of {commit}"))?;
+        let entry = match tree.get_path(Path::new(path)) {
+            Ok(e) => e,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(None),
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to look up {path} in {commit}"));
+            }
+        };
+        if entry.kind() != Some(git2::ObjectType::Blob) || entry.filemode() == 0o120000 {
+            return Ok(None);
+        }
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .with_context(|| format!("failed to read {path} in {commit}"))?;
+        anyhow::ensure!(
+            blob.size() <= MAX_BYTES,
+            "{path} in {commit} is {} bytes, too large for a config file",
+            blob.size()
+        );
+        let text = std::str::from_utf8(blob.content())
+            .with_context(|| format!("{path} in {commit} is not UTF-8"))?;
+        Ok(Some(text.to_owned()))
+    }
+
     /// Whether `ancestor` is `descendant` or reachable from it (false when either is unknown locally).
     pub fn contains(&self, descendant: &str, ancestor: &str) -> bool {
         let (Ok(d), Ok(a)) = (

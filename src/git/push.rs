@@ -25,12 +25,15 @@ use crate::token::Token;
 
 /// Everything needed to land one commit.
 pub struct PushRequest<'a> {
+    /// The git remote's name, or how to call the destination in messages when `url` is set.
     pub remote: &'a str,
     pub branch: &'a str,
     pub files: &'a [ChangedFile],
     pub identity: &'a Identity,
     pub message: &'a str,
     pub token: Option<&'a Token>,
+    /// Where to fetch from and push to; `None`: the URL of the git remote named `remote`.
+    pub url: Option<&'a str>,
     /// The variable the token came from, for messages (never the value).
     pub token_name: &'a str,
     pub max_attempts: u32,
@@ -84,31 +87,35 @@ impl GitRepo {
     ) -> anyhow::Result<Landed> {
         let repo = self.raw();
         let workdir = self.workdir()?;
-        let remote = repo.find_remote(req.remote).with_context(|| {
-            format!(
-                "there is no git remote named {:?}; pass --remote with one of your remotes",
-                req.remote
-            )
-        })?;
-        let url = remote
-            .pushurl()
-            .ok()
-            .flatten()
-            .or(remote.url().ok())
-            .map(str::to_owned)
-            .with_context(|| format!("remote {} has no URL", req.remote))?;
-        drop(remote);
-        let endpoint = match local_path(&url, &workdir) {
-            Some(path) => Endpoint::Local(open_local_remote(&path, req.branch)?),
-            None if super::smart_http::https_or_http(&url).is_some() => {
-                Endpoint::Network { url: url.clone() }
-            }
-            None => anyhow::bail!(
-                "remote {} is {url}, and rerecord pushes only over https (with the token) or to a \
-                 local path; set an https URL: git remote set-url {} https://HOST/OWNER/REPO.git",
-                req.remote,
-                req.remote
+        let endpoint = match req.url {
+            // Built from the runner's environment: never a local path, never the git config's.
+            Some(url) if super::smart_http::https_or_http(url).is_some() => Endpoint::Network {
+                url: url.to_owned(),
+            },
+            Some(url) => anyhow::bail!(
+                "{url} is not an https URL; check GITHUB_SERVER_URL (e.g. https://github.com)"
             ),
+            None => {
+                let url = configured_url(repo, req.remote)?;
+                match local_path(&url, &workdir) {
+                    Some(path) => Endpoint::Local(open_local_remote(&path, req.branch)?),
+                    None if super::smart_http::https_or_http(&url).is_some() => {
+                        Endpoint::Network { url }
+                    }
+                    None => anyhow::bail!(
+                        "remote {} is {url}, and rerecord pushes only over https (with the token) or to a \
+                         local path; set an https URL: git remote set-url {} https://HOST/OWNER/REPO.git",
+                        req.remote,
+                        req.remote
+                    ),
+                }
+            }
+        };
+        // From here on no git config (the repository's, $HOME's, includes) is read: nothing the
+        // job's earlier steps wrote there can redirect a fetch, a push or the token.
+        let _shield = match &endpoint {
+            Endpoint::Network { .. } => Some(ConfigShield::raise(repo)?),
+            Endpoint::Local(_) => None,
         };
         let objects = match &endpoint {
             Endpoint::Local(remote) => remote,
@@ -168,7 +175,13 @@ impl GitRepo {
                 }
             },
             Endpoint::Network { url } => {
-                let tracking = format!("refs/remotes/{}/{}", req.remote, req.branch);
+                // A private ref; whatever an earlier step left there (say a symbolic ref) goes first.
+                let tracking = "refs/rerecord/tip";
+                if let Ok(mut stale) = self.raw().find_reference(tracking) {
+                    stale
+                        .delete()
+                        .context("failed to clear refs/rerecord/tip")?;
+                }
                 let spec = format!("+{refname}:{tracking}");
                 self.network_fetch(url, req, &[spec.as_str()])
                     .map_err(|e| {
@@ -178,7 +191,12 @@ impl GitRepo {
                             e
                         }
                     })?;
-                self.raw().refname_to_id(&tracking).map_err(|_| missing())
+                let fetched = self.raw().find_reference(tracking).map_err(|_| missing())?;
+                anyhow::ensure!(
+                    fetched.kind() == Some(git2::ReferenceType::Direct),
+                    "{tracking} is not a plain reference after the fetch; refusing to build on it"
+                );
+                fetched.target().ok_or_else(missing)
             }
         }
     }
@@ -197,7 +215,7 @@ impl GitRepo {
             // GitHub's default checkout is depth 1; only the tip is needed to build on it.
             opts.depth(1);
         }
-        let mut remote = repo.find_remote(req.remote)?;
+        let mut remote = url_only_remote(repo, url)?;
         remote
             .fetch(specs, Some(&mut opts), None)
             .map_err(|e| auth_error(e, grant.state(), url, req, "fetch from"))
@@ -227,6 +245,11 @@ impl GitRepo {
                 let repo = self.raw();
                 // libgit2 pushes references, not bare ids: a private ref names the commit briefly.
                 let temp = "refs/rerecord/push";
+                if let Ok(mut stale) = repo.find_reference(temp) {
+                    stale
+                        .delete()
+                        .context("failed to clear refs/rerecord/push")?;
+                }
                 repo.reference(temp, commit, true, "rerecord: commit to push")?;
                 let result = self.network_push(url, req, temp, &refname);
                 if let Ok(mut r) = repo.find_reference(temp) {
@@ -246,7 +269,7 @@ impl GitRepo {
     ) -> anyhow::Result<Publish> {
         let grant = credentials::grant(url, req.token);
         let (mut opts, rejection) = push_options();
-        let mut remote = self.raw().find_remote(req.remote)?;
+        let mut remote = url_only_remote(self.raw(), url)?;
         let spec = format!("{src}:{dst}");
         match remote.push(&[spec.as_str()], Some(&mut opts)) {
             Ok(()) => {}
@@ -355,6 +378,58 @@ fn auth_error(
             req.remote
         )
     }
+}
+
+/// The URL of the configured remote `name`: its push URL if it has one (as git resolves them,
+/// `insteadOf` included: outside Actions the config is the user's own).
+fn configured_url(repo: &Repository, name: &str) -> anyhow::Result<String> {
+    let remote = repo.find_remote(name).with_context(|| {
+        format!("there is no git remote named {name:?}; pass --remote with one of your remotes")
+    })?;
+    remote
+        .pushurl()
+        .ok()
+        .flatten()
+        .or(remote.url().ok())
+        .map(str::to_owned)
+        .with_context(|| format!("remote {name} has no URL"))
+}
+
+/// While raised, the repository's git config is an empty one: libgit2 reads no `remote.*`,
+/// `pushurl`, `url.*.insteadOf`, `include*`, `http.*` from `.git/config`, `$HOME/.gitconfig`
+/// or the system's. Dropping it puts the real config back.
+struct ConfigShield<'r> {
+    repo: &'r Repository,
+    original: git2::Config,
+}
+
+impl<'r> ConfigShield<'r> {
+    fn raise(repo: &'r Repository) -> anyhow::Result<Self> {
+        let original = repo.config().context("failed to read the git config")?;
+        let empty = git2::Config::new().context("failed to create an empty git config")?;
+        repo.set_config(&empty)
+            .context("failed to set aside the git config")?;
+        Ok(Self { repo, original })
+    }
+}
+
+impl Drop for ConfigShield<'_> {
+    fn drop(&mut self) {
+        let _ = self.repo.set_config(&self.original);
+    }
+}
+
+/// An anonymous remote for exactly `url`. Under a [`ConfigShield`] libgit2 rewrites nothing;
+/// the check makes sure of it.
+fn url_only_remote<'r>(repo: &'r Repository, url: &str) -> anyhow::Result<git2::Remote<'r>> {
+    let remote = repo
+        .remote_anonymous(url)
+        .with_context(|| format!("invalid remote URL {url}"))?;
+    anyhow::ensure!(
+        remote.url().ok() == Some(url) && remote.pushurl().ok().flatten().is_none(),
+        "the git config rewrote the remote URL {url}; refusing to fetch or push"
+    );
+    Ok(remote)
 }
 
 /// The filesystem path of a local remote URL (`/srv/x.git`, `../x.git`, `file:///srv/x.git`).

@@ -54,11 +54,16 @@ impl Identity {
     }
 
     pub fn bot() -> Self {
+        Self::fixed(BOT_NAME, BOT_EMAIL)
+    }
+
+    /// One name and email as both author and committer.
+    pub fn fixed(name: &str, email: &str) -> Self {
         Self {
-            author_name: BOT_NAME.into(),
-            author_email: BOT_EMAIL.into(),
-            committer_name: BOT_NAME.into(),
-            committer_email: BOT_EMAIL.into(),
+            author_name: name.into(),
+            author_email: email.into(),
+            committer_name: name.into(),
+            committer_email: email.into(),
         }
     }
 }
@@ -71,11 +76,11 @@ pub struct PreparedFile {
     pub head_blob: Option<Oid>,
     /// `None` for deletions.
     pub blob: Option<Oid>,
-    pub executable: bool,
 }
 
 /// Write the changed recordings' contents into `objects` as blobs (once; every attempt reuses
-/// them). Files whose content equals HEAD's blob (touched, not changed) are dropped.
+/// them). Files whose content equals HEAD's blob (touched, not changed) are dropped. Every
+/// recording becomes a plain file (mode 100644), whatever the work tree's executable bit says.
 pub fn prepare_files(
     objects: &Repository,
     workdir: &Path,
@@ -83,8 +88,8 @@ pub fn prepare_files(
 ) -> anyhow::Result<Vec<PreparedFile>> {
     let mut out = Vec::with_capacity(files.len());
     for f in files {
-        let (blob, executable) = if f.kind == ChangeKind::Deleted {
-            (None, false)
+        let blob = if f.kind == ChangeKind::Deleted {
+            None
         } else {
             let full = workdir.join(&f.path);
             let bytes =
@@ -95,29 +100,16 @@ pub fn prepare_files(
             if Some(oid) == f.head_blob {
                 continue;
             }
-            (Some(oid), is_executable(&full))
+            Some(oid)
         };
         out.push(PreparedFile {
             path: f.path.clone(),
             kind: f.kind,
             head_blob: f.head_blob,
             blob,
-            executable,
         });
     }
     Ok(out)
-}
-
-#[cfg(unix)]
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
-}
-
-#[cfg(not(unix))]
-fn is_executable(_path: &Path) -> bool {
-    false
 }
 
 /// The commit to publish on `tip`, or `None` when the tip already holds exactly these files.
@@ -136,12 +128,7 @@ pub fn build_commit(
     for f in files {
         match f.blob {
             Some(oid) => {
-                let mode = if f.executable {
-                    FileMode::BlobExecutable
-                } else {
-                    FileMode::Blob
-                };
-                update.upsert(f.path.as_str(), oid, mode);
+                update.upsert(f.path.as_str(), oid, FileMode::Blob);
             }
             // Removing an entry the tip lacks is an error in libgit2; there is nothing to remove.
             None if tip_tree.get_path(Path::new(&f.path)).is_ok() => {
@@ -157,12 +144,10 @@ pub fn build_commit(
         return Ok(None);
     }
     let tree = objects.find_tree(tree_id)?;
-    let author = Signature::now(&identity.author_name, &identity.author_email).context(
-        "invalid author name or email (check GIT_AUTHOR_NAME/EMAIL and user.name/email)",
-    )?;
-    let committer = Signature::now(&identity.committer_name, &identity.committer_email).context(
-        "invalid committer name or email (check GIT_COMMITTER_NAME/EMAIL and user.name/email)",
-    )?;
+    let author = Signature::now(&identity.author_name, &identity.author_email)
+        .context("invalid author name or email (check --author-name and --author-email)")?;
+    let committer = Signature::now(&identity.committer_name, &identity.committer_email)
+        .context("invalid committer name or email (check --author-name and --author-email)")?;
     let id = objects
         .commit(None, &author, &committer, message, &tree, &[&tip_commit])
         .context("failed to create the recordings commit")?;

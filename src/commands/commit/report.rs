@@ -20,6 +20,8 @@ pub struct Outcome {
     pub pushed: bool,
     pub commit_sha: Option<String>,
     pub fork: bool,
+    /// `push` or `stage`: what this run did (or would do) with the recordings.
+    pub mode: &'static str,
     pub target_branch: Option<String>,
     pub artifact_dir: Option<PathBuf>,
     pub artifact_name: Option<String>,
@@ -30,6 +32,10 @@ pub struct Outcome {
     pub skipped_deletions: Vec<String>,
     pub warnings: Vec<String>,
     pub notices: Vec<String>,
+    /// The recording globs, and where they came from (`--recordings`, `RERECORD_RECORDINGS`,
+    /// or the config committed in the checkout).
+    pub recordings: Vec<String>,
+    pub recordings_source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -47,11 +53,12 @@ impl Outcome {
             pushed: false,
             commit_sha: None,
             fork: plan.fork,
+            mode: if plan.stage { "stage" } else { "push" },
             target_branch: plan.target_branch.clone(),
             artifact_dir: None,
             // A dry run stages nothing, so there is no artifact to name (the action uploads only
             // when a name is set).
-            artifact_name: (plan.fork && changed && !plan.dry_run)
+            artifact_name: (plan.stage && changed && !plan.dry_run)
                 .then(|| plan.artifact_name.clone()),
             dry_run: plan.dry_run,
             attempts: 0,
@@ -67,6 +74,8 @@ impl Outcome {
             skipped_deletions: changes.skipped_deletions.clone(),
             warnings: Vec::new(),
             notices: Vec::new(),
+            recordings: plan.globs.as_strings(),
+            recordings_source: plan.recordings_source.clone(),
         }
     }
 
@@ -95,12 +104,20 @@ impl Outcome {
         let branch = self.target_branch.as_deref().unwrap_or("the PR branch");
         let n = self.count;
         let files = if n == 1 { "recording" } else { "recordings" };
-        match (self.changed, self.fork, self.dry_run, self.pushed) {
+        let staged_for = if self.fork {
+            "the fork PR artifact"
+        } else {
+            "the recordings artifact"
+        };
+        match (
+            self.changed,
+            self.mode == "stage",
+            self.dry_run,
+            self.pushed,
+        ) {
             (false, ..) => "No recording changes".to_owned(),
-            (true, true, true, _) => {
-                format!("Dry run: would stage {n} {files} for the fork PR artifact")
-            }
-            (true, true, false, _) => format!("Staged {n} {files} for the fork PR artifact"),
+            (true, true, true, _) => format!("Dry run: would stage {n} {files} for {staged_for}"),
+            (true, true, false, _) => format!("Staged {n} {files} for {staged_for}"),
             (true, false, true, _) => format!("Dry run: would commit {n} {files} to {branch}"),
             (true, false, false, true) => format!(
                 "Committed {n} {files} to {branch} as {}",
@@ -135,6 +152,20 @@ impl Outcome {
                 md.push_str(&format!("| {} | {} |\n", md_code(&f.path), f.status));
             }
             md.push('\n');
+        }
+        let globs: Vec<String> = self.recordings.iter().map(|g| md_code(g)).collect();
+        md.push_str(&format!(
+            "Recording globs {} from {}.\n\n",
+            globs.join(", "),
+            md_code(&self.recordings_source)
+        ));
+        if self.mode == "stage" && !self.fork && self.changed {
+            md.push_str(&format!(
+                "The recordings are staged in the artifact {} for a job that may write (e.g. \
+                 `rerecord land --run {}`) to commit.\n\n",
+                md_code(self.artifact_name.as_deref().unwrap_or("")),
+                plan.run_id
+            ));
         }
         if self.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
@@ -209,6 +240,9 @@ fn write_annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std:
 /// The headline and file lists, grouped in the Actions log.
 pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
     writeln!(w, "{}", outcome.headline())?;
+    // The source only (fixed text); the globs themselves may come from the PR's own config,
+    // and reach the summary as code spans and --json, not the log.
+    writeln!(w, "recording globs from {}", outcome.recordings_source)?;
     let mut a = Annotations::new(w, github);
     if !outcome.files.is_empty() {
         let lines: Vec<String> = outcome

@@ -131,6 +131,7 @@ impl Scratch {
             identity: &identity,
             message,
             token: dest.token,
+            url: None,
             token_name: dest.token_name,
             max_attempts,
             recorded_head: git2::Oid::from_str(recorded).ok(),

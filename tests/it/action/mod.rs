@@ -387,6 +387,14 @@ fn run_real(fx: &Fixture, head_repo: &str, given: &[(&str, &str)]) -> RealRun {
     let mut scope = scope_for(&action, given);
     let mut job = Job::new(&fx.work);
     pull_request_event(&mut job, &fx.head_sha, head_repo);
+    // The job's GitHub: rerecord pushes to GITHUB_SERVER_URL/GITHUB_REPOSITORY, here a smart-HTTP
+    // server whose `owner/repo.git` is the fixture's bare remote.
+    let root = fx.remote.parent().unwrap();
+    std::fs::create_dir_all(root.join("owner")).unwrap();
+    let _ = std::os::unix::fs::symlink("../remote.git", root.join("owner/repo.git"));
+    let server = crate::support::http_git::HttpGit::start(root, TOKEN);
+    job.env
+        .insert("GITHUB_SERVER_URL".to_owned(), server.url(""));
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
     job.path_prefix.push(bin.parent().unwrap().to_path_buf());
 

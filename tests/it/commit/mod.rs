@@ -1,10 +1,12 @@
 //! Behaviour tests for `rerecord commit`, against real git: temporary repositories, bare
 //! remotes, shallow clones, a `pull_request` merge-commit checkout, concurrent jobs, and pushes
-//! over a smart-HTTP server that requires a token.
+//! over a smart-HTTP server that requires a token; `hostile` is a recording job whose tests
+//! rewrote everything they could before `commit` ran.
 
 use crate::support;
 
 mod fork_and_outputs;
+mod hostile;
 mod selection;
 mod smart_http;
 mod tip;
@@ -14,25 +16,62 @@ use std::path::{Path, PathBuf};
 
 use support::cmd::{Run, path_str, rerecord, tempdir};
 use support::git_fixtures::{Remote, llama_tree, write};
+use support::http_git::HttpGit;
 
 const BRANCH: &str = "feature-x";
 const BOT: &str = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>";
 const REC_NEW: &str = "tests/integration/agents/recordings/a-new.json";
 const REC_MOD: &str = "tests/integration/agents/recordings/a-1.json";
 const REC_ROOT_NEW: &str = "tests/integration/recordings/root-2.json";
+/// The job's `GITHUB_REPOSITORY`.
+const REPO: &str = "acme/stack";
+/// The push token of jobs made by [`Job::new`].
+const JOB_TOKEN: &str = "ghs_jobtoken0123456789";
+
+/// Serve `root/remote.git` (the [`Remote`] fixture) also as `root/acme/stack.git`, where
+/// `GITHUB_SERVER_URL/GITHUB_REPOSITORY` points.
+fn link_repository(root: &Path) {
+    let owner = root.join("acme");
+    std::fs::create_dir_all(&owner).unwrap();
+    match std::os::unix::fs::symlink("../remote.git", owner.join("stack.git")) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => panic!("link: {e}"),
+        _ => {}
+    }
+}
 
 /// A simulated Actions job: runner files in a temp dir, `GITHUB_*` set like the runner does.
 struct Job {
     dir: PathBuf,
     env: Vec<(String, String)>,
+    /// The job's GitHub, when [`Job::new`] started one.
+    server: Option<HttpGit>,
 }
 
 impl Job {
+    /// A job whose GitHub (`GITHUB_SERVER_URL`) is a smart-HTTP server for the folder the job's
+    /// directory is in, where [`Remote::new`] put `remote.git`; the token is [`JOB_TOKEN`].
     fn new(dir: &Path) -> Self {
+        let root = dir.parent().unwrap();
+        link_repository(root);
+        let server = HttpGit::start(root, JOB_TOKEN);
+        let mut job = Self::runner(dir)
+            .served_by(&server)
+            .set("GITHUB_TOKEN", JOB_TOKEN);
+        job.server = Some(server);
+        job
+    }
+
+    /// Point `GITHUB_SERVER_URL` at `server` (which must serve `acme/stack.git`).
+    fn served_by(self, server: &HttpGit) -> Self {
+        self.set("GITHUB_SERVER_URL", &server.url(""))
+    }
+
+    /// The runner's variables only: no server, no token.
+    fn runner(dir: &Path) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let env = [
             ("GITHUB_ACTIONS", "true".to_owned()),
-            ("GITHUB_REPOSITORY", "acme/stack".to_owned()),
+            ("GITHUB_REPOSITORY", REPO.to_owned()),
             ("GITHUB_RUN_ID", "4242".to_owned()),
             ("GITHUB_RUN_ATTEMPT", "2".to_owned()),
             ("GITHUB_JOB", "record".to_owned()),
@@ -43,6 +82,7 @@ impl Job {
         Self {
             dir: dir.to_path_buf(),
             env: env.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            server: None,
         }
     }
 

@@ -9,8 +9,9 @@ use super::support::http_git::HttpGit;
 use super::support::tls::TestCa;
 use super::*;
 
-/// A remote, the server `serve` starts for its folder, a checkout (`shallow`: depth 1, as
-/// actions/checkout makes it) whose origin is the served `/remote.git`, and the branch's tip.
+/// A remote, the server `serve` starts for its folder (serving it as `acme/stack.git` too), a
+/// checkout (`shallow`: depth 1, as actions/checkout makes it) whose origin is the served
+/// `/remote.git`, and the branch's tip.
 struct Served {
     tmp: tempfile::TempDir,
     remote: Remote,
@@ -23,6 +24,7 @@ impl Served {
     fn new(shallow: bool, serve: impl FnOnce(&Path) -> HttpGit) -> Self {
         let tmp = tempdir();
         let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
+        link_repository(tmp.path());
         let server = serve(tmp.path());
         let work = if shallow {
             remote.shallow_clone("work", BRANCH)
@@ -54,7 +56,9 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
         before,
     } = Served::new(true, |root| HttpGit::start(root, "s3cret-token"));
     record_with_decoys(&work);
-    let job = Job::new(&tmp.path().join("job")).set("PUSH_TOKEN", "s3cret-token");
+    let job = Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
+        .set("PUSH_TOKEN", "s3cret-token");
     let run = job
         .run(
             &work,
@@ -81,12 +85,13 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
     let Served {
         tmp,
         remote,
+        server,
         work,
         before,
-        ..
     } = Served::new(false, |root| HttpGit::start(root, "right-token"));
     write(&work, REC_NEW, "{}\n");
-    let run = Job::new(&tmp.path().join("job"))
+    let run = Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
         .set("GITHUB_TOKEN", "wrong-token-value")
         .run(&work, &["--target-branch", BRANCH])
         .failure();
@@ -103,7 +108,11 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
 #[test]
 fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
     let Served {
-        tmp, remote, work, ..
+        tmp,
+        remote,
+        server,
+        work,
+        ..
     } = Served::new(true, |root| HttpGit::start(root, "tok"));
     let sibling = remote.clone("sibling", BRANCH);
     write(
@@ -113,7 +122,8 @@ fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
     );
     let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
     write(&work, REC_NEW, "{}\n");
-    Job::new(&tmp.path().join("job"))
+    Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
         .set("GITHUB_TOKEN", "tok")
         .run(&work, &["--target-branch", BRANCH])
         .success();
@@ -125,7 +135,8 @@ fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
 fn concurrent_pushes_over_smart_http_all_land() {
     let tmp = tempdir();
     let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
-    let server = HttpGit::start(tmp.path(), "tok");
+    link_repository(tmp.path());
+    let server = std::sync::Arc::new(HttpGit::start(tmp.path(), "tok"));
     let before = remote.rev(BRANCH);
     let works: Vec<PathBuf> = (1..=4)
         .map(|j| {
@@ -148,8 +159,11 @@ fn concurrent_pushes_over_smart_http_all_land() {
         .enumerate()
         .map(|(j, w)| {
             let (barrier, dir) = (barrier.clone(), tmp.path().join(format!("runner-{j}")));
+            let server = server.clone();
             std::thread::spawn(move || {
-                let job = Job::new(&dir).set("GITHUB_TOKEN", "tok");
+                let job = Job::runner(&dir)
+                    .served_by(&server)
+                    .set("GITHUB_TOKEN", "tok");
                 barrier.wait();
                 let run = job.run(&w, &["--target-branch", BRANCH]);
                 (run.code, run.all_output())
@@ -184,7 +198,8 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
     git(&work, &["remote", "set-url", "origin", &url]);
     write(&work, REC_NEW, "{}\n");
     let started = std::time::Instant::now();
-    let run = Job::new(&tmp.path().join("job"))
+    let run = Job::runner(&tmp.path().join("job"))
+        .set("GITHUB_SERVER_URL", url.trim_end_matches("/remote.git"))
         .set("GITHUB_TOKEN", "ghs_job0123456789token")
         .set("RERECORD_GIT_TIMEOUT", "1")
         .run(&work, &["--target-branch", BRANCH])
@@ -210,7 +225,8 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
     write(&work, REC_NEW, "{\"over\": \"tls\"}\n");
     let ca_file = tmp.path().join("ca.pem");
     ca.write_pem(&ca_file);
-    Job::new(&tmp.path().join("job"))
+    Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
         .set("GITHUB_TOKEN", "tls-token")
         .set("SSL_CERT_FILE", &path_str(&ca_file))
         .run(&work, &["--target-branch", BRANCH])
@@ -221,7 +237,7 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
         server
             .requests()
             .iter()
-            .any(|r| r.starts_with("POST /remote.git/git-receive-pack")
+            .any(|r| r.starts_with("POST /acme/stack.git/git-receive-pack")
                 && r.ends_with("user=x-access-token")),
         "{:?}",
         server.requests()
@@ -243,7 +259,8 @@ fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_
     // Trust another CA than the one that signed the server's certificate.
     let other = tmp.path().join("other-ca.pem");
     TestCa::new().write_pem(&other);
-    let run = Job::new(&tmp.path().join("job"))
+    let run = Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
         .set("GITHUB_TOKEN", "tls-token")
         .set("SSL_CERT_FILE", &path_str(&other))
         .run(&work, &["--target-branch", BRANCH])
@@ -266,13 +283,12 @@ fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
         work,
         before,
     } = Served::new(false, |root| HttpGit::start(root, "tok"));
-    server.redirect("old-name.git", &server.url("remote.git"));
-    git(
-        &work,
-        &["remote", "set-url", "origin", &server.url("old-name.git")],
-    );
+    // The runner names the repository by its old name; GitHub redirects to the new one.
+    server.redirect("acme/old-name.git", &server.url("acme/stack.git"));
     write(&work, REC_NEW, "{\"renamed\": true}\n");
-    Job::new(&tmp.path().join("job"))
+    Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
+        .set("GITHUB_REPOSITORY", "acme/old-name")
         .set("GITHUB_TOKEN", "tok")
         .run(&work, &["--target-branch", BRANCH])
         .success();
@@ -281,11 +297,13 @@ fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
     assert!(
         requests
             .iter()
-            .any(|r| r.starts_with("POST /remote.git/git-receive-pack")),
+            .any(|r| r.starts_with("POST /acme/stack.git/git-receive-pack")),
         "{requests:?}"
     );
     assert!(
-        !requests.iter().any(|r| r.starts_with("POST /old-name.git")),
+        !requests
+            .iter()
+            .any(|r| r.starts_with("POST /acme/old-name.git")),
         "{requests:?}"
     );
 }
@@ -295,17 +313,15 @@ fn a_redirect_to_another_host_never_gets_the_token() {
     let tmp = tempdir();
     let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());
     let token = "ghs_redirected0123456789";
+    link_repository(tmp.path());
     let elsewhere = HttpGit::start(tmp.path(), token);
     let front = HttpGit::start(tmp.path(), token);
-    front.redirect("remote.git", &elsewhere.url("remote.git"));
+    front.redirect("acme/stack.git", &elsewhere.url("acme/stack.git"));
     let work = remote.clone("work", BRANCH);
-    git(
-        &work,
-        &["remote", "set-url", "origin", &front.url("remote.git")],
-    );
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{}\n");
-    let run = Job::new(&tmp.path().join("job"))
+    let run = Job::runner(&tmp.path().join("job"))
+        .served_by(&front)
         .set("GITHUB_TOKEN", token)
         .run(&work, &["--target-branch", BRANCH])
         .failure();
@@ -324,7 +340,7 @@ fn a_redirect_to_another_host_never_gets_the_token() {
 }
 
 #[test]
-fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
+fn outside_actions_an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
     let (tmp, remote, work) = setup();
     git(
         &work,
@@ -337,7 +353,8 @@ fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
     );
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{}\n");
-    let run = Job::new(&tmp.path().join("job"))
+    let run = Job::runner(&tmp.path().join("job"))
+        .set("GITHUB_ACTIONS", "")
         .set("GITHUB_TOKEN", "ghs_job0123456789token")
         .run(&work, &["--target-branch", BRANCH])
         .failure();
@@ -352,13 +369,18 @@ fn an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
 #[test]
 fn plain_http_never_goes_through_the_environments_proxy() {
     let Served {
-        tmp, remote, work, ..
+        tmp,
+        remote,
+        server,
+        work,
+        ..
     } = Served::new(false, |root| HttpGit::start(root, "ghs_proxied0123456789"));
     // A proxy that would see the token in clear text.
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
     write(&work, REC_NEW, "{}\n");
-    Job::new(&tmp.path().join("job"))
+    Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
         .set("GITHUB_TOKEN", "ghs_proxied0123456789")
         .set("HTTP_PROXY", &proxy_url)
         .set("ALL_PROXY", &proxy_url)
@@ -371,9 +393,9 @@ fn plain_http_never_goes_through_the_environments_proxy() {
 }
 
 #[test]
-fn a_push_url_apart_from_the_fetch_url_on_the_same_host_authenticates_both() {
+fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
     let Served {
-        tmp,
+        tmp: _tmp,
         remote,
         server,
         work,
@@ -389,11 +411,30 @@ fn a_push_url_apart_from_the_fetch_url_on_the_same_host_authenticates_both() {
             &format!("{}/", server.url("remote.git")),
         ],
     );
+    git(
+        &work,
+        &[
+            "remote",
+            "set-url",
+            "origin",
+            "https://unreachable.invalid/x.git",
+        ],
+    );
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{\"pushurl\": 1}\n");
-    Job::new(&tmp.path().join("job"))
-        .set("GITHUB_TOKEN", "ghs_pushurl0123456789")
-        .run(&work, &["--target-branch", BRANCH])
+    rerecord()
+        .current_dir(&work)
+        .env("GITHUB_TOKEN", "ghs_pushurl0123456789")
+        .args(["commit", "--target-branch", BRANCH])
+        .run()
         .success();
     assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("GET /remote.git/info/refs?service=git-upload-pack")),
+        "{:?}",
+        server.requests()
+    );
 }
