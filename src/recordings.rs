@@ -14,7 +14,10 @@ use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 #[derive(Debug, Clone)]
 pub struct Globs {
     globs: Vec<Glob>,
+    /// The files each glob makes recordings.
     set: GlobSet,
+    /// The folders all of whose files are recordings: a glob's match (as a folder), or below.
+    folders: GlobSet,
 }
 
 impl PartialEq for Globs {
@@ -54,18 +57,26 @@ impl Globs {
             !globs.is_empty(),
             "`recordings` must list at least one glob"
         );
-        let mut set = GlobSetBuilder::new();
+        let (mut set, mut folders) = (GlobSetBuilder::new(), GlobSetBuilder::new());
         for glob in &globs {
             let base = glob.text.trim_end_matches('/');
-            set.add(compile(&glob.text, &format!("{base}/**"))?);
+            let below = compile(&glob.text, &format!("{base}/**"))?;
+            let itself = compile(&glob.text, base)?;
+            set.add(below.clone());
             if !glob.text.ends_with('/') {
-                set.add(compile(&glob.text, base)?);
+                set.add(itself.clone());
             }
+            folders.add(below).add(itself);
         }
-        let set = set
-            .build()
-            .map_err(|e| anyhow::anyhow!("the recording globs could not be compiled: {e}"))?;
-        Ok(Self { globs, set })
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| anyhow::anyhow!("the recording globs could not be compiled: {e}"))
+        };
+        Ok(Self {
+            globs,
+            set: build(set)?,
+            folders: build(folders)?,
+        })
     }
 
     /// Whether the repo-relative, `/`-separated file `path` is a recording. A path ending in `/`
@@ -79,6 +90,12 @@ impl Globs {
             return false;
         }
         self.set.is_match(segments.join("/"))
+    }
+
+    /// Whether every file below the folder `dir` is a recording (a tree walk can skip it whole).
+    pub fn covers(&self, dir: &str) -> bool {
+        let dir = dir.trim_end_matches('/');
+        !dir.split('/').any(|s| s.is_empty() || s == "." || s == "..") && self.folders.is_match(dir)
     }
 
     /// Whether `dir` (repo-relative) could contain recordings: a directory that is a prefix of a
@@ -230,6 +247,12 @@ mod tests {
         assert!(!g.matches("tests/integration/recordings/"));
         assert!(!g.matches("tests/integration/agents/recordings"));
         assert!(!g.matches("tests/integration/recordings/responses/"));
+        assert!(g.covers("tests/integration/recordings"));
+        assert!(g.covers("tests/integration/providers/nvidia/recordings/responses"));
+        assert!(!g.covers("tests/integration/providers"));
+        let g = Globs::new(["tapes/*/x"]).unwrap();
+        assert!(g.matches("tapes/a/x"));
+        assert!(!g.covers("tapes/a"), "only the file x is a recording there");
     }
 
     #[test]
