@@ -379,6 +379,88 @@ fn fetch_merges_two_matrix_artifacts() {
     assert_eq!(out.json()["artifacts"].as_array().unwrap().len(), 2);
 }
 
+/// A matrix run of the newest llama-stack workflow: one manifest-less artifact per provider,
+/// each holding the whole recordings folders (zip root `tests/integration/`), the other
+/// providers' files in their HEAD state.
+fn whole_folders(a: &str, b: &str, c: &str, nested: &str) -> Vec<u8> {
+    ZipBuilder::new()
+        .file("recordings/a.json", a.as_bytes())
+        .file("agents/recordings/b.json", b.as_bytes())
+        .file("agents/recordings/responses/c.json", c.as_bytes())
+        .file("providers/nvidia/recordings/n.json", nested.as_bytes())
+        .finish()
+}
+
+const NESTED: &str = "tests/integration/providers/nvidia/recordings/n.json";
+
+#[test]
+fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
+    let w = World::new();
+    let (a, b, c) = ("{\"a\": 1}\n", "{\"b\": 1}\n", "{\"c\": 1}\n");
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders(a, "azure b\n", c, "n\n")),
+        ("recordings-watsonx", whole_folders(a, b, "watsonx c\n", "n\n")),
+    ]);
+    let out = w.fetch_run(run).arg("--json").run().success();
+    assert_eq!(
+        (w.read(A), w.read(B), w.read(C), w.read(NESTED)),
+        (
+            "gpt a\n".to_owned(),
+            "azure b\n".to_owned(),
+            "watsonx c\n".to_owned(),
+            "n\n".to_owned()
+        )
+    );
+    let from: BTreeMap<String, (String, String)> = out.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_owned();
+            (s("path"), (s("status"), s("artifact")))
+        })
+        .collect();
+    let entry = |status: &str, artifact: &str| (status.to_owned(), artifact.to_owned());
+    assert_eq!(from[A], entry("updated", "recordings-gpt"));
+    assert_eq!(from[B], entry("updated", "recordings-azure"));
+    assert_eq!(from[C], entry("updated", "recordings-watsonx"));
+    assert_eq!(from[NESTED], entry("added", "recordings-gpt"));
+
+    // The text report names the artifact of every changed file.
+    git(&w.work, &["checkout", "-q", "--", "."]);
+    let text = w.fetch_run(run).run().success();
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.contains(B) && l.contains("updated") && l.contains("\"recordings-azure\"")),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn fetch_refuses_two_different_changes_from_legacy_artifacts() {
+    let w = World::new();
+    let before = w.snapshot();
+    let (b, c) = ("{\"b\": 1}\n", "{\"c\": 1}\n");
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders("azure a\n", b, c, "n\n")),
+        ("recordings-watsonx", whole_folders("{\"a\": 1}\n", b, "watsonx c\n", "n\n")),
+    ]);
+    let out = w.fetch_run(run).run().failure();
+    assert!(
+        out.stderr.contains(A)
+            && out.stderr.contains("recordings-gpt vs recordings-azure")
+            && out.stderr.contains("1 file(s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(C), "only A is a real conflict: {}", out.stderr);
+    assert_eq!(w.snapshot(), before);
+}
+
 #[test]
 fn fetch_refuses_artifacts_that_disagree_and_writes_nothing() {
     let w = World::new();
@@ -478,7 +560,7 @@ fn fetch_refuses_duplicate_entries() {
         .file(&A.replace("a.json", "z.json"), b"second")
         .finish();
     zips::rename_entry_bytes(&mut zip, &A.replace("a.json", "z.json"), A);
-    World::new().assert_refused(zip, &["same entry name twice"]);
+    World::new().assert_refused(zip, &[&format!("entry {A:?}"), "twice"]);
 }
 
 #[test]
