@@ -95,7 +95,9 @@ impl Globs {
     /// Whether every file below the folder `dir` is a recording (a tree walk can skip it whole).
     pub fn covers(&self, dir: &str) -> bool {
         let dir = dir.trim_end_matches('/');
-        !dir.split('/').any(|s| s.is_empty() || s == "." || s == "..") && self.folders.is_match(dir)
+        !dir.split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+            && self.folders.is_match(dir)
     }
 
     /// Whether `dir` (repo-relative) could contain recordings: a directory that is a prefix of a
@@ -271,7 +273,12 @@ mod tests {
 
     #[test]
     fn unsupported_patterns_are_refused_with_what_works() {
-        for bad in ["tests/a**/recordings/", "tests/[ab/x/", "tests/{a,b/x/", "!tests/x/"] {
+        for bad in [
+            "tests/a**/recordings/",
+            "tests/[ab/x/",
+            "tests/{a,b/x/",
+            "!tests/x/",
+        ] {
             let err = Globs::new([bad]).unwrap_err().to_string();
             assert!(err.contains("is not supported"), "{bad}: {err}");
             assert!(err.contains("`**` as a whole segment"), "{bad}: {err}");

@@ -281,15 +281,24 @@ fn whole_folder_copies_equal_to_head_yield_to_the_other_artifacts_change() {
     // Each provider's artifact carries both folders; each changed only its own file.
     let a = legacy(
         "recordings-gpt",
-        &[("agents/recordings/a.json", b"gpt"), ("recordings/b.json", b"old")],
+        &[
+            ("agents/recordings/a.json", b"gpt"),
+            ("recordings/b.json", b"old"),
+        ],
     );
     let b = legacy(
         "recordings-azure",
-        &[("agents/recordings/a.json", b"old"), ("recordings/b.json", b"azure")],
+        &[
+            ("agents/recordings/a.json", b"old"),
+            ("recordings/b.json", b"azure"),
+        ],
     );
     let c = legacy(
         "recordings-watsonx",
-        &[("agents/recordings/a.json", b"old"), ("recordings/b.json", b"old")],
+        &[
+            ("agents/recordings/a.json", b"old"),
+            ("recordings/b.json", b"old"),
+        ],
     );
     let merged = merge_against(vec![c.clone(), a.clone(), b.clone()], head).unwrap();
     assert_eq!(merged.files[REC].sha256, zips::sha256_hex(b"gpt"));
@@ -304,8 +313,14 @@ fn whole_folder_copies_equal_to_head_yield_to_the_other_artifacts_change() {
 fn two_different_changes_to_one_path_still_conflict() {
     let head = |path: &str| (path == REC).then(|| zips::sha256_hex(b"old"));
     let a = legacy("recordings-gpt", &[("agents/recordings/a.json", b"gpt")]);
-    let b = legacy("recordings-azure", &[("agents/recordings/a.json", b"azure")]);
-    let c = legacy("recordings-watsonx", &[("agents/recordings/a.json", b"old")]);
+    let b = legacy(
+        "recordings-azure",
+        &[("agents/recordings/a.json", b"azure")],
+    );
+    let c = legacy(
+        "recordings-watsonx",
+        &[("agents/recordings/a.json", b"old")],
+    );
     let err = merge_against(vec![c, a, b], head).unwrap_err();
     assert_eq!(err.0.len(), 1, "{err}");
     assert_eq!(

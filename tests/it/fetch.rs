@@ -400,7 +400,10 @@ fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
     let run = w.run_with(vec![
         ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
         ("recordings-azure", whole_folders(a, "azure b\n", c, "n\n")),
-        ("recordings-watsonx", whole_folders(a, b, "watsonx c\n", "n\n")),
+        (
+            "recordings-watsonx",
+            whole_folders(a, b, "watsonx c\n", "n\n"),
+        ),
     ]);
     let out = w.fetch_run(run).arg("--json").run().success();
     assert_eq!(
@@ -447,7 +450,10 @@ fn fetch_refuses_two_different_changes_from_legacy_artifacts() {
     let run = w.run_with(vec![
         ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
         ("recordings-azure", whole_folders("azure a\n", b, c, "n\n")),
-        ("recordings-watsonx", whole_folders("{\"a\": 1}\n", b, "watsonx c\n", "n\n")),
+        (
+            "recordings-watsonx",
+            whole_folders("{\"a\": 1}\n", b, "watsonx c\n", "n\n"),
+        ),
     ]);
     let out = w.fetch_run(run).run().failure();
     assert!(
@@ -457,7 +463,11 @@ fn fetch_refuses_two_different_changes_from_legacy_artifacts() {
         "{}",
         out.stderr
     );
-    assert!(!out.stderr.contains(C), "only A is a real conflict: {}", out.stderr);
+    assert!(
+        !out.stderr.contains(C),
+        "only A is a real conflict: {}",
+        out.stderr
+    );
     assert_eq!(w.snapshot(), before);
 }
 
@@ -679,6 +689,66 @@ fn fetch_never_sends_the_token_to_the_storage_host() {
             .filter(|r| r.listener == Listener::Api)
             .all(|r| r.authorization.is_some())
     );
+}
+
+#[test]
+fn fetch_from_a_renamed_upstream_follows_its_redirects() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "moved\n")]))]);
+    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    let out = w.fetch_run(run).run().success();
+    assert_eq!(w.read(A), "moved\n");
+    assert_eq!(
+        out.stderr
+            .matches("upstream/project moved to upstream/renamed")
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let requests = w.fake.requests();
+    let download: Vec<u16> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/zip") || r.listener == Listener::Storage)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(download, [301, 302, 200], "old name, new name, storage");
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.listener == Listener::Storage)
+            .all(|r| r.authorization.is_none())
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_never_carries_the_token() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "x\n")]))]);
+    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    // The old name now points at another listener, which records every header it gets.
+    w.fake
+        .redirect_moved_repo_to(UPSTREAM, &w.fake.storage_url());
+    let before = w.snapshot();
+    let out = w.fetch_run(run).run().failure();
+    let elsewhere: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.listener == Listener::Storage)
+        .collect();
+    assert!(
+        elsewhere
+            .iter()
+            .any(|r| r.path.starts_with("/repos/upstream/renamed/")),
+        "the redirect was not followed: {elsewhere:?}"
+    );
+    assert!(
+        elsewhere.iter().all(|r| r.authorization.is_none()),
+        "Authorization reached another host: {elsewhere:?}"
+    );
+    assert!(!out.all_output().contains(TOKEN));
+    assert_eq!(w.snapshot(), before);
 }
 
 #[test]
