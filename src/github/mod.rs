@@ -80,6 +80,8 @@ pub struct GitHub {
     retry_base: Duration,
     /// Repositories the API said have moved (renamed or transferred).
     moves: redirect::Moves,
+    /// Tell a move on stderr when first seen (else only through [`GitHub::moved_notices`]).
+    tell_moves: bool,
 }
 
 impl GitHub {
@@ -93,7 +95,15 @@ impl GitHub {
             token: token.clone(),
             retry_base: Duration::from_millis(500),
             moves: redirect::Moves::default(),
+            tell_moves: true,
         })
+    }
+
+    /// Leave moved repositories to the caller's report ([`GitHub::moved_notices`]) instead of
+    /// telling them on stderr.
+    pub fn moves_in_warnings(mut self) -> Self {
+        self.tell_moves = false;
+        self
     }
 
     /// The API base URL (no trailing slash).
@@ -146,6 +156,7 @@ impl GitHub {
                 })?;
             if let Some(moved) = redirect::moved(&url, &next)
                 && self.moves.record(moved.clone())
+                && self.tell_moves
             {
                 eprintln!("warning: {}", redirect::notice(&moved, &self.web_url()));
             }
