@@ -10,6 +10,7 @@ mod client;
 pub mod issues;
 mod redirect;
 pub mod repos;
+mod tunnel;
 pub mod types;
 
 use std::time::Duration;

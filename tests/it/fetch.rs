@@ -11,6 +11,7 @@ use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
 use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
 use support::git_fixtures::{git, write};
+use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
 
@@ -797,6 +798,71 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
             .filter(|r| r.listener == Listener::Storage)
             .all(|r| r.authorization.is_none())
     );
+}
+
+#[test]
+fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
+    let w = World::new();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "proxied\n")]),
+    )]);
+    let api: std::net::SocketAddr = w.fake.host_port().parse().unwrap();
+    let ca = TestCa::new();
+    let tls = TlsProxy::start(api, &ca);
+    let pem = w.work.join(".git/test-ca.pem");
+    ca.write_pem(&pem);
+    let proxy = ConnectProxy::start();
+    let fetch = |vars: &[(&str, &str)]| {
+        let mut cmd = rerecord()
+            .current_dir(&w.work)
+            .env("GH_TOKEN", TOKEN)
+            .env("SSL_CERT_FILE", &pem)
+            .args(["fetch", "--api-url", &tls.url(), "--repo", UPSTREAM])
+            .args(["--run", &run.to_string(), "--force"]);
+        for (k, v) in vars {
+            cmd = cmd.env(k, v);
+        }
+        cmd.run()
+    };
+    let with_credentials = proxy.url().replace("http://", "http://me:pw@");
+    let out = fetch(&[("HTTPS_PROXY", &with_credentials)]).success();
+    assert_eq!(w.read(A), "proxied\n");
+    let seen = proxy.seen();
+    let api_target = format!("127.0.0.1:{}", tls.port);
+    assert!(!seen.is_empty(), "nothing went through the proxy");
+    assert!(
+        seen.iter()
+            .all(|s| s.method == "CONNECT" && s.target == api_target),
+        "only tunnels to the https API (the plain-http storage goes direct): {seen:?}"
+    );
+    assert!(
+        seen[0]
+            .proxy_authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    );
+    assert!(!out.all_output().contains(TOKEN));
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.listener == Listener::Storage),
+        "the download reached storage"
+    );
+
+    // Lower-case names work too, and NO_PROXY sends the host direct.
+    write(&w.work, A, "{\"a\": 1}\n");
+    let before = proxy.seen().len();
+    fetch(&[
+        ("https_proxy", &proxy.url()),
+        ("no_proxy", "localhost,127.0.0.1"),
+    ])
+    .success();
+    assert_eq!(proxy.seen().len(), before, "NO_PROXY was not honoured");
+    assert_eq!(w.read(A), "proxied\n");
+    fetch(&[("https_proxy", &proxy.url())]).success();
+    assert!(proxy.seen().len() > before, "https_proxy was not honoured");
 }
 
 #[test]
