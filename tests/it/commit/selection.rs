@@ -186,7 +186,11 @@ fn commit_carries_recordings_at_any_depth_with_the_default_globs() {
     write(&work, deep, "{\"deep\": 1}\n");
     write(&work, REC_ROOT_NEW, "{\"root\": 2}\n");
     // Not below a recordings folder: ignored.
-    write(&work, "tests/integration/providers/nvidia/conftest.py", "x = 1\n");
+    write(
+        &work,
+        "tests/integration/providers/nvidia/conftest.py",
+        "x = 1\n",
+    );
     let job = Job::new(&tmp.path().join("job")).set("GITHUB_REF_NAME", BRANCH);
     job.run(&work, &[]).success();
     let tip = remote.rev(BRANCH);
@@ -208,7 +212,8 @@ fn commit_refuses_a_glob_it_cannot_match_exactly() {
         .set("RERECORD_RECORDINGS", "tests/integration/rec**/");
     let run = job.run(&work, &[]).failure();
     assert!(
-        run.stderr.contains("\"tests/integration/rec**/\" is not supported")
+        run.stderr
+            .contains("\"tests/integration/rec**/\" is not supported")
             && run.stderr.contains("`**` as a whole segment"),
         "{}",
         run.stderr
