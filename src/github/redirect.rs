@@ -67,34 +67,44 @@ fn authority(url: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
     pub from: RepoName,
-    pub to: RepoName,
+    pub to: MovedTo,
 }
 
-/// `/repos/OWNER/NAME/…` → `/repos/NEW/NAME2/…` between two URLs on one host: a moved
-/// repository. `None` for anything else (a storage host, a `/repositories/ID` URL).
+/// Where a moved repository went: its new name, or (as some redirects say) only its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MovedTo {
+    Name(RepoName),
+    Id(u64),
+}
+
+/// `/repos/OWNER/NAME/…` → `/repos/NEW/NAME2/…` (or `/repositories/ID/…`) between two URLs on
+/// one host: a moved repository. `None` for anything else (a storage host).
 pub fn moved(from: &str, to: &str) -> Option<Moved> {
-    fn split(url: &str) -> Option<(String, RepoName)> {
-        let (origin, rest) = url.split_once("://")?.1.split_once('/')?;
-        let path = rest.split(['?', '#']).next()?;
-        let mut segments = path.split('/');
-        // An Enterprise API lives under `/api/v3`: skip to `repos`.
-        let mut prefix = Vec::new();
-        loop {
-            match segments.next()? {
-                "repos" => break,
-                other => prefix.push(other),
-            }
-        }
-        let (owner, name) = (segments.next()?, segments.next()?);
-        let repo = RepoName::parse(&format!("{owner}/{name}")).ok()?;
-        Some((
-            format!("{}/{}", origin.to_ascii_lowercase(), prefix.join("/")),
-            repo,
-        ))
-    }
-    let ((host_a, a), (host_b, b)) = (split(from)?, split(to)?);
-    let same = a.owner.eq_ignore_ascii_case(&b.owner) && a.name.eq_ignore_ascii_case(&b.name);
+    let ((host_a, a), (host_b, b)) = (repo_of(from)?, repo_of(to)?);
+    let MovedTo::Name(a) = a else { return None };
+    let same = matches!(&b, MovedTo::Name(b)
+        if a.owner.eq_ignore_ascii_case(&b.owner) && a.name.eq_ignore_ascii_case(&b.name));
     (host_a == host_b && !same).then_some(Moved { from: a, to: b })
+}
+
+/// The origin plus API prefix (e.g. `/api/v3`) of `url`, and the repository its path names.
+fn repo_of(url: &str) -> Option<(String, MovedTo)> {
+    let (origin, rest) = url.split_once("://")?.1.split_once('/')?;
+    let path = rest.split(['?', '#']).next()?;
+    let mut segments = path.split('/');
+    let mut prefix = Vec::new();
+    let repo = loop {
+        match segments.next()? {
+            "repos" => {
+                let (owner, name) = (segments.next()?, segments.next()?);
+                break MovedTo::Name(RepoName::parse(&format!("{owner}/{name}")).ok()?);
+            }
+            "repositories" => break MovedTo::Id(segments.next()?.parse().ok()?),
+            other => prefix.push(other),
+        }
+    };
+    let base = format!("{}/{}", origin.to_ascii_lowercase(), prefix.join("/"));
+    Some((base, repo))
 }
 
 /// The moves seen by one client, each told once. Requests keep asking for the old name (each
@@ -122,11 +132,21 @@ impl Moves {
 
 /// What to tell the user about a move: once, with the remote URL to update.
 pub fn notice(moved: &Moved, web_url: &str) -> String {
-    format!(
-        "GitHub says {} moved to {} (renamed or transferred); rerecord followed the redirect. \
-         Update the remote that still points at the old name: git remote set-url REMOTE {web_url}/{}.git",
-        moved.from, moved.to, moved.to
-    )
+    match &moved.to {
+        MovedTo::Name(to) => format!(
+            "GitHub says {} moved to {to} (renamed or transferred); rerecord followed the \
+             redirect. Update the remote that still points at the old name: git remote set-url \
+             REMOTE {web_url}/{to}.git",
+            moved.from
+        ),
+        MovedTo::Id(id) => format!(
+            "GitHub redirected {} to repository id {id} (renamed or transferred); rerecord \
+             followed the redirect. Open {web_url}/{} to see its new name, then update the \
+             remote that still points at the old one: git remote set-url REMOTE \
+             {web_url}/NEW_OWNER/NEW_NAME.git",
+            moved.from, moved.from
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -188,10 +208,15 @@ mod tests {
             "https://api.github.com/repos/ogx-ai/ogx/pulls",
         )
         .unwrap();
-        assert_eq!(
-            (m.from.to_string(), m.to.to_string()),
-            ("llamastack/llama-stack".into(), "ogx-ai/ogx".into())
-        );
+        assert_eq!(m.from.to_string(), "llamastack/llama-stack");
+        assert_eq!(m.to, MovedTo::Name(RepoName::parse("ogx-ai/ogx").unwrap()));
+        let by_id = moved(
+            "https://ghe.corp/api/v3/repos/a/b/pulls",
+            "https://ghe.corp/api/v3/repositories/42/pulls",
+        )
+        .unwrap();
+        assert_eq!(by_id.to, MovedTo::Id(42));
+        assert!(notice(&by_id, "https://ghe.corp").contains("https://ghe.corp/a/b to see"));
         assert!(
             moved(
                 "https://api.github.com/repos/a/b/actions/artifacts/1/zip",
