@@ -395,6 +395,40 @@ impl Incoming {
     }
 }
 
+/// Add `file` to `incoming` unless an artifact already brought that path: the same bytes are
+/// fine; a whole-folder copy equal to HEAD (`at_head`, asked only here) yields to the other
+/// copy; anything else is a conflict.
+fn admit(
+    incoming: &mut Incoming,
+    file: VerifiedFile,
+    at_head: &mut impl FnMut(&str) -> Option<String>,
+) -> Option<Conflict> {
+    let Some(prev) = incoming.files.get(&file.path) else {
+        incoming.files.insert(file.path.clone(), file);
+        return None;
+    };
+    if prev.sha256 == file.sha256 {
+        return None;
+    }
+    let head = at_head(&file.path);
+    let unchanged = |f: &VerifiedFile| {
+        incoming.whole_folders.contains(&f.artifact) && head.as_deref() == Some(f.sha256.as_str())
+    };
+    if unchanged(&file) {
+        return None;
+    }
+    if unchanged(prev) {
+        incoming.files.insert(file.path.clone(), file);
+        return None;
+    }
+    Some(Conflict {
+        path: file.path.clone(),
+        first: prev.artifact.clone(),
+        second: file.artifact.clone(),
+        reason: "different contents",
+    })
+}
+
 /// Artifacts that disagree about paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conflicts(pub Vec<Conflict>);
@@ -450,34 +484,13 @@ pub fn merge_against(
             incoming.whole_folders.insert(artifact.artifact.clone());
         }
         for file in artifact.files {
-            let Some(prev) = incoming.files.get(&file.path) else {
-                incoming.files.insert(file.path.clone(), file);
-                continue;
+            let mut at_head = |path: &str| {
+                bases
+                    .entry(path.to_owned())
+                    .or_insert_with(|| base(path))
+                    .clone()
             };
-            if prev.sha256 == file.sha256 {
-                continue;
-            }
-            let at_head = bases
-                .entry(file.path.clone())
-                .or_insert_with(|| base(&file.path))
-                .clone();
-            let unchanged = |f: &VerifiedFile| {
-                incoming.whole_folders.contains(&f.artifact)
-                    && at_head.as_deref() == Some(f.sha256.as_str())
-            };
-            if unchanged(&file) {
-                continue;
-            }
-            if unchanged(prev) {
-                incoming.files.insert(file.path.clone(), file);
-                continue;
-            }
-            conflicts.push(Conflict {
-                path: file.path.clone(),
-                first: prev.artifact.clone(),
-                second: file.artifact.clone(),
-                reason: "different contents",
-            });
+            conflicts.extend(admit(&mut incoming, file, &mut at_head));
         }
         for path in artifact.deleted {
             incoming
