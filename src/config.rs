@@ -12,10 +12,8 @@ use serde::Deserialize;
 use crate::recordings::Globs;
 
 pub const DEFAULT_WORKFLOW: &str = "record-integration-tests.yml";
-pub const DEFAULT_RECORDINGS: [&str; 2] = [
-    "tests/integration/recordings/",
-    "tests/integration/*/recordings/",
-];
+/// Every `recordings/` folder under `tests/integration/`, at any depth (the top-level one too).
+pub const DEFAULT_RECORDINGS: [&str; 1] = ["tests/integration/**/recordings/"];
 
 /// The `schedule` options that map to workflow inputs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -1,22 +1,51 @@
-//! Which paths are recordings: the configured globs.
+//! Which paths are recordings: the configured globs, matched by globset.
 //!
-//! A glob is a repo-relative path whose segments may contain `*`; a `*` never crosses a `/`,
-//! so `tests/integration/*/recordings/` matches exactly one module folder. A path matches when
-//! its leading segments match the whole glob: a matched directory includes everything below it.
+//! A glob is a repo-relative, `/`-separated pattern: `*` and `?` stay within one path segment,
+//! `**` as a whole segment matches any number of segments (none included), and `[abc]` / `{a,b}`
+//! work within a segment. A glob ending in `/` names folders: the files below a matching folder
+//! are recordings, the folder itself is not. Any other glob also matches a file by itself.
+//! A pattern the matcher cannot take is refused, never narrowed to something it can.
 
 use std::fmt;
 
+use globset::{GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+
 /// The recording globs of a project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Globs {
     globs: Vec<Glob>,
+    /// The files each glob makes recordings.
+    set: GlobSet,
+    /// The folders all of whose files are recordings: a glob's match (as a folder), or below.
+    folders: GlobSet,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl PartialEq for Globs {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_strings() == other.as_strings()
+    }
+}
+
+impl Eq for Globs {}
+
+#[derive(Debug, Clone)]
 struct Glob {
     text: String,
-    segments: Vec<String>,
+    segments: Vec<Segment>,
 }
+
+#[derive(Debug, Clone)]
+enum Segment {
+    /// `**`: any number of segments.
+    AnyDepth,
+    /// A segment without wildcards.
+    Literal(String),
+    /// A segment with `*`, `?`, `[…]` or `{…}`.
+    Pattern(GlobMatcher),
+}
+
+/// Characters that make a segment a pattern.
+const WILDCARDS: [char; 4] = ['*', '?', '[', '{'];
 
 impl Globs {
     pub fn new<S: AsRef<str>>(globs: impl IntoIterator<Item = S>) -> anyhow::Result<Self> {
@@ -28,49 +57,75 @@ impl Globs {
             !globs.is_empty(),
             "`recordings` must list at least one glob"
         );
-        Ok(Self { globs })
+        let (mut set, mut folders) = (GlobSetBuilder::new(), GlobSetBuilder::new());
+        for glob in &globs {
+            let base = glob.text.trim_end_matches('/');
+            let below = compile(&glob.text, &format!("{base}/**"))?;
+            let itself = compile(&glob.text, base)?;
+            set.add(below.clone());
+            if !glob.text.ends_with('/') {
+                set.add(itself.clone());
+            }
+            folders.add(below).add(itself);
+        }
+        let build = |b: GlobSetBuilder| {
+            b.build()
+                .map_err(|e| anyhow::anyhow!("the recording globs could not be compiled: {e}"))
+        };
+        Ok(Self {
+            globs,
+            set: build(set)?,
+            folders: build(folders)?,
+        })
     }
 
-    /// Whether the repo-relative, `/`-separated `path` is a recording (or below one).
+    /// Whether the repo-relative, `/`-separated file `path` is a recording. A path ending in `/`
+    /// is a directory, and never a recording.
     pub fn matches(&self, path: &str) -> bool {
-        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-        if segments.iter().any(|s| *s == "." || *s == "..") {
+        if path.ends_with('/') {
             return false;
         }
-        self.globs.iter().any(|g| g.matches(&segments))
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.is_empty() || segments.iter().any(|s| *s == "." || *s == "..") {
+            return false;
+        }
+        self.set.is_match(segments.join("/"))
+    }
+
+    /// Whether every file below the folder `dir` is a recording (a tree walk can skip it whole).
+    pub fn covers(&self, dir: &str) -> bool {
+        let dir = dir.trim_end_matches('/');
+        !dir.split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+            && self.folders.is_match(dir)
     }
 
     /// Whether `dir` (repo-relative) could contain recordings: a directory that is a prefix of a
     /// glob or lies under a match. Lets a tree walk skip everything else.
     pub fn may_contain(&self, dir: &str) -> bool {
         let segments: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-        self.globs.iter().any(|g| {
-            g.segments
-                .iter()
-                .zip(&segments)
-                .all(|(pat, seg)| segment_matches(pat, seg))
-        })
+        self.globs.iter().any(|g| g.may_contain(&segments))
     }
 
     /// The literal prefix of each glob up to its first wildcard segment, as git pathspecs
-    /// (e.g. `tests/integration/`), to limit status scans.
+    /// (e.g. `tests/integration`), to limit status scans. A prefix inside another is dropped;
+    /// an empty list means the whole tree (a glob starting with a wildcard).
     pub fn literal_prefixes(&self) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .globs
-            .iter()
-            .map(|g| {
-                let lit: Vec<&str> = g
-                    .segments
-                    .iter()
-                    .take_while(|s| !s.contains('*'))
-                    .map(String::as_str)
-                    .collect();
-                lit.join("/")
-            })
-            .collect();
+        let mut out: Vec<String> = self.globs.iter().map(Glob::literal_prefix).collect();
+        if out.iter().any(String::is_empty) {
+            return Vec::new();
+        }
         out.sort();
         out.dedup();
-        out
+        let kept: Vec<String> = out
+            .iter()
+            .filter(|p| {
+                !out.iter()
+                    .any(|q| q != *p && p.starts_with(q.as_str()) && p[q.len()..].starts_with('/'))
+            })
+            .cloned()
+            .collect();
+        kept
     }
 
     pub fn as_strings(&self) -> Vec<String> {
@@ -84,64 +139,85 @@ impl fmt::Display for Globs {
     }
 }
 
+/// One pattern, `*` never crossing a `/`; `text` is the glob as configured, for messages.
+fn compile(text: &str, pattern: &str) -> anyhow::Result<globset::Glob> {
+    GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .backslash_escape(false)
+        .build()
+        .map_err(|e| unsupported(text, &e.kind().to_string()))
+}
+
+fn unsupported(text: &str, why: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "recording glob {text:?} is not supported: {why}. Globs take `*` and `?` (within one path \
+         segment), `**` as a whole segment (any depth), and `[abc]` or `{{a,b}}` within a segment"
+    )
+}
+
 impl Glob {
     fn parse(text: &str) -> anyhow::Result<Self> {
-        let segments: Vec<String> = text
-            .split('/')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let raw: Vec<&str> = text.split('/').filter(|s| !s.is_empty()).collect();
         anyhow::ensure!(
-            !text.starts_with('/') && !segments.is_empty(),
+            !text.starts_with('/') && !raw.is_empty(),
             "recording glob {text:?} must be a repo-relative path"
         );
         anyhow::ensure!(
-            !segments
-                .iter()
-                .any(|s| s == ".." || s == "." || s.contains('\\')),
+            !raw.iter()
+                .any(|s| *s == ".." || *s == "." || s.contains('\\')),
             "recording glob {text:?} must not contain `.`, `..` or backslashes"
         );
+        if text.starts_with('!') {
+            return Err(unsupported(
+                text,
+                "a leading `!` (negation) is not a glob here; list only what is a recording",
+            ));
+        }
         anyhow::ensure!(
-            segments.iter().any(|s| !s.contains('*')),
+            raw.iter().any(|s| !s.contains(WILDCARDS)),
             "recording glob {text:?} matches everything; name at least one folder"
         );
+        let segments = raw
+            .iter()
+            .map(|s| match *s {
+                "**" => Ok(Segment::AnyDepth),
+                s if !s.contains(WILDCARDS) => Ok(Segment::Literal(s.to_owned())),
+                s if s.contains("**") => Err(unsupported(
+                    text,
+                    &format!("`**` must be a whole path segment, not part of {s:?}"),
+                )),
+                s => compile(text, s).map(|g| Segment::Pattern(g.compile_matcher())),
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
             text: text.to_owned(),
             segments,
         })
     }
 
-    fn matches(&self, path: &[&str]) -> bool {
-        path.len() >= self.segments.len()
-            && self
-                .segments
-                .iter()
-                .zip(path)
-                .all(|(pat, seg)| segment_matches(pat, seg))
+    fn may_contain(&self, dir: &[&str]) -> bool {
+        for (i, seg) in dir.iter().enumerate() {
+            match self.segments.get(i) {
+                None | Some(Segment::AnyDepth) => return true,
+                Some(Segment::Literal(lit)) if lit != seg => return false,
+                Some(Segment::Pattern(m)) if !m.is_match(seg) => return false,
+                Some(_) => {}
+            }
+        }
+        true
     }
-}
 
-/// `*` matches any run of characters within one segment.
-fn segment_matches(pattern: &str, segment: &str) -> bool {
-    let mut parts = pattern.split('*');
-    let first = parts.next().unwrap_or("");
-    let Some(mut rest) = segment.strip_prefix(first) else {
-        return false;
-    };
-    let parts: Vec<&str> = parts.collect();
-    if parts.is_empty() {
-        return rest.is_empty();
+    fn literal_prefix(&self) -> String {
+        let literal: Vec<&str> = self
+            .segments
+            .iter()
+            .map_while(|s| match s {
+                Segment::Literal(lit) => Some(lit.as_str()),
+                _ => None,
+            })
+            .collect();
+        literal.join("/")
     }
-    for (i, part) in parts.iter().enumerate() {
-        if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        }
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 #[cfg(test)]
@@ -153,14 +229,61 @@ mod tests {
     }
 
     #[test]
-    fn star_matches_exactly_one_segment() {
+    fn double_star_matches_any_depth_including_none() {
         let g = default_globs();
-        assert!(g.matches("tests/integration/agents/recordings/responses/x.json"));
         assert!(g.matches("tests/integration/recordings/x.json"));
-        assert!(!g.matches("tests/integration/a/b/recordings/x.json"));
+        assert!(g.matches("tests/integration/agents/recordings/responses/x.json"));
+        assert!(g.matches("tests/integration/providers/nvidia/recordings/x.json"));
+        assert!(g.matches("tests/integration/a/b/c/recordings/d/e.json"));
         assert!(!g.matches("tests/integration/agents/x.json"));
+        assert!(!g.matches("tests/integration/agents/recordingsx/x.json"));
+        assert!(!g.matches("tests/unit/recordings/x.json"));
         assert!(!g.matches("client-typescript/package.json"));
         assert!(!g.matches("tests/integration/agents/recordings/../../../x"));
+    }
+
+    #[test]
+    fn a_directory_is_not_a_recording() {
+        let g = default_globs();
+        assert!(!g.matches("tests/integration/recordings"));
+        assert!(!g.matches("tests/integration/recordings/"));
+        assert!(!g.matches("tests/integration/agents/recordings"));
+        assert!(!g.matches("tests/integration/recordings/responses/"));
+        assert!(g.covers("tests/integration/recordings"));
+        assert!(g.covers("tests/integration/providers/nvidia/recordings/responses"));
+        assert!(!g.covers("tests/integration/providers"));
+        let g = Globs::new(["tapes/*/x"]).unwrap();
+        assert!(g.matches("tapes/a/x"));
+        assert!(!g.covers("tapes/a"), "only the file x is a recording there");
+    }
+
+    #[test]
+    fn star_stays_within_one_segment() {
+        let g = Globs::new(["tests/integration/*/recordings/"]).unwrap();
+        assert!(g.matches("tests/integration/agents/recordings/x.json"));
+        assert!(!g.matches("tests/integration/recordings/x.json"));
+        assert!(!g.matches("tests/integration/a/b/recordings/x.json"));
+        let g = Globs::new(["fixtures/rec*/", "tapes/**/*.yaml"]).unwrap();
+        assert!(g.matches("fixtures/recordings/a/b.json"));
+        assert!(!g.matches("fixtures/other/a.json"));
+        assert!(g.matches("tapes/a.yaml"));
+        assert!(g.matches("tapes/x/y/a.yaml"));
+        assert!(!g.matches("tapes/x/a.json"));
+    }
+
+    #[test]
+    fn unsupported_patterns_are_refused_with_what_works() {
+        for bad in [
+            "tests/a**/recordings/",
+            "tests/[ab/x/",
+            "tests/{a,b/x/",
+            "!tests/x/",
+        ] {
+            let err = Globs::new([bad]).unwrap_err().to_string();
+            assert!(err.contains("is not supported"), "{bad}: {err}");
+            assert!(err.contains("`**` as a whole segment"), "{bad}: {err}");
+        }
+        assert!(Globs::new(["tests/{agents,inference}/recordings/"]).is_ok());
     }
 
     #[test]
@@ -168,23 +291,31 @@ mod tests {
         let g = default_globs();
         assert!(g.may_contain("tests"));
         assert!(g.may_contain("tests/integration/agents"));
+        assert!(g.may_contain("tests/integration/providers/nvidia"));
         assert!(g.may_contain("tests/integration/agents/recordings/responses"));
         assert!(!g.may_contain("src"));
-        assert_eq!(
-            g.literal_prefixes(),
-            vec![
-                "tests/integration".to_owned(),
-                "tests/integration/recordings".to_owned()
-            ]
-        );
+        assert!(!g.may_contain("tests/unit"));
+        let g = Globs::new(["tests/integration/*/recordings/"]).unwrap();
+        assert!(g.may_contain("tests/integration/agents/recordings/a"));
+        assert!(!g.may_contain("tests/integration/agents/other"));
     }
 
     #[test]
-    fn segment_wildcards() {
-        assert!(segment_matches("rec*", "recordings"));
-        assert!(segment_matches("*ings", "recordings"));
-        assert!(segment_matches("r*c*s", "recordings"));
-        assert!(!segment_matches("rec*x", "recordings"));
+    fn literal_prefixes_limit_the_scan() {
+        assert_eq!(default_globs().literal_prefixes(), ["tests/integration"]);
+        let g = Globs::new([
+            "tests/integration/recordings/",
+            "tests/integration/*/recordings/",
+            "fixtures/cassettes/",
+            "fixtures-b/*/x/",
+        ])
+        .unwrap();
+        assert_eq!(
+            g.literal_prefixes(),
+            ["fixtures-b", "fixtures/cassettes", "tests/integration"]
+        );
+        let g = Globs::new(["*/recordings/"]).unwrap();
+        assert!(g.literal_prefixes().is_empty(), "the whole tree");
     }
 
     #[test]
@@ -192,5 +323,7 @@ mod tests {
         assert!(Globs::new(["/etc/"]).is_err());
         assert!(Globs::new(["../x"]).is_err());
         assert!(Globs::new(["*/"]).is_err());
+        assert!(Globs::new(["**/"]).is_err());
+        assert!(Globs::new(["a\\b/"]).is_err());
     }
 }

@@ -34,6 +34,8 @@ pub enum Change {
 pub struct FileChange {
     pub path: String,
     pub status: Change,
+    /// The artifact the file (or its deletion) came from.
+    pub artifact: String,
 }
 
 /// Files whose local state would be lost.
@@ -127,9 +129,14 @@ pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Resu
             Change::Deleted => plan.deletes.push(path.clone()),
             Change::Unchanged => {}
         }
+        let artifact = match change {
+            Change::Deleted => incoming.deleted[&path].clone(),
+            _ => incoming.files[&path].artifact.clone(),
+        };
         plan.files.push(FileChange {
             path,
             status: change,
+            artifact,
         });
     }
     Ok(plan)

@@ -323,14 +323,14 @@ fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, 
 }
 
 /// Where a file of a manifest-less artifact goes. upload-artifact roots the zip at the least
-/// common ancestor of its paths, so `tests/integration/` is usually cut off.
+/// common ancestor of its paths, so `tests/integration/` is usually cut off: a file inside a
+/// `recordings/` folder at any depth (`recordings/…`, `agents/recordings/…`,
+/// `providers/nvidia/recordings/…`) goes under `tests/integration/`.
 pub fn legacy_target(name: &str, legacy_prefix: Option<&str>) -> Option<String> {
     let segments: Vec<&str> = name.split('/').collect();
     if name.starts_with("tests/integration/") {
         Some(name.to_owned())
-    } else if (segments.len() >= 2 && segments[0] == "recordings")
-        || (segments.len() >= 3 && segments[1] == "recordings")
-    {
+    } else if segments[..segments.len().saturating_sub(1)].contains(&"recordings") {
         Some(format!("tests/integration/{name}"))
     } else {
         legacy_prefix.map(|prefix| format!("{}/{name}", prefix.trim_end_matches('/')))
@@ -346,20 +346,22 @@ fn outside(label: &str, path: &str, globs: &Globs) -> Refusal {
     )
 }
 
-/// Open, verify and merge downloaded artifacts, given as (name, zip file), in order. Errors are
+/// Open, verify and merge downloaded artifacts, given as (name, zip file), in order, against
+/// `base` (see [`merge_against`]). Errors are
 /// a [`Refusal`] or [`Conflicts`]; nothing is staged for a refused set that the caller keeps.
 pub fn verify_all(
     zips: &[(String, PathBuf)],
     limits: Limits,
     opts: MapOptions<'_>,
     mut staging: Option<&mut Staging>,
+    base: impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Incoming> {
     let mut verified = Vec::with_capacity(zips.len());
     for (label, path) in zips {
         let mut zip = ArtifactZip::open(label, path, limits)?;
         verified.push(read_artifact(&mut zip, opts, staging.as_deref_mut())?);
     }
-    Ok(merge(verified)?)
+    Ok(merge_against(verified, base)?)
 }
 
 /// Every artifact's changes as one set.
@@ -370,6 +372,8 @@ pub struct Incoming {
     pub deleted: BTreeMap<String, String>,
     pub manifests: Vec<Manifest>,
     pub warnings: Vec<String>,
+    /// The manifest-less artifacts (each carries whole recordings folders).
+    pub whole_folders: BTreeSet<String>,
 }
 
 impl Incoming {
@@ -389,6 +393,40 @@ impl Incoming {
             format!("Recordings from CI run {run_id} ({})", pairs.join("; "))
         }
     }
+}
+
+/// Add `file` to `incoming` unless an artifact already brought that path: the same bytes are
+/// fine; a whole-folder copy equal to HEAD (`at_head`, asked only here) yields to the other
+/// copy; anything else is a conflict.
+fn admit(
+    incoming: &mut Incoming,
+    file: VerifiedFile,
+    at_head: &mut impl FnMut(&str) -> Option<String>,
+) -> Option<Conflict> {
+    let Some(prev) = incoming.files.get(&file.path) else {
+        incoming.files.insert(file.path.clone(), file);
+        return None;
+    };
+    if prev.sha256 == file.sha256 {
+        return None;
+    }
+    let head = at_head(&file.path);
+    let unchanged = |f: &VerifiedFile| {
+        incoming.whole_folders.contains(&f.artifact) && head.as_deref() == Some(f.sha256.as_str())
+    };
+    if unchanged(&file) {
+        return None;
+    }
+    if unchanged(prev) {
+        incoming.files.insert(file.path.clone(), file);
+        return None;
+    }
+    Some(Conflict {
+        path: file.path.clone(),
+        first: prev.artifact.clone(),
+        second: file.artifact.clone(),
+        reason: "different contents",
+    })
 }
 
 /// Artifacts that disagree about paths.
@@ -423,24 +461,36 @@ impl std::error::Error for Conflicts {}
 /// different bytes, a file one deletes and another writes, or two spellings that differ only in
 /// case (one file on macOS and Windows) are conflicts.
 pub fn merge(artifacts: Vec<VerifiedArtifact>) -> Result<Incoming, Conflicts> {
+    merge_against(artifacts, |_| None)
+}
+
+/// [`merge`], knowing the checkout: `base(path)` is the sha256 of `path` at HEAD (asked only for
+/// paths the artifacts disagree about). A manifest-less artifact carries whole recordings
+/// folders, the other jobs' files included in their old state: its copy equal to HEAD is no
+/// change, so another artifact's different copy is the change, not a conflict. Only two
+/// different changes to one path conflict.
+pub fn merge_against(
+    artifacts: Vec<VerifiedArtifact>,
+    base: impl Fn(&str) -> Option<String>,
+) -> Result<Incoming, Conflicts> {
     let mut incoming = Incoming::default();
     let mut conflicts = Vec::new();
+    let mut bases: HashMap<String, Option<String>> = HashMap::new();
     for artifact in artifacts {
         incoming.warnings.extend(artifact.warnings);
+        let whole_folders = artifact.manifest.is_none();
         incoming.manifests.extend(artifact.manifest);
+        if whole_folders {
+            incoming.whole_folders.insert(artifact.artifact.clone());
+        }
         for file in artifact.files {
-            match incoming.files.get(&file.path) {
-                Some(prev) if prev.sha256 != file.sha256 => conflicts.push(Conflict {
-                    path: file.path.clone(),
-                    first: prev.artifact.clone(),
-                    second: file.artifact.clone(),
-                    reason: "different contents",
-                }),
-                Some(_) => {}
-                None => {
-                    incoming.files.insert(file.path.clone(), file);
-                }
-            }
+            let mut at_head = |path: &str| {
+                bases
+                    .entry(path.to_owned())
+                    .or_insert_with(|| base(path))
+                    .clone()
+            };
+            conflicts.extend(admit(&mut incoming, file, &mut at_head));
         }
         for path in artifact.deleted {
             incoming

@@ -173,6 +173,7 @@ fn legacy_layouts_are_mapped_and_warned_about() {
         .file("recordings/root.json", b"1")
         .file("agents/recordings/responses/x.json", b"2")
         .file("tests/integration/inference/recordings/y.json", b"3")
+        .file("providers/nvidia/recordings/z.json", b"4")
         .finish();
     let got = read("recordings-old", &bytes, None).unwrap();
     let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
@@ -181,7 +182,8 @@ fn legacy_layouts_are_mapped_and_warned_about() {
         [
             "tests/integration/recordings/root.json",
             "tests/integration/agents/recordings/responses/x.json",
-            "tests/integration/inference/recordings/y.json"
+            "tests/integration/inference/recordings/y.json",
+            "tests/integration/providers/nvidia/recordings/z.json"
         ]
     );
     assert_eq!(got.warnings.len(), 1);
@@ -262,6 +264,77 @@ fn merge_lists_every_conflicting_path() {
         text.contains(REC) && text.contains(REC2) && text.contains("recordings-a vs recordings-b"),
         "{text}"
     );
+}
+
+/// A manifest-less artifact holding `files` at their legacy (zip-root) names.
+fn legacy(label: &str, files: &[(&str, &[u8])]) -> VerifiedArtifact {
+    let mut zip = ZipBuilder::new();
+    for (name, bytes) in files {
+        zip = zip.file(name, bytes);
+    }
+    read(label, &zip.finish(), None).unwrap()
+}
+
+#[test]
+fn whole_folder_copies_equal_to_head_yield_to_the_other_artifacts_change() {
+    let head = |path: &str| (path == REC || path == REC2).then(|| zips::sha256_hex(b"old"));
+    // Each provider's artifact carries both folders; each changed only its own file.
+    let a = legacy(
+        "recordings-gpt",
+        &[
+            ("agents/recordings/a.json", b"gpt"),
+            ("recordings/b.json", b"old"),
+        ],
+    );
+    let b = legacy(
+        "recordings-azure",
+        &[
+            ("agents/recordings/a.json", b"old"),
+            ("recordings/b.json", b"azure"),
+        ],
+    );
+    let c = legacy(
+        "recordings-watsonx",
+        &[
+            ("agents/recordings/a.json", b"old"),
+            ("recordings/b.json", b"old"),
+        ],
+    );
+    let merged = merge_against(vec![c.clone(), a.clone(), b.clone()], head).unwrap();
+    assert_eq!(merged.files[REC].sha256, zips::sha256_hex(b"gpt"));
+    assert_eq!(merged.files[REC].artifact, "recordings-gpt");
+    assert_eq!(merged.files[REC2].sha256, zips::sha256_hex(b"azure"));
+    assert_eq!(merged.files[REC2].artifact, "recordings-azure");
+    // Without the checkout's HEAD the same artifacts are a conflict: nothing says which is old.
+    assert!(merge(vec![a, b, c]).is_err());
+}
+
+#[test]
+fn two_different_changes_to_one_path_still_conflict() {
+    let head = |path: &str| (path == REC).then(|| zips::sha256_hex(b"old"));
+    let a = legacy("recordings-gpt", &[("agents/recordings/a.json", b"gpt")]);
+    let b = legacy(
+        "recordings-azure",
+        &[("agents/recordings/a.json", b"azure")],
+    );
+    let c = legacy(
+        "recordings-watsonx",
+        &[("agents/recordings/a.json", b"old")],
+    );
+    let err = merge_against(vec![c, a, b], head).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert_eq!(
+        (err.0[0].first.as_str(), err.0[0].second.as_str()),
+        ("recordings-gpt", "recordings-azure")
+    );
+}
+
+#[test]
+fn a_manifest_copy_equal_to_head_is_still_a_claimed_change() {
+    let head = |path: &str| (path == REC).then(|| zips::sha256_hex(b"old"));
+    let a = verified("recordings-a", &[(REC, b"old")]);
+    let b = legacy("recordings-b", &[("agents/recordings/a.json", b"new")]);
+    assert!(merge_against(vec![a, b], head).is_err());
 }
 
 #[test]

@@ -118,6 +118,31 @@ pub struct Streamed {
     pub sha256: String,
 }
 
+/// The first entry name the central directory at `dir_start` holds twice. The zip reader keeps
+/// one entry per name, so the names are read again from the central directory's headers.
+fn duplicate_name(path: &Path, dir_start: u64) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut file = BufReader::new(File::open(path).ok()?);
+    file.seek(SeekFrom::Start(dir_start)).ok()?;
+    let mut seen = std::collections::HashSet::new();
+    for _ in 0..=MAX_ENTRIES {
+        let mut header = [0u8; 46];
+        file.read_exact(&mut header).ok()?;
+        if header[..4] != *b"PK\x01\x02" {
+            return None;
+        }
+        let field = |at: usize| u16::from_le_bytes([header[at], header[at + 1]]);
+        let mut name = vec![0u8; usize::from(field(28))];
+        file.read_exact(&mut name).ok()?;
+        let skip = i64::from(field(30)) + i64::from(field(32));
+        file.seek_relative(skip).ok()?;
+        if !seen.insert(name.clone()) {
+            return Some(String::from_utf8_lossy(&name).into_owned());
+        }
+    }
+    None
+}
+
 /// An opened artifact whose entry names have all passed [`check_entry_name`].
 pub struct ArtifactZip {
     label: String,
@@ -171,11 +196,12 @@ impl ArtifactZip {
             )));
         }
         if archive.has_duplicate_names() {
+            let name = duplicate_name(path, archive.central_directory_start());
             return Err(Refusal::new(
                 label,
-                None,
+                name.as_deref(),
                 RefusalKind::Duplicate,
-                "contains the same entry name twice; it cannot be applied unambiguously",
+                "is in the zip twice (the same entry name); it cannot be applied unambiguously",
             ));
         }
         // Entries sharing bytes are the classic non-recursive zip bomb; no honest zip has them.

@@ -100,6 +100,8 @@ fn duplicate_entry_names_are_refused() {
     zips::rename_entry_bytes(&mut bytes, "recordings/b.json", "recordings/a.json");
     let err = open(&bytes).unwrap_err();
     assert_eq!(err.kind, RefusalKind::Duplicate, "{err}");
+    assert_eq!(err.entry.as_deref(), Some("recordings/a.json"), "{err}");
+    assert!(err.to_string().contains("recordings/a.json"), "{err}");
 }
 
 #[test]

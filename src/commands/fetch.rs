@@ -190,11 +190,13 @@ fn verify_downloads(
         legacy_prefix: args.legacy_prefix.as_deref(),
     };
     let mut staging = Staging::new(staged);
+    let git = checkout.git.as_ref();
     verify::verify_all(
         &named,
         limits,
         opts,
         (!args.dry_run).then_some(&mut staging),
+        |path| git.and_then(|g| g.head_sha256(path)),
     )
 }
 
@@ -468,7 +470,12 @@ impl Report {
             return;
         }
         for f in self.files.iter().filter(|f| f.status != Change::Unchanged) {
-            println!("{:<9} {}", status_word(f.status), f.path);
+            println!(
+                "{:<9} {}  (from {:?})",
+                status_word(f.status),
+                f.path,
+                f.artifact
+            );
         }
         let count = |c| self.files.iter().filter(|f| f.status == c).count();
         let Some(outcome) = outcome else { return };

@@ -66,7 +66,8 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     }
     let (api_token, _) = token::require()?;
     let api_url = locate::api_url(&args.api);
-    let gh = GitHub::new(&api_url, &api_token)?;
+    // A moved repository is told in the report's warnings, not on stderr as well.
+    let gh = GitHub::new(&api_url, &api_token)?.moves_in_warnings();
     let server = std::env::var("GITHUB_SERVER_URL")
         .ok()
         .map(|s| s.trim().trim_end_matches('/').to_owned())
@@ -143,6 +144,8 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             ));
         }
     }
+    // A renamed repository, in the report's warnings as on stderr.
+    outcome.warnings.extend(ctx.gh.moved_notices());
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
     if let Some(e) = failure {
         return Err(e);

@@ -149,6 +149,16 @@ impl GitRepo {
         Ok(Some(text.to_owned()))
     }
 
+    /// The lowercase hex sha256 of the file `path` (repo-relative, `/`-separated) at HEAD;
+    /// `None` when HEAD has no such file.
+    pub fn head_sha256(&self, path: &str) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let tree = self.repo.head().ok()?.peel_to_tree().ok()?;
+        let entry = tree.get_path(Path::new(path)).ok()?;
+        let blob = self.repo.find_blob(entry.id()).ok()?;
+        Some(format!("{:x}", Sha256::digest(blob.content())))
+    }
+
     /// Whether `ancestor` is `descendant` or reachable from it (false when either is unknown locally).
     pub fn contains(&self, descendant: &str, ancestor: &str) -> bool {
         let (Ok(d), Ok(a)) = (

@@ -94,7 +94,7 @@ fn build_agent(tls: Option<ureq::tls::TlsConfig>) -> Agent {
         .timeout_per_read(wait)
         .timeout_per_write(wait);
     config = match tls {
-        Some(tls) => config.tls_config(tls),
+        Some(tls) => config.tls_config(tls).proxy(crate::proxy::for_https()),
         // Plain http carries the token only to this machine; through a proxy it would cross
         // the network in clear text, so plain http never takes the environment's proxy.
         None => config.proxy(None),

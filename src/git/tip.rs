@@ -242,7 +242,13 @@ pub fn first_non_recording_difference(
             } else {
                 format!("{prefix}/{name}")
             };
-            if globs.matches(&path) {
+            // A folder is skipped whole when every file below it is a recording.
+            let recordings = [&ea, &eb].iter().all(|e| match e {
+                None => true,
+                Some(e) if e.kind() == Some(git2::ObjectType::Tree) => globs.covers(&path),
+                Some(_) => globs.matches(&path),
+            });
+            if recordings {
                 continue;
             }
             let as_tree = |e: &Option<git2::TreeEntry<'_>>| {

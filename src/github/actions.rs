@@ -173,37 +173,8 @@ impl GitHub {
     ) -> Result<u64, DownloadError> {
         let path = format!("{}/actions/artifacts/{id}/zip", Self::repo_path(repo));
         let resp = self.send(Method::GET, &path, None).await?;
+        // `send` followed the 302 to the storage host, without the token.
         let resp = match resp.status().as_u16() {
-            302 | 301 | 303 | 307 | 308 => {
-                let location = resp
-                    .headers()
-                    .get(http::header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError {
-                        method: Method::GET,
-                        path: path.clone(),
-                        status: Some(resp.status().as_u16()),
-                        message: "redirect without a Location header".to_owned(),
-                    })?;
-                let download = self
-                    .octo
-                    ._get(location.as_str())
-                    .await
-                    .map_err(|e| ApiError {
-                        method: Method::GET,
-                        path: "artifact storage".to_owned(),
-                        status: None,
-                        message: self.token.redact(&super::transport_message(&e)),
-                    })?;
-                if !download.status().is_success() {
-                    return Err(self
-                        .failure(&Method::GET, "artifact storage", download)
-                        .await
-                        .into());
-                }
-                download
-            }
             410 => return Err(DownloadError::Expired(id)),
             s if (200..300).contains(&s) => resp,
             _ => return Err(self.failure(&Method::GET, &path, resp).await.into()),

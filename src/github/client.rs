@@ -22,6 +22,7 @@ use octocrab::{AuthState, Octocrab, OctocrabBuilder};
 use tokio::net::TcpStream;
 use tower_service::Service;
 
+use super::tunnel::Tunnel;
 use crate::token::Token;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -68,11 +69,13 @@ pub fn octocrab(base: &str, token: &Token, read_timeout: Duration) -> anyhow::Re
     Ok(octo)
 }
 
-/// Plain http connections as they are; https through rustls, configured on first use.
+/// Plain http connections as they are; https through rustls, configured on first use, and
+/// through the environment's proxy where [`crate::proxy`] says so (an HTTP CONNECT tunnel).
 #[derive(Clone)]
 struct Connector {
     http: HttpConnector,
     https: Arc<OnceLock<HttpsConnector<HttpConnector>>>,
+    tunneled: Arc<OnceLock<HttpsConnector<Tunnel>>>,
 }
 
 impl Default for Connector {
@@ -83,6 +86,7 @@ impl Default for Connector {
         Self {
             http,
             https: Arc::default(),
+            tunneled: Arc::default(),
         }
     }
 }
@@ -95,15 +99,33 @@ impl Connector {
         let config = crate::tls::client_config()?;
         Ok(self
             .https
-            .get_or_init(|| {
-                HttpsConnectorBuilder::new()
-                    .with_tls_config((*config).clone())
-                    .https_only()
-                    .enable_http1()
-                    .wrap_connector(self.http.clone())
-            })
+            .get_or_init(|| tls_over(&config, self.http.clone()))
             .clone())
     }
+
+    /// https through `proxy` (the environment's one proxy, so one connector per process).
+    fn tunneled(&self, proxy: &'static ureq::Proxy) -> anyhow::Result<HttpsConnector<Tunnel>> {
+        if let Some(https) = self.tunneled.get() {
+            return Ok(https.clone());
+        }
+        let config = crate::tls::client_config()?;
+        let tunnel = Tunnel {
+            proxy,
+            http: self.http.clone(),
+        };
+        Ok(self
+            .tunneled
+            .get_or_init(|| tls_over(&config, tunnel))
+            .clone())
+    }
+}
+
+fn tls_over<T>(config: &rustls::ClientConfig, inner: T) -> HttpsConnector<T> {
+    HttpsConnectorBuilder::new()
+        .with_tls_config(config.clone())
+        .https_only()
+        .enable_http1()
+        .wrap_connector(inner)
 }
 
 type Stream = MaybeHttpsStream<TokioIo<TcpStream>>;
@@ -122,6 +144,12 @@ impl Service<Uri> for Connector {
         if uri.scheme() != Some(&Scheme::HTTPS) {
             let mut http = self.http.clone();
             return Box::pin(async move { Ok(MaybeHttpsStream::Http(http.call(uri).await?)) });
+        }
+        if let Some(proxy) = crate::proxy::for_https_uri(&uri) {
+            return match self.tunneled(proxy) {
+                Ok(mut https) => Box::pin(async move { https.call(uri).await }),
+                Err(e) => Box::pin(std::future::ready(Err(e.into()))),
+            };
         }
         match self.https() {
             Ok(mut https) => Box::pin(async move { https.call(uri).await }),

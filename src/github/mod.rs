@@ -8,7 +8,9 @@
 pub mod actions;
 mod client;
 pub mod issues;
+mod redirect;
 pub mod repos;
+mod tunnel;
 pub mod types;
 
 use std::time::Duration;
@@ -77,6 +79,10 @@ pub struct GitHub {
     token: Token,
     /// Minimum wait before retrying a failed GET (doubled each time, with jitter).
     retry_base: Duration,
+    /// Repositories the API said have moved (renamed or transferred).
+    moves: redirect::Moves,
+    /// Tell a move on stderr when first seen (else only through [`GitHub::moved_notices`]).
+    tell_moves: bool,
 }
 
 impl GitHub {
@@ -89,7 +95,16 @@ impl GitHub {
             base,
             token: token.clone(),
             retry_base: Duration::from_millis(500),
+            moves: redirect::Moves::default(),
+            tell_moves: true,
         })
+    }
+
+    /// Leave moved repositories to the caller's report ([`GitHub::moved_notices`]) instead of
+    /// telling them on stderr.
+    pub fn moves_in_warnings(mut self) -> Self {
+        self.tell_moves = false;
+        self
     }
 
     /// The API base URL (no trailing slash).
@@ -117,24 +132,73 @@ impl GitHub {
         }
     }
 
-    /// One request, no retry. Transport failures become an `ApiError` without a status.
+    /// One request, no retry, following redirects (at most [`redirect::MAX_HOPS`]): the token
+    /// goes only to the API host, 307/308 keep the method and body, and a moved repository is
+    /// told once. Transport failures become an
+    /// `ApiError` without a status.
     async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<http::Response<Body>, ApiError> {
-        let url = self.url(path);
-        let result = match method {
-            Method::GET => self.octo._get(url.as_str()).await,
-            Method::POST => self.octo._post(url.as_str(), body).await,
-            Method::PATCH => self.octo._patch(url.as_str(), body).await,
+        let mut url = self.url(path);
+        for _ in 0..=redirect::MAX_HOPS {
+            let resp = self.send_to(&method, &url, path, body).await?;
+            if !redirect::follows(&method, resp.status().as_u16()) {
+                return Ok(resp);
+            }
+            let next =
+                redirect::target(&url, resp.headers(), &self.base).map_err(|why| ApiError {
+                    method: method.clone(),
+                    path: path.to_owned(),
+                    status: Some(resp.status().as_u16()),
+                    message: why,
+                })?;
+            if let Some(moved) = redirect::moved(&url, &next)
+                && self.moves.record(moved.clone())
+                && self.tell_moves
+            {
+                eprintln!("warning: {}", redirect::notice(&moved, &self.web_url()));
+            }
+            url = next;
+        }
+        Err(ApiError {
+            method,
+            path: path.to_owned(),
+            status: None,
+            message: format!("more than {} redirects", redirect::MAX_HOPS),
+        })
+    }
+
+    /// The repositories the API said have moved, as notices for a report's warnings.
+    pub fn moved_notices(&self) -> Vec<String> {
+        let web = self.web_url();
+        self.moves
+            .all()
+            .iter()
+            .map(|m| redirect::notice(m, &web))
+            .collect()
+    }
+
+    /// One request to `url` (`path` names it in errors).
+    async fn send_to(
+        &self,
+        method: &Method,
+        url: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<http::Response<Body>, ApiError> {
+        let result = match *method {
+            Method::GET => self.octo._get(url).await,
+            Method::POST => self.octo._post(url, body).await,
+            Method::PATCH => self.octo._patch(url, body).await,
             _ => unreachable!("rerecord only sends GET, POST and PATCH"),
         };
         result.map_err(|e| {
             let message = match crate::tls::certificate_failure(&e) {
                 Some(why) => crate::tls::untrusted(
-                    &crate::git::credentials::host_of(&url).unwrap_or(url.clone()),
+                    &crate::git::credentials::host_of(url).unwrap_or(url.to_owned()),
                     &why,
                 ),
                 None => transport_message(&e),

@@ -11,6 +11,7 @@ use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
 use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
 use support::git_fixtures::{git, write};
+use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
 
@@ -379,6 +380,98 @@ fn fetch_merges_two_matrix_artifacts() {
     assert_eq!(out.json()["artifacts"].as_array().unwrap().len(), 2);
 }
 
+/// A matrix run of the newest llama-stack workflow: one manifest-less artifact per provider,
+/// each holding the whole recordings folders (zip root `tests/integration/`), the other
+/// providers' files in their HEAD state.
+fn whole_folders(a: &str, b: &str, c: &str, nested: &str) -> Vec<u8> {
+    ZipBuilder::new()
+        .file("recordings/a.json", a.as_bytes())
+        .file("agents/recordings/b.json", b.as_bytes())
+        .file("agents/recordings/responses/c.json", c.as_bytes())
+        .file("providers/nvidia/recordings/n.json", nested.as_bytes())
+        .finish()
+}
+
+const NESTED: &str = "tests/integration/providers/nvidia/recordings/n.json";
+
+#[test]
+fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
+    let w = World::new();
+    let (a, b, c) = ("{\"a\": 1}\n", "{\"b\": 1}\n", "{\"c\": 1}\n");
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders(a, "azure b\n", c, "n\n")),
+        (
+            "recordings-watsonx",
+            whole_folders(a, b, "watsonx c\n", "n\n"),
+        ),
+    ]);
+    let out = w.fetch_run(run).arg("--json").run().success();
+    assert_eq!(
+        (w.read(A), w.read(B), w.read(C), w.read(NESTED)),
+        (
+            "gpt a\n".to_owned(),
+            "azure b\n".to_owned(),
+            "watsonx c\n".to_owned(),
+            "n\n".to_owned()
+        )
+    );
+    let from: BTreeMap<String, (String, String)> = out.json()["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_owned();
+            (s("path"), (s("status"), s("artifact")))
+        })
+        .collect();
+    let entry = |status: &str, artifact: &str| (status.to_owned(), artifact.to_owned());
+    assert_eq!(from[A], entry("updated", "recordings-gpt"));
+    assert_eq!(from[B], entry("updated", "recordings-azure"));
+    assert_eq!(from[C], entry("updated", "recordings-watsonx"));
+    assert_eq!(from[NESTED], entry("added", "recordings-gpt"));
+
+    // The text report names the artifact of every changed file.
+    git(&w.work, &["checkout", "-q", "--", "."]);
+    let text = w.fetch_run(run).run().success();
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.contains(B) && l.contains("updated") && l.contains("\"recordings-azure\"")),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn fetch_refuses_two_different_changes_from_legacy_artifacts() {
+    let w = World::new();
+    let before = w.snapshot();
+    let (b, c) = ("{\"b\": 1}\n", "{\"c\": 1}\n");
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders("azure a\n", b, c, "n\n")),
+        (
+            "recordings-watsonx",
+            whole_folders("{\"a\": 1}\n", b, "watsonx c\n", "n\n"),
+        ),
+    ]);
+    let out = w.fetch_run(run).run().failure();
+    assert!(
+        out.stderr.contains(A)
+            && out.stderr.contains("recordings-gpt vs recordings-azure")
+            && out.stderr.contains("1 file(s)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains(C),
+        "only A is a real conflict: {}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+}
+
 #[test]
 fn fetch_refuses_artifacts_that_disagree_and_writes_nothing() {
     let w = World::new();
@@ -478,7 +571,7 @@ fn fetch_refuses_duplicate_entries() {
         .file(&A.replace("a.json", "z.json"), b"second")
         .finish();
     zips::rename_entry_bytes(&mut zip, &A.replace("a.json", "z.json"), A);
-    World::new().assert_refused(zip, &["same entry name twice"]);
+    World::new().assert_refused(zip, &[&format!("entry {A:?}"), "twice"]);
 }
 
 #[test]
@@ -600,6 +693,66 @@ fn fetch_never_sends_the_token_to_the_storage_host() {
 }
 
 #[test]
+fn fetch_from_a_renamed_upstream_follows_its_redirects() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "moved\n")]))]);
+    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    let out = w.fetch_run(run).run().success();
+    assert_eq!(w.read(A), "moved\n");
+    assert_eq!(
+        out.stderr
+            .matches("upstream/project moved to upstream/renamed")
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
+    let requests = w.fake.requests();
+    let download: Vec<u16> = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/zip") || r.listener == Listener::Storage)
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(download, [301, 302, 200], "old name, new name, storage");
+    assert!(
+        requests
+            .iter()
+            .filter(|r| r.listener == Listener::Storage)
+            .all(|r| r.authorization.is_none())
+    );
+}
+
+#[test]
+fn a_redirect_to_another_host_never_carries_the_token() {
+    let w = World::new();
+    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "x\n")]))]);
+    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    // The old name now points at another listener, which records every header it gets.
+    w.fake
+        .redirect_moved_repo_to(UPSTREAM, &w.fake.storage_url());
+    let before = w.snapshot();
+    let out = w.fetch_run(run).run().failure();
+    let elsewhere: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.listener == Listener::Storage)
+        .collect();
+    assert!(
+        elsewhere
+            .iter()
+            .any(|r| r.path.starts_with("/repos/upstream/renamed/")),
+        "the redirect was not followed: {elsewhere:?}"
+    );
+    assert!(
+        elsewhere.iter().all(|r| r.authorization.is_none()),
+        "Authorization reached another host: {elsewhere:?}"
+    );
+    assert!(!out.all_output().contains(TOKEN));
+    assert_eq!(w.snapshot(), before);
+}
+
+#[test]
 fn fetch_over_an_https_api_trusts_ssl_cert_file() {
     let w = World::new();
     let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "tls\n")]))]);
@@ -645,6 +798,71 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
             .filter(|r| r.listener == Listener::Storage)
             .all(|r| r.authorization.is_none())
     );
+}
+
+#[test]
+fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
+    let w = World::new();
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(A, "proxied\n")]),
+    )]);
+    let api: std::net::SocketAddr = w.fake.host_port().parse().unwrap();
+    let ca = TestCa::new();
+    let tls = TlsProxy::start(api, &ca);
+    let pem = w.work.join(".git/test-ca.pem");
+    ca.write_pem(&pem);
+    let proxy = ConnectProxy::start();
+    let fetch = |vars: &[(&str, &str)]| {
+        let mut cmd = rerecord()
+            .current_dir(&w.work)
+            .env("GH_TOKEN", TOKEN)
+            .env("SSL_CERT_FILE", &pem)
+            .args(["fetch", "--api-url", &tls.url(), "--repo", UPSTREAM])
+            .args(["--run", &run.to_string(), "--force"]);
+        for (k, v) in vars {
+            cmd = cmd.env(k, v);
+        }
+        cmd.run()
+    };
+    let with_credentials = proxy.url().replace("http://", "http://me:pw@");
+    let out = fetch(&[("HTTPS_PROXY", &with_credentials)]).success();
+    assert_eq!(w.read(A), "proxied\n");
+    let seen = proxy.seen();
+    let api_target = format!("127.0.0.1:{}", tls.port);
+    assert!(!seen.is_empty(), "nothing went through the proxy");
+    assert!(
+        seen.iter()
+            .all(|s| s.method == "CONNECT" && s.target == api_target),
+        "only tunnels to the https API (the plain-http storage goes direct): {seen:?}"
+    );
+    assert!(
+        seen[0]
+            .proxy_authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    );
+    assert!(!out.all_output().contains(TOKEN));
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.listener == Listener::Storage),
+        "the download reached storage"
+    );
+
+    // Lower-case names work too, and NO_PROXY sends the host direct.
+    write(&w.work, A, "{\"a\": 1}\n");
+    let before = proxy.seen().len();
+    fetch(&[
+        ("https_proxy", &proxy.url()),
+        ("no_proxy", "localhost,127.0.0.1"),
+    ])
+    .success();
+    assert_eq!(proxy.seen().len(), before, "NO_PROXY was not honoured");
+    assert_eq!(w.read(A), "proxied\n");
+    fetch(&[("https_proxy", &proxy.url())]).success();
+    assert!(proxy.seen().len() > before, "https_proxy was not honoured");
 }
 
 #[test]

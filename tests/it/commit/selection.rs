@@ -176,3 +176,47 @@ fn commit_ignores_symlinks_outside_the_recordings() {
         "{files:?}"
     );
 }
+
+#[test]
+fn commit_carries_recordings_at_any_depth_with_the_default_globs() {
+    let (tmp, remote, work) = setup();
+    let nested = "tests/integration/providers/nvidia/recordings/n-1.json";
+    let deep = "tests/integration/a/b/c/recordings/responses/d.json";
+    write(&work, nested, "{\"nvidia\": 1}\n");
+    write(&work, deep, "{\"deep\": 1}\n");
+    write(&work, REC_ROOT_NEW, "{\"root\": 2}\n");
+    // Not below a recordings folder: ignored.
+    write(
+        &work,
+        "tests/integration/providers/nvidia/conftest.py",
+        "x = 1\n",
+    );
+    let job = Job::new(&tmp.path().join("job")).set("GITHUB_REF_NAME", BRANCH);
+    job.run(&work, &[]).success();
+    let tip = remote.rev(BRANCH);
+    assert_eq!(remote.show(BRANCH, nested), "{\"nvidia\": 1}");
+    assert_eq!(remote.show(BRANCH, deep), "{\"deep\": 1}");
+    assert_eq!(remote.show(BRANCH, REC_ROOT_NEW), "{\"root\": 2}");
+    let changed = git(&remote.bare, &["show", "--name-only", "--format=", &tip]);
+    assert_eq!(changed.lines().count(), 3, "{changed}");
+    assert_eq!(job.outputs()["count"], "3");
+}
+
+#[test]
+fn commit_refuses_a_glob_it_cannot_match_exactly() {
+    let (tmp, remote, work) = setup();
+    let before = remote.rev(BRANCH);
+    write(&work, REC_NEW, "{\"new\": true}\n");
+    let job = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_REF_NAME", BRANCH)
+        .set("RERECORD_RECORDINGS", "tests/integration/rec**/");
+    let run = job.run(&work, &[]).failure();
+    assert!(
+        run.stderr
+            .contains("\"tests/integration/rec**/\" is not supported")
+            && run.stderr.contains("`**` as a whole segment"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(remote.rev(BRANCH), before, "nothing was pushed");
+}

@@ -457,3 +457,41 @@ fn land_accepts_a_pr_head_ahead_of_the_run_by_recording_commits_only() {
     assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 5}");
     assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 2}");
 }
+
+#[test]
+fn land_tells_a_renamed_repository_once_in_its_report_warnings() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 8}\n")],
+        Manifest::same_repo(&head),
+    );
+    let renamed = format!("{UPSTREAM}-renamed");
+    w.fake.rename_repo(UPSTREAM, &renamed);
+
+    // Whatever land concludes (here: the manifest names the old repository, the API the new
+    // one, so it refuses), the move is in the report once.
+    let out = w.land(run).args(["--dry-run", "--json"]).run();
+    let json = out.json();
+    let notice = format!("{UPSTREAM} moved to {renamed}");
+    let warnings: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no warnings in {json}"))
+        .iter()
+        .filter_map(|w| w.as_str())
+        .filter(|w| w.contains(&notice))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{json}");
+    assert!(
+        !out.stderr
+            .contains(&format!("warning: GitHub says {notice}")),
+        "told twice: {}",
+        out.stderr
+    );
+}

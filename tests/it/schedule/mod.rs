@@ -8,6 +8,7 @@ use crate::support;
 
 mod dispatch;
 mod finding;
+mod moved;
 mod prompts_and_watch;
 mod validation;
 

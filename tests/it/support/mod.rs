@@ -7,5 +7,6 @@ pub mod cmd;
 pub mod fake_github;
 pub mod git_fixtures;
 pub mod http_git;
+pub mod proxy;
 pub mod tls;
 pub mod zips;

@@ -357,6 +357,50 @@ impl FakeGitHub {
         }
     }
 
+    /// Rename (or transfer) a repository, as GitHub does: the old owner/name answers 301 on GET
+    /// and 307 on other methods with a `Location` under the new name, and every reference to
+    /// it (PR heads, forks' parents, run head repositories) shows the new name.
+    pub fn rename_repo(&self, old: &str, new: &str) {
+        let mut st = self.lock();
+        let mut repo = st
+            .repos
+            .remove(&old.to_ascii_lowercase())
+            .unwrap_or_else(|| panic!("no repository {old}"));
+        repo.full_name = new.to_string();
+        st.repos.insert(new.to_ascii_lowercase(), repo);
+        for repo in st.repos.values_mut() {
+            let renamed = |name: &mut String| {
+                if name.eq_ignore_ascii_case(old) {
+                    *name = new.to_string();
+                }
+            };
+            if let Some(parent) = repo.parent.as_mut() {
+                renamed(parent);
+            }
+            for pull in &mut repo.pulls {
+                if let Some(head) = pull.head_repo.as_mut() {
+                    renamed(head);
+                }
+            }
+            for run in &mut repo.runs {
+                renamed(&mut run.head_repository);
+            }
+        }
+        st.moved
+            .insert(old.to_ascii_lowercase(), (new.to_string(), None));
+    }
+
+    /// Make the old name of a renamed repository redirect to `base` (another host) instead:
+    /// what a hostile or misconfigured server could answer.
+    pub fn redirect_moved_repo_to(&self, old: &str, base: &str) {
+        let mut st = self.lock();
+        let entry = st
+            .moved
+            .get_mut(&old.to_ascii_lowercase())
+            .unwrap_or_else(|| panic!("{old} was not renamed"));
+        entry.1 = Some(base.to_string());
+    }
+
     pub fn add_workflow(&self, repo: &str, file: &str, state: &str) -> u64 {
         self.lock().add_workflow(repo, file, state)
     }

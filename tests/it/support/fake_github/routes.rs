@@ -22,6 +22,13 @@ pub(crate) fn route(st: &mut State, req: &Req) -> Reply {
         ("GET", ["user"]) => {
             Reply::json(200, render::private_user(st)).header("x-oauth-scopes", st.scopes.clone())
         }
+        (method, ["repos", owner, name, ..])
+            if st
+                .moved
+                .contains_key(&format!("{owner}/{name}").to_ascii_lowercase()) =>
+        {
+            moved(st, req, &format!("{owner}/{name}"), method)
+        }
         (method, ["repos", owner, name, rest @ ..]) => {
             let full = format!("{owner}/{name}");
             match st.repo(&full) {
@@ -34,6 +41,31 @@ pub(crate) fn route(st: &mut State, req: &Req) -> Reply {
         }
         _ => Reply::not_found(),
     }
+}
+
+/// A renamed repository's old name: 301 for GET, 307 for other methods, to the same path under
+/// the new name (query kept), with GitHub's body.
+fn moved(st: &State, req: &Req, old: &str, method: &str) -> Reply {
+    let (new, base) = &st.moved[&old.to_ascii_lowercase()];
+    // The raw path after `/repos/OWNER/NAME`, as the client sent it.
+    let rest: Vec<&str> = req.path.split('/').skip(4).collect();
+    let mut location = format!("{}/repos/{new}", base.as_deref().unwrap_or(&st.api_base));
+    if !rest.is_empty() {
+        location = format!("{location}/{}", rest.join("/"));
+    }
+    if let Some(q) = &req.raw_query {
+        location = format!("{location}?{q}");
+    }
+    let (status, message) = if method == "GET" || method == "HEAD" {
+        (301, "Moved Permanently")
+    } else {
+        (307, "Temporary Redirect")
+    };
+    Reply::json(
+        status,
+        json!({"message": message, "url": location, "documentation_url": DOCS}),
+    )
+    .header("location", location)
 }
 
 fn repo_route(st: &mut State, req: &Req, full: &str, method: &str, rest: &[&str]) -> Reply {

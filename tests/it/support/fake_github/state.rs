@@ -27,6 +27,9 @@ pub(crate) struct State {
     pub rate_used: u64,
     pub rate_reset: i64,
     pub signing_key: u64,
+    /// Renamed or transferred repositories: lowercased old full name -> (new full name, the API
+    /// base its redirects point at; `None` = this API).
+    pub moved: BTreeMap<String, (String, Option<String>)>,
     next_id: u64,
 }
 
@@ -229,6 +232,7 @@ impl State {
             rate_used: 0,
             rate_reset: Utc::now().timestamp() + 3600,
             signing_key: RandomState::new().hash_one(std::process::id()),
+            moved: BTreeMap::new(),
             next_id: 1_000_000,
         }
     }
