@@ -366,11 +366,17 @@ fn check_mapping(
             );
             list.details.insert("inputs".into(), serde_json::json!(sent));
         }
-        Err(e) => list.fail(
-            "sends",
-            format!("{e:#}"),
-            "fix [inputs]/[defaults] in rerecord.toml, or pass the required inputs with -f",
-        ),
+        Err(e) => {
+            let why = match e.downcast_ref::<inputs::InputProblems>() {
+                Some(p) => p.0.join("; "),
+                None => format!("{e:#}"),
+            };
+            list.warn(
+                "sends",
+                format!("a plain `rerecord schedule` would be refused: {why}"),
+                "pass what the workflow requires (-f NAME=VALUE), or fix [inputs]/[defaults] in rerecord.toml",
+            );
+        }
     }
 }
 

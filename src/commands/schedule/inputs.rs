@@ -191,9 +191,21 @@ pub fn resolve(
     if problems.is_empty() {
         Ok(inputs)
     } else {
-        anyhow::bail!("nothing was dispatched:\n  {}", problems.join("\n  "))
+        Err(InputProblems(problems).into())
     }
 }
+
+/// Why the inputs can't be sent: every problem, each naming the input and what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblems(pub Vec<String>);
+
+impl std::fmt::Display for InputProblems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "nothing was dispatched:\n  {}", self.0.join("\n  "))
+    }
+}
+
+impl std::error::Error for InputProblems {}
 
 fn declared(trigger: &DispatchTrigger) -> String {
     if trigger.inputs.is_empty() {
