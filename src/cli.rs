@@ -91,7 +91,8 @@ pub struct ScheduleArgs {
     /// Don't send this option's `[defaults]` value from rerecord.toml (repeatable).
     #[arg(long, value_enum, value_name = "OPTION")]
     pub no_default: Vec<DefaultOption>,
-    /// Where to dispatch (default: upstream when the workflow takes a PR number, else head).
+    /// Where to dispatch: the upstream on its default branch with the PR number, or the PR's
+    /// head repository on its branch (default: upstream when the workflow takes a PR number).
     #[arg(long, value_enum, value_name = "WHERE")]
     pub dispatch_in: Option<DispatchIn>,
     /// Upstream repository (default: config `upstream`, the `upstream` remote, or origin's parent).
@@ -129,9 +130,9 @@ pub enum DefaultOption {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DispatchIn {
-    /// The PR's head repository, on the PR branch (the run pushes to it itself).
+    // The PR's head repository, on the PR branch (the run pushes to it itself).
     Head,
-    /// The upstream, on its default branch with the PR number (where its secrets are).
+    // The upstream, on its default branch with the PR number (where its secrets are).
     Upstream,
 }
 
