@@ -118,7 +118,9 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
     ];
     for (i, args) in steps.into_iter().enumerate() {
         if i == 2 {
-            println!("== meta/llama-stack's main now has the newest workflow (it takes pr_number)\n");
+            println!(
+                "== meta/llama-stack's main now has the newest workflow (it takes pr_number)\n"
+            );
             fake.set_file(
                 "meta/llama-stack",
                 "main",
@@ -144,7 +146,10 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
     }
     let requests = fake.requests();
-    println!("== the fake GitHub saw {} requests; the runs:", requests.len());
+    println!(
+        "== the fake GitHub saw {} requests; the runs:",
+        requests.len()
+    );
     for repo in ["me/llama-stack", "meta/llama-stack"] {
         for run in fake.runs(repo) {
             println!(

@@ -223,18 +223,17 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         }
     };
     let file = &workflow_file;
-    let g = match preflight::gather(&gh, &upstream, &checkout, &branch, file, args.dispatch_in)
-        .await
-    {
-        Ok(g) => g,
-        Err(e) => {
-            return list.fail(
-                "branch",
-                format!("{e:#}"),
-                "retry; check the token's access to these repositories",
-            );
-        }
-    };
+    let g =
+        match preflight::gather(&gh, &upstream, &checkout, &branch, file, args.dispatch_in).await {
+            Ok(g) => g,
+            Err(e) => {
+                return list.fail(
+                    "branch",
+                    format!("{e:#}"),
+                    "retry; check the token's access to these repositories",
+                );
+            }
+        };
     let local_head = checkout.local_head_of(&branch);
     check_branch(list, &g, &branch, local_head);
     let pr = check_pr(list, &g, &upstream, &branch, local_head);
@@ -255,7 +254,11 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         Err(e) => return refused(list, "dispatch", &e),
     };
     for n in &target.notes {
-        list.warn("pr", n.clone(), "schedule goes on; check that this is the PR you mean");
+        list.warn(
+            "pr",
+            n.clone(),
+            "schedule goes on; check that this is the PR you mean",
+        );
     }
     list.ok(
         "dispatch",
@@ -359,12 +362,14 @@ fn check_mapping(
             list.ok(
                 "sends",
                 if shown.is_empty() {
-                    "a plain `rerecord schedule` sends no inputs: the workflow's defaults apply".to_owned()
+                    "a plain `rerecord schedule` sends no inputs: the workflow's defaults apply"
+                        .to_owned()
                 } else {
                     format!("a plain `rerecord schedule` sends {}", shown.join(" "))
                 },
             );
-            list.details.insert("inputs".into(), serde_json::json!(sent));
+            list.details
+                .insert("inputs".into(), serde_json::json!(sent));
         }
         Err(e) => {
             let why = match e.downcast_ref::<inputs::InputProblems>() {

@@ -65,9 +65,7 @@ impl Checkout {
             .filter_map(|r| hosts.repo_of(&r.url).map(|repo| (r, repo)))
             .collect();
         let current_branch = git.current_branch()?;
-        let tracked_branch = current_branch
-            .as_deref()
-            .and_then(|b| git.merge_branch(b));
+        let tracked_branch = current_branch.as_deref().and_then(|b| git.merge_branch(b));
         Ok(Self {
             current_branch,
             tracked_branch,
@@ -83,7 +81,9 @@ impl Checkout {
     pub fn local_head_of(&self, branch: &str) -> Option<&str> {
         let current = self.current_branch.as_deref()?;
         let remote_name = self.tracked_branch.as_deref().unwrap_or(current);
-        (remote_name == branch).then_some(self.head.as_deref()).flatten()
+        (remote_name == branch)
+            .then_some(self.head.as_deref())
+            .flatten()
     }
 
     pub fn remote_repo(&self, name: &str) -> Option<&RepoName> {

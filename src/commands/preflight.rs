@@ -88,9 +88,11 @@ pub async fn gather(
     if !repos.contains(upstream) {
         repos.push(upstream.clone());
     }
-    let workflows = join_all(repos.iter().map(|r| async move {
-        (r.clone(), gh.workflow(r, file).await)
-    }));
+    let workflows = join_all(
+        repos
+            .iter()
+            .map(|r| async move { (r.clone(), gh.workflow(r, file).await) }),
+    );
     let files = join_all(places.into_iter().map(|(repo, at)| {
         let path = path.clone();
         async move {
@@ -196,9 +198,13 @@ async fn upstream_pr_input(
         .file(gh, upstream, file, &At::DefaultBranch)
         .await
         .with_context(|| format!("failed to read {file} on the default branch of {upstream}"))?;
-    let trigger = text.as_deref().and_then(|t| dispatch_trigger(t).ok().flatten());
+    let trigger = text
+        .as_deref()
+        .and_then(|t| dispatch_trigger(t).ok().flatten());
     Ok(trigger.and_then(|t| {
-        let name = inputs::map(&t, overrides).input(InputOption::Pr)?.to_owned();
+        let name = inputs::map(&t, overrides)
+            .input(InputOption::Pr)?
+            .to_owned();
         t.inputs.contains_key(&name).then_some(name)
     }))
 }
@@ -304,7 +310,9 @@ fn head_target(
             Some((repo, sha)) => {
                 let why = match flag {
                     Some(_) => "--dispatch-in head".to_owned(),
-                    None => format!("no pull request on {upstream} for {branch}: the first remote that has the branch"),
+                    None => format!(
+                        "no pull request on {upstream} for {branch}: the first remote that has the branch"
+                    ),
                 };
                 (repo.clone(), sha.clone(), why)
             }
@@ -314,7 +322,11 @@ fn head_target(
                     "branch",
                     format!(
                         "branch {branch} is on no GitHub remote ({})",
-                        if remotes.is_empty() { "no GitHub remotes".to_owned() } else { remotes.join(", ") }
+                        if remotes.is_empty() {
+                            "no GitHub remotes".to_owned()
+                        } else {
+                            remotes.join(", ")
+                        }
                     ),
                     format!("push it first: git push -u origin {branch}"),
                 )
@@ -348,7 +360,9 @@ async fn upstream_on_default(
             .repository(upstream)
             .await?
             .and_then(|r| r.default_branch)
-            .with_context(|| format!("GitHub does not say what the default branch of {upstream} is"))?,
+            .with_context(|| {
+                format!("GitHub does not say what the default branch of {upstream} is")
+            })?,
     };
     let why = match flag {
         Some(_) => format!("--dispatch-in upstream (PR #{} as {input})", pr.number),
@@ -458,7 +472,9 @@ pub async fn workflow(
         Ok(Some(trigger)) => Ok(trigger),
         Ok(None) => Err(Refusal::new(
             "inputs",
-            format!("{path} at {git_ref} has no workflow_dispatch trigger, so it can't be dispatched"),
+            format!(
+                "{path} at {git_ref} has no workflow_dispatch trigger, so it can't be dispatched"
+            ),
             "add `workflow_dispatch:` under `on:`",
         )
         .into()),

@@ -97,7 +97,11 @@ impl From<RawPull> for PullRequest {
             head_sha: raw.head.sha,
             head_repo: raw.head.repo.map(|r| r.full_name),
             base_ref: raw.base.git_ref,
-            base_default_branch: raw.base.repo.as_ref().and_then(|r| r.default_branch.clone()),
+            base_default_branch: raw
+                .base
+                .repo
+                .as_ref()
+                .and_then(|r| r.default_branch.clone()),
             base_repo: raw.base.repo.map(|r| r.full_name).unwrap_or_default(),
             maintainer_can_modify: raw.maintainer_can_modify,
         }

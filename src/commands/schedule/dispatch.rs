@@ -106,4 +106,3 @@ pub async fn find_run(
         pause = (pause * 3 / 2).min(scaled(Duration::from_secs(5)));
     }
 }
-

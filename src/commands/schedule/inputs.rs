@@ -56,7 +56,9 @@ impl Mapping {
         self.0
             .iter()
             .map(|(opt, m)| {
-                let v = m.as_ref().map_or(serde_json::Value::Null, |(n, _)| n.clone().into());
+                let v = m
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |(n, _)| n.clone().into());
                 (opt.key().to_owned(), v)
             })
             .collect::<serde_json::Map<_, _>>()
@@ -94,10 +96,7 @@ pub struct Wanted {
 impl Wanted {
     /// Typed options (empty values are usage errors), with comma lists tidied
     /// (`agents, inference` -> `agents,inference`), and `-f` pairs parsed.
-    pub fn typed(
-        given: &[(InputOption, Option<&str>)],
-        pairs: &[String],
-    ) -> anyhow::Result<Self> {
+    pub fn typed(given: &[(InputOption, Option<&str>)], pairs: &[String]) -> anyhow::Result<Self> {
         let mut wanted = Self::default();
         for (opt, value) in given {
             let Some(value) = value else { continue };
@@ -171,8 +170,7 @@ pub fn resolve(
         }
         sent.insert(key.clone(), (value.clone(), format!("-f {key}")));
     }
-    let mut inputs: BTreeMap<String, String> =
-        sent.into_iter().map(|(k, (v, _))| (k, v)).collect();
+    let mut inputs: BTreeMap<String, String> = sent.into_iter().map(|(k, (v, _))| (k, v)).collect();
     let automatic = wanted
         .defaults
         .iter()
@@ -213,7 +211,12 @@ fn declared(trigger: &DispatchTrigger) -> String {
     } else {
         format!(
             "it accepts: {}",
-            trigger.inputs.keys().cloned().collect::<Vec<_>>().join(", ")
+            trigger
+                .inputs
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }
@@ -224,26 +227,35 @@ mod tests {
     use crate::workflow::dispatch_trigger;
 
     fn trigger(inputs: &str) -> DispatchTrigger {
-        dispatch_trigger(&format!("on:\n  workflow_dispatch:\n    inputs:\n{inputs}jobs: {{}}\n"))
-            .unwrap()
-            .unwrap()
+        dispatch_trigger(&format!(
+            "on:\n  workflow_dispatch:\n    inputs:\n{inputs}jobs: {{}}\n"
+        ))
+        .unwrap()
+        .unwrap()
     }
 
     #[test]
     fn known_names_and_overrides_map_options() {
-        let t = trigger("      test-subdirs: {}\n      test-provider: {}\n      pr_number: {type: number}\n");
+        let t = trigger(
+            "      test-subdirs: {}\n      test-provider: {}\n      pr_number: {type: number}\n",
+        );
         let m = map(&t, &BTreeMap::new());
         assert_eq!(m.input(InputOption::Subdirs), Some("test-subdirs"));
         assert_eq!(m.input(InputOption::Setup), Some("test-provider"));
         assert_eq!(m.input(InputOption::Pr), Some("pr_number"));
         assert_eq!(m.input(InputOption::Suite), None);
-        let m = map(&t, &BTreeMap::from([(InputOption::Suite, "flavour".to_owned())]));
+        let m = map(
+            &t,
+            &BTreeMap::from([(InputOption::Suite, "flavour".to_owned())]),
+        );
         assert_eq!(m.input(InputOption::Suite), Some("flavour"));
     }
 
     #[test]
     fn only_what_is_wanted_is_sent_and_unmapped_options_are_named() {
-        let t = trigger("      subdirs: {}\n      pr_number: {type: number}\n      suite: {default: base}\n");
+        let t = trigger(
+            "      subdirs: {}\n      pr_number: {type: number}\n      suite: {default: base}\n",
+        );
         let m = map(&t, &BTreeMap::new());
         let mut w = Wanted::typed(&[(InputOption::Subdirs, Some("a, b"))], &[]).unwrap();
         w.pr_number = Some(7);
@@ -252,8 +264,13 @@ mod tests {
         assert_eq!(sent["subdirs"], "a,b");
         assert_eq!(sent["pr_number"], "7");
         w.options.insert(InputOption::Pattern, "x".into());
-        let err = resolve(&t, &m, &w, "r.yml", "main").unwrap_err().to_string();
+        let err = resolve(&t, &m, &w, "r.yml", "main")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("-k/--test-pattern has no input"), "{err}");
-        assert!(err.contains("it accepts: pr_number, subdirs, suite"), "{err}");
+        assert!(
+            err.contains("it accepts: pr_number, subdirs, suite"),
+            "{err}"
+        );
     }
 }

@@ -42,8 +42,7 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 
     let upstream = locate::upstream(&gh, &checkout, args.repo.as_deref()).await?;
     let up = &upstream.repo;
-    let gathered =
-        preflight::gather(&gh, up, &checkout, &branch, &file, args.dispatch_in).await?;
+    let gathered = preflight::gather(&gh, up, &checkout, &branch, &file, args.dispatch_in).await?;
     let local_head = checkout.local_head_of(&branch);
     let pr = pick_pr(&gathered.prs, local_head, interactive)?;
     let target = preflight::target(
@@ -68,11 +67,15 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 
     let mut plan = Plan::new(&branch, pr.as_ref(), &target, &file, sent, args.dry_run);
     if !args.dry_run {
-        plan.run = dispatch::dispatch(&gh, &target.repo, &file, &target.git_ref, &plan.inputs)
-            .await?;
+        plan.run =
+            dispatch::dispatch(&gh, &target.repo, &file, &target.git_ref, &plan.inputs).await?;
     }
     plan.dispatch.next = next_step(&plan, &target, pr.as_ref());
-    report(&plan, &gh.workflow_runs_page(&target.repo, &file), args.json);
+    report(
+        &plan,
+        &gh.workflow_runs_page(&target.repo, &file),
+        args.json,
+    );
 
     if args.watch && !args.dry_run {
         let Some(run) = &plan.run else {

@@ -40,7 +40,10 @@ fn each_era_is_dispatched_by_default_with_only_what_it_needs() {
         };
         let out = w.schedule(&["--json"]).success().json();
         assert_eq!(out["dispatch"]["mode"], mode, "{era}: {out}");
-        assert_eq!(out["inputs"], expected, "{era}: the workflow's defaults apply");
+        assert_eq!(
+            out["inputs"], expected,
+            "{era}: the workflow's defaults apply"
+        );
         assert_eq!(posted_inputs(&w), expected, "{era}");
         let (repo, git_ref) = if mode == "upstream" {
             (UPSTREAM, "main")
@@ -145,7 +148,9 @@ fn an_option_the_workflow_lacks_is_refused_with_what_it_accepts() {
 #[test]
 fn the_newest_era_records_a_fork_pr_in_the_upstream_with_its_number() {
     let (w, number) = world(NEWEST);
-    let run = w.schedule(&["--providers", "gpt,azure", "--json"]).success();
+    let run = w
+        .schedule(&["--providers", "gpt,azure", "--json"])
+        .success();
     let out = run.json();
     assert_eq!(out["dispatch"]["mode"], "upstream");
     assert_eq!(out["target_repo"], UPSTREAM);
@@ -171,7 +176,10 @@ fn the_newest_era_records_a_fork_pr_in_the_upstream_with_its_number() {
         "{next}"
     );
     assert!(
-        next.contains(&format!("rerecord fetch --run {} --repo {UPSTREAM}", runs[0].id)),
+        next.contains(&format!(
+            "rerecord fetch --run {} --repo {UPSTREAM}",
+            runs[0].id
+        )),
         "{next}"
     );
 }
@@ -240,15 +248,26 @@ fn dispatch_in_head_overrides_the_upstream_mode() {
 fn no_suite_is_sent_unless_typed_or_opted_into() {
     let (w, _) = world(SEP_2025_MAR_2026);
     w.schedule(&[]).success();
-    assert_eq!(posted_inputs(&w), json!({}), "the workflow's empty suite applies");
+    assert_eq!(
+        posted_inputs(&w),
+        json!({}),
+        "the workflow's empty suite applies"
+    );
 
     // The old script's suite=base, restored with one line of config...
     let (w, _) = world(SEP_2025_MAR_2026);
-    std::fs::write(w.path().join("rerecord.toml"), "[defaults]\nsuite = \"base\"\n").unwrap();
+    std::fs::write(
+        w.path().join("rerecord.toml"),
+        "[defaults]\nsuite = \"base\"\n",
+    )
+    .unwrap();
     let out = w.schedule(&["--json", "--dry-run"]).success().json();
     assert_eq!(out["inputs"], json!({"suite": "base"}));
     // ...a typed value wins, and --no-default switches it off for one run.
-    let out = w.schedule(&["--json", "--dry-run", "-t", "vision"]).success().json();
+    let out = w
+        .schedule(&["--json", "--dry-run", "-t", "vision"])
+        .success()
+        .json();
     assert_eq!(out["inputs"], json!({"suite": "vision"}));
     let out = w
         .schedule(&["--json", "--dry-run", "--no-default", "suite"])
@@ -271,11 +290,16 @@ fn inputs_in_config_still_override_the_known_names() {
     .unwrap();
     let run = w.schedule(&["-p", "gpt"]).failure();
     assert!(
-        run.stderr.contains("does not declare input \"run-vision-tests\""),
+        run.stderr
+            .contains("does not declare input \"run-vision-tests\""),
         "{}",
         run.stderr
     );
-    std::fs::write(w.path().join("rerecord.toml"), "[inputs]\nsuite = \"test-provider\"\n").unwrap();
+    std::fs::write(
+        w.path().join("rerecord.toml"),
+        "[inputs]\nsuite = \"test-provider\"\n",
+    )
+    .unwrap();
     let out = w.schedule(&["--json", "-t", "vllm"]).success().json();
     assert_eq!(out["inputs"], json!({"test-provider": "vllm"}));
 }

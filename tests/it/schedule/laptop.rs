@@ -36,8 +36,15 @@ fn schedule_asks_gh_for_the_token_of_the_api_host() {
             .run()
     };
     let run = with_gh("github.com").failure();
-    assert!(run.stderr.contains("no GitHub token found"), "{}", run.stderr);
-    assert!(w.fake.requests().is_empty(), "github.com's token is not asked for");
+    assert!(
+        run.stderr.contains("no GitHub token found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        w.fake.requests().is_empty(),
+        "github.com's token is not asked for"
+    );
     let run = with_gh(&w.fake.host_port()).success();
     assert_eq!(w.fake.runs(FORK).len(), 1);
     w.assert_token_hidden(&run);
@@ -59,10 +66,17 @@ fn schedule_uses_the_tracked_branch_name_when_the_local_one_differs() {
     let w = World::new();
     let number = w.fork_pr();
     git(w.path(), &["branch", "-m", BRANCH, "my-local-name"]);
-    git(w.path(), &["config", "branch.my-local-name.remote", "origin"]);
     git(
         w.path(),
-        &["config", "branch.my-local-name.merge", "refs/heads/feature-x"],
+        &["config", "branch.my-local-name.remote", "origin"],
+    );
+    git(
+        w.path(),
+        &[
+            "config",
+            "branch.my-local-name.merge",
+            "refs/heads/feature-x",
+        ],
     );
     let run = w.schedule(&["--json"]).success();
     let out = run.json();
@@ -97,13 +111,12 @@ fn watch_survives_minutes_of_api_outage() {
         "{}",
         run.stderr
     );
-    assert!(run.stderr.contains("GitHub answers again"), "{}", run.stderr);
-    let failed = w
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.status == 503)
-        .count();
+    assert!(
+        run.stderr.contains("GitHub answers again"),
+        "{}",
+        run.stderr
+    );
+    let failed = w.fake.requests().iter().filter(|r| r.status == 503).count();
     assert_eq!(failed, 24, "every injected failure was met");
 }
 
@@ -121,7 +134,8 @@ fn watch_gives_up_after_half_an_hour_of_outage() {
         .run()
         .failure();
     assert!(
-        run.stderr.contains("GitHub has not answered for 30 minutes"),
+        run.stderr
+            .contains("GitHub has not answered for 30 minutes"),
         "{}",
         run.stderr
     );

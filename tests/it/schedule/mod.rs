@@ -127,8 +127,12 @@ impl World {
     fn use_workflow(&self, workflow: &str) {
         for repo in [UPSTREAM, FORK] {
             for git_ref in ["main", BRANCH] {
-                self.fake
-                    .set_file(repo, git_ref, &format!(".github/workflows/{FILE}"), workflow);
+                self.fake.set_file(
+                    repo,
+                    git_ref,
+                    &format!(".github/workflows/{FILE}"),
+                    workflow,
+                );
             }
         }
     }

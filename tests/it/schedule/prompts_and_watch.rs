@@ -37,7 +37,11 @@ fn schedule_watch_exits_zero_on_success() {
         "{}",
         run.stderr
     );
-    assert!(!run.all_output().contains("rerecord fetch"), "{}", run.stderr);
+    assert!(
+        !run.all_output().contains("rerecord fetch"),
+        "{}",
+        run.stderr
+    );
     assert!(
         w.fake
             .requests()

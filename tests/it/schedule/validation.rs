@@ -145,7 +145,11 @@ fn schedule_refuses_explicit_option_the_workflow_does_not_declare() {
     w.fake
         .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), narrow);
     // `[defaults]` are dropped silently for undeclared inputs...
-    std::fs::write(w.path().join("rerecord.toml"), "[defaults]\nsuite = \"base\"\n").unwrap();
+    std::fs::write(
+        w.path().join("rerecord.toml"),
+        "[defaults]\nsuite = \"base\"\n",
+    )
+    .unwrap();
     let out = w.schedule(&["--json", "-s", "agents"]).success().json();
     assert_eq!(out["inputs"], serde_json::json!({"subdirs": "agents"}));
     // ...but an option typed explicitly is an error that lists what the workflow accepts.
