@@ -211,7 +211,19 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             );
         }
     };
+    check_dispatch(args, list, &gh, &checkout, &upstream, &workflow_file).await;
+}
 
+/// The shared preflight, as `schedule` runs it: branch, PR, where the run goes, the workflow
+/// there and the inputs a plain dispatch would send.
+async fn check_dispatch(
+    args: &DoctorArgs,
+    list: &mut Checklist,
+    gh: &GitHub,
+    checkout: &Checkout,
+    upstream: &RepoName,
+    file: &str,
+) {
     let branch = match checkout.branch(None) {
         Ok(b) => b,
         Err(e) => {
@@ -222,9 +234,8 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             );
         }
     };
-    let file = &workflow_file;
     let g =
-        match preflight::gather(&gh, &upstream, &checkout, &branch, file, args.dispatch_in).await {
+        match preflight::gather(gh, upstream, checkout, &branch, file, args.dispatch_in).await {
             Ok(g) => g,
             Err(e) => {
                 return list.fail(
@@ -236,12 +247,12 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         };
     let local_head = checkout.local_head_of(&branch);
     check_branch(list, &g, &branch, local_head);
-    let pr = check_pr(list, &g, &upstream, &branch, local_head);
+    let pr = check_pr(list, &g, upstream, &branch, local_head);
     let overrides = &checkout.config.input_names;
     let target = match preflight::target(
-        &gh,
+        gh,
         &g,
-        &upstream,
+        upstream,
         &branch,
         pr.as_ref(),
         args.dispatch_in,
@@ -274,7 +285,7 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         "dispatch".into(),
         serde_json::json!({"mode": target.mode, "repo": target.repo.to_string(), "ref": target.git_ref, "why": target.why}),
     );
-    let trigger = match preflight::workflow(&gh, &g, &target, file, &upstream).await {
+    let trigger = match preflight::workflow(gh, &g, &target, file, upstream).await {
         Ok(t) => t,
         Err(e) => return refused(list, "workflow", &e),
     };
