@@ -234,17 +234,16 @@ async fn check_dispatch(
             );
         }
     };
-    let g =
-        match preflight::gather(gh, upstream, checkout, &branch, file, args.dispatch_in).await {
-            Ok(g) => g,
-            Err(e) => {
-                return list.fail(
-                    "branch",
-                    format!("{e:#}"),
-                    "retry; check the token's access to these repositories",
-                );
-            }
-        };
+    let g = match preflight::gather(gh, upstream, checkout, &branch, file, args.dispatch_in).await {
+        Ok(g) => g,
+        Err(e) => {
+            return list.fail(
+                "branch",
+                format!("{e:#}"),
+                "retry; check the token's access to these repositories",
+            );
+        }
+    };
     let local_head = checkout.local_head_of(&branch);
     check_branch(list, &g, &branch, local_head);
     let pr = check_pr(list, &g, upstream, &branch, local_head);
