@@ -1,9 +1,12 @@
 //! Benchmark: `rerecord schedule` against the fake GitHub with 100 ms of latency per request.
 //!
-//! Prints, per scenario, the sequential round trips on the critical path (requests that overlap
-//! in time count as one round), the number of requests and the wall time. Goal (issue 2): at
-//! most 3 rounds when the upstream is known, 4 when it is discovered from origin's parent; the
-//! old shell script makes at least 5 sequential `gh` calls, each a new process.
+//! Prints, per scenario and dispatch mode, the sequential round trips on the critical path
+//! (requests that overlap in time count as one round), the number of requests and the wall
+//! time. Goal (issue 10): 2 rounds including the dispatch when the upstream is known, in both
+//! modes (head: the Sep 2025 - Mar 2026 llama-stack workflow, dispatched on the fork's branch;
+//! upstream: the 2026 workflow, which takes `pr_number`), 3 when the upstream is discovered from
+//! origin's parent; the old shell script makes at least 5 sequential `gh` calls, each a new
+//! process.
 //!
 //! Run: `cargo bench --bench schedule`
 
@@ -18,7 +21,8 @@ use std::time::{Duration, Instant};
 use fake_github::{FakeGitHub, PrSpec, TOKEN, critical_path};
 
 const LATENCY: Duration = Duration::from_millis(100);
-const WORKFLOW: &str = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\n      suite: {type: string}\n      test-setup: {type: string}\njobs: {}\n";
+const HEAD_MODE: &str = include_str!("../tests/fixtures/workflows/llama-stack-2025-09b.yml");
+const UPSTREAM_MODE: &str = include_str!("../tests/fixtures/workflows/llama-stack-2026.yml");
 const RUNS: usize = 5;
 
 fn main() {
@@ -27,8 +31,8 @@ fn main() {
         LATENCY.as_millis()
     );
     println!(
-        "{:<44} {:>7} {:>9} {:>10}",
-        "scenario", "rounds", "requests", "wall"
+        "{:<44} {:<9} {:>7} {:>9} {:>10}",
+        "scenario", "mode", "rounds", "requests", "wall"
     );
     for (label, remotes, extra) in [
         (
@@ -47,23 +51,25 @@ fn main() {
             &[][..],
         ),
     ] {
-        let mut samples = Vec::new();
-        for _ in 0..RUNS {
-            samples.push(measure(remotes, extra));
+        for (mode, workflow) in [("head", HEAD_MODE), ("upstream", UPSTREAM_MODE)] {
+            let mut samples = Vec::new();
+            for _ in 0..RUNS {
+                samples.push(measure(remotes, extra, workflow));
+            }
+            samples.sort_by_key(|s| s.2);
+            let (rounds, requests, wall) = samples[RUNS / 2];
+            println!(
+                "{label:<44} {mode:<9} {rounds:>7} {requests:>9} {:>8.0}ms",
+                wall.as_secs_f64() * 1000.0
+            );
         }
-        samples.sort_by_key(|s| s.2);
-        let (rounds, requests, wall) = samples[RUNS / 2];
-        println!(
-            "{label:<44} {rounds:>7} {requests:>9} {:>8.0}ms",
-            wall.as_secs_f64() * 1000.0
-        );
     }
     println!(
-        "goal: <= 3 rounds with a known upstream, <= 4 when discovered; old script: >= 5 sequential gh processes"
+        "goal: 2 rounds with a known upstream in both modes, 3 when discovered; old script: >= 5 sequential gh processes"
     );
 }
 
-fn measure(remotes: &[&str], extra: &[&str]) -> (usize, usize, Duration) {
+fn measure(remotes: &[&str], extra: &[&str], workflow: &str) -> (usize, usize, Duration) {
     let fake = FakeGitHub::start();
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path();
@@ -73,13 +79,22 @@ fn measure(remotes: &[&str], extra: &[&str]) -> (usize, usize, Duration) {
     fake.add_repo("meta/llama-stack");
     fake.add_fork("me/llama-stack", "meta/llama-stack");
     fake.set_branch("me/llama-stack", "feature-x", &head);
-    fake.add_workflow("me/llama-stack", "record-integration-tests.yml", "active");
-    fake.set_file(
-        "me/llama-stack",
-        "feature-x",
-        ".github/workflows/record-integration-tests.yml",
-        WORKFLOW,
-    );
+    for (repo, git_ref) in [
+        ("me/llama-stack", "main"),
+        ("me/llama-stack", "feature-x"),
+        ("meta/llama-stack", "main"),
+    ] {
+        fake.set_branch(repo, git_ref, &head);
+        fake.set_file(
+            repo,
+            git_ref,
+            ".github/workflows/record-integration-tests.yml",
+            workflow,
+        );
+    }
+    for repo in ["me/llama-stack", "meta/llama-stack"] {
+        fake.add_workflow(repo, "record-integration-tests.yml", "active");
+    }
     fake.add_pr(PrSpec::open(
         "meta/llama-stack",
         "me/llama-stack",

@@ -3,8 +3,10 @@
 //! Starts the fake GitHub used by the tests (upstream `meta/llama-stack`, a contributor fork
 //! `me/llama-stack` with an open PR), makes a temporary checkout on branch `feature-x` whose
 //! remotes point at it, and runs `rerecord schedule` there: PR detection, fork routing,
-//! workflow validation, dispatch and `--watch`. The demo runs rerecord as a child process of
-//! itself (`--as-rerecord`), so it exercises exactly the code the binary runs.
+//! workflow validation, dispatch and `--watch`; then the upstream switches to the newest
+//! llama-stack workflow (which takes `pr_number`), and `doctor` and `schedule` dispatch in the
+//! upstream instead. The demo runs rerecord as a child process of itself (`--as-rerecord`), so
+//! it exercises exactly the code the binary runs.
 
 #[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(dead_code)]
@@ -15,19 +17,10 @@ use std::process::{Command, ExitCode};
 
 use fake_github::{FakeGitHub, PrSpec, TOKEN};
 
-const WORKFLOW: &str = r#"name: Record integration tests
-on:
-  workflow_dispatch:
-    inputs:
-      subdirs: {description: "Comma-separated test subdirectories", type: string}
-      suite: {type: string, default: base}
-      test-setup: {type: choice, options: [ollama, vllm, gpt], default: ollama}
-      pattern: {type: string}
-jobs:
-  record:
-    runs-on: ubuntu-latest
-    steps: [{run: "true"}]
-"#;
+/// The Sep 2025 - Mar 2026 era: dispatched on the PR branch, in the PR's head repository.
+const WORKFLOW: &str = include_str!("../tests/fixtures/workflows/llama-stack-2025-09b.yml");
+/// The 2026 era: dispatched in the upstream with the PR's number.
+const NEWEST: &str = include_str!("../tests/fixtures/workflows/llama-stack-2026.yml");
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os();
@@ -112,7 +105,7 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
         repo.display()
     );
 
-    let steps: [&[&str]; 2] = [
+    let steps: [&[&str]; 4] = [
         &[
             "schedule",
             "--test-subdirs",
@@ -120,8 +113,21 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
             "--dry-run",
         ],
         &["schedule", "--test-subdirs", "agents,inference", "--watch"],
+        &["doctor"],
+        &["schedule", "-s", "agents", "--providers", "gpt"],
     ];
-    for args in steps {
+    for (i, args) in steps.into_iter().enumerate() {
+        if i == 2 {
+            println!(
+                "== meta/llama-stack's main now has the newest workflow (it takes pr_number)\n"
+            );
+            fake.set_file(
+                "meta/llama-stack",
+                "main",
+                ".github/workflows/record-integration-tests.yml",
+                NEWEST,
+            );
+        }
         println!("$ rerecord {}", args.join(" "));
         let status = Command::new(std::env::current_exe()?)
             .arg("--as-rerecord")
@@ -141,14 +147,16 @@ fn demo() -> Result<ExitCode, Box<dyn std::error::Error>> {
     }
     let requests = fake.requests();
     println!(
-        "== the fake GitHub saw {} requests; the dispatch went to me/llama-stack:",
+        "== the fake GitHub saw {} requests; the runs:",
         requests.len()
     );
-    for run in fake.runs("me/llama-stack") {
-        println!(
-            "   run {} on {} ({:?} {:?}) inputs {:?}",
-            run.id, run.head_branch, run.status, run.conclusion, run.inputs
-        );
+    for repo in ["me/llama-stack", "meta/llama-stack"] {
+        for run in fake.runs(repo) {
+            println!(
+                "   {repo} run {} on {} ({:?} {:?}) inputs {}",
+                run.id, run.head_branch, run.status, run.conclusion, run.inputs
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -74,8 +74,8 @@ pub struct ScheduleArgs {
         value_name = "SUITE"
     )]
     pub suite: Option<String>,
-    /// Test setup (provider).
-    #[arg(short = 'p', long = "test-setup", visible_aliases = ["setup", "test-provider"], value_name = "SETUP")]
+    /// Test setup or providers (comma-separated for a providers input).
+    #[arg(short = 'p', long = "test-setup", visible_aliases = ["setup", "test-provider", "providers"], value_name = "SETUP")]
     pub setup: Option<String>,
     /// pytest -k expression.
     #[arg(
@@ -88,6 +88,13 @@ pub struct ScheduleArgs {
     /// Any other workflow input, sent verbatim (repeatable).
     #[arg(short = 'f', long = "input", value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
+    /// Don't send this option's `[defaults]` value from rerecord.toml (repeatable).
+    #[arg(long, value_enum, value_name = "OPTION")]
+    pub no_default: Vec<DefaultOption>,
+    /// Where to dispatch: the upstream on its default branch with the PR number, or the PR's
+    /// head repository on its branch (default: upstream when the workflow takes a PR number).
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub dispatch_in: Option<DispatchIn>,
     /// Upstream repository (default: config `upstream`, the `upstream` remote, or origin's parent).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
@@ -108,6 +115,25 @@ pub struct ScheduleArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// An option with a `[defaults]` entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DefaultOption {
+    Subdirs,
+    Suite,
+    Setup,
+    Pattern,
+}
+
+/// Which repository a recording run is dispatched in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DispatchIn {
+    // The PR's head repository, on the PR branch (the run pushes to it itself).
+    Head,
+    // The upstream, on its default branch with the PR number (where its secrets are).
+    Upstream,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -278,6 +304,9 @@ pub struct DoctorArgs {
     /// Workflow file name.
     #[arg(long, value_name = "FILE")]
     pub workflow: Option<String>,
+    /// Check a dispatch in this repository, as `schedule --dispatch-in` would.
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub dispatch_in: Option<DispatchIn>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

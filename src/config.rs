@@ -15,17 +15,46 @@ pub const DEFAULT_WORKFLOW: &str = "record-integration-tests.yml";
 /// Every `recordings/` folder under `tests/integration/`, at any depth (the top-level one too).
 pub const DEFAULT_RECORDINGS: [&str; 1] = ["tests/integration/**/recordings/"];
 
-/// The `schedule` options that map to workflow inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// The `schedule` options that map to workflow inputs, and the PR number rerecord fills in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum InputOption {
     Subdirs,
     Suite,
     Setup,
     Pattern,
+    Pr,
 }
 
 impl InputOption {
+    /// The options a user types.
     pub const ALL: [InputOption; 4] = [Self::Subdirs, Self::Suite, Self::Setup, Self::Pattern];
+    /// Everything that maps to an input: the typed options and the PR number.
+    pub const MAPPED: [InputOption; 5] = [
+        Self::Subdirs,
+        Self::Suite,
+        Self::Setup,
+        Self::Pattern,
+        Self::Pr,
+    ];
+
+    /// The input names this option fills when the workflow declares one of them, in order of
+    /// preference (every llama-stack era's names; `[inputs]` in rerecord.toml overrides).
+    pub fn known_names(self) -> &'static [&'static str] {
+        match self {
+            Self::Subdirs => &["subdirs", "test-subdirs"],
+            Self::Suite => &["suite", "test-suite"],
+            Self::Setup => &[
+                "test-setup",
+                "setup",
+                "providers",
+                "provider",
+                "test-provider",
+            ],
+            Self::Pattern => &["pattern", "test-pattern"],
+            Self::Pr => &["pr_number", "pr", "pr-number"],
+        }
+    }
 
     /// The key in `[inputs]`/`[defaults]` and the long option's short name.
     pub fn key(self) -> &'static str {
@@ -34,16 +63,18 @@ impl InputOption {
             Self::Suite => "suite",
             Self::Setup => "setup",
             Self::Pattern => "pattern",
+            Self::Pr => "pr",
         }
     }
 
     /// The command-line flag, for messages.
     pub fn flag(self) -> &'static str {
         match self {
-            Self::Subdirs => "--test-subdirs",
-            Self::Suite => "--test-suite",
-            Self::Setup => "--test-setup",
-            Self::Pattern => "--test-pattern",
+            Self::Subdirs => "-s/--test-subdirs",
+            Self::Suite => "-t/--test-suite",
+            Self::Setup => "-p/--test-setup",
+            Self::Pattern => "-k/--test-pattern",
+            Self::Pr => "the PR number",
         }
     }
 }
@@ -67,6 +98,7 @@ struct RawOptionTable {
     suite: Option<String>,
     setup: Option<String>,
     pattern: Option<String>,
+    pr: Option<String>,
 }
 
 impl RawOptionTable {
@@ -76,6 +108,7 @@ impl RawOptionTable {
             InputOption::Suite => self.suite.as_ref(),
             InputOption::Setup => self.setup.as_ref(),
             InputOption::Pattern => self.pattern.as_ref(),
+            InputOption::Pr => self.pr.as_ref(),
         }
     }
 }
@@ -88,9 +121,10 @@ pub struct Config {
     pub upstream: Option<String>,
     pub workflow: String,
     pub recordings: Globs,
-    /// Option -> workflow input name.
+    /// Option -> workflow input name, from `[inputs]` (otherwise the known names apply).
     pub input_names: BTreeMap<InputOption, String>,
-    /// Option -> the tool's default value (sent only when the workflow declares the input).
+    /// Option -> the value sent when the option is not typed, from `[defaults]` (opt-in; sent
+    /// only when the workflow declares the input). An empty value is no default.
     pub defaults: BTreeMap<InputOption, String>,
 }
 
@@ -168,31 +202,23 @@ impl Config {
     fn from_raw(raw: RawConfig, path: Option<PathBuf>) -> anyhow::Result<Self> {
         let mut input_names = BTreeMap::new();
         let mut defaults = BTreeMap::new();
-        for opt in InputOption::ALL {
-            let builtin_name = match opt {
-                InputOption::Setup => "test-setup",
-                other => other.key(),
-            };
-            let name = raw.inputs.get(opt).map_or(builtin_name, String::as_str);
-            anyhow::ensure!(
-                !name.trim().is_empty(),
-                "[inputs] {} must not be empty",
-                opt.key()
-            );
-            input_names.insert(opt, name.to_owned());
-            let builtin_default = match opt {
-                InputOption::Setup => Some("ollama"),
-                InputOption::Suite => Some("base"),
-                _ => None,
-            };
-            if let Some(value) = raw
-                .defaults
-                .get(opt)
-                .map(String::as_str)
-                .or(builtin_default)
-                && !value.is_empty()
-            {
-                defaults.insert(opt, value.to_owned());
+        for opt in InputOption::MAPPED {
+            if let Some(name) = raw.inputs.get(opt) {
+                anyhow::ensure!(
+                    !name.trim().is_empty(),
+                    "[inputs] {} must not be empty",
+                    opt.key()
+                );
+                input_names.insert(opt, name.trim().to_owned());
+            }
+            if let Some(value) = raw.defaults.get(opt) {
+                anyhow::ensure!(
+                    opt != InputOption::Pr,
+                    "[defaults] pr: the PR number comes from the pull request, not from a default"
+                );
+                if !value.is_empty() {
+                    defaults.insert(opt, value.clone());
+                }
             }
         }
         let recordings = match raw.recordings {
@@ -218,14 +244,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_match_llama_stack() {
+    fn defaults_send_nothing_and_map_nothing() {
         let c = Config::default();
         assert_eq!(c.workflow, "record-integration-tests.yml");
-        assert_eq!(c.input_names[&InputOption::Setup], "test-setup");
-        assert_eq!(c.input_names[&InputOption::Subdirs], "subdirs");
-        assert_eq!(c.defaults[&InputOption::Setup], "ollama");
+        assert!(c.input_names.is_empty(), "known names apply: {c:?}");
+        assert!(c.defaults.is_empty(), "no built-in defaults: {c:?}");
+    }
+
+    #[test]
+    fn defaults_are_opt_in_and_an_empty_one_is_off() {
+        let c = Config::parse("[defaults]\nsuite = \"base\"\nsetup = \"\"\n", None).unwrap();
         assert_eq!(c.defaults[&InputOption::Suite], "base");
-        assert!(!c.defaults.contains_key(&InputOption::Pattern));
+        assert!(!c.defaults.contains_key(&InputOption::Setup));
+        let err = Config::parse("[defaults]\npr = \"3\"\n", None).unwrap_err();
+        assert!(format!("{err:#}").contains("[defaults] pr"), "{err:#}");
+        let c = Config::parse("[inputs]\npr = \"pull\"\n", None).unwrap();
+        assert_eq!(c.input_names[&InputOption::Pr], "pull");
     }
 
     #[test]

@@ -54,28 +54,65 @@ impl fmt::Display for TokenSource {
     }
 }
 
-/// `GH_TOKEN`, else `GITHUB_TOKEN`, else `gh auth token` when gh is installed.
+/// `GH_TOKEN`, else `GITHUB_TOKEN`, else `gh auth token` (gh's default host) when gh is installed.
 pub fn discover() -> Option<(Token, TokenSource)> {
+    discover_with(None)
+}
+
+/// Like [`discover`], but gh is asked for the token of the host that serves `api_url`
+/// (`gh auth token --hostname HOST`: github.com, or a GitHub Enterprise host), so a token
+/// stored for one host never goes to another.
+pub fn discover_for(api_url: &str) -> Option<(Token, TokenSource)> {
+    discover_with(Some(&gh_hostname(api_url)))
+}
+
+fn discover_with(hostname: Option<&str>) -> Option<(Token, TokenSource)> {
     if let Some(t) = std::env::var("GH_TOKEN").ok().and_then(Token::new) {
         return Some((t, TokenSource::GhTokenEnv));
     }
     if let Some(t) = std::env::var("GITHUB_TOKEN").ok().and_then(Token::new) {
         return Some((t, TokenSource::GithubTokenEnv));
     }
-    let out = Command::new("gh").args(["auth", "token"]).output().ok()?;
+    let mut gh = Command::new("gh");
+    gh.args(["auth", "token"]);
+    if let Some(host) = hostname {
+        gh.args(["--hostname", host]);
+    }
+    let out = gh.stderr(std::process::Stdio::null()).output().ok()?;
     if !out.status.success() {
         return None;
     }
     Token::new(String::from_utf8_lossy(&out.stdout)).map(|t| (t, TokenSource::GhCli))
 }
 
+/// The host gh knows an API URL's tokens by: `github.com` for `https://api.github.com`, `HOST`
+/// for GitHub Enterprise's `https://HOST/api/v3`, else the URL's `host[:port]`.
+pub fn gh_hostname(api_url: &str) -> String {
+    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = authority.to_ascii_lowercase();
+    if host == "api.github.com" {
+        "github.com".to_owned()
+    } else {
+        host
+    }
+}
+
 /// Like [`discover`], but an error that says how to provide a token.
 pub fn require() -> anyhow::Result<(Token, TokenSource)> {
-    discover().ok_or_else(|| {
-        anyhow::anyhow!(
-            "no GitHub token found: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`"
-        )
-    })
+    discover().ok_or_else(no_token)
+}
+
+/// Like [`discover_for`], but an error that says how to provide a token.
+pub fn require_for(api_url: &str) -> anyhow::Result<(Token, TokenSource)> {
+    discover_for(api_url).ok_or_else(no_token)
+}
+
+fn no_token() -> anyhow::Error {
+    anyhow::anyhow!(
+        "no GitHub token found: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`"
+    )
 }
 
 /// The token in environment variable `name` (for pushes inside a workflow).
@@ -92,5 +129,12 @@ mod tests {
         let t = Token::new("ghp_secret").unwrap();
         assert_eq!(format!("{t} {t:?}"), "*** Token(***)");
         assert_eq!(t.redact("x ghp_secret y"), "x *** y");
+    }
+
+    #[test]
+    fn gh_hostname_follows_the_api_url() {
+        assert_eq!(gh_hostname("https://api.github.com"), "github.com");
+        assert_eq!(gh_hostname("https://GHE.corp/api/v3/"), "ghe.corp");
+        assert_eq!(gh_hostname("http://127.0.0.1:8080"), "127.0.0.1:8080");
     }
 }

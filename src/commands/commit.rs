@@ -819,7 +819,8 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(p.message, "rec gpt/base");
+        // No built-in suite default any more: what was not given is said to be unspecified.
+        assert_eq!(p.message, "rec gpt/unspecified");
         assert_eq!(p.artifact_name, "recordings-9-3-record-tests-1-2");
     }
 

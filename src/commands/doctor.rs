@@ -5,13 +5,15 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::cli::DoctorArgs;
+use crate::cli::{DispatchIn, DoctorArgs};
 use crate::commands::locate::{self, Checkout, PrChoice};
+use crate::commands::preflight::{self, Gathered, Refusal, Target};
+use crate::commands::schedule::inputs::{self, Wanted};
 use crate::config::Config;
-use crate::github::GitHub;
+use crate::github::{GitHub, PullRequest};
 use crate::remotes::RepoName;
 use crate::token;
-use crate::workflow::{InputKind, dispatch_trigger};
+use crate::workflow::{DispatchTrigger, InputKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -31,7 +33,11 @@ struct Check {
 }
 
 #[derive(Default)]
-struct Checklist(Vec<Check>);
+struct Checklist {
+    checks: Vec<Check>,
+    /// What the preflight found, for `--json`: `dispatch`, `mapping`, `inputs`.
+    details: serde_json::Map<String, serde_json::Value>,
+}
 
 impl Checklist {
     fn push(
@@ -41,7 +47,7 @@ impl Checklist {
         message: impl Into<String>,
         fix: Option<String>,
     ) {
-        self.0.push(Check {
+        self.checks.push(Check {
             name,
             status,
             message: message.into(),
@@ -62,12 +68,15 @@ impl Checklist {
 pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     let mut list = Checklist::default();
     diagnose(&args, &mut list).await;
-    let failed = list.0.iter().any(|c| c.status == Status::Fail);
+    let failed = list.checks.iter().any(|c| c.status == Status::Fail);
     if args.json {
-        let out = serde_json::json!({ "ok": !failed, "checks": list.0 });
+        let mut out = serde_json::json!({ "ok": !failed, "checks": list.checks });
+        out.as_object_mut()
+            .expect("an object")
+            .extend(list.details.clone());
         println!("{out}");
     } else {
-        for c in &list.0 {
+        for c in &list.checks {
             let tag = match c.status {
                 Status::Ok => "ok  ",
                 Status::Warn => "warn",
@@ -118,7 +127,7 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         .clone()
         .unwrap_or_else(|| config.workflow.clone());
 
-    let Some((tok, source)) = token::discover() else {
+    let Some((tok, source)) = token::discover_for(&api_url) else {
         list.fail(
             "token",
             "no GitHub token found",
@@ -202,7 +211,19 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             );
         }
     };
+    check_dispatch(args, list, &gh, &checkout, &upstream, &workflow_file).await;
+}
 
+/// The shared preflight, as `schedule` runs it: branch, PR, where the run goes, the workflow
+/// there and the inputs a plain dispatch would send.
+async fn check_dispatch(
+    args: &DoctorArgs,
+    list: &mut Checklist,
+    gh: &GitHub,
+    checkout: &Checkout,
+    upstream: &RepoName,
+    file: &str,
+) {
     let branch = match checkout.branch(None) {
         Ok(b) => b,
         Err(e) => {
@@ -213,8 +234,8 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             );
         }
     };
-    let lookups = match locate::look_up(&gh, &upstream, &checkout, &branch).await {
-        Ok(l) => l,
+    let g = match preflight::gather(gh, upstream, checkout, &branch, file, args.dispatch_in).await {
+        Ok(g) => g,
         Err(e) => {
             return list.fail(
                 "branch",
@@ -223,25 +244,98 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             );
         }
     };
-    let pushed: Vec<&(RepoName, Option<String>)> = lookups
-        .branch_on
-        .iter()
-        .filter(|(_, sha)| sha.is_some())
-        .collect();
-    match pushed.first() {
-        None => list.warn("branch", format!("{branch} is on no GitHub remote"), format!("git push -u origin {branch}")),
-        Some((repo, sha)) if sha.as_deref() != checkout.head.as_deref() => list.warn(
+    let local_head = checkout.local_head_of(&branch);
+    check_branch(list, &g, &branch, local_head);
+    let pr = check_pr(list, &g, upstream, &branch, local_head);
+    let overrides = &checkout.config.input_names;
+    let target = match preflight::target(
+        gh,
+        &g,
+        upstream,
+        &branch,
+        pr.as_ref(),
+        args.dispatch_in,
+        file,
+        overrides,
+    )
+    .await
+    {
+        Ok(t) => t,
+        Err(e) => return refused(list, "dispatch", &e),
+    };
+    for n in &target.notes {
+        list.warn(
+            "pr",
+            n.clone(),
+            "schedule goes on; check that this is the PR you mean",
+        );
+    }
+    list.ok(
+        "dispatch",
+        format!(
+            "in {} on {} ({}): {}",
+            target.repo,
+            target.git_ref,
+            mode_name(target.mode),
+            target.why
+        ),
+    );
+    list.details.insert(
+        "dispatch".into(),
+        serde_json::json!({"mode": target.mode, "repo": target.repo.to_string(), "ref": target.git_ref, "why": target.why}),
+    );
+    let trigger = match preflight::workflow(gh, &g, &target, file, upstream).await {
+        Ok(t) => t,
+        Err(e) => return refused(list, "workflow", &e),
+    };
+    list.ok("workflow", format!("{file} is active on {}", target.repo));
+    list.ok("inputs", accepted(&trigger));
+    check_mapping(list, &trigger, &checkout.config, &target, file);
+}
+
+/// A refusal from the shared preflight becomes a failed check with its fix; anything else
+/// (the API failing) a failed `check`.
+fn refused(list: &mut Checklist, check: &'static str, e: &anyhow::Error) {
+    match e.downcast_ref::<Refusal>() {
+        Some(r) => list.fail(r.check, r.message.clone(), r.fix.clone()),
+        None => list.fail(check, format!("{e:#}"), "retry; check the token's access"),
+    }
+}
+
+fn mode_name(mode: DispatchIn) -> &'static str {
+    match mode {
+        DispatchIn::Head => "head",
+        DispatchIn::Upstream => "upstream",
+    }
+}
+
+fn check_branch(list: &mut Checklist, g: &Gathered, branch: &str, local_head: Option<&str>) {
+    // Nothing pushed: the dispatch check below says what that means.
+    let Some((repo, sha)) = g.branch_on.iter().find(|(_, sha)| sha.is_some()) else {
+        return;
+    };
+    match local_head {
+        Some(local) if sha.as_deref() != Some(local) => list.warn(
             "branch",
             format!("{branch} on {repo} is not your local HEAD: a recording run would record the pushed commit"),
             "git push (or pull) so both agree",
         ),
-        Some((repo, _)) => list.ok("branch", format!("{branch} is pushed to {repo} and in sync")),
+        _ => list.ok("branch", format!("{branch} is pushed to {repo} and in sync")),
     }
+}
 
-    let target = match locate::choose_pr(&lookups.prs, checkout.head.as_deref()) {
+/// The PR `schedule` would use (for an ambiguous choice, the one its prompt offers first).
+fn check_pr(
+    list: &mut Checklist,
+    g: &Gathered,
+    upstream: &RepoName,
+    branch: &str,
+    local_head: Option<&str>,
+) -> Option<PullRequest> {
+    match locate::choose_pr(&g.prs, local_head) {
         PrChoice::One { pr, .. } => {
             list.ok("pr", locate::describe_pr(&pr));
-            pr.head_repo.and_then(|r| RepoName::parse(&r).ok())
+            Some(pr)
         }
         PrChoice::None => {
             list.warn("pr", format!("no pull request on {upstream} for {branch}"), "open one (gh pr create) so recordings land on it; schedule still works on a pushed branch");
@@ -249,118 +343,84 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         }
         PrChoice::Ambiguous(prs) => {
             let numbers: Vec<String> = prs.iter().map(|p| format!("#{}", p.number)).collect();
-            list.warn("pr", format!("several pull requests match: {}", numbers.join(", ")), "schedule will ask which one (or fail without a terminal)");
-            None
+            list.warn("pr", format!("several pull requests match: {}", numbers.join(", ")), "schedule will ask which one (or fail without a terminal); checked below with the first");
+            prs.into_iter().next()
         }
     }
-    .or_else(|| pushed.first().map(|(r, _)| r.clone()))
-    .unwrap_or(upstream.clone());
-
-    // An unpushed branch has no copy of the workflow on GitHub yet: show what the default
-    // branch's copy accepts instead.
-    let git_ref = if pushed.is_empty() {
-        match gh.repository(&target).await {
-            Ok(Some(repo)) => repo.default_branch.unwrap_or_else(|| "main".to_owned()),
-            Ok(None) => {
-                return list.fail(
-                    "workflow",
-                    format!("repository {target} was not found"),
-                    "check the remotes and the token's access",
-                );
-            }
-            Err(e) => {
-                return list.fail(
-                    "workflow",
-                    format!("{e}"),
-                    "retry; check the token's access",
-                );
-            }
-        }
-    } else {
-        branch
-    };
-    check_workflow(&gh, list, &target, &workflow_file, &git_ref).await;
 }
 
-async fn check_workflow(
-    gh: &GitHub,
+/// The option -> input mapping `schedule` will use, and what a plain `rerecord schedule`
+/// (no options typed) would send, or why it would be refused.
+fn check_mapping(
     list: &mut Checklist,
-    target: &RepoName,
+    trigger: &DispatchTrigger,
+    config: &Config,
+    target: &Target,
     file: &str,
-    branch: &str,
 ) {
-    let path = format!(".github/workflows/{file}");
-    let (workflow, at_branch) =
-        match tokio::try_join!(gh.workflow(target, file), gh.file_at(target, &path, branch)) {
-            Ok(pair) => pair,
-            Err(e) => {
-                return list.fail(
-                    "workflow",
-                    format!("{e}"),
-                    "retry; check the token's access",
-                );
-            }
-        };
-    match &workflow {
-        None => list.fail(
-            "workflow",
-            format!("{file} is not on the default branch of {target} (GitHub only dispatches workflows that are)"),
-            format!("merge {path} into the default branch of {target} (for a fork: gh repo sync {target})"),
-        ),
-        Some(w) if w.state == "active" => list.ok("workflow", format!("{file} is active on {target}")),
-        Some(w) => list.fail(
-            "workflow",
-            format!("{file} on {target} is {}", w.state),
-            format!("enable it at {}", gh.workflow_runs_page(target, file)),
-        ),
-    }
-    match at_branch.as_deref().map(dispatch_trigger) {
-        None => list.fail(
-            "inputs",
-            format!("{path} is not on {branch}"),
-            format!("merge the default branch into {branch}"),
-        ),
-        Some(Err(e)) => list.fail(
-            "inputs",
-            format!("{path} at {branch}: {e:#}"),
-            "fix the YAML",
-        ),
-        Some(Ok(None)) => list.fail(
-            "inputs",
-            format!("{path} at {branch} has no workflow_dispatch trigger"),
-            "add `workflow_dispatch:` under `on:`",
-        ),
-        Some(Ok(Some(trigger))) => {
-            let inputs: Vec<String> = trigger
-                .inputs
-                .values()
-                .map(|i| {
-                    let kind = match &i.kind {
-                        InputKind::Choice(opts) => format!("choice: {}", opts.join("|")),
-                        InputKind::Boolean => "boolean".into(),
-                        InputKind::Number => "number".into(),
-                        InputKind::Environment => "environment".into(),
-                        InputKind::String => "string".into(),
-                    };
-                    format!(
-                        "{} ({kind}{})",
-                        i.name,
-                        if i.required && !i.has_default {
-                            ", required"
-                        } else {
-                            ""
-                        }
-                    )
-                })
-                .collect();
+    let mapping = inputs::map(trigger, &config.input_names);
+    list.ok("mapping", mapping.describe());
+    list.details.insert("mapping".into(), mapping.to_json());
+    let wanted = Wanted {
+        defaults: config.defaults.clone(),
+        pr_number: target.pr_number,
+        ..Wanted::default()
+    };
+    match inputs::resolve(trigger, &mapping, &wanted, file, &target.git_ref) {
+        Ok(sent) => {
+            let shown: Vec<String> = sent.iter().map(|(k, v)| format!("{k}={v}")).collect();
             list.ok(
-                "inputs",
-                if inputs.is_empty() {
-                    "declares no inputs".to_owned()
+                "sends",
+                if shown.is_empty() {
+                    "a plain `rerecord schedule` sends no inputs: the workflow's defaults apply"
+                        .to_owned()
                 } else {
-                    format!("accepts {}", inputs.join(", "))
+                    format!("a plain `rerecord schedule` sends {}", shown.join(" "))
                 },
             );
+            list.details
+                .insert("inputs".into(), serde_json::json!(sent));
         }
+        Err(e) => {
+            let why = match e.downcast_ref::<inputs::InputProblems>() {
+                Some(p) => p.0.join("; "),
+                None => format!("{e:#}"),
+            };
+            list.warn(
+                "sends",
+                format!("a plain `rerecord schedule` would be refused: {why}"),
+                "pass what the workflow requires (-f NAME=VALUE), or fix [inputs]/[defaults] in rerecord.toml",
+            );
+        }
+    }
+}
+
+fn accepted(trigger: &DispatchTrigger) -> String {
+    let inputs: Vec<String> = trigger
+        .inputs
+        .values()
+        .map(|i| {
+            let kind = match &i.kind {
+                InputKind::Choice(opts) => format!("choice: {}", opts.join("|")),
+                InputKind::Boolean => "boolean".into(),
+                InputKind::Number => "number".into(),
+                InputKind::Environment => "environment".into(),
+                InputKind::String => "string".into(),
+            };
+            format!(
+                "{} ({kind}{})",
+                i.name,
+                if i.required && !i.has_default {
+                    ", required"
+                } else {
+                    ""
+                }
+            )
+        })
+        .collect();
+    if inputs.is_empty() {
+        "declares no inputs".to_owned()
+    } else {
+        format!("accepts {}", inputs.join(", "))
     }
 }

@@ -31,6 +31,8 @@ pub struct Checkout {
     pub root: Option<PathBuf>,
     pub config: Config,
     pub current_branch: Option<String>,
+    /// The remote branch the current branch tracks (`branch.X.merge`), when set.
+    pub tracked_branch: Option<String>,
     pub head: Option<String>,
     /// Remotes that point at GitHub, in configuration order, with their repository.
     pub github_remotes: Vec<(Remote, RepoName)>,
@@ -47,6 +49,7 @@ impl Checkout {
                 root: None,
                 config: Config::default(),
                 current_branch: None,
+                tracked_branch: None,
                 head: None,
                 github_remotes: vec![],
             });
@@ -61,14 +64,26 @@ impl Checkout {
             .into_iter()
             .filter_map(|r| hosts.repo_of(&r.url).map(|repo| (r, repo)))
             .collect();
+        let current_branch = git.current_branch()?;
+        let tracked_branch = current_branch.as_deref().and_then(|b| git.merge_branch(b));
         Ok(Self {
-            current_branch: git.current_branch()?,
+            current_branch,
+            tracked_branch,
             head: git.head_sha(),
             git: Some(git),
             root,
             config,
             github_remotes,
         })
+    }
+
+    /// The local HEAD when `branch` (a GitHub branch name) is what is checked out here.
+    pub fn local_head_of(&self, branch: &str) -> Option<&str> {
+        let current = self.current_branch.as_deref()?;
+        let remote_name = self.tracked_branch.as_deref().unwrap_or(current);
+        (remote_name == branch)
+            .then_some(self.head.as_deref())
+            .flatten()
     }
 
     pub fn remote_repo(&self, name: &str) -> Option<&RepoName> {
@@ -78,13 +93,14 @@ impl Checkout {
             .map(|(_, repo)| repo)
     }
 
-    /// The branch to work on: the flag, else the checked-out branch.
+    /// The branch to work on, as GitHub names it: the flag, else the branch the checked-out
+    /// branch tracks (`branch.X.merge`, when the local name differs), else its own name.
     pub fn branch(&self, flag: Option<&str>) -> anyhow::Result<String> {
         if let Some(b) = flag {
             return Ok(b.to_owned());
         }
         match (&self.git, &self.current_branch) {
-            (_, Some(b)) => Ok(b.clone()),
+            (_, Some(b)) => Ok(self.tracked_branch.clone().unwrap_or_else(|| b.clone())),
             (Some(_), None) => anyhow::bail!(
                 "HEAD is detached: check out a branch, or name one with --branch BRANCH"
             ),
@@ -285,6 +301,7 @@ mod tests {
             head_repo: Some(head_repo.into()),
             base_ref: "main".into(),
             base_repo: "up/r".into(),
+            base_default_branch: Some("main".into()),
             maintainer_can_modify: None,
         }
     }

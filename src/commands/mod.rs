@@ -5,5 +5,6 @@ pub mod doctor;
 pub mod fetch;
 pub mod land;
 pub mod locate;
+pub mod preflight;
 pub mod schedule;
 pub mod watch;

@@ -2,14 +2,21 @@
 //!
 //! Polls gently: the interval starts at 10 s and grows to 30 s, and jobs are only listed while
 //! the run is in progress (polling every few seconds has exhausted API quotas in the field).
+//! An API outage (no answer, 5xx, rate limits) does not end a long watch: polls back off from
+//! 15 s to 2 min and go on until GitHub has been unreachable for 30 minutes.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::commands::schedule::scaled;
-use crate::github::GitHub;
+use crate::github::{ApiError, GitHub, Job, WorkflowRun};
 use crate::remotes::RepoName;
+
+/// How long GitHub may stay unreachable before a watch gives up.
+const MAX_OUTAGE: Duration = Duration::from_secs(30 * 60);
+const OUTAGE_FIRST_WAIT: Duration = Duration::from_secs(15);
+const OUTAGE_MAX_WAIT: Duration = Duration::from_secs(120);
 
 /// Follow run `id`; returns its conclusion once completed.
 pub async fn follow(
@@ -28,14 +35,21 @@ pub async fn follow(
     );
     bar.enable_steady_tick(Duration::from_millis(200));
     let mut interval = Duration::from_secs(10);
+    let mut outage = Outage::default();
     loop {
-        let run = gh.run(repo, id).await?;
-        let status = run.status.clone().unwrap_or_else(|| "unknown".to_owned());
-        let jobs = if status == "queued" {
-            Vec::new()
-        } else {
-            gh.jobs(repo, id).await?
+        let (run, jobs) = match poll(gh, repo, id).await {
+            Ok(answer) => {
+                outage.over(&bar);
+                answer
+            }
+            Err(e) if e.is_outage() => {
+                let wait = outage.wait(&e, &bar)?;
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
         };
+        let status = run.status.clone().unwrap_or_else(|| "unknown".to_owned());
         let done = jobs.iter().filter(|j| j.status == "completed").count();
         let failed: Vec<&str> = jobs
             .iter()
@@ -72,5 +86,61 @@ pub async fn follow(
         }
         tokio::time::sleep(scaled(interval)).await;
         interval = (interval + Duration::from_secs(5)).min(Duration::from_secs(30));
+    }
+}
+
+async fn poll(gh: &GitHub, repo: &RepoName, id: u64) -> Result<(WorkflowRun, Vec<Job>), ApiError> {
+    let run = gh.run(repo, id).await?;
+    let jobs = if run.status.as_deref() == Some("queued") {
+        Vec::new()
+    } else {
+        gh.jobs(repo, id).await?
+    };
+    Ok((run, jobs))
+}
+
+/// An ongoing API outage: when it started and how long the next wait is.
+#[derive(Default)]
+struct Outage {
+    since: Option<tokio::time::Instant>,
+    next_wait: Duration,
+}
+
+impl Outage {
+    /// The wait before polling again, or the error once the outage has lasted too long.
+    fn wait(&mut self, e: &ApiError, bar: &ProgressBar) -> anyhow::Result<Duration> {
+        let now = tokio::time::Instant::now();
+        let since = *self.since.get_or_insert(now);
+        if now - since >= scaled(MAX_OUTAGE) {
+            anyhow::bail!(
+                "GitHub has not answered for {} minutes ({e}); the run goes on: watch it again later or open it in the browser",
+                MAX_OUTAGE.as_secs() / 60
+            );
+        }
+        self.next_wait = if self.next_wait.is_zero() {
+            OUTAGE_FIRST_WAIT
+        } else {
+            (self.next_wait * 2).min(OUTAGE_MAX_WAIT)
+        };
+        bar.suspend(|| {
+            eprintln!(
+                "warning: GitHub is not answering ({e}); still watching, next try in {} s",
+                self.next_wait.as_secs()
+            )
+        });
+        Ok(scaled(self.next_wait))
+    }
+
+    fn over(&mut self, bar: &ProgressBar) {
+        if let Some(since) = self.since.take() {
+            let lasted = since.elapsed();
+            bar.suspend(|| {
+                eprintln!(
+                    "note: GitHub answers again (after {:.0} s); watching",
+                    lasted.as_secs_f64()
+                )
+            });
+            self.next_wait = Duration::ZERO;
+        }
     }
 }

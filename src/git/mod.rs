@@ -91,6 +91,17 @@ impl GitRepo {
             .map(str::to_owned))
     }
 
+    /// The remote branch `local` tracks (`branch.LOCAL.merge`, e.g. `refs/heads/fix` -> `fix`),
+    /// when it names a branch.
+    pub fn merge_branch(&self, local: &str) -> Option<String> {
+        let config = self.repo.config().ok()?;
+        let merge = config.get_string(&format!("branch.{local}.merge")).ok()?;
+        merge
+            .strip_prefix("refs/heads/")
+            .filter(|b| !b.is_empty())
+            .map(str::to_owned)
+    }
+
     /// The commit HEAD points at, if any.
     pub fn head_sha(&self) -> Option<String> {
         self.repo

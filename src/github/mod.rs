@@ -63,6 +63,15 @@ impl ApiError {
         self.status == Some(404)
     }
 
+    /// GitHub is down or throttling (no answer, 5xx, 429, a rate limit): worth asking again
+    /// later, unlike a refusal.
+    pub fn is_outage(&self) -> bool {
+        match self.status {
+            None => !self.is_untrusted_certificate(),
+            Some(s) => s >= 500 || s == 429 || (s == 403 && is_secondary_limit(&self.message)),
+        }
+    }
+
     /// The server's certificate was refused: asking again cannot help.
     fn is_untrusted_certificate(&self) -> bool {
         self.status.is_none() && self.message.starts_with(crate::tls::UNTRUSTED)
@@ -104,6 +113,12 @@ impl GitHub {
     /// telling them on stderr.
     pub fn moves_in_warnings(mut self) -> Self {
         self.tell_moves = false;
+        self
+    }
+
+    /// Wait at least `base` before retrying a failed GET (default 500 ms; doubled each time).
+    pub fn with_retry_base(mut self, base: Duration) -> Self {
+        self.retry_base = base;
         self
     }
 

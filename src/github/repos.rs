@@ -39,6 +39,24 @@ impl GitHub {
         path: &str,
         git_ref: &str,
     ) -> Result<Option<String>, ApiError> {
+        self.file(repo, path, Some(git_ref)).await
+    }
+
+    /// A text file on the default branch (whatever it is called), or `None` when absent.
+    pub async fn file_on_default_branch(
+        &self,
+        repo: &RepoName,
+        path: &str,
+    ) -> Result<Option<String>, ApiError> {
+        self.file(repo, path, None).await
+    }
+
+    async fn file(
+        &self,
+        repo: &RepoName,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
         #[derive(Deserialize)]
         struct Content {
             #[serde(rename = "type")]
@@ -46,12 +64,10 @@ impl GitHub {
             content: Option<String>,
             encoding: Option<String>,
         }
-        let api_path = format!(
-            "{}/contents/{}?ref={}",
-            Self::repo_path(repo),
-            encode_path(path),
-            encode_query(git_ref)
-        );
+        let mut api_path = format!("{}/contents/{}", Self::repo_path(repo), encode_path(path));
+        if let Some(git_ref) = git_ref {
+            api_path.push_str(&format!("?ref={}", encode_query(git_ref)));
+        }
         let Some(content) = self.get_optional::<Content>(&api_path).await? else {
             return Ok(None);
         };

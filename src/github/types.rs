@@ -58,6 +58,8 @@ pub struct RawPullRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RepoRef {
     pub full_name: String,
+    #[serde(default)]
+    pub default_branch: Option<String>,
 }
 
 /// A pull request as rerecord sees it.
@@ -72,6 +74,8 @@ pub struct PullRequest {
     pub head_repo: Option<String>,
     pub base_ref: String,
     pub base_repo: String,
+    /// The base repository's default branch (`base.repo.default_branch`).
+    pub base_default_branch: Option<String>,
     /// Only known from the single-PR endpoint.
     pub maintainer_can_modify: Option<bool>,
 }
@@ -93,6 +97,11 @@ impl From<RawPull> for PullRequest {
             head_sha: raw.head.sha,
             head_repo: raw.head.repo.map(|r| r.full_name),
             base_ref: raw.base.git_ref,
+            base_default_branch: raw
+                .base
+                .repo
+                .as_ref()
+                .and_then(|r| r.default_branch.clone()),
             base_repo: raw.base.repo.map(|r| r.full_name).unwrap_or_default(),
             maintainer_can_modify: raw.maintainer_can_modify,
         }

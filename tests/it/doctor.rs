@@ -114,10 +114,22 @@ fn doctor_passes_a_healthy_setup_and_lists_inputs() {
     let json = w.doctor(&["--json"]).success().json();
     assert_eq!(json["ok"], true);
     for name in [
-        "config", "token", "github", "remotes", "upstream", "branch", "pr", "workflow", "inputs",
+        "config", "token", "github", "remotes", "upstream", "branch", "pr", "dispatch", "workflow",
+        "inputs", "mapping",
     ] {
         assert_eq!(check(&json, name)["status"], "ok", "{name}: {json}");
     }
+    // The same verdict as schedule: a plain dispatch lacks the required input, which a warning
+    // says (the user can pass it with -f).
+    let sends = check(&json, "sends");
+    assert_eq!(sends["status"], "warn", "{json}");
+    assert!(
+        sends["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires input \"must\""),
+        "{sends}"
+    );
 }
 
 #[test]
@@ -158,20 +170,32 @@ fn doctor_fails_on_a_rejected_token_without_printing_it() {
 }
 
 #[test]
-fn doctor_warns_about_unpushed_branch_and_missing_pr() {
+fn doctor_fails_like_schedule_on_an_unpushed_branch() {
     let w = World::healthy();
     git(w.dir.path(), &["checkout", "-q", "-b", "other"]);
-    let json = w.doctor(&["--json"]).run_ok_or_warn();
-    assert_eq!(check(&json, "branch")["status"], "warn");
+    let json = w.doctor(&["--json"]).failure().json();
+    assert_eq!(check(&json, "pr")["status"], "warn");
+    // schedule refuses a branch that is on no remote; doctor says the same, with the fix.
+    assert_eq!(check(&json, "branch")["status"], "fail", "{json}");
     assert!(
         check(&json, "branch")["fix"]
             .as_str()
             .unwrap()
             .contains("git push -u origin other")
     );
-    assert_eq!(check(&json, "pr")["status"], "warn");
-    // The unpushed branch's workflow is judged by the default branch's copy.
-    assert_eq!(check(&json, "inputs")["status"], "ok", "{json}");
+    let schedule = rerecord()
+        .current_dir(w.dir.path())
+        .env("GH_TOKEN", TOKEN)
+        .args(["schedule", "--api-url", &w.fake.url()])
+        .run()
+        .failure();
+    assert!(
+        schedule
+            .stderr
+            .contains(check(&json, "branch")["message"].as_str().unwrap()),
+        "{}",
+        schedule.stderr
+    );
 }
 
 #[test]
@@ -196,7 +220,11 @@ fn doctor_warns_when_pushed_branch_differs_from_local_head() {
 fn doctor_fails_on_disabled_fork_workflow_with_enable_link() {
     let w = World::with_workflow_state("disabled_fork");
     let run = w.doctor(&[]).failure();
-    assert!(run.stdout.contains("is disabled_fork"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("disabled in fork me/llama-stack"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("/me/llama-stack/actions/workflows/record-integration-tests.yml"),

@@ -99,7 +99,7 @@ fn schedule_json_has_exactly_the_documented_shape() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys.len(), 8, "{keys:?}");
+    assert_eq!(keys.len(), 9, "{keys:?}");
     for key in [
         "branch",
         "pr",
@@ -107,6 +107,7 @@ fn schedule_json_has_exactly_the_documented_shape() {
         "fork",
         "workflow",
         "inputs",
+        "dispatch",
         "run",
         "dry_run",
     ] {
@@ -135,7 +136,25 @@ fn schedule_json_has_exactly_the_documented_shape() {
     );
     assert_eq!(
         out["inputs"],
-        serde_json::json!({"subdirs": "agents", "pattern": "test_x", "suite": "base", "test-setup": "ollama"})
+        serde_json::json!({"subdirs": "agents", "pattern": "test_x"}),
+        "only what was typed"
+    );
+    let dispatch = out["dispatch"].as_object().unwrap();
+    assert_eq!(dispatch.len(), 5, "{dispatch:?}");
+    assert_eq!(out["dispatch"]["mode"], "head");
+    assert_eq!(out["dispatch"]["repo"], FORK);
+    assert_eq!(out["dispatch"]["ref"], BRANCH);
+    assert!(
+        out["dispatch"]["why"]
+            .as_str()
+            .unwrap()
+            .contains("takes no PR number")
+    );
+    assert!(
+        out["dispatch"]["next"]
+            .as_str()
+            .unwrap()
+            .contains("pushes the recordings to me/llama-stack:feature-x itself")
     );
 }
 

@@ -7,8 +7,10 @@
 use crate::support;
 
 mod dispatch;
+mod eras;
 mod finding;
 mod moved;
+mod laptop;
 mod prompts_and_watch;
 mod validation;
 
@@ -118,6 +120,29 @@ impl World {
             .env("GH_TOKEN", TOKEN)
             .env("RERECORD_POLL_SCALE", "0.01")
             .args(["schedule", "--api-url", &self.fake.url()])
+            .args(args)
+            .run()
+    }
+
+    /// Put `workflow` everywhere the default one is: both repositories' `main` and `feature-x`.
+    fn use_workflow(&self, workflow: &str) {
+        for repo in [UPSTREAM, FORK] {
+            for git_ref in ["main", BRANCH] {
+                self.fake.set_file(
+                    repo,
+                    git_ref,
+                    &format!(".github/workflows/{FILE}"),
+                    workflow,
+                );
+            }
+        }
+    }
+
+    fn doctor(&self, args: &[&str]) -> Run {
+        rerecord()
+            .current_dir(self.path())
+            .env("GH_TOKEN", TOKEN)
+            .args(["doctor", "--api-url", &self.fake.url()])
             .args(args)
             .run()
     }

@@ -144,16 +144,23 @@ fn schedule_refuses_explicit_option_the_workflow_does_not_declare() {
         "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\njobs: {}\n";
     w.fake
         .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), narrow);
-    // Our defaults (setup, suite) are dropped silently for undeclared inputs...
+    // `[defaults]` are dropped silently for undeclared inputs...
+    std::fs::write(
+        w.path().join("rerecord.toml"),
+        "[defaults]\nsuite = \"base\"\n",
+    )
+    .unwrap();
     let out = w.schedule(&["--json", "-s", "agents"]).success().json();
     assert_eq!(out["inputs"], serde_json::json!({"subdirs": "agents"}));
-    // ...but an option typed explicitly is an error.
+    // ...but an option typed explicitly is an error that lists what the workflow accepts.
     let run = w.schedule(&["--suite", "all"]).failure();
     assert!(
-        run.stderr.contains("does not declare input \"suite\""),
+        run.stderr
+            .contains("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: subdirs)"),
         "{}",
         run.stderr
     );
+    assert_eq!(w.posts().len(), 1);
 }
 
 #[test]
