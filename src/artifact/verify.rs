@@ -13,7 +13,11 @@ use std::path::PathBuf;
 
 use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
 use super::zip::{ArtifactZip, Limits, Refusal, RefusalKind, check_entry_name};
+use crate::actions::commit_text;
 use crate::recordings::Globs;
+
+/// Characters of a manifest's `setup`/`suite` quoted in a commit message.
+const MAX_MESSAGE_FIELD: usize = 100;
 
 /// Manifests larger than this are not manifests (3,000 recordings take about 500 KB).
 const MAX_MANIFEST_SIZE: usize = 16 * 1024 * 1024;
@@ -379,7 +383,14 @@ impl Incoming {
         let mut pairs: Vec<String> = self
             .manifests
             .iter()
-            .map(|m| format!("{}, {}", m.setup, m.suite))
+            // Manifests are the run's word: one line each, so no forged trailer or control.
+            .map(|m| {
+                format!(
+                    "{}, {}",
+                    commit_text(&m.setup, MAX_MESSAGE_FIELD),
+                    commit_text(&m.suite, MAX_MESSAGE_FIELD)
+                )
+            })
             .collect();
         pairs.sort();
         pairs.dedup();

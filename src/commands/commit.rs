@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{ActionsEnv, EventPayload, artifact_safe};
+use crate::actions::{ActionsEnv, EventPayload, artifact_safe, commit_text};
 use crate::cli::{CommitArgs, ForkMode};
 use crate::config::{Config, InputOption};
 use crate::error::usage;
@@ -23,6 +23,9 @@ use crate::recordings::Globs;
 use crate::token::{self, Token};
 
 pub use report::Outcome;
+
+/// Characters of `setup`/`suite` quoted in a commit message.
+const MAX_MESSAGE_FIELD: usize = 100;
 
 pub const DEFAULT_MESSAGE: &str = "Recordings update from CI (setup: {setup}, suite: {suite})";
 
@@ -119,9 +122,11 @@ impl CommitPlan {
             .clone()
             .filter(|m| !m.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_MESSAGE.into());
+        // setup/suite may come from a config file the tests could rewrite: one line each, so
+        // they cannot add lines (forged trailers) to the message.
         let message = template
-            .replace("{setup}", &setup)
-            .replace("{suite}", &suite);
+            .replace("{setup}", &commit_text(&setup, MAX_MESSAGE_FIELD))
+            .replace("{suite}", &commit_text(&suite, MAX_MESSAGE_FIELD));
 
         let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
             v.as_deref().map_or(Ok(default), |s| {

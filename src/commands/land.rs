@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::ActionsEnv;
+use crate::actions::{ActionsEnv, md_span, safe_lines, shell_quote};
 use crate::artifact::download;
 use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -102,7 +102,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             anyhow::Error::new(e).context(format!("failed to read run {id} of {}", ctx.repo))
         }
     })?;
-    eprintln!(
+    say(&format!(
         "run {} of {} ({} on {}, {}) {}",
         run.id,
         ctx.repo,
@@ -113,7 +113,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             .or(run.status.as_deref())
             .unwrap_or("unknown"),
         run.html_url
-    );
+    ));
     let mut outcome = Outcome::new(
         run.id,
         &run.html_url,
@@ -148,7 +148,10 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         return Err(e);
     }
     if outcome.status == Status::Refused {
-        eprintln!("error: {}", outcome.reason.as_deref().unwrap_or("refused"));
+        say(&format!(
+            "error: {}",
+            outcome.reason.as_deref().unwrap_or("refused")
+        ));
     }
     Ok(ExitCode::from(outcome.exit_code()))
 }
@@ -292,7 +295,8 @@ async fn land(
     };
     let fetch_command = format!(
         "rerecord fetch --run {} --repo {} --commit",
-        run.id, ctx.repo
+        run.id,
+        shell_quote(&ctx.repo.to_string())
     );
     let (token, token_name) = match push_token(ctx, target, mode) {
         Ok(found) => found,
@@ -322,7 +326,7 @@ async fn land(
         && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
         && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?
     {
-        eprintln!("note: {note}");
+        say(&format!("note: {note}"));
     }
     if args.dry_run {
         outcome.status = Status::DryRun;
@@ -475,8 +479,10 @@ async fn open_pull(
 ) -> anyhow::Result<()> {
     let title = format!("Recordings from CI run {}", run.id);
     let body = format!(
-        "{MARKER}\nRecordings from [run {}]({}) on `{base}`, committed by `rerecord land`.\n",
-        run.id, run.html_url
+        "{MARKER}\nRecordings from [run {}]({}) on {}, committed by `rerecord land`.\n",
+        run.id,
+        run.html_url,
+        md_span(base)
     );
     let pr = match ctx
         .gh
@@ -523,4 +529,9 @@ async fn sticky_comment(ctx: &Ctx, pr: u64, body: &str) -> anyhow::Result<()> {
         None => ctx.gh.create_comment(&ctx.repo, pr, body).await?,
     };
     Ok(())
+}
+
+/// A progress line on stderr; it quotes the API and the run's artifacts.
+fn say(msg: &str) {
+    eprintln!("{}", safe_lines(msg));
 }
