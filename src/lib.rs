@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
+pub mod paths;
 pub mod recordings;
 pub mod remotes;
 pub mod term;

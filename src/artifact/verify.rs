@@ -470,6 +470,8 @@ pub fn merge(artifacts: Vec<VerifiedArtifact>) -> Result<Incoming, Conflicts> {
             });
         }
     }
+    // macOS and Windows store names that differ only in case or in Unicode normalisation (NFC
+    // vs NFD) as one file: such a pair is one file written twice.
     let mut folded: HashMap<String, (&str, &str)> = HashMap::new();
     let all = incoming
         .files
@@ -482,12 +484,12 @@ pub fn merge(artifacts: Vec<VerifiedArtifact>) -> Result<Incoming, Conflicts> {
                 .map(|(p, a)| (p.as_str(), a.as_str())),
         );
     for (path, artifact) in all {
-        match folded.insert(path.to_lowercase(), (path, artifact)) {
+        match folded.insert(crate::paths::collision_key(path), (path, artifact)) {
             Some((other, other_artifact)) if other != path => conflicts.push(Conflict {
                 path: format!("{path} / {other}"),
                 first: other_artifact.to_owned(),
                 second: artifact.to_owned(),
-                reason: "names differ only in case",
+                reason: "names differ only in case or Unicode normalisation",
             }),
             _ => {}
         }

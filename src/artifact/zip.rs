@@ -399,6 +399,7 @@ pub fn check_entry_name(name: &str) -> Result<(), String> {
             ".." => return Err("escapes the repository".into()),
             "." | "" => return Err("is not a normalised path (`.` or empty segment)".into()),
             s if s.eq_ignore_ascii_case(".git") => return Err("writes into .git".into()),
+
             // Windows drops trailing dots and spaces (so `.git.` is `.git`) and maps device
             // names to devices; release binaries run there too.
             s if s.ends_with('.') || s.ends_with(' ') => {
@@ -407,7 +408,7 @@ pub fn check_entry_name(name: &str) -> Result<(), String> {
             s if is_windows_device(s) => {
                 return Err("names a Windows device (CON, NUL, COM1, ...)".into());
             }
-            _ => {}
+            s => crate::paths::check_segment(s)?,
         }
     }
     Ok(())

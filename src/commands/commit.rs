@@ -234,6 +234,16 @@ pub fn execute(
     let plan = CommitPlan::resolve(args, env, payload.as_ref(), &config, repo.head_sha())?;
 
     let changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
+    // The tests wrote these names: hold them to the rules `fetch` and `land` apply to artifacts
+    // (no `.git` look-alikes, invisible characters or names Windows reads differently).
+    for f in &changes.recordings {
+        crate::artifact::zip::check_entry_name(&f.path).map_err(|reason| {
+            anyhow::anyhow!(
+                "refusing to commit the recording {}: it {reason}; rename it",
+                crate::actions::safe_text(&f.path)
+            )
+        })?;
+    }
     let mut outcome = Outcome::new(&plan, &changes);
     if !changes.recordings.is_empty() {
         if plan.fork {
