@@ -322,6 +322,7 @@ async fn land(
             format!("branch {base_branch} no longer exists in {dest_repo}"),
         );
     };
+    scratch.check_tip(base_tip, base_branch)?;
     if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
         && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
         && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?

@@ -123,6 +123,20 @@ impl GitRepo {
         Ok(())
     }
 
+    /// Why the incoming `paths` cannot go on commit `at` as files (see [`tip::tree_conflicts`]).
+    pub fn tree_conflicts_at<'p>(
+        &self,
+        at: Oid,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> anyhow::Result<Vec<String>> {
+        let tree = self
+            .repo
+            .find_commit(at)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("failed to read the tree of {at}"))?;
+        Ok(tip::tree_conflicts(&self.repo, &tree, paths))
+    }
+
     /// How `newer` relates to `recorded`: the same commit, a descendant through recording-only
     /// commits (matrix siblings pushing their recordings), or something else.
     pub fn descent(&self, newer: &str, recorded: &str, globs: &Globs) -> Descent {

@@ -120,6 +120,45 @@ fn is_executable(_path: &Path) -> bool {
     false
 }
 
+const MODE_TREE: i32 = 0o040_000;
+const MODE_GITLINK: i32 = 0o160_000;
+
+/// Why `paths` cannot be written or removed as files on `tree`, if they cannot: git's own rule
+/// that a file never replaces a directory or a submodule (a deletion of `dir` must not delete
+/// the directory), and that no file sits where a directory of the path is needed.
+pub fn tree_conflicts<'p>(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> Vec<String> {
+    let mut lookup = TreeLookup::new(repo, tree.clone());
+    let mut out = Vec::new();
+    for path in paths {
+        match lookup.entry_mode(path) {
+            Some(MODE_TREE) => out.push(format!("{path} is a directory on the branch, not a file")),
+            Some(MODE_GITLINK) => out.push(format!("{path} is a submodule on the branch, not a file")),
+            _ => {}
+        }
+        let mut at = 0;
+        while let Some(slash) = path[at..].find('/') {
+            let parent = &path[..at + slash];
+            match lookup.entry_mode(parent) {
+                None | Some(MODE_TREE) => {}
+                Some(MODE_GITLINK) => {
+                    out.push(format!("{path} is inside the submodule {parent} on the branch"));
+                    break;
+                }
+                Some(_) => {
+                    out.push(format!("{path} needs a directory where the branch has the file {parent}"));
+                    break;
+                }
+            }
+            at += slash + 1;
+        }
+    }
+    out
+}
+
 /// The commit to publish on `tip`, or `None` when the tip already holds exactly these files.
 pub fn build_commit(
     objects: &Repository,
@@ -132,6 +171,12 @@ pub fn build_commit(
         .find_commit(tip)
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
     let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
+    let conflicts = tree_conflicts(objects, &tip_tree, files.iter().map(|f| f.path.as_str()));
+    anyhow::ensure!(
+        conflicts.is_empty(),
+        "refusing to commit on the tip {tip}: {}",
+        conflicts.join("; ")
+    );
     let mut update = git2::build::TreeUpdateBuilder::new();
     for f in files {
         match f.blob {
@@ -206,6 +251,12 @@ impl<'r> TreeLookup<'r> {
     pub fn entry_id(&mut self, path: &str) -> Option<Oid> {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         self.dir(dir)?.get_name(name).map(|e| e.id())
+    }
+
+    /// The git file mode of the entry at `path` (`0o040000` tree, `0o160000` gitlink, ...).
+    pub fn entry_mode(&mut self, path: &str) -> Option<i32> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dir(dir)?.get_name(name).map(|e| e.filemode())
     }
 
     fn dir(&mut self, dir: &str) -> Option<&Tree<'r>> {
