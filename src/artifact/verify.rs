@@ -359,9 +359,11 @@ pub fn verify_all(
     mut staging: Option<&mut Staging>,
 ) -> anyhow::Result<Incoming> {
     let mut verified = Vec::with_capacity(zips.len());
+    let mut unpacked = 0;
     for (label, path) in zips {
-        let mut zip = ArtifactZip::open(label, path, limits)?;
+        let mut zip = ArtifactZip::open_in_run(label, path, limits, unpacked)?;
         verified.push(read_artifact(&mut zip, opts, staging.as_deref_mut())?);
+        unpacked += zip.streamed_total();
     }
     Ok(merge(verified)?)
 }

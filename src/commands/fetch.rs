@@ -115,7 +115,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
 
     let limits = Limits {
         max_file_size: args.max_file_size,
-        ..Limits::default()
+        ..Limits::from_env()?
     };
     let scratch = tempfile::Builder::new()
         .prefix("rerecord-fetch-")
@@ -136,10 +136,11 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         &repo,
         &artifacts,
         &downloads,
-        limits.max_artifact_size,
+        limits,
         &bar,
     )
-    .await?;
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
 
     let incoming = verify_downloads(&zips, limits, &args, &checkout, &staged)
         .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;

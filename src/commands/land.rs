@@ -427,7 +427,7 @@ async fn download_and_verify(
     for dir in [&downloads, &staged] {
         std::fs::create_dir(dir).with_context(|| format!("failed to create {}", dir.display()))?;
     }
-    let limits = Limits::default();
+    let limits = Limits::from_env()?;
     let bar = download::progress_bar(
         artifacts.iter().map(|a| a.size_in_bytes).sum(),
         !ctx.args.json,
@@ -437,7 +437,7 @@ async fn download_and_verify(
         &ctx.repo,
         artifacts,
         &downloads,
-        limits.max_artifact_size,
+        limits,
         &bar,
     )
     .await?;
@@ -448,9 +448,11 @@ async fn download_and_verify(
     let mut staging = Staging::new(&staged);
     let refused = |e: anyhow::Error| Refused(format!("an artifact failed verification: {e:#}"));
     let mut verified = Vec::with_capacity(zips.len());
+    let mut unpacked = 0;
     for z in &zips {
         let label = &z.artifact.name;
-        let mut zip = ArtifactZip::open(label, &z.path, limits).map_err(|e| refused(e.into()))?;
+        let mut zip = ArtifactZip::open_in_run(label, &z.path, limits, unpacked)
+            .map_err(|e| refused(e.into()))?;
         // `fetch` still maps legacy artifacts from their layout for a human to review; here
         // nobody reviews, and without a manifest there is nothing to cross-check with the API.
         if zip.find(MANIFEST_NAME).is_none() {
@@ -465,6 +467,7 @@ async fn download_and_verify(
             verify::read_artifact(&mut zip, opts, Some(&mut staging))
                 .map_err(|e| refused(e.into()))?,
         );
+        unpacked += zip.streamed_total();
     }
     verify::merge(verified).map_err(|e| refused(e.into()).into())
 }
