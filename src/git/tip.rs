@@ -87,10 +87,7 @@ pub fn prepare_files(
             (None, false)
         } else {
             let full = workdir.join(&f.path);
-            let bytes =
-                std::fs::read(&full).with_context(|| format!("failed to read {}", f.path))?;
-            let oid = objects
-                .blob(&bytes)
+            let oid = stream_blob(objects, &full)
                 .with_context(|| format!("failed to store {} in the object database", f.path))?;
             if Some(oid) == f.head_blob {
                 continue;
@@ -106,6 +103,16 @@ pub fn prepare_files(
         });
     }
     Ok(out)
+}
+
+/// Store the file at `path` as a blob, streamed: memory stays flat whatever its size.
+pub fn stream_blob(objects: &Repository, path: &Path) -> anyhow::Result<Oid> {
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    let mut writer = objects.blob_writer(None)?;
+    std::io::copy(&mut file, &mut writer)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    Ok(writer.commit()?)
 }
 
 #[cfg(unix)]
