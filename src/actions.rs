@@ -263,7 +263,9 @@ pub fn safe_lines(s: &str) -> String {
     neutralise(s, true)
 }
 
-fn neutralise(s: &str, keep_newlines: bool) -> String {
+/// Hidden characters (see [`is_hidden_char`]) shown as `\u{..}` escapes; newlines kept when
+/// asked.
+fn escape_hidden(s: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if is_hidden_char(c) && !(keep_newlines && c == '\n') {
@@ -272,6 +274,11 @@ fn neutralise(s: &str, keep_newlines: bool) -> String {
             out.push(c);
         }
     }
+    out
+}
+
+fn neutralise(s: &str, keep_newlines: bool) -> String {
+    let mut out = escape_hidden(s, keep_newlines);
     // Replace until nothing is left: `:::` or `##[[` must not leave a command behind.
     while out.contains("::") {
         out = out.replace("::", ": :");
@@ -306,9 +313,10 @@ pub fn json_line<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
 /// Untrusted text as one inline Markdown code span, where links, images, HTML and @mentions are
 /// inert: the fence is one backtick longer than the longest run inside (padded with a space when
 /// the text starts or ends with one, as CommonMark strips one space each side). Hidden
-/// characters are escaped, newlines too (a span cannot hold a blank line).
+/// characters are escaped, newlines too (a span cannot hold a blank line). Markdown is no log:
+/// the text keeps its `::` and `##[`.
 pub fn md_span(s: &str) -> String {
-    let text = safe_text(s);
+    let text = escape_hidden(s, false);
     let longest = text
         .split(|c| c != '`')
         .map(str::len)
@@ -338,7 +346,7 @@ pub fn md_block(lang: &str, body: &str) -> String {
         .max()
         .unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
-    format!("{fence}{lang}\n{}\n{fence}\n", safe_lines(body))
+    format!("{fence}{lang}\n{}\n{fence}\n", escape_hidden(body, true))
 }
 
 /// One word for a POSIX shell, as suggested commands print it: left as it is when it only holds
@@ -359,19 +367,12 @@ pub fn shell_quote(s: &str) -> String {
 /// escaped, so no line can become a trailer such as `Signed-off-by:` or `Co-authored-by:`), at
 /// most `max` characters.
 pub fn commit_text(s: &str, max: usize) -> String {
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i >= max {
-            out.push_str("...");
-            break;
-        }
-        if is_hidden_char(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
+    let mut text = escape_hidden(s, false);
+    if let Some((at, _)) = text.char_indices().nth(max) {
+        text.truncate(at);
+        text.push_str("...");
     }
-    out
+    text
 }
 
 /// Turn free text into something safe in an artifact name (upload-artifact rejects

@@ -8,6 +8,7 @@ mod fork_and_outputs;
 mod selection;
 mod smart_http;
 mod tip;
+mod untrusted;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
