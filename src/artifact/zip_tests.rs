@@ -173,33 +173,9 @@ fn the_run_total_counts_what_earlier_artifacts_unpacked() {
     assert!(err.to_string().contains("all artifacts of a run"), "{err}");
 }
 
-/// A zip64 end of central directory (record, locator, classic record) claiming `entries`, with
-/// no central directory at all behind it.
-pub fn zip64_end_claiming(entries: u64, directory_size: u64) -> Vec<u8> {
-    let mut z = Vec::new();
-    z.extend_from_slice(b"PK\x06\x06");
-    z.extend_from_slice(&44u64.to_le_bytes());
-    z.extend_from_slice(&[45, 0, 45, 0]);
-    z.extend_from_slice(&[0; 8]);
-    z.extend_from_slice(&entries.to_le_bytes());
-    z.extend_from_slice(&entries.to_le_bytes());
-    z.extend_from_slice(&directory_size.to_le_bytes());
-    z.extend_from_slice(&0u64.to_le_bytes());
-    z.extend_from_slice(b"PK\x06\x07");
-    z.extend_from_slice(&0u32.to_le_bytes());
-    z.extend_from_slice(&0u64.to_le_bytes());
-    z.extend_from_slice(&1u32.to_le_bytes());
-    z.extend_from_slice(b"PK\x05\x06");
-    z.extend_from_slice(&[0; 4]);
-    z.extend_from_slice(&[0xff; 4]);
-    z.extend_from_slice(&[0xff; 8]);
-    z.extend_from_slice(&[0; 2]);
-    z
-}
-
 #[test]
 fn millions_of_entries_are_refused_from_the_end_record_before_the_directory_is_read() {
-    let f = write_zip(&zip64_end_claiming(3_000_000, 1000));
+    let f = write_zip(&zips::zip64_end_claiming(3_000_000, 1000));
     let started = std::time::Instant::now();
     let err = ArtifactZip::open("huge", f.path(), Limits::default()).unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
@@ -207,7 +183,7 @@ fn millions_of_entries_are_refused_from_the_end_record_before_the_directory_is_r
         err.to_string().contains("3000000 entries by its end-of-central-directory record"),
         "{err}"
     );
-    let f = write_zip(&zip64_end_claiming(10, 1 << 40));
+    let f = write_zip(&zips::zip64_end_claiming(10, 1 << 40));
     let err = ArtifactZip::open("huge", f.path(), Limits::default()).unwrap_err();
     assert!(err.to_string().contains("central directory of"), "{err}");
 }
@@ -226,7 +202,7 @@ fn end_record_claims_of_a_real_zip_are_its_entries() {
     assert!(claims.directory_size > 0 && claims.directory_size < bytes.len() as u64);
     // A second, lying end record hidden in the comment counts too.
     let mut lying = bytes.clone();
-    let comment = zip64_end_claiming(5_000_000, 0);
+    let comment = zips::zip64_end_claiming(5_000_000, 0);
     let n = lying.len();
     lying[n - 2..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
     lying.extend_from_slice(&comment);
