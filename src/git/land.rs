@@ -216,6 +216,57 @@ mod tests {
     }
 
     #[test]
+    fn tree_conflicts_name_directories_submodules_and_files_in_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
+        let repo = git.raw();
+        let base = commit(
+            repo,
+            None,
+            &[
+                ("tests/recordings/a.json", "{}"),
+                ("tests/recordings/sub/b.json", "{}"),
+                ("tests/file", "x"),
+            ],
+        );
+        // A submodule (gitlink) entry, as `git submodule add` leaves in the tree.
+        let tree = repo.find_commit(base).unwrap().tree().unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert("tests/vendor", base, git2::FileMode::Commit);
+        let with_link = repo.find_tree(update.create_updated(repo, &tree).unwrap()).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let parent = repo.find_commit(base).unwrap();
+        let tip = repo
+            .commit(None, &sig, &sig, "link", &with_link, &[&parent])
+            .unwrap();
+
+        let found = git
+            .tree_conflicts_at(
+                tip,
+                [
+                    "tests/recordings/a.json",
+                    "tests/recordings/new.json",
+                    "tests/recordings",
+                    "tests/recordings/sub",
+                    "tests/vendor",
+                    "tests/vendor/x.json",
+                    "tests/file/x.json",
+                ],
+            )
+            .unwrap();
+        assert_eq!(
+            found,
+            vec![
+                "tests/recordings is a directory on the branch, not a file",
+                "tests/recordings/sub is a directory on the branch, not a file",
+                "tests/vendor is a submodule on the branch, not a file",
+                "tests/vendor/x.json is inside the submodule tests/vendor on the branch",
+                "tests/file/x.json needs a directory where the branch has the file tests/file",
+            ]
+        );
+    }
+
+    #[test]
     fn descent_tells_recording_commits_from_code_changes() {
         let dir = tempfile::tempdir().unwrap();
         let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
