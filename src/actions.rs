@@ -134,7 +134,11 @@ pub fn write_outputs(out: &mut dyn Write, outputs: &[(&str, String)]) -> io::Res
     for (key, value) in outputs {
         if value.contains('\n') || value.contains('\r') {
             let delim = loop {
-                let d = format!("ghadelimiter_{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+                let d = format!(
+                    "ghadelimiter_{:016x}{:016x}",
+                    fastrand::u64(..),
+                    fastrand::u64(..)
+                );
                 if !value.contains(&d) {
                     break d;
                 }
@@ -317,11 +321,7 @@ pub fn json_line<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
 /// the text keeps its `::` and `##[`.
 pub fn md_span(s: &str) -> String {
     let text = escape_hidden(s, false);
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') || text.is_empty() {
         " "
@@ -340,11 +340,7 @@ pub fn md_code(s: &str) -> String {
 /// A fenced Markdown code block around `body` (commands to copy), fenced with more backticks
 /// than any run inside it.
 pub fn md_block(lang: &str, body: &str) -> String {
-    let longest = body
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = body.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest + 1).max(3));
     format!("{fence}{lang}\n{}\n{fence}\n", escape_hidden(body, true))
 }
@@ -503,7 +499,10 @@ mod tests {
         let value = serde_json::json!({"path": "a##[error]x\u{1b}[2J\u{202e}😀", "n": [1]});
         let line = json_line(&value).unwrap();
         assert!(!line.contains("##[") && !line.contains('\u{1b}') && !line.contains('\u{202e}'));
-        assert!(line.contains("\\u005b") && line.contains("\\u202e"), "{line}");
+        assert!(
+            line.contains("\\u005b") && line.contains("\\u202e"),
+            "{line}"
+        );
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back, value);
     }
@@ -520,7 +519,10 @@ mod tests {
             "`[x](https://evil.example)\\u{a}![i](y)`"
         );
         let block = md_block("sh", "echo ```");
-        assert!(block.starts_with("````sh\n") && block.ends_with("\n````\n"), "{block}");
+        assert!(
+            block.starts_with("````sh\n") && block.ends_with("\n````\n"),
+            "{block}"
+        );
     }
 
     #[test]

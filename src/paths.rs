@@ -78,7 +78,15 @@ mod tests {
 
     #[test]
     fn hfs_lookalikes_of_dot_git_are_caught() {
-        for name in [".git", ".GIT", ".g\u{200c}it", ".gi\u{200d}t", "\u{feff}.git", ".git\u{202e}", ".G\u{206a}iT"] {
+        for name in [
+            ".git",
+            ".GIT",
+            ".g\u{200c}it",
+            ".gi\u{200d}t",
+            "\u{feff}.git",
+            ".git\u{202e}",
+            ".G\u{206a}iT",
+        ] {
             assert!(is_hfs_dotgit(name), "{name:?}");
         }
         for name in [".gitignore", "git", ".gi", ".g\u{200b}it-not"] {
@@ -88,10 +96,28 @@ mod tests {
 
     #[test]
     fn ntfs_lookalikes_of_dot_git_are_caught() {
-        for name in [".git", ".GIT.", ".git ", ".git. . ", "GIT~1", "git~1..", ".git::$INDEX_ALLOCATION", ".git:x", "Git~1:stream"] {
+        for name in [
+            ".git",
+            ".GIT.",
+            ".git ",
+            ".git. . ",
+            "GIT~1",
+            "git~1..",
+            ".git::$INDEX_ALLOCATION",
+            ".git:x",
+            "Git~1:stream",
+        ] {
             assert!(is_ntfs_dotgit(name), "{name:?}");
         }
-        for name in [".gitx", ".git-blame", "git~2", "git~10", "xgit~1", ".gitattributes", "git"] {
+        for name in [
+            ".gitx",
+            ".git-blame",
+            "git~2",
+            "git~10",
+            "xgit~1",
+            ".gitattributes",
+            "git",
+        ] {
             assert!(!is_ntfs_dotgit(name), "{name:?}");
         }
     }

@@ -367,7 +367,11 @@ fn a_submodule_in_head_is_never_replaced_even_when_not_checked_out() {
         update.upsert(link, head.id(), git2::FileMode::Commit);
         let tree = fx
             .repo
-            .find_tree(update.create_updated(&fx.repo, &head.tree().unwrap()).unwrap())
+            .find_tree(
+                update
+                    .create_updated(&fx.repo, &head.tree().unwrap())
+                    .unwrap(),
+            )
             .unwrap();
         let sig = git2::Signature::now("t", "t@example.com").unwrap();
         fx.repo

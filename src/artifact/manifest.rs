@@ -120,12 +120,19 @@ mod tests {
 
     #[test]
     fn a_head_sha_that_is_not_a_commit_id_is_refused_cleanly() {
-        for sha in ["zz", "abc", "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z", "0123456789abcdef0123456789abcdef0123456g"] {
+        for sha in [
+            "zz",
+            "abc",
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z",
+            "0123456789abcdef0123456789abcdef0123456g",
+        ] {
             let text = format!(
                 r#"{{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"{sha}","checkout_sha":"",
                 "run_id":7,"run_attempt":1,"job":"j","setup":"s","suite":"t","files":[]}}"#
             );
-            let err = Manifest::from_slice(text.as_bytes()).unwrap_err().to_string();
+            let err = Manifest::from_slice(text.as_bytes())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains("not a commit id"), "{sha}: {err}");
         }
     }

@@ -347,9 +347,13 @@ fn commit_message_names_run_setup_and_suite() {
         "Recordings from CI run 7 (ollama, base)"
     );
     let mut forged = m;
-    forged.suite = "base\n\nSigned-off-by: Mallory <m@evil.example>\nCo-authored-by: x <x@y>".into();
+    forged.suite =
+        "base\n\nSigned-off-by: Mallory <m@evil.example>\nCo-authored-by: x <x@y>".into();
     incoming.manifests = vec![forged];
     let message = incoming.commit_message(7);
     assert!(!message.contains('\n'), "{message}");
-    assert!(message.lines().all(|l| !l.starts_with("Signed-off-by:")), "{message}");
+    assert!(
+        message.lines().all(|l| !l.starts_with("Signed-off-by:")),
+        "{message}"
+    );
 }

@@ -470,7 +470,8 @@ pub fn end_record_claims(file: &mut File, len: u64) -> std::io::Result<EndClaims
     file.seek(SeekFrom::Start(tail_start))?;
     file.read_exact(&mut tail)?;
     let u16_at = |b: &[u8], at: usize| u64::from(u16::from_le_bytes([b[at], b[at + 1]]));
-    let u32_at = |b: &[u8], at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap()));
+    let u32_at =
+        |b: &[u8], at: usize| u64::from(u32::from_le_bytes(b[at..at + 4].try_into().unwrap()));
     let u64_at = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
     let mut claims = EndClaims::default();
     for at in (0..tail.len().saturating_sub(21)).filter(|&i| tail[i..i + 4] == EOCD_SIG) {

@@ -180,7 +180,8 @@ fn millions_of_entries_are_refused_from_the_end_record_before_the_directory_is_r
     let err = ArtifactZip::open("huge", f.path(), Limits::default()).unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
     assert!(
-        err.to_string().contains("3000000 entries by its end-of-central-directory record"),
+        err.to_string()
+            .contains("3000000 entries by its end-of-central-directory record"),
         "{err}"
     );
     let f = write_zip(&zips::zip64_end_claiming(10, 1 << 40));
@@ -209,7 +210,9 @@ fn end_record_claims_of_a_real_zip_are_its_entries() {
     let f = write_zip(&lying);
     let mut file = std::fs::File::open(f.path()).unwrap();
     assert_eq!(
-        end_record_claims(&mut file, lying.len() as u64).unwrap().entries,
+        end_record_claims(&mut file, lying.len() as u64)
+            .unwrap()
+            .entries,
         5_000_000
     );
 }

@@ -131,16 +131,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
     let bar = download::progress_bar(total, !args.json);
-    let zips = download::download_all(
-        &gh,
-        &repo,
-        &artifacts,
-        &downloads,
-        limits,
-        &bar,
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
+    let zips = download::download_all(&gh, &repo, &artifacts, &downloads, limits, &bar)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
 
     let incoming = verify_downloads(&zips, limits, &args, &checkout, &staged)
         .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;

@@ -432,15 +432,8 @@ async fn download_and_verify(
         artifacts.iter().map(|a| a.size_in_bytes).sum(),
         !ctx.args.json,
     );
-    let zips = download::download_all(
-        &ctx.gh,
-        &ctx.repo,
-        artifacts,
-        &downloads,
-        limits,
-        &bar,
-    )
-    .await?;
+    let zips =
+        download::download_all(&ctx.gh, &ctx.repo, artifacts, &downloads, limits, &bar).await?;
     let opts = MapOptions {
         globs: &ctx.globs,
         legacy_prefix: None,

@@ -233,7 +233,9 @@ mod tests {
         let tree = repo.find_commit(base).unwrap().tree().unwrap();
         let mut update = git2::build::TreeUpdateBuilder::new();
         update.upsert("tests/vendor", base, git2::FileMode::Commit);
-        let with_link = repo.find_tree(update.create_updated(repo, &tree).unwrap()).unwrap();
+        let with_link = repo
+            .find_tree(update.create_updated(repo, &tree).unwrap())
+            .unwrap();
         let sig = git2::Signature::now("t", "t@example.com").unwrap();
         let parent = repo.find_commit(base).unwrap();
         let tip = repo

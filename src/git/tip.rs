@@ -107,8 +107,8 @@ pub fn prepare_files(
 
 /// Store the file at `path` as a blob, streamed: memory stays flat whatever its size.
 pub fn stream_blob(objects: &Repository, path: &Path) -> anyhow::Result<Oid> {
-    let mut file = std::fs::File::open(path)
-        .with_context(|| format!("failed to read {}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("failed to read {}", path.display()))?;
     let mut writer = objects.blob_writer(None)?;
     std::io::copy(&mut file, &mut writer)
         .with_context(|| format!("failed to read {}", path.display()))?;
@@ -143,7 +143,9 @@ pub fn tree_conflicts<'p>(
     for path in paths {
         match lookup.entry_mode(path) {
             Some(MODE_TREE) => out.push(format!("{path} is a directory on the branch, not a file")),
-            Some(MODE_GITLINK) => out.push(format!("{path} is a submodule on the branch, not a file")),
+            Some(MODE_GITLINK) => {
+                out.push(format!("{path} is a submodule on the branch, not a file"))
+            }
             _ => {}
         }
         let mut at = 0;
@@ -152,11 +154,15 @@ pub fn tree_conflicts<'p>(
             match lookup.entry_mode(parent) {
                 None | Some(MODE_TREE) => {}
                 Some(MODE_GITLINK) => {
-                    out.push(format!("{path} is inside the submodule {parent} on the branch"));
+                    out.push(format!(
+                        "{path} is inside the submodule {parent} on the branch"
+                    ));
                     break;
                 }
                 Some(_) => {
-                    out.push(format!("{path} needs a directory where the branch has the file {parent}"));
+                    out.push(format!(
+                        "{path} needs a directory where the branch has the file {parent}"
+                    ));
                     break;
                 }
             }

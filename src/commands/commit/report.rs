@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::CommitPlan;
 use crate::actions::{
-    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_text, shell_quote,
-    write_outputs,
+    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_text,
+    shell_quote, write_outputs,
 };
 use crate::git::status::Changes;
 
@@ -249,7 +249,11 @@ pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std:
         )?;
     }
     if let Some(dir) = &outcome.artifact_dir {
-        writeln!(w, "artifact directory: {}", safe_text(&dir.display().to_string()))?;
+        writeln!(
+            w,
+            "artifact directory: {}",
+            safe_text(&dir.display().to_string())
+        )?;
     }
     if let Some(name) = &outcome.artifact_name {
         writeln!(w, "artifact name: {}", safe_text(name))?;

@@ -10,8 +10,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::actions::{
-    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_lines, safe_text,
-    write_outputs,
+    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_lines,
+    safe_text, write_outputs,
 };
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
@@ -332,7 +332,11 @@ mod tests {
         o.status = Status::Refused;
         o.reason = Some("bad\nthing".into());
         assert_eq!(o.exit_code(), 1);
-        assert!(o.comment().contains("were refused: `bad\\u{a}thing`"), "{}", o.comment());
+        assert!(
+            o.comment().contains("were refused: `bad\\u{a}thing`"),
+            "{}",
+            o.comment()
+        );
         assert_eq!(o.outputs()[0], ("landed", "false".to_owned()));
     }
 

@@ -21,9 +21,15 @@ pub fn injected_command(text: &str) -> Option<&str> {
         let trimmed = line.trim_start();
         line.contains("##[")
             || (trimmed.starts_with("::")
-                && !["::group::", "::endgroup::", "::warning::", "::notice::", "::error::"]
-                    .iter()
-                    .any(|ours| trimmed.starts_with(ours)))
+                && ![
+                    "::group::",
+                    "::endgroup::",
+                    "::warning::",
+                    "::notice::",
+                    "::error::",
+                ]
+                .iter()
+                .any(|ours| trimmed.starts_with(ours)))
             || (trimmed.starts_with("::") && trimmed[2..].contains("::warning::"))
     })
 }
@@ -104,7 +110,8 @@ fn commit_message_takes_one_line_of_a_setup_with_a_forged_trailer() {
     )
     .success();
 
-    let message = super::support::git_fixtures::git(&remote.bare, &["log", "-1", "--format=%B", BRANCH]);
+    let message =
+        super::support::git_fixtures::git(&remote.bare, &["log", "-1", "--format=%B", BRANCH]);
     assert_eq!(message.lines().count(), 1, "{message}");
     let trailers = super::support::git_fixtures::git(
         &remote.bare,

@@ -36,9 +36,16 @@ fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
         "tests/integration/recordings/::warning::x.json",
     ];
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
-    let run = w.run_with(vec![("recordings-##[error]artifact", zips::artifact(1, &files))]);
+    let run = w.run_with(vec![(
+        "recordings-##[error]artifact",
+        zips::artifact(1, &files),
+    )]);
 
-    let out = w.fetch_run(run).env("GITHUB_ACTIONS", "true").run().success();
+    let out = w
+        .fetch_run(run)
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .success();
     for name in names {
         assert_eq!(w.read(name), "{}\n", "{name} was applied");
     }
@@ -46,9 +53,16 @@ fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
     assert_eq!(injected_command(&all), None, "{all}");
     assert!(all.contains("x## [error]pwned.json"), "{all}");
 
-    let json = w.fetch_run(run).args(["--json", "--dry-run"]).run().success();
+    let json = w
+        .fetch_run(run)
+        .args(["--json", "--dry-run"])
+        .run()
+        .success();
     assert!(!json.stdout.contains("##["), "{}", json.stdout);
-    assert_eq!(json.json()["artifacts"][0]["name"], "recordings-##[error]artifact");
+    assert_eq!(
+        json.json()["artifacts"][0]["name"],
+        "recordings-##[error]artifact"
+    );
 }
 
 #[test]
@@ -67,10 +81,16 @@ fn fetch_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
     for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
         assert!(!all.contains(raw), "raw {raw:?} in:\n{all:?}");
     }
-    assert!(all.contains("main\\u{1b}]8;;https://evil.example\\u{7}click"), "{all}");
+    assert!(
+        all.contains("main\\u{1b}]8;;https://evil.example\\u{7}click"),
+        "{all}"
+    );
     assert!(all.contains("\\u{202e}txt.exe"), "{all}");
     let message = git(&w.work, &["log", "-1", "--format=%B"]);
-    assert!(!message.contains('\u{1b}') && message.lines().count() == 1, "{message:?}");
+    assert!(
+        !message.contains('\u{1b}') && message.lines().count() == 1,
+        "{message:?}"
+    );
 }
 
 #[test]
@@ -110,7 +130,11 @@ fn fetch_refuses_a_manifest_that_deletes_a_recordings_directory() {
     let out = w.fetch_run(run).run().failure();
     assert_eq!(w.snapshot(), before, "{}", out.stderr);
     assert_eq!(w.read(B), "{\"b\": 1}\n");
-    assert!(out.stderr.contains("tests/integration/agents/recordings"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("tests/integration/agents/recordings"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -125,7 +149,11 @@ fn fetch_refuses_names_that_differ_only_by_unicode_normalisation_or_case() {
             ("recordings-2", artifact(&[(second, "two\n")])),
         ]);
         let out = w.fetch_run(run).run().failure();
-        assert!(out.stderr.contains("names differ only in case or Unicode"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("names differ only in case or Unicode"),
+            "{}",
+            out.stderr
+        );
         assert_eq!(w.snapshot(), before);
     }
 }
@@ -140,7 +168,11 @@ fn fetch_refuses_entries_that_macos_or_windows_would_read_as_dot_git() {
     ] {
         let w = World::new();
         let out = w.assert_refused(artifact(&[(name, "#!/bin/sh\n")]), &[]);
-        assert!(out.stderr.contains(".git") || out.stderr.contains("dot or space"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(".git") || out.stderr.contains("dot or space"),
+            "{}",
+            out.stderr
+        );
         assert!(!out.stderr.contains('\u{200c}'), "{:?}", out.stderr);
     }
 }
@@ -160,7 +192,11 @@ fn fetch_refuses_a_zip_claiming_millions_of_entries_at_once() {
 fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
     // Listed sizes over the cap: refused before anything is downloaded.
     let w = World::new();
-    let noise = |seed: u8| -> Vec<u8> { (0..1500u32).map(|i| (i * 7 + u32::from(seed)) as u8 ^ (i >> 3) as u8).collect() };
+    let noise = |seed: u8| -> Vec<u8> {
+        (0..1500u32)
+            .map(|i| (i * 7 + u32::from(seed)) as u8 ^ (i >> 3) as u8)
+            .collect()
+    };
     let big: Vec<(String, Vec<u8>)> = (0..3u8)
         .map(|i| {
             let path = format!("tests/integration/recordings/big-{i}.json");
@@ -178,9 +214,19 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "4000")
         .run()
         .failure();
-    assert!(out.stderr.contains("over the 4000 byte limit for all artifacts of a run"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("over the 4000 byte limit for all artifacts of a run"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(w.snapshot(), before);
-    let downloads = w.fake.requests().iter().filter(|r| r.path.ends_with("/zip")).count();
+    let downloads = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/zip"))
+        .count();
     assert_eq!(downloads, 0, "downloaded before refusing");
 
     // Small zips that unpack to more than the cap together: refused while unpacking.
@@ -189,7 +235,10 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .map(|i| {
             let path = format!("tests/integration/recordings/zeros-{i}.json");
             let bytes = zips::zeros(2000);
-            let zip = ZipBuilder::new().file(&path, &bytes).manifest(1, &[(&path, &bytes)], &[]).finish();
+            let zip = ZipBuilder::new()
+                .file(&path, &bytes)
+                .manifest(1, &[(&path, &bytes)], &[])
+                .finish();
             (format!("recordings-{i}"), zip)
         })
         .collect();
@@ -200,7 +249,12 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "5000")
         .run()
         .failure();
-    assert!(out.stderr.contains("the limit for all artifacts of a run together"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the limit for all artifacts of a run together"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(w.snapshot(), before);
 }
 
@@ -208,7 +262,8 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
 fn fetch_refuses_a_manifest_head_sha_that_is_not_a_commit_id_without_panicking() {
     let w = World::new();
     let zip = artifact_with(&[(A, b"{\"a\": 3}\n")], |m| {
-        m["head_sha"] = "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
+        m["head_sha"] =
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
     });
     let out = w.assert_refused(zip, &["not a commit id"]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);

@@ -170,8 +170,13 @@ fn hostile_artifact(
     for (path, bytes) in files {
         zip = zip.file(path, bytes);
     }
-    w.fake
-        .add_artifact(UPSTREAM, run, name, zip.raw_manifest(&manifest).finish(), false);
+    w.fake.add_artifact(
+        UPSTREAM,
+        run,
+        name,
+        zip.raw_manifest(&manifest).finish(),
+        false,
+    );
 }
 
 /// A same-repository PR at the branch's head and its run, without artifacts.
@@ -245,7 +250,10 @@ fn land_output_defuses_workflow_commands_in_file_and_artifact_names() {
     assert_eq!(injected_command(&all), None, "{all}");
     assert!(all.contains("x## [error]pwned.json"), "{all}");
     let comment = w.only_comment(pr);
-    assert!(comment.contains("`tests/integration/recordings/##[add-mask]secret.json`"), "{comment}");
+    assert!(
+        comment.contains("`tests/integration/recordings/##[add-mask]secret.json`"),
+        "{comment}"
+    );
 
     let json = w.land(run).arg("--json").arg("--dry-run").run().success();
     assert!(!json.stdout.contains("##["), "{}", json.stdout);
@@ -273,7 +281,9 @@ fn land_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
     assert!(all.contains("\\u{202e}"), "{all}");
     let comment = w.only_comment(pr);
     assert!(
-        !comment.contains('\u{1b}') && !comment.contains('\u{202e}') && comment.contains("\\u{202e}"),
+        !comment.contains('\u{1b}')
+            && !comment.contains('\u{202e}')
+            && comment.contains("\\u{202e}"),
         "{comment:?}"
     );
 }
@@ -283,14 +293,23 @@ fn land_refuses_a_manifest_head_sha_that_is_not_a_commit_id() {
     let w = World::new(TOKEN);
     let (head, _pr, run) = pr_and_run(&w);
     hostile_artifact(&w, run, "recordings-1", &[(A, b"{\"a\": 4}\n")], &[], |m| {
-        m["head_sha"] = "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
+        m["head_sha"] =
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
     });
 
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(out.all_output().contains("not a commit id"), "{}", out.all_output());
-    assert!(!out.all_output().contains("panicked"), "{}", out.all_output());
+    assert!(
+        out.all_output().contains("not a commit id"),
+        "{}",
+        out.all_output()
+    );
+    assert!(
+        !out.all_output().contains("panicked"),
+        "{}",
+        out.all_output()
+    );
 }
 
 #[test]
@@ -300,7 +319,14 @@ fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
     for i in 0..3 {
         let path = format!("tests/integration/recordings/zeros-{i}.json");
         let bytes = crate::support::zips::zeros(2000);
-        hostile_artifact(&w, run, &format!("recordings-{i}"), &[(&path, &bytes)], &[], |_| {});
+        hostile_artifact(
+            &w,
+            run,
+            &format!("recordings-{i}"),
+            &[(&path, &bytes)],
+            &[],
+            |_| {},
+        );
     }
 
     let out = w
@@ -311,7 +337,8 @@ fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert!(
-        out.all_output().contains("limit for all artifacts of a run"),
+        out.all_output()
+            .contains("limit for all artifacts of a run"),
         "{}",
         out.all_output()
     );
