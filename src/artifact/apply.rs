@@ -153,7 +153,7 @@ fn head_conflicts(repo: &Repository, incoming: &Incoming) -> anyhow::Result<()> 
     let conflicts = crate::git::tip::tree_conflicts(repo, &tree, paths);
     anyhow::ensure!(
         conflicts.is_empty(),
-        "the artifacts name paths that are not files in HEAD: {}. Only files are recordings",
+        "the artifacts' paths clash with HEAD: {}. Only files are recordings, each with one spelling",
         conflicts.join("; ")
     );
     Ok(())

@@ -253,6 +253,9 @@ mod tests {
                     "tests/vendor",
                     "tests/vendor/x.json",
                     "tests/file/x.json",
+                    "tests/recordings/A.json",
+                    "Tests/recordings/new.json",
+                    "tests/recordings/Sub/c.json",
                 ],
             )
             .unwrap();
@@ -264,6 +267,9 @@ mod tests {
                 "tests/vendor is a submodule on the branch, not a file",
                 "tests/vendor/x.json is inside the submodule tests/vendor on the branch",
                 "tests/file/x.json needs a directory where the branch has the file tests/file",
+                "tests/recordings/A.json differs from tests/recordings/a.json on the branch only in case or Unicode normalisation",
+                "Tests/recordings/new.json differs from tests on the branch only in case or Unicode normalisation",
+                "tests/recordings/Sub/c.json differs from tests/recordings/sub on the branch only in case or Unicode normalisation",
             ]
         );
     }

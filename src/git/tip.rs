@@ -138,9 +138,10 @@ pub fn tree_conflicts<'p>(
     tree: &Tree<'_>,
     paths: impl IntoIterator<Item = &'p str>,
 ) -> Vec<String> {
+    let paths: Vec<&str> = paths.into_iter().collect();
     let mut lookup = TreeLookup::new(repo, tree.clone());
     let mut out = Vec::new();
-    for path in paths {
+    for &path in &paths {
         match lookup.entry_mode(path) {
             Some(MODE_TREE) => out.push(format!("{path} is a directory on the branch, not a file")),
             Some(MODE_GITLINK) => {
@@ -167,6 +168,49 @@ pub fn tree_conflicts<'p>(
                 }
             }
             at += slash + 1;
+        }
+    }
+    out.extend(case_twins(repo, tree, &paths));
+    out
+}
+
+/// New names that macOS or Windows would store over an existing entry of the same directory on
+/// `tree` (`A.json` beside `a.json`, `café` precomposed beside decomposed): one file there.
+/// Names the tree already has exactly are updates, not twins.
+fn case_twins(repo: &Repository, tree: &Tree<'_>, paths: &[&str]) -> Vec<String> {
+    let mut lookup = TreeLookup::new(repo, tree.clone());
+    let mut keys: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut out = Vec::new();
+    for path in paths {
+        let mut dir = String::new();
+        for name in path.split('/') {
+            let here = if dir.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if lookup.entry_mode(&here).is_some() {
+                dir = here;
+                continue;
+            }
+            let siblings = keys.entry(dir.clone()).or_insert_with(|| {
+                lookup
+                    .names(&dir)
+                    .into_iter()
+                    .map(|n| (crate::paths::collision_key(&n), n))
+                    .collect()
+            });
+            if let Some(other) = siblings.get(&crate::paths::collision_key(name)) {
+                let other = if dir.is_empty() {
+                    other.clone()
+                } else {
+                    format!("{dir}/{other}")
+                };
+                out.push(format!(
+                    "{path} differs from {other} on the branch only in case or Unicode normalisation"
+                ));
+            }
+            break;
         }
     }
     out
@@ -270,6 +314,15 @@ impl<'r> TreeLookup<'r> {
     pub fn entry_mode(&mut self, path: &str) -> Option<i32> {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         self.dir(dir)?.get_name(name).map(|e| e.filemode())
+    }
+
+    /// The names of the entries of directory `dir` (`""` is the root); empty when it is none.
+    pub fn names(&mut self, dir: &str) -> Vec<String> {
+        self.dir(dir).map_or_else(Vec::new, |t| {
+            t.iter()
+                .filter_map(|e| e.name().ok().map(str::to_owned))
+                .collect()
+        })
     }
 
     fn dir(&mut self, dir: &str) -> Option<&Tree<'r>> {

@@ -89,7 +89,7 @@ impl Scratch {
             return Ok(());
         }
         Err(Refused(format!(
-            "the artifacts name paths that are not files on {branch}: {}. Only files are recordings",
+            "the artifacts' paths clash with {branch}: {}. Only files are recordings, each with one spelling",
             conflicts.join("; ")
         ))
         .into())

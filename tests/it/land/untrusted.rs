@@ -343,3 +343,22 @@ fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
         out.all_output()
     );
 }
+
+#[test]
+fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() {
+    let w = World::new(TOKEN);
+    let (head, _pr, run) = pr_and_run(&w);
+    let twin = A.replace("a.json", "A.json");
+    hostile_artifact(&w, run, "recordings-1", &[(&twin, b"{}\n")], &[], |_| {});
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
+    assert!(
+        out.all_output().contains(
+            "differs from tests/integration/recordings/a.json on the branch only in case"
+        ),
+        "{}",
+        out.all_output()
+    );
+}
