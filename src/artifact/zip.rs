@@ -198,20 +198,7 @@ impl ArtifactZip {
             ));
         }
         // The zip crate allocates for every entry the end record claims: count them first.
-        let claims = end_record_claims(&mut file, len)
-            .map_err(|e| corrupt(format!("cannot be read: {e}")))?;
-        if claims.entries > MAX_ENTRIES as u64 {
-            return Err(corrupt(format!(
-                "has {} entries by its end-of-central-directory record, more than the {MAX_ENTRIES} accepted",
-                claims.entries
-            )));
-        }
-        if claims.directory_size > MAX_CENTRAL_DIRECTORY {
-            return Err(corrupt(format!(
-                "has a central directory of {} bytes by its end record, more than the {MAX_CENTRAL_DIRECTORY} accepted",
-                claims.directory_size
-            )));
-        }
+        check_end_records(label, &mut file, len)?;
         let mut archive =
             ZipArchive::new(BufReader::with_capacity(64 * 1024, file)).map_err(|e| {
                 corrupt(format!(
@@ -242,66 +229,10 @@ impl ArtifactZip {
             }
             Err(e) => return Err(corrupt(format!("is corrupt: {e}"))),
         }
-        let mut entries = Vec::with_capacity(archive.len());
-        let mut declared_total: u64 = 0;
-        for index in 0..archive.len() {
-            let entry = archive
-                .by_index_data(index)
-                .map_err(|e| corrupt(format!("is corrupt: {e}")))?;
-            let name = entry
-                .name()
-                .map_err(|e| corrupt(format!("has an unreadable entry name: {e}")))?
-                .into_owned();
-            let is_dir = name.ends_with('/');
-            check_entry_name(&name).map_err(|reason| {
-                Refusal::new(label, Some(&name), RefusalKind::UnsafePath, reason)
-            })?;
-            // The upper 16 bits hold a unix mode whatever "made by" system the header claims.
-            let file_type = (entry.external_attributes() >> 16) & 0o170_000;
-            match file_type {
-                0o120_000 => {
-                    return Err(Refusal::new(
-                        label,
-                        Some(&name),
-                        RefusalKind::Symlink,
-                        "is a symbolic link",
-                    ));
-                }
-                0 | 0o100_000 | 0o040_000 => {}
-                other => {
-                    return Err(Refusal::new(
-                        label,
-                        Some(&name),
-                        RefusalKind::SpecialFile,
-                        format!("is not a regular file (unix file type {other:o})"),
-                    ));
-                }
-            }
-            if entry.encrypted() {
-                return Err(Refusal::new(
-                    label,
-                    Some(&name),
-                    RefusalKind::Corrupt,
-                    "is encrypted",
-                ));
-            }
-            if entry.size() > limits.max_file_size {
-                return Err(too_large_file(
-                    label,
-                    &name,
-                    entry.size(),
-                    limits.max_file_size,
-                ));
-            }
-            declared_total = declared_total.saturating_add(entry.size());
-            entries.push(EntryInfo {
-                index,
-                name,
-                is_dir,
-                declared_size: entry.size(),
-                compressed_size: entry.compressed_size(),
-            });
-        }
+        let entries = read_entries(label, &mut archive, limits)?;
+        let declared_total = entries
+            .iter()
+            .fold(0u64, |sum, e| sum.saturating_add(e.declared_size));
         if declared_total > limits.max_artifact_size {
             return Err(too_large_artifact(label, limits.max_artifact_size));
         }
@@ -412,6 +343,94 @@ impl ArtifactZip {
             sha256: super::manifest::hex(&hasher.finalize()),
         })
     }
+}
+
+/// Refuse a zip whose end records claim more entries or a larger central directory than we
+/// accept, before the zip crate allocates for them.
+fn check_end_records(label: &str, file: &mut File, len: u64) -> Result<(), Refusal> {
+    let corrupt = |reason: String| Refusal::new(label, None, RefusalKind::Corrupt, reason);
+    let claims =
+        end_record_claims(file, len).map_err(|e| corrupt(format!("cannot be read: {e}")))?;
+    if claims.entries > MAX_ENTRIES as u64 {
+        return Err(corrupt(format!(
+            "has {} entries by its end-of-central-directory record, more than the {MAX_ENTRIES} accepted",
+            claims.entries
+        )));
+    }
+    if claims.directory_size > MAX_CENTRAL_DIRECTORY {
+        return Err(corrupt(format!(
+            "has a central directory of {} bytes by its end record, more than the {MAX_CENTRAL_DIRECTORY} accepted",
+            claims.directory_size
+        )));
+    }
+    Ok(())
+}
+
+/// Every central directory entry, checked: name, file type, encryption, declared size.
+fn read_entries(
+    label: &str,
+    archive: &mut ZipArchive<BufReader<File>>,
+    limits: Limits,
+) -> Result<Vec<EntryInfo>, Refusal> {
+    let corrupt = |reason: String| Refusal::new(label, None, RefusalKind::Corrupt, reason);
+    let mut entries = Vec::with_capacity(archive.len());
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_data(index)
+            .map_err(|e| corrupt(format!("is corrupt: {e}")))?;
+        let name = entry
+            .name()
+            .map_err(|e| corrupt(format!("has an unreadable entry name: {e}")))?
+            .into_owned();
+        let is_dir = name.ends_with('/');
+        check_entry_name(&name)
+            .map_err(|reason| Refusal::new(label, Some(&name), RefusalKind::UnsafePath, reason))?;
+        // The upper 16 bits hold a unix mode whatever "made by" system the header claims.
+        let file_type = (entry.external_attributes() >> 16) & 0o170_000;
+        match file_type {
+            0o120_000 => {
+                return Err(Refusal::new(
+                    label,
+                    Some(&name),
+                    RefusalKind::Symlink,
+                    "is a symbolic link",
+                ));
+            }
+            0 | 0o100_000 | 0o040_000 => {}
+            other => {
+                return Err(Refusal::new(
+                    label,
+                    Some(&name),
+                    RefusalKind::SpecialFile,
+                    format!("is not a regular file (unix file type {other:o})"),
+                ));
+            }
+        }
+        if entry.encrypted() {
+            return Err(Refusal::new(
+                label,
+                Some(&name),
+                RefusalKind::Corrupt,
+                "is encrypted",
+            ));
+        }
+        if entry.size() > limits.max_file_size {
+            return Err(too_large_file(
+                label,
+                &name,
+                entry.size(),
+                limits.max_file_size,
+            ));
+        }
+        entries.push(EntryInfo {
+            index,
+            name,
+            is_dir,
+            declared_size: entry.size(),
+            compressed_size: entry.compressed_size(),
+        });
+    }
+    Ok(entries)
 }
 
 fn too_large_file(label: &str, name: &str, size: u64, limit: u64) -> Refusal {
