@@ -12,6 +12,7 @@ pub mod error;
 pub mod git;
 pub mod github;
 pub mod proxy;
+pub mod paths;
 pub mod recordings;
 pub mod remotes;
 pub mod term;
@@ -42,7 +43,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // Errors quote artifact entries, manifests and API text: defuse them for the log.
+            eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
             ExitCode::from(exit_code_for(&err))
         }
     }

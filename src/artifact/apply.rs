@@ -111,6 +111,7 @@ pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Resu
             changes.insert(path.clone(), Change::Deleted);
         }
     }
+    head_conflicts(repo, incoming)?;
     let dirty = local_changes(repo, touched.iter().map(String::as_str))?;
     let conflicts: Vec<(String, &'static str)> = touched
         .iter()
@@ -140,6 +141,29 @@ pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Resu
         });
     }
     Ok(plan)
+}
+
+/// Refuse incoming paths that HEAD has as a directory or submodule (or that need a directory
+/// where HEAD has a file), whatever the work tree shows: an uninitialised submodule is no
+/// directory on disk, but a file must still never replace it.
+fn head_conflicts(repo: &Repository, incoming: &Incoming) -> anyhow::Result<()> {
+    let tree = match repo.head() {
+        Ok(head) => head.peel_to_tree().context("failed to read HEAD's tree")?,
+        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => return Ok(()),
+        Err(e) => return Err(e).context("failed to read HEAD"),
+    };
+    let paths = incoming
+        .files
+        .keys()
+        .chain(incoming.deleted.keys())
+        .map(String::as_str);
+    let conflicts = crate::git::tip::tree_conflicts(repo, &tree, paths);
+    anyhow::ensure!(
+        conflicts.is_empty(),
+        "the artifacts' paths clash with HEAD: {}. Only files are recordings, each with one spelling",
+        conflicts.join("; ")
+    );
+    Ok(())
 }
 
 /// The absolute target of a repo-relative path, refusing to go through a symlink or a file.

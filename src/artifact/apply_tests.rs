@@ -355,3 +355,34 @@ fn staged_edits_and_new_staged_files_are_conflicts_too() {
         ]
     );
 }
+
+#[test]
+fn a_submodule_in_head_is_never_replaced_even_when_not_checked_out() {
+    let mut fx = Fixture::new();
+    // A gitlink at tests/integration/recordings/vendor, never initialised: nothing on disk.
+    let link = "tests/integration/recordings/vendor";
+    {
+        let head = fx.repo.head().unwrap().peel_to_commit().unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(link, head.id(), git2::FileMode::Commit);
+        let tree = fx
+            .repo
+            .find_tree(
+                update
+                    .create_updated(&fx.repo, &head.tree().unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        fx.repo
+            .commit(Some("HEAD"), &sig, &sig, "submodule", &tree, &[&head])
+            .unwrap();
+    }
+    assert!(!fx.root().join(link).exists());
+
+    for (files, deleted) in [(&[(link, &b"x"[..])][..], &[][..]), (&[][..], &[link][..])] {
+        let incoming = fx.incoming(files, deleted);
+        let err = plan(&fx.repo, &incoming, true).unwrap_err().to_string();
+        assert!(err.contains("is a submodule"), "{err}");
+    }
+}

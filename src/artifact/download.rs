@@ -2,6 +2,7 @@
 //! progress bar on stderr and a hard cap on the bytes accepted (a hostile server or artifact
 //! cannot fill the disk).
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +11,8 @@ use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::zip::Limits;
+use crate::actions::safe_text;
 use crate::github::actions::DownloadError;
 use crate::github::{Artifact, GitHub};
 use crate::remotes::RepoName;
@@ -42,15 +45,29 @@ pub fn progress_bar(total: u64, show: bool) -> ProgressBar {
 }
 
 /// Download every artifact into `dir` at once (matrix runs have several), each capped at
-/// `max_bytes`. The files are named by artifact id, never by the (untrusted) artifact name.
+/// `limits.max_artifact_size` and all of them together at `limits.max_total_size` (what the
+/// API lists is checked first, then every byte received). The files are named by artifact id,
+/// never by the (untrusted) artifact name.
 pub async fn download_all(
     gh: &GitHub,
     repo: &RepoName,
     artifacts: &[Artifact],
     dir: &Path,
-    max_bytes: u64,
+    limits: Limits,
     bar: &ProgressBar,
 ) -> anyhow::Result<Vec<Downloaded>> {
+    let max_bytes = limits.max_artifact_size;
+    let max_total = limits.max_total_size;
+    let listed: u64 = artifacts.iter().map(|a| a.size_in_bytes).sum();
+    if listed > max_total {
+        anyhow::bail!(
+            "the run's {} recording artifacts are {listed} bytes together, over the {max_total} byte limit \
+             for all artifacts of a run (raise it with RERECORD_MAX_TOTAL_SIZE)",
+            artifacts.len()
+        );
+    }
+    let total = Cell::new(0u64);
+    let total = &total;
     let jobs = artifacts.iter().map(|artifact| async move {
         let path = dir.join(format!("artifact-{}.zip", artifact.id));
         let file =
@@ -59,7 +76,9 @@ pub async fn download_all(
             inner: BufWriter::with_capacity(256 * 1024, file),
             written: 0,
             max: max_bytes,
-            exceeded: false,
+            exceeded: None,
+            total,
+            max_total,
         };
         let mut seen = 0u64;
         let result = gh
@@ -74,11 +93,20 @@ pub async fn download_all(
                 "artifact {} expired while it was being fetched; re-run the recording workflow",
                 artifact.name
             ),
-            Err(DownloadError::Io(e)) if out.exceeded => {
+            Err(DownloadError::Io(e)) if out.exceeded == Some(Exceeded::Artifact) => {
                 return Err(e).with_context(|| {
                     format!(
-                        "artifact {} is larger than {max_bytes} bytes; nothing was written",
-                        artifact.name
+                        "artifact {} is larger than {max_bytes} bytes",
+                        safe_text(&artifact.name)
+                    )
+                });
+            }
+            Err(DownloadError::Io(e)) if out.exceeded == Some(Exceeded::Run) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "the run's artifacts are larger than {max_total} bytes together (at artifact {}); \
+                         raise the limit with RERECORD_MAX_TOTAL_SIZE",
+                        safe_text(&artifact.name)
                     )
                 });
             }
@@ -106,25 +134,42 @@ pub async fn download_all(
     Ok(downloaded)
 }
 
-/// A writer that fails rather than accept more than `max` bytes.
-struct Capped<W> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Exceeded {
+    Artifact,
+    Run,
+}
+
+/// A writer that fails rather than accept more than `max` bytes, or take the run's `total`
+/// (shared by every download) over `max_total`.
+struct Capped<'t, W> {
     inner: W,
     written: u64,
     max: u64,
-    exceeded: bool,
+    exceeded: Option<Exceeded>,
+    total: &'t Cell<u64>,
+    max_total: u64,
 }
 
-impl<W: Write> Write for Capped<W> {
+impl<W: Write> Write for Capped<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.written + buf.len() as u64 > self.max {
-            self.exceeded = true;
+            self.exceeded = Some(Exceeded::Artifact);
             return Err(std::io::Error::other(format!(
                 "download exceeds {} bytes",
                 self.max
             )));
         }
+        if self.total.get() + buf.len() as u64 > self.max_total {
+            self.exceeded = Some(Exceeded::Run);
+            return Err(std::io::Error::other(format!(
+                "downloads exceed {} bytes",
+                self.max_total
+            )));
+        }
         let n = self.inner.write(buf)?;
         self.written += n as u64;
+        self.total.set(self.total.get() + n as u64);
         Ok(n)
     }
 

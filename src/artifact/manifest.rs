@@ -53,6 +53,16 @@ impl Manifest {
             "{MANIFEST_NAME} has version {}, this rerecord understands version {MANIFEST_VERSION}; upgrade rerecord",
             manifest.version
         );
+        for (what, sha) in [
+            ("head_sha", &manifest.head_sha),
+            ("checkout_sha", &manifest.checkout_sha),
+        ] {
+            anyhow::ensure!(
+                sha.is_empty() || is_commit_id(sha),
+                "{MANIFEST_NAME} has {what} {:?}, which is not a commit id (40 or 64 hex digits)",
+                sha.chars().take(80).collect::<String>()
+            );
+        }
         for f in &manifest.files {
             match f.status {
                 FileStatus::Deleted => {}
@@ -65,6 +75,11 @@ impl Manifest {
         }
         Ok(manifest)
     }
+}
+
+/// A full SHA-1 or SHA-256 commit id, in either case.
+fn is_commit_id(s: &str) -> bool {
+    (s.len() == 40 || s.len() == 64) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn is_sha256_hex(s: &str) -> bool {
@@ -84,7 +99,7 @@ mod tests {
 
     #[test]
     fn round_trips_and_ignores_unknown_fields() {
-        let text = r#"{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"a","checkout_sha":"c",
+        let text = r#"{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"0123456789abcdef0123456789abcdef01234567","checkout_sha":"",
             "run_id":7,"run_attempt":1,"job":"record","setup":"ollama","suite":"base","future":true,
             "files":[{"path":"tests/integration/recordings/x.json","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"status":"added"},
                      {"path":"tests/integration/recordings/y.json","status":"deleted"}]}"#;
@@ -101,5 +116,24 @@ mod tests {
             "run_id":7,"run_attempt":1,"job":"j","setup":"s","suite":"t","files":[{"path":"p","sha256":"XYZ","size":1,"status":"added"}]}"#;
         assert!(Manifest::from_slice(bad.as_bytes()).is_err());
         assert!(Manifest::from_slice(br#"{"version":2}"#).is_err());
+    }
+
+    #[test]
+    fn a_head_sha_that_is_not_a_commit_id_is_refused_cleanly() {
+        for sha in [
+            "zz",
+            "abc",
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z",
+            "0123456789abcdef0123456789abcdef0123456g",
+        ] {
+            let text = format!(
+                r#"{{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"{sha}","checkout_sha":"",
+                "run_id":7,"run_attempt":1,"job":"j","setup":"s","suite":"t","files":[]}}"#
+            );
+            let err = Manifest::from_slice(text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("not a commit id"), "{sha}: {err}");
+        }
     }
 }

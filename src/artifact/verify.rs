@@ -13,7 +13,11 @@ use std::path::PathBuf;
 
 use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
 use super::zip::{ArtifactZip, Limits, Refusal, RefusalKind, check_entry_name};
+use crate::actions::commit_text;
 use crate::recordings::Globs;
+
+/// Characters of a manifest's `setup`/`suite` quoted in a commit message.
+const MAX_MESSAGE_FIELD: usize = 100;
 
 /// Manifests larger than this are not manifests (3,000 recordings take about 500 KB).
 const MAX_MANIFEST_SIZE: usize = 16 * 1024 * 1024;
@@ -357,9 +361,11 @@ pub fn verify_all(
     base: impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<Incoming> {
     let mut verified = Vec::with_capacity(zips.len());
+    let mut unpacked = 0;
     for (label, path) in zips {
-        let mut zip = ArtifactZip::open(label, path, limits)?;
+        let mut zip = ArtifactZip::open_in_run(label, path, limits, unpacked)?;
         verified.push(read_artifact(&mut zip, opts, staging.as_deref_mut())?);
+        unpacked += zip.streamed_total();
     }
     Ok(merge_against(verified, base)?)
 }
@@ -383,7 +389,14 @@ impl Incoming {
         let mut pairs: Vec<String> = self
             .manifests
             .iter()
-            .map(|m| format!("{}, {}", m.setup, m.suite))
+            // Manifests are the run's word: one line each, so no forged trailer or control.
+            .map(|m| {
+                format!(
+                    "{}, {}",
+                    commit_text(&m.setup, MAX_MESSAGE_FIELD),
+                    commit_text(&m.suite, MAX_MESSAGE_FIELD)
+                )
+            })
             .collect();
         pairs.sort();
         pairs.dedup();
@@ -509,6 +522,8 @@ pub fn merge_against(
             });
         }
     }
+    // macOS and Windows store names that differ only in case or in Unicode normalisation (NFC
+    // vs NFD) as one file: such a pair is one file written twice.
     let mut folded: HashMap<String, (&str, &str)> = HashMap::new();
     let all = incoming
         .files
@@ -521,12 +536,12 @@ pub fn merge_against(
                 .map(|(p, a)| (p.as_str(), a.as_str())),
         );
     for (path, artifact) in all {
-        match folded.insert(path.to_lowercase(), (path, artifact)) {
+        match folded.insert(crate::paths::collision_key(path), (path, artifact)) {
             Some((other, other_artifact)) if other != path => conflicts.push(Conflict {
                 path: format!("{path} / {other}"),
                 first: other_artifact.to_owned(),
                 second: artifact.to_owned(),
-                reason: "names differ only in case",
+                reason: "names differ only in case or Unicode normalisation",
             }),
             _ => {}
         }

@@ -357,8 +357,44 @@ fn merge_refuses_write_versus_delete_and_case_twins() {
     );
     assert_eq!(
         merge(vec![a, b]).unwrap_err().0[0].reason,
-        "names differ only in case"
+        "names differ only in case or Unicode normalisation"
     );
+}
+
+#[test]
+fn merge_refuses_nfc_and_nfd_spellings_of_one_name_even_in_one_artifact() {
+    let nfc = REC.replace("a.json", "caf\u{e9}.json");
+    let nfd = REC.replace("a.json", "cafe\u{301}.json");
+    let one = verified("recordings-a", &[(&nfc, b"x"), (&nfd, b"y")]);
+    let err = merge(vec![one]).unwrap_err();
+    assert_eq!(err.0.len(), 1, "{err}");
+    assert!(err.0[0].reason.contains("Unicode normalisation"), "{err}");
+    let a = verified("recordings-a", &[(&nfc, b"x")]);
+    let b = verified("recordings-b", &[(&nfd, b"x")]);
+    assert!(merge(vec![a, b]).is_err());
+}
+
+#[test]
+fn dot_git_lookalikes_are_refused_in_zips_and_manifests() {
+    for name in [
+        "tests/integration/recordings/.g\u{200c}it/config",
+        "tests/integration/recordings/GIT~1/config",
+        "tests/integration/recordings/.git::$INDEX_ALLOCATION/x",
+        "tests/integration/recordings/.Git/hooks/post-checkout",
+    ] {
+        let zip = ZipBuilder::new()
+            .file(name, b"x")
+            .manifest(1, &[(name, b"x")], &[])
+            .finish();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&zip).unwrap();
+        let err = ArtifactZip::open("recordings-a", file.path(), Limits::default()).unwrap_err();
+        assert!(err.to_string().contains(".git"), "{name:?}: {err}");
+        assert_eq!(err.kind, RefusalKind::UnsafePath, "{name:?}");
+        // Listed only in the manifest (as a deletion), it is refused too.
+        let zip = ZipBuilder::new().manifest(1, &[], &[name]).finish();
+        assert!(read("recordings-a", &zip, None).is_err(), "{name:?}");
+    }
 }
 
 #[test]
@@ -378,9 +414,19 @@ fn commit_message_names_run_setup_and_suite() {
         "checkout_sha": "c", "run_id": 7, "run_attempt": 1, "job": "j", "setup": "ollama", "suite": "base", "files": []
     }))
     .unwrap();
-    incoming.manifests = vec![m.clone(), m];
+    incoming.manifests = vec![m.clone(), m.clone()];
     assert_eq!(
         incoming.commit_message(7),
         "Recordings from CI run 7 (ollama, base)"
+    );
+    let mut forged = m;
+    forged.suite =
+        "base\n\nSigned-off-by: Mallory <m@evil.example>\nCo-authored-by: x <x@y>".into();
+    incoming.manifests = vec![forged];
+    let message = incoming.commit_message(7);
+    assert!(!message.contains('\n'), "{message}");
+    assert!(
+        message.lines().all(|l| !l.starts_with("Signed-off-by:")),
+        "{message}"
     );
 }

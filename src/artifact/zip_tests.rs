@@ -155,9 +155,68 @@ fn artifact_total_limit_is_enforced() {
     let limits = Limits {
         max_file_size: 1000,
         max_artifact_size: 1000,
+        ..Limits::default()
     };
     let err = ArtifactZip::open("a", f.path(), limits).unwrap_err();
     assert_eq!(err.kind, RefusalKind::TooLarge, "{err}");
+}
+
+#[test]
+fn the_run_total_counts_what_earlier_artifacts_unpacked() {
+    let bytes = ZipBuilder::new().stored("a", &[1u8; 600]).finish();
+    let f = write_zip(&bytes);
+    let limits = Limits {
+        max_total_size: 1000,
+        ..Limits::default()
+    };
+    assert!(ArtifactZip::open_in_run("first", f.path(), limits, 0).is_ok());
+    let err = ArtifactZip::open_in_run("second", f.path(), limits, 600).unwrap_err();
+    assert_eq!(err.kind, RefusalKind::TooLarge, "{err}");
+    assert!(err.to_string().contains("all artifacts of a run"), "{err}");
+}
+
+#[test]
+fn millions_of_entries_are_refused_from_the_end_record_before_the_directory_is_read() {
+    let f = write_zip(&zips::zip64_end_claiming(3_000_000, 1000));
+    let started = std::time::Instant::now();
+    let err = ArtifactZip::open("huge", f.path(), Limits::default()).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert!(
+        err.to_string()
+            .contains("3000000 entries by its end-of-central-directory record"),
+        "{err}"
+    );
+    let f = write_zip(&zips::zip64_end_claiming(10, 1 << 40));
+    let err = ArtifactZip::open("huge", f.path(), Limits::default()).unwrap_err();
+    assert!(err.to_string().contains("central directory of"), "{err}");
+}
+
+#[test]
+fn end_record_claims_of_a_real_zip_are_its_entries() {
+    let bytes = ZipBuilder::new()
+        .file("a", b"1")
+        .file("b", b"2")
+        .file("c", b"3")
+        .finish();
+    let f = write_zip(&bytes);
+    let mut file = std::fs::File::open(f.path()).unwrap();
+    let claims = end_record_claims(&mut file, bytes.len() as u64).unwrap();
+    assert_eq!(claims.entries, 3);
+    assert!(claims.directory_size > 0 && claims.directory_size < bytes.len() as u64);
+    // A second, lying end record hidden in the comment counts too.
+    let mut lying = bytes.clone();
+    let comment = zips::zip64_end_claiming(5_000_000, 0);
+    let n = lying.len();
+    lying[n - 2..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
+    lying.extend_from_slice(&comment);
+    let f = write_zip(&lying);
+    let mut file = std::fs::File::open(f.path()).unwrap();
+    assert_eq!(
+        end_record_claims(&mut file, lying.len() as u64)
+            .unwrap()
+            .entries,
+        5_000_000
+    );
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{ActionsEnv, EventPayload, artifact_safe};
+use crate::actions::{ActionsEnv, EventPayload, artifact_safe, commit_text};
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
 use crate::config::{Config, InputOption};
 use crate::error::usage;
@@ -30,6 +30,9 @@ use crate::remotes::RepoName;
 use crate::token::{self, Token};
 
 pub use report::Outcome;
+
+/// Characters of `setup`/`suite` quoted in a commit message.
+const MAX_MESSAGE_FIELD: usize = 100;
 
 pub const DEFAULT_MESSAGE: &str = "Recordings update from CI (setup: {setup}, suite: {suite})";
 
@@ -312,9 +315,11 @@ fn texts(args: &CommitArgs, config: &Config) -> (String, String, String) {
     let setup = given(&args.setup).unwrap_or_else(|| default_of(InputOption::Setup));
     let suite = given(&args.suite).unwrap_or_else(|| default_of(InputOption::Suite));
     let template = given(&args.message).unwrap_or_else(|| DEFAULT_MESSAGE.into());
+    // setup/suite may come from a config file the tests could rewrite: one line each, so they
+    // cannot add lines (forged trailers) to the message.
     let message = template
-        .replace("{setup}", &setup)
-        .replace("{suite}", &suite);
+        .replace("{setup}", &commit_text(&setup, MAX_MESSAGE_FIELD))
+        .replace("{suite}", &commit_text(&suite, MAX_MESSAGE_FIELD));
     (setup, suite, message)
 }
 
@@ -425,6 +430,16 @@ pub fn execute(
     }
 
     let changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
+    // The tests wrote these names: hold them to the rules `fetch` and `land` apply to artifacts
+    // (no `.git` look-alikes, invisible characters or names Windows reads differently).
+    for f in &changes.recordings {
+        crate::artifact::zip::check_entry_name(&f.path).map_err(|reason| {
+            anyhow::anyhow!(
+                "refusing to commit the recording {}: it {reason}; rename it",
+                crate::actions::safe_text(&f.path)
+            )
+        })?;
+    }
     let mut outcome = Outcome::new(&plan, &changes);
     outcome.notices.extend(notices);
     if !changes.recordings.is_empty() && !plan.dry_run {

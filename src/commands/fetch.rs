@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
+use crate::actions::{json_line, safe_lines, safe_text, shell_quote};
 use crate::artifact::apply::{self, Change, FileChange};
 use crate::artifact::download::{self, Downloaded};
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -66,7 +67,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         None => choose_run(&gh, &repo, &checkout, &args, &workflow).await?,
     };
     let run = &chosen.run;
-    eprintln!(
+    say(&format!(
         "run {} of {repo} ({}, created {}) {}",
         run.id,
         run.conclusion
@@ -75,7 +76,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or("unknown"),
         run.created_at.format("%Y-%m-%d %H:%M UTC"),
         run.html_url
-    );
+    ));
     if !run.is_completed() {
         warn(&format!(
             "run {} is still {}: artifacts of jobs that have not finished are missing",
@@ -97,10 +98,10 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut report = Report::new(run, &artifacts);
     if artifacts.is_empty() {
-        eprintln!(
+        say(&format!(
             "run {} produced no recording artifacts (none named {}*); nothing to apply",
             run.id, args.artifact_prefix
-        );
+        ));
         report.print(args.json, None);
         return Ok(ExitCode::SUCCESS);
     }
@@ -114,7 +115,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
 
     let limits = Limits {
         max_file_size: args.max_file_size,
-        ..Limits::default()
+        ..Limits::from_env()?
     };
     let scratch = tempfile::Builder::new()
         .prefix("rerecord-fetch-")
@@ -130,15 +131,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     }
     let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
     let bar = download::progress_bar(total, !args.json);
-    let zips = download::download_all(
-        &gh,
-        &repo,
-        &artifacts,
-        &downloads,
-        limits.max_artifact_size,
-        &bar,
-    )
-    .await?;
+    let zips = download::download_all(&gh, &repo, &artifacts, &downloads, limits, &bar)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
 
     let incoming = verify_downloads(&zips, limits, &args, &checkout, &staged)
         .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
@@ -218,7 +213,7 @@ async fn choose_run(
         return run_by_id(gh, repo, id).await;
     }
     let pr = find_pr(gh, repo, checkout, args).await?;
-    eprintln!("PR {}", locate::describe_pr(&pr));
+    say(&format!("PR {}", locate::describe_pr(&pr)));
     let by_sha = gh
         .workflow_runs(
             repo,
@@ -284,8 +279,8 @@ async fn choose_run(
             "no completed run of {workflow} in {repo} for PR #{} (head {}) has recording artifacts; \
              record them with: rerecord schedule --branch {}",
             pr.number,
-            &pr.head_sha[..pr.head_sha.len().min(12)],
-            pr.head_ref
+            short(&pr.head_sha),
+            shell_quote(&pr.head_ref)
         )
     })
 }
@@ -333,7 +328,7 @@ async fn find_pr(
     match locate::choose_pr(&lookups.prs, local_head) {
         PrChoice::One { pr, note } => {
             if let Some(note) = note {
-                eprintln!("note: {note}");
+                say(&format!("note: {note}"));
             }
             Ok(pr)
         }
@@ -359,7 +354,7 @@ fn expired_message(run: &WorkflowRun, expired: &[&Artifact], branch: Option<&str
         })
         .collect();
     let schedule = match branch {
-        Some(b) => format!("rerecord schedule --branch {b}"),
+        Some(b) => format!("rerecord schedule --branch {}", shell_quote(b)),
         None => "rerecord schedule".to_owned(),
     };
     format!(
@@ -463,18 +458,15 @@ impl Report {
 
     fn print(&self, json: bool, outcome: Option<Outcome>) {
         if json {
-            println!(
-                "{}",
-                serde_json::to_string(self).expect("the report serializes")
-            );
+            println!("{}", json_line(self).expect("the report serializes"));
             return;
         }
         for f in self.files.iter().filter(|f| f.status != Change::Unchanged) {
             println!(
-                "{:<9} {}  (from {:?})",
+                "{:<9} {}  (from {})",
                 status_word(f.status),
-                f.path,
-                f.artifact
+                safe_text(&f.path),
+                safe_text(&f.artifact)
             );
         }
         let count = |c| self.files.iter().filter(|f| f.status == c).count();
@@ -502,7 +494,11 @@ impl Report {
             }
             Outcome::Committed(oid, message) => {
                 println!("applied {counts}");
-                println!("committed {} \"{message}\"; next: `git push`", short(&oid));
+                println!(
+                    "committed {} \"{}\"; next: `git push`",
+                    short(&oid),
+                    safe_text(&message)
+                );
             }
             Outcome::NothingToCommit => println!("{counts}: nothing to commit"),
         }
@@ -518,10 +514,16 @@ fn status_word(change: Change) -> &'static str {
     }
 }
 
+/// The first 12 characters of a commit id (which may come from a manifest: any text).
 fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
+    sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
+}
+
+/// A progress line on stderr; it may quote the API, artifacts or the PR.
+fn say(msg: &str) {
+    eprintln!("{}", safe_lines(msg));
 }
 
 fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    eprintln!("warning: {}", safe_lines(msg));
 }

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::ActionsEnv;
+use crate::actions::{ActionsEnv, md_span, safe_lines, shell_quote};
 use crate::artifact::download;
 use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -103,7 +103,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             anyhow::Error::new(e).context(format!("failed to read run {id} of {}", ctx.repo))
         }
     })?;
-    eprintln!(
+    say(&format!(
         "run {} of {} ({} on {}, {}) {}",
         run.id,
         ctx.repo,
@@ -114,7 +114,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             .or(run.status.as_deref())
             .unwrap_or("unknown"),
         run.html_url
-    );
+    ));
     let mut outcome = Outcome::new(
         run.id,
         &run.html_url,
@@ -151,7 +151,10 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         return Err(e);
     }
     if outcome.status == Status::Refused {
-        eprintln!("error: {}", outcome.reason.as_deref().unwrap_or("refused"));
+        say(&format!(
+            "error: {}",
+            outcome.reason.as_deref().unwrap_or("refused")
+        ));
     }
     Ok(ExitCode::from(outcome.exit_code()))
 }
@@ -295,7 +298,8 @@ async fn land(
     };
     let fetch_command = format!(
         "rerecord fetch --run {} --repo {} --commit",
-        run.id, ctx.repo
+        run.id,
+        shell_quote(&ctx.repo.to_string())
     );
     let (token, token_name) = match push_token(ctx, target, mode) {
         Ok(found) => found,
@@ -321,11 +325,12 @@ async fn land(
             format!("branch {base_branch} no longer exists in {dest_repo}"),
         );
     };
+    scratch.check_tip(base_tip, base_branch)?;
     if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
         && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
         && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?
     {
-        eprintln!("note: {note}");
+        say(&format!("note: {note}"));
     }
     if args.dry_run {
         outcome.status = Status::DryRun;
@@ -425,20 +430,13 @@ async fn download_and_verify(
     for dir in [&downloads, &staged] {
         std::fs::create_dir(dir).with_context(|| format!("failed to create {}", dir.display()))?;
     }
-    let limits = Limits::default();
+    let limits = Limits::from_env()?;
     let bar = download::progress_bar(
         artifacts.iter().map(|a| a.size_in_bytes).sum(),
         !ctx.args.json,
     );
-    let zips = download::download_all(
-        &ctx.gh,
-        &ctx.repo,
-        artifacts,
-        &downloads,
-        limits.max_artifact_size,
-        &bar,
-    )
-    .await?;
+    let zips =
+        download::download_all(&ctx.gh, &ctx.repo, artifacts, &downloads, limits, &bar).await?;
     let opts = MapOptions {
         globs: &ctx.globs,
         legacy_prefix: None,
@@ -446,9 +444,11 @@ async fn download_and_verify(
     let mut staging = Staging::new(&staged);
     let refused = |e: anyhow::Error| Refused(format!("an artifact failed verification: {e:#}"));
     let mut verified = Vec::with_capacity(zips.len());
+    let mut unpacked = 0;
     for z in &zips {
         let label = &z.artifact.name;
-        let mut zip = ArtifactZip::open(label, &z.path, limits).map_err(|e| refused(e.into()))?;
+        let mut zip = ArtifactZip::open_in_run(label, &z.path, limits, unpacked)
+            .map_err(|e| refused(e.into()))?;
         // `fetch` still maps legacy artifacts from their layout for a human to review; here
         // nobody reviews, and without a manifest there is nothing to cross-check with the API.
         if zip.find(MANIFEST_NAME).is_none() {
@@ -463,6 +463,7 @@ async fn download_and_verify(
             verify::read_artifact(&mut zip, opts, Some(&mut staging))
                 .map_err(|e| refused(e.into()))?,
         );
+        unpacked += zip.streamed_total();
     }
     verify::merge(verified).map_err(|e| refused(e.into()).into())
 }
@@ -478,8 +479,10 @@ async fn open_pull(
 ) -> anyhow::Result<()> {
     let title = format!("Recordings from CI run {}", run.id);
     let body = format!(
-        "{MARKER}\nRecordings from [run {}]({}) on `{base}`, committed by `rerecord land`.\n",
-        run.id, run.html_url
+        "{MARKER}\nRecordings from [run {}]({}) on {}, committed by `rerecord land`.\n",
+        run.id,
+        run.html_url,
+        md_span(base)
     );
     let pr = match ctx
         .gh
@@ -526,4 +529,9 @@ async fn sticky_comment(ctx: &Ctx, pr: u64, body: &str) -> anyhow::Result<()> {
         None => ctx.gh.create_comment(&ctx.repo, pr, body).await?,
     };
     Ok(())
+}
+
+/// A progress line on stderr; it quotes the API and the run's artifacts.
+fn say(msg: &str) {
+    eprintln!("{}", safe_lines(msg));
 }

@@ -123,6 +123,20 @@ impl GitRepo {
         Ok(())
     }
 
+    /// Why the incoming `paths` cannot go on commit `at` as files (see [`tip::tree_conflicts`]).
+    pub fn tree_conflicts_at<'p>(
+        &self,
+        at: Oid,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> anyhow::Result<Vec<String>> {
+        let tree = self
+            .repo
+            .find_commit(at)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("failed to read the tree of {at}"))?;
+        Ok(tip::tree_conflicts(&self.repo, &tree, paths))
+    }
+
     /// How `newer` relates to `recorded`: the same commit, a descendant through recording-only
     /// commits (matrix siblings pushing their recordings), or something else.
     pub fn descent(&self, newer: &str, recorded: &str, globs: &Globs) -> Descent {
@@ -199,6 +213,65 @@ mod tests {
             .collect();
         let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
         repo.commit(None, &sig, &sig, "c", &tree, &refs).unwrap()
+    }
+
+    #[test]
+    fn tree_conflicts_name_directories_submodules_and_files_in_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
+        let repo = git.raw();
+        let base = commit(
+            repo,
+            None,
+            &[
+                ("tests/recordings/a.json", "{}"),
+                ("tests/recordings/sub/b.json", "{}"),
+                ("tests/file", "x"),
+            ],
+        );
+        // A submodule (gitlink) entry, as `git submodule add` leaves in the tree.
+        let tree = repo.find_commit(base).unwrap().tree().unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert("tests/vendor", base, git2::FileMode::Commit);
+        let with_link = repo
+            .find_tree(update.create_updated(repo, &tree).unwrap())
+            .unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let parent = repo.find_commit(base).unwrap();
+        let tip = repo
+            .commit(None, &sig, &sig, "link", &with_link, &[&parent])
+            .unwrap();
+
+        let found = git
+            .tree_conflicts_at(
+                tip,
+                [
+                    "tests/recordings/a.json",
+                    "tests/recordings/new.json",
+                    "tests/recordings",
+                    "tests/recordings/sub",
+                    "tests/vendor",
+                    "tests/vendor/x.json",
+                    "tests/file/x.json",
+                    "tests/recordings/A.json",
+                    "Tests/recordings/new.json",
+                    "tests/recordings/Sub/c.json",
+                ],
+            )
+            .unwrap();
+        assert_eq!(
+            found,
+            vec![
+                "tests/recordings is a directory on the branch, not a file",
+                "tests/recordings/sub is a directory on the branch, not a file",
+                "tests/vendor is a submodule on the branch, not a file",
+                "tests/vendor/x.json is inside the submodule tests/vendor on the branch",
+                "tests/file/x.json needs a directory where the branch has the file tests/file",
+                "tests/recordings/A.json differs from tests/recordings/a.json on the branch only in case or Unicode normalisation",
+                "Tests/recordings/new.json differs from tests on the branch only in case or Unicode normalisation",
+                "tests/recordings/Sub/c.json differs from tests/recordings/sub on the branch only in case or Unicode normalisation",
+            ]
+        );
     }
 
     #[test]

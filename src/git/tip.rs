@@ -92,10 +92,7 @@ pub fn prepare_files(
             None
         } else {
             let full = workdir.join(&f.path);
-            let bytes =
-                std::fs::read(&full).with_context(|| format!("failed to read {}", f.path))?;
-            let oid = objects
-                .blob(&bytes)
+            let oid = stream_blob(objects, &full)
                 .with_context(|| format!("failed to store {} in the object database", f.path))?;
             if Some(oid) == f.head_blob {
                 continue;
@@ -112,6 +109,105 @@ pub fn prepare_files(
     Ok(out)
 }
 
+/// Store the file at `path` as a blob, streamed: memory stays flat whatever its size.
+pub fn stream_blob(objects: &Repository, path: &Path) -> anyhow::Result<Oid> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("failed to read {}", path.display()))?;
+    let mut writer = objects.blob_writer(None)?;
+    std::io::copy(&mut file, &mut writer)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    Ok(writer.commit()?)
+}
+
+const MODE_TREE: i32 = 0o040_000;
+const MODE_GITLINK: i32 = 0o160_000;
+
+/// Why `paths` cannot be written or removed as files on `tree`, if they cannot: git's own rule
+/// that a file never replaces a directory or a submodule (a deletion of `dir` must not delete
+/// the directory), and that no file sits where a directory of the path is needed.
+pub fn tree_conflicts<'p>(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> Vec<String> {
+    let paths: Vec<&str> = paths.into_iter().collect();
+    let mut lookup = TreeLookup::new(repo, tree.clone());
+    let mut out = Vec::new();
+    for &path in &paths {
+        match lookup.entry_mode(path) {
+            Some(MODE_TREE) => out.push(format!("{path} is a directory on the branch, not a file")),
+            Some(MODE_GITLINK) => {
+                out.push(format!("{path} is a submodule on the branch, not a file"))
+            }
+            _ => {}
+        }
+        let mut at = 0;
+        while let Some(slash) = path[at..].find('/') {
+            let parent = &path[..at + slash];
+            match lookup.entry_mode(parent) {
+                None | Some(MODE_TREE) => {}
+                Some(MODE_GITLINK) => {
+                    out.push(format!(
+                        "{path} is inside the submodule {parent} on the branch"
+                    ));
+                    break;
+                }
+                Some(_) => {
+                    out.push(format!(
+                        "{path} needs a directory where the branch has the file {parent}"
+                    ));
+                    break;
+                }
+            }
+            at += slash + 1;
+        }
+    }
+    out.extend(case_twins(repo, tree, &paths));
+    out
+}
+
+/// New names that macOS or Windows would store over an existing entry of the same directory on
+/// `tree` (`A.json` beside `a.json`, `café` precomposed beside decomposed): one file there.
+/// Names the tree already has exactly are updates, not twins.
+fn case_twins(repo: &Repository, tree: &Tree<'_>, paths: &[&str]) -> Vec<String> {
+    let mut lookup = TreeLookup::new(repo, tree.clone());
+    let mut keys: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut out = Vec::new();
+    for path in paths {
+        let mut dir = String::new();
+        for name in path.split('/') {
+            let here = if dir.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{dir}/{name}")
+            };
+            if lookup.entry_mode(&here).is_some() {
+                dir = here;
+                continue;
+            }
+            let siblings = keys.entry(dir.clone()).or_insert_with(|| {
+                lookup
+                    .names(&dir)
+                    .into_iter()
+                    .map(|n| (crate::paths::collision_key(&n), n))
+                    .collect()
+            });
+            if let Some(other) = siblings.get(&crate::paths::collision_key(name)) {
+                let other = if dir.is_empty() {
+                    other.clone()
+                } else {
+                    format!("{dir}/{other}")
+                };
+                out.push(format!(
+                    "{path} differs from {other} on the branch only in case or Unicode normalisation"
+                ));
+            }
+            break;
+        }
+    }
+    out
+}
+
 /// The commit to publish on `tip`, or `None` when the tip already holds exactly these files.
 pub fn build_commit(
     objects: &Repository,
@@ -124,6 +220,12 @@ pub fn build_commit(
         .find_commit(tip)
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
     let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
+    let conflicts = tree_conflicts(objects, &tip_tree, files.iter().map(|f| f.path.as_str()));
+    anyhow::ensure!(
+        conflicts.is_empty(),
+        "refusing to commit on the tip {tip}: {}",
+        conflicts.join("; ")
+    );
     let mut update = git2::build::TreeUpdateBuilder::new();
     for f in files {
         match f.blob {
@@ -191,6 +293,21 @@ impl<'r> TreeLookup<'r> {
     pub fn entry_id(&mut self, path: &str) -> Option<Oid> {
         let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
         self.dir(dir)?.get_name(name).map(|e| e.id())
+    }
+
+    /// The git file mode of the entry at `path` (`0o040000` tree, `0o160000` gitlink, ...).
+    pub fn entry_mode(&mut self, path: &str) -> Option<i32> {
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        self.dir(dir)?.get_name(name).map(|e| e.filemode())
+    }
+
+    /// The names of the entries of directory `dir` (`""` is the root); empty when it is none.
+    pub fn names(&mut self, dir: &str) -> Vec<String> {
+        self.dir(dir).map_or_else(Vec::new, |t| {
+            t.iter()
+                .filter_map(|e| e.name().ok().map(str::to_owned))
+                .collect()
+        })
     }
 
     fn dir(&mut self, dir: &str) -> Option<&Tree<'r>> {

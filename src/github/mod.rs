@@ -31,6 +31,9 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const GET_ATTEMPTS: u32 = 4;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 const MAX_PAGES: usize = 100;
+/// The largest API answer read (a page of 100 runs is about 500 KB): a larger body is refused
+/// while it streams, never held whole.
+pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 type Body = BoxBody<Bytes, octocrab::Error>;
 
@@ -237,17 +240,40 @@ impl GitHub {
     ) -> Result<(http::HeaderMap, Bytes), ApiError> {
         let status = resp.status();
         let headers = resp.headers().clone();
-        let bytes = resp
-            .into_body()
-            .collect()
-            .await
-            .map(|c| c.to_bytes())
-            .map_err(|e| ApiError {
+        let too_large = || ApiError {
+            method: method.clone(),
+            path: path.to_owned(),
+            // An answer arrived: a status keeps it from being retried as a transport failure.
+            status: Some(status.as_u16()),
+            message: format!(
+                "the response body is larger than {MAX_RESPONSE_BYTES} bytes, more than any GitHub API \
+                 answer; check --api-url"
+            ),
+        };
+        let declared = headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_RESPONSE_BYTES as u64) {
+            return Err(too_large());
+        }
+        let mut body = resp.into_body();
+        let mut bytes = Vec::new();
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| ApiError {
                 method: method.clone(),
                 path: path.to_owned(),
                 status: None,
                 message: self.token.redact(&transport_message(&e)),
             })?;
+            if let Ok(data) = frame.into_data() {
+                if bytes.len() + data.len() > MAX_RESPONSE_BYTES {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&data);
+            }
+        }
+        let bytes = Bytes::from(bytes);
         if status.is_success() {
             return Ok((headers, bytes));
         }

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::CommitPlan;
-use crate::actions::{ActionsEnv, Annotations, append_to, md_code, write_outputs};
+use crate::actions::{
+    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_text,
+    shell_quote, write_outputs,
+};
 use crate::git::status::Changes;
 
 /// The result of one `commit` run. `--json` prints it with the action outputs' names
@@ -100,8 +103,20 @@ impl Outcome {
         ]
     }
 
+    /// One line for the terminal or log (the branch name is the PR's, so untrusted).
     fn headline(&self) -> String {
-        let branch = self.target_branch.as_deref().unwrap_or("the PR branch");
+        safe_text(&self.headline_with(self.target_branch.as_deref().unwrap_or("the PR branch")))
+    }
+
+    /// The headline as Markdown, the branch as a code span.
+    fn md_headline(&self) -> String {
+        match &self.target_branch {
+            Some(b) => self.headline_with(&md_span(b)),
+            None => self.headline_with("the PR branch"),
+        }
+    }
+
+    fn headline_with(&self, branch: &str) -> String {
         let n = self.count;
         let files = if n == 1 { "recording" } else { "recordings" };
         let staged_for = if self.fork {
@@ -133,18 +148,19 @@ impl Outcome {
 
     /// The markdown step summary.
     pub fn summary(&self, plan: &CommitPlan) -> String {
-        let mut md = format!("### rerecord commit: {}\n\n", self.headline());
+        let mut md = format!("### rerecord commit: {}\n\n", self.md_headline());
         if let Some(sha) = &self.commit_sha {
             md.push_str(&format!(
                 "Commit {} on {} (setup: {}, suite: {}).\n\n",
-                md_code(sha),
-                md_code(self.target_branch.as_deref().unwrap_or("")),
-                md_code(&plan.setup),
-                md_code(&plan.suite)
+                md_span(sha),
+                md_span(self.target_branch.as_deref().unwrap_or("")),
+                md_span(&plan.setup),
+                md_span(&plan.suite)
             ));
         }
         for w in &self.warnings {
-            md.push_str(&format!("> [!WARNING]\n> {}\n\n", w.replace('\n', " ")));
+            // Warnings quote file and branch names: inline code, never live Markdown.
+            md.push_str(&format!("> [!WARNING]\n> {}\n\n", md_span(w)));
         }
         if !self.files.is_empty() {
             md.push_str("| File | Status |\n| --- | --- |\n");
@@ -169,13 +185,16 @@ impl Outcome {
         }
         if self.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
+            let command = format!(
+                "rerecord fetch --run {} --repo {}",
+                plan.run_id,
+                shell_quote(plan.repository.as_deref().unwrap_or("OWNER/NAME"))
+            );
             md.push_str(&format!(
                 "This pull request comes from a fork, which the job's token cannot push to. The recordings \
-                 are in the artifact {}. To apply them to your branch, run in your checkout:\n\n\
-                 ```sh\nrerecord fetch --run {} --repo {}\n```\n\n",
-                md_code(name),
-                plan.run_id,
-                plan.repository.as_deref().unwrap_or("OWNER/NAME")
+                 are in the artifact {}. To apply them to your branch, run in your checkout:\n\n{}\n",
+                md_span(name),
+                md_block("sh", &command)
             ));
         }
         let ignored: Vec<&String> = self.ignored.iter().chain(&self.skipped_deletions).collect();
@@ -190,7 +209,7 @@ impl Outcome {
                 }
             ));
             for p in ignored {
-                md.push_str(&format!("- {}\n", md_code(p)));
+                md.push_str(&format!("- {}\n", md_span(p)));
             }
             md.push_str("\n</details>\n");
         }
@@ -214,8 +233,7 @@ pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &Outcome) -> anyhow::R
     if plan.json {
         // stdout carries exactly one JSON object; workflow commands still reach the runner on stderr.
         write_annotations(&mut err, env.in_actions, outcome)?;
-        serde_json::to_writer(&mut out, outcome)?;
-        writeln!(out)?;
+        writeln!(out, "{}", json_line(outcome)?)?;
     } else if env.in_actions {
         write_annotations(&mut out, true, outcome)?;
         write_listing(&mut out, true, outcome)?;
@@ -265,10 +283,14 @@ pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std:
         )?;
     }
     if let Some(dir) = &outcome.artifact_dir {
-        writeln!(w, "artifact directory: {}", dir.display())?;
+        writeln!(
+            w,
+            "artifact directory: {}",
+            safe_text(&dir.display().to_string())
+        )?;
     }
     if let Some(name) = &outcome.artifact_name {
-        writeln!(w, "artifact name: {name}")?;
+        writeln!(w, "artifact name: {}", safe_text(name))?;
     }
     Ok(())
 }

@@ -44,19 +44,17 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
             });
             continue;
         }
-        let bytes = std::fs::read(workdir.join(&f.path))
-            .with_context(|| format!("failed to read {}", f.path))?;
         let dest = dir.join(&f.path);
         if let Some(parent) = dest.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("failed to create {}", parent.display()))?;
         }
-        std::fs::write(&dest, &bytes)
-            .with_context(|| format!("failed to write {}", dest.display()))?;
+        let (size, sha256) = copy_hashing(&workdir.join(&f.path), &dest)
+            .with_context(|| format!("failed to copy {} to {}", f.path, dest.display()))?;
         entries.push(ManifestFile {
             path: f.path.clone(),
-            sha256: Some(hex(&Sha256::digest(&bytes))),
-            size: Some(bytes.len() as u64),
+            sha256: Some(sha256),
+            size: Some(size),
             status,
         });
     }
@@ -78,4 +76,25 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
     std::fs::write(dir.join(MANIFEST_NAME), text + "\n")
         .with_context(|| format!("failed to write {MANIFEST_NAME} in {}", dir.display()))?;
     Ok(manifest)
+}
+
+/// Copy `from` to `to` in 64 KiB pieces, hashing on the way: (size, sha256 hex).
+fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::{Read, Write};
+    let mut input = std::fs::File::open(from)?;
+    let mut output = std::fs::File::create(to)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        output.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    output.flush()?;
+    Ok((size, hex(&hasher.finalize())))
 }

@@ -78,6 +78,23 @@ impl Scratch {
         self.git.fetch_branch(REMOTE, branch, dest.token)
     }
 
+    /// Refuse when an incoming path is a directory or submodule on `tip` (or needs a directory
+    /// where `tip` has a file): a manifest "deleting" `tests/.../recordings` must not remove the
+    /// folder.
+    pub fn check_tip(&self, tip: git2::Oid, branch: &str) -> anyhow::Result<()> {
+        let conflicts = self
+            .git
+            .tree_conflicts_at(tip, self.files.iter().map(|f| f.path.as_str()))?;
+        if conflicts.is_empty() {
+            return Ok(());
+        }
+        Err(Refused(format!(
+            "the artifacts' paths clash with {branch}: {}. Only files are recordings, each with one spelling",
+            conflicts.join("; ")
+        ))
+        .into())
+    }
+
     /// Refuse unless `pr_head` is the recorded commit or follows it through recording commits only.
     pub fn check_pr_head(
         &self,

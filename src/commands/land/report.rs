@@ -9,7 +9,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::actions::{ActionsEnv, Annotations, append_to, md_code, write_outputs};
+use crate::actions::{
+    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_lines,
+    safe_text, write_outputs,
+};
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
 pub const MARKER: &str = "<!-- rerecord:land -->";
@@ -124,13 +127,13 @@ impl Outcome {
 
     /// One line for the terminal.
     pub fn headline(&self) -> String {
-        self.headline_with(self.target.as_deref().unwrap_or("the branch").to_owned())
+        safe_text(&self.headline_with(self.target.as_deref().unwrap_or("the branch").to_owned()))
     }
 
     /// The headline as markdown: the target names a fork's branch.
     fn md_headline(&self) -> String {
         self.headline_with(match &self.target {
-            Some(t) => code(t),
+            Some(t) => md_span(t),
             None => "the branch".to_owned(),
         })
     }
@@ -161,13 +164,13 @@ impl Outcome {
             Status::Landed => {
                 let commit = match (&self.commit_sha, &self.commit_url) {
                     (Some(sha), Some(url)) => format!("[`{}`]({url})", short(sha)),
-                    (Some(sha), None) => md_code(short(sha)),
+                    (Some(sha), None) => md_span(short(sha)),
                     _ => String::new(),
                 };
                 md.push_str(&format!(
                     "Committed {} from {run} to {} as {commit}.\n\n",
                     self.count(),
-                    md_code(self.pushed_to.as_deref().unwrap_or(""))
+                    md_span(self.pushed_to.as_deref().unwrap_or(""))
                 ));
                 if let (Some(n), Some(url)) = (self.opened_pr, &self.opened_pr_url) {
                     md.push_str(&format!("Opened [PR #{n}]({url}) to merge them.\n\n"));
@@ -176,7 +179,7 @@ impl Outcome {
             Status::UpToDate => md.push_str(&format!(
                 "The {} from {run} are already on {}; nothing was pushed.\n\n",
                 self.count(),
-                md_code(self.target.as_deref().unwrap_or(""))
+                md_span(self.target.as_deref().unwrap_or(""))
             )),
             Status::Nothing => md.push_str(&format!("{run} has no recording changes to land.\n\n")),
             Status::Skipped | Status::Refused | Status::DryRun => {
@@ -190,18 +193,19 @@ impl Outcome {
                     Some(_) if for_comment && self.internal_error => md.push_str(
                         ": `rerecord land` failed with an error; the log of the landing workflow's run has it.\n\n",
                     ),
-                    Some(reason) => md.push_str(&format!(": {}\n\n", code(reason))),
+                    Some(reason) => md.push_str(&format!(": {}\n\n", md_span(reason))),
                     None => md.push_str(".\n\n"),
                 }
             }
         }
         if let Some(cmd) = &self.fetch_command {
             md.push_str(&format!(
-                "To apply them to your branch yourself, run in your checkout of it:\n\n```sh\n{cmd}\ngit push\n```\n\n"
+                "To apply them to your branch yourself, run in your checkout of it:\n\n{}\n",
+                md_block("sh", &format!("{cmd}\ngit push"))
             ));
         }
         for w in &self.warnings {
-            md.push_str(&format!("> [!WARNING]\n> {}\n\n", code(w)));
+            md.push_str(&format!("> [!WARNING]\n> {}\n\n", md_span(w)));
         }
         if !self.files.is_empty() {
             md.push_str(&format!(
@@ -250,8 +254,7 @@ pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<(
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
     if json {
         annotations(&mut err, env.in_actions, outcome)?;
-        serde_json::to_writer(&mut out, outcome)?;
-        writeln!(out)?;
+        writeln!(out, "{}", json_line(outcome)?)?;
         return Ok(());
     }
     let (annotated, github): (&mut dyn Write, bool) = if env.in_actions {
@@ -262,16 +265,16 @@ pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<(
     annotations(annotated, github, outcome)?;
     writeln!(out, "{}", outcome.headline())?;
     if let Some(reason) = &outcome.reason {
-        writeln!(out, "reason: {reason}")?;
+        writeln!(out, "reason: {}", safe_lines(reason))?;
     }
     if let Some(url) = &outcome.commit_url {
-        writeln!(out, "commit: {url}")?;
+        writeln!(out, "commit: {}", safe_text(url))?;
     }
     if let Some(url) = &outcome.opened_pr_url {
-        writeln!(out, "opened: {url}")?;
+        writeln!(out, "opened: {}", safe_text(url))?;
     }
     if let Some(cmd) = &outcome.fetch_command {
-        writeln!(out, "to apply them by hand: {cmd}")?;
+        writeln!(out, "to apply them by hand: {}", safe_text(cmd))?;
     }
     if !outcome.files.is_empty() {
         let lines: Vec<String> = outcome
@@ -298,14 +301,8 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::R
     Ok(())
 }
 
-/// `s` as one inline code span, where markdown, HTML, links and @mentions are inert. A backtick
-/// would end the span early, so it becomes a quote.
-fn code(s: &str) -> String {
-    format!("`{}`", s.replace('`', "'").replace(['\r', '\n'], " "))
-}
-
 pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
+    sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
 }
 
 #[cfg(test)]
@@ -324,7 +321,7 @@ mod tests {
         }];
         let c = o.comment();
         assert!(c.starts_with(MARKER));
-        assert!(c.contains("`o/r:evil\\|'branch'`"), "{c}");
+        assert!(c.contains("`` o/r:evil|`branch` ``"), "{c}");
         assert!(c.contains("`0123456789ab`"));
         assert_eq!(o.outputs()[0], ("landed", "true".to_owned()));
     }
@@ -335,7 +332,11 @@ mod tests {
         o.status = Status::Refused;
         o.reason = Some("bad\nthing".into());
         assert_eq!(o.exit_code(), 1);
-        assert!(o.comment().contains("were refused: `bad thing`"));
+        assert!(
+            o.comment().contains("were refused: `bad\\u{a}thing`"),
+            "{}",
+            o.comment()
+        );
         assert_eq!(o.outputs()[0], ("landed", "false".to_owned()));
     }
 
@@ -358,7 +359,7 @@ mod tests {
         o.warnings = vec!["artifact `x` ![img](https://evil.example/p.png)".into()];
         let c = o.comment();
         assert!(
-            c.contains("`artifact 'x' ![img](https://evil.example/p.png)`"),
+            c.contains("``artifact `x` ![img](https://evil.example/p.png)``"),
             "{c}"
         );
         assert!(

@@ -10,6 +10,7 @@ mod hostile;
 mod selection;
 mod smart_http;
 mod tip;
+mod untrusted;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

