@@ -82,16 +82,7 @@ const MAX_PAYLOAD_BYTES: u64 = 25 * 1024 * 1024;
 impl EventPayload {
     /// Load `GITHUB_EVENT_PATH`.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("failed to read the event payload {}", path.display()))?;
-        anyhow::ensure!(
-            meta.len() <= MAX_PAYLOAD_BYTES,
-            "the event payload {} is {} bytes, larger than any GitHub event; check GITHUB_EVENT_PATH",
-            path.display(),
-            meta.len()
-        );
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("failed to read the event payload {}", path.display()))?;
+        let bytes = read_payload(path)?;
         Self::parse(&bytes).with_context(|| format!("invalid event payload {}", path.display()))
     }
 
@@ -121,6 +112,47 @@ impl EventPayload {
                 .or_else(|| text("/repository/full_name")),
         })
     }
+}
+
+/// The bytes of an event payload file, refusing sizes no GitHub event has.
+pub fn read_payload(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("failed to read the event payload {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= MAX_PAYLOAD_BYTES,
+        "the event payload {} is {} bytes, larger than any GitHub event; check GITHUB_EVENT_PATH",
+        path.display(),
+        meta.len()
+    );
+    std::fs::read(path)
+        .with_context(|| format!("failed to read the event payload {}", path.display()))
+}
+
+/// Untrusted text made safe for one line of a job log or terminal: control characters (newlines,
+/// terminal escapes) are shown escaped, and neither `::` (a workflow command at the start of a
+/// line) nor the legacy `##[` (a command anywhere in a line) survives.
+pub fn log_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    while out.contains("::") || out.contains("##[") {
+        out = out.replace("::", ": :").replace("##[", "# #[");
+    }
+    out
+}
+
+/// Untrusted multi-line text as a fenced markdown code block: the fence is longer than any run
+/// of backticks inside, so the text cannot close it and stays inert (no links, HTML, mentions).
+pub fn md_fence(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let body = s.replace('\r', "");
+    format!("{fence}text\n{}\n{fence}", body.trim_end_matches('\n'))
 }
 
 fn is_hex_sha(s: &str) -> bool {
@@ -308,6 +340,22 @@ mod tests {
             text,
             "::warning::50%25 done%0A::error::x\n::group::files\n: :stop-commands: :\n::endgroup::\n"
         );
+    }
+
+    #[test]
+    fn log_safe_text_starts_no_workflow_command() {
+        let s = log_safe(":::add-mask::x\n::error::y ###[set-output name=a]b \u{1b}[31m");
+        assert!(!s.contains("::"), "{s}");
+        assert!(!s.contains("##["), "{s}");
+        assert!(!s.contains('\n') && !s.contains('\u{1b}'), "{s}");
+        assert!(s.contains("add-mask"), "{s}");
+    }
+
+    #[test]
+    fn md_fence_outlasts_backticks_in_the_text() {
+        let f = md_fence("a ```` b\n```\n@someone <img src=x>");
+        assert!(f.starts_with("`````text\n"), "{f}");
+        assert!(f.ends_with("\n`````"), "{f}");
     }
 
     #[test]

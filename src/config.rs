@@ -60,6 +60,24 @@ struct RawConfig {
     inputs: RawOptionTable,
     #[serde(default)]
     defaults: RawOptionTable,
+    #[serde(default)]
+    command: CommandConfig,
+}
+
+/// `[command]`: the `/rerecord` comment command and the `re-record` label (`rerecord command`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CommandConfig {
+    /// The comment command, default `/rerecord`.
+    pub word: Option<String>,
+    /// The label that triggers a recording, default `re-record`.
+    pub label: Option<String>,
+    /// Least role of the requester: `write` (default), `maintain` or `admin`.
+    pub permission: Option<String>,
+    /// The recording workflow's input for the PR number, default `pr_number`.
+    pub pr_input: Option<String>,
+    /// The recording workflow's input for the approved head sha, default `head_sha`.
+    pub sha_input: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +112,8 @@ pub struct Config {
     pub input_names: BTreeMap<InputOption, String>,
     /// Option -> the tool's default value (sent only when the workflow declares the input).
     pub defaults: BTreeMap<InputOption, String>,
+    /// `[command]` as written (its defaults are applied by `rerecord command`).
+    pub command: CommandConfig,
 }
 
 impl Default for Config {
@@ -197,6 +217,7 @@ impl Config {
             recordings,
             input_names,
             defaults,
+            command: raw.command,
         })
     }
 }

@@ -69,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Fetch(args) => commands::fetch::run(args).await,
                 Command::Land(args) => commands::land::run(args).await,
                 Command::Doctor(args) => commands::doctor::run(args).await,
+                Command::Command(args) => commands::command::run(args).await,
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }
         }),

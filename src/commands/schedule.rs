@@ -12,7 +12,7 @@ use anyhow::Context;
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::cli::ScheduleArgs;
+use crate::cli::{RecordingArgs, ScheduleArgs};
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::commands::watch;
 use crate::config::{Config, InputOption};
@@ -38,7 +38,7 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
         .workflow
         .clone()
         .unwrap_or_else(|| checkout.config.workflow.clone());
-    let requested = Requested::from_args(&args, &checkout.config)?;
+    let requested = Requested::from_args(&args.recording, &checkout.config)?;
     let gh = GitHub::new(&api_url, &token)?;
     let interactive = !args.yes && term::can_prompt();
 
@@ -144,7 +144,7 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What the user asked to send, before the workflow says what it declares.
-struct Requested {
+pub(crate) struct Requested {
     /// Input name -> (value, where it came from) for everything typed explicitly.
     explicit: BTreeMap<String, (String, String)>,
     /// Input name -> the tool's default, sent only when the workflow declares the input.
@@ -152,7 +152,7 @@ struct Requested {
 }
 
 impl Requested {
-    fn from_args(args: &ScheduleArgs, config: &Config) -> anyhow::Result<Self> {
+    pub(crate) fn from_args(args: &RecordingArgs, config: &Config) -> anyhow::Result<Self> {
         let mut explicit = BTreeMap::new();
         let given = [
             (
@@ -204,9 +204,17 @@ impl Requested {
         Ok(Self { explicit, defaults })
     }
 
+    /// One more explicit input that the caller computed (e.g. `command`'s PR number and pinned
+    /// sha); it replaces a default of the same name and is validated like the others.
+    pub(crate) fn insert(&mut self, name: &str, value: &str, from: &str) {
+        self.defaults.remove(name);
+        self.explicit
+            .insert(name.to_owned(), (value.to_owned(), from.to_owned()));
+    }
+
     /// The inputs to send: everything explicit (which must be declared and valid) plus our
     /// defaults for declared inputs. Never the workflow's own defaults: GitHub applies those.
-    fn finalize(
+    pub(crate) fn finalize(
         self,
         trigger: &DispatchTrigger,
         file: &str,
@@ -274,7 +282,7 @@ fn pick_pr(
 
 /// Round two: the workflow must be known to GitHub (so on the default branch), active, and
 /// its copy at `branch` must declare `workflow_dispatch`.
-async fn check_workflow(
+pub(crate) async fn check_workflow(
     gh: &GitHub,
     target: &RepoName,
     file: &str,
@@ -331,7 +339,7 @@ async fn check_workflow(
 
 /// POST the dispatch and learn the run. A lost answer is never re-sent blindly: look for a run
 /// created since the attempt first, re-send at most once, and give up saying so.
-async fn dispatch(
+pub(crate) async fn dispatch(
     gh: &GitHub,
     repo: &RepoName,
     file: &str,
