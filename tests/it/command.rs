@@ -538,3 +538,60 @@ fn outside_a_workflow_it_says_where_it_runs() {
     let run = rerecord().arg("command").run().expect_code(2);
     assert!(run.stderr.contains("issue_comment"), "{}", run.stderr);
 }
+
+#[test]
+fn the_template_triggers_on_created_comments_and_labels_checks_out_nothing_and_says_why() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("workflows/rerecord-command.yml")).unwrap();
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let on = &doc["on"];
+    assert_eq!(
+        on["issue_comment"]["types"],
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>("[created]").unwrap()
+    );
+    assert_eq!(
+        on["pull_request_target"]["types"],
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>("[labeled]").unwrap()
+    );
+    assert_eq!(on.as_mapping().unwrap().len(), 2, "no other trigger");
+    let jobs = doc["jobs"].as_mapping().unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = &doc["jobs"]["command"];
+    let perms: Vec<(String, String)> = job["permissions"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            ("actions".to_string(), "write".to_string()),
+            ("contents".into(), "read".into()),
+            ("issues".into(), "write".into()),
+            ("pull-requests".into(), "write".into()),
+        ]
+    );
+    for step in job["steps"].as_sequence().unwrap() {
+        let uses = step["uses"].as_str().unwrap_or("");
+        assert!(
+            !uses.contains("checkout"),
+            "no checkout in the command workflow: {uses}"
+        );
+        assert!(
+            step["run"].is_null(),
+            "no run: script (the comment must never reach a shell)"
+        );
+    }
+    assert!(text.contains("Why these triggers are safe (zizmor's dangerous-triggers audit)"));
+    assert_eq!(
+        text.matches("# zizmor: ignore[dangerous-triggers]").count(),
+        2
+    );
+    let action = std::fs::read_to_string(root.join("command/action.yml")).unwrap();
+    assert!(action.contains("install-rerecord.sh"));
+    assert!(
+        !action.contains("github.event"),
+        "the action takes nothing from the event in YAML"
+    );
+}
