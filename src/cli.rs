@@ -30,9 +30,8 @@ pub enum Command {
     Land(LandArgs),
     /// Check token, remotes, branch, PR, workflow and configuration, and say what to fix.
     Doctor(DoctorArgs),
-    /// Act on a `/rerecord` PR comment or a `re-record` label: check the requester's permission,
-    /// pin the PR's head and dispatch the recording workflow (run in a workflow on
-    /// `issue_comment` / `pull_request_target`).
+    /// Dispatch the recording workflow for a `/rerecord` PR comment or a `re-record` label (run
+    /// in a workflow on `issue_comment`).
     Command(CommandArgs),
     /// Print a shell completion script.
     Completions {
