@@ -146,6 +146,17 @@ pub fn log_safe(s: &str) -> String {
     out
 }
 
+/// One line of JSON made safe for a job log: `##[` can only occur inside a string there, where
+/// `#\u0023[` is the same text to a JSON reader and no command to the runner (a JSON line never
+/// starts with `::`).
+pub fn json_log_safe(json: String) -> String {
+    if json.contains("##[") {
+        json.replace("##[", "#\\u0023[")
+    } else {
+        json
+    }
+}
+
 /// Untrusted multi-line text as a fenced markdown code block: the fence is longer than any run
 /// of backticks inside, so the text cannot close it and stays inert (no links, HTML, mentions).
 pub fn md_fence(s: &str) -> String {
@@ -349,6 +360,14 @@ mod tests {
         assert!(!s.contains("##["), "{s}");
         assert!(!s.contains('\n') && !s.contains('\u{1b}'), "{s}");
         assert!(s.contains("add-mask"), "{s}");
+    }
+
+    #[test]
+    fn json_for_the_log_reads_the_same_and_commands_nothing() {
+        let v = serde_json::json!({"k": "###[error]x ##[warning]"});
+        let line = json_log_safe(v.to_string());
+        assert!(!line.contains("##["), "{line}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&line).unwrap(), v);
     }
 
     #[test]

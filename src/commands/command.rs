@@ -26,13 +26,16 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::ValueEnum;
 
-use crate::actions::{ActionsEnv, Annotations, append_to, log_safe, md_code, write_outputs};
+use crate::actions::{
+    ActionsEnv, Annotations, append_to, json_log_safe, log_safe, md_code, write_outputs,
+};
 use crate::cli::{CommandArgs, Permission, RecordingArgs};
 use crate::commands::land::write_sticky_comment;
 use crate::commands::locate;
 use crate::commands::schedule::{self, Requested};
 use crate::config::Config;
 use crate::error::usage;
+use crate::github::issues::RepoPermission;
 use crate::github::{GitHub, PrState, PullRequest};
 use crate::remotes::RepoName;
 use crate::token;
@@ -177,7 +180,7 @@ fn ignored(repo: &RepoName, why: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut outcome = Outcome::new(Status::Ignored, &repo.to_string());
     outcome.reason = Some(why.to_owned());
     if json {
-        println!("{}", serde_json::to_string(&outcome)?);
+        println!("{}", json_log_safe(serde_json::to_string(&outcome)?));
     } else {
         eprintln!("nothing to do: {}", log_safe(why));
     }
@@ -270,6 +273,19 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
         })?,
         Trigger::Label { .. } => RecordingArgs::default(),
     };
+    for name in [&ctx.settings.pr_input, &ctx.settings.sha_input] {
+        if recording
+            .inputs
+            .iter()
+            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == name))
+        {
+            return Err(Refusal::new(format!(
+                "{} is set by rerecord from the PR itself; drop `-f {name}=…`.",
+                md_code(name)
+            ))
+            .into());
+        }
+    }
     let pr = ctx
         .gh
         .pull(&ctx.repo, ctx.candidate.pr)
@@ -324,11 +340,22 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
 /// At least the configured role, from the API. A failed look-up is an error, never a pass.
 async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
     let user = &ctx.candidate.requester;
-    let perm = ctx
-        .gh
-        .permission(&ctx.repo, user)
-        .await
-        .with_context(|| format!("failed to read {user}'s permission on {}", ctx.repo))?;
+    let perm = match ctx.gh.permission(&ctx.repo, user).await {
+        Ok(perm) => perm,
+        // Not a user GitHub knows as a possible collaborator (e.g. some apps' bots): no role.
+        Err(e) if e.is_not_found() => RepoPermission {
+            permission: "none".to_owned(),
+            role_name: None,
+        },
+        Err(e) => {
+            return Err(anyhow::Error::new(e)
+                .context(format!(
+                    "failed to read {user}'s permission on {}",
+                    ctx.repo
+                ))
+                .into());
+        }
+    };
     let have = perm
         .role_name
         .as_deref()
@@ -531,8 +558,7 @@ fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if json {
-        serde_json::to_writer(&mut out, outcome)?;
-        writeln!(out)?;
+        writeln!(out, "{}", json_log_safe(serde_json::to_string(outcome)?))?;
         return Ok(());
     }
     let mut notes = Annotations::new(&mut out, env.in_actions);

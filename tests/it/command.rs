@@ -595,3 +595,36 @@ fn the_template_triggers_on_created_comments_and_labels_checks_out_nothing_and_s
         "the action takes nothing from the event in YAML"
     );
 }
+
+#[test]
+fn the_pinned_inputs_cannot_be_set_from_the_comment() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        &format!("/rerecord -f head_sha={}", "0".repeat(40)),
+    );
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(reply.contains("`head_sha` is set by rerecord"), "{reply}");
+}
+
+#[test]
+fn json_output_carries_hostile_values_without_a_workflow_command() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, payload) = w.gh.comment_event(
+        UPSTREAM,
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord -k '##[add-mask]x ::stop-commands::y'",
+    );
+    let run = w.run("issue_comment", &payload, &["--json"]).success();
+    assert!(!run.stdout.contains("##["), "{}", run.stdout);
+    assert_eq!(
+        run.json()["inputs"]["pattern"],
+        "##[add-mask]x ::stop-commands::y"
+    );
+}
