@@ -257,35 +257,7 @@ impl Settings {
 /// Every check, then the dispatch. Refusals are answered on the PR; errors fail the job.
 async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop> {
     check_permission(ctx).await?;
-    let recording = match &ctx.candidate.trigger {
-        Trigger::Comment { .. } => grammar::parse(rest, &ctx.settings.word).map_err(|m| {
-            if m.help {
-                Refusal::with_detail(reply::HELP, m.message)
-            } else {
-                Refusal::with_detail(
-                    format!(
-                        "{} did not understand the options;",
-                        md_code(&ctx.settings.word)
-                    ),
-                    m.message,
-                )
-            }
-        })?,
-        Trigger::Label { .. } => RecordingArgs::default(),
-    };
-    for name in [&ctx.settings.pr_input, &ctx.settings.sha_input] {
-        if recording
-            .inputs
-            .iter()
-            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == name))
-        {
-            return Err(Refusal::new(format!(
-                "{} is set by rerecord from the PR itself; drop `-f {name}=…`.",
-                md_code(name)
-            ))
-            .into());
-        }
-    }
+    let recording = read_options(ctx, rest)?;
     let pr = ctx
         .gh
         .pull(&ctx.repo, ctx.candidate.pr)
@@ -335,6 +307,39 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
     .await?;
     outcome.status = Status::Dispatched;
     Ok(())
+}
+
+/// The options of the request: the comment line in `schedule`'s grammar; none for a label.
+fn read_options(ctx: &Ctx, rest: &str) -> Result<RecordingArgs, Refusal> {
+    let recording = match &ctx.candidate.trigger {
+        Trigger::Comment { .. } => grammar::parse(rest, &ctx.settings.word).map_err(|m| {
+            if m.help {
+                Refusal::with_detail(reply::HELP, m.message)
+            } else {
+                Refusal::with_detail(
+                    format!(
+                        "{} did not understand the options;",
+                        md_code(&ctx.settings.word)
+                    ),
+                    m.message,
+                )
+            }
+        })?,
+        Trigger::Label { .. } => RecordingArgs::default(),
+    };
+    for name in [&ctx.settings.pr_input, &ctx.settings.sha_input] {
+        if recording
+            .inputs
+            .iter()
+            .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == name))
+        {
+            return Err(Refusal::new(format!(
+                "{} is set by rerecord from the PR itself; drop `-f {name}=…`.",
+                md_code(name)
+            )));
+        }
+    }
+    Ok(recording)
 }
 
 /// At least the configured role, from the API. A failed look-up is an error, never a pass.
@@ -561,17 +566,18 @@ fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
         writeln!(out, "{}", json_log_safe(serde_json::to_string(outcome)?))?;
         return Ok(());
     }
-    let mut notes = Annotations::new(&mut out, env.in_actions);
-    for w in &outcome.warnings {
-        notes.warning(&log_safe(w))?;
+    {
+        let mut notes = Annotations::new(&mut out, env.in_actions);
+        for w in &outcome.warnings {
+            notes.warning(&log_safe(w))?;
+        }
+        if outcome.status == Status::Refused {
+            notes.notice(&format!(
+                "refused: {}",
+                log_safe(outcome.reason.as_deref().unwrap_or(""))
+            ))?;
+        }
     }
-    if outcome.status == Status::Refused {
-        notes.notice(&format!(
-            "refused: {}",
-            log_safe(outcome.reason.as_deref().unwrap_or(""))
-        ))?;
-    }
-    drop(notes);
     let inputs: Vec<String> = outcome
         .inputs
         .iter()

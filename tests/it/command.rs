@@ -209,7 +209,7 @@ fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_p
 fn a_fork_pr_is_refused_when_the_workflow_cannot_take_its_number() {
     let w = world(WORKFLOW_ON_BRANCH);
     let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
-    let run = run.success();
+    run.success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     assert_eq!(w.reactions(id), ["eyes", "confused"]);
     let ours = w.ours(w.fork_pr);
@@ -261,12 +261,12 @@ fn a_stricter_permission_from_rerecord_toml_refuses_a_writer() {
         "[command]\npermission = \"maintain\"\n",
     );
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
-    let run = run.success();
+    run.success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     assert!(w.ours(w.fork_pr)[0].1.contains("need the `maintain` role"));
     w.gh.set_custom_role(UPSTREAM, "lead", "release-lead", "admin");
     let (_, run) = w.comment(w.fork_pr, "lead", "MEMBER", "/rerecord");
-    let run = run.success();
+    run.success();
     assert_eq!(
         w.gh.runs(UPSTREAM).len(),
         1,
@@ -293,7 +293,7 @@ fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
     w.gh.add_comment(UPSTREAM, 50, "an issue");
     let before = w.gh.requests().len();
     let (_, run) = w.comment(50, "maint", "COLLABORATOR", "/rerecord");
-    let run = run.success();
+    run.success();
     assert_eq!(
         w.gh.requests().len(),
         before,
@@ -301,7 +301,7 @@ fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
     );
     for body in ["please /rerecord", "/rerecordx", "> /rerecord"] {
         let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", body);
-        let run = run.success();
+        run.success();
         assert!(w.reactions(id).is_empty(), "{body}");
     }
     assert!(w.gh.runs(UPSTREAM).is_empty());
@@ -399,7 +399,7 @@ fn unknown_options_are_answered_in_a_fenced_block_that_cannot_link_or_mention() 
         "COLLABORATOR",
         "/rerecord --evil '```@acme/admins [x](https://evil.example) <img src=x>'",
     );
-    let run = run.success();
+    run.success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     assert_eq!(w.reactions(id), ["eyes", "confused"]);
     let reply = w.ours(w.fork_pr).pop().unwrap().1;
@@ -410,7 +410,7 @@ fn unknown_options_are_answered_in_a_fenced_block_that_cannot_link_or_mention() 
         assert!(!outside.contains(bad), "{bad} outside code:\n{reply}");
     }
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord --help");
-    let run = run.success();
+    run.success();
     let help = w.ours(w.fork_pr).pop().unwrap().1;
     assert!(
         help.contains("**Usage**") && help.contains("--test-pattern"),

@@ -35,74 +35,74 @@ pub fn candidate(event_name: &str, payload: &Value) -> anyhow::Result<Result<Can
         payload.is_object(),
         "the event payload is not a JSON object"
     );
-    let text = |ptr: &str| payload.pointer(ptr).and_then(Value::as_str);
-    let action = text("/action").unwrap_or("");
+    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
     match event_name {
-        "issue_comment" => {
-            if action != "created" {
-                return Ok(Err(format!(
-                    "the comment was {action}, not created: only new comments are acted on"
-                )));
-            }
-            if !payload
-                .pointer("/issue/pull_request")
-                .is_some_and(Value::is_object)
-            {
-                return Ok(Err("the comment is on an issue, not a pull request".into()));
-            }
-            let (Some(pr), Some(id), Some(created), Some(login)) = (
-                payload.pointer("/issue/number").and_then(Value::as_u64),
-                payload.pointer("/comment/id").and_then(Value::as_u64),
-                text("/comment/created_at").and_then(|t| t.parse::<DateTime<Utc>>().ok()),
-                text("/comment/user/login").filter(|l| is_login(l)),
-            ) else {
-                anyhow::bail!(
-                    "the issue_comment payload lacks the issue number, comment id, creation time or author"
-                );
-            };
-            let body = text("/comment/body").unwrap_or("");
-            let first_line = body.lines().next().unwrap_or("").to_owned();
-            Ok(Ok(Candidate {
-                trigger: Trigger::Comment {
-                    id,
-                    created_at: created,
-                    first_line,
-                },
-                pr,
-                requester: login.to_owned(),
-            }))
-        }
-        "pull_request_target" | "pull_request" => {
-            if action != "labeled" {
-                return Ok(Err(format!(
-                    "the pull request event is {action}, not labeled"
-                )));
-            }
-            let (Some(pr), Some(name), Some(sha), Some(login)) = (
-                payload
-                    .pointer("/pull_request/number")
-                    .and_then(Value::as_u64),
-                text("/label/name"),
-                text("/pull_request/head/sha").filter(|s| is_sha(s)),
-                text("/sender/login").filter(|l| is_login(l)),
-            ) else {
-                anyhow::bail!(
-                    "the labeled payload lacks the PR number, label name, head sha or sender"
-                );
-            };
-            Ok(Ok(Candidate {
-                trigger: Trigger::Label {
-                    name: name.to_owned(),
-                    head_sha: sha.to_owned(),
-                },
-                pr,
-                requester: login.to_owned(),
-            }))
-        }
+        "issue_comment" if action != "created" => Ok(Err(format!(
+            "the comment was {action}, not created: only new comments are acted on"
+        ))),
+        "issue_comment" => comment(payload),
+        "pull_request_target" | "pull_request" if action != "labeled" => Ok(Err(format!(
+            "the pull request event is {action}, not labeled"
+        ))),
+        "pull_request_target" | "pull_request" => label(payload).map(Ok),
         other => Ok(Err(format!(
             "event {other} is neither issue_comment nor a labeled pull request"
         ))),
     }
+}
+
+fn text<'a>(payload: &'a Value, ptr: &str) -> Option<&'a str> {
+    payload.pointer(ptr).and_then(Value::as_str)
+}
+
+fn comment(payload: &Value) -> anyhow::Result<Result<Candidate, String>> {
+    if !payload
+        .pointer("/issue/pull_request")
+        .is_some_and(Value::is_object)
+    {
+        return Ok(Err("the comment is on an issue, not a pull request".into()));
+    }
+    let (Some(pr), Some(id), Some(created_at), Some(login)) = (
+        payload.pointer("/issue/number").and_then(Value::as_u64),
+        payload.pointer("/comment/id").and_then(Value::as_u64),
+        text(payload, "/comment/created_at").and_then(|t| t.parse::<DateTime<Utc>>().ok()),
+        text(payload, "/comment/user/login").filter(|l| is_login(l)),
+    ) else {
+        anyhow::bail!(
+            "the issue_comment payload lacks the issue number, comment id, creation time or author"
+        );
+    };
+    let body = text(payload, "/comment/body").unwrap_or("");
+    Ok(Ok(Candidate {
+        trigger: Trigger::Comment {
+            id,
+            created_at,
+            first_line: body.lines().next().unwrap_or("").to_owned(),
+        },
+        pr,
+        requester: login.to_owned(),
+    }))
+}
+
+fn label(payload: &Value) -> anyhow::Result<Candidate> {
+    let (Some(pr), Some(name), Some(sha), Some(login)) = (
+        payload
+            .pointer("/pull_request/number")
+            .and_then(Value::as_u64),
+        text(payload, "/label/name"),
+        text(payload, "/pull_request/head/sha").filter(|s| is_sha(s)),
+        text(payload, "/sender/login").filter(|l| is_login(l)),
+    ) else {
+        anyhow::bail!("the labeled payload lacks the PR number, label name, head sha or sender");
+    };
+    Ok(Candidate {
+        trigger: Trigger::Label {
+            name: name.to_owned(),
+            head_sha: sha.to_owned(),
+        },
+        pr,
+        requester: login.to_owned(),
+    })
 }
 
 /// The rest of `first_line` when it starts with the command `word` (followed by a space or

@@ -1,7 +1,8 @@
-//! The composite actions (`action.yml`, `land/action.yml`, `command/action.yml`) executed step by step in a simulated
-//! runner (see `action/runner.rs`): how inputs become flags and environment, that tokens travel only
-//! by variable name, that bad inputs stop before rerecord runs, and, with the real binary against a
-//! real repository and bare remote, the action's outputs and the upload step's `with:` values.
+//! The composite actions (`action.yml`, `land/action.yml`, `command/action.yml`) executed step by
+//! step in a simulated runner (see `action/runner.rs`): how inputs become flags and environment,
+//! that tokens travel only by variable name, that bad inputs stop before rerecord runs, and, with
+//! the real binary against a real repository and bare remote (or the fake GitHub), the action's
+//! outputs and the upload step's `with:` values.
 
 mod runner;
 
