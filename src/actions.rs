@@ -85,16 +85,7 @@ const MAX_PAYLOAD_BYTES: u64 = 25 * 1024 * 1024;
 impl EventPayload {
     /// Load `GITHUB_EVENT_PATH`.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let meta = std::fs::metadata(path)
-            .with_context(|| format!("failed to read the event payload {}", path.display()))?;
-        anyhow::ensure!(
-            meta.len() <= MAX_PAYLOAD_BYTES,
-            "the event payload {} is {} bytes, larger than any GitHub event; check GITHUB_EVENT_PATH",
-            path.display(),
-            meta.len()
-        );
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("failed to read the event payload {}", path.display()))?;
+        let bytes = read_payload(path)?;
         Self::parse(&bytes).with_context(|| format!("invalid event payload {}", path.display()))
     }
 
@@ -124,6 +115,20 @@ impl EventPayload {
                 .or_else(|| text("/repository/full_name")),
         })
     }
+}
+
+/// The bytes of an event payload file, refusing sizes no GitHub event has.
+pub fn read_payload(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("failed to read the event payload {}", path.display()))?;
+    anyhow::ensure!(
+        meta.len() <= MAX_PAYLOAD_BYTES,
+        "the event payload {} is {} bytes, larger than any GitHub event; check GITHUB_EVENT_PATH",
+        path.display(),
+        meta.len()
+    );
+    std::fs::read(path)
+        .with_context(|| format!("failed to read the event payload {}", path.display()))
 }
 
 fn is_hex_sha(s: &str) -> bool {

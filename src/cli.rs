@@ -30,6 +30,9 @@ pub enum Command {
     Land(LandArgs),
     /// Check token, remotes, branch, PR, workflow and configuration, and say what to fix.
     Doctor(DoctorArgs),
+    /// Dispatch the recording workflow for a `/rerecord` PR comment or a `re-record` label (run
+    /// in a workflow on `issue_comment`).
+    Command(CommandArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -58,6 +61,41 @@ pub struct ScheduleArgs {
     /// Branch to record (default: the current branch).
     #[arg(short, long)]
     pub branch: Option<String>,
+    #[command(flatten)]
+    pub recording: RecordingArgs,
+    /// Don't send this option's `[defaults]` value from rerecord.toml (repeatable).
+    #[arg(long, value_enum, value_name = "OPTION")]
+    pub no_default: Vec<DefaultOption>,
+    /// Where to dispatch: the upstream on its default branch with the PR number, or the PR's
+    /// head repository on its branch (default: upstream when the workflow takes a PR number).
+    #[arg(long, value_enum, value_name = "WHERE")]
+    pub dispatch_in: Option<DispatchIn>,
+    /// Upstream repository (default: config `upstream`, the `upstream` remote, or origin's parent).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Workflow file name (default: record-integration-tests.yml).
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Option<String>,
+    #[command(flatten)]
+    pub api: ApiArgs,
+    /// Follow the run until it concludes; exit 1 unless it succeeds.
+    #[arg(long)]
+    pub watch: bool,
+    /// Run every look-up and validation, but dispatch nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Never prompt; go on where a prompt would ask.
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The options that become the recording workflow's inputs: shared by `schedule` and by the
+/// `/rerecord` comment grammar of `command`, so both accept exactly the same words.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RecordingArgs {
     /// Comma-separated test subdirectories, e.g. agents,inference.
     #[arg(
         short = 's',
@@ -88,33 +126,6 @@ pub struct ScheduleArgs {
     /// Any other workflow input, sent verbatim (repeatable).
     #[arg(short = 'f', long = "input", value_name = "KEY=VALUE")]
     pub inputs: Vec<String>,
-    /// Don't send this option's `[defaults]` value from rerecord.toml (repeatable).
-    #[arg(long, value_enum, value_name = "OPTION")]
-    pub no_default: Vec<DefaultOption>,
-    /// Where to dispatch: the upstream on its default branch with the PR number, or the PR's
-    /// head repository on its branch (default: upstream when the workflow takes a PR number).
-    #[arg(long, value_enum, value_name = "WHERE")]
-    pub dispatch_in: Option<DispatchIn>,
-    /// Upstream repository (default: config `upstream`, the `upstream` remote, or origin's parent).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Workflow file name (default: record-integration-tests.yml).
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
-    #[command(flatten)]
-    pub api: ApiArgs,
-    /// Follow the run until it concludes; exit 1 unless it succeeds.
-    #[arg(long)]
-    pub watch: bool,
-    /// Run every look-up and validation, but dispatch nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Never prompt; go on where a prompt would ask.
-    #[arg(short = 'y', long)]
-    pub yes: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
 }
 
 /// An option with a `[defaults]` entry.
@@ -287,6 +298,43 @@ pub struct LandArgs {
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
     /// Verify and report; push and comment nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// The least repository role allowed to trigger a recording from a PR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum Permission {
+    Write,
+    Maintain,
+    Admin,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CommandArgs {
+    /// The comment command (default: config `[command] word`, else /rerecord).
+    #[arg(long, value_name = "WORD")]
+    pub word: Option<String>,
+    /// The label that triggers a recording when added (default: config `[command] label`, else
+    /// re-record).
+    #[arg(long, value_name = "NAME")]
+    pub label: Option<String>,
+    /// Least role of the commenter or labeller (default: config `[command] permission`, else
+    /// write).
+    #[arg(long, value_enum)]
+    pub permission: Option<Permission>,
+    /// Repository of the pull request (default GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    /// Recording workflow file name (default: config `workflow`).
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Option<String>,
+    /// Check and report everything; react, comment and dispatch nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Print one JSON object on stdout.

@@ -89,6 +89,24 @@ struct RawConfig {
     inputs: RawOptionTable,
     #[serde(default)]
     defaults: RawOptionTable,
+    #[serde(default)]
+    command: CommandConfig,
+}
+
+/// `[command]`: the `/rerecord` comment command and the `re-record` label (`rerecord command`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CommandConfig {
+    /// The comment command, default `/rerecord`.
+    pub word: Option<String>,
+    /// The label that triggers a recording, default `re-record`.
+    pub label: Option<String>,
+    /// Least role of the requester: `write` (default), `maintain` or `admin`.
+    pub permission: Option<String>,
+    /// The recording workflow's input for the PR number, default `pr_number`.
+    pub pr_input: Option<String>,
+    /// The recording workflow's input for the approved head sha, default `head_sha`.
+    pub sha_input: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -126,6 +144,8 @@ pub struct Config {
     /// Option -> the value sent when the option is not typed, from `[defaults]` (opt-in; sent
     /// only when the workflow declares the input). An empty value is no default.
     pub defaults: BTreeMap<InputOption, String>,
+    /// `[command]` as written (its defaults are applied by `rerecord command`).
+    pub command: CommandConfig,
 }
 
 impl Default for Config {
@@ -235,6 +255,7 @@ impl Config {
             recordings,
             input_names,
             defaults,
+            command: raw.command,
         })
     }
 }

@@ -11,8 +11,8 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
-pub mod proxy;
 pub mod paths;
+pub mod proxy;
 pub mod recordings;
 pub mod remotes;
 pub mod term;
@@ -72,6 +72,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Fetch(args) => commands::fetch::run(args).await,
                 Command::Land(args) => commands::land::run(args).await,
                 Command::Doctor(args) => commands::doctor::run(args).await,
+                Command::Command(args) => commands::command::run(args).await,
                 Command::Completions { .. } | Command::Man => unreachable!("handled above"),
             }
         }),

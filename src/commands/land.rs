@@ -29,7 +29,8 @@ use crate::remotes::RepoName;
 use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
-use report::{FileLine, MARKER, Outcome, Status};
+pub(crate) use report::MARKER;
+use report::{FileLine, Outcome, Status};
 use resolve::{Refused, Target};
 
 /// The default source of the token that pushes to branches of the run's own repository.
@@ -520,13 +521,25 @@ const JOB_TOKEN_LOGIN: &str = "github-actions[bot]";
 /// Update the comment carrying the marker that we wrote, or create it. A marker comment by anyone
 /// else is ignored: adopting it would put our word in a comment its author can edit.
 async fn sticky_comment(ctx: &Ctx, pr: u64, body: &str) -> anyhow::Result<()> {
-    let me = match ctx.gh.user().await {
+    write_sticky_comment(&ctx.gh, &ctx.repo, pr, body).await
+}
+
+/// The sticky comment on PR `pr` of `repo` (`command` writes the first version, with the run
+/// link; the landing of that run updates it). `body` must start with [`MARKER`].
+pub(crate) async fn write_sticky_comment(
+    gh: &GitHub,
+    repo: &RepoName,
+    pr: u64,
+    body: &str,
+) -> anyhow::Result<()> {
+    debug_assert!(body.starts_with(MARKER));
+    let me = match gh.user().await {
         Ok((user, _)) => user.login,
         Err(_) => JOB_TOKEN_LOGIN.to_owned(),
     };
-    match ctx.gh.find_comment(&ctx.repo, pr, MARKER, &me).await? {
-        Some(existing) => ctx.gh.update_comment(&ctx.repo, existing.id, body).await?,
-        None => ctx.gh.create_comment(&ctx.repo, pr, body).await?,
+    match gh.find_comment(repo, pr, MARKER, &me).await? {
+        Some(existing) => gh.update_comment(repo, existing.id, body).await?,
+        None => gh.create_comment(repo, pr, body).await?,
     };
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand: orchestration only, no raw HTTP or git plumbing.
 
+pub mod command;
 pub mod commit;
 pub mod doctor;
 pub mod fetch;

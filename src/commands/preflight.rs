@@ -127,6 +127,16 @@ async fn read_file(
 }
 
 impl Gathered {
+    /// No answers yet: every look-up is asked when needed (for callers without a first round).
+    pub fn empty() -> Self {
+        Self {
+            prs: Vec::new(),
+            branch_on: Vec::new(),
+            workflows: HashMap::new(),
+            files: HashMap::new(),
+        }
+    }
+
     /// The workflow as the workflows endpoint knows it: the first round's answer when it
     /// succeeded, else asked (again) now.
     async fn workflow(
@@ -422,15 +432,31 @@ pub async fn workflow(
     file: &str,
     upstream: &RepoName,
 ) -> anyhow::Result<DispatchTrigger> {
-    let repo = &target.repo;
+    workflow_at(
+        gh,
+        g,
+        &target.repo,
+        (&target.at, &target.git_ref),
+        file,
+        upstream,
+    )
+    .await
+}
+
+/// [`workflow`] for the copy of `file` in `repo` at `at` (named `git_ref` in messages), asked
+/// now unless `g` already holds the answers.
+pub async fn workflow_at(
+    gh: &GitHub,
+    g: &Gathered,
+    repo: &RepoName,
+    (at, git_ref): (&At, &str),
+    file: &str,
+    upstream: &RepoName,
+) -> anyhow::Result<DispatchTrigger> {
     let path = workflow_path(file);
-    let (found, contents) = tokio::join!(
-        g.workflow(gh, repo, file),
-        g.file(gh, repo, file, &target.at)
-    );
+    let (found, contents) = tokio::join!(g.workflow(gh, repo, file), g.file(gh, repo, file, at));
     let lookup = || format!("failed to look up workflow {file} in {repo}");
     let (found, contents) = (found.with_context(lookup)?, contents.with_context(lookup)?);
-    let git_ref = &target.git_ref;
     let sync = (repo != upstream).then(|| {
         format!(
             "your fork may be behind {upstream}: sync it (gh repo sync {repo}, or git fetch upstream && git push origin upstream/HEAD:refs/heads/DEFAULT_BRANCH), then merge it into {git_ref}"

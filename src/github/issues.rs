@@ -1,7 +1,21 @@
-//! Issue comments (the sticky PR comment of `land`).
+//! Issue comments (the sticky PR comment of `land` and `command`), comment reactions and the
+//! collaborator permission `command` checks.
 
+use serde::Deserialize;
+
+use super::repos::encode_query;
 use super::{ApiError, Comment, GitHub};
 use crate::remotes::RepoName;
+
+/// A user's role on a repository, as `GET …/collaborators/{user}/permission` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoPermission {
+    /// The legacy base role: `admin`, `write`, `read` or `none` (`maintain` reads `write`,
+    /// `triage` reads `read`).
+    pub permission: String,
+    /// The role itself: `admin`, `maintain`, `write`, `triage`, `read`, or a custom role's name.
+    pub role_name: Option<String>,
+}
 
 impl GitHub {
     /// The first comment of issue/PR `number` that `author` wrote and that contains `marker`,
@@ -55,5 +69,47 @@ impl GitHub {
             .patch(&path, &serde_json::json!({ "body": body }))
             .await?;
         self.decode(&http::Method::PATCH, &path, &bytes)
+    }
+
+    /// React to an issue or PR comment (`+1`, `eyes`, `rocket`, `confused`, …). GitHub answers
+    /// 201, or 200 when this user already reacted so.
+    pub async fn react(
+        &self,
+        repo: &RepoName,
+        comment_id: u64,
+        content: &str,
+    ) -> Result<(), ApiError> {
+        let path = format!(
+            "{}/issues/comments/{comment_id}/reactions",
+            Self::repo_path(repo)
+        );
+        self.post(&path, &serde_json::json!({ "content": content }))
+            .await
+            .map(|_| ())
+    }
+
+    /// `user`'s permission on `repo`. `author_association` in a payload is no substitute: an
+    /// org `MEMBER` may have no write access at all.
+    pub async fn permission(
+        &self,
+        repo: &RepoName,
+        user: &str,
+    ) -> Result<RepoPermission, ApiError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            permission: String,
+            #[serde(default)]
+            role_name: Option<String>,
+        }
+        let path = format!(
+            "{}/collaborators/{}/permission",
+            Self::repo_path(repo),
+            encode_query(user)
+        );
+        let raw: Raw = self.get_json(&path).await?;
+        Ok(RepoPermission {
+            permission: raw.permission,
+            role_name: raw.role_name,
+        })
     }
 }

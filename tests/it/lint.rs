@@ -35,7 +35,11 @@ fn workflows() -> Vec<PathBuf> {
 }
 
 fn all_files() -> Vec<PathBuf> {
-    let mut files = vec![root().join("action.yml"), root().join("land/action.yml")];
+    let mut files = vec![
+        root().join("action.yml"),
+        root().join("land/action.yml"),
+        root().join("command/action.yml"),
+    ];
     files.extend(workflows());
     files
 }
@@ -123,6 +127,8 @@ fn workflows_grant_nothing_by_default_and_write_only_where_they_push() {
     let may_write = [
         ("record-integration-tests.yml", "record"),
         ("commit-recordings.yml", "land"),
+        // Dispatches, reacts and comments; pushes nothing (tests/it/command.rs checks the set).
+        ("rerecord-command.yml", "command"),
         ("release.yml", "publish"),
     ];
     for file in workflows() {

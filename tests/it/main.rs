@@ -5,6 +5,7 @@ mod support;
 
 mod action;
 mod cli;
+mod command;
 mod commit;
 mod doctor;
 mod fake_github;

@@ -15,7 +15,7 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::{DefaultOption, DispatchIn, ScheduleArgs};
+use crate::cli::{DefaultOption, DispatchIn, RecordingArgs, ScheduleArgs};
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::commands::preflight::{self, Target};
 use crate::commands::watch;
@@ -35,7 +35,7 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
         .workflow
         .clone()
         .unwrap_or_else(|| checkout.config.workflow.clone());
-    let mut wanted = wanted_from_args(&args, &checkout.config)?;
+    let mut wanted = wanted(&args.recording, &args.no_default, &checkout.config)?;
     let gh = GitHub::new(&api_url, &token)?.with_retry_base(scaled(Duration::from_millis(500)));
     let interactive = !args.yes && term::can_prompt();
     let overrides = &checkout.config.input_names;
@@ -101,7 +101,11 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 
 /// What the user asked to send: the typed options and `-f` pairs, plus `[defaults]` for
 /// options not typed and not switched off with `--no-default`.
-fn wanted_from_args(args: &ScheduleArgs, config: &Config) -> anyhow::Result<Wanted> {
+pub fn wanted(
+    args: &RecordingArgs,
+    no_default: &[DefaultOption],
+    config: &Config,
+) -> anyhow::Result<Wanted> {
     let given = [
         (InputOption::Subdirs, args.subdirs.as_deref()),
         (InputOption::Suite, args.suite.as_deref()),
@@ -109,7 +113,7 @@ fn wanted_from_args(args: &ScheduleArgs, config: &Config) -> anyhow::Result<Want
         (InputOption::Pattern, args.pattern.as_deref()),
     ];
     let mut wanted = Wanted::typed(&given, &args.inputs)?;
-    let off: Vec<InputOption> = args.no_default.iter().map(|o| option_of(*o)).collect();
+    let off: Vec<InputOption> = no_default.iter().map(|o| option_of(*o)).collect();
     wanted.defaults = config
         .defaults
         .iter()

@@ -1,7 +1,8 @@
-//! The composite actions (`action.yml`, `land/action.yml`) executed step by step in a simulated
-//! runner (see `action/runner.rs`): how inputs become flags and environment, that tokens travel only
-//! by variable name, that bad inputs stop before rerecord runs, and, with the real binary against a
-//! real repository and bare remote, the action's outputs and the upload step's `with:` values.
+//! The composite actions (`action.yml`, `land/action.yml`, `command/action.yml`) executed step by
+//! step in a simulated runner (see `action/runner.rs`): how inputs become flags and environment,
+//! that tokens travel only by variable name, that bad inputs stop before rerecord runs, and, with
+//! the real binary against a real repository and bare remote (or the fake GitHub), the action's
+//! outputs and the upload step's `with:` values.
 
 mod runner;
 
@@ -581,4 +582,107 @@ fn recordings_input_replaces_the_default_globs_for_the_real_binary() {
         &["diff", "--name-only", &format!("{tip}^"), &tip],
     );
     assert_eq!(files, "fixtures/cassettes/a.yaml");
+}
+
+// ---- command/action.yml ------------------------------------------------------------------------
+
+#[test]
+fn command_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
+    let action = Action::load("command");
+    let scope = scope_for(
+        &action,
+        &[
+            ("word", "/record"),
+            ("permission", "maintain"),
+            ("label", "rec"),
+        ],
+    );
+    let mut job = Job::in_empty_workspace();
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    stub_rerecord(&bin, &log, &["GH_TOKEN"]);
+    job.path_prefix.push(bin);
+    let run = job.run_step(&action, action.step("command"), &scope);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let args: Vec<String> = read(log.join("args")).lines().map(str::to_owned).collect();
+    assert_eq!(
+        args,
+        [
+            "command",
+            "--word",
+            "/record",
+            "--label",
+            "rec",
+            "--permission",
+            "maintain"
+        ]
+    );
+    assert_eq!(read(log.join("env-GH_TOKEN")), TOKEN);
+
+    let scope = scope_for(&action, &[("permission", "triage; curl evil")]);
+    std::fs::remove_file(log.join("args")).unwrap();
+    let run = job.run_step(&action, action.step("command"), &scope);
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(run.stdout.contains("input permission"), "{}", run.show());
+    assert!(!log.join("args").exists(), "rerecord must not run");
+}
+
+#[test]
+fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() {
+    use crate::support::fake_github::{FakeGitHub, PrSpec, TOKEN as FAKE_TOKEN};
+    let gh = FakeGitHub::start();
+    gh.add_repo("owner/repo");
+    gh.add_fork("fork/repo", "owner/repo");
+    gh.act_as_job_token();
+    gh.set_branch("owner/repo", "main", &"a".repeat(40));
+    gh.add_workflow("owner/repo", "record-integration-tests.yml", "active");
+    gh.set_file(
+        "owner/repo",
+        "main",
+        ".github/workflows/record-integration-tests.yml",
+        "on:\n  workflow_dispatch:\n    inputs:\n      pr_number: {type: number}\n      head_sha: {}\n      pattern: {}\n",
+    );
+    let sha = "c".repeat(40);
+    gh.set_commit_date(
+        "owner/repo",
+        &sha,
+        chrono::Utc::now() - chrono::Duration::hours(1),
+    );
+    let pr = gh.add_pr(PrSpec::open("owner/repo", "fork/repo", "fix", &sha));
+    gh.set_role("owner/repo", "maint", "write");
+    let (_, payload) = gh.comment_event(
+        "owner/repo",
+        pr,
+        "maint",
+        "MEMBER",
+        "/rerecord -k '::add-mask::x %0A##[error]y'\n::error::line two",
+    );
+
+    let action = Action::load("command");
+    let scope = scope_for(&action, &[("token", FAKE_TOKEN)]);
+    let mut job = Job::in_empty_workspace();
+    let event = job.temp.path().join("event.json");
+    std::fs::write(&event, payload.to_string()).unwrap();
+    for (k, v) in [
+        ("GITHUB_EVENT_NAME", "issue_comment".to_owned()),
+        ("GITHUB_EVENT_PATH", event.display().to_string()),
+        ("GITHUB_REPOSITORY", "owner/repo".to_owned()),
+        ("GITHUB_API_URL", gh.url()),
+        ("RERECORD_POLL_SCALE", "0".to_owned()),
+    ] {
+        job.env.insert(k.into(), v);
+    }
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
+    job.path_prefix.push(bin.parent().unwrap().to_path_buf());
+    let run = job.run_step(&action, action.step("command"), &scope);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let runs = gh.runs("owner/repo");
+    assert_eq!(runs.len(), 1, "{}", run.show());
+    assert_eq!(run.outputs["status"], "dispatched");
+    assert_eq!(run.outputs["run-id"], runs[0].id.to_string());
+    assert_eq!(runs[0].inputs["pattern"], "::add-mask::x %0A##[error]y");
+    for line in format!("{}{}", run.stdout, run.stderr).lines() {
+        assert!(!line.trim_start().starts_with("::"), "{line}");
+        assert!(!line.contains("##["), "{line}");
+        assert!(!line.contains("line two"), "{line}");
+    }
 }

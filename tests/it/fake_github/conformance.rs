@@ -37,11 +37,16 @@ fn denull(v: &mut Value) {
     }
 }
 
-struct Spec(Value);
+pub(super) struct Spec(Value);
 
 impl Spec {
     fn load() -> Spec {
-        let text = std::fs::read_to_string(SUBSET).expect("read the 2022-11-28 subset");
+        Spec::load_file(SUBSET)
+    }
+
+    /// Another cut of the same description (e.g. `openapi-command.2022-11-28.json`).
+    pub(super) fn load_file(path: &str) -> Spec {
+        let text = std::fs::read_to_string(path).expect("read the 2022-11-28 subset");
         let mut doc: Value = serde_json::from_str(&text).expect("subset is JSON");
         denull(&mut doc);
         Spec(doc)
@@ -71,7 +76,7 @@ impl Spec {
         resp["content"]["application/json"]["schema"].clone()
     }
 
-    fn check(&self, path: &str, method: &str, resp: &Resp) {
+    pub(super) fn check(&self, path: &str, method: &str, resp: &Resp) {
         self.check_as(path, method, resp.status, resp);
     }
 

@@ -7,6 +7,7 @@ use crate::support::fake_github;
 mod actions;
 mod behaviour;
 mod client;
+mod command;
 mod conformance;
 
 use fake_github::{FakeGitHub, PrSpec, RunSpec};

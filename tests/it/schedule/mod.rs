@@ -9,8 +9,8 @@ use crate::support;
 mod dispatch;
 mod eras;
 mod finding;
-mod moved;
 mod laptop;
+mod moved;
 mod prompts_and_watch;
 mod validation;
 

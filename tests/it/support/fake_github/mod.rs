@@ -12,6 +12,7 @@
 #![allow(unused)]
 
 mod actions;
+mod command;
 mod pagination;
 mod render;
 mod routes;
@@ -326,6 +327,7 @@ impl FakeGitHub {
             title: format!("Update {}", pr.head_ref),
             body: None,
             draft: false,
+            labels: Vec::new(),
             created_at: now,
             closed_at,
             merged_at,

@@ -239,6 +239,12 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
     ] {
         v[list] = json!([]);
     }
+    v["labels"] = json!(
+        p.labels
+            .iter()
+            .map(|l| label(st, base_full, l))
+            .collect::<Vec<_>>()
+    );
     v["assignee"] = Value::Null;
     v["milestone"] = Value::Null;
     v["auto_merge"] = Value::Null;
@@ -277,6 +283,22 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
         v["maintainer_can_modify"] = json!(p.maintainer_can_modify);
         v["comments"] = json!(repo.comments.iter().filter(|c| c.issue == p.number).count());
     }
+    v
+}
+
+/// A label of `full`, from the pull request example's label.
+pub(crate) fn label(st: &State, full: &str, name: &str) -> Value {
+    let mut v = template!("pull-request")["labels"][0].clone();
+    let id = id_of(&format!("label:{full}:{name}"));
+    v["id"] = json!(id);
+    v["node_id"] = json!(node_id("05:Label", id));
+    v["url"] = json!(format!(
+        "{}/repos/{full}/labels/{}",
+        st.api_base,
+        name.replace(' ', "%20")
+    ));
+    v["name"] = json!(name);
+    v["default"] = json!(false);
     v
 }
 

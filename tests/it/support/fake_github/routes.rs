@@ -98,6 +98,13 @@ fn repo_route(st: &mut State, req: &Req, full: &str, method: &str, rest: &[&str]
         ("GET", ["issues", number, "comments"]) => list_comments(st, req, full, number),
         ("POST", ["issues", number, "comments"]) => create_comment(st, req, full, number),
         ("PATCH", ["issues", "comments", id]) => update_comment(st, req, full, id),
+        ("POST", ["issues", "comments", id, "reactions"]) => {
+            super::command::create_reaction(st, req, full, id)
+        }
+        ("GET", ["collaborators", user, "permission"]) => {
+            super::command::permission(st, full, user)
+        }
+        ("GET", ["commits", git_ref]) => super::command::get_commit(st, full, git_ref),
         _ => Reply::not_found(),
     }
 }
@@ -263,6 +270,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
         title: field("title").unwrap_or_default(),
         body: field("body"),
         draft: body.get("draft").and_then(Value::as_bool).unwrap_or(false),
+        labels: Vec::new(),
         created_at: Utc::now(),
         closed_at: None,
         merged_at: None,

@@ -49,7 +49,21 @@ pub(crate) struct Repo {
     pub comments: Vec<Comment>,
     /// Issue numbers that exist without a PR (created by `add_comment`).
     pub issues: Vec<u64>,
+    /// Login (lowercased) -> repository role (`read`, `triage`, `write`, `maintain`, `admin` or
+    /// a custom role's name with its base role). Users not listed read a public repository.
+    pub roles: HashMap<String, (String, String)>,
+    /// Commit sha -> committer date, for `GET /commits/{sha}`.
+    pub commit_dates: HashMap<String, DateTime<Utc>>,
+    pub reactions: Vec<Reaction>,
     next_number: u64,
+}
+
+pub(crate) struct Reaction {
+    pub id: u64,
+    pub comment_id: u64,
+    pub content: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
 }
 
 pub(crate) struct Pull {
@@ -67,6 +81,7 @@ pub(crate) struct Pull {
     pub title: String,
     pub body: Option<String>,
     pub draft: bool,
+    pub labels: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
     pub merged_at: Option<DateTime<Utc>>,
@@ -279,6 +294,9 @@ impl State {
                 artifacts: Vec::new(),
                 comments: Vec::new(),
                 issues: Vec::new(),
+                roles: HashMap::new(),
+                commit_dates: HashMap::new(),
+                reactions: Vec::new(),
                 next_number: 0,
             },
         );

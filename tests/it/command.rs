@@ -1,0 +1,626 @@
+//! `rerecord command`: a `/rerecord` PR comment or a `re-record` label, delivered as the real
+//! webhook payload shapes, against the fake GitHub (permissions, reactions, pins, dispatch,
+//! sticky status comment).
+
+use chrono::{Duration, Utc};
+use serde_json::{Value, json};
+
+use crate::support::cmd::{Run, path_str, rerecord, tempdir};
+use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, TOKEN};
+
+const UPSTREAM: &str = "acme/widgets";
+const FORK: &str = "alice/widgets";
+const WORKFLOW: &str = "record-integration-tests.yml";
+const MARKER: &str = "<!-- rerecord:land -->";
+const REPLY: &str = "<!-- rerecord:command -->";
+const MAIN_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+const FORK_SHA: &str = "cccccccccccccccccccccccccccccccccccccccc";
+const BRANCH_SHA: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+/// The 2026 llama-stack shape: dispatched in the upstream with the PR number, checks out the sha.
+const WORKFLOW_WITH_PR: &str = r#"name: Record integration tests
+on:
+  workflow_dispatch:
+    inputs:
+      pr_number: {type: number, required: true}
+      head_sha: {type: string}
+      subdirs: {type: string}
+      suite: {type: string}
+      test-setup: {type: string}
+      pattern: {type: string}
+jobs: {}
+"#;
+
+/// The older shape: dispatched on the PR's branch, no PR number, no sha.
+const WORKFLOW_ON_BRANCH: &str = r#"name: Record integration tests
+on:
+  workflow_dispatch:
+    inputs:
+      subdirs: {type: string}
+      suite: {type: string}
+      test-setup: {type: string}
+      pattern: {type: string}
+jobs: {}
+"#;
+
+struct World {
+    gh: FakeGitHub,
+    dir: tempfile::TempDir,
+    fork_pr: u64,
+    branch_pr: u64,
+}
+
+fn world(workflow: &str) -> World {
+    let gh = FakeGitHub::start();
+    gh.add_repo(UPSTREAM);
+    gh.add_fork(FORK, UPSTREAM);
+    gh.act_as_job_token();
+    gh.set_branch(UPSTREAM, "main", MAIN_SHA);
+    gh.set_branch(UPSTREAM, "feature", BRANCH_SHA);
+    gh.set_branch(FORK, "fix", FORK_SHA);
+    gh.add_workflow(UPSTREAM, WORKFLOW, "active");
+    for git_ref in ["main", "feature"] {
+        gh.set_file(
+            UPSTREAM,
+            git_ref,
+            &format!(".github/workflows/{WORKFLOW}"),
+            workflow,
+        );
+    }
+    let hour_ago = Utc::now() - Duration::hours(1);
+    gh.set_commit_date(UPSTREAM, FORK_SHA, hour_ago);
+    gh.set_commit_date(UPSTREAM, BRANCH_SHA, hour_ago);
+    let fork_pr = gh.add_pr(PrSpec::open(UPSTREAM, FORK, "fix", FORK_SHA));
+    let branch_pr = gh.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "feature", BRANCH_SHA));
+    gh.set_role(UPSTREAM, "maint", "write");
+    gh.set_role(UPSTREAM, "reader", "read");
+    gh.set_role(UPSTREAM, "member", "triage");
+    World {
+        gh,
+        dir: tempdir(),
+        fork_pr,
+        branch_pr,
+    }
+}
+
+impl World {
+    fn run(&self, event: &str, payload: &Value, extra: &[&str]) -> Run {
+        let path = self.dir.path().join("event.json");
+        std::fs::write(&path, serde_json::to_vec(payload).unwrap()).unwrap();
+        rerecord()
+            .arg("command")
+            .args(extra)
+            .env("GITHUB_EVENT_NAME", event)
+            .env("GITHUB_EVENT_PATH", path_str(&path))
+            .env("GITHUB_REPOSITORY", UPSTREAM)
+            .env("GITHUB_API_URL", self.gh.url())
+            .env("GH_TOKEN", TOKEN)
+            .env("RERECORD_POLL_SCALE", "0")
+            .current_dir(self.dir.path())
+            .run()
+    }
+
+    fn comment(&self, pr: u64, author: &str, association: &str, body: &str) -> (u64, Run) {
+        let (id, payload) = self
+            .gh
+            .comment_event(UPSTREAM, pr, author, association, body);
+        (id, self.run("issue_comment", &payload, &[]))
+    }
+
+    fn reactions(&self, id: u64) -> Vec<String> {
+        self.gh
+            .reactions(UPSTREAM, id)
+            .into_iter()
+            .inspect(|(_, who)| assert_eq!(who, JOB_TOKEN_USER))
+            .map(|(content, _)| content)
+            .collect()
+    }
+
+    /// Comments rerecord wrote on `pr` (by the job token's user).
+    fn ours(&self, pr: u64) -> Vec<(u64, String)> {
+        self.gh
+            .comments_with_authors(UPSTREAM, pr)
+            .into_iter()
+            .filter(|(_, who, _)| who == JOB_TOKEN_USER)
+            .map(|(id, _, body)| (id, body))
+            .collect()
+    }
+}
+
+fn inputs(v: &Value) -> Vec<(String, String)> {
+    v.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut v: Vec<_> = list
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_sha() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (id, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord agents,inference --setup vllm -k \"test_streaming\"\nthanks!",
+    );
+    let run = run.success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 1, "{}", run.all_output());
+    assert_eq!(runs[0].head_branch, "main");
+    assert_eq!(runs[0].event, "workflow_dispatch");
+    assert_eq!(
+        inputs(&runs[0].inputs),
+        pairs(&[
+            ("head_sha", FORK_SHA),
+            ("pattern", "test_streaming"),
+            ("pr_number", &w.fork_pr.to_string()),
+            ("subdirs", "agents,inference"),
+            ("test-setup", "vllm"),
+        ])
+    );
+    assert_eq!(w.reactions(id), ["eyes", "rocket"]);
+    let ours = w.ours(w.fork_pr);
+    assert_eq!(ours.len(), 1, "{ours:?}");
+    assert!(ours[0].1.starts_with(MARKER), "{}", ours[0].1);
+    assert!(
+        ours[0].1.contains(&format!("[run {}](", runs[0].id)),
+        "{}",
+        ours[0].1
+    );
+    assert!(
+        run.stdout.contains("status    dispatched"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_pr_number() {
+    let w = world(WORKFLOW_ON_BRANCH);
+    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord --suite vision");
+    let run = run.success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 1, "{}", run.all_output());
+    assert_eq!(runs[0].head_branch, "feature");
+    assert_eq!(inputs(&runs[0].inputs), pairs(&[("suite", "vision")]));
+    let ours = w.ours(w.branch_pr);
+    assert!(
+        ours[0].1.contains("declares no `head_sha` input"),
+        "{}",
+        ours[0].1
+    );
+}
+
+#[test]
+fn a_fork_pr_is_refused_when_the_workflow_cannot_take_its_number() {
+    let w = world(WORKFLOW_ON_BRANCH);
+    let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert_eq!(w.reactions(id), ["eyes", "confused"]);
+    let ours = w.ours(w.fork_pr);
+    assert!(ours[0].1.starts_with(REPLY), "{}", ours[0].1);
+    assert!(
+        ours[0].1.contains("declares no `pr_number` input"),
+        "{}",
+        ours[0].1
+    );
+}
+
+#[test]
+fn read_only_users_members_without_write_and_outsiders_are_refused_with_a_reply() {
+    let w = world(WORKFLOW_WITH_PR);
+    for (user, association, role) in [
+        ("reader", "CONTRIBUTOR", "read"),
+        ("member", "MEMBER", "triage"),
+        ("stranger", "NONE", "read"),
+    ] {
+        let (id, run) = w.comment(w.fork_pr, user, association, "/rerecord --setup gpt");
+        let run = run.success();
+        assert!(
+            w.gh.runs(UPSTREAM).is_empty(),
+            "{user}: {}",
+            run.all_output()
+        );
+        assert_eq!(w.reactions(id), ["eyes", "confused"], "{user}");
+        let reply = w.ours(w.fork_pr).pop().expect("a reply").1;
+        assert!(reply.starts_with(REPLY), "{reply}");
+        assert!(reply.contains("`/rerecord --setup gpt` by"), "{reply}");
+        assert!(
+            reply.contains(&format!(
+                "need the `write` role or higher on `{UPSTREAM}`; `{user}` has `{role}`"
+            )),
+            "{reply}"
+        );
+        assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+    }
+    assert_eq!(w.ours(w.fork_pr).len(), 3);
+}
+
+#[test]
+fn a_stricter_permission_from_rerecord_toml_refuses_a_writer() {
+    let w = world(WORKFLOW_WITH_PR);
+    w.gh.set_file(
+        UPSTREAM,
+        "main",
+        "rerecord.toml",
+        "[command]\npermission = \"maintain\"\n",
+    );
+    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert!(w.ours(w.fork_pr)[0].1.contains("need the `maintain` role"));
+    w.gh.set_custom_role(UPSTREAM, "lead", "release-lead", "admin");
+    let (_, run) = w.comment(w.fork_pr, "lead", "MEMBER", "/rerecord");
+    run.success();
+    assert_eq!(
+        w.gh.runs(UPSTREAM).len(),
+        1,
+        "a custom role counts as its base role"
+    );
+}
+
+#[test]
+fn an_edited_comment_does_nothing() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (id, payload) =
+        w.gh.edited_comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    let before = w.gh.requests().len();
+    let run = w.run("issue_comment", &payload, &[]).success();
+    assert!(run.stderr.contains("nothing to do"), "{}", run.stderr);
+    assert_eq!(w.gh.requests().len(), before, "not one API call");
+    assert!(w.reactions(id).is_empty());
+    assert!(w.ours(w.fork_pr).is_empty());
+}
+
+#[test]
+fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
+    let w = world(WORKFLOW_WITH_PR);
+    w.gh.add_comment(UPSTREAM, 50, "an issue");
+    let before = w.gh.requests().len();
+    let (_, run) = w.comment(50, "maint", "COLLABORATOR", "/rerecord");
+    run.success();
+    assert_eq!(
+        w.gh.requests().len(),
+        before,
+        "not one API call for an issue"
+    );
+    for body in ["please /rerecord", "/rerecordx", "> /rerecord"] {
+        let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", body);
+        run.success();
+        assert!(w.reactions(id).is_empty(), "{body}");
+    }
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert!(w.ours(w.fork_pr).is_empty());
+}
+
+#[test]
+fn a_push_after_the_comment_is_refused() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, payload) =
+        w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    let pushed = "dddddddddddddddddddddddddddddddddddddddd";
+    w.gh.push_to_pr(
+        UPSTREAM,
+        w.fork_pr,
+        pushed,
+        Utc::now() + Duration::seconds(5),
+    );
+    w.run("issue_comment", &payload, &[]).success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(
+        reply.contains("the PR's head changed after the comment: `dddddddddddd` was committed at"),
+        "{reply}"
+    );
+}
+
+#[test]
+fn a_back_dated_push_after_the_comment_is_refused_by_when_its_runs_started() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, payload) =
+        w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    let pushed = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+    w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now() - Duration::days(3));
+    let mut ci = RunSpec::completed("ci.yml", "fix", pushed, "success");
+    ci.event = "pull_request".into();
+    ci.head_repository = FORK.into();
+    ci.created_at = Utc::now() + Duration::seconds(5);
+    w.gh.add_run(UPSTREAM, ci);
+    w.run("issue_comment", &payload, &[]).success();
+    assert_eq!(w.gh.runs(UPSTREAM).len(), 1, "only the CI run");
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(reply.contains("first reached GitHub Actions at"), "{reply}");
+}
+
+#[test]
+fn hostile_text_stays_inert_data() {
+    let w = world(WORKFLOW_WITH_PR);
+    let marker = w.dir.path().join("pwned");
+    let pattern = format!(
+        "$(touch {}) `touch {}` ${{{{ secrets.GH_TOKEN }}}}",
+        path_str(&marker),
+        path_str(&marker)
+    );
+    let body = format!(
+        "/rerecord -k '{pattern}' --setup '::add-mask::x ##[error]y'\n::error::second line\n##[set-output name=a]b"
+    );
+    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &body);
+    let run = run.success();
+    assert!(!marker.exists(), "nothing was executed");
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 1, "{}", run.all_output());
+    assert_eq!(runs[0].inputs["pattern"], json!(pattern));
+    assert_eq!(
+        runs[0].inputs["test-setup"],
+        json!("::add-mask::x ##[error]y")
+    );
+    for line in run.all_output().lines() {
+        assert!(
+            !line.trim_start().starts_with("::"),
+            "a workflow command in the log: {line}"
+        );
+        assert!(
+            !line.contains("##["),
+            "a legacy workflow command in the log: {line}"
+        );
+    }
+    assert!(
+        !run.all_output().contains("second line"),
+        "only the first line is read"
+    );
+    let status = &w.ours(w.fork_pr)[0].1;
+    assert!(
+        status.contains("`test-setup=::add-mask::x ##[error]y`"),
+        "{status}"
+    );
+}
+
+#[test]
+fn unknown_options_are_answered_in_a_fenced_block_that_cannot_link_or_mention() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (id, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord --evil '```@acme/admins [x](https://evil.example) <img src=x>'",
+    );
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert_eq!(w.reactions(id), ["eyes", "confused"]);
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(reply.contains("did not understand the options"), "{reply}");
+    let (outside, inside) = split_fence(&reply);
+    assert!(inside.contains("--evil"), "{reply}");
+    for bad in ["@acme", "](https", "<img"] {
+        assert!(!outside.contains(bad), "{bad} outside code:\n{reply}");
+    }
+    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord --help");
+    run.success();
+    let help = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(
+        help.contains("**Usage**") && help.contains("--test-pattern"),
+        "{help}"
+    );
+}
+
+/// The text outside and inside the reply's one fenced block (the quote line is a code span).
+fn split_fence(md: &str) -> (String, String) {
+    let mut outside = String::new();
+    let mut inside = String::new();
+    let mut fence: Option<String> = None;
+    for line in md.lines() {
+        match &fence {
+            Some(f) if line == f => fence = None,
+            Some(_) => inside.push_str(line),
+            None if line.starts_with("```") => {
+                fence = Some(line.trim_end_matches("text").to_string());
+            }
+            None => {
+                // Inline code spans are inert too.
+                let mut code = false;
+                for part in line.split('`') {
+                    if !code {
+                        outside.push_str(part);
+                    }
+                    code = !code;
+                }
+            }
+        }
+    }
+    (outside, inside)
+}
+
+#[test]
+fn the_label_flow_checks_the_labeller_and_the_head_the_label_saw() {
+    let w = world(WORKFLOW_WITH_PR);
+    let other = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "bug");
+    w.run("pull_request_target", &other, &[]).success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+
+    let by_reader = w.gh.label_event(UPSTREAM, w.fork_pr, "reader", "re-record");
+    w.run("pull_request_target", &by_reader, &[]).success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(
+        reply.contains("label `re-record` added by `reader`"),
+        "{reply}"
+    );
+
+    let stale = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "re-record");
+    w.gh.push_to_pr(UPSTREAM, w.fork_pr, &"f".repeat(40), Utc::now());
+    w.run("pull_request_target", &stale, &[]).success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(
+        reply.contains("pushed after the label was added"),
+        "{reply}"
+    );
+
+    let fresh = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "Re-Record");
+    let run = w.run("pull_request_target", &fresh, &[]).success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 1, "{}", run.all_output());
+    assert_eq!(runs[0].inputs["head_sha"], json!("f".repeat(40)));
+    assert_eq!(runs[0].inputs["pr_number"], json!(w.fork_pr.to_string()));
+}
+
+#[test]
+fn the_sticky_status_comment_is_created_once_and_updated() {
+    let w = world(WORKFLOW_WITH_PR);
+    w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord")
+        .1
+        .success();
+    // A marker comment by someone else is never adopted.
+    w.gh.add_comment(UPSTREAM, w.fork_pr, &format!("{MARKER}\nfake status"));
+    w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord --suite vision",
+    )
+    .1
+    .success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 2);
+    let sticky: Vec<_> = w
+        .ours(w.fork_pr)
+        .into_iter()
+        .filter(|(_, b)| b.starts_with(MARKER))
+        .collect();
+    assert_eq!(sticky.len(), 1, "{sticky:?}");
+    assert!(
+        sticky[0].1.contains(&format!("[run {}](", runs[1].id)),
+        "{}",
+        sticky[0].1
+    );
+    assert!(sticky[0].1.contains("`suite=vision`"), "{}", sticky[0].1);
+}
+
+#[test]
+fn dry_run_and_json_touch_nothing() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (id, payload) = w.gh.comment_event(
+        UPSTREAM,
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord -k x",
+    );
+    let run = w
+        .run("issue_comment", &payload, &["--dry-run", "--json"])
+        .success();
+    let out = run.json();
+    assert_eq!(out["status"], "dry-run");
+    assert_eq!(out["inputs"]["pattern"], "x");
+    assert_eq!(out["head_sha"], FORK_SHA);
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert!(w.reactions(id).is_empty());
+    assert!(w.ours(w.fork_pr).is_empty());
+}
+
+#[test]
+fn outside_a_workflow_it_says_where_it_runs() {
+    let run = rerecord().arg("command").run().expect_code(2);
+    assert!(run.stderr.contains("issue_comment"), "{}", run.stderr);
+}
+
+#[test]
+fn the_template_triggers_on_created_comments_and_labels_checks_out_nothing_and_says_why() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("workflows/rerecord-command.yml")).unwrap();
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let on = &doc["on"];
+    assert_eq!(
+        on["issue_comment"]["types"],
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>("[created]").unwrap()
+    );
+    assert_eq!(
+        on["pull_request_target"]["types"],
+        serde_yaml_ng::from_str::<serde_yaml_ng::Value>("[labeled]").unwrap()
+    );
+    assert_eq!(on.as_mapping().unwrap().len(), 2, "no other trigger");
+    let jobs = doc["jobs"].as_mapping().unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = &doc["jobs"]["command"];
+    let perms: Vec<(String, String)> = job["permissions"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str().unwrap().into(), v.as_str().unwrap().into()))
+        .collect();
+    assert_eq!(
+        perms,
+        [
+            ("actions".to_string(), "write".to_string()),
+            ("contents".into(), "read".into()),
+            ("issues".into(), "write".into()),
+            ("pull-requests".into(), "write".into()),
+        ]
+    );
+    for step in job["steps"].as_sequence().unwrap() {
+        let uses = step["uses"].as_str().unwrap_or("");
+        assert!(
+            !uses.contains("checkout"),
+            "no checkout in the command workflow: {uses}"
+        );
+        assert!(
+            step["run"].is_null(),
+            "no run: script (the comment must never reach a shell)"
+        );
+    }
+    assert!(text.contains("Why these triggers are safe (zizmor's dangerous-triggers audit)"));
+    assert_eq!(
+        text.matches("# zizmor: ignore[dangerous-triggers]").count(),
+        2
+    );
+    let action = std::fs::read_to_string(root.join("command/action.yml")).unwrap();
+    assert!(action.contains("install-rerecord.sh"));
+    assert!(
+        !action.contains("github.event"),
+        "the action takes nothing from the event in YAML"
+    );
+}
+
+#[test]
+fn the_pinned_inputs_cannot_be_set_from_the_comment() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        &format!("/rerecord -f head_sha={}", "0".repeat(40)),
+    );
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(reply.contains("`head_sha` is set by rerecord"), "{reply}");
+}
+
+#[test]
+fn json_output_carries_hostile_values_without_a_workflow_command() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, payload) = w.gh.comment_event(
+        UPSTREAM,
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord -k '##[add-mask]x ::stop-commands::y'",
+    );
+    let run = w.run("issue_comment", &payload, &["--json"]).success();
+    assert!(!run.stdout.contains("##["), "{}", run.stdout);
+    assert_eq!(
+        run.json()["inputs"]["pattern"],
+        "##[add-mask]x ::stop-commands::y"
+    );
+}
