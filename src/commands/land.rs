@@ -6,6 +6,7 @@
 //! Orchestration only: `resolve` (API view and manifest cross-check), `push` (scratch repository
 //! and commit-on-tip), `report` (comment, summary, outputs, JSON).
 
+mod accept;
 mod push;
 mod report;
 mod resolve;
@@ -44,6 +45,8 @@ struct Ctx {
     /// Web/git base URL (`GITHUB_SERVER_URL`), e.g. `https://github.com`.
     server: String,
     globs: Globs,
+    /// The recording workflow (`--workflow`, else the config's `workflow`).
+    workflow: String,
     api_token: Token,
 }
 
@@ -76,7 +79,9 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     // trusted checkout of the default branch, if the workflow made one), RERECORD_RECORDINGS or
     // the defaults. They bound what an artifact may write.
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let globs = Config::load(&cwd)?.recordings;
+    let config = Config::load(&cwd)?;
+    let globs = config.recordings;
+    let workflow = args.workflow.clone().unwrap_or(config.workflow);
     let ctx = Ctx {
         gh,
         repo,
@@ -84,6 +89,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         env,
         server,
         globs,
+        workflow,
         api_token,
     };
 
@@ -121,14 +127,14 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         ctx.args.dry_run,
     );
     let mut failure = None;
-    let target = match resolve::target(&ctx.gh, &ctx.repo, &run).await {
+    let mut target = match resolve_target(&ctx, &run).await {
         Ok(target) => Some(target),
         Err(e) => {
             record_failure(&mut outcome, e, &mut failure);
             None
         }
     };
-    if let Some(target) = &target {
+    if let Some(target) = &mut target {
         if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome).await {
             record_failure(&mut outcome, e, &mut failure);
         }
@@ -153,6 +159,58 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
+/// Check the run is one to land, and find where its recordings go: the run's own branch and PR
+/// as the API sees them, or, for a run on the default branch that recorded a PR, the PR or
+/// branch the workflow's own inputs name (`--pr`, `--head-branch`; never an artifact).
+async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> {
+    let policy = accept::Policy {
+        workflow: &ctx.workflow,
+        extra_events: &ctx.args.allow_events,
+        own_run: ctx.env.run_id.as_deref().and_then(|s| s.parse().ok()),
+    };
+    policy.check(run)?;
+    if let Some(number) = ctx.args.pr.and_then(|p| p.0) {
+        return resolve::target_for_pr(&ctx.gh, &ctx.repo, run, number).await;
+    }
+    if let Some(branch) = ctx.args.head_branch.as_deref().map(str::trim)
+        && !branch.is_empty()
+    {
+        if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+            return Err(usage(format!(
+                "--head-branch {:?}: not a valid branch name",
+                branch
+            )));
+        }
+        return resolve::target_for_branch(&ctx.gh, &ctx.repo, run, branch).await;
+    }
+    if run.event != "pull_request" {
+        refuse_default_branch(ctx, run).await?;
+    }
+    resolve::target(&ctx.gh, &ctx.repo, run).await
+}
+
+/// A dispatched or called run on the default branch recorded something the API cannot name (the
+/// workflow checked out a PR itself): without `--pr` there is nowhere safe to land it.
+async fn refuse_default_branch(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<()> {
+    let default = ctx
+        .gh
+        .repository(&ctx.repo)
+        .await
+        .with_context(|| format!("failed to read {}", ctx.repo))?
+        .and_then(|r| r.default_branch);
+    match default {
+        Some(d) if run.head_branch.as_deref() == Some(d.as_str()) => Err(Refused(format!(
+            "run {} ({}) ran on the default branch {d}, so the API cannot say which PR it recorded. \
+             Pass the PR from the workflow's own inputs through `env:`, e.g. `rerecord land --run \
+             \"$GITHUB_RUN_ID\" --pr \"$PR_NUMBER\"` (or --head-branch BRANCH); land never commits \
+             recordings to the default branch of a dispatched run",
+            run.id, run.event
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// A refusal is an outcome (exit 1 after reporting); any other error is kept to be returned.
 fn record_failure(outcome: &mut Outcome, e: anyhow::Error, failure: &mut Option<anyhow::Error>) {
     outcome.status = Status::Refused;
@@ -170,7 +228,7 @@ async fn land(
     ctx: &Ctx,
     run: &WorkflowRun,
     artifacts: Vec<Artifact>,
-    target: &Target,
+    target: &mut Target,
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
     let args = &ctx.args;
@@ -226,6 +284,12 @@ async fn land(
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
+    if target.from_input {
+        // The run ran on the default branch; the commit it recorded is the manifests' word,
+        // checked against the PR's head below before anything lands.
+        target.head_sha = resolve::recorded_commit(&incoming.manifests)?;
+    }
+    let target = &*target;
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
         return Err(Refused(format!(
@@ -235,18 +299,7 @@ async fn land(
         ))
         .into());
     }
-    outcome.files = incoming
-        .files
-        .keys()
-        .map(|p| FileLine {
-            path: p.clone(),
-            status: "updated",
-        })
-        .chain(incoming.deleted.keys().map(|p| FileLine {
-            path: p.clone(),
-            status: "deleted",
-        }))
-        .collect();
+    outcome.files = report::manifest_statuses(&incoming);
     if outcome.files.is_empty() {
         outcome.status = Status::Nothing;
         return Ok(());
@@ -290,6 +343,7 @@ async fn land(
             )
         }
     };
+    let checked_head = check_recorded(ctx, target, mode).await?;
     let fetch_command = format!(
         "rerecord fetch --run {} --repo {} --commit",
         run.id, ctx.repo
@@ -318,12 +372,7 @@ async fn land(
             format!("branch {base_branch} no longer exists in {dest_repo}"),
         );
     };
-    if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
-        && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
-        && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?
-    {
-        eprintln!("note: {note}");
-    }
+    outcome.files = file_lines(scratch.statuses(base_tip)?);
     if args.dry_run {
         outcome.status = Status::DryRun;
         outcome.reason = Some(format!("nothing was pushed to {}:{branch}", dest_repo));
@@ -331,17 +380,25 @@ async fn land(
     }
 
     let message = incoming.commit_message(run.id);
-    let pushed = scratch.land(
-        &dest,
-        base_tip,
-        &run.head_sha,
-        &message,
-        &ctx.globs,
-        args.max_attempts,
-    )?;
-    outcome.warnings.extend(pushed.warnings);
-    let landed = pushed.landed;
+    let landed = scratch.land(&dest, base_tip, &message, &ctx.globs, args.max_attempts)?;
     outcome.attempts = landed.attempts;
+    if landed.tip != base_tip {
+        outcome.files = file_lines(scratch.statuses(landed.tip)?);
+    }
+    if let Some(head) = checked_head.filter(|h| !h.eq_ignore_ascii_case(&landed.tip.to_string())) {
+        // The branch moved between the check and the push: say if the commits since change
+        // more than recordings (the recordings may be stale).
+        let tip = landed.tip.to_string();
+        match resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs).await {
+            Ok(_) => {}
+            Err(e) => outcome.warnings.push(format!(
+                "the recordings were landed on {branch} at {} (it moved after {} was checked), but: \
+                 {e:#}",
+                resolve::short(&tip),
+                resolve::short(&head)
+            )),
+        }
+    }
     match landed.commit {
         Some(commit) => {
             let sha = commit.to_string();
@@ -356,6 +413,45 @@ async fn land(
         open_pull(ctx, run, branch, base, outcome).await?;
     }
     Ok(())
+}
+
+fn file_lines(statuses: Vec<(String, &'static str)>) -> Vec<FileLine> {
+    statuses
+        .into_iter()
+        .map(|(path, status)| FileLine { path, status })
+        .collect()
+}
+
+/// Refuse unless the branch's head is the recorded commit or ahead of it by recording commits
+/// only: the PR's head (as the API says) in PR mode, the branch's head when the branch came
+/// from `--head-branch`. Returns the head it checked, if any.
+async fn check_recorded(
+    ctx: &Ctx,
+    target: &Target,
+    mode: LandMode,
+) -> anyhow::Result<Option<String>> {
+    let head = match (mode, &target.pr) {
+        (LandMode::Pr, Some(pr)) => pr.head_sha.clone(),
+        (LandMode::Branch, _) if target.from_input => {
+            match ctx.gh.branch_sha(&ctx.repo, &target.head_branch).await? {
+                Some(sha) => sha,
+                None => {
+                    return Err(Refused(format!(
+                        "branch {} (--head-branch) does not exist in {}",
+                        target.head_branch, ctx.repo
+                    ))
+                    .into());
+                }
+            }
+        }
+        _ => return Ok(None),
+    };
+    if let Some(note) =
+        resolve::check_head(&ctx.gh, &ctx.repo, &head, &target.head_sha, &ctx.globs).await?
+    {
+        eprintln!("note: {note}");
+    }
+    Ok(Some(head))
 }
 
 fn skip(outcome: &mut Outcome, reason: String) -> anyhow::Result<()> {

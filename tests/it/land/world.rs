@@ -99,6 +99,8 @@ impl World {
         };
         let upstream = bare(UPSTREAM);
         let fork = bare(FORK);
+        fake.attach_git(UPSTREAM, &upstream.bare);
+        fake.attach_git(FORK, &fork.bare);
         let http = HttpGit::start(&served, git_token);
         Self {
             fake,
@@ -124,6 +126,19 @@ impl World {
             UPSTREAM,
             RunSpec::completed(WORKFLOW, BRANCH, head, "success"),
         )
+    }
+
+    /// A `workflow_dispatch` run of the upstream's default branch (`main`), as a dispatch that
+    /// records a PR by its number makes; `status` e.g. `completed` or `in_progress`.
+    pub fn main_run(&self, event: &str, status: &str) -> u64 {
+        let main = self.upstream.rev("main");
+        let mut spec = RunSpec::completed(WORKFLOW, "main", &main, "success");
+        spec.event = event.into();
+        spec.status = status.into();
+        if status != "completed" {
+            spec.conclusion = None;
+        }
+        self.fake.add_run(UPSTREAM, spec)
     }
 
     /// Attach an artifact holding `files` and a manifest with `claims` for `run`.

@@ -27,6 +27,8 @@ pub(crate) struct State {
     pub rate_used: u64,
     pub rate_reset: i64,
     pub signing_key: u64,
+    /// Lowercased full name -> a git directory holding the repository's commits (for compare).
+    pub git_dirs: BTreeMap<String, std::path::PathBuf>,
     next_id: u64,
 }
 
@@ -229,6 +231,7 @@ impl State {
             rate_used: 0,
             rate_reset: Utc::now().timestamp() + 3600,
             signing_key: RandomState::new().hash_one(std::process::id()),
+            git_dirs: BTreeMap::new(),
             next_id: 1_000_000,
         }
     }
