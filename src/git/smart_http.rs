@@ -9,7 +9,9 @@
 //! every wait on the network is bounded (`RERECORD_GIT_TIMEOUT`).
 
 use std::io::{self, Read, Write};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
@@ -279,9 +281,7 @@ impl SmartSubtransport for Subtransport {
                     .into_reader(),
             ),
             Service::UploadPack => self.pending(url, "git-upload-pack"),
-            Service::ReceivePack => {
-                Stream::Pushing(Push::Pending(self.rpc(url, "git-receive-pack")))
-            }
+            Service::ReceivePack => Stream::Pushing(Push::new(self.rpc(url, "git-receive-pack"))),
         };
         Ok(Box::new(stream))
     }
@@ -360,7 +360,7 @@ impl Rpc {
 
     /// Start `POST BASE/git-receive-pack` with a body that is streamed (chunked) as libgit2
     /// writes the pack, so a push holds a few chunks in memory, not the whole pack.
-    fn stream(self) -> Push {
+    fn stream(self) -> (SyncSender<Vec<u8>>, JoinHandle<io::Result<Body>>) {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PUSH_CHUNKS_IN_FLIGHT);
         let post = std::thread::spawn(move || {
             let target = self.target();
@@ -384,10 +384,7 @@ impl Rpc {
                 "result",
             )
         });
-        Push::Sending {
-            tx: Some(tx),
-            post: Some(post),
-        }
+        (tx, post)
     }
 }
 
@@ -428,58 +425,53 @@ impl Read for Chunks {
     }
 }
 
-/// A push's request: not started, being streamed, or answered.
-enum Push {
-    Pending(Rpc),
-    Sending {
-        tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
-        post: Option<std::thread::JoinHandle<io::Result<Body>>>,
-    },
+/// A push's request: started by libgit2's first write, its body fed by the writes that follow.
+struct Push {
+    pending: Option<Rpc>,
+    tx: Option<SyncSender<Vec<u8>>>,
+    post: Option<JoinHandle<io::Result<Body>>>,
 }
 
 impl Push {
-    /// End the body and wait for the answer.
-    fn finish(self) -> io::Result<Body> {
-        match self {
-            Push::Pending(rpc) => rpc.stream().finish(),
-            Push::Sending { tx, post } => {
-                drop(tx);
-                match post.map(std::thread::JoinHandle::join) {
-                    Some(Ok(answer)) => answer,
-                    Some(Err(_)) => Err(io::Error::other("the push request panicked")),
-                    None => Err(io::Error::other("the push request already failed")),
-                }
-            }
+    fn new(rpc: Rpc) -> Self {
+        Self {
+            pending: Some(rpc),
+            tx: None,
+            post: None,
+        }
+    }
+
+    fn start(&mut self) {
+        if let Some(rpc) = self.pending.take() {
+            let (tx, post) = rpc.stream();
+            (self.tx, self.post) = (Some(tx), Some(post));
         }
     }
 
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
-        if let Push::Pending(_) = self {
-            let Push::Pending(rpc) = std::mem::replace(
-                self,
-                Push::Sending {
-                    tx: None,
-                    post: None,
-                },
-            ) else {
-                unreachable!()
-            };
-            *self = rpc.stream();
-        }
-        let Push::Sending { tx, post } = self else {
-            unreachable!()
-        };
-        let sent = tx.as_ref().is_some_and(|tx| tx.send(data.to_vec()).is_ok());
-        if sent {
+        self.start();
+        if self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(data.to_vec()).is_ok())
+        {
             return Ok(());
         }
         // The request ended early (refused, or the connection failed): say why.
-        drop(tx.take());
-        match post.take().map(|p| p.join()) {
-            Some(Ok(Err(e))) => Err(e),
-            _ => Err(io::Error::other(
-                "the push request ended before the pack was sent",
-            )),
+        Err(self
+            .finish()
+            .err()
+            .unwrap_or_else(|| io::Error::other("the push request ended before the pack was sent")))
+    }
+
+    /// End the body and wait for the answer.
+    fn finish(&mut self) -> io::Result<Body> {
+        self.start();
+        drop(self.tx.take());
+        match self.post.take().map(JoinHandle::join) {
+            Some(Ok(answer)) => answer,
+            Some(Err(_)) => Err(io::Error::other("the push request panicked")),
+            None => Err(io::Error::other("the push request already failed")),
         }
     }
 }
@@ -501,7 +493,7 @@ impl Read for Stream {
             Stream::Writing { rpc, request } => {
                 *self = Stream::Reading(rpc.send(&request)?.into_reader());
             }
-            Stream::Pushing(push) => *self = Stream::Reading(push.finish()?.into_reader()),
+            Stream::Pushing(mut push) => *self = Stream::Reading(push.finish()?.into_reader()),
             other => *self = other,
         }
         match self {
