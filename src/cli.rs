@@ -289,3 +289,17 @@ pub struct DoctorArgs {
     #[command(flatten)]
     pub api: ApiArgs,
 }
+
+#[cfg(test)]
+mod land_args_tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_pr_is_none_and_a_bad_one_is_refused() {
+        assert_eq!(parse_optional_pr(""), Ok(OptionalPr(None)));
+        assert_eq!(parse_optional_pr("  "), Ok(OptionalPr(None)));
+        assert_eq!(parse_optional_pr("#12"), Ok(OptionalPr(Some(12))));
+        assert!(parse_optional_pr("0").is_err());
+        assert!(parse_optional_pr("12; rm -rf /").is_err());
+    }
+}

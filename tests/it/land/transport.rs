@@ -67,6 +67,29 @@ fn land_understands_content_types_with_parameters() {
 }
 
 #[test]
+fn land_streams_the_pushed_pack_instead_of_sending_it_whole() {
+    let w = World::new(TOKEN);
+    let (run, head) = pr_run(&w, b"{\"b\": 26}\n");
+
+    let out = w.land(run).run().success();
+
+    assert_eq!(
+        w.upstream.parents(&w.upstream.rev(BRANCH)),
+        vec![head],
+        "{}",
+        out.all_output()
+    );
+    // A body sent as it is written has no Content-Length: it is chunked.
+    let chunked = w.http.chunked_requests();
+    assert!(
+        chunked
+            .iter()
+            .any(|r| r == "POST /upstream/project.git/git-receive-pack"),
+        "{chunked:?}"
+    );
+}
+
+#[test]
 fn land_retries_transient_server_errors_of_the_ref_discovery_and_the_fetch() {
     let w = World::new(TOKEN);
     w.http

@@ -45,6 +45,8 @@ struct Shared {
     content_type_params: Mutex<String>,
     /// (request line, bytes of the response body) for every request answered.
     sent: Mutex<Vec<(String, usize)>>,
+    /// Request lines whose body came chunked (streamed, no Content-Length).
+    chunked: Mutex<Vec<String>>,
 }
 
 impl HttpGit {
@@ -69,6 +71,7 @@ impl HttpGit {
             faults: Mutex::new(Vec::new()),
             content_type_params: Mutex::new(String::new()),
             sent: Mutex::new(Vec::new()),
+            chunked: Mutex::new(Vec::new()),
         });
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
@@ -151,6 +154,11 @@ impl HttpGit {
             .sum()
     }
 
+    /// Request lines (`METHOD TARGET`) whose body was sent chunked.
+    pub fn chunked_requests(&self) -> Vec<String> {
+        self.shared.chunked.lock().unwrap().clone()
+    }
+
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
@@ -202,7 +210,14 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
     });
 
     let body = match (header("content-length"), header("transfer-encoding")) {
-        (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => read_chunked(&mut reader)?,
+        (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => {
+            shared
+                .chunked
+                .lock()
+                .unwrap()
+                .push(format!("{method} {target}"));
+            read_chunked(&mut reader)?
+        }
         (Some(len), _) => {
             let mut buf = vec![0; len.parse().unwrap_or(0)];
             reader.read_exact(&mut buf)?;
