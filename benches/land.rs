@@ -21,7 +21,6 @@ mod http_git;
 #[allow(dead_code)]
 mod tls;
 #[path = "../tests/it/support/zips.rs"]
-#[allow(dead_code)]
 mod zips;
 
 use std::io::Write;
