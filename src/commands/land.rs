@@ -231,13 +231,12 @@ async fn land(
     target: &mut Target,
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
-    let args = &ctx.args;
     outcome.fork = target.fork;
     if let Some(pr) = &target.pr {
         outcome.pr = Some(pr.number);
         outcome.pr_url = Some(pr.html_url.clone());
     }
-    let mode = args.mode.unwrap_or(if target.pr.is_some() {
+    let mode = ctx.args.mode.unwrap_or(if target.pr.is_some() {
         LandMode::Pr
     } else {
         LandMode::Branch
@@ -252,96 +251,12 @@ async fn land(
         LandMode::Branch => format!("{}:{branch_name}", ctx.repo),
         _ => format!("{}:{}", target.head_repo, target.head_branch),
     });
-
-    let artifacts: Vec<Artifact> = artifacts
-        .into_iter()
-        .filter(|a| a.name.starts_with(&args.artifact_prefix))
-        .collect();
-    if artifacts.is_empty() {
-        outcome.status = Status::Nothing;
-        outcome.reason = Some(format!(
-            "run {} produced no recording artifacts (none named {}*)",
-            run.id, args.artifact_prefix
-        ));
+    let Some((scratch_root, incoming)) = gather(ctx, run, artifacts, target, outcome).await? else {
         return Ok(());
-    }
-    if let Some(a) = artifacts.iter().find(|a| a.expired) {
-        anyhow::bail!(
-            "the recording artifact {} of run {} has expired; re-run the recording workflow",
-            a.name,
-            run.id
-        );
-    }
-
-    let scratch_root = tempfile::Builder::new()
-        .prefix("rerecord-land-")
-        .tempdir_in(
-            ctx.env
-                .runner_temp
-                .clone()
-                .unwrap_or_else(std::env::temp_dir),
-        )
-        .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
-    let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
-    outcome.warnings.extend(incoming.warnings.iter().cloned());
-    if target.from_input {
-        // The run ran on the default branch; the commit it recorded is the manifests' word,
-        // checked against the PR's head below before anything lands.
-        target.head_sha = resolve::recorded_commit(&incoming.manifests)?;
-    }
+    };
     let target = &*target;
-    let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
-    if !mismatches.is_empty() {
-        return Err(Refused(format!(
-            "the artifacts do not match the run as the GitHub API describes it ({}). The API decides where \
-             recordings go; re-run the recording workflow",
-            mismatches.join("; ")
-        ))
-        .into());
-    }
-    outcome.files = report::manifest_statuses(&incoming);
-    if outcome.files.is_empty() {
-        outcome.status = Status::Nothing;
+    let Some(place) = place(ctx, run, target, mode, branch_name, outcome)? else {
         return Ok(());
-    }
-
-    let (dest_repo, branch, base) = match mode {
-        LandMode::None => {
-            return skip(
-                outcome,
-                "--mode none: the recordings were verified only".to_owned(),
-            );
-        }
-        LandMode::Pr => {
-            let Some(pr) = &target.pr else {
-                return Err(Refused(format!(
-                    "run {} belongs to no pull request of {} (branch {}); pass --mode branch to open one",
-                    run.id, ctx.repo, target.head_branch
-                ))
-                .into());
-            };
-            if pr.state != PrState::Open {
-                return skip(
-                    outcome,
-                    format!("PR #{} is {}: nothing is pushed to it", pr.number, pr.state),
-                );
-            }
-            (&target.head_repo, target.head_branch.as_str(), None)
-        }
-        LandMode::Branch => {
-            if target.fork {
-                return Err(Refused(format!(
-                    "run {} recorded branch {} of the fork {}: --mode branch only creates branches in {}",
-                    run.id, target.head_branch, target.head_repo, ctx.repo
-                ))
-                .into());
-            }
-            (
-                &ctx.repo,
-                branch_name.as_str(),
-                Some(target.head_branch.as_str()),
-            )
-        }
     };
     let checked_head = check_recorded(ctx, target, mode).await?;
     let fetch_command = format!(
@@ -355,16 +270,16 @@ async fn land(
             return skip(outcome, reason);
         }
     };
+    let (dest_repo, branch) = (&place.repo, place.branch.as_str());
     let dest = Destination {
         url: format!("{}/{}/{}.git", ctx.server, dest_repo.owner, dest_repo.name),
         branch,
-        base,
+        base: place.base.as_deref(),
         token: Some(&token),
         token_name: &token_name,
     };
-
     let scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
-    let base_branch = base.unwrap_or(branch);
+    let base_branch = dest.base.unwrap_or(branch);
     let Some(base_tip) = scratch.fetch(&dest, base_branch)? else {
         outcome.fetch_command = Some(fetch_command);
         return skip(
@@ -373,31 +288,19 @@ async fn land(
         );
     };
     outcome.files = file_lines(scratch.statuses(base_tip)?);
-    if args.dry_run {
+    if ctx.args.dry_run {
         outcome.status = Status::DryRun;
-        outcome.reason = Some(format!("nothing was pushed to {}:{branch}", dest_repo));
+        outcome.reason = Some(format!("nothing was pushed to {dest_repo}:{branch}"));
         return Ok(());
     }
-
     let message = incoming.commit_message(run.id);
-    let landed = scratch.land(&dest, base_tip, &message, &ctx.globs, args.max_attempts)?;
+    let landed = scratch.land(&dest, base_tip, &message, &ctx.globs, ctx.args.max_attempts)?;
     outcome.attempts = landed.attempts;
     if landed.tip != base_tip {
         outcome.files = file_lines(scratch.statuses(landed.tip)?);
     }
-    if let Some(head) = checked_head.filter(|h| !h.eq_ignore_ascii_case(&landed.tip.to_string())) {
-        // The branch moved between the check and the push: say if the commits since change
-        // more than recordings (the recordings may be stale).
-        let tip = landed.tip.to_string();
-        match resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs).await {
-            Ok(_) => {}
-            Err(e) => outcome.warnings.push(format!(
-                "the recordings were landed on {branch} at {} (it moved after {} was checked), but: \
-                 {e:#}",
-                resolve::short(&tip),
-                resolve::short(&head)
-            )),
-        }
+    if let Some(head) = checked_head {
+        warn_if_moved(ctx, target, branch, &head, landed.tip, outcome).await;
     }
     match landed.commit {
         Some(commit) => {
@@ -409,10 +312,154 @@ async fn land(
         }
         None => outcome.status = Status::UpToDate,
     }
-    if let Some(base) = base {
+    if let Some(base) = &place.base {
         open_pull(ctx, run, branch, base, outcome).await?;
     }
     Ok(())
+}
+
+/// Download and verify the run's recording artifacts, and check their manifests against the
+/// API's view of the run. `None` when there is nothing to land (said in `outcome`).
+async fn gather(
+    ctx: &Ctx,
+    run: &WorkflowRun,
+    artifacts: Vec<Artifact>,
+    target: &mut Target,
+    outcome: &mut Outcome,
+) -> anyhow::Result<Option<(tempfile::TempDir, Incoming)>> {
+    let prefix = &ctx.args.artifact_prefix;
+    let artifacts: Vec<Artifact> = artifacts
+        .into_iter()
+        .filter(|a| a.name.starts_with(prefix))
+        .collect();
+    if artifacts.is_empty() {
+        outcome.status = Status::Nothing;
+        outcome.reason = Some(format!(
+            "run {} produced no recording artifacts (none named {prefix}*)",
+            run.id
+        ));
+        return Ok(None);
+    }
+    if let Some(a) = artifacts.iter().find(|a| a.expired) {
+        anyhow::bail!(
+            "the recording artifact {} of run {} has expired; re-run the recording workflow",
+            a.name,
+            run.id
+        );
+    }
+    let scratch_root = tempfile::Builder::new()
+        .prefix("rerecord-land-")
+        .tempdir_in(
+            ctx.env
+                .runner_temp
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+        )
+        .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
+    let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
+    outcome.warnings.extend(incoming.warnings.iter().cloned());
+    if target.from_input {
+        // The run ran on the default branch; the commit it recorded is the manifests' word,
+        // checked against the PR's head before anything lands.
+        target.head_sha = resolve::recorded_commit(&incoming.manifests)?;
+    }
+    let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
+    if !mismatches.is_empty() {
+        return Err(Refused(format!(
+            "the artifacts do not match the run as the GitHub API describes it ({}). The API decides where \
+             recordings go; re-run the recording workflow",
+            mismatches.join("; ")
+        ))
+        .into());
+    }
+    outcome.files = report::manifest_statuses(&incoming);
+    if outcome.files.is_empty() {
+        outcome.status = Status::Nothing;
+        return Ok(None);
+    }
+    Ok(Some((scratch_root, incoming)))
+}
+
+/// Where the recordings go in `mode`.
+struct Place {
+    repo: RepoName,
+    branch: String,
+    /// Branch mode: the branch the new one starts from (and the PR goes into).
+    base: Option<String>,
+}
+
+/// The repository and branch `mode` lands on; `None` when it lands nowhere (said in `outcome`).
+fn place(
+    ctx: &Ctx,
+    run: &WorkflowRun,
+    target: &Target,
+    mode: LandMode,
+    branch_name: String,
+    outcome: &mut Outcome,
+) -> anyhow::Result<Option<Place>> {
+    match mode {
+        LandMode::None => {
+            skip(
+                outcome,
+                "--mode none: the recordings were verified only".to_owned(),
+            )?;
+            Ok(None)
+        }
+        LandMode::Pr => {
+            let Some(pr) = &target.pr else {
+                return Err(Refused(format!(
+                    "run {} belongs to no pull request of {} (branch {}); pass --mode branch to open one",
+                    run.id, ctx.repo, target.head_branch
+                ))
+                .into());
+            };
+            if pr.state != PrState::Open {
+                let why = format!("PR #{} is {}: nothing is pushed to it", pr.number, pr.state);
+                skip(outcome, why)?;
+                return Ok(None);
+            }
+            Ok(Some(Place {
+                repo: target.head_repo.clone(),
+                branch: target.head_branch.clone(),
+                base: None,
+            }))
+        }
+        LandMode::Branch if target.fork => Err(Refused(format!(
+            "run {} recorded branch {} of the fork {}: --mode branch only creates branches in {}",
+            run.id, target.head_branch, target.head_repo, ctx.repo
+        ))
+        .into()),
+        LandMode::Branch => Ok(Some(Place {
+            repo: ctx.repo.clone(),
+            branch: branch_name,
+            base: Some(target.head_branch.clone()),
+        })),
+    }
+}
+
+/// The branch moved between the check of `head` and the push onto `tip`: warn if the commits
+/// since the recorded one change more than recordings (the recordings may be stale).
+async fn warn_if_moved(
+    ctx: &Ctx,
+    target: &Target,
+    branch: &str,
+    head: &str,
+    tip: git2::Oid,
+    outcome: &mut Outcome,
+) {
+    let tip = tip.to_string();
+    if head.eq_ignore_ascii_case(&tip) {
+        return;
+    }
+    if let Err(e) =
+        resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs).await
+    {
+        outcome.warnings.push(format!(
+            "the recordings were landed on {branch} at {} (it moved after {} was checked), but: {e:#}",
+            resolve::short(&tip),
+            resolve::short(head)
+        ));
+    }
 }
 
 fn file_lines(statuses: Vec<(String, &'static str)>) -> Vec<FileLine> {

@@ -308,3 +308,38 @@ fn land_says_which_files_it_added_and_which_it_updated() {
     let changed = git(&w.upstream.bare, &["diff", "--name-status", &head, &tip]);
     assert!(changed.contains(&format!("A\t{NEW}")) && changed.contains(&format!("M\t{A}")));
 }
+
+#[test]
+fn land_puts_a_dispatched_run_of_a_fork_pr_on_the_fork_when_maintainers_may_edit() {
+    use super::world::{FORK, PUSH_TOKEN};
+    let w = World::new(PUSH_TOKEN);
+    let head = w.fork.rev(BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
+    // The upstream recorded the fork's PR by its number, with the upstream's secrets.
+    let run = w.main_run("workflow_dispatch", "completed");
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 18}\n")],
+        Manifest::fork(&head),
+    );
+    let upstream_before = w.upstream.rev(BRANCH);
+
+    let out = w
+        .land(run)
+        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
+        .args([
+            "--push-token-env",
+            "RERECORD_PUSH_TOKEN",
+            "--pr",
+            &pr.to_string(),
+        ])
+        .run()
+        .success();
+
+    let tip = w.fork.rev(BRANCH);
+    assert_eq!(w.fork.parents(&tip), vec![head], "{}", out.all_output());
+    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 18}");
+    assert_eq!(w.upstream.rev(BRANCH), upstream_before);
+    assert!(w.outputs().contains(&format!("pushed-to={FORK}:{BRANCH}")));
+}
