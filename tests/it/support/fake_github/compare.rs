@@ -3,7 +3,7 @@
 //! repository's fork network; `status` is `identical`, `ahead`, `behind` or `diverged`;
 //! `commits` (oldest first) are paginated with `per_page` (default 250) and `page`; `files` is
 //! the diff from the merge base to `head`, at most 300 entries, on the first page only. Unknown
-//! commits and unrelated histories answer 404.
+//! commits and unrelated histories answer 404. Line counts (`additions`, …) are not computed (0).
 //! (Modelled on GitHub's documentation of "Compare two commits"; the operation is not in the
 //! vendored REST subset.)
 
@@ -73,12 +73,12 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
         .take(per_page)
         .map(|sha| commit(&dir, &api, sha))
         .collect();
+    let web = st.api_base.replace("/api/v3", "");
     let files = if page == 1 {
-        files(&dir, &merge_base, head)
+        files(&dir, &format!("{web}/{full}"), &api, &merge_base, head)
     } else {
         Vec::new()
     };
-    let web = st.api_base.replace("/api/v3", "");
     let mut reply = Reply::json(
         200,
         json!({
@@ -157,10 +157,19 @@ fn commit(dir: &Path, api: &str, sha: &str) -> Value {
     })
 }
 
-fn files(dir: &Path, from: &str, to: &str) -> Vec<Value> {
+/// The diff entries from `from` to `to` (`git diff --raw`: modes, blob ids, status, path).
+fn files(dir: &Path, web: &str, api: &str, from: &str, to: &str) -> Vec<Value> {
     let out = git(
         dir,
-        &["diff", "--no-renames", "--name-status", "-z", from, to],
+        &[
+            "diff",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "-z",
+            from,
+            to,
+        ],
     )
     .unwrap_or_default();
     let fields: Vec<&str> = out.split('\0').filter(|f| !f.is_empty()).collect();
@@ -168,15 +177,28 @@ fn files(dir: &Path, from: &str, to: &str) -> Vec<Value> {
         .chunks(2)
         .take(MAX_FILES)
         .map(|pair| {
-            let status = match pair[0] {
+            // ":100644 100644 OLD NEW M"
+            let meta: Vec<&str> = pair[0].split_whitespace().collect();
+            let (old, new, letter) = (meta[2], meta[3], meta[4]);
+            let status = match letter {
                 "A" => "added",
                 "D" => "removed",
-                "M" => "modified",
                 "T" => "changed",
                 _ => "modified",
             };
             let path = pair.get(1).copied().unwrap_or_default();
-            json!({"filename": path, "status": status, "additions": 0, "deletions": 0, "changes": 0})
+            let sha = if letter == "D" { old } else { new };
+            json!({
+                "sha": sha,
+                "filename": path,
+                "status": status,
+                "additions": 0,
+                "deletions": 0,
+                "changes": 0,
+                "blob_url": format!("{web}/blob/{to}/{path}"),
+                "raw_url": format!("{web}/raw/{to}/{path}"),
+                "contents_url": format!("{api}/contents/{path}?ref={to}"),
+            })
         })
         .collect()
 }
