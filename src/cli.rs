@@ -303,6 +303,20 @@ pub struct LandArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The recording workflow's file (default: `workflow` in rerecord.toml); the run must be one
+    /// of its runs.
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Option<String>,
+    /// Also accept runs triggered by this event (repeatable; pull_request and workflow_dispatch
+    /// always are).
+    #[arg(long = "allow-event", value_name = "EVENT")]
+    pub allow_events: Vec<String>,
+    /// The PR a dispatched or called run recorded, from the workflow's own inputs (empty: none).
+    #[arg(long, value_name = "N", value_parser = parse_optional_pr, conflicts_with = "head_branch")]
+    pub pr: Option<OptionalPr>,
+    /// The branch of this repository a dispatched or called run recorded (`pr_head_ref`).
+    #[arg(long, value_name = "BRANCH")]
+    pub head_branch: Option<String>,
     #[command(flatten)]
     pub api: ApiArgs,
 }
@@ -344,6 +358,21 @@ pub struct CommandArgs {
     pub api: ApiArgs,
 }
 
+/// `--pr N`, where an empty value (an unset workflow input) means no PR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionalPr(pub Option<u64>);
+
+fn parse_optional_pr(s: &str) -> Result<OptionalPr, String> {
+    let s = s.trim().trim_start_matches('#');
+    if s.is_empty() {
+        return Ok(OptionalPr(None));
+    }
+    match s.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(OptionalPr(Some(n))),
+        _ => Err(format!("{s:?} is not a pull request number")),
+    }
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
     /// Upstream repository (default as `schedule` detects it).
@@ -360,4 +389,18 @@ pub struct DoctorArgs {
     pub json: bool,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+#[cfg(test)]
+mod land_args_tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_pr_is_none_and_a_bad_one_is_refused() {
+        assert_eq!(parse_optional_pr(""), Ok(OptionalPr(None)));
+        assert_eq!(parse_optional_pr("  "), Ok(OptionalPr(None)));
+        assert_eq!(parse_optional_pr("#12"), Ok(OptionalPr(Some(12))));
+        assert!(parse_optional_pr("0").is_err());
+        assert!(parse_optional_pr("12; rm -rf /").is_err());
+    }
 }

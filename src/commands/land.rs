@@ -6,6 +6,7 @@
 //! Orchestration only: `resolve` (API view and manifest cross-check), `push` (scratch repository
 //! and commit-on-tip), `report` (comment, summary, outputs, JSON).
 
+mod accept;
 mod push;
 mod report;
 mod resolve;
@@ -45,6 +46,8 @@ struct Ctx {
     /// Web/git base URL (`GITHUB_SERVER_URL`), e.g. `https://github.com`.
     server: String,
     globs: Globs,
+    /// The recording workflow (`--workflow`, else the config's `workflow`).
+    workflow: String,
     api_token: Token,
 }
 
@@ -78,7 +81,9 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     // trusted checkout of the default branch, if the workflow made one), RERECORD_RECORDINGS or
     // the defaults. They bound what an artifact may write.
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let globs = Config::load(&cwd)?.recordings;
+    let config = Config::load(&cwd)?;
+    let globs = config.recordings;
+    let workflow = args.workflow.clone().unwrap_or(config.workflow);
     let ctx = Ctx {
         gh,
         repo,
@@ -86,6 +91,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         env,
         server,
         globs,
+        workflow,
         api_token,
     };
 
@@ -123,14 +129,14 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         ctx.args.dry_run,
     );
     let mut failure = None;
-    let target = match resolve::target(&ctx.gh, &ctx.repo, &run).await {
+    let mut target = match resolve_target(&ctx, &run).await {
         Ok(target) => Some(target),
         Err(e) => {
             record_failure(&mut outcome, e, &mut failure);
             None
         }
     };
-    if let Some(target) = &target {
+    if let Some(target) = &mut target {
         if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome).await {
             record_failure(&mut outcome, e, &mut failure);
         }
@@ -160,6 +166,58 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
+/// Check the run is one to land, and find where its recordings go: the run's own branch and PR
+/// as the API sees them, or, for a run on the default branch that recorded a PR, the PR or
+/// branch the workflow's own inputs name (`--pr`, `--head-branch`; never an artifact).
+async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> {
+    let policy = accept::Policy {
+        workflow: &ctx.workflow,
+        extra_events: &ctx.args.allow_events,
+        own_run: ctx.env.run_id.as_deref().and_then(|s| s.parse().ok()),
+    };
+    policy.check(run)?;
+    if let Some(number) = ctx.args.pr.and_then(|p| p.0) {
+        return resolve::target_for_pr(&ctx.gh, &ctx.repo, run, number).await;
+    }
+    if let Some(branch) = ctx.args.head_branch.as_deref().map(str::trim)
+        && !branch.is_empty()
+    {
+        if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
+            return Err(usage(format!(
+                "--head-branch {:?}: not a valid branch name",
+                branch
+            )));
+        }
+        return resolve::target_for_branch(&ctx.gh, &ctx.repo, run, branch).await;
+    }
+    if run.event != "pull_request" {
+        refuse_default_branch(ctx, run).await?;
+    }
+    resolve::target(&ctx.gh, &ctx.repo, run).await
+}
+
+/// A dispatched or called run on the default branch recorded something the API cannot name (the
+/// workflow checked out a PR itself): without `--pr` there is nowhere safe to land it.
+async fn refuse_default_branch(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<()> {
+    let default = ctx
+        .gh
+        .repository(&ctx.repo)
+        .await
+        .with_context(|| format!("failed to read {}", ctx.repo))?
+        .and_then(|r| r.default_branch);
+    match default {
+        Some(d) if run.head_branch.as_deref() == Some(d.as_str()) => Err(Refused(format!(
+            "run {} ({}) ran on the default branch {d}, so the API cannot say which PR it recorded. \
+             Pass the PR from the workflow's own inputs through `env:`, e.g. `rerecord land --run \
+             \"$GITHUB_RUN_ID\" --pr \"$PR_NUMBER\"` (or --head-branch BRANCH); land never commits \
+             recordings to the default branch of a dispatched run",
+            run.id, run.event
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// A refusal is an outcome (exit 1 after reporting); any other error is kept to be returned.
 fn record_failure(outcome: &mut Outcome, e: anyhow::Error, failure: &mut Option<anyhow::Error>) {
     outcome.status = Status::Refused;
@@ -177,16 +235,15 @@ async fn land(
     ctx: &Ctx,
     run: &WorkflowRun,
     artifacts: Vec<Artifact>,
-    target: &Target,
+    target: &mut Target,
     outcome: &mut Outcome,
 ) -> anyhow::Result<()> {
-    let args = &ctx.args;
     outcome.fork = target.fork;
     if let Some(pr) = &target.pr {
         outcome.pr = Some(pr.number);
         outcome.pr_url = Some(pr.html_url.clone());
     }
-    let mode = args.mode.unwrap_or(if target.pr.is_some() {
+    let mode = ctx.args.mode.unwrap_or(if target.pr.is_some() {
         LandMode::Pr
     } else {
         LandMode::Branch
@@ -201,102 +258,14 @@ async fn land(
         LandMode::Branch => format!("{}:{branch_name}", ctx.repo),
         _ => format!("{}:{}", target.head_repo, target.head_branch),
     });
-
-    let artifacts: Vec<Artifact> = artifacts
-        .into_iter()
-        .filter(|a| a.name.starts_with(&args.artifact_prefix))
-        .collect();
-    if artifacts.is_empty() {
-        outcome.status = Status::Nothing;
-        outcome.reason = Some(format!(
-            "run {} produced no recording artifacts (none named {}*)",
-            run.id, args.artifact_prefix
-        ));
+    let Some((scratch_root, incoming)) = gather(ctx, run, artifacts, target, outcome).await? else {
         return Ok(());
-    }
-    if let Some(a) = artifacts.iter().find(|a| a.expired) {
-        anyhow::bail!(
-            "the recording artifact {} of run {} has expired; re-run the recording workflow",
-            a.name,
-            run.id
-        );
-    }
-
-    let scratch_root = tempfile::Builder::new()
-        .prefix("rerecord-land-")
-        .tempdir_in(
-            ctx.env
-                .runner_temp
-                .clone()
-                .unwrap_or_else(std::env::temp_dir),
-        )
-        .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
-    let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
-    outcome.warnings.extend(incoming.warnings.iter().cloned());
-    let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
-    if !mismatches.is_empty() {
-        return Err(Refused(format!(
-            "the artifacts do not match the run as the GitHub API describes it ({}). The API decides where \
-             recordings go; re-run the recording workflow",
-            mismatches.join("; ")
-        ))
-        .into());
-    }
-    outcome.files = incoming
-        .files
-        .keys()
-        .map(|p| FileLine {
-            path: p.clone(),
-            status: "updated",
-        })
-        .chain(incoming.deleted.keys().map(|p| FileLine {
-            path: p.clone(),
-            status: "deleted",
-        }))
-        .collect();
-    if outcome.files.is_empty() {
-        outcome.status = Status::Nothing;
-        return Ok(());
-    }
-
-    let (dest_repo, branch, base) = match mode {
-        LandMode::None => {
-            return skip(
-                outcome,
-                "--mode none: the recordings were verified only".to_owned(),
-            );
-        }
-        LandMode::Pr => {
-            let Some(pr) = &target.pr else {
-                return Err(Refused(format!(
-                    "run {} belongs to no pull request of {} (branch {}); pass --mode branch to open one",
-                    run.id, ctx.repo, target.head_branch
-                ))
-                .into());
-            };
-            if pr.state != PrState::Open {
-                return skip(
-                    outcome,
-                    format!("PR #{} is {}: nothing is pushed to it", pr.number, pr.state),
-                );
-            }
-            (&target.head_repo, target.head_branch.as_str(), None)
-        }
-        LandMode::Branch => {
-            if target.fork {
-                return Err(Refused(format!(
-                    "run {} recorded branch {} of the fork {}: --mode branch only creates branches in {}",
-                    run.id, target.head_branch, target.head_repo, ctx.repo
-                ))
-                .into());
-            }
-            (
-                &ctx.repo,
-                branch_name.as_str(),
-                Some(target.head_branch.as_str()),
-            )
-        }
     };
+    let target = &*target;
+    let Some(place) = place(ctx, run, target, mode, branch_name, outcome)? else {
+        return Ok(());
+    };
+    let checked_head = check_recorded(ctx, target, mode).await?;
     let fetch_command = format!(
         "rerecord fetch --run {} --repo {} --commit",
         run.id,
@@ -309,16 +278,16 @@ async fn land(
             return skip(outcome, reason);
         }
     };
+    let (dest_repo, branch) = (&place.repo, place.branch.as_str());
     let dest = Destination {
         url: format!("{}/{}/{}.git", ctx.server, dest_repo.owner, dest_repo.name),
         branch,
-        base,
+        base: place.base.as_deref(),
         token: Some(&token),
         token_name: &token_name,
     };
-
     let scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
-    let base_branch = base.unwrap_or(branch);
+    let base_branch = dest.base.unwrap_or(branch);
     let Some(base_tip) = scratch.fetch(&dest, base_branch)? else {
         outcome.fetch_command = Some(fetch_command);
         return skip(
@@ -327,30 +296,21 @@ async fn land(
         );
     };
     scratch.check_tip(base_tip, base_branch)?;
-    if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
-        && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
-        && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?
-    {
-        say(&format!("note: {note}"));
-    }
-    if args.dry_run {
+    outcome.files = file_lines(scratch.statuses(base_tip)?);
+    if ctx.args.dry_run {
         outcome.status = Status::DryRun;
-        outcome.reason = Some(format!("nothing was pushed to {}:{branch}", dest_repo));
+        outcome.reason = Some(format!("nothing was pushed to {dest_repo}:{branch}"));
         return Ok(());
     }
-
     let message = incoming.commit_message(run.id);
-    let pushed = scratch.land(
-        &dest,
-        base_tip,
-        &run.head_sha,
-        &message,
-        &ctx.globs,
-        args.max_attempts,
-    )?;
-    outcome.warnings.extend(pushed.warnings);
-    let landed = pushed.landed;
+    let landed = scratch.land(&dest, base_tip, &message, &ctx.globs, ctx.args.max_attempts)?;
     outcome.attempts = landed.attempts;
+    if landed.tip != base_tip {
+        outcome.files = file_lines(scratch.statuses(landed.tip)?);
+    }
+    if let Some(head) = checked_head {
+        warn_if_moved(ctx, target, branch, &head, landed.tip, outcome).await;
+    }
     match landed.commit {
         Some(commit) => {
             let sha = commit.to_string();
@@ -361,10 +321,193 @@ async fn land(
         }
         None => outcome.status = Status::UpToDate,
     }
-    if let Some(base) = base {
+    if let Some(base) = &place.base {
         open_pull(ctx, run, branch, base, outcome).await?;
     }
     Ok(())
+}
+
+/// Download and verify the run's recording artifacts, and check their manifests against the
+/// API's view of the run. `None` when there is nothing to land (said in `outcome`).
+async fn gather(
+    ctx: &Ctx,
+    run: &WorkflowRun,
+    artifacts: Vec<Artifact>,
+    target: &mut Target,
+    outcome: &mut Outcome,
+) -> anyhow::Result<Option<(tempfile::TempDir, Incoming)>> {
+    let prefix = &ctx.args.artifact_prefix;
+    let artifacts: Vec<Artifact> = artifacts
+        .into_iter()
+        .filter(|a| a.name.starts_with(prefix))
+        .collect();
+    if artifacts.is_empty() {
+        outcome.status = Status::Nothing;
+        outcome.reason = Some(format!(
+            "run {} produced no recording artifacts (none named {prefix}*)",
+            run.id
+        ));
+        return Ok(None);
+    }
+    if let Some(a) = artifacts.iter().find(|a| a.expired) {
+        anyhow::bail!(
+            "the recording artifact {} of run {} has expired; re-run the recording workflow",
+            a.name,
+            run.id
+        );
+    }
+    let scratch_root = tempfile::Builder::new()
+        .prefix("rerecord-land-")
+        .tempdir_in(
+            ctx.env
+                .runner_temp
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
+        )
+        .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
+    let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
+    outcome.warnings.extend(incoming.warnings.iter().cloned());
+    if target.from_input {
+        // The run ran on the default branch; the commit it recorded is the manifests' word,
+        // checked against the PR's head before anything lands.
+        target.head_sha = resolve::recorded_commit(&incoming.manifests)?;
+    }
+    let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
+    if !mismatches.is_empty() {
+        return Err(Refused(format!(
+            "the artifacts do not match the run as the GitHub API describes it ({}). The API decides where \
+             recordings go; re-run the recording workflow",
+            mismatches.join("; ")
+        ))
+        .into());
+    }
+    outcome.files = report::manifest_statuses(&incoming);
+    if outcome.files.is_empty() {
+        outcome.status = Status::Nothing;
+        return Ok(None);
+    }
+    Ok(Some((scratch_root, incoming)))
+}
+
+/// Where the recordings go in `mode`.
+struct Place {
+    repo: RepoName,
+    branch: String,
+    /// Branch mode: the branch the new one starts from (and the PR goes into).
+    base: Option<String>,
+}
+
+/// The repository and branch `mode` lands on; `None` when it lands nowhere (said in `outcome`).
+fn place(
+    ctx: &Ctx,
+    run: &WorkflowRun,
+    target: &Target,
+    mode: LandMode,
+    branch_name: String,
+    outcome: &mut Outcome,
+) -> anyhow::Result<Option<Place>> {
+    match mode {
+        LandMode::None => {
+            skip(
+                outcome,
+                "--mode none: the recordings were verified only".to_owned(),
+            )?;
+            Ok(None)
+        }
+        LandMode::Pr => {
+            let Some(pr) = &target.pr else {
+                return Err(Refused(format!(
+                    "run {} belongs to no pull request of {} (branch {}); pass --mode branch to open one",
+                    run.id, ctx.repo, target.head_branch
+                ))
+                .into());
+            };
+            if pr.state != PrState::Open {
+                let why = format!("PR #{} is {}: nothing is pushed to it", pr.number, pr.state);
+                skip(outcome, why)?;
+                return Ok(None);
+            }
+            Ok(Some(Place {
+                repo: target.head_repo.clone(),
+                branch: target.head_branch.clone(),
+                base: None,
+            }))
+        }
+        LandMode::Branch if target.fork => Err(Refused(format!(
+            "run {} recorded branch {} of the fork {}: --mode branch only creates branches in {}",
+            run.id, target.head_branch, target.head_repo, ctx.repo
+        ))
+        .into()),
+        LandMode::Branch => Ok(Some(Place {
+            repo: ctx.repo.clone(),
+            branch: branch_name,
+            base: Some(target.head_branch.clone()),
+        })),
+    }
+}
+
+/// The branch moved between the check of `head` and the push onto `tip`: warn if the commits
+/// since the recorded one change more than recordings (the recordings may be stale).
+async fn warn_if_moved(
+    ctx: &Ctx,
+    target: &Target,
+    branch: &str,
+    head: &str,
+    tip: git2::Oid,
+    outcome: &mut Outcome,
+) {
+    let tip = tip.to_string();
+    if head.eq_ignore_ascii_case(&tip) {
+        return;
+    }
+    if let Err(e) =
+        resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs).await
+    {
+        outcome.warnings.push(format!(
+            "the recordings were landed on {branch} at {} (it moved after {} was checked), but: {e:#}",
+            resolve::short(&tip),
+            resolve::short(head)
+        ));
+    }
+}
+
+fn file_lines(statuses: Vec<(String, &'static str)>) -> Vec<FileLine> {
+    statuses
+        .into_iter()
+        .map(|(path, status)| FileLine { path, status })
+        .collect()
+}
+
+/// Refuse unless the branch's head is the recorded commit or ahead of it by recording commits
+/// only: the PR's head (as the API says) in PR mode, the branch's head when the branch came
+/// from `--head-branch`. Returns the head it checked, if any.
+async fn check_recorded(
+    ctx: &Ctx,
+    target: &Target,
+    mode: LandMode,
+) -> anyhow::Result<Option<String>> {
+    let head = match (mode, &target.pr) {
+        (LandMode::Pr, Some(pr)) => pr.head_sha.clone(),
+        (LandMode::Branch, _) if target.from_input => {
+            match ctx.gh.branch_sha(&ctx.repo, &target.head_branch).await? {
+                Some(sha) => sha,
+                None => {
+                    return Err(Refused(format!(
+                        "branch {} (--head-branch) does not exist in {}",
+                        target.head_branch, ctx.repo
+                    ))
+                    .into());
+                }
+            }
+        }
+        _ => return Ok(None),
+    };
+    if let Some(note) =
+        resolve::check_head(&ctx.gh, &ctx.repo, &head, &target.head_sha, &ctx.globs).await?
+    {
+        eprintln!("note: {note}");
+    }
+    Ok(Some(head))
 }
 
 fn skip(outcome: &mut Outcome, reason: String) -> anyhow::Result<()> {

@@ -11,25 +11,21 @@ use git2::{FetchOptions, Oid, Repository};
 use super::GitRepo;
 use super::credentials::{self, push_options};
 use super::tip;
-use crate::recordings::Globs;
 use crate::token::Token;
 
-/// Commits walked between the recorded head and a newer PR head before giving up.
-const MAX_DESCENT: usize = 200;
+/// Commits fetched of a branch: only its tip is built on. Questions about its history go to
+/// the API (the compare endpoint), so what is fetched does not grow with the history.
+pub const FETCH_DEPTH: i32 = 1;
 
-/// How a newer commit relates to the commit the recordings were made for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Descent {
-    /// The same commit.
+/// What a recording path is on a tip, for the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnTip {
+    /// Absent on the tip.
+    Absent,
+    /// The same blob as the one landed.
     Same,
-    /// A descendant whose every commit since changes only recordings.
-    RecordingsOnly,
-    /// A descendant with a commit that changes `path`, which is not a recording.
-    OtherChanges { commit: String, path: String },
-    /// Not a descendant (force-pushed, or another branch).
-    Unrelated,
-    /// One of the commits is not in the fetched history.
-    Unknown,
+    /// Another blob.
+    Different,
 }
 
 impl GitRepo {
@@ -49,7 +45,7 @@ impl GitRepo {
         Ok(Self { repo })
     }
 
-    /// Fetch `branch` of `remote` (its whole history: ancestry questions need it) into
+    /// Fetch the tip of `branch` of `remote` ([`FETCH_DEPTH`] commits) into
     /// `refs/remotes/REMOTE/BRANCH`. `None` when the remote has no such branch.
     pub fn fetch_branch(
         &self,
@@ -68,6 +64,7 @@ impl GitRepo {
         let state = grant.state();
         let mut opts = FetchOptions::new();
         opts.download_tags(git2::AutotagOption::None);
+        opts.depth(FETCH_DEPTH);
         match handle.fetch(&[spec.as_str()], Some(&mut opts), None) {
             Ok(()) => {}
             Err(e) if e.message().contains("couldn't find remote ref") => return Ok(None),
@@ -137,54 +134,22 @@ impl GitRepo {
         Ok(tip::tree_conflicts(&self.repo, &tree, paths))
     }
 
-    /// How `newer` relates to `recorded`: the same commit, a descendant through recording-only
-    /// commits (matrix siblings pushing their recordings), or something else.
-    pub fn descent(&self, newer: &str, recorded: &str, globs: &Globs) -> Descent {
-        let (Ok(newer), Ok(recorded)) = (Oid::from_str(newer), Oid::from_str(recorded)) else {
-            return Descent::Unknown;
-        };
-        if newer == recorded {
-            return Descent::Same;
-        }
-        let repo = &self.repo;
-        if repo.find_commit(newer).is_err() || repo.find_commit(recorded).is_err() {
-            return Descent::Unknown;
-        }
-        if !repo.graph_descendant_of(newer, recorded).unwrap_or(false) {
-            return Descent::Unrelated;
-        }
-        let Ok(mut walk) = repo.revwalk() else {
-            return Descent::Unknown;
-        };
-        if walk.push(newer).is_err() || walk.hide(recorded).is_err() {
-            return Descent::Unknown;
-        }
-        for (seen, id) in walk.enumerate() {
-            let Ok(id) = id else { return Descent::Unknown };
-            if seen >= MAX_DESCENT {
-                return Descent::Unknown;
-            }
-            let Ok(commit) = repo.find_commit(id) else {
-                return Descent::Unknown;
-            };
-            let Ok(tree) = commit.tree() else {
-                return Descent::Unknown;
-            };
-            for parent in commit.parents() {
-                let Ok(parent_tree) = parent.tree() else {
-                    return Descent::Unknown;
-                };
-                if let Some(path) =
-                    tip::first_non_recording_difference(repo, &parent_tree, &tree, globs)
-                {
-                    return Descent::OtherChanges {
-                        commit: id.to_string(),
-                        path,
-                    };
-                }
-            }
-        }
-        Descent::RecordingsOnly
+    /// How each `(path, blob)` stands on the tree of commit `tip`.
+    pub fn on_tip(&self, tip: Oid, files: &[(String, Oid)]) -> anyhow::Result<Vec<OnTip>> {
+        let tree = self
+            .repo
+            .find_commit(tip)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("the tip {tip} is not available locally"))?;
+        let mut lookup = tip::TreeLookup::new(&self.repo, tree);
+        Ok(files
+            .iter()
+            .map(|(path, blob)| match lookup.entry_id(path) {
+                None => OnTip::Absent,
+                Some(id) if id == *blob => OnTip::Same,
+                Some(_) => OnTip::Different,
+            })
+            .collect())
     }
 }
 
@@ -275,35 +240,30 @@ mod tests {
     }
 
     #[test]
-    fn descent_tells_recording_commits_from_code_changes() {
+    fn on_tip_tells_added_from_updated_and_unchanged() {
         let dir = tempfile::tempdir().unwrap();
         let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
-        let globs = Globs::new(["tests/integration/recordings/"]).unwrap();
         let repo = git.raw();
-        let base = commit(repo, None, &[("src/a.py", "1")]);
-        let rec = commit(
+        let tip = commit(
             repo,
-            Some(base),
-            &[("tests/integration/recordings/x.json", "{}")],
+            None,
+            &[("r/old.json", "1"), ("r/same.json", "s"), ("r/dir/x", "d")],
         );
-        let code = commit(repo, Some(rec), &[("src/a.py", "2")]);
-        let other = commit(repo, None, &[("src/a.py", "3")]);
-        let (b, r, c, o) = (
-            base.to_string(),
-            rec.to_string(),
-            code.to_string(),
-            other.to_string(),
-        );
-        assert_eq!(git.descent(&b, &b, &globs), Descent::Same);
-        assert_eq!(git.descent(&r, &b, &globs), Descent::RecordingsOnly);
+        let blob = |c: &str| repo.blob(c.as_bytes()).unwrap();
+        let files = vec![
+            ("r/old.json".to_owned(), blob("2")),
+            ("r/same.json".to_owned(), blob("s")),
+            ("r/new.json".to_owned(), blob("n")),
+            ("r/dir".to_owned(), blob("d")),
+        ];
         assert_eq!(
-            git.descent(&c, &b, &globs),
-            Descent::OtherChanges {
-                commit: c.clone(),
-                path: "src/a.py".into()
-            }
+            git.on_tip(tip, &files).unwrap(),
+            vec![
+                OnTip::Different,
+                OnTip::Same,
+                OnTip::Absent,
+                OnTip::Different
+            ]
         );
-        assert_eq!(git.descent(&o, &b, &globs), Descent::Unrelated);
-        assert_eq!(git.descent(&"1".repeat(40), &b, &globs), Descent::Unknown);
     }
 }

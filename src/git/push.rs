@@ -255,8 +255,37 @@ impl GitRepo {
                 if let Ok(mut r) = repo.find_reference(temp) {
                     let _ = r.delete();
                 }
-                result
+                match result {
+                    Err(e)
+                        if format!("{e:#}").contains(super::smart_http::PUSH_OUTCOME_UNKNOWN) =>
+                    {
+                        self.after_unknown_push(endpoint, req, commit, &e)
+                    }
+                    other => other,
+                }
             }
+        }
+    }
+
+    /// The push went out and no answer came back: the refs say whether it landed. Not there:
+    /// the attempt loop builds on the tip again, as after a moved tip.
+    fn after_unknown_push(
+        &self,
+        endpoint: &Endpoint,
+        req: &PushRequest<'_>,
+        commit: Oid,
+        e: &anyhow::Error,
+    ) -> anyhow::Result<Publish> {
+        let tip = self.fetch_tip(endpoint, req).with_context(|| {
+            format!("{e:#}; and reading {} again to find out failed", req.branch)
+        })?;
+        if tip == commit {
+            Ok(Publish::Done)
+        } else {
+            Ok(Publish::Moved(format!(
+                "{e:#}; {} is still at {tip}",
+                req.branch
+            )))
         }
     }
 

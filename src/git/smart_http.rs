@@ -9,7 +9,9 @@
 //! every wait on the network is bounded (`RERECORD_GIT_TIMEOUT`).
 
 use std::io::{self, Read, Write};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
@@ -24,6 +26,25 @@ const MAX_REDIRECTS: usize = 5;
 const QUOTED_BODY: u64 = 512;
 /// Default for `RERECORD_GIT_TIMEOUT`: a large push can keep the server busy for a while.
 const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
+/// Attempts of a request that may be repeated (ref discovery, fetch negotiation) when the server
+/// answers a transient 5xx.
+const ATTEMPTS: u32 = 4;
+/// Chunks of a streamed push in flight between libgit2 and the request body.
+const PUSH_CHUNKS_IN_FLIGHT: usize = 4;
+/// Part of the message of a push whose request went out but whose answer did not come: the
+/// server may or may not have updated the ref, so the caller re-reads the refs before anything
+/// else (a receive-pack is never sent again blindly).
+pub const PUSH_OUTCOME_UNKNOWN: &str = "the push's outcome is unknown";
+
+/// Pause before attempt `attempt + 1` of a repeatable request: 250 ms, 500 ms, 1 s.
+fn retry_pause(attempt: u32) -> Duration {
+    Duration::from_millis(250 << (attempt.saturating_sub(1)).min(4))
+}
+
+/// A server error worth trying again: a proxy or load balancer that lost the backend.
+fn transient(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
 
 /// Make libgit2 use this transport for http and https remotes. Call once, before the process
 /// performs any git operation (see [`super::init`]).
@@ -130,11 +151,14 @@ impl Subtransport {
         let mut base = self.base(url).into_owned();
         for _ in 0..=MAX_REDIRECTS {
             let target = format!("{base}{suffix}");
-            let request = agent(is_https(&target)?)?
-                .get(&target)
-                .header(header::ACCEPT, "*/*");
-            let (request, sent) = authorize(request, self.grant.as_deref(), &target);
-            let response = request.call().map_err(|e| transport_error(&target, e))?;
+            let (response, sent) = with_retries(|| {
+                let request = agent(is_https(&target)?)?
+                    .get(&target)
+                    .header(header::ACCEPT, "*/*");
+                let (request, sent) = authorize(request, self.grant.as_deref(), &target);
+                let response = request.call().map_err(|e| transport_error(&target, e))?;
+                Ok((response, sent))
+            })?;
             if response.status().is_redirection() {
                 let next = redirect_target(&target, &response)?;
                 base = next
@@ -166,6 +190,22 @@ impl Subtransport {
             "{} redirected more than {MAX_REDIRECTS} times",
             display_url(&format!("{}{suffix}", self.base(url)))
         )))
+    }
+}
+
+/// Run `call` until it answers something other than a transient 5xx, at most [`ATTEMPTS`]
+/// times; the last answer is returned whatever it is.
+fn with_retries<T>(
+    mut call: impl FnMut() -> io::Result<(Response<Body>, T)>,
+) -> io::Result<(Response<Body>, T)> {
+    let mut attempt = 1;
+    loop {
+        let answer = call()?;
+        if attempt >= ATTEMPTS || !transient(answer.0.status()) {
+            return Ok(answer);
+        }
+        std::thread::sleep(retry_pause(attempt));
+        attempt += 1;
     }
 }
 
@@ -212,7 +252,9 @@ fn accept(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if !content_type.eq_ignore_ascii_case(&wanted) {
+    // A media type may carry parameters (`; charset=utf-8`), which say nothing about the protocol.
+    let media_type = content_type.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case(&wanted) {
         return Err(io::Error::other(format!(
             "{} is not a smart HTTP git server (it answered {content_type:?}, not {wanted})",
             display_url(url)
@@ -239,7 +281,7 @@ impl SmartSubtransport for Subtransport {
                     .into_reader(),
             ),
             Service::UploadPack => self.pending(url, "git-upload-pack"),
-            Service::ReceivePack => self.pending(url, "git-receive-pack"),
+            Service::ReceivePack => Stream::Pushing(Push::new(self.rpc(url, "git-receive-pack"))),
         };
         Ok(Box::new(stream))
     }
@@ -250,13 +292,17 @@ impl SmartSubtransport for Subtransport {
 }
 
 impl Subtransport {
+    fn rpc(&self, url: &str, service: &'static str) -> Rpc {
+        Rpc {
+            base: self.base(url).into_owned(),
+            service,
+            grant: self.grant.clone(),
+        }
+    }
+
     fn pending(&self, url: &str, service: &'static str) -> Stream {
         Stream::Writing {
-            rpc: Rpc {
-                base: self.base(url).into_owned(),
-                service,
-                grant: self.grant.clone(),
-            },
+            rpc: self.rpc(url, service),
             request: Vec::new(),
         }
     }
@@ -270,11 +316,16 @@ struct Rpc {
 }
 
 impl Rpc {
-    /// `POST BASE/SERVICE` with the request libgit2 wrote.
-    fn send(self, request: &[u8]) -> io::Result<Body> {
-        let target = format!("{}/{}", self.base, self.service);
-        let post = agent(is_https(&target)?)?
-            .post(&target)
+    fn target(&self) -> String {
+        format!("{}/{}", self.base, self.service)
+    }
+
+    fn post(
+        &self,
+        target: &str,
+    ) -> io::Result<(ureq::RequestBuilder<ureq::typestate::WithBody>, bool)> {
+        let post = agent(is_https(target)?)?
+            .post(target)
             .header(
                 header::CONTENT_TYPE,
                 format!("application/x-{}-request", self.service),
@@ -283,20 +334,155 @@ impl Rpc {
                 header::ACCEPT,
                 format!("application/x-{}-result", self.service),
             );
-        let grant = self.grant.as_deref();
-        let (post, sent) = authorize(post, grant, &target);
-        let response = post
-            .send(request)
-            .map_err(|e| transport_error(&target, e))?;
-        accept(grant, &target, response, sent, self.service, "result")
+        Ok(authorize(post, self.grant.as_deref(), target))
+    }
+
+    /// `POST BASE/SERVICE` with the request libgit2 wrote (a fetch negotiation: small, and safe
+    /// to send again after a transient 5xx).
+    fn send(self, request: &[u8]) -> io::Result<Body> {
+        let target = self.target();
+        let (response, sent) = with_retries(|| {
+            let (post, sent) = self.post(&target)?;
+            let response = post
+                .send(request)
+                .map_err(|e| transport_error(&target, e))?;
+            Ok((response, sent))
+        })?;
+        accept(
+            self.grant.as_deref(),
+            &target,
+            response,
+            sent,
+            self.service,
+            "result",
+        )
+    }
+
+    /// Start `POST BASE/git-receive-pack` with a body that is streamed (chunked) as libgit2
+    /// writes the pack, so a push holds a few chunks in memory, not the whole pack.
+    fn stream(self) -> (SyncSender<Vec<u8>>, JoinHandle<io::Result<Body>>) {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PUSH_CHUNKS_IN_FLIGHT);
+        let post = std::thread::spawn(move || {
+            let target = self.target();
+            let (post, sent) = self.post(&target)?;
+            let response = post
+                .send(ureq::SendBody::from_owned_reader(Chunks::new(rx)))
+                .map_err(|e| unknown_outcome(transport_error(&target, e)))?;
+            if transient(response.status()) {
+                let quoted = quote_body(response);
+                return Err(unknown_outcome(io::Error::other(format!(
+                    "{} answered a server error{quoted}",
+                    display_url(&target)
+                ))));
+            }
+            accept(
+                self.grant.as_deref(),
+                &target,
+                response,
+                sent,
+                self.service,
+                "result",
+            )
+        });
+        (tx, post)
     }
 }
 
-/// libgit2 first writes the whole request of an RPC (the wants and haves, or the pack it
-/// pushes: held in memory, a few MiB even when every recording of a large suite changed), then
-/// reads the answer: the POST is sent on the first read. Ref discoveries are read only.
+fn unknown_outcome(e: io::Error) -> io::Error {
+    io::Error::other(format!("{PUSH_OUTCOME_UNKNOWN}: {e}"))
+}
+
+/// The streamed request body: the chunks libgit2 writes, until it starts reading the answer.
+struct Chunks {
+    rx: std::sync::mpsc::Receiver<Vec<u8>>,
+    chunk: Vec<u8>,
+    at: usize,
+}
+
+impl Chunks {
+    fn new(rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
+        Self {
+            rx,
+            chunk: Vec::new(),
+            at: 0,
+        }
+    }
+}
+
+impl Read for Chunks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.at == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(chunk) => (self.chunk, self.at) = (chunk, 0),
+                // The writer is done: end of the body.
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.at);
+        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// A push's request: started by libgit2's first write, its body fed by the writes that follow.
+struct Push {
+    pending: Option<Rpc>,
+    tx: Option<SyncSender<Vec<u8>>>,
+    post: Option<JoinHandle<io::Result<Body>>>,
+}
+
+impl Push {
+    fn new(rpc: Rpc) -> Self {
+        Self {
+            pending: Some(rpc),
+            tx: None,
+            post: None,
+        }
+    }
+
+    fn start(&mut self) {
+        if let Some(rpc) = self.pending.take() {
+            let (tx, post) = rpc.stream();
+            (self.tx, self.post) = (Some(tx), Some(post));
+        }
+    }
+
+    fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        self.start();
+        if self
+            .tx
+            .as_ref()
+            .is_some_and(|tx| tx.send(data.to_vec()).is_ok())
+        {
+            return Ok(());
+        }
+        // The request ended early (refused, or the connection failed): say why.
+        Err(self
+            .finish()
+            .err()
+            .unwrap_or_else(|| io::Error::other("the push request ended before the pack was sent")))
+    }
+
+    /// End the body and wait for the answer.
+    fn finish(&mut self) -> io::Result<Body> {
+        self.start();
+        drop(self.tx.take());
+        match self.post.take().map(JoinHandle::join) {
+            Some(Ok(answer)) => answer,
+            Some(Err(_)) => Err(io::Error::other("the push request panicked")),
+            None => Err(io::Error::other("the push request already failed")),
+        }
+    }
+}
+
+/// libgit2 first writes the whole request of an RPC, then reads the answer. A fetch's request
+/// (wants and haves) is small: it is held, and POSTed on the first read, so that it can be sent
+/// again after a transient server error. A push's pack is streamed into the POST as it is
+/// written. Ref discoveries are read only.
 enum Stream {
     Writing { rpc: Rpc, request: Vec<u8> },
+    Pushing(Push),
     Reading(ureq::BodyReader<'static>),
     Failed,
 }
@@ -307,6 +493,7 @@ impl Read for Stream {
             Stream::Writing { rpc, request } => {
                 *self = Stream::Reading(rpc.send(&request)?.into_reader());
             }
+            Stream::Pushing(mut push) => *self = Stream::Reading(push.finish()?.into_reader()),
             other => *self = other,
         }
         match self {
@@ -323,6 +510,7 @@ impl Write for Stream {
                 request.extend_from_slice(data);
                 Ok(data.len())
             }
+            Stream::Pushing(push) => push.write(data).map(|()| data.len()),
             _ => Err(io::Error::other(
                 "libgit2 wrote to a request that was already sent",
             )),

@@ -3,7 +3,7 @@
 use base64::Engine;
 use serde::Deserialize;
 
-use super::{ApiError, GitHub, PullRequest, RawPull, Repository, User};
+use super::{ApiError, Comparison, GitHub, PullRequest, RawPull, Repository, User};
 use crate::remotes::RepoName;
 
 impl GitHub {
@@ -148,6 +148,25 @@ impl GitHub {
                 status: None,
                 message: "the commit has no committer date".to_owned(),
             })
+    }
+
+    /// `GET /repos/{o}/{r}/compare/{base}...{head}`: how `head` relates to `base` and the files
+    /// their merge base and `head` differ in (GitHub lists at most 300). One commit per page keeps
+    /// the answer small: the file list is the whole comparison's, on the first page. `None` when
+    /// either commit is unknown to the repository's network (404).
+    pub async fn compare(
+        &self,
+        repo: &RepoName,
+        base: &str,
+        head: &str,
+    ) -> Result<Option<Comparison>, ApiError> {
+        let path = format!(
+            "{}/compare/{}...{}?per_page=1",
+            Self::repo_path(repo),
+            encode_query(base),
+            encode_query(head)
+        );
+        self.get_optional(&path).await
     }
 
     /// Open a pull request; returns it.

@@ -196,3 +196,26 @@ pub struct DispatchedRun {
     pub id: u64,
     pub url: String,
 }
+
+/// The answer of the compare endpoint (the fields rerecord reads).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Comparison {
+    /// `identical`, `ahead` (head descends from base), `behind` or `diverged`.
+    pub status: String,
+    pub ahead_by: u64,
+    #[serde(default)]
+    pub files: Vec<DiffEntry>,
+}
+
+/// One changed file of a comparison.
+#[derive(Debug, Clone, Deserialize)]
+pub struct DiffEntry {
+    pub filename: String,
+    /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`.
+    pub status: String,
+    #[serde(default)]
+    pub previous_filename: Option<String>,
+}
+
+/// GitHub lists at most this many files in a comparison.
+pub const COMPARE_MAX_FILES: usize = 300;

@@ -1,6 +1,6 @@
 //! The git half of `land`, run only after every artifact was verified: a scratch repository
-//! whose work tree holds just the verified recordings, the target branch fetched as objects, the
-//! PR head checked against the recorded commit, then one commit on the tip, pushed with retry.
+//! whose work tree holds just the verified recordings, the target branch's tip fetched as
+//! objects (never its history), one commit on that tip, pushed with retry.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +9,7 @@ use anyhow::Context;
 use super::resolve::Refused;
 use crate::artifact::verify::Incoming;
 use crate::git::GitRepo;
-use crate::git::land::Descent;
+use crate::git::land::OnTip;
 use crate::git::push::{Landed, PushRequest};
 use crate::git::status::{ChangeKind, ChangedFile};
 use crate::git::tip::Identity;
@@ -26,12 +26,6 @@ pub struct Destination<'a> {
     pub base: Option<&'a str>,
     pub token: Option<&'a Token>,
     pub token_name: &'a str,
-}
-
-/// What the git half did.
-pub struct Pushed {
-    pub landed: Landed,
-    pub warnings: Vec<String>,
 }
 
 /// A scratch repository in `dir` with the verified files in its work tree.
@@ -95,33 +89,37 @@ impl Scratch {
         .into())
     }
 
-    /// Refuse unless `pr_head` is the recorded commit or follows it through recording commits only.
-    pub fn check_pr_head(
-        &self,
-        pr_head: &str,
-        recorded: &str,
-        globs: &Globs,
-    ) -> Result<Option<String>, Refused> {
-        let (p, r) = (short(pr_head), short(recorded));
-        match self.git.descent(pr_head, recorded, globs) {
-            Descent::Same => Ok(None),
-            Descent::RecordingsOnly => Ok(Some(format!(
-                "the PR head {p} is ahead of the recorded commit {r} by recording commits only"
-            ))),
-            Descent::OtherChanges { commit, path } => Err(Refused(format!(
-                "the PR moved on since the run: its head {p} is not the recorded commit {r}, and commit {} \
-                 changes {path}, which is not a recording. Re-run the recording workflow for the new head",
-                short(&commit)
-            ))),
-            Descent::Unrelated => Err(Refused(format!(
-                "the PR head {p} does not descend from the commit the run recorded ({r}): the branch was \
-                 rewritten, or the run is not this PR's. Re-run the recording workflow"
-            ))),
-            Descent::Unknown => Err(Refused(format!(
-                "the PR head {p} differs from the recorded commit {r} and their history could not be read \
-                 from the head branch; re-run the recording workflow"
-            ))),
+    /// Each file as the commit on `tip` changes it: `added`, `updated`, `deleted` or `unchanged`
+    /// (the tip already had those bytes, or lacks a file to delete).
+    pub fn statuses(&self, tip: git2::Oid) -> anyhow::Result<Vec<(String, &'static str)>> {
+        let workdir = self.git.workdir()?;
+        let mut wanted = Vec::with_capacity(self.files.len());
+        for f in &self.files {
+            let blob = match f.kind {
+                ChangeKind::Deleted => git2::Oid::ZERO_SHA1,
+                _ => git2::Oid::hash_file(git2::ObjectType::Blob, workdir.join(&f.path))
+                    .with_context(|| {
+                        format!("failed to read {} in the scratch work tree", f.path)
+                    })?,
+            };
+            wanted.push((f.path.clone(), blob));
         }
+        let on_tip = self.git.on_tip(tip, &wanted)?;
+        Ok(self
+            .files
+            .iter()
+            .zip(on_tip)
+            .map(|(f, t)| {
+                let status = match (f.kind, t) {
+                    (ChangeKind::Deleted, OnTip::Absent) => "unchanged",
+                    (ChangeKind::Deleted, _) => "deleted",
+                    (_, OnTip::Absent) => "added",
+                    (_, OnTip::Same) => "unchanged",
+                    (_, OnTip::Different) => "updated",
+                };
+                (f.path.clone(), status)
+            })
+            .collect())
     }
 
     /// Commit on the tip of the destination branch (created from `base` first, in branch mode)
@@ -130,12 +128,10 @@ impl Scratch {
         &self,
         dest: &Destination<'_>,
         base_tip: git2::Oid,
-        recorded: &str,
         message: &str,
         globs: &Globs,
         max_attempts: u32,
-    ) -> anyhow::Result<Pushed> {
-        let mut warnings = Vec::new();
+    ) -> anyhow::Result<Landed> {
         if dest.base.is_some() && self.fetch(dest, dest.branch)?.is_none() {
             self.git
                 .create_remote_branch(REMOTE, dest.branch, base_tip, dest.token)?;
@@ -151,36 +147,11 @@ impl Scratch {
             url: None,
             token_name: dest.token_name,
             max_attempts,
-            recorded_head: git2::Oid::from_str(recorded).ok(),
+            // Whether the tip moved on from the recorded commit is asked of the API: the
+            // recorded commit is not fetched.
+            recorded_head: None,
             globs,
         };
-        let landed = self.git.commit_on_tip(&req, &mut std::thread::sleep)?;
-        if self.git.raw().find_commit(landed.tip).is_err() {
-            // A local remote gets the objects directly; look at its history from here too.
-            let _ = self.fetch(dest, dest.branch);
-        }
-        let tip = landed.tip.to_string();
-        if !self.git.contains(&tip, recorded) {
-            warnings.push(format!(
-                "the tip of {} ({}) no longer contains the commit the recordings were made for ({}): \
-                 the branch was rewritten after the run. The recordings were landed anyway; re-run the \
-                 recording workflow if the tests changed",
-                dest.branch,
-                short(&tip),
-                short(recorded)
-            ));
-        } else if let Some(path) = &landed.stale_because {
-            warnings.push(format!(
-                "{path} (not a recording) changed on {} since the recorded commit {}: the recordings \
-                 may be stale. Re-run the recording workflow if that change affects the tests",
-                dest.branch,
-                short(recorded)
-            ));
-        }
-        Ok(Pushed { landed, warnings })
+        self.git.commit_on_tip(&req, &mut std::thread::sleep)
     }
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }

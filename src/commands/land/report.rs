@@ -13,6 +13,8 @@ use crate::actions::{
     ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_lines,
     safe_text, write_outputs,
 };
+use crate::artifact::manifest::FileStatus;
+use crate::artifact::verify::Incoming;
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
 pub const MARKER: &str = "<!-- rerecord:land -->";
@@ -241,6 +243,31 @@ impl Outcome {
 }
 
 /// Write outputs and summary where the runner asks, then annotations and the listing (or JSON).
+/// Each file as its manifest describes it (`added` or `updated` against the recorded commit,
+/// or `deleted`), until the tip it lands on says otherwise.
+pub fn manifest_statuses(incoming: &Incoming) -> Vec<FileLine> {
+    let said = |path: &str| {
+        incoming
+            .manifests
+            .iter()
+            .flat_map(|m| &m.files)
+            .find(|f| f.path == path)
+            .map(|f| f.status)
+    };
+    let files = incoming.files.keys().map(|p| FileLine {
+        path: p.clone(),
+        status: match said(p) {
+            Some(FileStatus::Added) => "added",
+            _ => "updated",
+        },
+    });
+    let deleted = incoming.deleted.keys().map(|p| FileLine {
+        path: p.clone(),
+        status: "deleted",
+    });
+    files.chain(deleted).collect()
+}
+
 pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
     if let Some(path) = &env.output_path {
         append_to(path, |w| write_outputs(w, &outcome.outputs()))?;

@@ -7,7 +7,8 @@
 use futures_util::future::try_join_all;
 
 use crate::artifact::manifest::Manifest;
-use crate::github::{GitHub, PrState, PullRequest, WorkflowRun};
+use crate::github::{COMPARE_MAX_FILES, GitHub, PrState, PullRequest, WorkflowRun};
+use crate::recordings::Globs;
 use crate::remotes::RepoName;
 
 /// The run's place according to the API.
@@ -18,11 +19,17 @@ pub struct Target {
     /// Where the run's branch lives: `repo` itself, or a fork.
     pub head_repo: RepoName,
     pub head_branch: String,
-    /// The commit the run recorded.
+    /// The commit the run recorded. For a run on the default branch that recorded a PR named by
+    /// the workflow's inputs it is empty until the manifests say it (then checked against the
+    /// PR's head before anything lands).
     pub head_sha: String,
     pub fork: bool,
     /// The PR whose head is the run's branch, preferring an open one.
     pub pr: Option<PullRequest>,
+    /// The branch came from `--pr`/`--head-branch` (the workflow's own inputs), not the run.
+    pub from_input: bool,
+    /// The branch the API says the run ran on.
+    pub run_branch: String,
 }
 
 /// A reason not to land, to be told on the PR: nothing is pushed.
@@ -86,7 +93,162 @@ pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::
         head_sha: run.head_sha.clone(),
         fork,
         pr: ours.into_iter().next(),
+        from_input: false,
+        run_branch: run.head_branch.clone().unwrap_or_default(),
     })
+}
+
+/// A run on the default branch that recorded PR `number` (its number came from the workflow's
+/// own inputs): the API's view of that PR decides where the recordings go.
+pub async fn target_for_pr(
+    gh: &GitHub,
+    repo: &RepoName,
+    run: &WorkflowRun,
+    number: u64,
+) -> anyhow::Result<Target> {
+    let pr = match gh.pull(repo, number).await {
+        Ok(pr) => pr,
+        Err(e) if e.is_not_found() => {
+            return Err(Refused(format!(
+                "{repo} has no pull request #{number} (--pr {number})"
+            ))
+            .into());
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("failed to read PR #{number}"))),
+    };
+    let head_name = pr.head_repo.clone().ok_or_else(|| {
+        Refused(format!(
+            "PR #{number} comes from a fork that was deleted; nothing to push to"
+        ))
+    })?;
+    let head_repo = RepoName::parse(&head_name).map_err(|e| {
+        Refused(format!(
+            "the API names PR #{number}'s head repository {head_name:?}: {e}"
+        ))
+    })?;
+    Ok(Target {
+        repo: repo.clone(),
+        fork: !same_repo(&head_name, &repo.to_string()),
+        head_repo,
+        head_branch: pr.head_ref.clone(),
+        head_sha: String::new(),
+        pr: Some(pr),
+        from_input: true,
+        run_branch: run.head_branch.clone().unwrap_or_default(),
+    })
+}
+
+/// A run on the default branch that recorded `branch` of the run's own repository (a
+/// `workflow_call` with `pr_head_ref`): its PR, if any, is found as for a run on that branch.
+pub async fn target_for_branch(
+    gh: &GitHub,
+    repo: &RepoName,
+    run: &WorkflowRun,
+    branch: &str,
+) -> anyhow::Result<Target> {
+    let mut as_if = run.clone();
+    as_if.head_branch = Some(branch.to_owned());
+    as_if.head_repository = Some(crate::github::RepoRef2 {
+        full_name: repo.to_string(),
+    });
+    as_if.pull_requests.clear();
+    let mut target = target(gh, repo, &as_if).await?;
+    target.head_sha = String::new();
+    target.from_input = true;
+    target.run_branch = run.head_branch.clone().unwrap_or_default();
+    Ok(target)
+}
+
+/// The commit every manifest says it recorded: they must agree, and it must be a full sha.
+pub fn recorded_commit(manifests: &[Manifest]) -> Result<String, Refused> {
+    let mut shas: Vec<String> = manifests
+        .iter()
+        .map(|m| m.head_sha.to_ascii_lowercase())
+        .collect();
+    shas.sort();
+    shas.dedup();
+    match shas.as_slice() {
+        [one] if one.len() == 40 && one.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(one.clone()),
+        [one] => Err(Refused(format!(
+            "the artifacts' manifests name the recorded commit {one:?}, which is not a full commit id"
+        ))),
+        [] => Err(Refused(
+            "no artifact carries a manifest naming the recorded commit".into(),
+        )),
+        many => Err(Refused(format!(
+            "the artifacts' manifests name {} different recorded commits; one landing takes one commit's \
+             recordings. Re-run the recording workflow",
+            many.len()
+        ))),
+    }
+}
+
+/// Refuse unless `head` (the branch's head as the API or the fetched tip says) is the recorded
+/// commit, or reaches it only through commits that change recordings (matrix siblings pushing
+/// theirs). GitHub's compare endpoint answers the ancestry question without any history here.
+/// `Ok(Some(note))` when `head` is ahead.
+pub async fn check_head(
+    gh: &GitHub,
+    repo: &RepoName,
+    head: &str,
+    recorded: &str,
+    globs: &Globs,
+) -> anyhow::Result<Option<String>> {
+    if head.eq_ignore_ascii_case(recorded) {
+        return Ok(None);
+    }
+    let (h, r) = (short(head), short(recorded));
+    let cmp = gh
+        .compare(repo, recorded, head)
+        .await
+        .map_err(|e| anyhow::Error::new(e).context(format!("failed to compare {r} with {h}")))?;
+    let refuse = |why: String| -> anyhow::Result<Option<String>> { Err(Refused(why).into()) };
+    let Some(cmp) = cmp else {
+        return refuse(format!(
+            "the head {h} differs from the recorded commit {r}, and GitHub knows no history joining \
+             them (the branch was rewritten?). Re-run the recording workflow"
+        ));
+    };
+    match cmp.status.as_str() {
+        "identical" => return Ok(None),
+        "ahead" => {}
+        _ => {
+            return refuse(format!(
+                "the head {h} does not descend from the commit the run recorded ({r}; GitHub says \
+                 {:?}): the branch was rewritten, or the run is not this PR's. Re-run the recording workflow",
+                cmp.status
+            ));
+        }
+    }
+    if cmp.files.len() >= COMPARE_MAX_FILES {
+        return refuse(format!(
+            "the head {h} is {} commits ahead of the recorded commit {r} and changes more files than \
+             GitHub lists ({COMPARE_MAX_FILES}), so it cannot be checked to change only recordings. \
+             Re-run the recording workflow for the new head",
+            cmp.ahead_by
+        ));
+    }
+    let code = cmp.files.iter().find_map(|f| {
+        std::iter::once(&f.filename)
+            .chain(f.previous_filename.as_ref())
+            .find(|p| !globs.matches(p))
+    });
+    if let Some(path) = code {
+        return refuse(format!(
+            "the branch moved on since the run: its head {h} is not the recorded commit {r}, and the \
+             {} commits since change {path}, which is not a recording. Re-run the recording workflow \
+             for the new head",
+            cmp.ahead_by
+        ));
+    }
+    Ok(Some(format!(
+        "the head {h} is ahead of the recorded commit {r} by {} commits that change recordings only",
+        cmp.ahead_by
+    )))
+}
+
+pub fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
 }
 
 /// Whether `pr` is the run's: same head repository and branch, based on `repo`.
@@ -120,17 +282,20 @@ pub fn claim_mismatches(manifests: &[Manifest], target: &Target, run_id: u64) ->
             &repo,
             same_repo(&m.repository, &repo),
         );
+        // A run on the default branch that checked out a PR may describe itself either way.
+        let by_input = target.from_input;
         differ(
             "head repository",
             &m.head_repository,
             &head_repo,
-            same_repo(&m.head_repository, &head_repo),
+            same_repo(&m.head_repository, &head_repo)
+                || (by_input && same_repo(&m.head_repository, &repo)),
         );
         differ(
             "head branch",
             &m.head_ref,
             &target.head_branch,
-            m.head_ref == target.head_branch,
+            m.head_ref == target.head_branch || (by_input && m.head_ref == target.run_branch),
         );
         differ(
             "head commit",
@@ -173,6 +338,8 @@ mod tests {
             head_sha: "abc".into(),
             fork: true,
             pr: None,
+            from_input: false,
+            run_branch: "feature-x".into(),
         }
     }
 

@@ -272,3 +272,91 @@ fn critical_path_counts_overlapping_requests_as_one_round() {
     assert_eq!(critical_path(&reqs[..2]), 1);
     assert_eq!(critical_path(&[]), 0);
 }
+
+#[test]
+fn compare_answers_from_the_attached_git_history_across_the_fork_network() {
+    use crate::support::cmd::tempdir;
+    use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
+    let w = world();
+    let dir = tempdir();
+    let remote = Remote::new(dir.path(), "feature", &[("src/a.py", "1\n")]);
+    let base = remote.rev("feature");
+    let work = remote.clone("work", "feature");
+    write(&work, "rec/x.json", "{}\n");
+    commit_and_push(&work, "feature", "one");
+    write(&work, "src/a.py", "2\n");
+    let head = commit_and_push(&work, "feature", "two");
+    git(&work, &["checkout", "-q", "-b", "other", &base]);
+    write(&work, "src/b.py", "b\n");
+    git(&work, &["add", "-A"]);
+    git(&work, &["commit", "-q", "-m", "other"]);
+    let other = git(&work, &["rev-parse", "HEAD"]);
+    git(&work, &["push", "-q", "origin", "other"]);
+    // The fork holds the commits; the upstream finds them through its network.
+    w.gh.attach_git("alice/widgets", &remote.bare);
+
+    let resp = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{base}...{head}?per_page=1"),
+    );
+    assert_eq!(resp.status, 200);
+    let v = resp.json();
+    assert_eq!(v["status"], "ahead");
+    assert_eq!(v["ahead_by"], 2);
+    assert_eq!(v["total_commits"], 2);
+    assert_eq!(v["commits"].as_array().unwrap().len(), 1, "per_page=1");
+    assert!(next_link(&resp).is_some_and(|l| l.contains("page=2")));
+    let mut files: Vec<(String, String)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap().into(),
+                f["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        vec![
+            ("rec/x.json".into(), "added".into()),
+            ("src/a.py".into(), "modified".into())
+        ]
+    );
+    let page2 = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{base}...{head}?per_page=1&page=2"),
+    )
+    .json();
+    assert_eq!(
+        page2["files"].as_array().unwrap().len(),
+        0,
+        "files on page 1 only"
+    );
+
+    let same = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{head}...{head}"),
+    )
+    .json();
+    assert_eq!(same["status"], "identical");
+    let back = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{head}...{base}"),
+    )
+    .json();
+    assert_eq!(back["status"], "behind");
+    let apart = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{other}...{head}"),
+    )
+    .json();
+    assert_eq!(apart["status"], "diverged");
+    let unknown = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/compare/{}...{head}", "d".repeat(40)),
+    );
+    assert_eq!(unknown.status, 404);
+}

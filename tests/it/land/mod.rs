@@ -9,6 +9,10 @@ mod world;
 
 mod untrusted;
 
+mod current_run;
+
+mod transport;
+
 use support::fake_github::{PrSpec, TOKEN, USER};
 use support::git_fixtures::git;
 use world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};

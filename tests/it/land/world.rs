@@ -99,6 +99,8 @@ impl World {
         };
         let upstream = bare(UPSTREAM);
         let fork = bare(FORK);
+        fake.attach_git(UPSTREAM, &upstream.bare);
+        fake.attach_git(FORK, &fork.bare);
         let http = HttpGit::start(&served, git_token);
         Self {
             fake,
@@ -124,6 +126,19 @@ impl World {
             UPSTREAM,
             RunSpec::completed(WORKFLOW, BRANCH, head, "success"),
         )
+    }
+
+    /// A `workflow_dispatch` run of the upstream's default branch (`main`), as a dispatch that
+    /// records a PR by its number makes; `status` e.g. `completed` or `in_progress`.
+    pub fn main_run(&self, event: &str, status: &str) -> u64 {
+        let main = self.upstream.rev("main");
+        let mut spec = RunSpec::completed(WORKFLOW, "main", &main, "success");
+        spec.event = event.into();
+        spec.status = status.into();
+        if status != "completed" {
+            spec.conclusion = None;
+        }
+        self.fake.add_run(UPSTREAM, spec)
     }
 
     /// Attach an artifact holding `files` and a manifest with `claims` for `run`.
@@ -158,6 +173,43 @@ impl World {
         );
         write(&work, path, content);
         commit_and_push(&work, branch, "someone else's commit")
+    }
+
+    /// Add `n` commits on `branch` of `remote`, each rewriting recording `path` (fast, through
+    /// `git fast-import`); returns the new tip.
+    pub fn grow_history(&self, remote: &Remote, branch: &str, path: &str, n: usize) -> String {
+        use std::io::Write;
+        let mut stream = String::new();
+        for i in 0..n {
+            let content = format!("{{\"history\": {i}}}\n");
+            stream.push_str(&format!(
+                "commit refs/heads/{branch}\ncommitter t <t@example.com> {} +0000\ndata 3\nc{}\n",
+                1_700_000_000 + i,
+                i % 10
+            ));
+            if i == 0 {
+                stream.push_str(&format!("from refs/heads/{branch}^0\n"));
+            }
+            stream.push_str(&format!(
+                "M 100644 inline {path}\ndata {}\n{content}\n",
+                content.len()
+            ));
+        }
+        let mut child = std::process::Command::new("git")
+            .args(["fast-import", "--quiet"])
+            .current_dir(&remote.bare)
+            .env("GIT_DIR", &remote.bare)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stream.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+        remote.rev(branch)
     }
 
     /// `rerecord land --run RUN` as the companion workflow runs it.

@@ -25,12 +25,28 @@ pub struct HttpGit {
     shared: Arc<Shared>,
 }
 
+struct Fault {
+    part: String,
+    status: u16,
+    left: usize,
+    /// Let git handle the request first (a push that lands but whose answer is lost).
+    after: bool,
+}
+
 struct Shared {
     root: PathBuf,
     token: String,
     log: Mutex<Vec<String>>,
     /// Path prefix -> the URL it is redirected to (the rest of the path and query appended).
     redirects: Mutex<Vec<(String, String)>>,
+    /// Requests whose target contains a part, answered with a status instead of git's answer.
+    faults: Mutex<Vec<Fault>>,
+    /// Appended to every Content-Type git answers with, e.g. `; charset=utf-8`.
+    content_type_params: Mutex<String>,
+    /// (request line, bytes of the response body) for every request answered.
+    sent: Mutex<Vec<(String, usize)>>,
+    /// Request lines whose body came chunked (streamed, no Content-Length).
+    chunked: Mutex<Vec<String>>,
 }
 
 impl HttpGit {
@@ -52,6 +68,10 @@ impl HttpGit {
             token: token.to_owned(),
             log: Mutex::new(Vec::new()),
             redirects: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            content_type_params: Mutex::new(String::new()),
+            sent: Mutex::new(Vec::new()),
+            chunked: Mutex::new(Vec::new()),
         });
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
@@ -94,6 +114,49 @@ impl HttpGit {
             .lock()
             .unwrap()
             .push((format!("/{from}"), to.to_owned()));
+    }
+
+    /// Answer the next `times` requests whose line (`METHOD TARGET`) contains `part` with `status` (after
+    /// reading their body), as a proxy losing its backend does.
+    pub fn fail_next(&self, part: &str, status: u16, times: usize) {
+        self.add_fault(part, status, times, false);
+    }
+
+    /// Like [`fail_next`](Self::fail_next), but git handles each request first: its effect
+    /// happens and its answer is lost.
+    pub fn lose_answer_of_next(&self, part: &str, status: u16, times: usize) {
+        self.add_fault(part, status, times, true);
+    }
+
+    fn add_fault(&self, part: &str, status: u16, left: usize, after: bool) {
+        self.shared.faults.lock().unwrap().push(Fault {
+            part: part.to_owned(),
+            status,
+            left,
+            after,
+        });
+    }
+
+    /// Append `params` (e.g. `; charset=utf-8`) to the Content-Type of git's answers.
+    pub fn content_type_params(&self, params: &str) {
+        *self.shared.content_type_params.lock().unwrap() = params.to_owned();
+    }
+
+    /// Bytes of response bodies sent so far for requests whose line contains `part`.
+    pub fn bytes_sent(&self, part: &str) -> usize {
+        self.shared
+            .sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(line, _)| line.contains(part))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// Request lines (`METHOD TARGET`) whose body was sent chunked.
+    pub fn chunked_requests(&self) -> Vec<String> {
+        self.shared.chunked.lock().unwrap().clone()
     }
 
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
@@ -147,7 +210,14 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
     });
 
     let body = match (header("content-length"), header("transfer-encoding")) {
-        (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => read_chunked(&mut reader)?,
+        (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => {
+            shared
+                .chunked
+                .lock()
+                .unwrap()
+                .push(format!("{method} {target}"));
+            read_chunked(&mut reader)?
+        }
         (Some(len), _) => {
             let mut buf = vec![0; len.parse().unwrap_or(0)];
             reader.read_exact(&mut buf)?;
@@ -157,6 +227,20 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
     };
 
     let out = reader.get_mut();
+    let request = format!("{method} {target}");
+    let fault = {
+        let mut faults = shared.faults.lock().unwrap();
+        let hit = faults
+            .iter_mut()
+            .find(|f| f.left > 0 && request.contains(f.part.as_str()));
+        hit.map(|f| {
+            f.left -= 1;
+            (f.status, f.after)
+        })
+    };
+    if let Some((status, false)) = fault {
+        return server_error(out, status);
+    }
     let redirect = shared
         .redirects
         .lock()
@@ -221,6 +305,9 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
     child.stdout.take().unwrap().read_to_end(&mut raw)?;
     let _ = writer.join();
     let _ = child.wait();
+    if let Some((status, true)) = fault {
+        return server_error(out, status);
+    }
 
     let split = raw
         .windows(4)
@@ -241,15 +328,29 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
             status = s.trim().to_owned();
         } else if !line.trim().is_empty() {
             response_headers.push_str(line.trim_end());
+            if line.to_ascii_lowercase().starts_with("content-type:") {
+                response_headers.push_str(&shared.content_type_params.lock().unwrap());
+            }
             response_headers.push_str("\r\n");
         }
     }
+    shared.sent.lock().unwrap().push((request, body.len()));
     write!(
         out,
         "HTTP/1.1 {status}\r\n{response_headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     out.write_all(body)?;
+    out.flush()
+}
+
+fn server_error(out: &mut impl Write, status: u16) -> std::io::Result<()> {
+    let msg = "upstream went away\n";
+    write!(
+        out,
+        "HTTP/1.1 {status} Server Error\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{msg}",
+        msg.len()
+    )?;
     out.flush()
 }
 

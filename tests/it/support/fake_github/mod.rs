@@ -13,6 +13,7 @@
 
 mod actions;
 mod command;
+mod compare;
 mod pagination;
 mod render;
 mod routes;
@@ -286,6 +287,14 @@ impl FakeGitHub {
 
     pub fn set_default_branch(&self, repo: &str, branch: &str) {
         self.lock().repo_mut(repo).default_branch = branch.to_string();
+    }
+
+    /// Serve `repo`'s commits from the git directory `dir` (a bare repository) to the compare
+    /// endpoint. Pushes to it are seen at once; nothing else of the fake reads it.
+    pub fn attach_git(&self, repo: &str, dir: &std::path::Path) {
+        self.lock()
+            .git_dirs
+            .insert(repo.to_ascii_lowercase(), dir.to_path_buf());
     }
 
     pub fn set_branch(&self, repo: &str, branch: &str, sha: &str) {

@@ -80,6 +80,7 @@ fn repo_route(st: &mut State, req: &Req, full: &str, method: &str, rest: &[&str]
         ("GET", ["git", "ref", git_ref @ ..]) if !git_ref.is_empty() => {
             get_ref(st, full, &git_ref.join("/"))
         }
+        ("GET", ["compare", basehead]) => super::compare::compare(st, req, full, basehead),
         ("GET", ["pulls"]) => list_pulls(st, req, full),
         ("POST", ["pulls"]) => create_pull(st, req, full),
         ("GET", ["pulls", number]) => {
