@@ -459,7 +459,12 @@ fn own_version_without_a_committed_checksum_is_built_from_the_pinned_source() {
     let (_d, releases) = releases();
     let runner = Runner::new();
     let own = env!("CARGO_PKG_VERSION");
-    releases.publish(own, "x86_64-unknown-linux-musl", "release", &runner.marker());
+    releases.publish(
+        own,
+        "x86_64-unknown-linux-musl",
+        "release",
+        &runner.marker(),
+    );
     releases.clear_sums();
 
     let out = runner.install(&releases, "Linux", "X64", None);
@@ -597,7 +602,10 @@ fn a_tampered_tool_cache_is_never_run() {
     assert_eq!(out.code, 0, "{}", out.show());
     assert_eq!(out.outputs["source"], "release");
     assert!(out.stdout.contains("genuine"), "{}", out.show());
-    assert_eq!(releases.requests()[asked..], [format!("/v{VERSION}/{asset}")]);
+    assert_eq!(
+        releases.requests()[asked..],
+        [format!("/v{VERSION}/{asset}")]
+    );
 }
 
 #[test]
@@ -657,7 +665,7 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
                     // Half of them find a cached binary that differs from the verified one.
                     if i % 2 == 0 {
                         let _ = std::fs::rename(
-                            &shared.join(format!("rerecord/{VERSION}/x64/rerecord")),
+                            shared.join(format!("rerecord/{VERSION}/x64/rerecord")),
                             shared.join(format!("rerecord/{VERSION}/x64/old-{i}")),
                         );
                     }
@@ -681,7 +689,10 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
             out.show()
         );
     }
-    assert!(running.wait().unwrap().success(), "the running binary broke");
+    assert!(
+        running.wait().unwrap().success(),
+        "the running binary broke"
+    );
     let after = Command::new(&cached).arg("--version").output().unwrap();
     assert!(after.status.success());
     // Nothing half-written or temporary is left beside the binary.

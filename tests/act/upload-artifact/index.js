@@ -10,6 +10,10 @@ if (!modules) {
   console.log('::error::RERECORD_ACT_NODE_MODULES is not set: run `npm ci --prefix tests/act` and pass it with --env');
   process.exit(1);
 }
+// The library refuses to run when GITHUB_SERVER_URL is not github.com (it takes that for GitHub
+// Enterprise Server, which has no v4 artifacts); the tests serve git from 127.0.0.1. The upload
+// itself only talks to ACTIONS_RESULTS_URL (act's artifact server).
+process.env.GITHUB_SERVER_URL = 'https://github.com';
 const { DefaultArtifactClient } = require(path.join(modules, '@actions/artifact'));
 
 function input(name) {

@@ -31,6 +31,8 @@ struct Shared {
     log: Mutex<Vec<String>>,
     /// Path prefix -> the URL it is redirected to (the rest of the path and query appended).
     redirects: Mutex<Vec<(String, String)>>,
+    /// Further tokens: each may fetch anything and push only below its path prefix.
+    grants: Mutex<Vec<(String, String)>>,
 }
 
 impl HttpGit {
@@ -52,6 +54,7 @@ impl HttpGit {
             token: token.to_owned(),
             log: Mutex::new(Vec::new()),
             redirects: Mutex::new(Vec::new()),
+            grants: Mutex::new(Vec::new()),
         });
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
@@ -94,6 +97,16 @@ impl HttpGit {
             .lock()
             .unwrap()
             .push((format!("/{from}"), to.to_owned()));
+    }
+
+    /// Also accept `token`, for fetches anywhere and pushes only under `/PUSH_PREFIX` (a job's
+    /// token: it reads public repositories, and writes only its own).
+    pub fn grant(&self, token: &str, push_prefix: &str) {
+        self.shared
+            .grants
+            .lock()
+            .unwrap()
+            .push((token.to_owned(), format!("/{push_prefix}")));
     }
 
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
@@ -174,7 +187,17 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
         )?;
         return out.flush();
     }
-    let authorized = matches!(&user, Some((u, p)) if u == "x-access-token" && p == token);
+    let push = target.contains("git-receive-pack");
+    let granted = |p: &str| {
+        shared
+            .grants
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(t, prefix)| t == p && (!push || path.starts_with(prefix.as_str())))
+    };
+    let authorized =
+        matches!(&user, Some((u, p)) if u == "x-access-token" && (p == token || granted(p)));
     if !authorized {
         let msg = "authentication required\n";
         write!(
