@@ -207,6 +207,30 @@ impl ActWorld {
         (run, pr)
     }
 
+    /// A `workflow_dispatch` run on `main` of the upstream recording PR `pr` (its number given
+    /// as the `pr_number` input, as a maintainer dispatches it), in progress. Returns the run id.
+    pub fn dispatch_run(&self, pr: u64) -> u64 {
+        let main = self
+            .git_in(UPSTREAM, &["rev-parse", "main"])
+            .trim()
+            .to_owned();
+        // GitHub keeps every PR's head at refs/pull/N/head of the base repository.
+        self.git_in(
+            UPSTREAM,
+            &["update-ref", &format!("refs/pull/{pr}/head"), &self.head],
+        );
+        let mut spec = RunSpec::completed(RECORD_WORKFLOW, "main", &main, "success");
+        spec.status = "in_progress".into();
+        spec.conclusion = None;
+        self.fake.add_run(UPSTREAM, spec)
+    }
+
+    /// An open same-repository PR of `BRANCH` at the seeded head; returns its number.
+    pub fn open_pr(&self) -> u64 {
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &self.head))
+    }
+
     /// The `pull_request` `labeled` payload GitHub sends for PR `pr` from `head_repo`.
     pub fn pr_event(&self, pr: u64, head_repo: &str) -> serde_json::Value {
         serde_json::json!({
@@ -224,9 +248,22 @@ impl ActWorld {
     }
 
     /// Run `workflow` (a file under the project's `.github/workflows/`) for `event` with the
-    /// given payload, as run `run_id` of the upstream.
+    /// given payload, as run `run_id` of the upstream, from a checkout of `BRANCH`.
     pub fn run(
         &self,
+        workflow: &str,
+        event: &str,
+        payload: &serde_json::Value,
+        run_id: u64,
+        secrets: &[(&str, &str)],
+    ) -> ActOutcome {
+        self.run_on(BRANCH, workflow, event, payload, run_id, secrets)
+    }
+
+    /// `run`, with act's own checkout (GITHUB_REF, GITHUB_SHA) on `branch`.
+    pub fn run_on(
+        &self,
+        branch: &str,
         workflow: &str,
         event: &str,
         payload: &serde_json::Value,
@@ -242,7 +279,7 @@ impl ActWorld {
                 "clone",
                 "-q",
                 "--branch",
-                BRANCH,
+                branch,
                 self.bare(UPSTREAM).to_str().unwrap(),
                 workdir.to_str().unwrap(),
             ],

@@ -219,3 +219,51 @@ fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
         out.tail()
     );
 }
+
+#[test]
+fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &[]);
+    let pr = world.open_pr();
+    let run = world.dispatch_run(pr);
+    let payload = serde_json::json!({
+        "inputs": {"pr_number": pr.to_string(), "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    });
+    let main_before = world.git_in(UPSTREAM, &["rev-parse", "main"]);
+
+    let out = world.run_on(
+        "main",
+        RECORD_WORKFLOW,
+        "workflow_dispatch",
+        &payload,
+        run,
+        &[],
+    );
+
+    assert_eq!(out.code, 0, "{}", out.tail());
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]),
+        main_before,
+        "main moved"
+    );
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
+            .trim(),
+        world.head,
+        "{}",
+        out.tail()
+    );
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+}
