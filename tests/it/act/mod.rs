@@ -156,6 +156,13 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
         world.head,
         "the upstream's copy of the branch moved"
     );
+    // One sticky comment on the PR says what landed.
+    let comments = world.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].1.starts_with("<!-- rerecord:land -->"),
+        "{comments:?}"
+    );
 }
 
 /// What must hold whatever a PR's tests tried: nothing reached the PR's server, main did not
