@@ -44,6 +44,8 @@ pub const FORK: &str = "contributor/project";
 pub const BRANCH: &str = "feature-x";
 pub const RECORD_WORKFLOW: &str = "record-integration-tests.yml";
 pub const COMPANION_WORKFLOW: &str = "commit-recordings.yml";
+/// The recording template turned into its push-mode variant (see `push_mode_variant`).
+pub const PUSH_MODE_WORKFLOW: &str = "record-push-mode.yml";
 /// A maintainer's token (`RERECORD_PUSH_TOKEN` of the companion), the only one that may push to
 /// the fork.
 pub const PUSH_TOKEN: &str = "ghp_maintainerPAT0123456789abcdef";
@@ -379,6 +381,12 @@ fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
         )
         .unwrap();
     }
+    let template = std::fs::read_to_string(workflows.join(RECORD_WORKFLOW)).unwrap();
+    std::fs::write(
+        workflows.join(PUSH_MODE_WORKFLOW),
+        push_mode_variant(&template),
+    )
+    .unwrap();
     git(&seed, &["init", "-q", "-b", "main"]);
     git(&seed, &["add", "-A"]);
     git(&seed, &["commit", "-q", "-m", "initial"]);
@@ -405,6 +413,23 @@ fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
         );
     }
     git(&seed, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+/// The set-up the README documents as the simpler option: the recording jobs push themselves
+/// (`mode: push`, `contents: write`, the default job token) and there is no land job.
+fn push_mode_variant(template: &str) -> String {
+    let record_perms = "      contents: read # check out the PR; the recordings leave as an artifact, never as a push";
+    assert!(template.contains(record_perms) && template.contains("          mode: stage"));
+    let without_land = &template[..template.find("\n  land:\n").expect("the land job")];
+    format!(
+        "{}\n",
+        without_land
+            .replace(
+                record_perms,
+                "      contents: write # push mode: this job pushes"
+            )
+            .replace("          mode: stage", "          mode: push")
+    )
 }
 
 fn copy_tree(from: &Path, to: &Path) {

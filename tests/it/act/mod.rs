@@ -8,7 +8,10 @@
 
 mod harness;
 
-use harness::{ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_TOKEN, RECORD_WORKFLOW, UPSTREAM};
+use harness::{
+    ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
+    UPSTREAM,
+};
 
 use crate::support::fake_github::TOKEN;
 
@@ -272,5 +275,35 @@ fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main(
     assert_eq!(
         sorted(world.changes(UPSTREAM, &world.head, &tip)),
         expected_recordings()
+    );
+}
+
+#[test]
+fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_config_points() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &["config"]);
+    let (run, pr) = world.pr_run(UPSTREAM);
+    let event = world.pr_event(pr, UPSTREAM);
+
+    let out = world.run(PUSH_MODE_WORKFLOW, "pull_request", &event, run, &[]);
+
+    // The tests rewrote origin, pushurl, insteadOf (repository and $HOME), include.path, user.*
+    // and rerecord.toml before the push: the token went only to GITHUB_SERVER_URL.
+    let changes = assert_nothing_steered(&world, &out);
+    assert_eq!(out.code, 0, "{}", out.tail());
+    // Four jobs pushed one commit each onto the moving tip.
+    assert_eq!(changes, expected_recordings(), "{}", out.tail());
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    let range = format!("{}..{tip}", world.head);
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-list", "--count", &range])
+            .trim(),
+        "4"
     );
 }
