@@ -5,8 +5,8 @@
 //!   what the run's jobs upload to act's artifact server as the run's artifacts (act stores a v4
 //!   upload at `SERVER_PATH/RUN_ID/NAME/NAME.zip`; `FakeGitHub::serve_act_artifacts` bridges it);
 //! - the smart-HTTP git server as `GITHUB_SERVER_URL`, serving `upstream/project` and its fork
-//!   `contributor/project`, seeded from `tests/act/project/` plus the templates under
-//!   `.github/workflows/`;
+//!   `contributor/project`, seeded from `tests/act/project/` plus every template of `workflows/`
+//!   (and a push-mode variant of the recording one) under `.github/workflows/`;
 //! - the release: the rerecord binary under test packed as the release asset the install step
 //!   downloads (through `RERECORD_DOWNLOAD_BASE`), and a copy of the action's files (`action.yml`,
 //!   `land/`, `scripts/`, `Cargo.toml`) whose `checksums.txt` lists that asset, standing for the
@@ -374,12 +374,12 @@ fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
     copy_tree(&repo_root().join("tests/act/project"), &seed);
     let workflows = seed.join(".github/workflows");
     std::fs::create_dir_all(&workflows).unwrap();
-    for file in [RECORD_WORKFLOW, COMPANION_WORKFLOW] {
-        std::fs::copy(
-            repo_root().join("workflows").join(file),
-            workflows.join(file),
-        )
-        .unwrap();
+    // Every template, so a new one (e.g. workflows/rerecord-command.yml) can be run by name.
+    for entry in std::fs::read_dir(repo_root().join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yml") {
+            std::fs::copy(&path, workflows.join(path.file_name().unwrap())).unwrap();
+        }
     }
     let template = std::fs::read_to_string(workflows.join(RECORD_WORKFLOW)).unwrap();
     std::fs::write(

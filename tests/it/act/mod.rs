@@ -1,10 +1,11 @@
 //! The workflow templates (`workflows/`) and both actions end to end in a real Actions runner
 //! (nektos/act in host mode; see `harness.rs` for what is real and what stands in): a same-repo PR
 //! recorded by a matrix of 4 jobs and landed by the workflow's own land job, a fork PR landed by
-//! the `workflow_run` companion, and a PR whose tests attack the steps after them.
+//! the `workflow_run` companion, a dispatched run recording a PR by number, PRs whose tests attack
+//! the steps after them, and the push-mode set-up under the same attacks.
 //!
-//! To point these at another template, add its file to `harness::seed_project` and call
-//! `ActWorld::run` with it.
+//! Every file of `workflows/` is in the served project's `.github/workflows/`: to test another
+//! template, call `ActWorld::run` (or `run_on`) with its file name and the event it takes.
 
 mod harness;
 
