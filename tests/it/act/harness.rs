@@ -127,10 +127,21 @@ pub struct ActOutcome {
 }
 
 impl ActOutcome {
+    /// The log's failures and errors, then its last 150 lines.
     pub fn tail(&self) -> String {
         let lines: Vec<&str> = self.log.lines().collect();
+        let failures: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.contains("❌") || l.contains("error") || l.contains("::error"))
+            .collect();
         let start = lines.len().saturating_sub(150);
-        format!("act exit {}\n{}", self.code, lines[start..].join("\n"))
+        format!(
+            "act exit {}\n--- failures and errors\n{}\n--- last lines\n{}",
+            self.code,
+            failures.join("\n"),
+            lines[start..].join("\n")
+        )
     }
 }
 

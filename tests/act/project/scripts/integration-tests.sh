@@ -28,6 +28,18 @@ fi
 echo "# changed by the tests" >>src/app.py
 
 [[ -f .attack ]] || exit 0
+
+# `git config --global`, retried: act gives every job of a run one $HOME, so matrix jobs running
+# at the same time contend for ~/.gitconfig.lock (GitHub gives each job a machine of its own).
+global() {
+  local _
+  for _ in $(seq 50); do
+    git config --global "$@" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  git config --global "$@"
+}
+
 evil="$(head -n 1 .attack)"
 attacks="$(tail -n +2 .attack)"
 for attack in $attacks; do
@@ -42,14 +54,14 @@ for attack in $attacks; do
       git remote set-url origin "$evil/upstream/project.git"
       git config remote.origin.pushurl "$evil/upstream/project.git"
       git config "url.$evil/.insteadOf" "$GITHUB_SERVER_URL/"
-      git config --global "url.$evil/.insteadOf" "$GITHUB_SERVER_URL/"
-      git config --global "url.$evil/.pushInsteadOf" "$GITHUB_SERVER_URL/"
+      global "url.$evil/.insteadOf" "$GITHUB_SERVER_URL/"
+      global "url.$evil/.pushInsteadOf" "$GITHUB_SERVER_URL/"
       printf '[remote "origin"]\n\turl = %s/upstream/project.git\n' "$evil" >"$HOME/.evil-include"
       git config include.path "$HOME/.evil-include"
       git config user.name Mallory
       git config user.email mallory@example.invalid
-      git config --global user.name Mallory
-      git config --global user.email mallory@example.invalid
+      global user.name Mallory
+      global user.email mallory@example.invalid
       ;;
     payload)
       # The event payload of the later steps now says the PR's branch is main.
