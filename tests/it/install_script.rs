@@ -1,7 +1,11 @@
 //! `scripts/install-rerecord.sh`, the install step of the actions, run with bash against a local
-//! HTTP server that serves fake release assets: which asset each runner gets, SHA256SUMS
-//! verification (a mismatch installs and runs nothing), the tool cache, and the `cargo install`
-//! fallback (a stub `cargo` on PATH records how it was called).
+//! HTTP server that serves fake release assets: which asset each runner gets, verification against
+//! the checksums.txt committed with the action (a mismatch installs and runs nothing; the release
+//! serves no checksum that counts), the tool cache (also shared by concurrent installs), and the
+//! `cargo install` fallback (a stub `cargo` on PATH records how it was called).
+//!
+//! Each test runs the script from a copy of the action's files (`scripts/`, `Cargo.toml` and a
+//! `checksums.txt` listing the test's assets), as the runner checks the action out.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
@@ -14,15 +18,17 @@ use sha2::{Digest, Sha256};
 
 const VERSION: &str = "0.1.0";
 
-/// A static file server on 127.0.0.1 that remembers every path it was asked for.
+/// A static file server on 127.0.0.1 that remembers every path it was asked for, and the action
+/// checkout whose checksums.txt lists what `publish` published.
 struct Releases {
     root: PathBuf,
+    action: PathBuf,
     base_url: String,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Releases {
-    fn serve(root: PathBuf) -> Self {
+    fn serve(root: PathBuf, action: PathBuf) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -61,6 +67,7 @@ impl Releases {
         });
         Releases {
             root,
+            action,
             base_url,
             requests,
         }
@@ -71,18 +78,29 @@ impl Releases {
     }
 
     /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
-    /// (and, when run, leaves a file next to `ran_marker`), and list it in SHA256SUMS.
+    /// (and, when run, leaves a file next to `ran_marker`), and list it in the action's
+    /// checksums.txt.
     fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
-        let dir = self.root.join(format!("v{version}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let windows = target.contains("windows");
         let stage = tempfile::tempdir().unwrap();
-        let exe = if windows { "rerecord.exe" } else { "rerecord" };
+        let exe = if target.contains("windows") {
+            "rerecord.exe"
+        } else {
+            "rerecord"
+        };
         let script = format!(
             "#!/bin/sh\ntouch '{}'\necho '{says}'\n",
             ran_marker.display()
         );
         write_executable(&stage.path().join(exe), &script);
+        self.publish_dir(version, target, stage.path());
+    }
+
+    /// Publish the asset of `version` for `target` holding what `stage` holds; list it.
+    fn publish_dir(&self, version: &str, target: &str, stage: &Path) {
+        let dir = self.root.join(format!("v{version}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let windows = target.contains("windows");
+        let exe = if windows { "rerecord.exe" } else { "rerecord" };
         let asset = if windows {
             format!("rerecord-{version}-{target}.zip")
         } else {
@@ -94,14 +112,14 @@ impl Releases {
                 .arg("-q")
                 .arg(&archive)
                 .arg(exe)
-                .current_dir(stage.path())
+                .current_dir(stage)
                 .status()
         } else {
             Command::new("tar")
                 .arg("-czf")
                 .arg(&archive)
                 .arg("-C")
-                .arg(stage.path())
+                .arg(stage)
                 .arg(exe)
                 .status()
         };
@@ -110,12 +128,17 @@ impl Releases {
         self.add_sum(version, &digest, &asset);
     }
 
+    /// Add `DIGEST  vVERSION/ASSET` to the action's checksums.txt.
     fn add_sum(&self, version: &str, digest: &str, asset: &str) {
-        let dir = self.root.join(format!("v{version}"));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap_or_default();
-        sums.push_str(&format!("{digest}  {asset}\n"));
-        std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+        let file = self.action.join("checksums.txt");
+        let mut sums = std::fs::read_to_string(&file).unwrap_or_default();
+        sums.push_str(&format!("{digest}  v{version}/{asset}\n"));
+        std::fs::write(file, sums).unwrap();
+    }
+
+    /// Forget every committed checksum.
+    fn clear_sums(&self) {
+        std::fs::write(self.action.join("checksums.txt"), "# none\n").unwrap();
     }
 }
 
@@ -172,13 +195,29 @@ impl Runner {
         self.dir.path().join("cache")
     }
 
+    /// Install as a Linux X64 runner whose tool cache is `cache` (shared with other runners).
+    fn install_with_cache(&self, releases: &Releases, cache: &Path) -> Outcome {
+        self.run_script(releases, "Linux", "X64", Some(VERSION), cache)
+    }
+
     fn install(&self, releases: &Releases, os: &str, arch: &str, version: Option<&str>) -> Outcome {
+        self.run_script(releases, os, arch, version, &self.cache())
+    }
+
+    fn run_script(
+        &self,
+        releases: &Releases,
+        os: &str,
+        arch: &str,
+        version: Option<&str>,
+        cache: &Path,
+    ) -> Outcome {
         let p = self.dir.path();
         let (output, path_file) = (p.join("github-output"), p.join("github-path"));
         std::fs::write(&output, "").unwrap();
         std::fs::write(&path_file, "").unwrap();
         let _ = std::fs::remove_file(p.join("cargo-args"));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/install-rerecord.sh");
+        let script = releases.action.join("scripts/install-rerecord.sh");
         let mut cmd = Command::new("bash");
         cmd.arg(&script)
             .env_clear()
@@ -193,7 +232,7 @@ impl Runner {
             .env("RUNNER_OS", os)
             .env("RUNNER_ARCH", arch)
             .env("RUNNER_TEMP", p.join("temp"))
-            .env("RUNNER_TOOL_CACHE", self.cache())
+            .env("RUNNER_TOOL_CACHE", cache)
             .env("GITHUB_OUTPUT", &output)
             .env("GITHUB_PATH", &path_file)
             .env("RERECORD_DOWNLOAD_BASE", &releases.base_url)
@@ -238,7 +277,14 @@ impl Outcome {
 
 fn releases() -> (tempfile::TempDir, Releases) {
     let dir = tempfile::tempdir().unwrap();
-    let releases = Releases::serve(dir.path().to_path_buf());
+    let (served, action) = (dir.path().join("served"), dir.path().join("action"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(action.join("scripts")).unwrap();
+    std::fs::create_dir_all(&served).unwrap();
+    for file in ["scripts/install-rerecord.sh", "Cargo.toml", "checksums.txt"] {
+        std::fs::copy(repo.join(file), action.join(file)).unwrap();
+    }
+    let releases = Releases::serve(served, action);
     (dir, releases)
 }
 
@@ -271,18 +317,13 @@ fn linux_x64_runner_gets_the_verified_musl_asset_in_the_tool_cache() {
     assert_eq!(out.path_entries, vec![cached.display().to_string()]);
     assert_eq!(out.outputs["source"], "release");
     assert_eq!(out.outputs["version"], VERSION);
-    assert!(
-        runner
-            .cache()
-            .join(format!("rerecord/{VERSION}/x64.complete"))
-            .is_file()
-    );
+    assert!(cached.join("rerecord").is_file());
     assert_eq!(
         releases.requests(),
-        vec![
-            format!("/v{VERSION}/SHA256SUMS"),
-            format!("/v{VERSION}/rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz")
-        ]
+        vec![format!(
+            "/v{VERSION}/rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"
+        )],
+        "only the asset is downloaded: the checksum comes from the action's commit"
     );
     assert_eq!(
         out.cargo_args, None,
@@ -343,7 +384,8 @@ fn version_defaults_to_the_package_version_of_the_action_checkout() {
 
     assert_eq!(out.code, 0, "{}", out.show());
     assert_eq!(out.outputs["version"], own);
-    assert!(releases.requests().contains(&format!("/v{own}/SHA256SUMS")));
+    assert_eq!(out.outputs["source"], "release");
+    assert!(out.stdout.contains("own version"), "{}", out.show());
 }
 
 #[test]
@@ -352,9 +394,8 @@ fn checksum_mismatch_fails_and_installs_and_runs_nothing() {
     let runner = Runner::new();
     let target = "x86_64-unknown-linux-musl";
     releases.publish(VERSION, target, "tampered", &runner.marker());
-    // Replace SHA256SUMS with one whose digest is for other bytes.
-    let sums = releases.root.join(format!("v{VERSION}/SHA256SUMS"));
-    std::fs::remove_file(&sums).unwrap();
+    // The action's commit pins other bytes than the release now serves.
+    releases.clear_sums();
     releases.add_sum(
         VERSION,
         &hex(&Sha256::digest(b"other bytes")),
@@ -382,31 +423,76 @@ fn checksum_mismatch_fails_and_installs_and_runs_nothing() {
 }
 
 #[test]
-fn asset_missing_from_sha256sums_is_refused() {
+fn another_version_without_a_committed_checksum_is_refused_even_if_the_release_lists_one() {
     let (_d, releases) = releases();
     let runner = Runner::new();
-    releases.publish(
-        VERSION,
-        "x86_64-unknown-linux-musl",
-        "unlisted",
-        &runner.marker(),
-    );
-    std::fs::write(releases.root.join(format!("v{VERSION}/SHA256SUMS")), "").unwrap();
+    let target = "x86_64-unknown-linux-musl";
+    releases.publish("0.0.9", target, "unlisted", &runner.marker());
+    releases.clear_sums();
+    // A SHA256SUMS in the (mutable) release counts for nothing.
+    let asset = format!("rerecord-0.0.9-{target}.tar.gz");
+    let digest = hex(&Sha256::digest(
+        std::fs::read(releases.root.join(format!("v0.0.9/{asset}"))).unwrap(),
+    ));
+    std::fs::write(
+        releases.root.join("v0.0.9/SHA256SUMS"),
+        format!("{digest}  {asset}\n"),
+    )
+    .unwrap();
 
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let out = runner.install(&releases, "Linux", "X64", Some("0.0.9"));
 
     assert_eq!(out.code, 1, "{}", out.show());
-    assert!(out.stdout.contains("lists no checksum"), "{}", out.show());
+    assert!(
+        out.stdout
+            .contains("checksums.txt lists no sha256 for v0.0.9/rerecord-0.0.9-"),
+        "{}",
+        out.show()
+    );
     assert!(!runner.marker().exists());
+    assert!(releases.requests().is_empty(), "{:?}", releases.requests());
     assert_eq!(out.cargo_args, None);
+}
+
+#[test]
+fn own_version_without_a_committed_checksum_is_built_from_the_pinned_source() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    let own = env!("CARGO_PKG_VERSION");
+    releases.publish(
+        own,
+        "x86_64-unknown-linux-musl",
+        "release",
+        &runner.marker(),
+    );
+    releases.clear_sums();
+
+    let out = runner.install(&releases, "Linux", "X64", None);
+
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert!(out.stdout.contains("::notice"), "{}", out.show());
+    assert!(
+        out.stdout.contains("checksums.txt lists no sha256"),
+        "{}",
+        out.show()
+    );
+    assert_eq!(out.outputs["source"], "cargo");
+    assert!(out.stdout.contains("built from source"), "{}", out.show());
+    assert!(!runner.marker().exists(), "the unlisted asset ran");
+    assert!(releases.requests().is_empty(), "{:?}", releases.requests());
 }
 
 #[test]
 fn missing_asset_falls_back_to_cargo_install_and_says_why() {
     let (_d, releases) = releases();
     let runner = Runner::new();
-    // The release exists, but only for another target.
+    // The release exists, but only for another target; the action lists the missing one.
     releases.publish(VERSION, "x86_64-apple-darwin", "mac", &runner.marker());
+    releases.add_sum(
+        VERSION,
+        &hex(&Sha256::digest(b"never published")),
+        &format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"),
+    );
 
     let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
 
@@ -421,9 +507,7 @@ fn missing_asset_falls_back_to_cargo_install_and_says_why() {
     );
     assert!(out.stdout.contains("built from source"), "{}", out.show());
     let args = out.cargo_args.expect("cargo was not called");
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .canonicalize()
-        .unwrap();
+    let source = releases.action.canonicalize().unwrap();
     assert_eq!(
         &args[..4],
         [
@@ -435,22 +519,6 @@ fn missing_asset_falls_back_to_cargo_install_and_says_why() {
     );
     assert_eq!(out.outputs["source"], "cargo");
     assert!(!runner.marker().exists());
-}
-
-#[test]
-fn missing_release_falls_back_to_cargo_install() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
-
-    let out = runner.install(&releases, "macOS", "ARM64", Some("9.9.9"));
-
-    assert_eq!(out.code, 0, "{}", out.show());
-    assert!(
-        out.stdout.contains("release v9.9.9 has no SHA256SUMS"),
-        "{}",
-        out.show()
-    );
-    assert!(out.cargo_args.is_some(), "{}", out.show());
 }
 
 #[test]
@@ -496,8 +564,8 @@ fn second_install_of_a_version_comes_from_the_tool_cache() {
     assert!(second.stdout.contains("cached one"), "{}", second.show());
     assert_eq!(
         releases.requests()[asked..],
-        [format!("/v{VERSION}/SHA256SUMS")],
-        "a cache hit only re-reads SHA256SUMS, never the asset"
+        [] as [String; 0],
+        "a cache hit downloads nothing"
     );
 }
 
@@ -536,10 +604,7 @@ fn a_tampered_tool_cache_is_never_run() {
     assert!(out.stdout.contains("genuine"), "{}", out.show());
     assert_eq!(
         releases.requests()[asked..],
-        [
-            format!("/v{VERSION}/SHA256SUMS"),
-            format!("/v{VERSION}/{asset}")
-        ]
+        [format!("/v{VERSION}/{asset}")]
     );
 }
 
@@ -558,4 +623,83 @@ fn version_input_that_is_not_a_release_version_is_rejected() {
     );
     assert!(releases.requests().is_empty());
     assert_eq!(out.cargo_args, None);
+}
+
+/// Publish a release whose `rerecord` is a real ELF executable (a copy of bash, so
+/// `rerecord --version` works): overwriting a running ELF in place fails with `Text file busy`,
+/// which a shell script would never show.
+fn publish_elf(releases: &Releases) {
+    let stage = tempfile::tempdir().unwrap();
+    let bash = Command::new("bash")
+        .args(["-c", "command -v bash"])
+        .output()
+        .unwrap();
+    let bash = String::from_utf8(bash.stdout).unwrap();
+    std::fs::copy(bash.trim(), stage.path().join("rerecord")).unwrap();
+    releases.publish_dir(VERSION, "x86_64-unknown-linux-musl", stage.path());
+}
+
+#[test]
+fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
+    let (_d, releases) = releases();
+    publish_elf(&releases);
+    let runners: Vec<Runner> = (0..8).map(|_| Runner::new()).collect();
+    // One tool cache for all, as on a self-hosted machine running several jobs at once.
+    let shared = runners[0].cache();
+    let first = runners[0].install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(first.code, 0, "{}", first.show());
+    let cached = shared.join(format!("rerecord/{VERSION}/x64/rerecord"));
+    // A job is running the cached binary while the others install.
+    let mut running = Command::new(&cached)
+        .args(["-c", "sleep 3"])
+        .spawn()
+        .expect("run the cached binary");
+
+    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = runners
+            .iter()
+            .enumerate()
+            .map(|(i, runner)| {
+                let (releases, shared) = (&releases, shared.clone());
+                scope.spawn(move || {
+                    // Half of them find a cached binary that differs from the verified one.
+                    if i % 2 == 0 {
+                        let _ = std::fs::rename(
+                            shared.join(format!("rerecord/{VERSION}/x64/rerecord")),
+                            shared.join(format!("rerecord/{VERSION}/x64/old-{i}")),
+                        );
+                    }
+                    runner.install_with_cache(releases, &shared)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+
+    for (i, out) in outcomes.iter().enumerate() {
+        assert_eq!(out.code, 0, "install {i}: {}", out.show());
+        assert!(
+            out.stdout.contains("GNU bash"),
+            "install {i} did not run the binary: {}",
+            out.show()
+        );
+        assert!(
+            !out.stderr.contains("Text file busy") && !out.stderr.contains("No such file"),
+            "install {i}: {}",
+            out.show()
+        );
+    }
+    assert!(
+        running.wait().unwrap().success(),
+        "the running binary broke"
+    );
+    let after = Command::new(&cached).arg("--version").output().unwrap();
+    assert!(after.status.success());
+    // Nothing half-written or temporary is left beside the binary.
+    let leftovers: Vec<_> = std::fs::read_dir(cached.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".rerecord"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }

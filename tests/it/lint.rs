@@ -123,9 +123,9 @@ fn third_party_actions_are_pinned_by_full_sha_with_a_version_comment() {
 
 #[test]
 fn workflows_grant_nothing_by_default_and_write_only_where_they_push() {
-    // The jobs that push (the recording job, the landing job) or publish a release.
+    // The jobs that push (the landing jobs, which run no PR code) or publish a release.
     let may_write = [
-        ("record-integration-tests.yml", "record"),
+        ("record-integration-tests.yml", "land"),
         ("commit-recordings.yml", "land"),
         // Dispatches, reacts and comments; pushes nothing (tests/it/command.rs checks the set).
         ("rerecord-command.yml", "command"),
@@ -222,9 +222,19 @@ fn landing_template_runs_only_after_successful_recordings_and_says_why_it_is_saf
             .contains(&"completed".into())
     );
     let job = &doc["jobs"]["land"];
-    assert_eq!(
-        job["if"].as_str(),
-        Some("github.event.workflow_run.conclusion == 'success'")
+    let condition = job["if"].as_str().unwrap_or("");
+    // Successful runs only, and only fork PR runs: the others land in their own land job.
+    for part in [
+        "github.event.workflow_run.conclusion == 'success'",
+        "github.event.workflow_run.event == 'pull_request'",
+        "github.event.workflow_run.head_repository.full_name != github.repository",
+    ] {
+        assert!(condition.contains(part), "{condition}");
+    }
+    // The push token is a secret of a deployment environment used by this job alone.
+    assert!(
+        job["environment"].is_string(),
+        "land job needs an environment"
     );
     // The zizmor ignore must sit next to the explanation, never alone.
     assert!(text.contains("# zizmor: ignore[dangerous-triggers]"));
@@ -236,4 +246,50 @@ fn landing_template_runs_only_after_successful_recordings_and_says_why_it_is_saf
             "the landing job must not check out PR code"
         );
     }
+}
+
+#[test]
+fn template_jobs_with_write_access_check_out_and_run_nothing_and_no_group_drops_a_run() {
+    for name in ["record-integration-tests.yml", "commit-recordings.yml"] {
+        let doc = load(&root().join("workflows").join(name));
+        // GitHub cancels a group's pending run when a third arrives (GITHUB-FACTS 15).
+        assert!(
+            doc["concurrency"].is_null(),
+            "{name}: a concurrency group drops runs"
+        );
+        for (job, spec) in doc["jobs"].as_mapping().unwrap() {
+            let writes = spec["permissions"]
+                .as_mapping()
+                .is_some_and(|m| m.values().any(|v| v.as_str() == Some("write")));
+            if !writes {
+                continue;
+            }
+            for step in spec["steps"].as_sequence().unwrap() {
+                let uses = step["uses"].as_str().unwrap_or("");
+                assert!(
+                    uses.starts_with("rerecord/rerecord/land@"),
+                    "{name}: job {job:?} holds a write token and runs {step:?}"
+                );
+            }
+        }
+    }
+    let doc = load(&root().join("workflows/record-integration-tests.yml"));
+    let record = &doc["jobs"]["record"];
+    assert_eq!(record["permissions"]["contents"].as_str(), Some("read"));
+    let rerecord = record["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("rerecord/rerecord@"))
+        })
+        .expect("the record job uses the rerecord action");
+    assert_eq!(rerecord["with"]["mode"].as_str(), Some("stage"));
+    assert!(
+        rerecord["with"]["token"].is_null(),
+        "no token in the record job"
+    );
+    assert_eq!(doc["jobs"]["land"]["needs"].as_str(), Some("record"));
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod act;
 mod action;
 mod cli;
 mod command;

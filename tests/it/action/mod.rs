@@ -54,6 +54,7 @@ fn run_commit_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner
 #[test]
 fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
     let (args, log, run, _job) = run_commit_with_stub(&[
+        ("mode", "stage"),
         ("target-branch", "feature/x"),
         ("is-fork-pr", "false"),
         ("setup", "ollama"),
@@ -66,6 +67,8 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
         args,
         [
             "commit",
+            "--mode",
+            "stage",
             "--fork-pr",
             "false",
             "--token-env",
@@ -96,7 +99,7 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
 }
 
 #[test]
-fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_fork_detection_to_auto() {
+fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_detection_to_auto() {
     let (args, _log, run, _job) = run_commit_with_stub(&[]);
 
     assert_eq!(run.code, 0, "{}", run.show());
@@ -104,6 +107,8 @@ fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_fork_detection_to_
         args,
         [
             "commit",
+            "--mode",
+            "auto",
             "--fork-pr",
             "auto",
             "--token-env",
@@ -134,6 +139,19 @@ fn input_that_looks_like_shell_stays_a_literal_argument() {
     assert_eq!(run.code, 0, "{}", run.show());
     assert!(args.contains(&nasty.to_owned()), "{args:?}");
     assert!(!job.workspace.join("pwned").exists());
+}
+
+#[test]
+fn invalid_mode_input_fails_before_rerecord_runs() {
+    let (args, _log, run, _job) = run_commit_with_stub(&[("mode", "commit")]);
+
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(
+        run.stdout.contains("input mode is \"commit\""),
+        "{}",
+        run.show()
+    );
+    assert!(args.is_empty(), "rerecord ran: {args:?}");
 }
 
 #[test]
@@ -240,6 +258,75 @@ fn land_step_without_push_token_comments_by_default() {
             .iter()
             .any(|a| a == "--push-token-env" || a == "--mode"),
         "{args:?}"
+    );
+}
+
+#[test]
+fn land_step_passes_the_pr_input_as_a_flag_and_refuses_one_that_is_not_a_number() {
+    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("pr", "42")]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        args[..6],
+        [
+            "land",
+            "--run",
+            "77",
+            "--artifact-prefix",
+            "recordings-",
+            "--pr"
+        ]
+    );
+    assert_eq!(args[6], "42");
+
+    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("pr", "42 --repo x/y")]);
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(run.stdout.contains("input pr is"), "{}", run.show());
+    assert!(args.is_empty(), "rerecord ran: {args:?}");
+}
+
+#[test]
+fn land_step_runs_rerecord_in_an_empty_directory_with_a_home_of_its_own() {
+    let mut job = Job::in_empty_workspace();
+    // What a PR's job could leave on a reused runner: a work tree config and a git user config.
+    std::fs::write(
+        job.workspace.join("rerecord.toml"),
+        "recordings = [\"src/\"]\n",
+    )
+    .unwrap();
+    let action = Action::load("land");
+    let scope = scope_for(&action, &[("run-id", "5")]);
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&log).unwrap();
+    let script = format!(
+        "#!/bin/bash\npwd > '{log}/cwd'\nls -A > '{log}/ls'\nprintf '%s' \"$HOME\" > '{log}/home'\n",
+        log = log.display()
+    );
+    std::fs::write(bin.join("rerecord"), script).unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("rerecord"))
+        .status()
+        .unwrap();
+    job.path_prefix.push(bin);
+
+    let run = job.run_step(&action, action.step("land"), &scope);
+
+    assert_eq!(run.code, 0, "{}", run.show());
+    let cwd = read(log.join("cwd"));
+    let runner_temp = job.temp.path().canonicalize().unwrap();
+    assert!(
+        Path::new(cwd.trim()).starts_with(&runner_temp) && !cwd.contains("workspace"),
+        "{cwd}"
+    );
+    assert_eq!(
+        read(log.join("ls")).trim(),
+        "home",
+        "the directory is not empty"
+    );
+    assert_eq!(
+        Path::new(&read(log.join("home"))),
+        Path::new(cwd.trim()).join("home")
     );
 }
 

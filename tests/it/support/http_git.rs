@@ -47,6 +47,8 @@ struct Shared {
     sent: Mutex<Vec<(String, usize)>>,
     /// Request lines whose body came chunked (streamed, no Content-Length).
     chunked: Mutex<Vec<String>>,
+    /// Further tokens: each may fetch anything and push only below its path prefix.
+    grants: Mutex<Vec<(String, String)>>,
 }
 
 impl HttpGit {
@@ -72,6 +74,7 @@ impl HttpGit {
             content_type_params: Mutex::new(String::new()),
             sent: Mutex::new(Vec::new()),
             chunked: Mutex::new(Vec::new()),
+            grants: Mutex::new(Vec::new()),
         });
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
@@ -157,6 +160,16 @@ impl HttpGit {
     /// Request lines (`METHOD TARGET`) whose body was sent chunked.
     pub fn chunked_requests(&self) -> Vec<String> {
         self.shared.chunked.lock().unwrap().clone()
+    }
+
+    /// Also accept `token`, for fetches anywhere and pushes only under `/PUSH_PREFIX` (a job's
+    /// token: it reads public repositories, and writes only its own).
+    pub fn grant(&self, token: &str, push_prefix: &str) {
+        self.shared
+            .grants
+            .lock()
+            .unwrap()
+            .push((token.to_owned(), format!("/{push_prefix}")));
     }
 
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
@@ -258,7 +271,17 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
         )?;
         return out.flush();
     }
-    let authorized = matches!(&user, Some((u, p)) if u == "x-access-token" && p == token);
+    let push = target.contains("git-receive-pack");
+    let granted = |p: &str| {
+        shared
+            .grants
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(t, prefix)| t == p && (!push || path.starts_with(prefix.as_str())))
+    };
+    let authorized =
+        matches!(&user, Some((u, p)) if u == "x-access-token" && (p == token || granted(p)));
     if !authorized {
         let msg = "authentication required\n";
         write!(

