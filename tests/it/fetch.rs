@@ -437,9 +437,9 @@ fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
     git(&w.work, &["checkout", "-q", "--", "."]);
     let text = w.fetch_run(run).run().success();
     assert!(
-        text.stdout
-            .lines()
-            .any(|l| l.contains(B) && l.contains("updated") && l.contains("\"recordings-azure\"")),
+        text.stdout.lines().any(|l| l.contains(B)
+            && l.contains("updated")
+            && l.contains("(from recordings-azure)")),
         "{}",
         text.stdout
     );

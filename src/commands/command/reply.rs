@@ -206,7 +206,7 @@ mod tests {
         let c = o.status_comment("http://x/runs");
         assert!(c.starts_with(MARKER), "{c}");
         assert!(c.contains("[run 9](http://x/runs/9)"), "{c}");
-        assert!(c.contains("`pattern='x' @team [a](http://e)`"), "{c}");
+        assert!(c.contains("``pattern=`x` @team [a](http://e)``"), "{c}");
         assert!(c.contains("`0123456789ab`"), "{c}");
     }
 
@@ -217,7 +217,7 @@ mod tests {
         o.detail = Some("error: unexpected argument '```' found".into());
         let r = o.refusal_reply(&quote_request(Some("/rerecord ```"), None, "u"));
         assert!(r.starts_with(REPLY_MARKER));
-        assert!(r.contains("> `/rerecord '''` by `u`"), "{r}");
+        assert!(r.contains("> ```` /rerecord ``` ```` by `u`"), "{r}");
         assert!(
             r.contains("````text\nerror: unexpected argument '```' found\n````"),
             "{r}"

@@ -359,7 +359,7 @@ fn the_commit_is_by_the_bot_or_the_flags_never_by_the_jobs_git_identity() {
     let tip = w.remote.rev(BRANCH);
     assert_eq!(
         w.remote.who_and_subject(&tip),
-        format!("{BOT}|{BOT}|Recordings update from CI (setup: ollama, suite: base)")
+        format!("{BOT}|{BOT}|Recordings update from CI (setup: unspecified, suite: unspecified)")
     );
     write(&w.work, REC_NEW, "{\"second\": 1}\n");
     job()
