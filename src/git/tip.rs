@@ -27,32 +27,8 @@ pub const BOT_NAME: &str = "github-actions[bot]";
 pub const BOT_EMAIL: &str = "41898282+github-actions[bot]@users.noreply.github.com";
 
 impl Identity {
-    /// `GIT_AUTHOR_*`/`GIT_COMMITTER_*` (given as `env`), else `user.name`/`user.email` from the
-    /// repository's git config, else the github-actions bot.
-    pub fn resolve(repo: &Repository, env: impl Fn(&str) -> Option<String>) -> Self {
-        let config = repo.config().ok();
-        let from_config = |key: &str| {
-            config
-                .as_ref()
-                .and_then(|c| c.get_string(key).ok())
-                .filter(|v| !v.trim().is_empty())
-        };
-        let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
-        let name = from_config("user.name");
-        let email = from_config("user.email");
-        let pick = |var: &str, cfg: &Option<String>, bot: &str| {
-            env(var)
-                .or_else(|| cfg.clone())
-                .unwrap_or_else(|| bot.to_owned())
-        };
-        Self {
-            author_name: pick("GIT_AUTHOR_NAME", &name, BOT_NAME),
-            author_email: pick("GIT_AUTHOR_EMAIL", &email, BOT_EMAIL),
-            committer_name: pick("GIT_COMMITTER_NAME", &name, BOT_NAME),
-            committer_email: pick("GIT_COMMITTER_EMAIL", &email, BOT_EMAIL),
-        }
-    }
-
+    /// github-actions[bot] as author and committer: what `land` commits as, whatever the
+    /// environment or a git config says.
     pub fn bot() -> Self {
         Self::fixed(BOT_NAME, BOT_EMAIL)
     }

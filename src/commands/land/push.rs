@@ -136,7 +136,8 @@ impl Scratch {
             self.git
                 .create_remote_branch(REMOTE, dest.branch, base_tip, dest.token)?;
         }
-        let identity = Identity::resolve(self.git.raw(), |k| std::env::var(k).ok());
+        // A fixed identity: nothing in the environment or a git config decides who commits.
+        let identity = Identity::bot();
         let req = PushRequest {
             remote: REMOTE,
             branch: dest.branch,

@@ -34,11 +34,23 @@ fn land_commits_same_repo_pr_recordings_on_the_moved_tip() {
     // A matrix sibling (or the author) pushed after the run: the commit goes on the new tip.
     let moved = w.push_to(&w.upstream, BRANCH, "src/other.py", "y = 2\n");
 
-    let out = w.land(run).run().success();
+    // Whoever the environment says commits, the landing is the bot's.
+    let out = w
+        .land(run)
+        .env("GIT_AUTHOR_NAME", "Env Mallory")
+        .env("GIT_COMMITTER_EMAIL", "env@evil.example")
+        .run()
+        .success();
 
     let tip = w.upstream.rev(BRANCH);
     assert_ne!(tip, moved, "nothing was pushed:\n{}", out.all_output());
     assert_eq!(w.upstream.parents(&tip), vec![moved.clone()]);
+    let who = git(
+        &w.upstream.bare,
+        &["log", "-1", "--format=%an <%ae>|%cn <%ce>", &tip],
+    );
+    let bot = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>";
+    assert_eq!(who, format!("{bot}|{bot}"));
     assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 2}");
     let changed = git(&w.upstream.bare, &["diff", "--name-only", &moved, &tip]);
     assert_eq!(changed, A);
