@@ -218,12 +218,34 @@ pub fn escape_data(s: &str) -> String {
 
 /// A markdown table cell: no pipes or backticks that would break the table.
 pub fn md_code(s: &str) -> String {
-    format!(
-        "`{}`",
-        s.replace('`', "'")
-            .replace('|', "\\|")
-            .replace(['\n', '\r'], " ")
-    )
+    format!("`{}`", log_text(s).replace('`', "'").replace('|', "\\|"))
+}
+
+/// Untrusted text for one log or terminal line: control characters (newlines, terminal
+/// escapes) become spaces and the legacy `##[command]` form, which the runner acts on anywhere
+/// in a line, is broken up.
+pub fn log_text(s: &str) -> String {
+    s.replace(|c: char| c.is_control(), " ")
+        .replace("##[", "# #[")
+}
+
+/// Untrusted text as HTML `<code>` (inside HTML blocks such as `<summary>`, where Markdown code
+/// spans do not apply): markup characters escaped, control characters (newlines, terminal
+/// escapes) replaced by spaces.
+pub fn html_code(s: &str) -> String {
+    let mut out = String::from("<code>");
+    for c in log_text(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("</code>");
+    out
 }
 
 /// Turn free text into something safe in an artifact name (upload-artifact rejects
@@ -308,6 +330,20 @@ mod tests {
             text,
             "::warning::50%25 done%0A::error::x\n::group::files\n: :stop-commands: :\n::endgroup::\n"
         );
+    }
+
+    #[test]
+    fn untrusted_text_is_neutralised_for_markdown_html_and_logs() {
+        let hostile = "a`b|c\n::error::x\u{1b}[31m ##[add-mask]y <img src=x> &";
+        assert_eq!(
+            md_code(hostile),
+            "`a'b\\|c ::error::x [31m # #[add-mask]y <img src=x> &`"
+        );
+        assert_eq!(
+            html_code(hostile),
+            "<code>a`b|c ::error::x [31m # #[add-mask]y &lt;img src=x&gt; &amp;</code>"
+        );
+        assert!(!log_text(hostile).contains(['\n', '\u{1b}']));
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub enum Command {
     Land(LandArgs),
     /// Check token, remotes, branch, PR, workflow and configuration, and say what to fix.
     Doctor(DoctorArgs),
+    /// Report the changed recordings of this checkout by test: counts, bytes, changed JSON paths.
+    Report(ReportArgs),
+    /// List (or delete) recordings whose test no longer exists.
+    Prune(PruneArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -149,6 +153,11 @@ pub struct CommitArgs {
     /// Also carry deleted recordings.
     #[arg(long)]
     pub include_deletions: bool,
+    /// Also carry recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Push attempts when the branch keeps moving.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
@@ -193,6 +202,8 @@ pub struct FetchArgs {
     /// Overwrite local changes to the same files.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Verify everything and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -233,6 +244,11 @@ pub struct LandArgs {
     /// Do not comment on the PR.
     #[arg(long)]
     pub no_comment: bool,
+    /// Also land recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Push attempts when the branch keeps moving.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
@@ -259,4 +275,44 @@ pub struct DoctorArgs {
     pub json: bool,
     #[command(flatten)]
     pub api: ApiArgs,
+}
+
+/// The secret scan's options (`commit`, `fetch`, `land`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScanArgs {
+    /// Accept a known false positive of the secret scan, as the refusal names it (repeatable).
+    #[arg(long, value_name = "PATH:POINTER")]
+    pub allow_secret: Vec<String>,
+    /// Also refuse recordings holding this variable's value (repeatable; comma-separated in the
+    /// environment variable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "RERECORD_SECRET_ENV",
+        value_delimiter = ','
+    )]
+    pub secret_env: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Compare the work tree with this revision (default HEAD).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Print one JSON object on stdout instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PruneArgs {
+    /// The test ids a test run collected, one per line (`pytest --collect-only -q` output).
+    #[arg(long, value_name = "FILE")]
+    pub collected: PathBuf,
+    /// Delete the orphaned recordings (then `commit --include-deletions` carries the deletions).
+    #[arg(long)]
+    pub delete: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -60,6 +60,8 @@ struct RawConfig {
     inputs: RawOptionTable,
     #[serde(default)]
     defaults: RawOptionTable,
+    #[serde(default)]
+    review: crate::review::ReviewConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -94,6 +96,8 @@ pub struct Config {
     pub input_names: BTreeMap<InputOption, String>,
     /// Option -> the tool's default value (sent only when the workflow declares the input).
     pub defaults: BTreeMap<InputOption, String>,
+    /// `[review]`: test ids, volatile fields, secret variables.
+    pub review: crate::review::ReviewConfig,
 }
 
 impl Default for Config {
@@ -187,6 +191,7 @@ impl Config {
             Some(globs) => Globs::new(globs)?,
             None => Globs::new(DEFAULT_RECORDINGS)?,
         };
+        raw.review.validate()?;
         if let Some(up) = &raw.upstream {
             crate::remotes::RepoName::parse(up).context("`upstream` must be OWNER/NAME")?;
         }
@@ -197,6 +202,7 @@ impl Config {
             recordings,
             input_names,
             defaults,
+            review: raw.review,
         })
     }
 }

@@ -20,6 +20,7 @@ use crate::git::GitRepo;
 use crate::git::push::PushRequest;
 use crate::git::tip::Identity;
 use crate::recordings::Globs;
+use crate::review;
 use crate::token::{self, Token};
 
 pub use report::Outcome;
@@ -228,8 +229,20 @@ pub fn execute(
         .transpose()?;
     let plan = CommitPlan::resolve(args, env, payload.as_ref(), &config, repo.head_sha())?;
 
-    let changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
+    let mut changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
+    let origin = format!("{}/{}", plan.setup, plan.suite);
+    let (scan, keep) = (&args.scan, args.keep_churn);
+    let review = review::hooks::commit(
+        &repo,
+        &config.review,
+        scan,
+        keep,
+        &origin,
+        env.in_actions,
+        &mut changes,
+    )?;
     let mut outcome = Outcome::new(&plan, &changes);
+    outcome.notices.extend(review.notices());
     if !changes.recordings.is_empty() {
         if plan.fork {
             if !plan.dry_run {
@@ -241,6 +254,7 @@ pub fn execute(
         }
     }
     report::emit(&plan, env, &outcome)?;
+    review.write_summary(env)?;
     Ok(ExitCode::SUCCESS)
 }
 

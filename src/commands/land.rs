@@ -26,6 +26,7 @@ use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
+use crate::review::{self, hooks::Reviewed};
 use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
@@ -45,6 +46,8 @@ struct Ctx {
     server: String,
     globs: Globs,
     api_token: Token,
+    /// `[review]` of the trusted checkout (or the defaults).
+    review: crate::review::ReviewConfig,
 }
 
 pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
@@ -76,7 +79,8 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     // trusted checkout of the default branch, if the workflow made one), RERECORD_RECORDINGS or
     // the defaults. They bound what an artifact may write.
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let globs = Config::load(&cwd)?.recordings;
+    let config = Config::load(&cwd)?;
+    let (globs, review) = (config.recordings, config.review);
     let ctx = Ctx {
         gh,
         repo,
@@ -85,6 +89,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         server,
         globs,
         api_token,
+        review,
     };
 
     let id = ctx.args.run;
@@ -128,14 +133,16 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    let mut reviewed = Reviewed::default();
     if let Some(target) = &target {
-        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome).await {
+        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome, &mut reviewed).await {
             record_failure(&mut outcome, e, &mut failure);
         }
         if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
             // Nothing to say, or asked not to.
         } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
-            && let Err(e) = sticky_comment(&ctx, pr.number, &outcome.comment()).await
+            && let Err(e) =
+                sticky_comment(&ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
         {
             outcome.warnings.push(format!(
                 "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
@@ -144,6 +151,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         }
     }
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
+    reviewed.write_summary(&ctx.env)?;
     if let Some(e) = failure {
         return Err(e);
     }
@@ -172,6 +180,7 @@ async fn land(
     artifacts: Vec<Artifact>,
     target: &Target,
     outcome: &mut Outcome,
+    reviewed: &mut Reviewed,
 ) -> anyhow::Result<()> {
     let args = &ctx.args;
     outcome.fork = target.fork;
@@ -225,6 +234,9 @@ async fn land(
         )
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
+    review::hooks::Gate::new(&ctx.review, &args.scan, ctx.env.in_actions)?
+        .scan_incoming(&incoming, "land", "nothing was pushed")
+        .map_err(|e| Refused(format!("{e:#}")))?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
@@ -309,7 +321,7 @@ async fn land(
         token_name: &token_name,
     };
 
-    let scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
+    let mut scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
     let base_branch = base.unwrap_or(branch);
     let Some(base_tip) = scratch.fetch(&dest, base_branch)? else {
         outcome.fetch_command = Some(fetch_command);
@@ -318,6 +330,22 @@ async fn land(
             format!("branch {base_branch} no longer exists in {dest_repo}"),
         );
     };
+    *reviewed = review::hooks::land(
+        &ctx.review,
+        args.keep_churn,
+        scratch.repo(),
+        base_tip,
+        &incoming,
+    )?;
+    scratch.retain(|p| !reviewed.left_out.contains(p));
+    outcome
+        .files
+        .retain(|f| !reviewed.left_out.contains(&f.path));
+    outcome.warnings.extend(reviewed.notices());
+    if outcome.files.is_empty() {
+        outcome.status = Status::Nothing;
+        return Ok(());
+    }
     if let (LandMode::Pr, Some(pr)) = (mode, &target.pr)
         && !pr.head_sha.eq_ignore_ascii_case(&run.head_sha)
         && let Some(note) = scratch.check_pr_head(&pr.head_sha, &run.head_sha, &ctx.globs)?

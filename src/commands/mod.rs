@@ -5,5 +5,7 @@ pub mod doctor;
 pub mod fetch;
 pub mod land;
 pub mod locate;
+pub mod prune;
+pub mod report;
 pub mod schedule;
 pub mod watch;
