@@ -12,4 +12,5 @@ mod fetch;
 mod install_script;
 mod land;
 mod lint;
+mod review;
 mod schedule;
