@@ -333,3 +333,34 @@ pub fn checkout_report(
 fn read(workdir: &Path, path: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(workdir.join(path)).with_context(|| format!("failed to read {path}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_comment_over_githubs_limit_is_cut_with_a_note() {
+        let settings = Settings::new(&ReviewConfig::default()).unwrap();
+        let files = (0..3000)
+            .map(|i| {
+                let old = format!(r#"{{"test_id":"t.py::test_{i:04}[case]","v":"old {i}"}}"#);
+                let new = format!(r#"{{"test_id":"t.py::test_{i:04}[case]","v":"new {i}"}}"#);
+                let path = format!("tests/integration/recordings/{i:064}.json");
+                report::analyse(&settings, &path, Some(old.as_bytes()), Some(new.as_bytes()), None)
+            })
+            .collect();
+        let reviewed = Reviewed::new(files, false);
+        let comment = "<!-- rerecord:land -->\nLanded 3000 recordings.".to_owned();
+        let body = reviewed.with_comment(comment.clone());
+        assert!(body.chars().count() <= COMMENT_LIMIT, "{}", body.len());
+        assert!(body.starts_with(&comment));
+        assert!(body.contains("<code>t.py::test_0000[case]</code>"));
+        assert!(
+            body.trim_end().ends_with("the full report is in the step summary of the landing run._"),
+            "{}",
+            &body[body.len() - 300..]
+        );
+        let small = Reviewed::new(Vec::new(), false).with_comment(comment.clone());
+        assert_eq!(small, comment);
+    }
+}
