@@ -66,7 +66,7 @@ fn main() {
     let work = tmp.path().join("work");
     let remote = tmp.path().join("remote.git");
     eprintln!("generating {TOTAL} recordings...");
-    let rng = fastrand::Rng::with_seed(7);
+    let mut rng = fastrand::Rng::with_seed(7);
     let words: Vec<&str> = WORDS.split_whitespace().collect();
     let mut sizes: Vec<usize> = (0..TOTAL)
         .map(|i| {
@@ -93,7 +93,7 @@ fn main() {
             "{dir}/{:064x}.json",
             (i as u128 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
         );
-        let text = recording(&rng, &words, module.unwrap_or("inference"), *size, i);
+        let text = recording(&mut rng, &words, module.unwrap_or("inference"), *size, i);
         write(&work, &path, &text);
         files.push((path, text));
     }
@@ -135,10 +135,10 @@ fn main() {
         let mut doc: Value = serde_json::from_str(old).unwrap();
         let new_len = old.len() * (90 + rng.usize(0..20)) / 100;
         doc["response"] = response(
-            &rng,
+            &mut rng,
             &words,
             new_len.saturating_sub(old.len() - old.find("\"response\"").unwrap()),
-            99_000 + rng.usize(..1000),
+            99_000 + new_len % 1000,
         );
         let new = serde_json::to_string_pretty(&doc).unwrap();
         write(&work, path, &new);
@@ -248,7 +248,7 @@ fn quantile(u: f64) -> usize {
     SIZES[SIZES.len() - 1].1 as usize
 }
 
-fn text(rng: &fastrand::Rng, words: &[&str], n: usize) -> String {
+fn text(rng: &mut fastrand::Rng, words: &[&str], n: usize) -> String {
     let mut out = String::with_capacity(n + 16);
     while out.len() < n {
         out.push_str(words[rng.usize(..words.len())]);
@@ -259,7 +259,7 @@ fn text(rng: &fastrand::Rng, words: &[&str], n: usize) -> String {
 }
 
 /// One recording of about `size` bytes.
-fn recording(rng: &fastrand::Rng, words: &[&str], module: &str, size: usize, i: usize) -> String {
+fn recording(rng: &mut fastrand::Rng, words: &[&str], module: &str, size: usize, i: usize) -> String {
     let test_id = format!(
         "tests/integration/{module}/test_{module}_basic.py::test_case_{}[txt=gpt-4o-case_{:02}]",
         i % 400,
@@ -269,7 +269,7 @@ fn recording(rng: &fastrand::Rng, words: &[&str], module: &str, size: usize, i: 
         "test_id": test_id,
         "request": {"method": "POST", "url": "https://api.openai.com/v1/v1/chat/completions", "headers": {},
             "body": {"model": "gpt-4o", "messages": [{"role": "system", "content": "You are a helpful assistant."},
-                {"role": "user", "content": text(rng, words, 40 + rng.usize(..200))}], "max_tokens": 512, "stream": false, "temperature": 0.0},
+                {"role": "user", "content": text(rng, words, 240)}], "max_tokens": 512, "stream": false, "temperature": 0.0},
             "endpoint": "/v1/chat/completions", "model": "gpt-4o"},
     });
     let mut doc = head;
@@ -285,14 +285,15 @@ fn recording(rng: &fastrand::Rng, words: &[&str], module: &str, size: usize, i: 
 }
 
 /// A response of about `budget` bytes: streamed chunks (60%), a chat completion or embeddings.
-fn response(rng: &fastrand::Rng, words: &[&str], budget: usize, created: usize) -> Value {
+fn response(rng: &mut fastrand::Rng, words: &[&str], budget: usize, created: usize) -> Value {
     let id = format!("rec-{:012x}", rng.u64(..1 << 48));
     match rng.u8(..10) {
         0..6 => {
             let mut chunks = Vec::new();
             let mut used = 0;
             while used < budget.max(1) {
-                let t = text(rng, words, 3 + rng.usize(..12));
+                let n = 3 + rng.usize(..12);
+                let t = text(rng, words, n);
                 used += 560 + t.len();
                 chunks.push(json!({"__type__": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
                     "__data__": {"id": id, "choices": [{"delta": {"content": t, "function_call": null, "refusal": null,
