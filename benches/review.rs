@@ -137,7 +137,7 @@ fn main() {
         doc["response"] = response(
             &mut rng,
             &words,
-            new_len.saturating_sub(old.len() - old.find("\"response\"").unwrap()),
+            new_len.saturating_sub(old.find("\"response\"").unwrap()),
             99_000 + new_len % 1000,
         );
         let new = serde_json::to_string_pretty(&doc).unwrap();
@@ -259,7 +259,13 @@ fn text(rng: &mut fastrand::Rng, words: &[&str], n: usize) -> String {
 }
 
 /// One recording of about `size` bytes.
-fn recording(rng: &mut fastrand::Rng, words: &[&str], module: &str, size: usize, i: usize) -> String {
+fn recording(
+    rng: &mut fastrand::Rng,
+    words: &[&str],
+    module: &str,
+    size: usize,
+    i: usize,
+) -> String {
     let test_id = format!(
         "tests/integration/{module}/test_{module}_basic.py::test_case_{}[txt=gpt-4o-case_{:02}]",
         i % 400,

@@ -47,9 +47,10 @@ pub struct PathChange {
 pub struct Differences {
     /// The first `limit` changes outside volatile fields, for display.
     pub shown: Vec<PathChange>,
-    /// Every change outside volatile fields.
+    /// Changes outside volatile fields; the walk stops at `limit + 1` (a re-recorded embedding
+    /// differs in every number), so above `limit` this is a lower bound.
     pub significant: usize,
-    /// Changes inside volatile fields.
+    /// Changes inside volatile fields (seen before the walk stopped).
     pub volatile: usize,
 }
 
@@ -67,7 +68,7 @@ pub fn diff(old: &Value, new: &Value, volatile: &[Pattern], limit: usize) -> Dif
     walk(old, new, &mut path, &mut |p, o, n| {
         if any_matches(volatile, p) {
             out.volatile += 1;
-            return;
+            return true;
         }
         out.significant += 1;
         if out.shown.len() < limit {
@@ -77,41 +78,55 @@ pub fn diff(old: &Value, new: &Value, volatile: &[Pattern], limit: usize) -> Dif
                 new: n.map(short),
             });
         }
+        out.significant <= limit
     });
     out
 }
 
-type Visit<'v> = dyn FnMut(&[Seg], Option<&Value>, Option<&Value>) + 'v;
+/// Called for each changed path; `false` stops the walk.
+type Visit<'v> = dyn FnMut(&[Seg], Option<&Value>, Option<&Value>) -> bool + 'v;
 
-fn walk(old: &Value, new: &Value, path: &mut Vec<Seg>, visit: &mut Visit<'_>) {
+/// Walk both trees; `false` when `visit` stopped it.
+fn walk(old: &Value, new: &Value, path: &mut Vec<Seg>, visit: &mut Visit<'_>) -> bool {
     match (old, new) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
                 path.push(Seg::Key(k.clone()));
-                match b.get(k) {
+                let go_on = match b.get(k) {
                     Some(vb) => walk(va, vb, path, visit),
                     None => visit(path, Some(va), None),
-                }
+                };
                 path.pop();
+                if !go_on {
+                    return false;
+                }
             }
             for (k, vb) in b.iter().filter(|(k, _)| !a.contains_key(*k)) {
                 path.push(Seg::Key(k.clone()));
-                visit(path, None, Some(vb));
+                let go_on = visit(path, None, Some(vb));
                 path.pop();
+                if !go_on {
+                    return false;
+                }
             }
+            true
         }
         (Value::Array(a), Value::Array(b)) => {
             for i in 0..a.len().max(b.len()) {
                 path.push(Seg::Index(i));
-                match (a.get(i), b.get(i)) {
+                let go_on = match (a.get(i), b.get(i)) {
                     (Some(va), Some(vb)) => walk(va, vb, path, visit),
                     (va, vb) => visit(path, va, vb),
-                }
+                };
                 path.pop();
+                if !go_on {
+                    return false;
+                }
             }
+            true
         }
         (a, b) if a != b => visit(path, Some(a), Some(b)),
-        _ => {}
+        _ => true,
     }
 }
 
@@ -157,6 +172,8 @@ mod tests {
             "test_id": "t"});
         let d = diff(&old, &new, &[], 10);
         assert_eq!(d.significant, 3);
+        let stopped = diff(&old, &new, &[], 1);
+        assert_eq!((stopped.significant, stopped.shown.len()), (2, 1));
         assert_eq!(
             d.shown[0],
             PathChange {

@@ -18,8 +18,8 @@ use crate::git::status::{ChangeKind, Changes};
 
 /// GitHub's limit on a comment body, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
-/// Step summaries are limited to 1 MiB per step.
-pub const SUMMARY_LIMIT: usize = 1_000_000;
+/// Step summaries are limited to 1 MiB per step; leave room for what the command itself writes.
+pub const SUMMARY_LIMIT: usize = 512 * 1024;
 /// Hits listed in a refusal; the rest are counted.
 const HITS_SHOWN: usize = 20;
 
@@ -346,7 +346,13 @@ mod tests {
                 let old = format!(r#"{{"test_id":"t.py::test_{i:04}[case]","v":"old {i}"}}"#);
                 let new = format!(r#"{{"test_id":"t.py::test_{i:04}[case]","v":"new {i}"}}"#);
                 let path = format!("tests/integration/recordings/{i:064}.json");
-                report::analyse(&settings, &path, Some(old.as_bytes()), Some(new.as_bytes()), None)
+                report::analyse(
+                    &settings,
+                    &path,
+                    Some(old.as_bytes()),
+                    Some(new.as_bytes()),
+                    None,
+                )
             })
             .collect();
         let reviewed = Reviewed::new(files, false);
@@ -356,7 +362,8 @@ mod tests {
         assert!(body.starts_with(&comment));
         assert!(body.contains("<code>t.py::test_0000[case]</code>"));
         assert!(
-            body.trim_end().ends_with("the full report is in the step summary of the landing run._"),
+            body.trim_end()
+                .ends_with("the full report is in the step summary of the landing run._"),
             "{}",
             &body[body.len() - 300..]
         );

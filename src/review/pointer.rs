@@ -103,7 +103,7 @@ impl Pattern {
                 .segments
                 .iter()
                 .zip(path)
-                .all(|(pat, seg)| glob_segment(pat, &seg.text()))
+                .all(|(pat, seg)| pat == "*" || glob_segment(pat, &seg.text()))
     }
 }
 

@@ -38,7 +38,8 @@ pub struct FileReport {
     pub new_bytes: Option<u64>,
     /// Only volatile fields changed (updated recordings only).
     pub churn: bool,
-    /// Changed paths outside volatile fields, and inside them.
+    /// Changed paths outside volatile fields (counted up to [`PATHS_SHOWN`] + 1: more than
+    /// [`PATHS_SHOWN`] means "many"), and inside them.
     pub changed_paths: usize,
     pub volatile_paths: usize,
     /// The first [`PATHS_SHOWN`] changed paths.
@@ -319,10 +320,7 @@ fn file_markdown(f: &FileReport) -> String {
         ));
     }
     if f.changed_paths > f.changes.len() {
-        out.push_str(&format!(
-            "  - … {} more changed paths\n",
-            f.changed_paths - f.changes.len()
-        ));
+        out.push_str("  - … and more changed paths\n");
     }
     out
 }
