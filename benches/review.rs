@@ -300,12 +300,14 @@ fn response(rng: &mut fastrand::Rng, words: &[&str], budget: usize, created: usi
             while used < budget.max(1) {
                 let n = 3 + rng.usize(..12);
                 let t = text(rng, words, n);
-                used += 560 + t.len();
-                chunks.push(json!({"__type__": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
+                let chunk = json!({"__type__": "openai.types.chat.chat_completion_chunk.ChatCompletionChunk",
                     "__data__": {"id": id, "choices": [{"delta": {"content": t, "function_call": null, "refusal": null,
                         "role": "assistant", "tool_calls": null}, "finish_reason": null, "index": 0, "logprobs": null}],
                         "created": created, "model": "gpt-4o", "object": "chat.completion.chunk", "service_tier": null,
-                        "system_fingerprint": "fp_ollama", "usage": null}}));
+                        "system_fingerprint": "fp_ollama", "usage": null}});
+                // Pretty-printed inside the document: 6 more spaces on each of its ~24 lines.
+                used += serde_json::to_string_pretty(&chunk).map_or(800, |c| c.len() + 150);
+                chunks.push(chunk);
             }
             json!({"body": chunks, "is_streaming": true})
         }
