@@ -379,6 +379,26 @@ pub fn commit_text(s: &str, max: usize) -> String {
     text
 }
 
+/// Untrusted text as HTML `<code>` (inside HTML blocks such as `<summary>`, where Markdown code
+/// spans do not apply): markup characters escaped, hidden characters (newlines, terminal
+/// escapes, bidi) shown escaped.
+pub fn html_code(s: &str) -> String {
+    let mut out = String::from("<code>");
+    for c in escape_hidden(s, false).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '`' => out.push_str("&#96;"),
+            c => out.push(c),
+        }
+    }
+    out.push_str("</code>");
+    out
+}
+
 /// Turn free text into something safe in an artifact name (upload-artifact rejects
 /// `" : < > | * ? \r \n \ /`).
 pub fn artifact_safe(s: &str) -> String {
@@ -549,6 +569,15 @@ mod tests {
         let text = commit_text(hostile, 200);
         assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text}");
         assert_eq!(commit_text("abcdef", 3), "abc...");
+    }
+
+    #[test]
+    fn html_code_escapes_markup_and_shows_hidden_characters() {
+        let hostile = "a`b|c\n::error::x\u{1b}[31m ##[add-mask]y <img src=x> &";
+        assert_eq!(
+            html_code(hostile),
+            "<code>a&#96;b|c\\u{a}::error::x\\u{1b}[31m ##[add-mask]y &lt;img src=x&gt; &amp;</code>"
+        );
     }
 
     #[test]

@@ -33,6 +33,10 @@ pub enum Command {
     /// Dispatch the recording workflow for a `/rerecord` PR comment or a `re-record` label (run
     /// in a workflow on `issue_comment`).
     Command(CommandArgs),
+    /// Report the changed recordings of this checkout by test: counts, bytes, changed JSON paths.
+    Report(ReportArgs),
+    /// List (or delete) recordings whose test no longer exists.
+    Prune(PruneArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -210,6 +214,11 @@ pub struct CommitArgs {
     /// Also carry deleted recordings.
     #[arg(long)]
     pub include_deletions: bool,
+    /// Also carry recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Push attempts when the branch keeps moving.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
@@ -254,6 +263,8 @@ pub struct FetchArgs {
     /// Overwrite local changes to the same files.
     #[arg(long)]
     pub force: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Verify everything and report; write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -294,6 +305,11 @@ pub struct LandArgs {
     /// Do not comment on the PR.
     #[arg(long)]
     pub no_comment: bool,
+    /// Also land recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
     /// Push attempts when the branch keeps moving.
     #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_attempts: u32,
@@ -403,4 +419,44 @@ mod land_args_tests {
         assert!(parse_optional_pr("0").is_err());
         assert!(parse_optional_pr("12; rm -rf /").is_err());
     }
+}
+
+/// The secret scan's options (`commit`, `fetch`, `land`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ScanArgs {
+    /// Accept a known false positive of the secret scan, as the refusal names it (repeatable).
+    #[arg(long, value_name = "PATH:POINTER")]
+    pub allow_secret: Vec<String>,
+    /// Also refuse recordings holding this variable's value (repeatable; comma-separated in the
+    /// environment variable).
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "RERECORD_SECRET_ENV",
+        value_delimiter = ','
+    )]
+    pub secret_env: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Compare the work tree with this revision (default HEAD).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Print one JSON object on stdout instead of Markdown.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PruneArgs {
+    /// The test ids a test run collected, one per line (`pytest --collect-only -q` output).
+    #[arg(long, value_name = "FILE")]
+    pub collected: PathBuf,
+    /// Delete the orphaned recordings (then `commit --include-deletions` carries the deletions).
+    #[arg(long)]
+    pub delete: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
 }

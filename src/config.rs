@@ -91,6 +91,8 @@ struct RawConfig {
     defaults: RawOptionTable,
     #[serde(default)]
     command: CommandConfig,
+    #[serde(default)]
+    review: crate::review::ReviewConfig,
 }
 
 /// `[command]`: the `/rerecord` comment command and the `re-record` label (`rerecord command`).
@@ -146,6 +148,8 @@ pub struct Config {
     pub defaults: BTreeMap<InputOption, String>,
     /// `[command]` as written (its defaults are applied by `rerecord command`).
     pub command: CommandConfig,
+    /// `[review]`: test ids, volatile fields, secret variables.
+    pub review: crate::review::ReviewConfig,
 }
 
 impl Default for Config {
@@ -245,6 +249,7 @@ impl Config {
             Some(globs) => Globs::new(globs)?,
             None => Globs::new(DEFAULT_RECORDINGS)?,
         };
+        raw.review.validate()?;
         if let Some(up) = &raw.upstream {
             crate::remotes::RepoName::parse(up).context("`upstream` must be OWNER/NAME")?;
         }
@@ -256,6 +261,7 @@ impl Config {
             input_names,
             defaults,
             command: raw.command,
+            review: raw.review,
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod paths;
 pub mod proxy;
 pub mod recordings;
 pub mod remotes;
+pub mod review;
 pub mod term;
 pub mod tls;
 pub mod token;
@@ -65,6 +66,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report(args) => commands::report::run(&args),
+        Command::Prune(args) => commands::prune::run(&args),
         command => runtime()?.block_on(async move {
             match command {
                 Command::Schedule(args) => commands::schedule::run(args).await,
@@ -73,7 +76,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Land(args) => commands::land::run(args).await,
                 Command::Doctor(args) => commands::doctor::run(args).await,
                 Command::Command(args) => commands::command::run(args).await,
-                Command::Completions { .. } | Command::Man => unreachable!("handled above"),
+                Command::Completions { .. }
+                | Command::Man
+                | Command::Report(_)
+                | Command::Prune(_) => unreachable!("handled above"),
             }
         }),
     }

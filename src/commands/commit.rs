@@ -27,6 +27,7 @@ use crate::git::push::PushRequest;
 use crate::git::tip::{BOT_EMAIL, BOT_NAME, Identity};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
+use crate::review;
 use crate::token::{self, Token};
 
 pub use report::Outcome;
@@ -429,7 +430,7 @@ pub fn execute(
         ));
     }
 
-    let changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
+    let mut changes = repo.changed_recordings(&plan.globs, plan.include_deletions)?;
     // The tests wrote these names: hold them to the rules `fetch` and `land` apply to artifacts
     // (no `.git` look-alikes, invisible characters or names Windows reads differently).
     for f in &changes.recordings {
@@ -440,8 +441,19 @@ pub fn execute(
             )
         })?;
     }
+    let origin = format!("{}/{}", plan.setup, plan.suite);
+    let review = review::hooks::commit(
+        &repo,
+        &config.review,
+        &args.scan,
+        args.keep_churn,
+        &origin,
+        env.in_actions,
+        &mut changes,
+    )?;
     let mut outcome = Outcome::new(&plan, &changes);
     outcome.notices.extend(notices);
+    outcome.notices.extend(review.notices());
     if !changes.recordings.is_empty() && !plan.dry_run {
         if plan.stage {
             stage::stage(&plan, &workdir, &changes.recordings)?;
@@ -459,6 +471,7 @@ pub fn execute(
         }
     }
     report::emit(&plan, env, &outcome)?;
+    review.write_summary(env)?;
     Ok(ExitCode::SUCCESS)
 }
 

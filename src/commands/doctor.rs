@@ -74,7 +74,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         out.as_object_mut()
             .expect("an object")
             .extend(list.details.clone());
-        println!("{out}");
+        println!("{}", crate::actions::json_line(&out)?);
     } else {
         for c in &list.checks {
             let tag = match c.status {
@@ -82,9 +82,10 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
                 Status::Warn => "warn",
                 Status::Fail => "FAIL",
             };
-            println!("{tag}  {:<9} {}", c.name, c.message);
+            let message = crate::actions::safe_lines(&c.message);
+            println!("{tag}  {:<9} {message}", c.name);
             if let Some(fix) = &c.fix {
-                println!("                fix: {fix}");
+                println!("                fix: {}", crate::actions::safe_lines(fix));
             }
         }
     }

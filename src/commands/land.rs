@@ -27,6 +27,7 @@ use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
+use crate::review::{self, hooks::Reviewed};
 use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
@@ -49,6 +50,8 @@ struct Ctx {
     /// The recording workflow (`--workflow`, else the config's `workflow`).
     workflow: String,
     api_token: Token,
+    /// `[review]` of the trusted checkout (or the defaults).
+    review: crate::review::ReviewConfig,
 }
 
 pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
@@ -82,7 +85,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     // the defaults. They bound what an artifact may write.
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let config = Config::load(&cwd)?;
-    let globs = config.recordings;
+    let (globs, review) = (config.recordings, config.review);
     let workflow = args.workflow.clone().unwrap_or(config.workflow);
     let ctx = Ctx {
         gh,
@@ -93,6 +96,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
         globs,
         workflow,
         api_token,
+        review,
     };
 
     let id = ctx.args.run;
@@ -136,14 +140,16 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    let mut reviewed = Reviewed::default();
     if let Some(target) = &mut target {
-        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome).await {
+        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome, &mut reviewed).await {
             record_failure(&mut outcome, e, &mut failure);
         }
         if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
             // Nothing to say, or asked not to.
         } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
-            && let Err(e) = sticky_comment(&ctx, pr.number, &outcome.comment()).await
+            && let Err(e) =
+                sticky_comment(&ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
         {
             outcome.warnings.push(format!(
                 "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
@@ -154,6 +160,7 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     // A renamed repository, in the report's warnings as on stderr.
     outcome.warnings.extend(ctx.gh.moved_notices());
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
+    reviewed.write_summary(&ctx.env)?;
     if let Some(e) = failure {
         return Err(e);
     }
@@ -237,6 +244,7 @@ async fn land(
     artifacts: Vec<Artifact>,
     target: &mut Target,
     outcome: &mut Outcome,
+    reviewed: &mut Reviewed,
 ) -> anyhow::Result<()> {
     outcome.fork = target.fork;
     if let Some(pr) = &target.pr {
@@ -286,7 +294,7 @@ async fn land(
         token: Some(&token),
         token_name: &token_name,
     };
-    let scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
+    let mut scratch = Scratch::new(&scratch_root.path().join("repo"), &dest.url, &incoming)?;
     let base_branch = dest.base.unwrap_or(branch);
     let Some(base_tip) = scratch.fetch(&dest, base_branch)? else {
         outcome.fetch_command = Some(fetch_command);
@@ -296,7 +304,20 @@ async fn land(
         );
     };
     scratch.check_tip(base_tip, base_branch)?;
+    *reviewed = review::hooks::land(
+        &ctx.review,
+        ctx.args.keep_churn,
+        scratch.repo(),
+        base_tip,
+        &incoming,
+    )?;
+    scratch.retain(|p| !reviewed.left_out.contains(p));
+    outcome.warnings.extend(reviewed.notices());
     outcome.files = file_lines(scratch.statuses(base_tip)?);
+    if outcome.files.is_empty() {
+        outcome.status = Status::Nothing;
+        return Ok(());
+    }
     if ctx.args.dry_run {
         outcome.status = Status::DryRun;
         outcome.reason = Some(format!("nothing was pushed to {dest_repo}:{branch}"));
@@ -366,6 +387,9 @@ async fn gather(
         )
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
+    review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?
+        .scan_incoming(&incoming, "land", "nothing was pushed")
+        .map_err(|e| Refused(format!("{e:#}")))?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
     if target.from_input {
         // The run ran on the default branch; the commit it recorded is the manifests' word,

@@ -7,5 +7,7 @@ pub mod fetch;
 pub mod land;
 pub mod locate;
 pub mod preflight;
+pub mod prune;
+pub mod report;
 pub mod schedule;
 pub mod watch;

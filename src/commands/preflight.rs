@@ -338,7 +338,10 @@ fn head_target(
                             remotes.join(", ")
                         }
                     ),
-                    format!("push it first: git push -u origin {branch}"),
+                    format!(
+                        "push it first: git push -u origin {}",
+                        crate::actions::shell_quote(branch)
+                    ),
                 )
                 .into());
             }

@@ -14,4 +14,5 @@ mod fetch;
 mod install_script;
 mod land;
 mod lint;
+mod review;
 mod schedule;

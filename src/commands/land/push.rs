@@ -67,6 +67,16 @@ impl Scratch {
         Ok(Self { git, files })
     }
 
+    /// The scratch repository (its work tree holds the verified files).
+    pub fn repo(&self) -> &GitRepo {
+        &self.git
+    }
+
+    /// Carry only the files whose path `keep` accepts (the review leaves churn out).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.files.retain(|f| keep(&f.path));
+    }
+
     /// Fetch `branch` of the destination; `None` when it does not exist.
     pub fn fetch(&self, dest: &Destination<'_>, branch: &str) -> anyhow::Result<Option<git2::Oid>> {
         self.git.fetch_branch(REMOTE, branch, dest.token)

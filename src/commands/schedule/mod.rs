@@ -301,7 +301,7 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
     if json {
         println!(
             "{}",
-            serde_json::to_string(plan).expect("the plan serializes")
+            crate::actions::json_line(plan).expect("the plan serializes")
         );
         return;
     }
@@ -310,40 +310,49 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
-    println!("branch    {}", plan.branch);
+    // API text and names: every line neutralised for the terminal (and a log).
+    let mut lines: Vec<String> = Vec::new();
+    lines.push(format!("branch    {}", plan.branch));
     match &plan.pr {
-        Some(pr) => println!("PR        #{} ({}) {}", pr.number, pr.state, pr.url),
-        None => println!("PR        none"),
+        Some(pr) => lines.push(format!(
+            "PR        #{} ({}) {}",
+            pr.number, pr.state, pr.url
+        )),
+        None => lines.push("PR        none".to_owned()),
     }
     let d = &plan.dispatch;
     let mode = match d.mode {
         DispatchIn::Head => "head",
         DispatchIn::Upstream => "upstream",
     };
-    println!("dispatch  {} on {} ({mode}): {}", d.repo, d.git_ref, d.why);
-    println!("workflow  {}", plan.workflow);
-    println!(
+    lines.push(format!(
+        "dispatch  {} on {} ({mode}): {}",
+        d.repo, d.git_ref, d.why
+    ));
+    lines.push(format!("workflow  {}", plan.workflow));
+    lines.push(format!(
         "inputs    {}",
         if inputs.is_empty() {
             "(none: the workflow's defaults apply)".to_owned()
         } else {
             inputs.join(" ")
         }
-    );
+    ));
     match (&plan.run, plan.dry_run) {
-        (_, true) => println!("dry run   nothing dispatched"),
-        (Some(run), _) => println!("run       {}", run.url),
-        (None, _) => println!("run       dispatched; see {runs_page}"),
+        (_, true) => lines.push("dry run   nothing dispatched".to_owned()),
+        (Some(run), _) => lines.push(format!("run       {}", run.url)),
+        (None, _) => lines.push(format!("run       dispatched; see {runs_page}")),
     }
-    println!("next      {}", d.next);
+    lines.push(format!("next      {}", d.next));
+    println!("{}", crate::actions::safe_lines(&lines.join("\n")));
 }
 
 fn note(msg: &str) {
-    eprintln!("note: {msg}");
+    eprintln!("note: {}", crate::actions::safe_lines(msg));
 }
 
 fn warn(msg: &str) {
-    eprintln!("warning: {msg}");
+    eprintln!("warning: {}", crate::actions::safe_lines(msg));
 }
 
 fn confirm(prompt: &str) -> anyhow::Result<bool> {

@@ -5,7 +5,7 @@
 
 use crate::support;
 
-mod world;
+pub(crate) mod world;
 
 mod untrusted;
 

@@ -1,0 +1,709 @@
+//! Behaviour tests for reviewable recordings: the report (`rerecord report`, commit's step
+//! summary, land's PR comment), churn left out of `commit` and `land`, the secret scan refusing
+//! `commit`, `land` and `fetch` with nothing pushed, staged or written, and `rerecord prune`.
+//!
+//! Credentials are assembled at run time so no file of this repository holds one.
+
+use std::path::{Path, PathBuf};
+
+use crate::land::world::{self, Manifest, World};
+use crate::support::cmd::{Rerecord, Run, path_str, rerecord, tempdir};
+use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
+use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
+use crate::support::zips;
+
+const BRANCH: &str = "feature-x";
+const CHAT: &str = "tests/integration/inference/recordings/0a1b2c.json";
+const EMBED: &str = "tests/integration/inference/recordings/3d4e5f.json";
+const CASSETTE: &str = "tests/integration/agents/recordings/cassette.yaml";
+const TEST_CHAT: &str = "tests/integration/inference/test_chat.py::test_capital[txt=gpt-4o]";
+const CONFIG: &str =
+    "[review]\nvolatile = [\"/response/body/id\", \"/request/headers/x-stainless-*\"]\n";
+
+/// One credential of each well-known format, as (kind, value).
+fn credentials() -> Vec<(&'static str, String)> {
+    let r = |n: usize| "Zx8Qw7Er6Ty5Ui4Op3As2Df1Gh0JkLmNb".repeat(8)[..n].to_owned();
+    vec![
+        ("GitHub token", format!("gh{}_{}", "p", r(36))),
+        ("GitHub token", format!("gh{}_{}", "o", r(36))),
+        ("GitHub token", format!("gh{}_{}", "s", r(36))),
+        ("GitHub token", format!("github_{}_{}", "pat", r(82))),
+        ("OpenAI API key", format!("s{}-{}", "k", r(48))),
+        ("OpenAI API key", format!("s{}-proj-{}", "k", r(64))),
+        ("Anthropic API key", format!("s{}-ant-api03-{}", "k", r(40))),
+        (
+            "AWS access key id",
+            format!("AK{}A{}", "I", "Z7Q3EGRT5PN2XJWK"),
+        ),
+        ("Google API key", format!("AI{}a{}", "z", r(35))),
+        (
+            "Slack token",
+            format!("xo{}p-{}", "x", "2234567890-abcdEFGHijkl"),
+        ),
+        (
+            "JSON Web Token",
+            format!("ey{}hbGciOiJIUzI1NiJ9.eyJzdWIiOiI5ODc2NSJ9.{}", "J", r(24)),
+        ),
+    ]
+}
+
+fn chat(test_id: &str, content: &str, id: &str, stainless: &str) -> String {
+    serde_json::to_string_pretty(&serde_json::json!({
+        "test_id": test_id,
+        "request": {"method": "POST", "url": "https://api.openai.com/v1/chat/completions",
+            "headers": {"x-stainless-package-version": stainless, "Authorization": "Bearer <redacted>"},
+            "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "Capital of France?"}]},
+            "endpoint": "/v1/chat/completions", "model": "gpt-4o"},
+        "response": {"body": {"__type__": "openai.types.chat.ChatCompletion",
+            "id": id, "choices": [{"message": {"content": content}}]}, "is_streaming": false}
+    }))
+    .unwrap()
+}
+
+const CASSETTE_V1: &str = "interactions:\n- request:\n    body: '{\"q\": 1}'\n    headers:\n      Authorization:\n      - Bearer <redacted>\n    method: POST\n    uri: https://api.example.com/v1/x\n  response:\n    body:\n      string: '{\"answer\": \"Paris\"}'\n    status:\n      code: 200\nversion: 1\n";
+
+/// A remote whose branch has two recordings, a cassette and `rerecord.toml`; a clone of it.
+fn repo() -> (tempfile::TempDir, Remote, PathBuf) {
+    let tmp = tempdir();
+    let chat1 = chat(TEST_CHAT, "Paris", "chatcmpl-1", "1.0.0");
+    let files = [
+        (CHAT, chat1.as_str()),
+        (
+            EMBED,
+            "{\"test_id\": null, \"response\": {\"dims\": 384}}\n",
+        ),
+        (CASSETTE, CASSETTE_V1),
+        ("rerecord.toml", CONFIG),
+        ("src/app.py", "x = 1\n"),
+    ];
+    let remote = Remote::new(tmp.path(), BRANCH, &files);
+    let work = remote.clone("work", BRANCH);
+    (tmp, remote, work)
+}
+
+fn commit(work: &Path, args: &[&str]) -> Rerecord {
+    rerecord()
+        .current_dir(work)
+        .args([
+            "commit",
+            "--target-branch",
+            BRANCH,
+            "--setup",
+            "gpt",
+            "--suite",
+            "base",
+        ])
+        .args(args)
+}
+
+#[track_caller]
+fn assert_never_printed(out: &Run, secret: &str) {
+    assert!(
+        !out.all_output().contains(secret),
+        "the value was printed:\n{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn commit_leaves_churn_only_recordings_out_unless_keep_churn() {
+    let (tmp, remote, work) = repo();
+    let before = remote.rev(BRANCH);
+    // Only volatile fields: the id and an `x-stainless-*` header (a `*` pattern).
+    write(
+        &work,
+        CHAT,
+        &chat(TEST_CHAT, "Paris", "chatcmpl-2", "1.0.1"),
+    );
+    let summary = tmp.path().join("summary.md");
+    let out = commit(&work, &["--json"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .run()
+        .success();
+    assert_eq!(
+        remote.rev(BRANCH),
+        before,
+        "churn was pushed:\n{}",
+        out.all_output()
+    );
+    let json = out.json();
+    assert_eq!(json["changed"], false, "{json}");
+    let notices = json["notices"].to_string();
+    assert!(
+        notices.contains("--keep-churn") && notices.contains(CHAT),
+        "{notices}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains(&format!("- `{CHAT}` churn only (2 volatile fields)")),
+        "{md}"
+    );
+
+    commit(&work, &["--keep-churn"]).run().success();
+    assert_ne!(remote.rev(BRANCH), before);
+    assert!(remote.show(BRANCH, CHAT).contains("chatcmpl-2"));
+}
+
+#[test]
+fn commit_summary_reports_by_test_and_folder_with_changed_paths() {
+    let (tmp, remote, work) = repo();
+    write(
+        &work,
+        CHAT,
+        &chat(TEST_CHAT, "Paris, France", "chatcmpl-2", "1.0.0"),
+    );
+    write(&work, CASSETTE, &CASSETTE_V1.replace("Paris", "Lyon"));
+    write(
+        &work,
+        "tests/integration/agents/recordings/blob.bin",
+        "\u{1}\u{2}",
+    );
+    let summary = tmp.path().join("summary.md");
+    commit(&work, &[])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .run()
+        .success();
+    assert_eq!(remote.files(BRANCH).len(), 6);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    let test =
+        format!("<details><summary><code>{TEST_CHAT}</code> (<code>gpt/base</code>): 1 updated");
+    assert!(md.contains(&test), "{md}");
+    assert!(
+        md.contains(
+            "  - `response.body.choices[0].message.content`: `\"Paris\"` → `\"Paris, France\"`"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("folder <code>tests/integration/agents/recordings</code>"),
+        "{md}"
+    );
+    assert!(
+        md.contains("  - `interactions[0].response.body.string`:"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`tests/integration/agents/recordings/blob.bin` added"),
+        "{md}"
+    );
+}
+
+#[test]
+fn commit_refuses_each_credential_format_in_a_header_a_body_and_a_cassette() {
+    let (_tmp, remote, work) = repo();
+    let before = remote.rev(BRANCH);
+    for (kind, secret) in credentials() {
+        let header = chat(TEST_CHAT, "Paris", "chatcmpl-1", "1.0.0")
+            .replace("Bearer <redacted>", &format!("Bearer {secret}"));
+        write(&work, CHAT, &header);
+        write(
+            &work,
+            EMBED,
+            &format!("{{\"test_id\": null, \"response\": {{\"text\": \"key {secret} here\"}}}}"),
+        );
+        write(
+            &work,
+            CASSETTE,
+            &CASSETTE_V1.replace("{\"q\": 1}", &format!("{{\"q\": \"{secret}\"}}")),
+        );
+        let out = commit(&work, &[]).run().failure();
+        assert_never_printed(&out, &secret);
+        let err = &out.stderr;
+        assert!(
+            err.contains("refusing to commit: 3 credentials"),
+            "{kind}: {err}"
+        );
+        assert!(err.contains("nothing was pushed or staged"), "{err}");
+        assert!(
+            err.contains(&format!("{CHAT} at /request/headers/Authorization")),
+            "{kind}: {err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "{EMBED} at /response/text: {kind} {}…",
+                &secret[..4]
+            )),
+            "{kind}: {err}"
+        );
+        assert!(
+            err.contains(&format!("{CASSETTE} at /interactions/0/request/body")),
+            "{kind}: {err}"
+        );
+        assert_eq!(remote.rev(BRANCH), before, "{kind} was pushed");
+    }
+}
+
+#[test]
+fn commit_in_actions_masks_the_value_and_stages_nothing_for_a_fork() {
+    let (tmp, _remote, work) = repo();
+    let secret = credentials().remove(5).1;
+    write(
+        &work,
+        EMBED,
+        &format!("{{\"response\": {{\"key\": \"{secret}\"}}}}"),
+    );
+    let artifact = tmp.path().join("artifact");
+    let out = commit(
+        &work,
+        &["--fork-pr", "true", "--artifact-dir", &path_str(&artifact)],
+    )
+    .env("GITHUB_ACTIONS", "true")
+    .run()
+    .failure();
+    assert!(
+        out.stdout.contains(&format!("::add-mask::{secret}\n")),
+        "{}",
+        out.stdout
+    );
+    for line in out
+        .all_output()
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+    {
+        assert!(!line.contains(&secret), "{line}");
+    }
+    assert!(!artifact.exists(), "something was staged");
+}
+
+#[test]
+fn redaction_placeholders_pass_and_allow_secret_accepts_a_known_false_positive() {
+    let (_tmp, remote, work) = repo();
+    let before = remote.rev(BRANCH);
+    // Already in the recordings: `Authorization: Bearer <redacted>` (JSON and YAML).
+    write(
+        &work,
+        CHAT,
+        &chat(
+            TEST_CHAT,
+            "Bearer ******** and x-api-key: REDACTED",
+            "c",
+            "1",
+        ),
+    );
+    commit(&work, &[]).run().success();
+    let after_placeholder = remote.rev(BRANCH);
+    assert_ne!(after_placeholder, before);
+
+    let fake = format!("AK{}A{}", "I", "IOSFODNN7EXAMPL1");
+    write(
+        &work,
+        EMBED,
+        &format!("{{\"docs\": [\"an id like {fake}\"]}}"),
+    );
+    let out = commit(&work, &[]).run().failure();
+    let allow = format!("{EMBED}:/docs/0");
+    assert!(
+        out.stderr.contains(&format!("--allow-secret '{allow}'")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(remote.rev(BRANCH), after_placeholder);
+    commit(&work, &["--allow-secret", &format!("{EMBED}:/other")])
+        .run()
+        .failure();
+    commit(&work, &["--allow-secret", &allow]).run().success();
+    assert!(remote.show(BRANCH, EMBED).contains(&fake));
+}
+
+#[test]
+fn values_of_named_environment_variables_are_refused() {
+    let (_tmp, remote, work) = repo();
+    let before = remote.rev(BRANCH);
+    let value = "prov-7f3a9c1e55d04b2a";
+    write(
+        &work,
+        EMBED,
+        &format!("{{\"request\": {{\"headers\": {{\"x-provider-key\": \"{value}\"}}}}}}"),
+    );
+    // Named by the flag's environment variable (the action's `secret-env` input)...
+    let out = commit(&work, &[])
+        .env("RERECORD_SECRET_ENV", "OTHER_KEY,PROVIDER_KEY")
+        .env("PROVIDER_KEY", value)
+        .run()
+        .failure();
+    assert_never_printed(&out, value);
+    assert!(
+        out.stderr.contains(&format!(
+            "{EMBED} at /request/headers/x-provider-key: value of $PROVIDER_KEY prov…"
+        )),
+        "{}",
+        out.stderr
+    );
+    // ... or by `[review] secret-env`, in the configuration as committed (a work-tree copy is
+    // never read inside Actions).
+    write(
+        &work,
+        "rerecord.toml",
+        &format!("{CONFIG}secret-env = [\"PROVIDER_KEY\"]\n"),
+    );
+    git(&work, &["add", "rerecord.toml"]);
+    git(&work, &["commit", "-q", "-m", "review config"]);
+    let out = commit(&work, &[])
+        .env("PROVIDER_KEY", value)
+        .run()
+        .failure();
+    assert_never_printed(&out, value);
+    commit(&work, &[]).run().success();
+    assert_ne!(
+        remote.rev(BRANCH),
+        before,
+        "without the variable the value is not a secret"
+    );
+}
+
+#[test]
+fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(world::BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(
+        world::UPSTREAM,
+        world::UPSTREAM,
+        world::BRANCH,
+        &head,
+    ));
+    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    let secret = credentials().remove(6).1;
+    let body = format!("{{\"request\": {{\"headers\": {{\"x-api-key\": \"{secret}\"}}}}}}");
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(world::A, body.as_bytes())],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w.land(run).run().failure();
+    assert_never_printed_except_mask(&out, &secret);
+    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    let comment = w.only_comment(pr);
+    assert!(!comment.contains(&secret), "{comment}");
+    assert!(comment.contains("refusing to land"), "{comment}");
+    assert!(comment.contains("/request/headers/x-api-key"), "{comment}");
+}
+
+fn assert_never_printed_except_mask(out: &Run, secret: &str) {
+    for line in out
+        .all_output()
+        .lines()
+        .filter(|l| !l.starts_with("::add-mask::"))
+    {
+        assert!(!line.contains(secret), "{line}");
+    }
+}
+
+#[test]
+fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
+    let w = World::new(TOKEN);
+    let trusted = tempdir();
+    write(
+        trusted.path(),
+        "rerecord.toml",
+        "[review]\nvolatile = [\"/id\", \"/created\"]\n",
+    );
+    let base = w.push_to(
+        &w.upstream,
+        world::BRANCH,
+        world::B,
+        "{\"test_id\": \"t.py::b\", \"id\": 1, \"created\": 1, \"v\": 1}\n",
+    );
+    let pr = w.fake.add_pr(PrSpec::open(
+        world::UPSTREAM,
+        world::UPSTREAM,
+        world::BRANCH,
+        &base,
+    ));
+    let churn = b"{\"test_id\": \"t.py::b\", \"id\": 2, \"created\": 2, \"v\": 1}\n";
+    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(world::B, churn)],
+        Manifest::same_repo(&base),
+    );
+    let out = w.land(run).current_dir(trusted.path()).run().success();
+    assert_eq!(
+        w.upstream.rev(world::BRANCH),
+        base,
+        "churn landed:\n{}",
+        out.all_output()
+    );
+    assert!(
+        out.all_output().contains("--keep-churn"),
+        "{}",
+        out.all_output()
+    );
+
+    let real = b"{\"test_id\": \"t.py::b\", \"id\": 3, \"created\": 3, \"v\": 2}\n";
+    let both = [(world::B, &real[..]), (world::A, &b"{\"a\": 1}\n"[..])];
+    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    w.artifact(run, "recordings-2", &both, Manifest::same_repo(&base));
+    w.land(run).current_dir(trusted.path()).run().success();
+    let tip = w.upstream.rev(world::BRANCH);
+    assert_ne!(tip, base);
+    assert_eq!(
+        w.upstream.show(world::BRANCH, world::B),
+        String::from_utf8_lossy(real).trim()
+    );
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.contains(
+            "<details><summary><code>t.py::b</code> (<code>ollama/base</code>): 1 updated"
+        ),
+        "{comment}"
+    );
+    assert!(comment.contains("  - `v`: `1` → `2`"), "{comment}");
+
+    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-3",
+        &[(world::B, churn)],
+        Manifest::same_repo(&base),
+    );
+    w.land(run)
+        .current_dir(trusted.path())
+        .arg("--keep-churn")
+        .run()
+        .success();
+    assert_eq!(
+        w.upstream.show(world::BRANCH, world::B),
+        String::from_utf8_lossy(churn).trim()
+    );
+}
+
+#[test]
+fn fetch_refuses_a_credential_and_writes_nothing() {
+    let fake = FakeGitHub::start();
+    fake.add_repo(world::UPSTREAM);
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", BRANCH]);
+    write(&work, CHAT, "{\"a\": 1}\n");
+    git(&work, &["add", "-A"]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.name=c",
+            "-c",
+            "user.email=c@e",
+            "commit",
+            "-q",
+            "-m",
+            "initial",
+        ],
+    );
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    let secret = credentials().remove(0).1;
+    let yaml = format!(
+        "interactions:\n- request:\n    headers:\n      authorization:\n      - token {secret}\n"
+    );
+    let files: [(&str, &[u8]); 2] = [(CHAT, b"{\"a\": 2}\n"), (CASSETTE, yaml.as_bytes())];
+    let run = fake.add_run(
+        world::UPSTREAM,
+        RunSpec::completed(world::WORKFLOW, BRANCH, &head, "success"),
+    );
+    fake.add_artifact(
+        world::UPSTREAM,
+        run,
+        "recordings-1-1-record",
+        zips::artifact(run, &files),
+        false,
+    );
+
+    let out = rerecord()
+        .current_dir(&work)
+        .env("GH_TOKEN", TOKEN)
+        .args([
+            "fetch",
+            "--api-url",
+            &fake.url(),
+            "--repo",
+            world::UPSTREAM,
+            "--run",
+            &run.to_string(),
+        ])
+        .run()
+        .failure();
+    assert_never_printed(&out, &secret);
+    assert!(
+        out.stderr
+            .contains("refusing to apply the recordings: 1 credential"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "{CASSETTE} at /interactions/0/request/headers/authorization/0"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(work.join(CHAT)).unwrap(),
+        "{\"a\": 1}\n"
+    );
+    assert!(!work.join(CASSETTE).exists());
+    assert_eq!(git(&work, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn report_groups_by_test_and_folder_as_markdown_and_json() {
+    let (_tmp, remote, work) = repo();
+    write(
+        &work,
+        CHAT,
+        &chat(TEST_CHAT, "Paris, France", "chatcmpl-1", "1.0.0"),
+    );
+    write(
+        &work,
+        "tests/integration/agents/recordings/new.json",
+        "{\"test_id\": \"t.py::new\"}",
+    );
+    std::fs::remove_file(work.join(EMBED)).unwrap();
+    let md = rerecord()
+        .current_dir(&work)
+        .arg("report")
+        .run()
+        .success()
+        .stdout;
+    assert!(md.starts_with("### Recordings report\n\n1 added"), "{md}");
+    assert!(
+        md.contains(&format!("<code>{TEST_CHAT}</code>: 1 updated")),
+        "{md}"
+    );
+    assert!(
+        md.contains("folder <code>tests/integration/inference/recordings</code>: 1 deleted"),
+        "{md}"
+    );
+
+    let json = rerecord()
+        .current_dir(&work)
+        .args(["report", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(json["totals"]["added"], 1);
+    assert_eq!(json["totals"]["updated"], 1);
+    assert_eq!(json["totals"]["deleted"], 1);
+    let groups = json["groups"].as_array().unwrap();
+    let keys: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|g| (g["by"].as_str().unwrap(), g["key"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("test", "t.py::new"),
+            ("test", TEST_CHAT),
+            ("folder", "tests/integration/inference/recordings")
+        ]
+    );
+    let file = &groups[1]["files"][0];
+    assert_eq!(file["path"], CHAT);
+    assert_eq!(file["status"], "updated");
+    assert_eq!(
+        file["changes"][0]["path"],
+        "response.body.choices[0].message.content"
+    );
+    assert_eq!(file["changes"][0]["new"], "\"Paris, France\"");
+
+    // Against an older base, committed changes count too.
+    let base = remote.rev(BRANCH);
+    git(&work, &["add", "-A"]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.name=c",
+            "-c",
+            "user.email=c@e",
+            "commit",
+            "-q",
+            "-m",
+            "rec",
+        ],
+    );
+    let clean = rerecord()
+        .current_dir(&work)
+        .args(["report", "--json"])
+        .run()
+        .success()
+        .json();
+    assert_eq!(clean["groups"], serde_json::json!([]));
+    let since = rerecord()
+        .current_dir(&work)
+        .args(["report", "--json", "--base", &base])
+        .run()
+        .success()
+        .json();
+    assert_eq!(since["totals"], json["totals"]);
+}
+
+#[test]
+fn prune_lists_and_deletes_orphans_and_commit_carries_the_deletions() {
+    let (tmp, remote, work) = repo();
+    let collected = tmp.path().join("collected.txt");
+    std::fs::write(
+        &collected,
+        "tests/integration/inference/test_chat.py::test_other\n\n1 test collected in 0.01s\n",
+    )
+    .unwrap();
+    let out = rerecord()
+        .current_dir(&work)
+        .args(["prune", "--collected", &path_str(&collected)])
+        .run()
+        .success();
+    // Printed as log-safe text (`::` is defused wherever it stands); `--json` has the exact id.
+    assert_eq!(
+        out.stdout,
+        format!("{CHAT}  {}\n", TEST_CHAT.replace("::", ": :"))
+    );
+    assert!(
+        out.stderr.contains(
+            "1 of 3 recordings belong to none of the 1 collected tests (2 have no test id"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(work.join(CHAT).exists());
+
+    let json = rerecord()
+        .current_dir(&work)
+        .args([
+            "prune",
+            "--json",
+            "--delete",
+            "--collected",
+            &path_str(&collected),
+        ])
+        .run()
+        .success()
+        .json();
+    assert_eq!(
+        json["orphans"],
+        serde_json::json!([{"path": CHAT, "test-id": TEST_CHAT}])
+    );
+    assert_eq!(
+        (
+            json["recordings"].as_u64(),
+            json["collected"].as_u64(),
+            json["deleted"].as_bool()
+        ),
+        (Some(3), Some(1), Some(true))
+    );
+    assert!(!work.join(CHAT).exists());
+    commit(&work, &["--include-deletions"]).run().success();
+    assert!(!remote.files(BRANCH).contains(&CHAT.to_owned()));
+
+    std::fs::write(&collected, "no tests ran in 0.01s\n").unwrap();
+    let out = rerecord()
+        .current_dir(&work)
+        .args(["prune", "--delete", "--collected", &path_str(&collected)])
+        .run()
+        .expect_code(2);
+    assert!(out.stderr.contains("lists no test ids"), "{}", out.stderr);
+    assert!(work.join(EMBED).exists());
+    let _ = commit_and_push;
+}
