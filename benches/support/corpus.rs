@@ -213,6 +213,23 @@ pub fn mutate(work: &Path, k: usize, decoys: bool, seed: u64) -> Vec<String> {
     changed
 }
 
+/// Re-records `k` of the existing recordings in `work` (fresh responses of about the same size,
+/// same paths); returns their paths.
+pub fn rerecord(work: &Path, k: usize, seed: u64) -> Vec<String> {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0xbee5);
+    let existing: Vec<String> = git_out(work, &["ls-files", "*/recordings/*"])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut changed = pick(&mut rng, &existing, k);
+    for path in &changed {
+        let size = std::fs::metadata(work.join(path)).map_or(4000, |m| m.len() as usize);
+        write(&work.join(path), &recording(&mut rng, path, size));
+    }
+    changed.sort();
+    changed
+}
+
 /// `n` identical copies of `src` (a corpus folder) at `states/1..=n`, each with its own remote
 /// and a refreshed index, so that copying is never part of a timed run.
 pub fn prepare_states(src: &Path, states: &Path, n: usize) {

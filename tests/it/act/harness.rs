@@ -485,6 +485,7 @@ fn publish_release(root: &Path) -> (String, PathBuf) {
     for file in [
         "action.yml",
         "land/action.yml",
+        "command/action.yml",
         "scripts/install-rerecord.sh",
         "Cargo.toml",
     ] {

@@ -2,7 +2,8 @@
 //! (nektos/act in host mode; see `harness.rs` for what is real and what stands in): a same-repo PR
 //! recorded by a matrix of 4 jobs and landed by the workflow's own land job, a fork PR landed by
 //! the `workflow_run` companion, a dispatched run recording a PR by number, PRs whose tests attack
-//! the steps after them, and the push-mode set-up under the same attacks.
+//! the steps after them, the push-mode set-up under the same attacks, and a `/rerecord` comment
+//! answered by `rerecord-command.yml`.
 //!
 //! Every file of `workflows/` is in the served project's `.github/workflows/`: to test another
 //! template, call `ActWorld::run` (or `run_on`) with its file name and the event it takes.
@@ -307,4 +308,70 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
             .trim(),
         "4"
     );
+}
+
+#[test]
+fn a_rerecord_comment_by_a_writer_dispatches_the_recording_in_the_upstream_with_the_pr_and_its_sha()
+{
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &[]);
+    let fake = &world.fake;
+    // What the command reads through the API: the recording workflow on the default branch
+    // (it takes pr_number, so the run goes to the upstream), the PR, its head commit's date.
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows")
+            .join(RECORD_WORKFLOW),
+    )
+    .unwrap();
+    let main = world
+        .git_in(UPSTREAM, &["rev-parse", "main"])
+        .trim()
+        .to_owned();
+    fake.set_branch(UPSTREAM, "main", &main);
+    fake.add_workflow(UPSTREAM, RECORD_WORKFLOW, "active");
+    fake.set_file(
+        UPSTREAM,
+        "main",
+        &format!(".github/workflows/{RECORD_WORKFLOW}"),
+        &template,
+    );
+    let pr = world.open_pr();
+    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
+    fake.set_commit_date(UPSTREAM, &world.head, hour_ago);
+    fake.set_role(UPSTREAM, "maint", "write");
+    let body = "/rerecord agents --setup vllm -k \"test_streaming and $(curl evil)\"";
+    let (comment, payload) = fake.comment_event(UPSTREAM, pr, "maint", "MEMBER", body);
+
+    let out = world.run_on(
+        "main",
+        "rerecord-command.yml",
+        "issue_comment",
+        &payload,
+        4242,
+        &[],
+    );
+
+    assert_eq!(out.code, 0, "{}", out.tail());
+    let runs: Vec<_> = fake
+        .runs(UPSTREAM)
+        .into_iter()
+        .filter(|r| r.event == "workflow_dispatch")
+        .collect();
+    assert_eq!(runs.len(), 1, "{}", out.tail());
+    assert_eq!(runs[0].head_branch, "main");
+    let inputs = &runs[0].inputs;
+    assert_eq!(inputs["pr_number"], pr.to_string());
+    assert_eq!(inputs["head_sha"], world.head);
+    assert_eq!(inputs["subdirs"], "agents");
+    assert_eq!(inputs["test-setup"], "vllm");
+    assert_eq!(inputs["pattern"], "test_streaming and $(curl evil)");
+    let reactions: Vec<String> = fake
+        .reactions(UPSTREAM, comment)
+        .into_iter()
+        .map(|(content, _)| content)
+        .collect();
+    assert_eq!(reactions, ["eyes", "rocket"], "{}", out.tail());
 }
