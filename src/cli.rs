@@ -183,10 +183,10 @@ pub struct CommitArgs {
     /// rerecord.toml).
     #[arg(long = "recordings", value_name = "GLOB")]
     pub recordings: Vec<String>,
-    /// Author and committer name of the recordings commit (default github-actions[bot]).
+    /// Author and committer name of the recordings commit (default `github-actions[bot]`).
     #[arg(long, value_name = "NAME")]
     pub author_name: Option<String>,
-    /// Author and committer email (default the github-actions[bot] noreply address).
+    /// Author and committer email (default the `github-actions[bot]` noreply address).
     #[arg(long, value_name = "EMAIL")]
     pub author_email: Option<String>,
     /// Test setup, for the commit message and manifest.

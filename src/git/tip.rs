@@ -27,7 +27,7 @@ pub const BOT_NAME: &str = "github-actions[bot]";
 pub const BOT_EMAIL: &str = "41898282+github-actions[bot]@users.noreply.github.com";
 
 impl Identity {
-    /// github-actions[bot] as author and committer: what `land` commits as, whatever the
+    /// `github-actions[bot]` as author and committer: what `land` commits as, whatever the
     /// environment or a git config says.
     pub fn bot() -> Self {
         Self::fixed(BOT_NAME, BOT_EMAIL)

@@ -133,7 +133,7 @@ fn walk(old: &Value, new: &Value, path: &mut Vec<Seg>, visit: &mut Visit<'_>) ->
 /// Longest rendering of a scalar, in characters.
 const SHORT: usize = 60;
 
-/// A scalar as JSON, cut to [`SHORT`] characters; containers by their size only.
+/// A scalar as JSON, cut to `SHORT` characters; containers by their size only.
 pub fn short(v: &Value) -> String {
     match v {
         Value::Object(m) => format!("{{…{} keys}}", m.len()),
