@@ -358,6 +358,10 @@ pub struct CommandArgs {
     /// write).
     #[arg(long, value_enum)]
     pub permission: Option<Permission>,
+    /// Also require an active member of this team, ORG/TEAM-SLUG (default: config `[command]
+    /// team`, else none); the token must be able to read the organisation's teams.
+    #[arg(long, value_name = "ORG/TEAM")]
+    pub team: Option<String>,
     /// Repository of the pull request (default GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,

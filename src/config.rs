@@ -105,6 +105,8 @@ pub struct CommandConfig {
     pub label: Option<String>,
     /// Least role of the requester: `write` (default), `maintain` or `admin`.
     pub permission: Option<String>,
+    /// A team (`org/team-slug`) the requester must also be an active member of.
+    pub team: Option<String>,
     /// The recording workflow's input for the PR number, default `pr_number`.
     pub pr_input: Option<String>,
     /// The recording workflow's input for the approved head sha, default `head_sha`.

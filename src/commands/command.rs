@@ -56,6 +56,8 @@ struct Settings {
     word: String,
     label: String,
     permission: Permission,
+    /// `(org, team slug)` the requester must also belong to.
+    team: Option<(String, String)>,
     workflow: String,
     /// `[command] pr-input`; else the PR input the workflow declares (`[inputs] pr`, or a known
     /// name such as `pr_number`).
@@ -232,10 +234,20 @@ impl Settings {
             })?,
             (None, None) => Permission::Write,
         };
+        let team = match args.team.as_ref().or(c.team.as_ref()) {
+            None => None,
+            Some(text) => match text.trim().split_once('/') {
+                Some((org, slug)) if !org.is_empty() && !slug.is_empty() && !slug.contains('/') => {
+                    Some((org.to_owned(), slug.to_owned()))
+                }
+                _ => anyhow::bail!("the team {text:?} is not ORG/TEAM-SLUG (e.g. acme/recorders)"),
+            },
+        };
         let settings = Self {
             word: pick(&args.word, &c.word, DEFAULT_WORD),
             label: pick(&args.label, &c.label, DEFAULT_LABEL),
             permission,
+            team,
             workflow: args
                 .workflow
                 .clone()
@@ -398,7 +410,7 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         Permission::Admin => 5,
     };
     if have >= need {
-        return Ok(());
+        return check_team(ctx).await;
     }
     let role = perm.role_name.as_deref().unwrap_or(&perm.permission);
     let needed = ctx
@@ -413,6 +425,38 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         md_code(user),
         md_code(role),
         md_code(&ctx.settings.word)
+    ))
+    .into())
+}
+
+/// With a team configured, the requester must also be an active member of it (a pending
+/// invitation is not membership).
+async fn check_team(ctx: &Ctx) -> Result<(), Stop> {
+    let Some((org, slug)) = &ctx.settings.team else {
+        return Ok(());
+    };
+    let user = &ctx.candidate.requester;
+    let state = ctx
+        .gh
+        .team_membership(org, slug, user)
+        .await
+        .map_err(|e| {
+            anyhow::Error::new(e).context(format!(
+                "failed to read {user}'s membership of team {org}/{slug} (the token needs to read the organisation's members)"
+            ))
+        })?;
+    if state.as_deref() == Some("active") {
+        return Ok(());
+    }
+    Err(Refusal::new(format!(
+        "recordings from a PR comment are for members of the team {}; {} is {}.",
+        md_code(&format!("{org}/{slug}")),
+        md_code(user),
+        if state.is_some() {
+            "invited but not yet a member"
+        } else {
+            "not a member"
+        }
     ))
     .into())
 }

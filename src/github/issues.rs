@@ -88,6 +88,28 @@ impl GitHub {
             .map(|_| ())
     }
 
+    /// `user`'s membership state in team `org/slug` (`active`, `pending`), `None` when not a
+    /// member. Reading it needs a token that may read the organisation's members.
+    pub async fn team_membership(
+        &self,
+        org: &str,
+        slug: &str,
+        user: &str,
+    ) -> Result<Option<String>, ApiError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            state: String,
+        }
+        let path = format!(
+            "/orgs/{}/teams/{}/memberships/{}",
+            encode_query(org),
+            encode_query(slug),
+            encode_query(user)
+        );
+        let raw: Option<Raw> = self.get_optional(&path).await?;
+        Ok(raw.map(|r| r.state))
+    }
+
     /// `user`'s permission on `repo`. `author_association` in a payload is no substitute: an
     /// org `MEMBER` may have no write access at all.
     pub async fn permission(

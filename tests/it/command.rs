@@ -271,6 +271,47 @@ fn a_stricter_permission_from_rerecord_toml_refuses_a_writer() {
 }
 
 #[test]
+fn a_team_from_rerecord_toml_admits_only_its_active_members_among_writers() {
+    let w = world(WORKFLOW_WITH_PR);
+    w.gh.set_file(
+        UPSTREAM,
+        "main",
+        "rerecord.toml",
+        "[command]\nteam = \"upstream/recorders\"\n",
+    );
+    w.gh.set_role(UPSTREAM, "invited", "write");
+    w.gh.set_team_member("upstream/recorders", "invited", "pending");
+    // A writer outside the team, then one whose invitation is still pending: refused.
+    for who in ["maint", "invited"] {
+        let (_, run) = w.comment(w.fork_pr, who, "MEMBER", "/rerecord");
+        run.success();
+        assert!(w.gh.runs(UPSTREAM).is_empty(), "{who} dispatched");
+    }
+    let replies: Vec<String> = w.ours(w.fork_pr).into_iter().map(|(_, b)| b).collect();
+    assert!(
+        replies
+            .iter()
+            .any(|b| b.contains("`maint` is not a member")),
+        "{replies:?}"
+    );
+    assert!(
+        replies
+            .iter()
+            .any(|b| b.contains("`invited` is invited but not yet a member")),
+        "{replies:?}"
+    );
+    // An active member with write dispatches; a member without write still cannot.
+    w.gh.set_team_member("upstream/recorders", "maint", "active");
+    w.gh.set_team_member("upstream/recorders", "reader", "active");
+    let (_, run) = w.comment(w.fork_pr, "reader", "MEMBER", "/rerecord");
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty(), "a reader dispatched");
+    let (_, run) = w.comment(w.fork_pr, "maint", "MEMBER", "/rerecord");
+    run.success();
+    assert_eq!(w.gh.runs(UPSTREAM).len(), 1);
+}
+
+#[test]
 fn an_edited_comment_does_nothing() {
     let w = world(WORKFLOW_WITH_PR);
     let (id, payload) =

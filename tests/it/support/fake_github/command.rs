@@ -177,7 +177,38 @@ pub(crate) fn get_commit(st: &State, full: &str, git_ref: &str) -> Reply {
     )
 }
 
+/// `GET /orgs/{org}/teams/{team_slug}/memberships/{username}`: 200 `team-membership` (`url`,
+/// `role`, `state`) for a member, active or pending; 404 for anyone else.
+pub(crate) fn team_membership(st: &State, org: &str, slug: &str, login: &str) -> Reply {
+    let team = format!("{org}/{slug}").to_ascii_lowercase();
+    match st
+        .teams
+        .get(&team)
+        .and_then(|m| m.get(&login.to_ascii_lowercase()))
+    {
+        Some(state) => Reply::json(
+            200,
+            json!({
+                "url": format!("{}/orgs/{org}/teams/{slug}/memberships/{login}", st.api_base),
+                "role": "member",
+                "state": state,
+            }),
+        ),
+        None => Reply::not_found(),
+    }
+}
+
 impl FakeGitHub {
+    /// Make `login` a member of team `org/slug` in `state` (`active`, or `pending` while the
+    /// invitation is open).
+    pub fn set_team_member(&self, team: &str, login: &str, state: &str) {
+        self.lock()
+            .teams
+            .entry(team.to_ascii_lowercase())
+            .or_default()
+            .insert(login.to_ascii_lowercase(), state.to_owned());
+    }
+
     /// Give `login` a role on `repo`: `read`, `triage`, `write`, `maintain`, `admin`.
     pub fn set_role(&self, repo: &str, login: &str, role: &str) {
         self.set_custom_role(repo, login, role, role);

@@ -22,6 +22,9 @@ pub(crate) fn route(st: &mut State, req: &Req) -> Reply {
         ("GET", ["user"]) => {
             Reply::json(200, render::private_user(st)).header("x-oauth-scopes", st.scopes.clone())
         }
+        ("GET", ["orgs", org, "teams", slug, "memberships", user]) => {
+            super::command::team_membership(st, org, slug, user)
+        }
         (method, ["repos", owner, name, ..])
             if st
                 .moved

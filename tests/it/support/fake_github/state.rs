@@ -30,6 +30,8 @@ pub(crate) struct State {
     /// Renamed or transferred repositories: lowercased old full name -> (new full name, the API
     /// base its redirects point at; `None` = this API).
     pub moved: BTreeMap<String, (String, Option<String>)>,
+    /// Lowercased `org/team-slug` -> lowercased login -> membership state (`active`, `pending`).
+    pub teams: BTreeMap<String, BTreeMap<String, String>>,
     /// Lowercased full name -> a git directory holding the repository's commits (for compare).
     pub git_dirs: BTreeMap<String, std::path::PathBuf>,
     /// (repo, run id, folder): the run's artifacts also come from an act artifact server's
@@ -253,6 +255,7 @@ impl State {
             rate_reset: Utc::now().timestamp() + 3600,
             signing_key: RandomState::new().hash_one(std::process::id()),
             moved: BTreeMap::new(),
+            teams: BTreeMap::new(),
             git_dirs: BTreeMap::new(),
             act_artifact_dirs: Vec::new(),
             next_id: 1_000_000,
