@@ -34,6 +34,17 @@ pub struct ActionsEnv {
 }
 
 impl ActionsEnv {
+    /// The repository `--repo` names, else `GITHUB_REPOSITORY`; a usage error without either.
+    pub fn repository_or(&self, flag: Option<&str>) -> anyhow::Result<crate::remotes::RepoName> {
+        let text = flag.or(self.repository.as_deref()).ok_or_else(|| {
+            crate::error::usage(
+                "no repository given: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)",
+            )
+        })?;
+        crate::remotes::RepoName::parse(text)
+            .map_err(|e| crate::error::usage(format!("--repo: {e}")))
+    }
+
     /// Read the process environment.
     pub fn from_env() -> Self {
         Self::from_lookup(|k| std::env::var(k).ok())

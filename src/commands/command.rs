@@ -103,14 +103,7 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
             "rerecord command runs in a GitHub Actions workflow on issue_comment or pull_request_target (GITHUB_EVENT_NAME and GITHUB_EVENT_PATH are not set); see workflows/rerecord-command.yml",
         ));
     };
-    let repo_text = args
-        .repo
-        .clone()
-        .or_else(|| env.repository.clone())
-        .ok_or_else(|| {
-            usage("no repository given: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)")
-        })?;
-    let repo = RepoName::parse(&repo_text).map_err(|e| usage(format!("--repo: {e}")))?;
+    let repo = env.repository_or(args.repo.as_deref())?;
     let payload = load_payload(&event_path)?;
     let candidate = match event::candidate(&event_name, &payload)
         .with_context(|| format!("invalid {event_name} payload {}", event_path.display()))?

@@ -56,14 +56,7 @@ struct Ctx {
 
 pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     let env = ActionsEnv::from_env();
-    let repo_text = args
-        .repo
-        .clone()
-        .or_else(|| env.repository.clone())
-        .ok_or_else(|| {
-            usage("no repository given: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)")
-        })?;
-    let repo = RepoName::parse(&repo_text).map_err(|e| usage(format!("--repo: {e}")))?;
+    let repo = env.repository_or(args.repo.as_deref())?;
     if let Some(name) = &args.push_token_env
         && (name.trim().is_empty() || name.contains('='))
     {

@@ -218,10 +218,7 @@ pub fn commit(
     for f in &changes.recordings {
         let new = match f.kind {
             ChangeKind::Deleted => None,
-            _ => Some(
-                std::fs::read(workdir.join(&f.path))
-                    .with_context(|| format!("failed to read {}", f.path))?,
-            ),
+            _ => Some(read(&workdir, &f.path)?),
         };
         if let Some(bytes) = &new {
             hits.extend(gate.scan(&f.path, bytes));
@@ -265,10 +262,7 @@ pub fn land(
     let mut files = Vec::with_capacity(paths.len());
     for (path, old) in paths.iter().zip(olds) {
         let new = if incoming.files.contains_key(*path) {
-            Some(
-                std::fs::read(workdir.join(path))
-                    .with_context(|| format!("failed to read {path}"))?,
-            )
+            Some(read(&workdir, path)?)
         } else {
             None
         };
