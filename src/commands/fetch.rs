@@ -16,6 +16,7 @@ use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
 use crate::artifact::zip::Limits;
 use crate::cli::FetchArgs;
 use crate::commands::locate::{self, Checkout, PrChoice};
+use crate::commands::short;
 use crate::error::usage;
 use crate::git::GitRepo;
 use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
@@ -515,11 +516,6 @@ fn status_word(change: Change) -> &'static str {
         Change::Unchanged => "unchanged",
         Change::Deleted => "deleted",
     }
-}
-
-/// The first 12 characters of a commit id (which may come from a manifest: any text).
-fn short(sha: &str) -> &str {
-    sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
 }
 
 /// A progress line on stderr; it may quote the API, artifacts or the PR.

@@ -11,3 +11,9 @@ pub mod prune;
 pub mod report;
 pub mod schedule;
 pub mod watch;
+
+/// The first 12 characters of a commit id, for messages. The id may come from a manifest (any
+/// text), so the cut is made on a character boundary.
+pub fn short(sha: &str) -> &str {
+    sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
+}

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::actions::{md_block, md_code};
 use crate::commands::land::MARKER;
+pub use crate::commands::short;
 use crate::github::DispatchedRun;
 
 /// Marks our reply comments (never adopted or edited: each refusal is its own reply).
@@ -180,10 +181,6 @@ pub fn quote_request(first_line: Option<&str>, label: Option<&str>, requester: &
         (None, Some(label)) => format!("label {} added by {}", md_code(label), md_code(requester)),
         (None, None) => md_code(requester),
     }
-}
-
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 #[cfg(test)]

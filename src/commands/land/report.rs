@@ -15,6 +15,7 @@ use crate::actions::{
 };
 use crate::artifact::manifest::FileStatus;
 use crate::artifact::verify::Incoming;
+pub use crate::commands::short;
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
 pub const MARKER: &str = "<!-- rerecord:land -->";
@@ -326,10 +327,6 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::R
         a.notice(reason)?;
     }
     Ok(())
-}
-
-pub fn short(sha: &str) -> &str {
-    sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
 }
 
 #[cfg(test)]

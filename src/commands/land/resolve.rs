@@ -7,6 +7,7 @@
 use futures_util::future::try_join_all;
 
 use crate::artifact::manifest::Manifest;
+pub use crate::commands::short;
 use crate::github::{COMPARE_MAX_FILES, GitHub, PrState, PullRequest, WorkflowRun};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
@@ -245,10 +246,6 @@ pub async fn check_head(
         "the head {h} is ahead of the recorded commit {r} by {} commits that change recordings only",
         cmp.ahead_by
     )))
-}
-
-pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
 
 /// Whether `pr` is the run's: same head repository and branch, based on `repo`.

@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::cli::{DefaultOption, DispatchIn, RecordingArgs, ScheduleArgs};
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::commands::preflight::{self, Target};
+use crate::commands::short;
 use crate::commands::watch;
 use crate::config::{Config, InputOption};
 use crate::github::{DispatchedRun, GitHub, PrState, PullRequest};
@@ -361,8 +362,4 @@ fn confirm(prompt: &str) -> anyhow::Result<bool> {
         .default(false)
         .interact()
         .context("no answer given")
-}
-
-fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(12)]
 }
