@@ -782,8 +782,14 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
         "{}",
         refused.stderr
     );
-    // The run and its artifacts are asked for at once: one handshake each, none retried.
-    assert_eq!(proxy.connections(), 2, "a refused handshake was retried");
+    // The run and its artifacts are asked for at once, one handshake each, none retried. The
+    // first refusal ends the command, so whether the second look-up's connection was opened by
+    // then is a race: one or two handshakes, never more.
+    let handshakes = proxy.connections();
+    assert!(
+        (1..=2).contains(&handshakes),
+        "a refused handshake was retried: {handshakes} handshakes"
+    );
     assert!(w.fake.requests().is_empty(), "{:?}", w.fake.requests());
 
     fetch(&pem).success();
