@@ -228,6 +228,12 @@ pub struct CommitArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// The PR the run records, for the manifest (the workflow's pinned input).
+    #[arg(long = "pr", env = "RERECORD_PR_NUMBER", value_name = "N")]
+    pub pr_number: Option<String>,
+    /// The full head sha the run records; stage mode refuses a checkout whose HEAD is another.
+    #[arg(long, env = "RERECORD_HEAD_SHA", value_name = "SHA")]
+    pub head_sha: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -328,11 +334,16 @@ pub struct LandArgs {
     #[arg(long = "allow-event", value_name = "EVENT")]
     pub allow_events: Vec<String>,
     /// The PR a dispatched or called run recorded, from the workflow's own inputs (empty: none).
-    #[arg(long, value_name = "N", value_parser = parse_optional_pr, conflicts_with = "head_branch")]
+    #[arg(long, value_name = "N", value_parser = parse_optional_pr)]
     pub pr: Option<OptionalPr>,
-    /// The branch of this repository a dispatched or called run recorded (`pr_head_ref`).
+    /// The branch of this repository a dispatched or called run recorded (`pr_head_ref`); with
+    /// --pr it must be that PR's head branch.
     #[arg(long, value_name = "BRANCH")]
     pub head_branch: Option<String>,
+    /// The full head sha a dispatched or called run recorded, from the workflow's own inputs or
+    /// plan job (empty: none); the run's title must agree.
+    #[arg(long, value_name = "SHA")]
+    pub head_sha: Option<String>,
     #[command(flatten)]
     pub api: ApiArgs,
 }

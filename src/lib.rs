@@ -12,6 +12,7 @@ pub mod error;
 pub mod git;
 pub mod github;
 pub mod paths;
+pub(crate) mod provenance;
 pub mod proxy;
 pub mod recordings;
 pub mod remotes;

@@ -14,6 +14,9 @@ pub struct Manifest {
     pub head_repository: String,
     pub head_ref: String,
     pub head_sha: String,
+    /// The PR the run recorded (absent in manifests of older recording actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr_number: Option<u64>,
     pub checkout_sha: String,
     pub run_id: u64,
     pub run_attempt: u64,

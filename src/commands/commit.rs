@@ -86,6 +86,8 @@ pub struct CommitPlan {
     pub head_sha: Option<String>,
     /// What is checked out (a merge commit on `pull_request`).
     pub checkout_sha: Option<String>,
+    /// The PR the run records (`--pr`, else the event's).
+    pub pr_number: Option<u64>,
     pub run_id: u64,
     pub run_attempt: u64,
     pub job: String,
@@ -133,6 +135,10 @@ impl CommitPlan {
             .repository
             .clone()
             .or_else(|| pr.and_then(|p| p.base_repository.clone()));
+        let (pr_number, pinned) = pinned_request(args, pr)?;
+        if stage && let Some(sha) = &pinned {
+            check_checkout(sha, checkout_sha.as_deref())?;
+        }
         Ok(Self {
             globs: recordings.globs,
             recordings_source: recordings.source,
@@ -159,15 +165,69 @@ impl CommitPlan {
                 .and_then(|p| p.head_repository.clone())
                 .or_else(|| repository.clone()),
             repository,
-            head_sha: pr
-                .and_then(|p| p.head_sha.clone())
+            head_sha: pinned
+                .or_else(|| pr.and_then(|p| p.head_sha.clone()))
                 .or_else(|| checkout_sha.clone()),
             checkout_sha,
+            pr_number,
             run_id,
             run_attempt,
             job,
         })
     }
+}
+
+/// `--pr` and `--head-sha` (empty means unset, as an action's empty input sets them): the PR
+/// (else the event's) and the full pinned sha. A `--pr` that contradicts the event is refused.
+fn pinned_request(
+    args: &CommitArgs,
+    pr: Option<&EventPayload>,
+) -> anyhow::Result<(Option<u64>, Option<String>)> {
+    let number = match given(&args.pr_number) {
+        Some(s) => Some(s.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            usage(format!(
+                "--pr {s:?} (RERECORD_PR_NUMBER) is not a pull request number"
+            ))
+        })?),
+        None => None,
+    };
+    let event = pr.and_then(|p| p.pr_number);
+    if let (Some(n), Some(e)) = (number, event)
+        && n != e
+    {
+        return Err(usage(format!(
+            "--pr {n} (RERECORD_PR_NUMBER) contradicts the event, which is PR #{e}"
+        )));
+    }
+    let sha = match given(&args.head_sha) {
+        Some(s) if crate::provenance::is_full_sha(s) => Some(s.to_ascii_lowercase()),
+        Some(s) => {
+            return Err(usage(format!(
+                "--head-sha {s:?} (RERECORD_HEAD_SHA) is not a full 40-hex commit id; pass the sha \
+                 the workflow pinned"
+            )));
+        }
+        None => None,
+    };
+    Ok((number.or(event), sha))
+}
+
+/// A flag's value; empty (an action's unset input) counts as absent.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Stage mode with `--head-sha`: the checkout must be exactly the pinned commit.
+fn check_checkout(pinned: &str, checkout: Option<&str>) -> anyhow::Result<()> {
+    if checkout.is_some_and(|c| c.eq_ignore_ascii_case(pinned)) {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "the checkout is at {}, not at the pinned head {pinned} (--head-sha): the recordings would \
+         not be of the commit that was approved. Check out exactly that commit (actions/checkout \
+         with `ref:` set to it), or re-run the recording workflow",
+        checkout.unwrap_or("no commit")
+    )))
 }
 
 fn is_fork(flag: ForkMode, env: &ActionsEnv, pr: Option<&EventPayload>) -> bool {
@@ -543,6 +603,7 @@ fn land(
         max_attempts: plan.max_attempts,
         recorded_head,
         globs: &plan.globs,
+        check_tip: None,
     };
     let landed = repo.commit_on_tip(&req, &mut std::thread::sleep)?;
     outcome.attempts = landed.attempts;
@@ -740,6 +801,37 @@ mod tests {
         assert_eq!(crate::error::exit_code_for(&err), 2);
         assert!(format!("{err:#}").contains("fork"), "{err:#}");
         assert!(plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap().stage);
+    }
+
+    #[test]
+    fn stage_mode_carries_the_pinned_pr_and_sha_and_refuses_another_checkout() {
+        let checkout = "c".repeat(40);
+        let args = ["--mode", "stage", "--pr", "7", "--head-sha"];
+        let p = plan(
+            &[&args[..], &[checkout.to_uppercase().as_str()]].concat(),
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (p.pr_number, p.head_sha.as_deref()),
+            (Some(7), Some(checkout.as_str()))
+        );
+        let other = "d".repeat(40);
+        let err = plan(&[&args[..], &[other.as_str()]].concat(), &[], None).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("not at the pinned head"),
+            "{err:#}"
+        );
+        assert!(plan(&[&args[..], &["ccccccc"]].concat(), &[], None).is_err());
+        assert!(plan(&["--mode", "stage", "--pr", "x"], &[], None).is_err());
+        let unset = plan(
+            &["--mode", "stage", "--pr", "", "--head-sha", ""],
+            &[],
+            None,
+        )
+        .unwrap();
+        assert_eq!((unset.pr_number, unset.head_sha), (None, Some(checkout)));
     }
 
     #[test]

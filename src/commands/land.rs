@@ -25,6 +25,7 @@ use crate::commands::locate;
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
+use crate::provenance;
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
 use crate::review::{self, hooks::Reviewed};
@@ -166,9 +167,10 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(outcome.exit_code()))
 }
 
-/// Check the run is one to land, and find where its recordings go: the run's own branch and PR
-/// as the API sees them, or, for a run on the default branch that recorded a PR, the PR or
-/// branch the workflow's own inputs name (`--pr`, `--head-branch`; never an artifact).
+/// Check the run is one to land, and find where its recordings go and which commit it recorded:
+/// the run's own branch, PR and head as the API sees them, or, for a run that recorded a PR from
+/// the default branch, the PR and sha its title or the workflow's own inputs name (`--pr`,
+/// `--head-branch`, `--head-sha`; never an artifact). Never the base repository's default branch.
 async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> {
     let policy = accept::Policy {
         workflow: &ctx.workflow,
@@ -176,41 +178,103 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
         own_run: ctx.env.run_id.as_deref().and_then(|s| s.parse().ok()),
     };
     policy.check(run)?;
-    if let Some(number) = ctx.args.pr.and_then(|p| p.0) {
-        return resolve::target_for_pr(&ctx.gh, &ctx.repo, run, number).await;
-    }
-    if let Some(branch) = ctx.args.head_branch.as_deref().map(str::trim)
-        && !branch.is_empty()
+    let default = default_branch(ctx).await?;
+    let branch = ctx
+        .args
+        .head_branch
+        .as_deref()
+        .map(str::trim)
+        .filter(|b| !b.is_empty());
+    if let Some(b) = branch
+        && !git2::Reference::is_valid_name(&format!("refs/heads/{b}"))
     {
-        if !git2::Reference::is_valid_name(&format!("refs/heads/{branch}")) {
-            return Err(usage(format!(
-                "--head-branch {:?}: not a valid branch name",
-                branch
-            )));
-        }
-        return resolve::target_for_branch(&ctx.gh, &ctx.repo, run, branch).await;
+        return Err(usage(format!(
+            "--head-branch {b:?}: not a valid branch name"
+        )));
     }
-    if run.event != "pull_request" {
-        refuse_default_branch(ctx, run).await?;
+    let titled = provenance::title_claim(run).map(|(pr, _)| pr);
+    let mut target = match (ctx.args.pr.and_then(|p| p.0), branch) {
+        (Some(number), _) => resolve::target_for_pr(&ctx.gh, &ctx.repo, run, number).await?,
+        (None, Some(b)) => resolve::target_for_branch(&ctx.gh, &ctx.repo, run, b).await?,
+        (None, None) => match titled {
+            Some(number) => resolve::target_for_pr(&ctx.gh, &ctx.repo, run, number).await?,
+            None => {
+                if run.event != "pull_request" {
+                    refuse_default_branch(run, default.as_deref())?;
+                }
+                resolve::target(&ctx.gh, &ctx.repo, run).await?
+            }
+        },
+    };
+    if let Some(b) = branch
+        && target.head_branch != b
+    {
+        return Err(Refused(format!(
+            "--head-branch {b} is not the head branch of the PR the run recorded ({}); the \
+             workflow's inputs disagree",
+            target.head_branch
+        ))
+        .into());
     }
-    resolve::target(&ctx.gh, &ctx.repo, run).await
+    pin_target(ctx, run, &mut target)?;
+    if !target.fork && default.as_deref() == Some(target.head_branch.as_str()) {
+        return Err(Refused(format!(
+            "run {} recorded {}, the default branch of {}: land never pushes recordings to the \
+             default branch (a PR from {} into another branch?). Apply them with `rerecord fetch \
+             --run {}` and push them through a PR",
+            run.id, target.head_branch, ctx.repo, target.head_branch, run.id
+        ))
+        .into());
+    }
+    Ok(target)
 }
 
-/// A dispatched or called run on the default branch recorded something the API cannot name (the
-/// workflow checked out a PR itself): without `--pr` there is nowhere safe to land it.
-async fn refuse_default_branch(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<()> {
-    let default = ctx
+/// Fix the commit the run recorded: for a run on its own branch the API's head (a `--head-sha`
+/// must agree); for one that recorded a PR from elsewhere, its title or `--head-sha`.
+fn pin_target(ctx: &Ctx, run: &WorkflowRun, target: &mut Target) -> anyhow::Result<()> {
+    let sha = ctx
+        .args
+        .head_sha
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    if target.from_input {
+        let pr = target.pr.as_ref().map(|p| p.number);
+        let pin = provenance::pin_for_dispatched(run, pr, sha).map_err(Refused)?;
+        target.head_sha = pin.head_sha;
+        target.source = pin.source;
+    } else if let Some(sha) = sha
+        && !sha.eq_ignore_ascii_case(&target.head_sha)
+    {
+        return Err(Refused(format!(
+            "--head-sha {sha} is not the commit run {} ran on ({}, as the API says)",
+            run.id, target.head_sha
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The base repository's default branch, as the API says.
+async fn default_branch(ctx: &Ctx) -> anyhow::Result<Option<String>> {
+    Ok(ctx
         .gh
         .repository(&ctx.repo)
         .await
         .with_context(|| format!("failed to read {}", ctx.repo))?
-        .and_then(|r| r.default_branch);
+        .and_then(|r| r.default_branch))
+}
+
+/// A dispatched or called run on the default branch recorded something the API cannot name (the
+/// workflow checked out a PR itself): without its title or `--pr` there is nowhere safe to land.
+fn refuse_default_branch(run: &WorkflowRun, default: Option<&str>) -> anyhow::Result<()> {
     match default {
-        Some(d) if run.head_branch.as_deref() == Some(d.as_str()) => Err(Refused(format!(
+        Some(d) if run.head_branch.as_deref() == Some(d) => Err(Refused(format!(
             "run {} ({}) ran on the default branch {d}, so the API cannot say which PR it recorded. \
-             Pass the PR from the workflow's own inputs through `env:`, e.g. `rerecord land --run \
-             \"$GITHUB_RUN_ID\" --pr \"$PR_NUMBER\"` (or --head-branch BRANCH); land never commits \
-             recordings to the default branch of a dispatched run",
+             Give the recording workflow the template's run-name (\"Record PR #N at SHA\"), or pass \
+             the PR from the workflow's own inputs through `env:`, e.g. `rerecord land --run \
+             \"$GITHUB_RUN_ID\" --pr \"$PR_NUMBER\" --head-sha \"$HEAD_SHA\"` (or --head-branch \
+             BRANCH); land never commits recordings to the default branch of a dispatched run",
             run.id, run.event
         ))
         .into()),
@@ -317,13 +381,22 @@ async fn land(
         return Ok(());
     }
     let message = incoming.commit_message(run.id);
-    let landed = scratch.land(&dest, base_tip, &message, &ctx.globs, ctx.args.max_attempts)?;
+    let landed = {
+        // Right before each push, on the very tip it builds on: the recorded commit, or ahead of
+        // it by recording commits only. The push is a compare-and-swap on that tip.
+        let check_tip = |tip: git2::Oid| check_tip(ctx, target, &checked_head, tip);
+        scratch.land(
+            &dest,
+            base_tip,
+            &message,
+            &ctx.globs,
+            ctx.args.max_attempts,
+            &check_tip,
+        )?
+    };
     outcome.attempts = landed.attempts;
     if landed.tip != base_tip {
         outcome.files = file_lines(scratch.statuses(landed.tip)?);
-    }
-    if let Some(head) = checked_head {
-        warn_if_moved(ctx, target, branch, &head, landed.tip, outcome).await;
     }
     match landed.commit {
         Some(commit) => {
@@ -384,11 +457,6 @@ async fn gather(
         .scan_incoming(&incoming, "land", "nothing was pushed")
         .map_err(|e| Refused(format!("{e:#}")))?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
-    if target.from_input {
-        // The run ran on the default branch; the commit it recorded is the manifests' word,
-        // checked against the PR's head before anything lands.
-        target.head_sha = resolve::recorded_commit(&incoming.manifests)?;
-    }
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
         return Err(Refused(format!(
@@ -463,29 +531,29 @@ fn place(
     }
 }
 
-/// The branch moved between the check of `head` and the push onto `tip`: warn if the commits
-/// since the recorded one change more than recordings (the recordings may be stale).
-async fn warn_if_moved(
+/// The tip about to be built on and pushed must be the recorded commit or reach it only through
+/// commits that change recordings (asked of the API's compare); anything else is a refusal.
+/// `checked` is the head already checked (no second question when the tip is still it).
+fn check_tip(
     ctx: &Ctx,
     target: &Target,
-    branch: &str,
-    head: &str,
+    checked: &Option<String>,
     tip: git2::Oid,
-    outcome: &mut Outcome,
-) {
+) -> anyhow::Result<()> {
     let tip = tip.to_string();
-    if head.eq_ignore_ascii_case(&tip) {
-        return;
-    }
-    if let Err(e) =
-        resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs).await
+    if checked
+        .as_deref()
+        .is_some_and(|h| h.eq_ignore_ascii_case(&tip))
+        || tip.eq_ignore_ascii_case(&target.head_sha)
     {
-        outcome.warnings.push(format!(
-            "the recordings were landed on {branch} at {} (it moved after {} was checked), but: {e:#}",
-            resolve::short(&tip),
-            resolve::short(head)
-        ));
+        return Ok(());
     }
+    let check = resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs);
+    let note = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(check))?;
+    if let Some(note) = note {
+        eprintln!("note: {note}");
+    }
+    Ok(())
 }
 
 fn file_lines(statuses: Vec<(String, &'static str)>) -> Vec<FileLine> {

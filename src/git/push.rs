@@ -40,6 +40,9 @@ pub struct PushRequest<'a> {
     /// The commit the recordings were made for (PR head), for the staleness check.
     pub recorded_head: Option<Oid>,
     pub globs: &'a Globs,
+    /// Asked of every tip fetched, right before building on it and pushing (again after each
+    /// rejected push): an error stops the landing with nothing pushed.
+    pub check_tip: Option<&'a dyn Fn(Oid) -> anyhow::Result<()>>,
 }
 
 /// What landing did.
@@ -126,6 +129,9 @@ impl GitRepo {
         let mut last_reason = String::new();
         for attempt in 1..=req.max_attempts {
             let tip = self.fetch_tip(&endpoint, req)?;
+            if let Some(check) = req.check_tip {
+                check(tip)?;
+            }
             let overlapping = tip::overlapping_paths(objects, tip, &files)?;
             let commit = tip::build_commit(objects, tip, &files, req.identity, req.message)?;
             let landed = |commit| {

@@ -135,6 +135,9 @@ pub struct WorkflowRun {
     pub pull_requests: Vec<RunPull>,
     #[serde(default)]
     pub head_repository: Option<RepoRef2>,
+    /// The run's title: the workflow's `run-name` as GitHub computed it (see `provenance`).
+    #[serde(default)]
+    pub display_title: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -64,6 +64,7 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
         head_repository: plan.head_repository.clone().unwrap_or_default(),
         head_ref: plan.target_branch.clone().unwrap_or_default(),
         head_sha: plan.head_sha.clone().unwrap_or_default(),
+        pr_number: plan.pr_number,
         checkout_sha: plan.checkout_sha.clone().unwrap_or_default(),
         run_id: plan.run_id,
         run_attempt: plan.run_attempt,

@@ -133,7 +133,7 @@ impl Scratch {
     }
 
     /// Commit on the tip of the destination branch (created from `base` first, in branch mode)
-    /// and push with retry.
+    /// and push with retry; `check_tip` judges every tip fetched, right before the push.
     pub fn land(
         &self,
         dest: &Destination<'_>,
@@ -141,6 +141,7 @@ impl Scratch {
         message: &str,
         globs: &Globs,
         max_attempts: u32,
+        check_tip: &dyn Fn(git2::Oid) -> anyhow::Result<()>,
     ) -> anyhow::Result<Landed> {
         if dest.base.is_some() && self.fetch(dest, dest.branch)?.is_none() {
             self.git
@@ -162,6 +163,7 @@ impl Scratch {
             // recorded commit is not fetched.
             recorded_head: None,
             globs,
+            check_tip: Some(check_tip),
         };
         self.git.commit_on_tip(&req, &mut std::thread::sleep)
     }

@@ -9,6 +9,7 @@ use futures_util::future::try_join_all;
 use crate::artifact::manifest::Manifest;
 pub use crate::commands::short;
 use crate::github::{COMPARE_MAX_FILES, GitHub, PrState, PullRequest, WorkflowRun};
+use crate::provenance::{self, Pin, PinSource};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
 
@@ -20,10 +21,11 @@ pub struct Target {
     /// Where the run's branch lives: `repo` itself, or a fork.
     pub head_repo: RepoName,
     pub head_branch: String,
-    /// The commit the run recorded. For a run on the default branch that recorded a PR named by
-    /// the workflow's inputs it is empty until the manifests say it (then checked against the
-    /// PR's head before anything lands).
+    /// The commit the run recorded: the API's head of a run on its own branch; for a run on the
+    /// default branch that recorded a PR, the pin (its title or `--head-sha`), set by `land`.
     pub head_sha: String,
+    /// Where `head_sha` came from.
+    pub source: PinSource,
     pub fork: bool,
     /// The PR whose head is the run's branch, preferring an open one.
     pub pr: Option<PullRequest>,
@@ -31,6 +33,17 @@ pub struct Target {
     pub from_input: bool,
     /// The branch the API says the run ran on.
     pub run_branch: String,
+}
+
+impl Target {
+    /// What the run recorded, as decided before any artifact was read.
+    pub fn pin(&self) -> Pin {
+        Pin {
+            pr: self.pr.as_ref().map(|p| p.number),
+            head_sha: self.head_sha.clone(),
+            source: self.source,
+        }
+    }
 }
 
 /// A reason not to land, to be told on the PR: nothing is pushed.
@@ -92,6 +105,7 @@ pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::
         head_repo,
         head_branch,
         head_sha: run.head_sha.clone(),
+        source: PinSource::PullRequestRun,
         fork,
         pr: ours.into_iter().next(),
         from_input: false,
@@ -133,6 +147,7 @@ pub async fn target_for_pr(
         head_repo,
         head_branch: pr.head_ref.clone(),
         head_sha: String::new(),
+        source: PinSource::WorkflowInputs,
         pr: Some(pr),
         from_input: true,
         run_branch: run.head_branch.clone().unwrap_or_default(),
@@ -155,33 +170,10 @@ pub async fn target_for_branch(
     as_if.pull_requests.clear();
     let mut target = target(gh, repo, &as_if).await?;
     target.head_sha = String::new();
+    target.source = PinSource::WorkflowInputs;
     target.from_input = true;
     target.run_branch = run.head_branch.clone().unwrap_or_default();
     Ok(target)
-}
-
-/// The commit every manifest says it recorded: they must agree, and it must be a full sha.
-pub fn recorded_commit(manifests: &[Manifest]) -> Result<String, Refused> {
-    let mut shas: Vec<String> = manifests
-        .iter()
-        .map(|m| m.head_sha.to_ascii_lowercase())
-        .collect();
-    shas.sort();
-    shas.dedup();
-    match shas.as_slice() {
-        [one] if one.len() == 40 && one.bytes().all(|b| b.is_ascii_hexdigit()) => Ok(one.clone()),
-        [one] => Err(Refused(format!(
-            "the artifacts' manifests name the recorded commit {one:?}, which is not a full commit id"
-        ))),
-        [] => Err(Refused(
-            "no artifact carries a manifest naming the recorded commit".into(),
-        )),
-        many => Err(Refused(format!(
-            "the artifacts' manifests name {} different recorded commits; one landing takes one commit's \
-             recordings. Re-run the recording workflow",
-            many.len()
-        ))),
-    }
 }
 
 /// Refuse unless `head` (the branch's head as the API or the fetched tip says) is the recorded
@@ -295,18 +287,23 @@ pub fn claim_mismatches(manifests: &[Manifest], target: &Target, run_id: u64) ->
             m.head_ref == target.head_branch || (by_input && m.head_ref == target.run_branch),
         );
         differ(
-            "head commit",
-            &m.head_sha,
-            &target.head_sha,
-            m.head_sha.eq_ignore_ascii_case(&target.head_sha),
-        );
-        differ(
             "run",
             &m.run_id.to_string(),
             &run_id.to_string(),
             m.run_id == run_id,
         );
+        if let (Some(claimed), None) = (m.pr_number, &target.pr) {
+            out.push(format!(
+                "PR #{claimed}, but the API names no PR for the run"
+            ));
+        }
     }
+    let pin = target.pin();
+    out.extend(
+        manifests
+            .iter()
+            .flat_map(|m| provenance::manifest_mismatches(&pin, m)),
+    );
     out.sort();
     out.dedup();
     out.into_iter()
@@ -333,6 +330,7 @@ mod tests {
             head_repo: RepoName::parse("contributor/project").unwrap(),
             head_branch: "feature-x".into(),
             head_sha: "abc".into(),
+            source: PinSource::PullRequestRun,
             fork: true,
             pr: None,
             from_input: false,

@@ -110,6 +110,7 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
     let parsed = repo
         .file_at(&branch, &format!(".github/workflows/{file}"))
         .and_then(|b| workflow_file::parse(&String::from_utf8_lossy(b)));
+    let run_name = parsed.as_ref().and_then(|p| p.run_name.clone());
     let Some(declared) = parsed.and_then(|p| p.dispatch_inputs) else {
         return Reply::error(
             422,
@@ -149,6 +150,7 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
         created_at: Utc::now(),
         head_repository: String::new(),
         pull_requests: Vec::new(),
+        display_title: run_name.map(|t| workflow_file::title_from(&t, &inputs)),
     };
     let id = st.add_run(full, spec, inputs, true);
     if run_details == Some(true) && st.dispatch_mode == DispatchMode::RunDetails {

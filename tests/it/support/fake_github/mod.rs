@@ -106,6 +106,10 @@ pub struct RunSpec {
     pub created_at: DateTime<Utc>,
     pub head_repository: String,
     pub pull_requests: Vec<u64>,
+    /// The run's title as a test sets it; `None`: as GitHub computes it (dispatched runs: the
+    /// workflow's `run-name` with the inputs; `pull_request` runs: the PR's title; else the
+    /// workflow's name).
+    pub display_title: Option<String>,
 }
 
 impl RunSpec {
@@ -121,6 +125,7 @@ impl RunSpec {
             created_at: Utc::now(),
             head_repository: String::new(),
             pull_requests: Vec::new(),
+            display_title: None,
         }
     }
 }

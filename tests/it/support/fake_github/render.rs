@@ -326,6 +326,24 @@ pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Val
     v
 }
 
+/// The title set or computed for the run; a `pull_request` run's is its PR's title (as GitHub
+/// shows it); otherwise the workflow's name.
+fn display_title(repo: &Repo, r: &Run, name: &str) -> String {
+    if let Some(t) = &r.display_title {
+        return t.clone();
+    }
+    let pr = (r.event == "pull_request")
+        .then(|| {
+            repo.pulls.iter().find(|p| {
+                r.pull_requests.contains(&p.number)
+                    || (p.head_ref == r.head_branch
+                        && p.head_repo.as_deref() == Some(r.head_repository.as_str()))
+            })
+        })
+        .flatten();
+    pr.map_or_else(|| name.to_owned(), |p| p.title.clone())
+}
+
 pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
     let full = &repo.full_name;
     let mut v = template!("workflow-run");
@@ -349,7 +367,7 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
     v["run_number"] = json!(r.run_number);
     v["run_attempt"] = json!(1);
     v["event"] = json!(r.event);
-    v["display_title"] = json!(name);
+    v["display_title"] = json!(display_title(repo, r, name));
     v["status"] = json!(r.status);
     v["conclusion"] = json!(r.conclusion);
     v["workflow_id"] = json!(r.workflow_id);

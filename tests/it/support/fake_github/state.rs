@@ -116,6 +116,8 @@ pub(crate) struct Run {
     /// Empty once the head repository was deleted (rendered as `null`).
     pub head_repository: String,
     pub pull_requests: Vec<u64>,
+    /// Set by the test or computed at dispatch; `None`: rendered from the PR or workflow name.
+    pub display_title: Option<String>,
     pub inputs: Value,
     /// Dispatched runs move along as they are fetched; seeded runs stay as given.
     pub progresses: bool,
@@ -356,6 +358,7 @@ impl State {
             updated_at: spec.created_at,
             head_repository,
             pull_requests: spec.pull_requests,
+            display_title: spec.display_title,
             inputs,
             progresses,
             polls: 0,

@@ -5,6 +5,8 @@ use serde_yaml_ng::Value as Yaml;
 
 pub(crate) struct WorkflowFile {
     pub name: Option<String>,
+    /// The top-level `run-name` (GitHub's run `display_title`), expressions unevaluated.
+    pub run_name: Option<String>,
     /// `None` when the file has no `workflow_dispatch` trigger.
     pub dispatch_inputs: Option<Vec<Input>>,
 }
@@ -46,8 +48,32 @@ pub(crate) fn parse(text: &str) -> Option<WorkflowFile> {
             })
             .unwrap_or_default()
     });
+    let run_name = doc
+        .get("run-name")
+        .and_then(Yaml::as_str)
+        .map(str::to_string);
     Some(WorkflowFile {
         name,
+        run_name,
         dispatch_inputs,
     })
+}
+
+/// A dispatched run's title as GitHub computes it from `run-name`: each `${{ inputs.X }}` (or
+/// `github.event.inputs.X`) becomes the input's value (empty when not given); other expressions
+/// are beyond the fake and come out empty.
+pub(crate) fn title_from(run_name: &str, inputs: &serde_json::Value) -> String {
+    let expr = regex::Regex::new(r"\$\{\{\s*([^}]*?)\s*\}\}").expect("valid pattern");
+    expr.replace_all(run_name, |caps: &regex::Captures<'_>| {
+        let inner = &caps[1];
+        let name = inner
+            .strip_prefix("github.event.inputs.")
+            .or_else(|| inner.strip_prefix("inputs."));
+        match name.and_then(|n| inputs.get(n)) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(v) if !v.is_null() => v.to_string(),
+            _ => String::new(),
+        }
+    })
+    .into_owned()
 }
