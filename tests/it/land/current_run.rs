@@ -149,7 +149,7 @@ fn land_puts_a_dispatched_run_of_main_on_the_pr_the_inputs_name() {
     let out = w
         .land(run)
         .env("GITHUB_RUN_ID", run.to_string())
-        .args(["--pr", &pr.to_string(), "--json"])
+        .args(["--pr", &pr.to_string(), "--head-sha", &head, "--json"])
         .run()
         .success();
 
@@ -194,14 +194,14 @@ fn land_refuses_a_dispatched_run_of_main_without_a_pr_and_says_how_to_name_it() 
 }
 
 #[test]
-fn land_refuses_when_the_manifests_commit_is_not_the_prs_head() {
+fn land_refuses_when_the_pinned_commit_is_not_the_prs_head() {
     let w = World::new(TOKEN);
     let recorded = w.upstream.rev(BRANCH);
     let moved = w.push_to(&w.upstream, BRANCH, "src/app.py", "print('moved')\n");
     let pr = w
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &moved));
-    let run = w.main_run("workflow_dispatch", "completed");
+    let run = w.titled_main_run(pr, &recorded);
     w.artifact(
         run,
         "recordings-1",
@@ -223,7 +223,7 @@ fn land_refuses_when_the_manifests_commit_is_not_the_prs_head() {
 
     // A commit the PR never had is refused too.
     let stray = w.push_to(&w.upstream, "main", "src/app.py", "print('main')\n");
-    let run = w.main_run("workflow_dispatch", "completed");
+    let run = w.titled_main_run(pr, &stray);
     w.artifact(
         run,
         "recordings-1",
@@ -257,7 +257,11 @@ fn land_puts_a_called_run_on_the_head_branch_it_was_given() {
         Manifest::same_repo(&recorded),
     );
 
-    let out = w.land(run).args(["--head-branch", BRANCH]).run().success();
+    let out = w
+        .land(run)
+        .args(["--head-branch", BRANCH, "--head-sha", &recorded])
+        .run()
+        .success();
 
     let tip = w.upstream.rev(BRANCH);
     assert_eq!(
@@ -333,6 +337,8 @@ fn land_puts_a_dispatched_run_of_a_fork_pr_on_the_fork_when_maintainers_may_edit
             "RERECORD_PUSH_TOKEN",
             "--pr",
             &pr.to_string(),
+            "--head-sha",
+            &head,
         ])
         .run()
         .success();

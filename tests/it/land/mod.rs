@@ -13,6 +13,8 @@ mod current_run;
 
 mod transport;
 
+mod provenance;
+
 use support::fake_github::{PrSpec, TOKEN, USER};
 use support::git_fixtures::git;
 use world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};
@@ -31,8 +33,8 @@ fn land_commits_same_repo_pr_recordings_on_the_moved_tip() {
         &[(A, b"{\"a\": 2}\n")],
         Manifest::same_repo(&head),
     );
-    // A matrix sibling (or the author) pushed after the run: the commit goes on the new tip.
-    let moved = w.push_to(&w.upstream, BRANCH, "src/other.py", "y = 2\n");
+    // A matrix sibling pushed its recordings after the run: the commit goes on the new tip.
+    let moved = w.push_to(&w.upstream, BRANCH, B, "{\"b\": 2}\n");
 
     // Whoever the environment says commits, the landing is the bot's.
     let out = w

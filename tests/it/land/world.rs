@@ -35,6 +35,8 @@ pub struct Manifest {
     pub head_repository: String,
     pub head_ref: String,
     pub head_sha: String,
+    /// `pr_number`, when the recording action was told it.
+    pub pr_number: Option<u64>,
 }
 
 impl Manifest {
@@ -44,6 +46,7 @@ impl Manifest {
             head_repository: UPSTREAM.into(),
             head_ref: BRANCH.into(),
             head_sha: head.into(),
+            pr_number: None,
         }
     }
 
@@ -141,6 +144,36 @@ impl World {
         self.fake.add_run(UPSTREAM, spec)
     }
 
+    /// A `workflow_dispatch` run of `main` titled as the record template's `run-name` makes it
+    /// for PR `pr` at `sha` (`Record PR #N at SHA`).
+    pub fn titled_main_run(&self, pr: u64, sha: &str) -> u64 {
+        let main = self.upstream.rev("main");
+        let mut spec = RunSpec::completed(WORKFLOW, "main", &main, "success");
+        spec.display_title = Some(format!("Record PR #{pr} at {sha} (all)"));
+        self.fake.add_run(UPSTREAM, spec)
+    }
+
+    /// When the fake first serves a path containing `fragment` (e.g. `/zip`: while `land`
+    /// downloads), someone commits `path` = `content` on `branch` of `remote`.
+    pub fn push_during(
+        &self,
+        fragment: &str,
+        remote: &Remote,
+        branch: &str,
+        path: &str,
+        content: &str,
+    ) {
+        let work = self.dir.path().join(format!("work-{}", fastrand_suffix()));
+        let (bare, root) = (remote.bare.clone(), self.dir.path().to_path_buf());
+        let (branch, path, content) = (branch.to_owned(), path.to_owned(), content.to_owned());
+        self.fake.on_request(fragment, move || {
+            let (b, w) = (bare.to_str().unwrap(), work.to_str().unwrap());
+            git(&root, &["clone", "-q", "--branch", &branch, b, w]);
+            write(&work, &path, &content);
+            commit_and_push(&work, &branch, "pushed while land ran");
+        });
+    }
+
     /// Attach an artifact holding `files` and a manifest with `claims` for `run`.
     pub fn artifact(&self, run: u64, name: &str, files: &[(&str, &[u8])], claims: Manifest) {
         let mut manifest = zips::manifest_value(run, files, &[]);
@@ -149,6 +182,9 @@ impl World {
         manifest["head_ref"] = claims.head_ref.into();
         manifest["head_sha"] = claims.head_sha.clone().into();
         manifest["checkout_sha"] = claims.head_sha.into();
+        if let Some(pr) = claims.pr_number {
+            manifest["pr_number"] = pr.into();
+        }
         let mut zip = ZipBuilder::new();
         for (path, bytes) in files {
             zip = zip.file(path, bytes);

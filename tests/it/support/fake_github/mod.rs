@@ -495,6 +495,14 @@ impl FakeGitHub {
 
     // --- behaviour ---
 
+    /// Run `action` once, before answering the first request whose path contains `fragment`
+    /// (e.g. push to a branch while `land` downloads the artifacts).
+    pub fn on_request(&self, fragment: &str, action: impl FnOnce() + Send + 'static) {
+        self.lock()
+            .hooks
+            .push((fragment.to_owned(), Box::new(action)));
+    }
+
     pub fn set_latency(&self, d: Duration) {
         self.lock().latency = d;
     }

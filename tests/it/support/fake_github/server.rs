@@ -240,7 +240,7 @@ async fn entry(state: Shared, request: Request, listener: Listener) -> Response 
         .await
         .unwrap_or_default();
     let req = parse(&parts, &bytes);
-    let (index, latency, fault) = {
+    let (index, latency, fault, hook) = {
         let mut st = lock(&state);
         st.requests.push(Recorded {
             listener,
@@ -270,8 +270,16 @@ async fn entry(state: Shared, request: Request, listener: Listener) -> Response 
             Listener::Api => st.latency,
             Listener::Storage => std::time::Duration::ZERO,
         };
-        (index, latency, fault)
+        let hook = st
+            .hooks
+            .iter()
+            .position(|(fragment, _)| req.path.contains(fragment.as_str()))
+            .map(|i| st.hooks.remove(i).1);
+        (index, latency, fault, hook)
     };
+    if let Some(hook) = hook {
+        tokio::task::block_in_place(hook);
+    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

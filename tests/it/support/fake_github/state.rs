@@ -16,6 +16,9 @@ pub(crate) struct State {
     pub repos: BTreeMap<String, Repo>,
     pub latency: Duration,
     pub faults: Vec<Fault>,
+    /// (path fragment, action): run once, before the first request whose path contains the
+    /// fragment is answered (e.g. someone pushes to a branch mid-run).
+    pub hooks: Vec<(String, Box<dyn FnOnce() + Send>)>,
     pub dispatch_mode: DispatchMode,
     pub progress_polls: u32,
     pub progress_conclusion: String,
@@ -246,6 +249,7 @@ impl State {
             storage_base: String::new(),
             repos: BTreeMap::new(),
             latency: Duration::ZERO,
+            hooks: Vec::new(),
             faults: Vec::new(),
             dispatch_mode: DispatchMode::RunDetails,
             progress_polls: 2,
