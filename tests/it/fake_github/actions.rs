@@ -285,3 +285,47 @@ fn contents_resolve_multi_segment_paths_at_branches_and_shas() {
             .contains("No commit found")
     );
 }
+
+#[test]
+fn runs_carry_the_display_title_github_would_compute() {
+    let w = world();
+    // Quoted: in YAML a ` #` starts a comment.
+    let titled = format!(
+        "{RECORD_YML_HEAD}run-name: 'Record PR #${{{{ inputs.pr_number }}}} at ${{{{ github.event.inputs.head_sha }}}} (${{{{ inputs.suite }}}})'\n{RECORD_YML_ON}"
+    );
+    w.gh.set_file(
+        "acme/widgets",
+        "main",
+        ".github/workflows/record.yml",
+        &titled,
+    );
+    let sha = "d".repeat(40);
+    let ok = dispatch(
+        &w.gh,
+        "record.yml",
+        json!({"ref": "main", "inputs": {"pr_number": "7", "head_sha": sha}, "return_run_details": true}),
+    );
+    assert_eq!(ok.status, 200, "{}", String::from_utf8_lossy(&ok.body));
+    let id = ok.json()["workflow_run_id"].as_u64().unwrap();
+    let run = get(&w.gh, &format!("/repos/acme/widgets/actions/runs/{id}")).json();
+    assert_eq!(run["display_title"], format!("Record PR #7 at {sha} ()"));
+    // Without a run-name, the workflow's name; a pull_request run shows its PR's title.
+    let plain = dispatch(
+        &w.gh,
+        "record.yml",
+        json!({"ref": "feature/x", "return_run_details": true}),
+    );
+    let id = plain.json()["workflow_run_id"].as_u64().unwrap();
+    let run = get(&w.gh, &format!("/repos/acme/widgets/actions/runs/{id}")).json();
+    assert_eq!(run["display_title"], "Record tests");
+    let pr_run = get(
+        &w.gh,
+        &format!("/repos/acme/widgets/actions/runs/{}", w.run),
+    )
+    .json();
+    let pr = get(&w.gh, &format!("/repos/acme/widgets/pulls/{}", w.pr)).json();
+    assert_eq!(pr_run["display_title"], pr["title"]);
+}
+
+const RECORD_YML_HEAD: &str = "name: Record tests\n";
+const RECORD_YML_ON: &str = "on:\n  workflow_dispatch:\n    inputs:\n      pr_number:\n        required: false\n      head_sha:\n        required: false\n      suite:\n        required: false\n";
