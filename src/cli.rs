@@ -247,6 +247,10 @@ pub struct FetchArgs {
     /// Branch whose PR's newest recording run is used (default: the current branch).
     #[arg(long, value_name = "BRANCH")]
     pub branch: Option<String>,
+    /// Apply --run's recordings even though it recorded another PR or commit than this
+    /// branch's PR head (said first).
+    #[arg(long, requires = "run")]
+    pub force_run: bool,
     /// Repository where the run happened (default: the upstream).
     #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,

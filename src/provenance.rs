@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::artifact::manifest::Manifest;
-use crate::github::WorkflowRun;
+use crate::github::{PullRequest, WorkflowRun};
 
 /// The run-name contract shared with the workflow templates.
 static TITLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -142,6 +142,52 @@ pub fn manifest_mismatches(pin: &Pin, m: &Manifest) -> Vec<String> {
     out
 }
 
+/// What `run` recorded, in words: the PR and sha of its trusted title, else the head
+/// repository, branch and sha the API gives it.
+pub fn describe_run(run: &WorkflowRun) -> String {
+    match title_claim(run) {
+        Some((pr, sha)) => format!("PR #{pr} at {sha}"),
+        None => format!(
+            "{}:{} at {} ({} run)",
+            run.head_repository
+                .as_ref()
+                .map_or("(deleted)", |r| r.full_name.as_str()),
+            run.head_branch.as_deref().unwrap_or("?"),
+            run.head_sha,
+            run.event
+        ),
+    }
+}
+
+/// Whether `run` recorded `pr` at its current head: a dispatched run whose title names this PR
+/// and sha, or a run of the PR's own head repository and branch at that sha (its `pull_request`
+/// runs). `Err` says what it recorded instead.
+pub fn check_run_for_pr(run: &WorkflowRun, pr: &PullRequest) -> Result<(), String> {
+    let sha_matches = |sha: &str| sha.eq_ignore_ascii_case(&pr.head_sha);
+    let ok = match title_claim(run) {
+        Some((number, sha)) => number == pr.number && sha_matches(&sha),
+        None => {
+            let same_repo = match (&run.head_repository, &pr.head_repo) {
+                (Some(r), Some(p)) => r.full_name.eq_ignore_ascii_case(p),
+                _ => false,
+            };
+            same_repo
+                && run.head_branch.as_deref() == Some(pr.head_ref.as_str())
+                && sha_matches(&run.head_sha)
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "run {} recorded {}, not PR #{} at its head {}",
+        run.id,
+        describe_run(run),
+        pr.number,
+        pr.head_sha
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,6 +280,41 @@ mod tests {
         assert!(pin_for_dispatched(&r, Some(3), Some(&SHA[..7])).is_err());
         let pin = pin_for_dispatched(&r, Some(3), Some(SHA)).unwrap();
         assert_eq!(pin.source, PinSource::WorkflowInputs);
+    }
+
+    fn pull(number: u64, head_repo: &str, head_ref: &str, sha: &str) -> PullRequest {
+        PullRequest {
+            number,
+            state: crate::github::PrState::Open,
+            html_url: String::new(),
+            head_ref: head_ref.into(),
+            head_sha: sha.into(),
+            head_repo: Some(head_repo.into()),
+            base_ref: "main".into(),
+            base_repo: "o/r".into(),
+            base_default_branch: Some("main".into()),
+            maintainer_can_modify: None,
+        }
+    }
+
+    #[test]
+    fn a_run_recorded_a_pr_by_its_title_or_by_its_head_repository_branch_and_sha() {
+        let mut pr_run = run("pull_request", "Fix things");
+        pr_run.head_branch = Some("fix".into());
+        pr_run.head_sha = SHA.into();
+        pr_run.head_repository = Some(crate::github::RepoRef2 {
+            full_name: "Alice/R".into(),
+        });
+        assert!(check_run_for_pr(&pr_run, &pull(3, "alice/r", "fix", SHA)).is_ok());
+        // Another PR with the same sha from another repository or branch never counts.
+        let err = check_run_for_pr(&pr_run, &pull(4, "mallory/r", "fix", SHA)).unwrap_err();
+        assert!(err.contains("Alice/R:fix"), "{err}");
+        assert!(check_run_for_pr(&pr_run, &pull(3, "alice/r", "other", SHA)).is_err());
+        assert!(check_run_for_pr(&pr_run, &pull(3, "alice/r", "fix", &"a".repeat(40))).is_err());
+        let dispatched = run("workflow_dispatch", &format!("Record PR #3 at {SHA}"));
+        assert!(check_run_for_pr(&dispatched, &pull(3, "alice/r", "fix", SHA)).is_ok());
+        let err = check_run_for_pr(&dispatched, &pull(5, "alice/r", "fix", SHA)).unwrap_err();
+        assert!(err.contains("PR #3"), "{err}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ use crate::commands::short;
 use crate::error::usage;
 use crate::git::GitRepo;
 use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
+use crate::provenance;
 use crate::remotes::RepoName;
 use crate::token;
 
@@ -67,6 +68,9 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         Some(chosen) => chosen?,
         None => choose_run(&gh, &repo, &checkout, &args, &workflow).await?,
     };
+    if args.run.is_some() {
+        check_given_run(&gh, &repo, &checkout, &args, &chosen.run).await?;
+    }
     let run = &chosen.run;
     say(&format!(
         "run {} of {repo} ({}, created {}) {}",
@@ -145,6 +149,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     crate::review::hooks::Gate::new(&checkout.config.review, &args.scan, in_actions)?
         .scan_incoming(&incoming, "apply the recordings", "nothing was written")?;
     check_made_for(git, &incoming, run.id);
+    check_manifests(&incoming, run).map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
 
     let plan = apply::plan(git.raw(), &incoming, args.force)
         .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
@@ -218,34 +223,11 @@ async fn choose_run(
     }
     let pr = find_pr(gh, repo, checkout, args).await?;
     say(&format!("PR {}", locate::describe_pr(&pr)));
-    let by_sha = gh
-        .workflow_runs(
-            repo,
-            workflow,
-            &[("head_sha", &pr.head_sha), ("status", "completed")],
-            |_| true,
-        )
-        .await
-        .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
-    let runs = if by_sha.is_empty() {
-        let by_branch = gh
-            .workflow_runs(
-                repo,
-                workflow,
-                &[("branch", &pr.head_ref), ("status", "completed")],
-                |_| true,
-            )
-            .await
-            .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
-        by_branch
-            .into_iter()
-            .filter(|r| match (&r.head_repository, &pr.head_repo) {
-                (Some(run_repo), Some(pr_repo)) => run_repo.full_name.eq_ignore_ascii_case(pr_repo),
-                _ => true,
-            })
-            .collect()
+    let runs = runs_of_pr_head(gh, repo, workflow, &pr).await?;
+    let runs = if runs.is_empty() {
+        older_runs_of_pr_branch(gh, repo, workflow, &pr).await?
     } else {
-        by_sha
+        runs
     };
     let mut runs: Vec<WorkflowRun> = runs.into_iter().filter(WorkflowRun::is_completed).collect();
     runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
@@ -287,6 +269,124 @@ async fn choose_run(
             shell_quote(&pr.head_ref)
         )
     })
+}
+
+/// Completed runs of `workflow` that recorded `pr` at its current head: `pull_request` runs of
+/// its head repository and branch with that sha, and dispatched runs (in the upstream, on any
+/// branch) whose title names this PR and sha. Runs of another repository or PR never count.
+async fn runs_of_pr_head(
+    gh: &GitHub,
+    repo: &RepoName,
+    workflow: &str,
+    pr: &PullRequest,
+) -> anyhow::Result<Vec<WorkflowRun>> {
+    let ours = |r: &WorkflowRun| provenance::check_run_for_pr(r, pr).is_ok();
+    let by_sha = [("head_sha", pr.head_sha.as_str()), ("status", "completed")];
+    let dispatched = [("event", "workflow_dispatch"), ("status", "completed")];
+    let (by_sha, dispatched) = tokio::try_join!(
+        gh.workflow_runs(repo, workflow, &by_sha, |_| true),
+        gh.workflow_runs(repo, workflow, &dispatched, |seen| seen.iter().any(ours))
+    )
+    .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
+    let mut runs: Vec<WorkflowRun> = by_sha.into_iter().chain(dispatched).filter(ours).collect();
+    runs.sort_by_key(|r| r.id);
+    runs.dedup_by_key(|r| r.id);
+    Ok(runs)
+}
+
+/// No run recorded the PR's current head: runs of its head repository and branch at an older
+/// commit (`fetch` then warns that HEAD may not contain it).
+async fn older_runs_of_pr_branch(
+    gh: &GitHub,
+    repo: &RepoName,
+    workflow: &str,
+    pr: &PullRequest,
+) -> anyhow::Result<Vec<WorkflowRun>> {
+    let by_branch = gh
+        .workflow_runs(
+            repo,
+            workflow,
+            &[("branch", &pr.head_ref), ("status", "completed")],
+            |_| true,
+        )
+        .await
+        .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
+    let runs: Vec<WorkflowRun> = by_branch
+        .into_iter()
+        .filter(|r| match (&r.head_repository, &pr.head_repo) {
+            (Some(run_repo), Some(pr_repo)) => run_repo.full_name.eq_ignore_ascii_case(pr_repo),
+            _ => false,
+        })
+        .filter(|r| provenance::title_claim(r).is_none())
+        .collect();
+    if !runs.is_empty() {
+        say(&format!(
+            "note: no run recorded the PR's head {}; taking the newest run of its branch {}",
+            short(&pr.head_sha),
+            pr.head_ref
+        ));
+    }
+    Ok(runs)
+}
+
+/// `--run ID`: when this checkout's branch (or `--pr`) has a PR, the run must have recorded it
+/// at its head; `--force-run` applies it anyway after saying so.
+async fn check_given_run(
+    gh: &GitHub,
+    repo: &RepoName,
+    checkout: &Checkout,
+    args: &FetchArgs,
+    run: &WorkflowRun,
+) -> anyhow::Result<()> {
+    let Ok(pr) = find_pr(gh, repo, checkout, args).await else {
+        say(&format!(
+            "run {} recorded {}",
+            run.id,
+            provenance::describe_run(run)
+        ));
+        return Ok(());
+    };
+    let Err(why) = provenance::check_run_for_pr(run, &pr) else {
+        return Ok(());
+    };
+    if args.force_run {
+        warn(&format!(
+            "{why}; applying its recordings anyway (--force-run)"
+        ));
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{why} (this branch's PR). Fetch the PR's own run with `rerecord fetch --pr {}`, or pass \
+         --force-run to apply run {}'s recordings anyway",
+        pr.number,
+        run.id
+    )
+}
+
+/// A dispatched run's manifests must name the PR and sha of its title (the job checked out the
+/// pinned commit); other runs are placed by the API's fields alone.
+fn check_manifests(incoming: &Incoming, run: &WorkflowRun) -> Result<(), String> {
+    let Some((pr, sha)) = provenance::title_claim(run) else {
+        return Ok(());
+    };
+    let pin = provenance::Pin {
+        pr: Some(pr),
+        head_sha: sha,
+        source: provenance::PinSource::RunTitle,
+    };
+    let mismatches: Vec<String> = incoming
+        .manifests
+        .iter()
+        .flat_map(|m| provenance::manifest_mismatches(&pin, m))
+        .collect();
+    match mismatches.first() {
+        None => Ok(()),
+        Some(m) => Err(format!(
+            "an artifact of run {} does not match the run: its manifest claims {}",
+            run.id,
+            safe_text(m)
+        )),
+    }
 }
 
 async fn run_by_id(gh: &GitHub, repo: &RepoName, id: u64) -> anyhow::Result<Chosen> {

@@ -6,6 +6,8 @@ use crate::support;
 
 mod untrusted;
 
+mod provenance;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
