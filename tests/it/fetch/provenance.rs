@@ -83,7 +83,7 @@ fn fetch_finds_an_upstream_dispatched_run_by_pr_number() {
         );
         run
     };
-    // Another PR's dispatched run, newer: never ours.
+    // Another PR's dispatched run of the same sha: never ours.
     let other = titled(
         format!("Record PR #{} at {}", pr + 100, w.head),
         "other\n",
@@ -99,6 +99,11 @@ fn fetch_finds_an_upstream_dispatched_run_by_pr_number() {
 
     assert_eq!(w.read(A), "dispatched\n");
     assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains(&format!("run {other}")),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
