@@ -135,6 +135,9 @@ pub struct WorkflowRun {
     pub pull_requests: Vec<RunPull>,
     #[serde(default)]
     pub head_repository: Option<RepoRef2>,
+    /// Who started the run.
+    #[serde(default)]
+    pub actor: Option<User>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -182,7 +185,7 @@ pub struct Comment {
     pub user: Option<User>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct User {
     pub login: String,
     /// `User`, `Bot` or `Organization`.
