@@ -190,6 +190,25 @@ mod tests {
     }
 
     #[test]
+    fn data_residency_remotes_are_github_remotes() {
+        let h = host("https://api.acme.ghe.com");
+        let hosts = crate::remotes::GitHubHosts::new(Some(&h.web_host()), None);
+        for url in [
+            "https://acme.ghe.com/o/n.git",
+            "git@acme.ghe.com:o/n.git",
+            "ssh://git@ACME.ghe.com/o/n",
+        ] {
+            assert_eq!(
+                hosts.repo_of(url).map(|r| r.to_string()).as_deref(),
+                Some("o/n"),
+                "{url}"
+            );
+        }
+        assert!(hosts.repo_of("https://api.acme.ghe.com/o/n.git").is_none());
+        assert!(hosts.repo_of("https://other.ghe.com/o/n.git").is_none());
+    }
+
+    #[test]
     fn other_servers_are_their_own_web_host() {
         let h = host("http://127.0.0.1:8080");
         assert_eq!(h.kind(), HostKind::Other);
