@@ -43,10 +43,12 @@ impl fmt::Display for RepoName {
 pub struct GitHubHosts(Vec<String>);
 
 impl GitHubHosts {
-    pub fn new(api_url: Option<&str>, gh_host: Option<&str>) -> Self {
+    /// `web_host` is the API's web host (`github::GitHubHost::web_host`: `ghe.corp`,
+    /// `acme.ghe.com`), `gh_host` gh's `GH_HOST`.
+    pub fn new(web_host: Option<&str>, gh_host: Option<&str>) -> Self {
         let mut hosts = vec!["github.com".to_owned()];
-        if let Some(host) = api_url.and_then(host_of_url)
-            && host != "api.github.com"
+        if let Some(host) = web_host.map(str::to_ascii_lowercase)
+            && host != "github.com"
         {
             hosts.push(host);
         }
@@ -80,13 +82,6 @@ impl GitHubHosts {
     }
 }
 
-fn host_of_url(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    let host = authority.rsplit('@').next()?.split(':').next()?;
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,11 +113,11 @@ mod tests {
 
     #[test]
     fn enterprise_host_from_api_url_and_gh_host() {
-        let hosts = GitHubHosts::new(Some("https://ghe.example.com/api/v3"), Some("git.corp"));
+        let hosts = GitHubHosts::new(Some("ghe.example.com"), Some("git.corp"));
         assert!(hosts.repo_of("git@ghe.example.com:a/b.git").is_some());
         assert!(hosts.repo_of("https://git.corp/a/b").is_some());
         assert!(hosts.repo_of("http://127.0.0.1:8080/a/b.git").is_none());
-        let local = GitHubHosts::new(Some("http://127.0.0.1:8080"), None);
+        let local = GitHubHosts::new(Some("127.0.0.1"), None);
         assert!(local.repo_of("http://127.0.0.1:9999/a/b.git").is_some());
     }
 

@@ -54,19 +54,10 @@ impl fmt::Display for TokenSource {
     }
 }
 
-/// `GH_TOKEN`, else `GITHUB_TOKEN`, else `gh auth token` (gh's default host) when gh is installed.
-pub fn discover() -> Option<(Token, TokenSource)> {
-    discover_with(None)
-}
-
-/// Like [`discover`], but gh is asked for the token of the host that serves `api_url`
-/// (`gh auth token --hostname HOST`: github.com, or a GitHub Enterprise host), so a token
-/// stored for one host never goes to another.
-pub fn discover_for(api_url: &str) -> Option<(Token, TokenSource)> {
-    discover_with(Some(&gh_hostname(api_url)))
-}
-
-fn discover_with(hostname: Option<&str>) -> Option<(Token, TokenSource)> {
+/// `GH_TOKEN`, else `GITHUB_TOKEN`, else gh's token for `gh_hostname` (`gh auth token
+/// --hostname HOST`: `github.com`, an Enterprise host, `SUBDOMAIN.ghe.com`; see
+/// `github::GitHubHost::gh_hostname`), so a token gh stored for one host never goes to another.
+pub fn discover_for(gh_hostname: &str) -> Option<(Token, TokenSource)> {
     if let Some(t) = std::env::var("GH_TOKEN").ok().and_then(Token::new) {
         return Some((t, TokenSource::GhTokenEnv));
     }
@@ -74,10 +65,7 @@ fn discover_with(hostname: Option<&str>) -> Option<(Token, TokenSource)> {
         return Some((t, TokenSource::GithubTokenEnv));
     }
     let mut gh = Command::new("gh");
-    gh.args(["auth", "token"]);
-    if let Some(host) = hostname {
-        gh.args(["--hostname", host]);
-    }
+    gh.args(["auth", "token", "--hostname", gh_hostname]);
     let out = gh.stderr(std::process::Stdio::null()).output().ok()?;
     if !out.status.success() {
         return None;
@@ -85,33 +73,14 @@ fn discover_with(hostname: Option<&str>) -> Option<(Token, TokenSource)> {
     Token::new(String::from_utf8_lossy(&out.stdout)).map(|t| (t, TokenSource::GhCli))
 }
 
-/// The host gh knows an API URL's tokens by: `github.com` for `https://api.github.com`, `HOST`
-/// for GitHub Enterprise's `https://HOST/api/v3`, else the URL's `host[:port]`.
-pub fn gh_hostname(api_url: &str) -> String {
-    let rest = api_url.split_once("://").map_or(api_url, |(_, r)| r);
-    let authority = rest.split('/').next().unwrap_or(rest);
-    let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let host = authority.to_ascii_lowercase();
-    if host == "api.github.com" {
-        "github.com".to_owned()
-    } else {
-        host
-    }
-}
-
-/// Like [`discover`], but an error that says how to provide a token.
-pub fn require() -> anyhow::Result<(Token, TokenSource)> {
-    discover().ok_or_else(no_token)
-}
-
 /// Like [`discover_for`], but an error that says how to provide a token.
-pub fn require_for(api_url: &str) -> anyhow::Result<(Token, TokenSource)> {
-    discover_for(api_url).ok_or_else(no_token)
+pub fn require_for(gh_hostname: &str) -> anyhow::Result<(Token, TokenSource)> {
+    discover_for(gh_hostname).ok_or_else(|| no_token(gh_hostname))
 }
 
-fn no_token() -> anyhow::Error {
+fn no_token(gh_hostname: &str) -> anyhow::Error {
     anyhow::anyhow!(
-        "no GitHub token found: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login`"
+        "no GitHub token found for {gh_hostname}: set GH_TOKEN (or GITHUB_TOKEN), or log in with `gh auth login --hostname {gh_hostname}`"
     )
 }
 
@@ -129,12 +98,5 @@ mod tests {
         let t = Token::new("ghp_secret").unwrap();
         assert_eq!(format!("{t} {t:?}"), "*** Token(***)");
         assert_eq!(t.redact("x ghp_secret y"), "x *** y");
-    }
-
-    #[test]
-    fn gh_hostname_follows_the_api_url() {
-        assert_eq!(gh_hostname("https://api.github.com"), "github.com");
-        assert_eq!(gh_hostname("https://GHE.corp/api/v3/"), "ghe.corp");
-        assert_eq!(gh_hostname("http://127.0.0.1:8080"), "127.0.0.1:8080");
     }
 }

@@ -19,6 +19,8 @@ use crate::remotes::RepoName;
 
 /// Artifacts downloaded at the same time.
 const CONCURRENT_DOWNLOADS: usize = 4;
+/// Attempts at one artifact when the storage host fails transiently.
+const DOWNLOAD_ATTEMPTS: u32 = 3;
 
 /// A downloaded artifact zip.
 #[derive(Debug, Clone)]
@@ -70,55 +72,31 @@ pub async fn download_all(
     let total = &total;
     let jobs = artifacts.iter().map(|artifact| async move {
         let path = dir.join(format!("artifact-{}.zip", artifact.id));
-        let file =
-            File::create(&path).with_context(|| format!("failed to create {}", path.display()))?;
-        let mut out = Capped {
-            inner: BufWriter::with_capacity(256 * 1024, file),
-            written: 0,
-            max: max_bytes,
-            exceeded: None,
-            total,
+        let caps = Caps {
+            max_bytes,
             max_total,
+            total,
         };
-        let mut seen = 0u64;
-        let result = gh
-            .download_artifact(repo, artifact.id, &mut out, |done, _| {
-                bar.inc(done.saturating_sub(seen));
-                seen = done;
-            })
-            .await;
-        let bytes = match result {
-            Ok(bytes) => bytes,
-            Err(DownloadError::Expired(_)) => anyhow::bail!(
-                "artifact {} expired while it was being fetched; re-run the recording workflow",
-                artifact.name
-            ),
-            Err(DownloadError::Io(e)) if out.exceeded == Some(Exceeded::Artifact) => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "artifact {} is larger than {max_bytes} bytes",
+        let mut attempt = 1;
+        let bytes = loop {
+            let (result, exceeded, written) = download_once(gh, repo, artifact, &path, &caps, bar)
+                .await
+                .with_context(|| format!("failed to create {}", path.display()))?;
+            match result {
+                // Storage failed midway (5xx, a reset connection): start the file over.
+                Err(DownloadError::Api(e)) if e.is_outage() && attempt < DOWNLOAD_ATTEMPTS => {
+                    total.set(total.get().saturating_sub(written));
+                    bar.dec(written);
+                    eprintln!(
+                        "warning: downloading artifact {} failed ({e}); trying again",
                         safe_text(&artifact.name)
-                    )
-                });
-            }
-            Err(DownloadError::Io(e)) if out.exceeded == Some(Exceeded::Run) => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "the run's artifacts are larger than {max_total} bytes together (at artifact {}); \
-                         raise the limit with RERECORD_MAX_TOTAL_SIZE",
-                        safe_text(&artifact.name)
-                    )
-                });
-            }
-            Err(e) => {
-                return Err(e)
-                    .with_context(|| format!("failed to download artifact {}", artifact.name));
+                    );
+                    gh.pause_before_retry(attempt).await;
+                    attempt += 1;
+                }
+                other => break explain(other, exceeded, artifact, &caps)?,
             }
         };
-        out.inner
-            .into_inner()
-            .map_err(|e| e.into_error())
-            .with_context(|| format!("failed to save artifact {}", artifact.name))?;
         anyhow::Ok(Downloaded {
             artifact: artifact.clone(),
             path,
@@ -132,6 +110,77 @@ pub async fn download_all(
         .await?;
     bar.finish_and_clear();
     Ok(downloaded)
+}
+
+/// The byte caps of one download, and the run's running total they share.
+struct Caps<'t> {
+    max_bytes: u64,
+    max_total: u64,
+    total: &'t Cell<u64>,
+}
+
+/// One attempt at artifact `artifact` into a new (or truncated) `path`: the outcome, which cap
+/// stopped it if any, and the bytes it wrote. Only creating the file is an error here.
+async fn download_once(
+    gh: &GitHub,
+    repo: &RepoName,
+    artifact: &Artifact,
+    path: &Path,
+    caps: &Caps<'_>,
+    bar: &ProgressBar,
+) -> std::io::Result<(Result<u64, DownloadError>, Option<Exceeded>, u64)> {
+    let file = File::create(path)?;
+    let mut out = Capped {
+        inner: BufWriter::with_capacity(256 * 1024, file),
+        written: 0,
+        max: caps.max_bytes,
+        exceeded: None,
+        total: caps.total,
+        max_total: caps.max_total,
+    };
+    let mut seen = 0u64;
+    let result = gh
+        .download_artifact(repo, artifact.id, &mut out, |done, _| {
+            bar.inc(done.saturating_sub(seen));
+            seen = done;
+        })
+        .await;
+    let result =
+        result.and_then(|bytes| out.inner.flush().map(|()| bytes).map_err(DownloadError::Io));
+    Ok((result, out.exceeded, out.written))
+}
+
+/// The outcome of a download's last attempt, its errors said for the user.
+fn explain(
+    result: Result<u64, DownloadError>,
+    exceeded: Option<Exceeded>,
+    artifact: &Artifact,
+    caps: &Caps<'_>,
+) -> anyhow::Result<u64> {
+    let (max_bytes, max_total) = (caps.max_bytes, caps.max_total);
+    match result {
+        Ok(bytes) => Ok(bytes),
+        Err(DownloadError::Expired(_)) => anyhow::bail!(
+            "artifact {} expired while it was being fetched; re-run the recording workflow",
+            artifact.name
+        ),
+        Err(DownloadError::Io(e)) if exceeded == Some(Exceeded::Artifact) => {
+            Err(e).with_context(|| {
+                format!(
+                    "artifact {} is larger than {max_bytes} bytes",
+                    safe_text(&artifact.name)
+                )
+            })
+        }
+        Err(DownloadError::Io(e)) if exceeded == Some(Exceeded::Run) => Err(e).with_context(|| {
+            format!(
+                "the run's artifacts are larger than {max_total} bytes together (at artifact {}); \
+                 raise the limit with RERECORD_MAX_TOTAL_SIZE",
+                safe_text(&artifact.name)
+            )
+        }),
+        Err(e) => Err(e).with_context(|| format!("failed to download artifact {}", artifact.name)),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -40,7 +40,6 @@ use crate::error::usage;
 use crate::github::issues::RepoPermission;
 use crate::github::{GitHub, PrState, PullRequest};
 use crate::remotes::RepoName;
-use crate::token;
 use crate::workflow::DispatchTrigger;
 
 use event::{Candidate, Trigger};
@@ -111,8 +110,9 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
         Ok(c) => c,
         Err(why) => return ignored(&repo, &why, args.json),
     };
-    let (token, _) = token::require()?;
-    let gh = GitHub::new(&locate::api_url(&args.api), &token)?;
+    let api_url = locate::api_url(&args.api);
+    let (token, _) = locate::token_for(&api_url)?;
+    let gh = GitHub::new(&api_url, &token)?;
     let (default_branch, config) = remote_config(&gh, &repo).await?;
     let settings = Settings::resolve(&args, &config)?;
     let rest = match &candidate.trigger {

@@ -128,7 +128,17 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         .clone()
         .unwrap_or_else(|| config.workflow.clone());
 
-    let Some((tok, source)) = token::discover_for(&api_url) else {
+    let host = match locate::github_host(&api_url) {
+        Ok(host) => host,
+        Err(e) => {
+            return list.fail(
+                "github",
+                format!("{e:#}"),
+                "check --api-url / GITHUB_API_URL",
+            );
+        }
+    };
+    let Some((tok, source)) = token::discover_for(&host.gh_hostname()) else {
         list.fail(
             "token",
             "no GitHub token found",
@@ -161,15 +171,17 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
                     user.login
                 ),
             );
-            if let Some(s) = scopes.filter(|s| !s.trim().is_empty()) {
-                let has = |scope: &str| s.split(',').any(|x| x.trim() == scope);
-                if !has("workflow") && !has("repo") {
-                    list.warn(
-                        "github",
-                        "the token has neither the `repo` nor the `workflow` scope",
-                        "create a token with the `workflow` scope (gh auth refresh -s workflow)",
-                    );
-                }
+            // A classic token needs `repo` to dispatch a workflow (GitHub's REST reference for
+            // "Create a workflow dispatch event"); `workflow` alone only lets it push workflow
+            // files.
+            if let Some(s) = scopes.filter(|s| !s.trim().is_empty())
+                && !s.split(',').any(|x| x.trim() == "repo")
+            {
+                list.warn(
+                    "github",
+                    format!("the token's scopes ({s}) lack `repo`, which dispatching a workflow needs"),
+                    "add it: gh auth refresh -s repo (or create a classic token with the `repo` scope, or a fine-grained one with Actions: write)",
+                );
             }
         }
         Err(e) => {

@@ -22,14 +22,13 @@ use crate::git::GitRepo;
 use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
 use crate::provenance;
 use crate::remotes::RepoName;
-use crate::token;
 
 /// Completed runs of the PR's head looked at before giving up.
 const MAX_CANDIDATE_RUNS: usize = 10;
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
-    let (token, _) = token::require()?;
     let api_url = locate::api_url(&args.api);
+    let (token, _) = locate::token_for(&api_url)?;
     let hosts = locate::github_hosts(&api_url);
     // Opening the repository and reading its configuration is blocking file work: do it on
     // another thread while the client is built and, when the repository and run are both given,

@@ -65,8 +65,8 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
         )));
     }
-    let (api_token, _) = token::require()?;
     let api_url = locate::api_url(&args.api);
+    let (api_token, _) = locate::token_for(&api_url)?;
     // A moved repository is told in the report's warnings, not on stderr as well.
     let gh = GitHub::new(&api_url, &api_token)?.moves_in_warnings();
     let server = std::env::var("GITHUB_SERVER_URL")

@@ -10,8 +10,9 @@ use futures_util::future::try_join_all;
 use crate::cli::ApiArgs;
 use crate::config::Config;
 use crate::git::{GitRepo, Remote};
-use crate::github::{DEFAULT_API_URL, GitHub, PrState, PullRequest};
+use crate::github::{DEFAULT_API_URL, GitHub, GitHubHost, PrState, PullRequest};
 use crate::remotes::{GitHubHosts, RepoName};
+use crate::token::{self, Token, TokenSource};
 
 /// The API base URL: `--api-url` (or `GITHUB_API_URL`, which clap binds to it), else github.com's.
 pub fn api_url(api: &ApiArgs) -> String {
@@ -20,9 +21,25 @@ pub fn api_url(api: &ApiArgs) -> String {
         .unwrap_or_else(|| DEFAULT_API_URL.to_owned())
 }
 
-/// The hosts whose remotes count as GitHub for this API URL (plus `GH_HOST`).
+/// The hosts whose remotes count as GitHub for this API URL (its web host, e.g. `ghe.corp`
+/// or `acme.ghe.com`, plus `GH_HOST`). An unparsable URL adds nothing: the client refuses it.
 pub fn github_hosts(api_url: &str) -> GitHubHosts {
-    GitHubHosts::new(Some(api_url), std::env::var("GH_HOST").ok().as_deref())
+    let web_host = GitHubHost::parse(api_url).ok().map(|h| h.web_host());
+    GitHubHosts::new(
+        web_host.as_deref(),
+        std::env::var("GH_HOST").ok().as_deref(),
+    )
+}
+
+/// The GitHub instance an API URL belongs to (github.com, Enterprise Server, `*.ghe.com`).
+pub fn github_host(api_url: &str) -> anyhow::Result<GitHubHost> {
+    GitHubHost::parse(api_url)
+}
+
+/// The token for the host that serves `api_url`, never another host's: `GH_TOKEN`,
+/// `GITHUB_TOKEN`, else `gh auth token --hostname HOST`.
+pub fn token_for(api_url: &str) -> anyhow::Result<(Token, TokenSource)> {
+    token::require_for(&github_host(api_url)?.gh_hostname())
 }
 
 /// The local checkout as far as rerecord cares.

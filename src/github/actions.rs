@@ -112,28 +112,35 @@ impl GitHub {
             .await
     }
 
-    /// Runs of `file` created at or after `since` on `branch` by a dispatch.
+    /// Runs of `file` created at or after `since` on `branch` by a dispatch, started by
+    /// `actor` when given.
     pub async fn dispatched_runs_since(
         &self,
         repo: &RepoName,
         file: &str,
         branch: &str,
+        actor: Option<&str>,
         since: DateTime<Utc>,
     ) -> Result<Vec<WorkflowRun>, ApiError> {
         let created = format!(">={}", since.format("%Y-%m-%dT%H:%M:%SZ"));
+        let mut query = vec![
+            ("event", "workflow_dispatch"),
+            ("branch", branch),
+            ("created", created.as_str()),
+        ];
+        if let Some(actor) = actor {
+            query.push(("actor", actor));
+        }
         let runs = self
-            .workflow_runs(
-                repo,
-                file,
-                &[
-                    ("event", "workflow_dispatch"),
-                    ("branch", branch),
-                    ("created", &created),
-                ],
-                |seen| seen.last().is_some_and(|r| r.created_at < since),
-            )
+            .workflow_runs(repo, file, &query, |seen| {
+                seen.last().is_some_and(|r| r.created_at < since)
+            })
             .await?;
-        Ok(runs.into_iter().filter(|r| r.created_at >= since).collect())
+        Ok(runs
+            .into_iter()
+            .filter(|r| r.created_at >= since)
+            .filter(|r| actor.is_none_or(|a| r.actor.as_ref().is_some_and(|u| u.login == a)))
+            .collect())
     }
 
     /// Every run of any workflow in `repo` for commit `sha` (pushes, PR events, dispatches).

@@ -2,11 +2,13 @@
 //!
 //! Commands never see octocrab or HTTP: they call methods in `repos`, `actions` and `issues`.
 //! This file owns the transport: one client whose token only goes to the API host (redirects to
-//! artifact storage go out without it), bounded retries of GETs
-//! (5xx, 429, secondary rate limits, honouring `Retry-After`) and `Link`-header pagination.
+//! artifact storage go out without it), bounded retries of GETs (5xx, 429, rate limits waited
+//! out as GitHub documents: `Retry-After`, else `x-ratelimit-reset` when the quota is used up,
+//! else at least a minute, doubling) and `Link`-header pagination that never leaves the API.
 
 pub mod actions;
 mod client;
+mod host;
 pub mod issues;
 mod redirect;
 pub mod repos;
@@ -25,17 +27,28 @@ use serde::de::DeserializeOwned;
 use crate::remotes::RepoName;
 use crate::token::Token;
 
+pub use host::{GitHubHost, HostKind};
 pub use types::*;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 const GET_ATTEMPTS: u32 = 4;
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+/// The longest rate-limit wait worth sitting through: beyond it, fail at once with the time
+/// GitHub gave.
+pub const MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(5 * 60);
+/// GitHub: "wait for at least one minute before retrying" a secondary limit without
+/// `Retry-After`, exponentially longer when it persists.
+const SECONDARY_LIMIT_WAIT: Duration = Duration::from_secs(60);
 const MAX_PAGES: usize = 100;
 /// The largest API answer read (a page of 100 runs is about 500 KB): a larger body is refused
 /// while it streams, never held whole.
 pub const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 
 type Body = BoxBody<Bytes, octocrab::Error>;
+
+/// How the client waits before a retry: `tokio::time::sleep`, or a test's stand-in that records
+/// the wait ([`GitHub::with_pause`]).
+pub type Pause =
+    std::sync::Arc<dyn Fn(Duration) -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
 
 /// A failed API call. `status` is `None` when no answer arrived (connection error, timeout).
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +101,7 @@ pub struct GitHub {
     /// also means the system's root certificates are loaded once.
     octo: Octocrab,
     base: String,
+    host: GitHubHost,
     token: Token,
     /// Minimum wait before retrying a failed GET (doubled each time, with jitter).
     retry_base: Duration,
@@ -95,21 +109,42 @@ pub struct GitHub {
     moves: redirect::Moves,
     /// Tell a move on stderr when first seen (else only through [`GitHub::moved_notices`]).
     tell_moves: bool,
+    pause: Pause,
 }
 
 impl GitHub {
     /// `api_url` is e.g. `https://api.github.com` or `https://ghe.example.com/api/v3`.
     pub fn new(api_url: &str, token: &Token) -> anyhow::Result<Self> {
-        let base = api_url.trim_end_matches('/').to_owned();
+        let host = GitHubHost::parse(api_url)?;
+        let base = host.api_base();
         let octo = client::octocrab(&base, token, http_timeout())?;
         Ok(Self {
             octo,
             base,
+            host,
             token: token.clone(),
             retry_base: Duration::from_millis(500),
             moves: redirect::Moves::default(),
             tell_moves: true,
+            pause: std::sync::Arc::new(|d| Box::pin(tokio::time::sleep(d))),
         })
+    }
+
+    /// Wait through `pause` instead of sleeping (tests record the waits a rate limit asks for).
+    pub fn with_pause(mut self, pause: Pause) -> Self {
+        self.pause = pause;
+        self
+    }
+
+    /// Wait before retry `attempt` (1-based) of something that failed transiently: the retry
+    /// base doubled each time, with jitter.
+    pub(crate) async fn pause_before_retry(&self, attempt: u32) {
+        (self.pause)(self.backoff(attempt)).await;
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let backoff = self.retry_base * 2u32.pow(attempt.saturating_sub(1).min(10));
+        backoff + Duration::from_millis(fastrand::u64(0..=backoff.as_millis() as u64 / 4))
     }
 
     /// Leave moved repositories to the caller's report ([`GitHub::moved_notices`]) instead of
@@ -130,16 +165,16 @@ impl GitHub {
         &self.base
     }
 
+    /// The GitHub instance this client talks to.
+    pub fn host(&self) -> &GitHubHost {
+        &self.host
+    }
+
     /// The web URL matching the API URL: `https://github.com` for the public API, the
-    /// Enterprise host for `/api/v3` URLs, and the API host itself otherwise (the fake).
+    /// Enterprise host for `/api/v3` URLs, `https://SUBDOMAIN.ghe.com` for
+    /// `https://api.SUBDOMAIN.ghe.com`, and the API host itself otherwise (the fake).
     pub fn web_url(&self) -> String {
-        if self.base == DEFAULT_API_URL {
-            "https://github.com".to_owned()
-        } else if let Some(host) = self.base.strip_suffix("/api/v3") {
-            host.to_owned()
-        } else {
-            self.base.clone()
-        }
+        self.host.web_url()
     }
 
     fn url(&self, path: &str) -> String {
@@ -299,35 +334,40 @@ impl GitHub {
         }
     }
 
-    /// GET with bounded retries on transient failures; returns headers and body.
+    /// GET with bounded retries on transient failures; returns headers and body. A rate limit
+    /// is waited out as GitHub asks, unless that is longer than [`MAX_RATE_LIMIT_WAIT`]: then
+    /// the error says when the limit resets.
     async fn get_raw(&self, path: &str) -> Result<(http::HeaderMap, Bytes), ApiError> {
         let mut attempt = 1;
         loop {
-            let outcome = match self.send(Method::GET, path, None).await {
+            let (err, limit) = match self.send(Method::GET, path, None).await {
                 Ok(resp) => {
-                    let wait = retry_wait(resp.status(), resp.headers());
+                    let limit = RateLimit::of(resp.status(), resp.headers());
                     match self.read(&Method::GET, path, resp).await {
                         Ok(ok) => return Ok(ok),
-                        Err(err) => (err, wait),
+                        Err(err) => (err, limit),
                     }
                 }
                 Err(err) => (err, None),
             };
-            let (err, server_wait) = outcome;
-            let transient = match err.status {
-                None => !err.is_untrusted_certificate(),
-                Some(s) => {
-                    s >= 500
-                        || s == 429
-                        || (s == 403 && (server_wait.is_some() || is_secondary_limit(&err.message)))
+            let limit = limit.or_else(|| RateLimit::secondary(&err));
+            let wait = match limit {
+                Some(limit) => {
+                    let wait = limit.wait(attempt);
+                    if wait > MAX_RATE_LIMIT_WAIT {
+                        return Err(limit.too_long(err, wait));
+                    }
+                    wait
                 }
+                None if err.status.is_none_or(|s| s >= 500) && !err.is_untrusted_certificate() => {
+                    self.backoff(attempt)
+                }
+                None => return Err(err),
             };
-            if !transient || attempt >= GET_ATTEMPTS {
+            if attempt >= GET_ATTEMPTS {
                 return Err(err);
             }
-            let backoff = self.retry_base * 2u32.pow(attempt - 1);
-            let jitter = Duration::from_millis(fastrand::u64(0..=backoff.as_millis() as u64 / 4));
-            tokio::time::sleep(server_wait.unwrap_or(backoff + jitter).min(MAX_RETRY_AFTER)).await;
+            (self.pause)(wait).await;
             attempt += 1;
         }
     }
@@ -384,8 +424,23 @@ impl GitHub {
             next = headers
                 .get(header::LINK)
                 .and_then(|v| v.to_str().ok())
-                .and_then(next_link)
-                .filter(|url| url.starts_with(&self.base));
+                .and_then(next_link);
+            if let Some(url) = next.as_deref().filter(|url| !self.host.is_under_api(url)) {
+                // Following it would send the token elsewhere; stopping would read a part of
+                // the list as if it were all of it.
+                return Err(ApiError {
+                    method: Method::GET,
+                    path: page,
+                    status: Some(200),
+                    message: format!(
+                        "the next page ({}) is not under the API URL {}, so the list cannot be read \
+                         whole; check --api-url (a proxy or GHES that rewrites links must keep them \
+                         under the API URL)",
+                        crate::actions::safe_text(url),
+                        self.base
+                    ),
+                });
+            }
         }
         Ok(all)
     }
@@ -489,30 +544,78 @@ fn is_secondary_limit(message: &str) -> bool {
     m.contains("secondary rate limit") || m.contains("rate limit exceeded")
 }
 
-/// How long the server asks us to wait: `Retry-After`, or the primary limit's reset time.
-fn retry_wait(status: StatusCode, headers: &http::HeaderMap) -> Option<Duration> {
-    if status.is_success() {
-        return None;
+/// A rate limit GitHub answered with, and how it asks to be waited out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RateLimit {
+    /// `Retry-After: SECONDS`.
+    RetryAfter(Duration),
+    /// The primary quota is used up (`x-ratelimit-remaining: 0`) until `x-ratelimit-reset`
+    /// (epoch seconds).
+    Reset(i64),
+    /// A secondary limit without `Retry-After`: at least a minute, doubling.
+    Secondary,
+}
+
+impl RateLimit {
+    /// The limit a failed answer's headers describe (GitHub's order: `Retry-After` first, then
+    /// an exhausted quota).
+    fn of(status: StatusCode, headers: &http::HeaderMap) -> Option<Self> {
+        if status.is_success() {
+            return None;
+        }
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+        };
+        if let Some(secs) = text("retry-after").and_then(|s| s.parse::<u64>().ok()) {
+            return Some(Self::RetryAfter(Duration::from_secs(secs)));
+        }
+        let limited = status == StatusCode::FORBIDDEN || status == StatusCode::TOO_MANY_REQUESTS;
+        if limited && text("x-ratelimit-remaining") == Some("0") {
+            let reset = text("x-ratelimit-reset").and_then(|s| s.parse::<i64>().ok())?;
+            return Some(Self::Reset(reset));
+        }
+        None
     }
-    if let Some(secs) = headers
-        .get(header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.trim().parse::<u64>().ok())
-    {
-        return Some(Duration::from_secs(secs));
+
+    /// A 429, or a 403 whose message names a secondary limit, without headers saying more.
+    fn secondary(err: &ApiError) -> Option<Self> {
+        match err.status {
+            Some(429) => Some(Self::Secondary),
+            Some(403) if is_secondary_limit(&err.message) => Some(Self::Secondary),
+            _ => None,
+        }
     }
-    let remaining = headers
-        .get("x-ratelimit-remaining")
-        .and_then(|v| v.to_str().ok());
-    if status == StatusCode::FORBIDDEN && remaining == Some("0") {
-        let reset = headers
-            .get("x-ratelimit-reset")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|s| s.parse::<i64>().ok())?;
-        let wait = (reset - chrono::Utc::now().timestamp()).max(1) as u64;
-        return Some(Duration::from_secs(wait));
+
+    /// How long to wait before attempt `attempt + 1`.
+    fn wait(self, attempt: u32) -> Duration {
+        match self {
+            Self::RetryAfter(d) => d,
+            Self::Reset(at) => {
+                Duration::from_secs((at - chrono::Utc::now().timestamp()).max(1) as u64)
+            }
+            Self::Secondary => SECONDARY_LIMIT_WAIT * 2u32.pow(attempt.saturating_sub(1).min(10)),
+        }
     }
-    None
+
+    /// `err`, saying when to try again instead of waiting `wait` now.
+    fn too_long(self, mut err: ApiError, wait: Duration) -> ApiError {
+        let at = chrono::Utc::now() + chrono::Duration::seconds(wait.as_secs() as i64);
+        let what = match self {
+            Self::Reset(_) => "the token's API rate limit is used up",
+            Self::RetryAfter(_) | Self::Secondary => "GitHub's secondary rate limit asks to wait",
+        };
+        err.message = format!(
+            "{}; {what} until {} ({} min from now), longer than rerecord waits; try again then, \
+             or use another token (a GitHub App installation token has a higher limit)",
+            err.message,
+            at.format("%Y-%m-%d %H:%M:%S UTC"),
+            wait.as_secs().div_ceil(60)
+        );
+        err
+    }
 }
 
 /// The `rel="next"` URL of a `Link` header.
@@ -587,11 +690,18 @@ mod tests {
     fn retry_after_is_honoured() {
         let mut h = http::HeaderMap::new();
         h.insert(header::RETRY_AFTER, "7".parse().unwrap());
-        assert_eq!(
-            retry_wait(StatusCode::TOO_MANY_REQUESTS, &h),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(retry_wait(StatusCode::OK, &h), None);
+        let limit = RateLimit::of(StatusCode::TOO_MANY_REQUESTS, &h);
+        assert_eq!(limit, Some(RateLimit::RetryAfter(Duration::from_secs(7))));
+        assert_eq!(limit.unwrap().wait(3), Duration::from_secs(7));
+        assert_eq!(RateLimit::of(StatusCode::OK, &h), None);
+    }
+
+    #[test]
+    fn secondary_limits_wait_a_minute_then_double() {
+        let waits: Vec<u64> = (1..=3)
+            .map(|a| RateLimit::Secondary.wait(a).as_secs())
+            .collect();
+        assert_eq!(waits, [60, 120, 240]);
     }
 
     #[tokio::test]

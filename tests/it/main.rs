@@ -11,6 +11,7 @@ mod commit;
 mod doctor;
 mod fake_github;
 mod fetch;
+mod github_api;
 mod install_script;
 mod land;
 mod lint;

@@ -22,13 +22,13 @@ use crate::commands::short;
 use crate::commands::watch;
 use crate::config::{Config, InputOption};
 use crate::github::{DispatchedRun, GitHub, PrState, PullRequest};
-use crate::{term, token};
+use crate::term;
 
 use inputs::Wanted;
 
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let api_url = locate::api_url(&args.api);
-    let (token, _) = token::require_for(&api_url)?;
+    let (token, _) = locate::token_for(&api_url)?;
     let hosts = locate::github_hosts(&api_url);
     let checkout = Checkout::open(&hosts)?;
     let branch = checkout.branch(args.branch.as_deref())?;

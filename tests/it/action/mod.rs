@@ -54,7 +54,7 @@ fn run_commit_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner
 #[test]
 fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
     let (args, log, run, _job) = run_commit_with_stub(&[
-        ("mode", "stage"),
+        ("mode", "push"),
         ("target-branch", "feature/x"),
         ("is-fork-pr", "false"),
         ("setup", "ollama"),
@@ -68,7 +68,7 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
         [
             "commit",
             "--mode",
-            "stage",
+            "push",
             "--fork-pr",
             "false",
             "--token-env",
@@ -96,6 +96,30 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
         !log.join("env-RERECORD_RECORDINGS").exists(),
         "no recordings input, no variable"
     );
+}
+
+#[test]
+fn commit_step_in_stage_mode_never_holds_the_token() {
+    let (args, log, run, _job) = run_commit_with_stub(&[("mode", "stage"), ("is-fork-pr", "true")]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        args,
+        ["commit", "--mode", "stage", "--fork-pr", "true"],
+        "no token to name"
+    );
+    assert!(
+        !log.join("env-RERECORD_TOKEN").exists(),
+        "the token reached rerecord's environment in stage mode"
+    );
+    // Not even the step's own environment has it (a leftover process reads /proc/PID/environ).
+    let action = Action::load("");
+    let scope = scope_for(&action, &[("mode", "stage")]);
+    let env = action.step("commit")["env"]["RERECORD_TOKEN"]
+        .as_str()
+        .expect("the step names the variable");
+    assert_eq!(runner::eval_template(env, &scope), "", "{env}");
+    let scope = scope_for(&action, &[("mode", "auto")]);
+    assert_eq!(runner::eval_template(env, &scope), TOKEN, "auto may push");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 use super::support::cmd::rerecord;
 use super::support::fake_github::*;
 use super::*;
+use std::time::Duration;
 
 #[test]
 fn schedule_falls_back_to_finding_the_run_after_204() {
@@ -42,26 +43,59 @@ fn schedule_never_duplicates_a_run_created_by_a_failed_post() {
 }
 
 #[test]
-fn schedule_resends_a_lost_dispatch_at_most_once() {
+fn schedule_never_resends_a_lost_dispatch_and_says_what_to_check() {
     let w = World::new();
     w.fork_pr();
     w.fake.inject(Fault::new("POST", "/dispatches", 503));
-    w.schedule(&["--json"]).success();
-    assert_eq!(w.posts().len(), 2);
-    assert_eq!(w.fake.runs(FORK).len(), 1);
-
-    let w = World::new();
-    w.fork_pr();
-    w.fake
-        .inject(Fault::new("POST", "/dispatches", 503).times(5));
     let run = w.schedule(&[]).failure();
-    assert_eq!(w.posts().len(), 2, "never more than one extra dispatch");
+    assert_eq!(w.posts().len(), 1, "a second dispatch would record twice");
+    assert!(w.fake.runs(FORK).is_empty());
     assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
     assert!(
-        run.stderr
-            .contains("/actions/workflows/record-integration-tests.yml"),
+        run.stderr.contains("no run of record-integration-tests.yml on feature-x by rerecord-bot showed up within 60 s"),
         "{}",
         run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("/actions/workflows/record-integration-tests.yml before dispatching again"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn schedule_waits_out_the_run_list_lag_and_takes_only_its_own_run() {
+    let w = World::new();
+    w.fork_pr();
+    // Someone else dispatched the same workflow on the branch a moment ago.
+    let theirs = w
+        .fake
+        .add_run(FORK, RunSpec::completed(FILE, BRANCH, &w.head, "success"));
+    w.fake.set_run_actor(FORK, theirs, "someone-else");
+    // Our dispatch creates its run but the answer is lost, and the list shows the run only
+    // after a lag (1 s here, 20 s of real GitHub at this scale).
+    w.fake.set_dispatch_lag(Duration::from_secs(1));
+    w.fake
+        .inject(Fault::new("POST", "/dispatches", 502).kind(FaultKind::AfterEffect));
+    let run = rerecord()
+        .current_dir(w.path())
+        .env("GH_TOKEN", TOKEN)
+        .env("RERECORD_POLL_SCALE", "0.05")
+        .args(["schedule", "--api-url", &w.fake.url(), "--json"])
+        .run()
+        .success();
+    assert_eq!(w.posts().len(), 1, "nothing was re-sent");
+    let runs = w.fake.runs(FORK);
+    assert_eq!(runs.len(), 2, "theirs and ours");
+    let ours = runs.iter().find(|r| r.id != theirs).unwrap();
+    assert_eq!(run.json()["run"]["id"], ours.id, "{}", run.stderr);
+    assert!(
+        w.fake.requests().iter().any(|r| r
+            .query
+            .as_deref()
+            .is_some_and(|q| q.contains("actor=rerecord-bot"))),
+        "the run list was asked for the token's user's runs"
     );
 }
 
@@ -178,7 +212,7 @@ fn schedule_dry_run_validates_but_posts_nothing() {
 }
 
 #[test]
-fn schedule_treats_a_timed_out_dispatch_as_unknown_and_resends_once() {
+fn schedule_treats_a_timed_out_dispatch_as_unknown_and_never_resends() {
     let w = World::new();
     w.fork_pr();
     w.fake
@@ -190,14 +224,16 @@ fn schedule_treats_a_timed_out_dispatch_as_unknown_and_resends_once() {
         .env("RERECORD_HTTP_TIMEOUT", "1")
         .args(["schedule", "--api-url", &w.fake.url(), "--json"])
         .run()
-        .success();
+        .failure();
     assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
-    assert_eq!(w.posts().len(), 2, "one lost POST, one re-send");
-    let runs = w.fake.runs(FORK);
-    assert_eq!(
-        runs.len(),
-        1,
-        "the hung request created nothing, the re-send one run"
+    assert_eq!(w.posts().len(), 1, "the lost POST only");
+    assert!(
+        w.fake.runs(FORK).is_empty(),
+        "the hung request created nothing"
     );
-    assert_eq!(run.json()["run"]["id"], runs[0].id);
+    assert!(
+        run.stderr.contains("before dispatching again"),
+        "{}",
+        run.stderr
+    );
 }

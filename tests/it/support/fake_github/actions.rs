@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::pagination::paginate;
 use super::server::{Reply, Req};
 use super::state::{Repo, Run, State};
-use super::{DispatchMode, RunSpec, render, storage, workflow_file};
+use super::{DispatchMode, JOB_TOKEN_USER, RunSpec, USER, render, storage, workflow_file};
 
 const DISPATCH_DOCS: &str =
     "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event";
@@ -153,6 +153,12 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
         display_title: run_name.map(|t| workflow_file::title_from(&t, &inputs)),
     };
     let id = st.add_run(full, spec, inputs, true);
+    let actor = if st.job_token { JOB_TOKEN_USER } else { USER };
+    let listed_from = std::time::Instant::now() + st.dispatch_lag;
+    if let Some(run) = st.repo_mut(full).runs.iter_mut().find(|r| r.id == id) {
+        run.actor = Some(actor.to_string());
+        run.listed_from = Some(listed_from);
+    }
     if run_details == Some(true) && st.dispatch_mode == DispatchMode::RunDetails {
         Reply::json(
             200,
@@ -201,12 +207,19 @@ fn created_matches(filter: &str, at: DateTime<Utc>) -> bool {
     }
 }
 
+/// The login that started `run`.
+fn run_actor<'a>(repo: &'a Repo, run: &'a Run) -> &'a str {
+    run.actor.as_deref().unwrap_or(repo.owner())
+}
+
 fn list_runs(st: &State, req: &Req, full: &str, workflow_id: Option<u64>) -> Reply {
     let repo = st.repo(full).expect("checked");
     let mut runs: Vec<&Run> = repo
         .runs
         .iter()
         .filter(|r| workflow_id.is_none_or(|w| r.workflow_id == w))
+        .filter(|r| r.listed_from.is_none_or(|t| t <= std::time::Instant::now()))
+        .filter(|r| req.q("actor").is_none_or(|a| run_actor(repo, r) == a))
         .filter(|r| req.q("event").is_none_or(|e| r.event == e))
         .filter(|r| req.q("branch").is_none_or(|b| r.head_branch == b))
         .filter(|r| req.q("head_sha").is_none_or(|s| r.head_sha == s))
@@ -221,7 +234,7 @@ fn list_runs(st: &State, req: &Req, full: &str, workflow_id: Option<u64>) -> Rep
         .collect();
     runs.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
     let total = runs.len();
-    let page = paginate(runs, req, &st.api_base);
+    let page = paginate(runs, req, &st.page_base());
     let items: Vec<Value> = page
         .items
         .iter()
@@ -268,7 +281,7 @@ fn list_jobs(st: &State, req: &Req, full: &str, id: &str) -> Reply {
     };
     let name = workflow_name(repo, &run.workflow);
     let total = run.jobs.len();
-    let page = paginate(run.jobs.iter().collect(), req, &st.api_base);
+    let page = paginate(run.jobs.iter().collect(), req, &st.page_base());
     let items: Vec<Value> = page
         .items
         .iter()
@@ -292,7 +305,7 @@ fn list_artifacts(st: &State, req: &Req, full: &str, id: &str) -> Reply {
         .filter(|a| req.q("name").is_none_or(|n| a.name == n))
         .collect();
     let total = artifacts.len();
-    let page = paginate(artifacts, req, &st.api_base);
+    let page = paginate(artifacts, req, &st.page_base());
     let items: Vec<Value> = page
         .items
         .iter()

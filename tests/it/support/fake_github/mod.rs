@@ -189,6 +189,18 @@ impl Fault {
         self
     }
 
+    /// GitHub's secondary rate limit without `Retry-After` (GitHub then asks for at least a
+    /// minute's wait).
+    pub fn secondary_rate_limit_without_retry_after(method: &str, path_contains: &str) -> Fault {
+        Fault::new(method, path_contains, 403).kind(FaultKind::SecondaryRateLimit)
+    }
+
+    /// The primary rate limit used up: 403, `x-ratelimit-remaining: 0`, and
+    /// `x-ratelimit-reset` an hour away.
+    pub fn primary_rate_limit(method: &str, path_contains: &str) -> Fault {
+        Fault::new(method, path_contains, 403)
+    }
+
     pub fn kind(mut self, kind: FaultKind) -> Fault {
         self.kind = kind;
         self
@@ -205,6 +217,9 @@ pub enum FaultKind {
     AfterEffect,
     /// Never answer; the client must time out.
     Hang,
+    /// Storage only: answer 200 with the full `Content-Length`, send half the blob, then reset
+    /// the connection.
+    CutShort,
 }
 
 /// How dispatches answer when the body asks for `return_run_details`.
@@ -509,6 +524,26 @@ impl FakeGitHub {
 
     pub fn inject(&self, fault: Fault) {
         self.lock().faults.push(fault);
+    }
+
+    /// Dispatched runs stay out of the run lists for `lag` (GitHub's list lags behind a
+    /// dispatch, sometimes by tens of seconds).
+    pub fn set_dispatch_lag(&self, lag: Duration) {
+        self.lock().dispatch_lag = lag;
+    }
+
+    /// `Link` headers point at `base` (another origin) instead of the API, as a misconfigured
+    /// proxy or Enterprise server might.
+    pub fn serve_off_base_links(&self, base: &str) {
+        self.lock().link_base = Some(base.trim_end_matches('/').to_string());
+    }
+
+    /// Run `id` was started by `login` (default: the repository's owner; dispatches: the
+    /// token's user).
+    pub fn set_run_actor(&self, repo: &str, id: u64, login: &str) {
+        let mut st = self.lock();
+        let run = st.repo_mut(repo).runs.iter_mut().find(|r| r.id == id);
+        run.expect("run").actor = Some(login.to_string());
     }
 
     pub fn set_dispatch_mode(&self, mode: DispatchMode) {

@@ -378,8 +378,9 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
     v["updated_at"] = json!(ts(r.updated_at));
     v["run_started_at"] = json!(ts(r.created_at));
     v["referenced_workflows"] = json!([]);
-    v["actor"] = user(st, repo.owner());
-    v["triggering_actor"] = user(st, repo.owner());
+    let actor = r.actor.as_deref().unwrap_or(repo.owner());
+    v["actor"] = user(st, actor);
+    v["triggering_actor"] = user(st, actor);
     v["pull_requests"] = r
         .pull_requests
         .iter()

@@ -182,7 +182,7 @@ fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
     if req.q("direction") == Some("asc") {
         matching.reverse();
     }
-    let page = paginate(matching, req, &st.api_base);
+    let page = paginate(matching, req, &st.page_base());
     let body: Vec<Value> = page
         .items
         .iter()
@@ -323,7 +323,7 @@ fn list_comments(st: &State, req: &Req, full: &str, number: &str) -> Reply {
         return Reply::not_found();
     };
     let comments: Vec<&Comment> = repo.comments.iter().filter(|c| c.issue == number).collect();
-    let page = paginate(comments, req, &st.api_base);
+    let page = paginate(comments, req, &st.page_base());
     let body: Vec<Value> = page
         .items
         .iter()

@@ -106,6 +106,8 @@ pub(crate) struct Reply {
     pub body: Vec<u8>,
     pub content_type: Option<&'static str>,
     pub rate_exhausted: bool,
+    /// Send half the body under the full `Content-Length`, then reset (`FaultKind::CutShort`).
+    pub cut_short: bool,
 }
 
 pub(crate) const DOCS: &str = "https://docs.github.com/rest";
@@ -118,6 +120,7 @@ impl Reply {
             body: serde_json::to_vec(&value).expect("serialize"),
             content_type: Some("application/json; charset=utf-8"),
             rate_exhausted: false,
+            cut_short: false,
         }
     }
 
@@ -128,6 +131,7 @@ impl Reply {
             body: Vec::new(),
             content_type: None,
             rate_exhausted: false,
+            cut_short: false,
         }
     }
 
@@ -289,6 +293,11 @@ async fn entry(state: Shared, request: Request, listener: Listener) -> Response 
     let mut st = lock(&state);
     let reply = match listener {
         Listener::Storage => match fault {
+            Some(f) if f.kind == FaultKind::CutShort => {
+                let mut reply = storage::serve(&st, &req);
+                reply.cut_short = reply.status == 200;
+                reply
+            }
             Some(f) if f.kind != FaultKind::AfterEffect => fault_reply(&f),
             _ => storage::serve(&st, &req),
         },
@@ -366,6 +375,22 @@ fn finish(st: &mut State, reply: Reply, listener: Listener) -> Response {
     }
     for (name, value) in &reply.headers {
         builder = builder.header(name.as_str(), value.as_str());
+    }
+    if reply.cut_short {
+        let mut body = reply.body;
+        let full = body.len();
+        body.truncate(full / 2);
+        let parts: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+            Ok(body),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "storage reset the connection",
+            )),
+        ];
+        return builder
+            .header("content-length", full.to_string())
+            .body(Body::from_stream(futures_util::stream::iter(parts)))
+            .expect("valid response");
     }
     builder
         .body(Body::from(reply.body))

@@ -29,6 +29,10 @@ pub(crate) struct State {
     pub requests: Vec<Recorded>,
     pub rate_used: u64,
     pub rate_reset: i64,
+    /// How long a dispatched run stays out of the run lists.
+    pub dispatch_lag: Duration,
+    /// The origin `Link` headers point at, when not the API's own (an off-base link).
+    pub link_base: Option<String>,
     pub signing_key: u64,
     /// Renamed or transferred repositories: lowercased old full name -> (new full name, the API
     /// base its redirects point at; `None` = this API).
@@ -124,6 +128,10 @@ pub(crate) struct Run {
     pub inputs: Value,
     /// Dispatched runs move along as they are fetched; seeded runs stay as given.
     pub progresses: bool,
+    /// Who started the run (`actor`); `None`: the repository's owner.
+    pub actor: Option<String>,
+    /// Listed only from this instant on (GitHub's run list lags behind a dispatch).
+    pub listed_from: Option<std::time::Instant>,
     pub polls: u32,
     pub jobs: Vec<Job>,
 }
@@ -242,6 +250,13 @@ impl Repo {
 }
 
 impl State {
+    /// The base URL of pagination links: the API's own, unless `serve_off_base_links` moved it.
+    pub fn page_base(&self) -> String {
+        self.link_base
+            .clone()
+            .unwrap_or_else(|| self.api_base.clone())
+    }
+
     pub fn new() -> State {
         use std::hash::{BuildHasher, RandomState};
         State {
@@ -259,6 +274,8 @@ impl State {
             requests: Vec::new(),
             rate_used: 0,
             rate_reset: Utc::now().timestamp() + 3600,
+            dispatch_lag: Duration::ZERO,
+            link_base: None,
             signing_key: RandomState::new().hash_one(std::process::id()),
             moved: BTreeMap::new(),
             teams: BTreeMap::new(),
@@ -365,6 +382,8 @@ impl State {
             display_title: spec.display_title,
             inputs,
             progresses,
+            actor: None,
+            listed_from: None,
             polls: 0,
             jobs: Vec::new(),
         });
