@@ -333,6 +333,9 @@ pub struct LandArgs {
     /// The branch of this repository a dispatched or called run recorded (`pr_head_ref`).
     #[arg(long, value_name = "BRANCH")]
     pub head_branch: Option<String>,
+    /// The commit the run was pinned to record (the recording workflow's plan job output).
+    #[arg(long, value_name = "SHA")]
+    pub head_sha: Option<String>,
     #[command(flatten)]
     pub api: ApiArgs,
 }
