@@ -241,3 +241,62 @@ fn a_workflow_call_caller_records_the_pinned_sha_and_its_land_job_lands_on_the_p
         "main moved"
     );
 }
+
+/// The template's contract, read statically: the title `Record PR #N at <sha>` from the dispatch
+/// inputs, and one checkout ref for every record job, the plan job's output (no moving ref).
+#[test]
+fn the_template_titles_dispatched_runs_and_checks_out_only_the_pinned_sha() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("workflows")
+            .join(RECORD_WORKFLOW),
+    )
+    .unwrap();
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let run_name = doc["run-name"].as_str().expect("a run-name");
+    assert!(
+        run_name.contains("format('Record PR #{0} at {1}', inputs.pr_number, inputs.head_sha)"),
+        "{run_name}"
+    );
+    assert_eq!(
+        doc["jobs"]["plan"]["outputs"]["head-sha"].as_str(),
+        Some("${{ steps.pin.outputs.head-sha }}")
+    );
+    let checkout = doc["jobs"]["record"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("actions/checkout@"))
+        })
+        .expect("the record job checks out");
+    assert_eq!(
+        checkout["with"]["ref"].as_str(),
+        Some("${{ needs.plan.outputs.head-sha }}")
+    );
+    let code: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    for moving in ["refs/pull/", "github.ref }}", "github.head_ref"] {
+        assert!(
+            !code.iter().any(|l| l.contains(moving)),
+            "the template uses {moving}"
+        );
+    }
+    let land = &doc["jobs"]["land"]["steps"][0]["with"];
+    assert_eq!(
+        land["head-sha"].as_str(),
+        Some("${{ needs.plan.outputs.head-sha }}")
+    );
+    assert_eq!(
+        land["head-branch"].as_str(),
+        Some("${{ inputs.pr_head_ref }}")
+    );
+    assert_eq!(
+        land["workflow"].as_str(),
+        Some("${{ inputs.caller_workflow }}")
+    );
+}
