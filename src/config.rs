@@ -15,7 +15,8 @@ pub const DEFAULT_WORKFLOW: &str = "record-integration-tests.yml";
 /// Every `recordings/` folder under `tests/integration/`, at any depth (the top-level one too).
 pub const DEFAULT_RECORDINGS: [&str; 1] = ["tests/integration/**/recordings/"];
 
-/// The `schedule` options that map to workflow inputs, and the PR number rerecord fills in.
+/// The `schedule` options that map to workflow inputs, and the PR number and head sha rerecord
+/// fills in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InputOption {
@@ -24,18 +25,23 @@ pub enum InputOption {
     Setup,
     Pattern,
     Pr,
+    /// The exact head commit to record (the pushed head `schedule` verified, the approved one
+    /// `command` pinned).
+    #[serde(rename = "head-sha")]
+    HeadSha,
 }
 
 impl InputOption {
     /// The options a user types.
     pub const ALL: [InputOption; 4] = [Self::Subdirs, Self::Suite, Self::Setup, Self::Pattern];
-    /// Everything that maps to an input: the typed options and the PR number.
-    pub const MAPPED: [InputOption; 5] = [
+    /// Everything that maps to an input: the typed options, the PR number and the head sha.
+    pub const MAPPED: [InputOption; 6] = [
         Self::Subdirs,
         Self::Suite,
         Self::Setup,
         Self::Pattern,
         Self::Pr,
+        Self::HeadSha,
     ];
 
     /// The input names this option fills when the workflow declares one of them, in order of
@@ -53,6 +59,7 @@ impl InputOption {
             ],
             Self::Pattern => &["pattern", "test-pattern"],
             Self::Pr => &["pr_number", "pr", "pr-number"],
+            Self::HeadSha => &["head_sha", "head-sha"],
         }
     }
 
@@ -64,6 +71,7 @@ impl InputOption {
             Self::Setup => "setup",
             Self::Pattern => "pattern",
             Self::Pr => "pr",
+            Self::HeadSha => "head-sha",
         }
     }
 
@@ -75,6 +83,7 @@ impl InputOption {
             Self::Setup => "-p/--test-setup",
             Self::Pattern => "-k/--test-pattern",
             Self::Pr => "the PR number",
+            Self::HeadSha => "the head sha",
         }
     }
 }
@@ -121,6 +130,8 @@ struct RawOptionTable {
     setup: Option<String>,
     pattern: Option<String>,
     pr: Option<String>,
+    #[serde(rename = "head-sha")]
+    head_sha: Option<String>,
 }
 
 impl RawOptionTable {
@@ -131,6 +142,7 @@ impl RawOptionTable {
             InputOption::Setup => self.setup.as_ref(),
             InputOption::Pattern => self.pattern.as_ref(),
             InputOption::Pr => self.pr.as_ref(),
+            InputOption::HeadSha => self.head_sha.as_ref(),
         }
     }
 }
@@ -242,6 +254,10 @@ impl Config {
                     opt != InputOption::Pr,
                     "[defaults] pr: the PR number comes from the pull request, not from a default"
                 );
+                anyhow::ensure!(
+                    opt != InputOption::HeadSha,
+                    "[defaults] head-sha: the head sha is the pushed (or approved) commit, not a default"
+                );
                 if !value.is_empty() {
                     defaults.insert(opt, value.clone());
                 }
@@ -289,6 +305,13 @@ mod tests {
         assert!(format!("{err:#}").contains("[defaults] pr"), "{err:#}");
         let c = Config::parse("[inputs]\npr = \"pull\"\n", None).unwrap();
         assert_eq!(c.input_names[&InputOption::Pr], "pull");
+        let c = Config::parse("[inputs]\nhead-sha = \"commit\"\n", None).unwrap();
+        assert_eq!(c.input_names[&InputOption::HeadSha], "commit");
+        let err = Config::parse("[defaults]\nhead-sha = \"abc\"\n", None).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("[defaults] head-sha"),
+            "{err:#}"
+        );
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //!   the configured label being added; anything else exits 0 quietly;
 //! - the requester's role comes from the API (`collaborators/{user}/permission`), never from the
 //!   payload's `author_association`;
-//! - the PR head the request approved is pinned (see `pin`), passed to the workflow when it takes
-//!   a sha input, and a push after the request is refused;
+//! - the PR head the request approved is pinned exactly (see `pin`: the label's sha, the comment's
+//!   `--sha`, or a same-repository PR by a writer), passed to the workflow's head-sha input, and a
+//!   push after the request is refused;
 //! - the comment line is split by rerecord itself and parsed with `schedule`'s own options;
 //!   validation and dispatch are `schedule`'s.
 //!
@@ -29,7 +30,7 @@ use clap::ValueEnum;
 use crate::actions::{
     ActionsEnv, Annotations, append_to, json_line, md_code, safe_text, write_outputs,
 };
-use crate::cli::{CommandArgs, Permission, RecordingArgs};
+use crate::cli::{CommandArgs, Permission};
 use crate::commands::land::write_sticky_comment;
 use crate::commands::locate;
 use crate::commands::preflight::{self, At, Gathered};
@@ -61,7 +62,9 @@ struct Settings {
     /// `[command] pr-input`; else the PR input the workflow declares (`[inputs] pr`, or a known
     /// name such as `pr_number`).
     pr_input: Option<String>,
-    sha_input: String,
+    /// `[command] sha-input`; else the head-sha input the workflow declares (`[inputs] head-sha`,
+    /// or a known name such as `head_sha`).
+    sha_input: Option<String>,
 }
 
 /// Everything known once the request is for us.
@@ -246,10 +249,7 @@ impl Settings {
                 .clone()
                 .unwrap_or_else(|| config.workflow.clone()),
             pr_input: c.pr_input.clone(),
-            sha_input: c
-                .sha_input
-                .clone()
-                .unwrap_or_else(|| DEFAULT_SHA_INPUT.to_owned()),
+            sha_input: c.sha_input.clone(),
         };
         anyhow::ensure!(
             !settings.word.is_empty() && !settings.word.contains(char::is_whitespace),
@@ -263,7 +263,7 @@ impl Settings {
 /// Every check, then the dispatch. Refusals are answered on the PR; errors fail the job.
 async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop> {
     check_permission(ctx).await?;
-    let recording = read_options(ctx, rest)?;
+    let request = read_options(ctx, rest)?;
     let pr = ctx
         .gh
         .pull(&ctx.repo, ctx.candidate.pr)
@@ -271,22 +271,28 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
         .with_context(|| format!("failed to read PR #{} of {}", ctx.candidate.pr, ctx.repo))?;
     outcome.head_sha = Some(pr.head_sha.clone());
     check_pr(&pr)?;
-    pin::check(&ctx.gh, &ctx.repo, &ctx.candidate.trigger, &pr.head_sha).await?;
+    pin::check(ctx, request.sha.as_deref(), rest, &pr).await?;
     let (git_ref, trigger) = workflow_ref(ctx, &pr).await?;
-    let mut wanted = schedule::wanted(&recording, &[], &ctx.config)
+    let mut wanted = schedule::wanted(&request.recording, &[], &ctx.config)
         .map_err(|e| Refusal::with_detail("the options are not valid:", format!("{e:#}")))?;
     if let Some(name) = ctx.pr_input(&trigger) {
         wanted.raw.push((name, pr.number.to_string()));
     }
-    if trigger.inputs.contains_key(&ctx.settings.sha_input) {
-        wanted
-            .raw
-            .push((ctx.settings.sha_input.clone(), pr.head_sha.clone()));
+    if let Some(name) = ctx.sha_input(&trigger) {
+        wanted.raw.push((name, pr.head_sha.clone()));
+    } else if !is_same_repo(ctx, &pr) {
+        return Err(Refusal::new(format!(
+            "{} declares no {} input, so the run would check out whatever the fork's branch holds when it starts, not the approved {}. Add that input (see rerecord's workflows/record-integration-tests.yml).",
+            md_code(&ctx.settings.workflow),
+            md_code(ctx.settings.sha_input.as_deref().unwrap_or(DEFAULT_SHA_INPUT)),
+            md_code(reply::short(&pr.head_sha))
+        ))
+        .into());
     } else {
         outcome.warnings.push(format!(
             "{} declares no {} input, so the run records the PR's head as it finds it, which may be newer than the approved {}.",
             md_code(&ctx.settings.workflow),
-            md_code(&ctx.settings.sha_input),
+            md_code(ctx.settings.sha_input.as_deref().unwrap_or(DEFAULT_SHA_INPUT)),
             md_code(reply::short(&pr.head_sha))
         ));
     }
@@ -323,8 +329,8 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
 }
 
 /// The options of the request: the comment line in `schedule`'s grammar; none for a label.
-fn read_options(ctx: &Ctx, rest: &str) -> Result<RecordingArgs, Refusal> {
-    let recording = match &ctx.candidate.trigger {
+fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, Refusal> {
+    let request = match &ctx.candidate.trigger {
         Trigger::Comment { .. } => grammar::parse(rest, &ctx.settings.word).map_err(|m| {
             if m.help {
                 Refusal::with_detail(reply::HELP, m.message)
@@ -338,8 +344,9 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<RecordingArgs, Refusal> {
                 )
             }
         })?,
-        Trigger::Label { .. } => RecordingArgs::default(),
+        Trigger::Label { .. } => grammar::Request::default(),
     };
+    let recording = &request.recording;
     // The PR number and the approved sha come from the PR itself, under any name the workflow
     // could take them by.
     let pr_names = ctx
@@ -348,15 +355,16 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<RecordingArgs, Refusal> {
         .iter()
         .cloned()
         .chain(ctx.config.input_names.get(&InputOption::Pr).cloned());
-    let pinned: Vec<String> = pr_names
-        .chain(
-            InputOption::Pr
-                .known_names()
-                .iter()
-                .map(|n| (*n).to_owned()),
-        )
-        .chain([ctx.settings.sha_input.clone()])
-        .collect();
+    let sha_names = ctx
+        .settings
+        .sha_input
+        .iter()
+        .cloned()
+        .chain(ctx.config.input_names.get(&InputOption::HeadSha).cloned());
+    let known = [InputOption::Pr, InputOption::HeadSha]
+        .into_iter()
+        .flat_map(|o| o.known_names().iter().map(|n| (*n).to_owned()));
+    let pinned: Vec<String> = pr_names.chain(sha_names).chain(known).collect();
     for name in &pinned {
         if recording
             .inputs
@@ -369,13 +377,16 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<RecordingArgs, Refusal> {
             )));
         }
     }
-    Ok(recording)
+    Ok(request)
 }
 
-/// At least the configured role, from the API. A failed look-up is an error, never a pass.
-async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
-    let user = &ctx.candidate.requester;
-    let perm = match ctx.gh.permission(&ctx.repo, user).await {
+/// The rank of [`rank`]'s `write`.
+const WRITE_RANK: u8 = 3;
+
+/// `user`'s role on `repo` from the API: its rank and its name. A failed look-up is an error,
+/// never a pass.
+async fn repo_role(gh: &GitHub, repo: &RepoName, user: &str) -> Result<(u8, String), Stop> {
+    let perm = match gh.permission(repo, user).await {
         Ok(perm) => perm,
         // Not a user GitHub knows as a possible collaborator (e.g. some apps' bots): no role.
         Err(e) if e.is_not_found() => RepoPermission {
@@ -384,10 +395,7 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         },
         Err(e) => {
             return Err(anyhow::Error::new(e)
-                .context(format!(
-                    "failed to read {user}'s permission on {}",
-                    ctx.repo
-                ))
+                .context(format!("failed to read {user}'s permission on {repo}"))
                 .into());
         }
     };
@@ -397,15 +405,22 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .and_then(rank)
         .or_else(|| rank(&perm.permission))
         .unwrap_or(0);
+    let role = perm.role_name.unwrap_or(perm.permission);
+    Ok((have, role))
+}
+
+/// At least the configured role, from the API.
+async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
+    let user = &ctx.candidate.requester;
+    let (have, role) = repo_role(&ctx.gh, &ctx.repo, user).await?;
     let need = match ctx.settings.permission {
-        Permission::Write => 3,
+        Permission::Write => WRITE_RANK,
         Permission::Maintain => 4,
         Permission::Admin => 5,
     };
     if have >= need {
         return check_team(ctx).await;
     }
-    let role = perm.role_name.as_deref().unwrap_or(&perm.permission);
     let needed = ctx
         .settings
         .permission
@@ -416,7 +431,7 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         md_code(needed.as_deref().unwrap_or("write")),
         md_code(&ctx.repo.to_string()),
         md_code(user),
-        md_code(role),
+        md_code(&role),
         md_code(&ctx.settings.word)
     ))
     .into())
@@ -495,11 +510,7 @@ async fn workflow_ref(ctx: &Ctx, pr: &PullRequest) -> Result<(String, DispatchTr
     if ctx.pr_input(&base).is_some() {
         return Ok((ctx.default_branch.clone(), base));
     }
-    let same_repo = pr
-        .head_repo
-        .as_deref()
-        .is_some_and(|h| h.eq_ignore_ascii_case(&ctx.repo.to_string()));
-    if !same_repo {
+    if !is_same_repo(ctx, pr) {
         return Err(Refusal::new(format!(
             "{} on {} declares no {} input, so it cannot record a PR from a fork in this repository. Add that input (see rerecord's workflows/record-integration-tests.yml), or record from the fork with `rerecord schedule`.",
             md_code(file),
@@ -515,7 +526,25 @@ async fn workflow_ref(ctx: &Ctx, pr: &PullRequest) -> Result<(String, DispatchTr
     Ok((pr.head_ref.clone(), at_branch))
 }
 
+/// The PR's head branch is in this repository (only its writers can push there).
+fn is_same_repo(ctx: &Ctx, pr: &PullRequest) -> bool {
+    pr.head_repo
+        .as_deref()
+        .is_some_and(|h| h.eq_ignore_ascii_case(&ctx.repo.to_string()))
+}
+
 impl Ctx {
+    /// The input of `trigger`'s workflow that takes the approved head sha, if it declares one.
+    fn sha_input(&self, trigger: &DispatchTrigger) -> Option<String> {
+        let name = match &self.settings.sha_input {
+            Some(name) => Some(name.clone()),
+            None => inputs::map(trigger, &self.config.input_names)
+                .input(InputOption::HeadSha)
+                .map(str::to_owned),
+        };
+        name.filter(|n| trigger.inputs.contains_key(n))
+    }
+
     /// The input of `trigger`'s workflow that takes the PR number, if it declares one.
     fn pr_input(&self, trigger: &DispatchTrigger) -> Option<String> {
         let name = match &self.settings.pr_input {

@@ -377,6 +377,7 @@ fn check_mapping(
     let wanted = Wanted {
         defaults: config.defaults.clone(),
         pr_number: target.pr_number,
+        head_sha: target.remote_sha.clone(),
         ..Wanted::default()
     };
     match inputs::resolve(trigger, &mapping, &wanted, file, &target.git_ref) {

@@ -119,37 +119,6 @@ impl GitHub {
         Ok(raw.into())
     }
 
-    /// The committer date of commit `sha` (set by whoever made the commit, so only a hint).
-    pub async fn committer_date(
-        &self,
-        repo: &RepoName,
-        sha: &str,
-    ) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
-        #[derive(Deserialize)]
-        struct Raw {
-            commit: Inner,
-        }
-        #[derive(Deserialize)]
-        struct Inner {
-            committer: Option<Person>,
-        }
-        #[derive(Deserialize)]
-        struct Person {
-            date: Option<chrono::DateTime<chrono::Utc>>,
-        }
-        let path = format!("{}/commits/{}", Self::repo_path(repo), encode_query(sha));
-        let raw: Raw = self.get_json(&path).await?;
-        raw.commit
-            .committer
-            .and_then(|c| c.date)
-            .ok_or_else(|| ApiError {
-                method: http::Method::GET,
-                path,
-                status: None,
-                message: "the commit has no committer date".to_owned(),
-            })
-    }
-
     /// `GET /repos/{o}/{r}/compare/{base}...{head}`: how `head` relates to `base` and the files
     /// their merge base and `head` differ in (GitHub lists at most 300). One commit per page keeps
     /// the answer small: the file list is the whole comparison's, on the first page. `None` when

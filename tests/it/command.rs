@@ -67,11 +67,11 @@ fn world(workflow: &str) -> World {
             workflow,
         );
     }
-    let hour_ago = Utc::now() - Duration::hours(1);
-    gh.set_commit_date(UPSTREAM, FORK_SHA, hour_ago);
-    gh.set_commit_date(UPSTREAM, BRANCH_SHA, hour_ago);
     let fork_pr = gh.add_pr(PrSpec::open(UPSTREAM, FORK, "fix", FORK_SHA));
+    gh.set_pr_author(UPSTREAM, fork_pr, "alice");
     let branch_pr = gh.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "feature", BRANCH_SHA));
+    gh.set_pr_author(UPSTREAM, branch_pr, "dev");
+    gh.set_role(UPSTREAM, "dev", "write");
     gh.set_role(UPSTREAM, "maint", "write");
     gh.set_role(UPSTREAM, "reader", "read");
     gh.set_role(UPSTREAM, "member", "triage");
@@ -127,6 +127,13 @@ impl World {
     }
 }
 
+/// The comment that approves the fork PR's head, with `options` after it.
+fn approve(options: &str) -> String {
+    format!("/rerecord --sha {FORK_SHA} {options}")
+        .trim_end()
+        .to_owned()
+}
+
 fn inputs(v: &Value) -> Vec<(String, String)> {
     v.as_object()
         .unwrap()
@@ -151,7 +158,10 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
         w.fork_pr,
         "maint",
         "COLLABORATOR",
-        "/rerecord agents,inference --setup vllm -k \"test_streaming\"\nthanks!",
+        &format!(
+            "{}\nthanks!",
+            approve("agents,inference --setup vllm -k \"test_streaming\"")
+        ),
     );
     let run = run.success();
     let runs = w.gh.runs(UPSTREAM);
@@ -204,7 +214,7 @@ fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_p
 #[test]
 fn a_fork_pr_is_refused_when_the_workflow_cannot_take_its_number() {
     let w = world(WORKFLOW_ON_BRANCH);
-    let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &approve(""));
     run.success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     assert_eq!(w.reactions(id), ["eyes", "confused"]);
@@ -261,7 +271,7 @@ fn a_stricter_permission_from_rerecord_toml_refuses_a_writer() {
     assert!(w.gh.runs(UPSTREAM).is_empty());
     assert!(w.ours(w.fork_pr)[0].1.contains("need the `maintain` role"));
     w.gh.set_custom_role(UPSTREAM, "lead", "release-lead", "admin");
-    let (_, run) = w.comment(w.fork_pr, "lead", "MEMBER", "/rerecord");
+    let (_, run) = w.comment(w.fork_pr, "lead", "MEMBER", &approve(""));
     run.success();
     assert_eq!(
         w.gh.runs(UPSTREAM).len(),
@@ -306,7 +316,7 @@ fn a_team_from_rerecord_toml_admits_only_its_active_members_among_writers() {
     let (_, run) = w.comment(w.fork_pr, "reader", "MEMBER", "/rerecord");
     run.success();
     assert!(w.gh.runs(UPSTREAM).is_empty(), "a reader dispatched");
-    let (_, run) = w.comment(w.fork_pr, "maint", "MEMBER", "/rerecord");
+    let (_, run) = w.comment(w.fork_pr, "maint", "MEMBER", &approve(""));
     run.success();
     assert_eq!(w.gh.runs(UPSTREAM).len(), 1);
 }
@@ -346,42 +356,170 @@ fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
 }
 
 #[test]
-fn a_push_after_the_comment_is_refused() {
+fn a_push_after_the_comment_is_refused_and_the_reply_names_the_new_head() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) =
-        w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
-    let pushed = "dddddddddddddddddddddddddddddddddddddddd";
-    w.gh.push_to_pr(
+    let (_, payload) = w.gh.comment_event(
         UPSTREAM,
         w.fork_pr,
-        pushed,
-        Utc::now() + Duration::seconds(5),
+        "maint",
+        "COLLABORATOR",
+        &approve("-k x"),
     );
+    let pushed = "dddddddddddddddddddddddddddddddddddddddd";
+    w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now());
     w.run("issue_comment", &payload, &[]).success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     let reply = w.ours(w.fork_pr).pop().unwrap().1;
     assert!(
-        reply.contains("the PR's head changed after the comment: `dddddddddddd` was committed at"),
+        reply.contains(
+            "the comment approves `cccccccccccc`, but the PR's head is now `dddddddddddd`"
+        ),
+        "{reply}"
+    );
+    assert!(
+        reply.contains(&format!("/rerecord --sha {pushed} -k x")),
+        "{reply}"
+    );
+}
+
+/// The issue's bypass: the author force-pushes, after the comment, a commit back-dated to before
+/// it that already had a CI run in another PR. Neither the date nor that run counts now.
+#[test]
+fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
+    let pushed = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
+    for body in [approve(""), "/rerecord".to_owned()] {
+        let w = world(WORKFLOW_WITH_PR);
+        let (_, payload) =
+            w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", &body);
+        // A throw-away PR ran CI on the commit days ago; then it became this PR's head.
+        let mut ci = RunSpec::completed("ci.yml", "throwaway", pushed, "success");
+        ci.event = "pull_request".into();
+        ci.head_repository = FORK.into();
+        ci.created_at = Utc::now() - Duration::days(2);
+        w.gh.add_run(UPSTREAM, ci);
+        w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now() - Duration::days(3));
+        let run = w.run("issue_comment", &payload, &[]).success();
+        let dispatched: Vec<_> =
+            w.gh.runs(UPSTREAM)
+                .into_iter()
+                .filter(|r| r.event == "workflow_dispatch")
+                .collect();
+        assert!(dispatched.is_empty(), "{body}: {}", run.all_output());
+        let reply = w.ours(w.fork_pr).pop().unwrap().1;
+        assert!(reply.starts_with(REPLY), "{reply}");
+        assert!(
+            reply.contains(&format!("/rerecord --sha {pushed}")),
+            "{body}: the reply gives the comment for the new head: {reply}"
+        );
+    }
+}
+
+#[test]
+fn a_short_sha_is_refused_with_the_full_comment_to_use() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (id, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord --sha ccccccc --setup gpt",
+    );
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    assert_eq!(w.reactions(id), ["eyes", "confused"]);
+    let reply = w.ours(w.fork_pr).pop().unwrap().1;
+    assert!(
+        reply.contains("`--sha` takes the full 40-hex commit id; `ccccccc` is not one"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains(&format!("/rerecord --sha {FORK_SHA} --setup gpt")),
         "{reply}"
     );
 }
 
 #[test]
-fn a_back_dated_push_after_the_comment_is_refused_by_when_its_runs_started() {
+fn a_fork_pr_without_sha_gets_one_reply_with_the_approving_comment_and_no_dispatch() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) =
-        w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
-    let pushed = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
-    w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now() - Duration::days(3));
-    let mut ci = RunSpec::completed("ci.yml", "fix", pushed, "success");
-    ci.event = "pull_request".into();
-    ci.head_repository = FORK.into();
-    ci.created_at = Utc::now() + Duration::seconds(5);
-    w.gh.add_run(UPSTREAM, ci);
-    w.run("issue_comment", &payload, &[]).success();
-    assert_eq!(w.gh.runs(UPSTREAM).len(), 1, "only the CI run");
+    w.gh.set_role(UPSTREAM, "alice", "read");
+    let before = w.gh.runs(UPSTREAM).len();
+    let (id, run) = w.comment(
+        w.fork_pr,
+        "maint",
+        "COLLABORATOR",
+        "/rerecord agents -k 'a b'",
+    );
+    let run = run.success();
+    assert_eq!(w.gh.runs(UPSTREAM).len(), before, "{}", run.all_output());
+    assert_eq!(w.reactions(id), ["eyes", "confused"]);
+    let ours = w.ours(w.fork_pr);
+    assert_eq!(ours.len(), 1, "exactly one reply: {ours:?}");
+    let reply = &ours[0].1;
+    assert!(reply.starts_with(REPLY), "{reply}");
+    assert!(reply.contains("its head is in `alice/widgets`"), "{reply}");
+    let (outside, inside) = split_fence(reply);
+    assert_eq!(
+        inside,
+        format!("/rerecord --sha {FORK_SHA} agents -k 'a b'"),
+        "{reply}"
+    );
+    assert!(!outside.contains('@'), "no mention: {reply}");
+    assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+
+    // Commenting exactly that dispatches the head it names.
+    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &inside);
+    run.success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), before + 1);
+    assert_eq!(runs[before].inputs["head_sha"], json!(FORK_SHA));
+    assert_eq!(runs[before].inputs["pattern"], json!("a b"));
+}
+
+#[test]
+fn a_same_repository_pr_by_a_writer_needs_no_sha_and_records_its_head() {
+    let w = world(WORKFLOW_WITH_PR);
+    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord -k x");
+    let run = run.success();
+    let runs = w.gh.runs(UPSTREAM);
+    assert_eq!(runs.len(), 1, "{}", run.all_output());
+    assert_eq!(runs[0].inputs["head_sha"], json!(BRANCH_SHA));
+    assert_eq!(runs[0].inputs["pr_number"], json!(w.branch_pr.to_string()));
+}
+
+#[test]
+fn a_same_repository_pr_by_an_author_without_write_needs_the_sha() {
+    let w = world(WORKFLOW_WITH_PR);
+    w.gh.set_pr_author(UPSTREAM, w.branch_pr, "reader");
+    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord");
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
+    let reply = w.ours(w.branch_pr).pop().unwrap().1;
+    assert!(
+        reply.contains("its author `reader` has `read` here"),
+        "{reply}"
+    );
+    assert!(
+        reply.contains(&format!("/rerecord --sha {BRANCH_SHA}")),
+        "{reply}"
+    );
+    let (_, run) = w.comment(
+        w.branch_pr,
+        "maint",
+        "MEMBER",
+        &format!("/rerecord --sha {}", BRANCH_SHA.to_uppercase()),
+    );
+    run.success();
+    assert_eq!(w.gh.runs(UPSTREAM).len(), 1, "the full sha approves it");
+}
+
+#[test]
+fn a_fork_pr_is_refused_when_the_workflow_cannot_take_the_sha() {
+    let workflow = WORKFLOW_WITH_PR.replace("      head_sha: {type: string}\n", "");
+    let w = world(&workflow);
+    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &approve(""));
+    run.success();
+    assert!(w.gh.runs(UPSTREAM).is_empty());
     let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(reply.contains("first reached GitHub Actions at"), "{reply}");
+    assert!(reply.contains("declares no `head_sha` input"), "{reply}");
 }
 
 #[test]
@@ -394,7 +532,10 @@ fn hostile_text_stays_inert_data() {
         path_str(&marker)
     );
     let body = format!(
-        "/rerecord -k '{pattern}' --setup '::add-mask::x ##[error]y'\n::error::second line\n##[set-output name=a]b"
+        "{}\n::error::second line\n##[set-output name=a]b",
+        approve(&format!(
+            "-k '{pattern}' --setup '::add-mask::x ##[error]y'"
+        ))
     );
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &body);
     let run = run.success();
@@ -519,7 +660,7 @@ fn the_label_flow_checks_the_labeller_and_the_head_the_label_saw() {
 #[test]
 fn the_sticky_status_comment_is_created_once_and_updated() {
     let w = world(WORKFLOW_WITH_PR);
-    w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord")
+    w.comment(w.fork_pr, "maint", "COLLABORATOR", &approve(""))
         .1
         .success();
     // A marker comment by someone else is never adopted.
@@ -528,7 +669,7 @@ fn the_sticky_status_comment_is_created_once_and_updated() {
         w.fork_pr,
         "maint",
         "COLLABORATOR",
-        "/rerecord --suite vision",
+        &approve("--suite vision"),
     )
     .1
     .success();
@@ -556,7 +697,7 @@ fn dry_run_and_json_touch_nothing() {
         w.fork_pr,
         "maint",
         "COLLABORATOR",
-        "/rerecord -k x",
+        &approve("-k x"),
     );
     let run = w
         .run("issue_comment", &payload, &["--dry-run", "--json"])
@@ -656,7 +797,7 @@ fn json_output_carries_hostile_values_without_a_workflow_command() {
         w.fork_pr,
         "maint",
         "COLLABORATOR",
-        "/rerecord -k '##[add-mask]x ::stop-commands::y'",
+        &approve("-k '##[add-mask]x ::stop-commands::y'"),
     );
     let run = w.run("issue_comment", &payload, &["--json"]).success();
     assert!(!run.stdout.contains("##["), "{}", run.stdout);

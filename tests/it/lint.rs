@@ -291,7 +291,17 @@ fn template_jobs_with_write_access_check_out_and_run_nothing_and_no_group_drops_
         rerecord["with"]["token"].is_null(),
         "no token in the record job"
     );
-    assert_eq!(doc["jobs"]["land"]["needs"].as_str(), Some("record"));
+    let needs: Vec<&str> = doc["jobs"]["land"]["needs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        needs,
+        ["plan", "record"],
+        "land needs the pinned sha and the recordings"
+    );
 }
 
 #[test]

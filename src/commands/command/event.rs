@@ -5,18 +5,13 @@
 //! names) is still untrusted data. Only well-typed fields are taken, and anything that is not a
 //! created comment on a pull request, or an added label, is "nothing to do".
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 /// What asked for a recording.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Trigger {
     /// A new comment on a PR; `first_line` is its body's first line, untrusted.
-    Comment {
-        id: u64,
-        created_at: DateTime<Utc>,
-        first_line: String,
-    },
+    Comment { id: u64, first_line: String },
     /// A label added to a PR; `head_sha` is the PR head the event saw when it was added.
     Label { name: String, head_sha: String },
 }
@@ -27,6 +22,9 @@ pub struct Candidate {
     pub trigger: Trigger,
     pub pr: u64,
     pub requester: String,
+    /// Who opened the PR (`issue.user` / `pull_request.user`: GitHub's, not typed by anyone);
+    /// `None` for a deleted account.
+    pub pr_author: Option<String>,
 }
 
 /// Read `payload` of event `event_name`: `Ok(Err(why))` when the event asks nothing of us.
@@ -62,25 +60,24 @@ fn comment(payload: &Value) -> anyhow::Result<Result<Candidate, String>> {
     {
         return Ok(Err("the comment is on an issue, not a pull request".into()));
     }
-    let (Some(pr), Some(id), Some(created_at), Some(login)) = (
+    let (Some(pr), Some(id), Some(login)) = (
         payload.pointer("/issue/number").and_then(Value::as_u64),
         payload.pointer("/comment/id").and_then(Value::as_u64),
-        text(payload, "/comment/created_at").and_then(|t| t.parse::<DateTime<Utc>>().ok()),
         text(payload, "/comment/user/login").filter(|l| is_login(l)),
     ) else {
-        anyhow::bail!(
-            "the issue_comment payload lacks the issue number, comment id, creation time or author"
-        );
+        anyhow::bail!("the issue_comment payload lacks the issue number, comment id or author");
     };
     let body = text(payload, "/comment/body").unwrap_or("");
     Ok(Ok(Candidate {
         trigger: Trigger::Comment {
             id,
-            created_at,
             first_line: body.lines().next().unwrap_or("").to_owned(),
         },
         pr,
         requester: login.to_owned(),
+        pr_author: text(payload, "/issue/user/login")
+            .filter(|l| is_login(l))
+            .map(str::to_owned),
     }))
 }
 
@@ -102,6 +99,9 @@ fn label(payload: &Value) -> anyhow::Result<Candidate> {
         },
         pr,
         requester: login.to_owned(),
+        pr_author: text(payload, "/pull_request/user/login")
+            .filter(|l| is_login(l))
+            .map(str::to_owned),
     })
 }
 
@@ -154,6 +154,7 @@ mod tests {
         let c = candidate("issue_comment", &p).unwrap().unwrap();
         assert_eq!(c.pr, 1);
         assert_eq!(c.requester, "Codertocat");
+        assert_eq!(c.pr_author.as_deref(), Some("Codertocat"));
         let Trigger::Comment { first_line, .. } = &c.trigger else {
             panic!("{c:?}")
         };

@@ -1,5 +1,6 @@
 //! The `/rerecord` line: split into words by rerecord itself (quotes honoured; no shell, no
-//! expansion, no comments), then parsed by clap with `schedule`'s own recording options.
+//! expansion, no comments), then parsed by clap with `schedule`'s own recording options, plus
+//! `--sha`, the commit the commenter approves (checked by `pin`, never sent as an input).
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
@@ -14,12 +15,16 @@ const MAX_WORDS: usize = 64;
 #[command(
     no_binary_name = true,
     disable_version_flag = true,
-    override_usage = "/rerecord [DIRS] [OPTIONS]"
+    override_usage = "/rerecord [--sha SHA] [DIRS] [OPTIONS]"
 )]
 struct CommentLine {
     /// Comma-separated test subdirectories, as --test-subdirs.
     #[arg(value_name = "DIRS", conflicts_with = "subdirs")]
     dirs: Option<String>,
+    /// The PR head commit you reviewed and approve, in full (40 hex digits): the recording runs
+    /// exactly this commit, and nothing when the PR's head is another one.
+    #[arg(long, value_name = "SHA")]
+    sha: Option<String>,
     #[command(flatten)]
     recording: RecordingArgs,
 }
@@ -32,8 +37,16 @@ pub struct Misread {
     pub help: bool,
 }
 
+/// A parsed request: the recording options and the commit the commenter named, if any.
+#[derive(Debug, Default)]
+pub struct Request {
+    pub recording: RecordingArgs,
+    /// `--sha` as typed (untrusted; `pin` checks its form and that it is the PR's head).
+    pub sha: Option<String>,
+}
+
 /// Parse what follows the command word.
-pub fn parse(rest: &str, word: &str) -> Result<RecordingArgs, Misread> {
+pub fn parse(rest: &str, word: &str) -> Result<Request, Misread> {
     let misread = |message: String| Misread {
         message,
         help: false,
@@ -50,7 +63,7 @@ pub fn parse(rest: &str, word: &str) -> Result<RecordingArgs, Misread> {
     if words.iter().any(|w| w.chars().any(char::is_control)) {
         return Err(misread("values may not contain control characters".into()));
     }
-    let usage = format!("{word} [DIRS] [OPTIONS]");
+    let usage = format!("{word} [--sha SHA] [DIRS] [OPTIONS]");
     let cmd = CommentLine::command()
         .bin_name(word.to_owned())
         .override_usage(usage)
@@ -65,7 +78,10 @@ pub fn parse(rest: &str, word: &str) -> Result<RecordingArgs, Misread> {
     if let Some(dirs) = line.dirs {
         recording.subdirs = Some(dirs);
     }
-    Ok(recording)
+    Ok(Request {
+        recording,
+        sha: line.sha,
+    })
 }
 
 /// Split on whitespace; `'…'` is literal, `"…"` honours `\"` and `\\`, a backslash outside quotes
@@ -160,13 +176,29 @@ mod tests {
             "/rerecord",
         )
         .unwrap();
+        assert_eq!(r.sha, None);
+        let r = r.recording;
         assert_eq!(r.subdirs.as_deref(), Some("agents,inference"));
         assert_eq!(r.setup.as_deref(), Some("vllm"));
         assert_eq!(r.pattern.as_deref(), Some("test_streaming"));
-        let r = parse("--suite vision -f extra=1", "/rerecord").unwrap();
+        let r = parse("--suite vision -f extra=1", "/rerecord")
+            .unwrap()
+            .recording;
         assert_eq!(r.suite.as_deref(), Some("vision"));
         assert_eq!(r.inputs, ["extra=1"]);
-        assert!(parse("", "/rerecord").unwrap().subdirs.is_none());
+        assert!(parse("", "/rerecord").unwrap().recording.subdirs.is_none());
+    }
+
+    #[test]
+    fn sha_is_taken_apart_from_the_inputs() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        let r = parse(&format!("--sha {sha} agents -k x"), "/rerecord").unwrap();
+        assert_eq!(r.sha.as_deref(), Some(sha));
+        assert_eq!(r.recording.subdirs.as_deref(), Some("agents"));
+        assert!(r.recording.inputs.is_empty());
+        let r = parse("agents --sha=abc1234", "/rerecord").unwrap();
+        assert_eq!(r.sha.as_deref(), Some("abc1234"));
+        assert!(parse("--sha", "/rerecord").is_err());
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct Wanted {
     pub defaults: BTreeMap<InputOption, String>,
     /// The PR number, sent when the workflow takes one.
     pub pr_number: Option<u64>,
+    /// The exact head commit to record, sent when the workflow takes one (`head_sha`).
+    pub head_sha: Option<String>,
 }
 
 impl Wanted {
@@ -175,7 +177,8 @@ pub fn resolve(
         .defaults
         .iter()
         .map(|(opt, v)| (*opt, v.clone()))
-        .chain(wanted.pr_number.map(|n| (InputOption::Pr, n.to_string())));
+        .chain(wanted.pr_number.map(|n| (InputOption::Pr, n.to_string())))
+        .chain(wanted.head_sha.clone().map(|s| (InputOption::HeadSha, s)));
     for (opt, value) in automatic {
         if let Some(name) = mapping.input(opt)
             && trigger.inputs.contains_key(name)
@@ -237,9 +240,10 @@ mod tests {
     #[test]
     fn known_names_and_overrides_map_options() {
         let t = trigger(
-            "      test-subdirs: {}\n      test-provider: {}\n      pr_number: {type: number}\n",
+            "      test-subdirs: {}\n      test-provider: {}\n      pr_number: {type: number}\n      head-sha: {}\n",
         );
         let m = map(&t, &BTreeMap::new());
+        assert_eq!(m.input(InputOption::HeadSha), Some("head-sha"));
         assert_eq!(m.input(InputOption::Subdirs), Some("test-subdirs"));
         assert_eq!(m.input(InputOption::Setup), Some("test-provider"));
         assert_eq!(m.input(InputOption::Pr), Some("pr_number"));
@@ -263,6 +267,9 @@ mod tests {
         assert_eq!(sent.len(), 2, "{sent:?}");
         assert_eq!(sent["subdirs"], "a,b");
         assert_eq!(sent["pr_number"], "7");
+        w.head_sha = Some("a".repeat(40));
+        let sent = resolve(&t, &m, &w, "r.yml", "main").unwrap();
+        assert_eq!(sent.len(), 2, "no head sha input, none sent: {sent:?}");
         w.options.insert(InputOption::Pattern, "x".into());
         let err = resolve(&t, &m, &w, "r.yml", "main")
             .unwrap_err()

@@ -64,6 +64,9 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let trigger = preflight::workflow(&gh, &gathered, &target, &file, up).await?;
     let mapping = inputs::map(&trigger, overrides);
     wanted.pr_number = target.pr_number;
+    // The pushed head the freshness check compared: the run records exactly it, not whatever the
+    // branch or refs/pull/N/head holds when its jobs start.
+    wanted.head_sha = target.remote_sha.clone();
     let sent = inputs::resolve(&trigger, &mapping, &wanted, &file, &target.git_ref)?;
 
     let mut plan = Plan::new(&branch, pr.as_ref(), &target, &file, sent, args.dry_run);

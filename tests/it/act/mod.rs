@@ -9,6 +9,7 @@
 //! template, call `ActWorld::run` (or `run_on`) with its file name and the event it takes.
 
 mod harness;
+mod pinning;
 
 use harness::{
     ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
@@ -311,15 +312,15 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
 }
 
 #[test]
-fn a_rerecord_comment_by_a_writer_dispatches_the_recording_in_the_upstream_with_the_pr_and_its_sha()
-{
+fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_with_the_pr_and_that_sha()
+ {
     let Some(act) = harness::act_binary() else {
         return;
     };
     let world = ActWorld::new(act, TOKEN, &[]);
     let fake = &world.fake;
     // What the command reads through the API: the recording workflow on the default branch
-    // (it takes pr_number, so the run goes to the upstream), the PR, its head commit's date.
+    // (it takes pr_number, so the run goes to the upstream) and the PR.
     let template = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("workflows")
@@ -339,11 +340,13 @@ fn a_rerecord_comment_by_a_writer_dispatches_the_recording_in_the_upstream_with_
         &template,
     );
     let pr = world.open_pr();
-    let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
-    fake.set_commit_date(UPSTREAM, &world.head, hour_ago);
     fake.set_role(UPSTREAM, "maint", "write");
-    let body = "/rerecord agents --setup vllm -k \"test_streaming and $(curl evil)\"";
-    let (comment, payload) = fake.comment_event(UPSTREAM, pr, "maint", "MEMBER", body);
+    // The approving comment names the reviewed head in full.
+    let body = format!(
+        "/rerecord --sha {} agents --setup vllm -k \"test_streaming and $(curl evil)\"",
+        world.head
+    );
+    let (comment, payload) = fake.comment_event(UPSTREAM, pr, "maint", "MEMBER", &body);
 
     let out = world.run_on(
         "main",

@@ -753,11 +753,6 @@ fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() 
         "on:\n  workflow_dispatch:\n    inputs:\n      pr_number: {type: number}\n      head_sha: {}\n      pattern: {}\n",
     );
     let sha = "c".repeat(40);
-    gh.set_commit_date(
-        "owner/repo",
-        &sha,
-        chrono::Utc::now() - chrono::Duration::hours(1),
-    );
     let pr = gh.add_pr(PrSpec::open("owner/repo", "fork/repo", "fix", &sha));
     gh.set_role("owner/repo", "maint", "write");
     let (_, payload) = gh.comment_event(
@@ -765,7 +760,7 @@ fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() 
         pr,
         "maint",
         "MEMBER",
-        "/rerecord -k '::add-mask::x %0A##[error]y'\n::error::line two",
+        &format!("/rerecord --sha {sha} -k '::add-mask::x %0A##[error]y'\n::error::line two"),
     );
 
     let action = Action::load("command");

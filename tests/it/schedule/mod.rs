@@ -11,6 +11,7 @@ mod eras;
 mod finding;
 mod laptop;
 mod moved;
+mod pins;
 mod prompts_and_watch;
 mod validation;
 

@@ -249,6 +249,19 @@ impl FakeGitHub {
         }
     }
 
+    /// Make `login` the author (`user`) of PR `number` of `repo` (by default the head
+    /// repository's owner).
+    pub fn set_pr_author(&self, repo: &str, number: u64, login: &str) {
+        let mut st = self.lock();
+        let pull = st
+            .repo_mut(repo)
+            .pulls
+            .iter_mut()
+            .find(|p| p.number == number)
+            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"));
+        pull.author = Some(login.to_string());
+    }
+
     /// The comments on issue or PR `number`, as (id, author, body).
     pub fn comments_with_authors(&self, repo: &str, number: u64) -> Vec<(u64, String, String)> {
         let st = self.lock();
@@ -312,7 +325,7 @@ impl FakeGitHub {
             });
             v["issue"]["html_url"] = json!(web);
             v["issue"]["title"] = json!(p.title);
-            v["issue"]["user"] = render::user(&st, &p.head_owner);
+            v["issue"]["user"] = render::user(&st, p.author.as_deref().unwrap_or(&p.head_owner));
         }
         v["repository"] = event_repository(&st, &full, &v["repository"]);
         v["sender"] = render::user(&st, author);

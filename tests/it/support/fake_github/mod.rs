@@ -348,6 +348,7 @@ impl FakeGitHub {
             id,
             head_repo: pr.head_repo,
             head_owner,
+            author: None,
             head_ref: pr.head_ref.clone(),
             head_sha: pr.head_sha,
             base_ref: pr.base_ref,

@@ -248,7 +248,7 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
     v["assignee"] = Value::Null;
     v["milestone"] = Value::Null;
     v["auto_merge"] = Value::Null;
-    v["user"] = user(st, author);
+    v["user"] = user(st, p.author.as_deref().unwrap_or(author));
     v["created_at"] = json!(ts(p.created_at));
     v["updated_at"] = json!(ts(p.closed_at.unwrap_or(p.created_at)));
     v["closed_at"] = json!(p.closed_at.map(ts));

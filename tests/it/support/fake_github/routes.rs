@@ -262,6 +262,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
         number,
         id,
         head_owner: head_repo.split('/').next().unwrap_or_default().to_string(),
+        author: None,
         head_repo: Some(head_repo),
         head_ref,
         head_sha,

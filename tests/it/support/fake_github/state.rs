@@ -87,6 +87,8 @@ pub(crate) struct Pull {
     /// The owner in `head.label`; GitHub keeps it (and matches `head=OWNER:REF` on it) after
     /// the head repository is deleted.
     pub head_owner: String,
+    /// Who opened the PR (`user`), when not the head repository's owner.
+    pub author: Option<String>,
     pub head_ref: String,
     pub head_sha: String,
     pub base_ref: String,
