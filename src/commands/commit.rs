@@ -222,12 +222,12 @@ fn check_checkout(pinned: &str, checkout: Option<&str>) -> anyhow::Result<()> {
     if checkout.is_some_and(|c| c.eq_ignore_ascii_case(pinned)) {
         return Ok(());
     }
-    Err(usage(format!(
+    anyhow::bail!(
         "the checkout is at {}, not at the pinned head {pinned} (--head-sha): the recordings would \
          not be of the commit that was approved. Check out exactly that commit (actions/checkout \
          with `ref:` set to it), or re-run the recording workflow",
         checkout.unwrap_or("no commit")
-    )))
+    )
 }
 
 fn is_fork(flag: ForkMode, env: &ActionsEnv, pr: Option<&EventPayload>) -> bool {

@@ -26,6 +26,10 @@ use crate::remotes::RepoName;
 /// Completed runs of the PR's head looked at before giving up.
 const MAX_CANDIDATE_RUNS: usize = 10;
 
+/// Newest dispatched runs searched for one titled for the PR (the upstream dispatches for every
+/// PR, so older ones are another PR's or a stale head's).
+const MAX_DISPATCHED_RUNS: usize = 100;
+
 pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let api_url = locate::api_url(&args.api);
     let (token, _) = locate::token_for(&api_url)?;
@@ -284,7 +288,9 @@ async fn runs_of_pr_head(
     let dispatched = [("event", "workflow_dispatch"), ("status", "completed")];
     let (by_sha, dispatched) = tokio::try_join!(
         gh.workflow_runs(repo, workflow, &by_sha, |_| true),
-        gh.workflow_runs(repo, workflow, &dispatched, |seen| seen.iter().any(ours))
+        gh.workflow_runs(repo, workflow, &dispatched, |seen| {
+            seen.len() >= MAX_DISPATCHED_RUNS || seen.iter().any(ours)
+        })
     )
     .with_context(|| format!("failed to list runs of {workflow} in {repo}"))?;
     let mut runs: Vec<WorkflowRun> = by_sha.into_iter().chain(dispatched).filter(ours).collect();

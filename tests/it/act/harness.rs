@@ -235,6 +235,9 @@ impl ActWorld {
         let mut spec = RunSpec::completed(RECORD_WORKFLOW, "main", &main, "success");
         spec.status = "in_progress".into();
         spec.conclusion = None;
+        // The title the record template's run-name gives a dispatch for PR `pr` at its head
+        // (GitHub's display_title): `land` learns the pinned PR and sha from it.
+        spec.display_title = Some(format!("Record PR #{pr} at {}", self.head));
         self.fake.add_run(UPSTREAM, spec)
     }
 

@@ -219,3 +219,40 @@ fn missing_target_branch_is_a_usage_error() {
         .expect_code(2);
     assert!(run.stderr.contains("--target-branch"), "{}", run.stderr);
 }
+
+#[test]
+fn a_dispatched_stage_job_records_the_pinned_pr_and_sha_and_refuses_another_checkout() {
+    let (tmp, remote, work) = setup();
+    let head = remote.rev(BRANCH);
+    record_with_decoys(&work);
+    // As action.yml passes its `pr-number` and `head-sha` inputs.
+    let job = Job::new(&tmp.path().join("job"))
+        .set("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .set("RERECORD_PR_NUMBER", "12")
+        .set("RERECORD_HEAD_SHA", &head);
+    job.run(&work, &["--mode", "stage", "--target-branch", BRANCH])
+        .success();
+    let dir = tmp.path().join("job/runner-temp/rerecord-artifact");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("rerecord-manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["pr_number"], 12);
+    assert_eq!(manifest["head_sha"], head.as_str());
+
+    // The checkout moved on (or was never the approved commit): nothing is staged.
+    let other = tmp.path().join("job2");
+    let approved = "0123456789abcdef0123456789abcdef01234567";
+    let job = Job::new(&other)
+        .set("GITHUB_EVENT_NAME", "workflow_dispatch")
+        .set("RERECORD_HEAD_SHA", approved);
+    let out = job
+        .run(&work, &["--mode", "stage", "--target-branch", BRANCH])
+        .failure();
+    assert!(
+        out.stderr.contains("not at the pinned head") && out.stderr.contains(approved),
+        "{}",
+        out.stderr
+    );
+    assert!(!other.join("runner-temp/rerecord-artifact").exists());
+    assert_eq!(remote.rev(BRANCH), head, "nothing pushed");
+}

@@ -281,3 +281,40 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
     assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
     assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 46}");
 }
+
+#[test]
+fn land_checks_the_tip_again_after_a_rejected_push_and_refuses_code_that_came_in_between() {
+    let w = World::new(TOKEN);
+    let (_, pr, run) = pr_with_run(&w, b"{\"a\": 47}\n");
+    // A sibling pushes recordings while the artifacts download (fine); then, while that tip is
+    // being checked, the author pushes code on top: the push on the checked tip is rejected, and
+    // the retry must check the new tip before building on it.
+    w.push_during("/zip", &w.upstream, BRANCH, B, "{\"b\": 47}\n");
+    w.push_during(
+        "/compare/",
+        &w.upstream,
+        BRANCH,
+        "src/app.py",
+        "print('late')\n",
+    );
+
+    let out = w.land(run).run().failure();
+
+    let tip = w.upstream.rev(BRANCH);
+    let subject = git(&w.upstream.bare, &["log", "-1", "--format=%s", &tip]);
+    assert_eq!(subject, "pushed while land ran", "{}", out.all_output());
+    assert_eq!(w.upstream.show(BRANCH, "src/app.py"), "print('late')");
+    assert_eq!(
+        w.upstream.show(BRANCH, A),
+        "{\"a\": 1}",
+        "nothing of ours landed"
+    );
+    let compares = w
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/compare/"))
+        .count();
+    assert_eq!(compares, 2, "one check per tip: {}", out.all_output());
+    assert!(w.only_comment(pr).contains("src/app.py"));
+}
