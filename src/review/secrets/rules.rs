@@ -261,13 +261,27 @@ pub(super) fn entropy(value: &str) -> f64 {
 }
 
 /// The floor a credential-named value must clear: at least 8 characters, no whitespace, at
-/// least 3 bits of entropy per character, not a placeholder.
+/// least 3 bits of entropy per character, not a placeholder, and machine-made: letters and
+/// digits, or 16 characters and more of three classes (lower, upper, digit, other). The last
+/// rule keeps words out: LLM responses name each logprob's text `token` (`"approximately"`,
+/// `"Australia"` in llama-stack's recordings).
 pub(super) fn looks_secret(value: &str) -> bool {
     value.len() >= 8
         && value.len() <= 4096
         && !value.chars().any(char::is_whitespace)
         && !is_placeholder(value)
         && entropy(value) >= 3.0
+        && machine_made(value)
+}
+
+fn machine_made(value: &str) -> bool {
+    let has = |f: fn(&char) -> bool| value.chars().any(|c| f(&c));
+    let lower = has(char::is_ascii_lowercase);
+    let upper = has(char::is_ascii_uppercase);
+    let digit = has(char::is_ascii_digit);
+    let other = has(|c| !c.is_ascii_alphanumeric());
+    let classes = [lower, upper, digit, other].iter().filter(|&&b| b).count();
+    ((lower || upper) && digit) || (value.len() >= 16 && classes >= 3)
 }
 
 #[cfg(test)]
@@ -322,5 +336,7 @@ mod tests {
         assert!(looks_secret("k3y-0123456789"));
         assert!(!looks_secret("hello world and more"));
         assert!(!looks_secret("abababab"));
+        assert!(!looks_secret("approximately"));
+        assert!(!looks_secret("Australia"));
     }
 }
