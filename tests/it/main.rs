@@ -16,3 +16,4 @@ mod land;
 mod lint;
 mod review;
 mod schedule;
+mod secrets;

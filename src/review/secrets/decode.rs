@@ -126,15 +126,28 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
     bytes_text(&bytes)
 }
 
-/// Decoded bytes as text: gunzipped (bounded) when gzip, then UTF-8 or nothing.
+/// The text a hex string holds when it is gzip (nock records compressed bodies as hex).
+pub(super) fn hex_gzip_text(s: &str) -> Option<String> {
+    let t = s.trim();
+    if t.len() < 32 || t.len() % 2 != 0 || !t.starts_with("1f8b") {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..t.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(t.get(i..i + 2)?, 16).ok())
+        .collect();
+    bytes_text(&bytes?)
+}
+
+/// Decoded bytes as text: gunzipped (bounded; a truncated stream gives what it holds) when
+/// gzip, then UTF-8 or nothing.
 pub(super) fn bytes_text(bytes: &[u8]) -> Option<String> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes)
+        let _partial = flate2::read::MultiGzDecoder::new(bytes)
             .take(DECODED_LIMIT)
-            .read_to_end(&mut out)
-            .ok()?;
-        return String::from_utf8(out).ok();
+            .read_to_end(&mut out);
+        return (!out.is_empty()).then(|| String::from_utf8_lossy(&out).into_owned());
     }
     let text = std::str::from_utf8(bytes).ok()?;
     // Binary that happens to be UTF-8 (a few control bytes) is not text worth scanning.

@@ -129,6 +129,10 @@ pub(super) static RULES: LazyLock<Formats> = LazyLock::new(|| Formats {
 pub(super) static NAMED: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(NAMED_IN_TEXT).expect("the rule compiles"));
 
+/// A run of base64 long enough to be worth decoding in text of unknown shape.
+pub(super) static BASE64_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"[A-Za-z0-9+/_\-]{32,}={0,2}").expect("the rule compiles"));
+
 /// How a credential-named value is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Named {

@@ -180,6 +180,11 @@ impl<'a> Walker<'a> {
                 }
             }
         }
+        if let Some(decoded) = decode::hex_gzip_text(s) {
+            self.budget = self.budget.saturating_sub(decoded.len());
+            self.nested(|w| w.string(&decoded, None, depth + 1));
+            return;
+        }
         if self.budget > 0
             && let Some(decoded) = decode::base64_text(s)
         {
@@ -227,11 +232,27 @@ impl<'a> Walker<'a> {
         if depth >= MAX_DEPTH {
             return;
         }
+        if !self.structured {
+            self.base64_runs(s, depth);
+        }
         if let Some(u) = decode::unescape(s) {
             self.text(&u, depth + 1);
         }
         if let Some(p) = decode::percent(s, false) {
             self.text(&p, depth + 1);
+        }
+    }
+
+    /// Text of unknown shape: base64 runs inside it (a body in a raw HTTP dump), decoded.
+    fn base64_runs(&mut self, s: &str, depth: u8) {
+        for m in rules::BASE64_RUN.find_iter(s) {
+            if self.budget == 0 {
+                return;
+            }
+            if let Some(decoded) = decode::base64_text(m.as_str()) {
+                self.budget = self.budget.saturating_sub(decoded.len());
+                self.text(&decoded, depth + 1);
+            }
         }
     }
 
