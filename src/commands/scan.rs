@@ -41,9 +41,9 @@ fn scan(args: &ScanCommandArgs) -> anyhow::Result<ExitCode> {
     let gate = Gate::new(&config.review, &args.scan, false)?;
     let targets = match (&repo, args.paths.is_empty()) {
         (Ok(repo), true) => changed(repo, &config, args.staged)?,
-        (Err(e), true) => anyhow::bail!(
-            "{e:#}; or pass the files or folders to scan: rerecord scan PATH…"
-        ),
+        (Err(e), true) => {
+            anyhow::bail!("{e:#}; or pass the files or folders to scan: rerecord scan PATH…")
+        }
         (Ok(repo), false) if args.staged => staged_paths(repo, &cwd, &args.paths)?,
         (Err(e), false) if args.staged => {
             anyhow::bail!("--staged reads the git index: {e:#}")
@@ -100,16 +100,24 @@ fn staged_paths(repo: &GitRepo, cwd: &Path, paths: &[PathBuf]) -> anyhow::Result
         .workdir()?
         .canonicalize()
         .context("failed to read the work tree")?;
-    let here = cwd.canonicalize().context("failed to read the current directory")?;
+    let here = cwd
+        .canonicalize()
+        .context("failed to read the current directory")?;
     let mut out = Vec::new();
     for p in paths {
         let rel = normalise(&here.join(p));
         let Some(rel) = rel.strip_prefix(&root).ok().and_then(|r| r.to_str()) else {
-            anyhow::bail!("{} is outside the repository", safe_text(&p.display().to_string()));
+            anyhow::bail!(
+                "{} is outside the repository",
+                safe_text(&p.display().to_string())
+            );
         };
         let rel = rel.replace('\\', "/");
         let id = repo.staged_blob(&rel)?.with_context(|| {
-            format!("{} is not in the git index; `git add` it, or drop --staged", safe_text(&rel))
+            format!(
+                "{} is not in the git index; `git add` it, or drop --staged",
+                safe_text(&rel)
+            )
         })?;
         out.push(Target::Staged(rel, id));
     }
@@ -135,9 +143,8 @@ fn normalise(path: &Path) -> PathBuf {
 fn disk_paths(paths: &[PathBuf]) -> anyhow::Result<Vec<Target>> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::symlink_metadata(p).with_context(|| {
-            format!("cannot read {}", safe_text(&p.display().to_string()))
-        })?;
+        let meta = std::fs::symlink_metadata(p)
+            .with_context(|| format!("cannot read {}", safe_text(&p.display().to_string())))?;
         if meta.is_dir() {
             walk(p, &mut out)?;
         } else if meta.is_file() {
@@ -202,7 +209,11 @@ fn print(json: bool, scanned: usize, hits: &[Hit]) -> anyhow::Result<()> {
          filter_headers, then re-record); for a known false positive, pass --allow-secret with \
          its location, e.g. --allow-secret '{}'",
         hits.len(),
-        if hits.len() == 1 { "credential" } else { "credentials" },
+        if hits.len() == 1 {
+            "credential"
+        } else {
+            "credentials"
+        },
         if scanned == 1 { "file" } else { "files" },
         if hits.len() == 1 { "it" } else { "them" },
         safe_text(&hits[0].location())

@@ -42,7 +42,10 @@ impl GitRepo {
 
     /// The size of a blob, without reading it.
     pub fn blob_size(&self, id: Oid) -> anyhow::Result<u64> {
-        let odb = self.raw().odb().context("failed to open the object database")?;
+        let odb = self
+            .raw()
+            .odb()
+            .context("failed to open the object database")?;
         let (size, _) = odb
             .read_header(id)
             .with_context(|| format!("failed to read object {id}"))?;

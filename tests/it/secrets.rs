@@ -111,7 +111,10 @@ fn exchange(slot: Slot, v: &str) -> Exchange {
     let encoded: String = query_value.bytes().map(|b| format!("%{b:02X}")).collect();
     let url = format!("https://api.provider.test/v1/chat/completions?q={encoded}");
     let body = if matches!(slot, Slot::Escaped) {
-        let esc: String = v.chars().map(|c| format!("\\u{:04x}", u32::from(c))).collect();
+        let esc: String = v
+            .chars()
+            .map(|c| format!("\\u{:04x}", u32::from(c)))
+            .collect();
         format!("{{\"model\": \"m1\", \"input\": \"{esc}\"}}")
     } else {
         "{\"model\": \"m1\", \"input\": \"Capital of France?\"}".to_owned()
@@ -366,7 +369,9 @@ fn scan_finds_every_rule_in_every_format_and_encoding_and_passes_placeholders() 
 
 /// A clone whose branch has the corpus committed with placeholders: re-recording plants the
 /// credentials in the same files.
-fn repo_with(files: &[(String, String, String)]) -> (tempfile::TempDir, Remote, std::path::PathBuf) {
+fn repo_with(
+    files: &[(String, String, String)],
+) -> (tempfile::TempDir, Remote, std::path::PathBuf) {
     let tmp = tempdir();
     let owned: Vec<(&str, &str)> = files
         .iter()
@@ -382,11 +387,8 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     let files = planted();
     let clean = corpus(|_, _| "REDACTED".to_owned());
     let expected = scan_count(&files);
-    let (_tmp, remote, work) = repo_with(&[(
-        "src/app.py".to_owned(),
-        "x = 1\n".to_owned(),
-        String::new(),
-    )]);
+    let (_tmp, remote, work) =
+        repo_with(&[("src/app.py".to_owned(), "x = 1\n".to_owned(), String::new())]);
     let before = remote.rev(world::BRANCH);
     write_all(&work, &files);
     let args = [
@@ -401,9 +403,8 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     let out = rerecord().current_dir(&work).args(args).run().failure();
     assert_never_printed(&out, &files);
     assert!(
-        out.stderr.contains(&format!(
-            "refusing to commit: {expected} credentials found"
-        )),
+        out.stderr
+            .contains(&format!("refusing to commit: {expected} credentials found")),
         "{}",
         out.stderr
     );
@@ -411,7 +412,11 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
 
     write_all(&work, &clean);
     rerecord().current_dir(&work).args(args).run().success();
-    assert_ne!(remote.rev(world::BRANCH), before, "the clean corpus was not pushed");
+    assert_ne!(
+        remote.rev(world::BRANCH),
+        before,
+        "the clean corpus was not pushed"
+    );
 }
 
 /// How many hits `rerecord scan` reports for `files` (the figure commit, land and fetch must
@@ -474,7 +479,16 @@ fn land_and_fetch_refuse_the_corpus() {
     git(&work, &["add", "-A"]);
     git(
         &work,
-        &["-c", "user.name=c", "-c", "user.email=c@e", "commit", "-q", "-m", "initial"],
+        &[
+            "-c",
+            "user.name=c",
+            "-c",
+            "user.email=c@e",
+            "commit",
+            "-q",
+            "-m",
+            "initial",
+        ],
     );
     let head = git(&work, &["rev-parse", "HEAD"]);
     let run = fake.add_run(
@@ -518,7 +532,10 @@ fn secret_env_values_are_found_in_every_encoding() {
     let value = "pv-7Hq2/Lm9+Xc4_Zr8";
     let pct: String = value.bytes().map(|b| format!("%{b:02X}")).collect();
     let basic = STANDARD.encode(format!("user:{value}"));
-    let uesc: String = value.chars().map(|c| format!("\\u{:04x}", u32::from(c))).collect();
+    let uesc: String = value
+        .chars()
+        .map(|c| format!("\\u{:04x}", u32::from(c)))
+        .collect();
     let slash = value.replace('/', "\\/");
     let dir = tempdir();
     let cases = [
@@ -528,7 +545,10 @@ fn secret_env_values_are_found_in_every_encoding() {
         ("slash.txt", format!("{{\"k\": \"{slash}\"}}\n")),
         ("uesc.txt", format!("{{\"k\": \"{uesc}\"}}\n")),
         ("slash.json", format!("{{\"k\": \"{slash}\"}}\n")),
-        ("url.json", format!("{{\"u\": \"https://h.test/x?q={pct}\"}}\n")),
+        (
+            "url.json",
+            format!("{{\"u\": \"https://h.test/x?q={pct}\"}}\n"),
+        ),
     ];
     for (name, text) in &cases {
         write(dir.path(), name, text);
@@ -547,7 +567,8 @@ fn secret_env_values_are_found_in_every_encoding() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|h| h["path"] == format!("./{name}") && h["kind"] == "value of $MY_PROVIDER_KEY"),
+                .any(|h| h["path"] == format!("./{name}")
+                    && h["kind"] == "value of $MY_PROVIDER_KEY"),
             "{name}: {json}"
         );
     }
@@ -577,27 +598,47 @@ fn scan_defaults_to_changed_recordings_and_staged_reads_the_index() {
     ]);
     let scan = |args: &[&str]| rerecord().current_dir(&work).arg("scan").args(args).run();
     let out = scan(&[]).success();
-    assert!(out.stdout.contains("No credential found in 0 files."), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("No credential found in 0 files."),
+        "{}",
+        out.stdout
+    );
     // Not a recording: the default leaves it alone, a path names it.
     write(&work, "notes.txt", &format!("{secret}\n"));
     scan(&[]).success();
     let out = scan(&["notes.txt"]).failure();
-    assert!(out.stdout.contains("notes.txt line 1: GitHub token"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("notes.txt line 1: GitHub token"),
+        "{}",
+        out.stdout
+    );
     assert!(!out.all_output().contains(secret.as_str()));
     // A changed recording is found; once fixed in the work tree but still staged, --staged
     // finds it and the default does not.
     write(&work, chat, &format!("{{\"a\": \"{secret}\"}}\n"));
     let out = scan(&[]).failure();
-    assert!(out.stdout.contains(&format!("{chat} at /a: GitHub token")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!("{chat} at /a: GitHub token")),
+        "{}",
+        out.stdout
+    );
     git(&work, &["add", chat]);
     write(&work, chat, "{\"a\": 2}\n");
     scan(&[]).success();
     scan(&["--staged"]).failure();
     scan(&["--staged", chat]).failure();
     let out = scan(&["--staged", "missing.txt"]).expect_code(2);
-    assert!(out.stderr.contains("not in the git index"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not in the git index"),
+        "{}",
+        out.stderr
+    );
     let out = scan(&["missing.json"]).expect_code(2);
-    assert!(out.stderr.contains("cannot read missing.json"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("cannot read missing.json"),
+        "{}",
+        out.stderr
+    );
     // A known false positive is allowed by its location.
     scan(&["--staged", "--allow-secret", &format!("{chat}:/a")]).success();
 }
@@ -624,12 +665,23 @@ fn the_pre_commit_hook_runs_as_declared() {
     write(
         dir.path(),
         cassette,
-        &format!("interactions:\n- request:\n    headers:\n      Authorization:\n      - Bearer {}\n", creds[4].1),
+        &format!(
+            "interactions:\n- request:\n    headers:\n      Authorization:\n      - Bearer {}\n",
+            creds[4].1
+        ),
     );
-    write(dir.path(), "src/app.py", &format!("KEY = '{}'\n", creds[0].1));
+    write(
+        dir.path(),
+        "src/app.py",
+        &format!("KEY = '{}'\n", creds[0].1),
+    );
     // pre-commit passes the staged files its `files` pattern selects, from the repository root.
     let staged = [chat, cassette, "src/app.py"];
-    let selected: Vec<&str> = staged.iter().copied().filter(|p| files.is_match(p)).collect();
+    let selected: Vec<&str> = staged
+        .iter()
+        .copied()
+        .filter(|p| files.is_match(p))
+        .collect();
     assert_eq!(selected, [chat, cassette]);
     let out = rerecord()
         .current_dir(dir.path())
@@ -637,7 +689,13 @@ fn the_pre_commit_hook_runs_as_declared() {
         .args(&selected)
         .run()
         .failure();
-    assert!(out.stdout.contains(&format!("{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key")), "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key"
+        )),
+        "{}",
+        out.stdout
+    );
     write(dir.path(), cassette, "interactions: []\n");
     rerecord()
         .current_dir(dir.path())

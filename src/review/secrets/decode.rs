@@ -108,17 +108,14 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
     if trimmed.len() < MIN_BASE64 {
         return None;
     }
-    let compact: String = if trimmed.bytes().any(|b| b.is_ascii_whitespace()) {
-        trimmed.split_ascii_whitespace().collect()
-    } else {
-        trimmed.to_owned()
-    };
-    if !compact
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
-    {
+    if !trimmed.bytes().all(|b| {
+        b.is_ascii_alphanumeric()
+            || b.is_ascii_whitespace()
+            || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
+    }) {
         return None;
     }
+    let compact: String = trimmed.split_ascii_whitespace().collect();
     let bytes = STANDARD
         .decode(&compact)
         .or_else(|_| URL_SAFE.decode(&compact))
@@ -129,7 +126,7 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
 /// The text a hex string holds when it is gzip (nock records compressed bodies as hex).
 pub(super) fn hex_gzip_text(s: &str) -> Option<String> {
     let t = s.trim();
-    if t.len() < 32 || t.len() % 2 != 0 || !t.starts_with("1f8b") {
+    if t.len() < 32 || !t.len().is_multiple_of(2) || !t.starts_with("1f8b") {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..t.len())

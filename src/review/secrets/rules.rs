@@ -109,6 +109,9 @@ const FORMATS: &[(&str, &str)] = &[
     ),
 ];
 
+/// No credential format matches fewer characters (an AWS key id is 20).
+pub(super) const SHORTEST: usize = 16;
+
 /// Credential names in free text: `name = value`, `"name": "value"`, `name: value`,
 /// `?name=value`. The name is group `n`, an optional auth scheme `a`, the value `v`.
 const NAMED_IN_TEXT: &str = r#"(?i)(?:^|[^A-Za-z0-9_\-])(?P<n>(?:[a-z0-9]+[_\-])*(?:api[_\-]?key|api[_\-]?token|access[_\-]?token|auth[_\-]?token|secret[_\-]?key|secret[_\-]?access[_\-]?key|client[_\-]?secret|secret|password|passwd|token|authorization|x-subscription-token|ocp-apim-subscription-key))["']?[ \t]*[:=][ \t]*["']?(?:(?P<a>bearer|token|basic)[ \t]+)?(?P<v>[^\s"'&,;<>\\()\[\]{}]+)"#;

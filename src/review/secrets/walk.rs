@@ -206,17 +206,10 @@ impl<'a> Walker<'a> {
     /// Text: provider formats, credential names in `name: value` form, `secret-env` values;
     /// then the same over its escapes and percent-encoding undone.
     pub fn text(&mut self, s: &str, depth: u8) {
-        let rules = &*rules::RULES;
-        let matched = rules.set.matches(s);
-        for i in matched.iter() {
-            let (kind, re) = &rules.each[i];
-            for caps in re.captures_iter(s) {
-                if let Some(m) = caps.name("s")
-                    && !rules::is_placeholder(m.as_str())
-                {
-                    self.push(kind, m.as_str());
-                }
-            }
+        // Every credential format is longer than SHORTEST: most strings (words, numbers, ids)
+        // are not, and skip the rule set.
+        if s.len() >= rules::SHORTEST {
+            self.formats(s);
         }
         if s.contains([':', '=']) {
             self.named_in_text(s, depth);
@@ -252,6 +245,20 @@ impl<'a> Walker<'a> {
             if let Some(decoded) = decode::base64_text(m.as_str()) {
                 self.budget = self.budget.saturating_sub(decoded.len());
                 self.text(&decoded, depth + 1);
+            }
+        }
+    }
+
+    fn formats(&mut self, s: &str) {
+        let rules = &*rules::RULES;
+        for i in rules.set.matches(s).iter() {
+            let (kind, re) = &rules.each[i];
+            for caps in re.captures_iter(s) {
+                if let Some(m) = caps.name("s")
+                    && !rules::is_placeholder(m.as_str())
+                {
+                    self.push(kind, m.as_str());
+                }
             }
         }
     }
