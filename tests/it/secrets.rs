@@ -704,3 +704,42 @@ fn the_pre_commit_hook_runs_as_declared() {
         .run()
         .success();
 }
+
+#[path = "../../benches/support/corpus.rs"]
+mod corpus;
+
+#[test]
+fn the_benchmark_corpus_has_no_finding() {
+    let tmp = tempdir();
+    let corpus::Corpus { work, .. } = corpus::create(&tmp.path().join("c"), 400, 7);
+    let out = rerecord()
+        .current_dir(&work)
+        .args(["scan", "--json", "tests/integration"])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.all_output());
+    let json = out.json();
+    assert!(json["scanned"].as_u64().unwrap() >= 400, "{json}");
+    assert_eq!(json["hits"], json!([]));
+}
+
+#[test]
+fn a_recording_over_the_size_cap_is_refused_clearly() {
+    let dir = tempdir();
+    let path = dir.path().join("huge.json");
+    // Sparse: 2 GiB and one byte, without writing them.
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len((2 << 30) + 1)
+        .unwrap();
+    let out = rerecord()
+        .current_dir(dir.path())
+        .args(["scan", "huge.json"])
+        .run()
+        .expect_code(2);
+    assert!(
+        out.stderr
+            .contains("huge.json is 2.0 GiB; rerecord scans recordings up to 2 GiB"),
+        "{}",
+        out.stderr
+    );
+}
