@@ -5,7 +5,7 @@
 
 pub mod blob;
 pub mod credentials;
-pub mod index;
+mod index;
 pub mod land;
 pub mod push;
 mod smart_http;
