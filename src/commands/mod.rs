@@ -9,6 +9,7 @@ pub mod locate;
 pub mod preflight;
 pub mod prune;
 pub mod report;
+pub mod scan;
 pub mod schedule;
 pub mod watch;
 

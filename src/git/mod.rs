@@ -5,6 +5,7 @@
 
 pub mod blob;
 pub mod credentials;
+mod index;
 pub mod land;
 pub mod push;
 mod smart_http;

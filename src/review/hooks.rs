@@ -65,6 +65,13 @@ impl Gate {
         hits
     }
 
+    /// The hits in one file on disk (streamed when large, refused over the size cap).
+    pub fn scan_file(&self, path: &str, file: &Path) -> anyhow::Result<Vec<Hit>> {
+        let mut hits = self.scanner.scan_file(path, file)?;
+        hits.retain(|h| !self.allowed.allows(h));
+        Ok(hits)
+    }
+
     /// `land` and `fetch`: scan the verified, staged files of `incoming` (unstaged ones, on a
     /// dry run of `fetch`, are not on disk and are not scanned).
     pub fn scan_incoming(
@@ -76,9 +83,7 @@ impl Gate {
         let mut hits = Vec::new();
         for (path, file) in &incoming.files {
             if let Some(staged) = &file.staged {
-                let bytes =
-                    std::fs::read(staged).with_context(|| format!("failed to read {path}"))?;
-                hits.extend(self.scan(path, &bytes));
+                hits.extend(self.scan_file(path, staged)?);
             }
         }
         self.refuse(&hits, action, nothing)

@@ -1,84 +1,45 @@
-//! The secret scan: one pass of one regex over each file's bytes finds well-known credential
-//! formats, credential-bearing header values and the exact values of named environment
-//! variables. Only a file with a hit is parsed, to name the JSON path of each hit.
+//! The secret scan. Every recording is read by its structure when it is JSON or YAML (a
+//! llama-stack recording, a vcrpy / pytest-recording cassette, HAR from Polly.js or Playwright,
+//! nock, go-vcr, Betamax, WireMock: they are all trees of strings), and as text otherwise. Each
+//! string is matched against the provider credential formats and the exact values of named
+//! environment variables; a string under a credential name (in any of the shapes recorders
+//! write headers, query strings and fields in) must also clear an entropy floor; URLs, JSON and
+//! form bodies, escapes, percent-encoding, base64, gzip and Basic credentials are undone first.
+//! The file's path is scanned too.
 //!
-//! A hit is reported with the file, the JSON pointer (or the line, for files that are not JSON
-//! or YAML), the kind, and the value masked to its first 4 characters. The value itself is only
-//! ever written as an `::add-mask::` command inside Actions, so the runner hides it in logs.
+//! A hit is reported with the file, the JSON pointer of the string holding it (or the line,
+//! for text), the kind, and the value masked to its first 4 characters. The value itself is
+//! only ever written as an `::add-mask::` command inside Actions.
+//!
+//! Memory is bounded: a file up to [`STRUCTURE_LIMIT`] is parsed; a larger one is read as a
+//! stream of overlapping windows with the same text rules; one over [`FILE_LIMIT`] is refused.
+
+mod decode;
+mod rules;
+mod walk;
 
 use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
 
-use regex::bytes::Regex;
-use serde_json::Value;
+use anyhow::Context;
 
 use super::diff;
-use super::pointer::{Seg, to_pointer};
+use walk::{EnvValues, Finding, Walker};
 
 /// Environment values shorter than this are not searched: they would match by chance.
 pub const MIN_ENV_VALUE: usize = 8;
-
-/// (kind, pattern with one group `s` around the secret). Order matters: at one position the
-/// first rule that matches wins (Anthropic before OpenAI, both `sk-`).
-const RULES: &[(&str, &str)] = &[
-    (
-        "GitHub token",
-        r"(?-u:\b)(?P<s>gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})",
-    ),
-    (
-        "Anthropic API key",
-        r"(?-u:\b)(?P<s>sk-ant-[A-Za-z0-9_\-]{20,})",
-    ),
-    (
-        "OpenAI API key",
-        r"(?-u:\b)(?P<s>sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,})",
-    ),
-    (
-        "AWS access key id",
-        r"(?-u:\b)(?P<s>(?:AKIA|ASIA)[0-9A-Z]{16})(?-u:\b)",
-    ),
-    ("Google API key", r"(?P<s>AIza[0-9A-Za-z_\-]{35})"),
-    (
-        "Slack token",
-        r"(?-u:\b)(?P<s>xox[abposr]-[0-9A-Za-z\-]{10,})",
-    ),
-    (
-        "JSON Web Token",
-        r"(?-u:\b)(?P<s>eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,})",
-    ),
-    (
-        "Authorization header",
-        r#"(?i:authorization)\\?["']?\s*[:=,]\s*(?:-\s*)?\\?["']?(?i:bearer|token)\s+(?P<s>[^\s"'<>,;\\]{8,})"#,
-    ),
-    (
-        "API key header",
-        r#"(?i:x-api-key|x-goog-api-key|api-key)\\?["']?\s*[:=,]\s*(?:-\s*)?\\?["']?(?P<s>[^\s"'<>,;\\{}\[\]]{8,})"#,
-    ),
-];
-
-/// Parts of values that mark a redaction placeholder, not a credential (lowercase).
-const PLACEHOLDER_MARKS: &[&str] = &[
-    "redacted",
-    "masked",
-    "filtered",
-    "removed",
-    "placeholder",
-    "dummy",
-    "fake",
-    "example",
-    "xxxxxx",
-    "******",
-    "your-",
-    "your_",
-];
-
-fn is_placeholder(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
-    let mut chars = value.chars();
-    let first = chars.next();
-    PLACEHOLDER_MARKS.iter().any(|m| lower.contains(m))
-        || value.starts_with(['<', '{', '$', '%'])
-        || chars.all(|c| Some(c) == first)
-}
+/// Files up to this size are parsed and walked by structure; larger ones are scanned as text,
+/// as a stream.
+pub const STRUCTURE_LIMIT: u64 = 8 << 20;
+/// Files larger than this are refused: rerecord does not carry a recording it cannot scan.
+pub const FILE_LIMIT: u64 = 2 << 30;
+/// A stream is read in windows of this size…
+const WINDOW: usize = 1 << 20;
+/// …each starting with the last bytes of the one before, so a value split between two reads
+/// is still seen whole.
+const OVERLAP: usize = 16 << 10;
 
 /// A secret value; never printed by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -106,26 +67,43 @@ impl fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
     pub path: String,
-    /// The JSON pointer of the string holding it; `None` when the file is neither JSON nor YAML.
+    /// The JSON pointer of the string holding it; `None` when the file is neither JSON nor YAML
+    /// (or too large to parse), or when the credential is in the path itself.
     pub pointer: Option<String>,
-    /// 1-based line of the first occurrence.
+    /// 1-based line of the first occurrence; 0 when it is in the path.
     pub line: usize,
     pub kind: String,
     pub secret: Secret,
 }
 
 impl Hit {
-    /// `PATH:POINTER`, as `--allow-secret` takes it.
+    /// The path with the secret masked, when the secret is part of it.
+    pub fn shown_path(&self) -> String {
+        self.path.replace(&self.secret.0, &self.secret.masked())
+    }
+
+    /// `PATH:POINTER`, as `--allow-secret` takes it (the path shown masked).
     pub fn location(&self) -> String {
-        format!("{}:{}", self.path, self.pointer.as_deref().unwrap_or(""))
+        format!(
+            "{}:{}",
+            self.shown_path(),
+            self.pointer.as_deref().unwrap_or("")
+        )
+    }
+
+    /// The credential is in the file's path, not its content.
+    pub fn in_path(&self) -> bool {
+        self.line == 0
     }
 }
 
 impl fmt::Display for Hit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.shown_path();
         match &self.pointer {
-            Some(p) => write!(f, "{} at {}", self.path, if p.is_empty() { "/" } else { p })?,
-            None => write!(f, "{} line {}", self.path, self.line)?,
+            _ if self.in_path() => write!(f, "{path} (in the path)")?,
+            Some(p) => write!(f, "{path} at {}", if p.is_empty() { "/" } else { p })?,
+            None => write!(f, "{path} line {}", self.line)?,
         }
         write!(f, ": {} {}", self.kind, self.secret.masked())
     }
@@ -134,114 +112,143 @@ impl fmt::Display for Hit {
 /// The compiled scan.
 #[derive(Debug, Clone)]
 pub struct Scanner {
-    regex: Regex,
-    /// Kind of each alternative, in group order.
-    kinds: Vec<String>,
+    env: Arc<EnvValues>,
 }
 
 impl Scanner {
-    /// The built-in rules plus the exact values of `env` (name, value); values shorter than
-    /// [`MIN_ENV_VALUE`] are left out.
+    /// The built-in rules plus the exact values of `env` (name, value) in every encoding;
+    /// values shorter than [`MIN_ENV_VALUE`] are left out.
     pub fn new(env: &[(String, String)]) -> anyhow::Result<Self> {
-        let mut parts = Vec::new();
-        let mut kinds = Vec::new();
-        // Exact values first: the most specific name for a value that also has a known format.
-        for (name, value) in env {
-            let value = value.trim();
-            if value.len() >= MIN_ENV_VALUE {
-                parts.push(format!("(?P<s>{})", regex::escape(value)));
-                kinds.push(format!("value of ${name}"));
-            }
-        }
-        for (kind, rule) in RULES {
-            parts.push((*rule).to_owned());
-            kinds.push((*kind).to_owned());
-        }
-        // Each alternative names its group `s`: renumber them so they stay distinct.
-        let joined = parts
-            .iter()
-            .enumerate()
-            .map(|(i, p)| format!("(?:{})", p.replace("(?P<s>", &format!("(?P<s{i}>"))))
-            .collect::<Vec<_>>()
-            .join("|");
-        let regex = regex::bytes::RegexBuilder::new(&joined)
-            .size_limit(64 << 20)
-            .build()?;
-        Ok(Self { regex, kinds })
+        Ok(Self {
+            env: Arc::new(EnvValues::new(env, MIN_ENV_VALUE)?),
+        })
     }
 
-    /// Every credential in `bytes` (one per distinct value and JSON path).
+    /// Every credential in `path` and `bytes` (one per distinct value and JSON path).
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Hit> {
-        let mut found: Vec<(usize, usize, String)> = Vec::new();
-        for caps in self.regex.captures_iter(bytes) {
-            let Some((i, m)) =
-                (0..self.kinds.len()).find_map(|i| caps.name(&format!("s{i}")).map(|m| (i, m)))
-            else {
-                continue;
-            };
-            let Ok(value) = std::str::from_utf8(m.as_bytes()) else {
-                continue;
-            };
-            let from_env = self.kinds[i].starts_with("value of $");
-            if (!from_env && is_placeholder(value)) || found.iter().any(|(_, _, v)| v == value) {
-                continue;
-            }
-            found.push((i, m.start(), value.to_owned()));
-        }
-        if found.is_empty() {
-            return Vec::new();
+        let mut hits = self.scan_path(path);
+        if bytes.len() as u64 > STRUCTURE_LIMIT {
+            hits.extend(self.stream(path, bytes).unwrap_or_default());
+            return hits;
         }
         let doc = diff::parse(path, bytes).1;
-        let mut hits: Vec<Hit> = Vec::new();
-        for (i, start, value) in found {
-            let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
-            let pointer = doc
-                .as_ref()
-                .map(|d| pointer_of(d, &value).unwrap_or_default());
-            if hits
-                .iter()
-                .any(|h| h.pointer == pointer && h.secret.0 == value)
-            {
-                continue;
+        let mut walker = Walker::new(&self.env, doc.is_some());
+        match &doc {
+            Some(doc) => walker.value(doc, None, 0),
+            None => walker.text(&String::from_utf8_lossy(bytes), 0),
+        }
+        for f in walker.found {
+            let line = line_of(bytes, &f.value).unwrap_or(1);
+            push_hit(&mut hits, path, f, line);
+        }
+        hits
+    }
+
+    /// [`Scanner::scan`] of a file on disk, without holding it in memory when it is large;
+    /// a file over [`FILE_LIMIT`] is an error.
+    pub fn scan_file(&self, path: &str, file: &Path) -> anyhow::Result<Vec<Hit>> {
+        let size = std::fs::metadata(file)
+            .with_context(|| format!("failed to read {path}"))?
+            .len();
+        anyhow::ensure!(
+            size <= FILE_LIMIT,
+            "{path} is {:.1} GiB; rerecord scans recordings up to {} GiB for credentials and \
+             refuses larger ones. Split the recording, or keep it out of the recording globs",
+            size as f64 / f64::from(1u32 << 30),
+            FILE_LIMIT >> 30
+        );
+        if size <= STRUCTURE_LIMIT {
+            let bytes = std::fs::read(file).with_context(|| format!("failed to read {path}"))?;
+            return Ok(self.scan(path, &bytes));
+        }
+        let reader = std::fs::File::open(file).with_context(|| format!("failed to read {path}"))?;
+        let mut hits = self.scan_path(path);
+        hits.extend(
+            self.stream(path, reader)
+                .with_context(|| format!("failed to read {path}"))?,
+        );
+        Ok(hits)
+    }
+
+    /// The credentials in a stream read as text, window by window (memory bounded by
+    /// [`WINDOW`], whatever the stream's length).
+    pub fn scan_reader(&self, path: &str, reader: impl Read) -> std::io::Result<Vec<Hit>> {
+        let mut hits = self.scan_path(path);
+        hits.extend(self.stream(path, reader)?);
+        Ok(hits)
+    }
+
+    fn stream(&self, path: &str, mut reader: impl Read) -> std::io::Result<Vec<Hit>> {
+        let overlap = OVERLAP.max(self.env.longest() + 64);
+        let mut window: Vec<u8> = Vec::with_capacity(WINDOW + overlap);
+        let mut lines_before = 0usize;
+        let mut hits = Vec::new();
+        loop {
+            let kept = window.len();
+            window.resize(kept + WINDOW, 0);
+            let mut filled = kept;
+            while filled < window.len() {
+                match reader.read(&mut window[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
             }
-            hits.push(Hit {
-                path: path.to_owned(),
-                pointer,
-                line,
-                kind: self.kinds[i].clone(),
-                secret: Secret(value),
-            });
+            window.truncate(filled);
+            let done = filled < kept + WINDOW;
+            let mut walker = Walker::new(&self.env, false);
+            walker.text(&String::from_utf8_lossy(&window), 0);
+            for f in walker.found {
+                if hits.iter().any(|h: &Hit| h.secret.0 == f.value) {
+                    continue;
+                }
+                let line = lines_before + line_of(&window, &f.value).unwrap_or(1);
+                push_hit(&mut hits, path, f, line);
+            }
+            if done {
+                return Ok(hits);
+            }
+            let cut = window.len().saturating_sub(overlap);
+            lines_before += window[..cut].iter().filter(|&&b| b == b'\n').count();
+            window.drain(..cut);
+        }
+    }
+
+    /// Credentials in the path itself (file and folder names).
+    fn scan_path(&self, path: &str) -> Vec<Hit> {
+        let mut walker = Walker::new(&self.env, false);
+        walker.text(path, 0);
+        let mut hits = Vec::new();
+        for mut f in walker.found {
+            f.kind = format!("{} in the file path", f.kind);
+            push_hit(&mut hits, path, f, 0);
         }
         hits
     }
 }
 
-/// The pointer of the first string (value or key) in `doc` that contains `needle`.
-fn pointer_of(doc: &Value, needle: &str) -> Option<String> {
-    fn find(v: &Value, needle: &str, path: &mut Vec<Seg>) -> bool {
-        match v {
-            Value::String(s) => s.contains(needle),
-            Value::Array(items) => items.iter().enumerate().any(|(i, item)| {
-                path.push(Seg::Index(i));
-                let hit = find(item, needle, path);
-                if !hit {
-                    path.pop();
-                }
-                hit
-            }),
-            Value::Object(map) => map.iter().any(|(k, item)| {
-                path.push(Seg::Key(k.clone()));
-                let hit = k.contains(needle) || find(item, needle, path);
-                if !hit {
-                    path.pop();
-                }
-                hit
-            }),
-            _ => false,
-        }
+fn push_hit(hits: &mut Vec<Hit>, path: &str, f: Finding, line: usize) {
+    if hits
+        .iter()
+        .any(|h| h.pointer == f.pointer && h.secret.0 == f.value && h.line.min(1) == line.min(1))
+    {
+        return;
     }
-    let mut path = Vec::new();
-    find(doc, needle, &mut path).then(|| to_pointer(&path))
+    hits.push(Hit {
+        path: path.to_owned(),
+        pointer: f.pointer,
+        line,
+        kind: f.kind,
+        secret: Secret(f.value),
+    });
+}
+
+/// The 1-based line of the first occurrence of `needle` in `bytes`.
+fn line_of(bytes: &[u8], needle: &str) -> Option<usize> {
+    let finder = aho_corasick::AhoCorasick::new([needle]).ok()?;
+    let at = finder.find(bytes)?.start();
+    Some(1 + bytes[..at].iter().filter(|&&b| b == b'\n').count())
 }
 
 /// `PATH:POINTER` pairs that `--allow-secret` accepts.
@@ -271,7 +278,10 @@ impl Allowed {
 
     pub fn allows(&self, hit: &Hit) -> bool {
         let pointer = hit.pointer.as_deref().unwrap_or("");
-        self.0.iter().any(|(p, q)| *p == hit.path && q == pointer)
+        let shown = hit.shown_path();
+        self.0
+            .iter()
+            .any(|(p, q)| (*p == hit.path || *p == shown) && q == pointer)
     }
 }
 
@@ -336,7 +346,7 @@ mod tests {
             br#"{"headers":{"Authorization":"Bearer abcdef0123456789","x-api-key":"k3y-0123456789"}}"#,
         );
         let kinds: Vec<&str> = hits.iter().map(|h| h.kind.as_str()).collect();
-        assert_eq!(kinds, ["Authorization header", "API key header"]);
+        assert_eq!(kinds, ["Authorization header", "credential-named value"]);
         assert_eq!(hits[0].pointer.as_deref(), Some("/headers/Authorization"));
         let yaml = b"request:\n  headers:\n    Authorization:\n    - Bearer abcdef0123456789\n";
         assert_eq!(scanner.scan("c.yml", yaml).len(), 1);
@@ -381,5 +391,71 @@ mod tests {
         assert!(allowed.allows(&hit("t.txt", format!("{secret}\n"))));
         assert!(Allowed::parse(&["no-pointer".into()]).is_err());
         assert!(Allowed::parse(&[":/x".into()]).is_err());
+    }
+
+    #[test]
+    fn yaml_binary_gzip_bodies_are_opened() {
+        use base64::Engine;
+        use std::io::Write;
+        let secret = &samples()[0].1;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(format!(r#"{{"token":"{secret}"}}"#).as_bytes())
+            .unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(gz.finish().unwrap());
+        let lines: Vec<String> = b64
+            .as_bytes()
+            .chunks(60)
+            .map(|c| format!("        {}", std::str::from_utf8(c).unwrap()))
+            .collect();
+        let yaml = format!(
+            "interactions:\n- response:\n    body:\n      string: !!binary |\n{}\n",
+            lines.join("\n")
+        );
+        let hits = Scanner::new(&[]).unwrap().scan("c.yaml", yaml.as_bytes());
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(
+            hits[0].pointer.as_deref(),
+            Some("/interactions/0/response/body/string")
+        );
+    }
+
+    #[test]
+    fn a_placeholder_exempts_only_itself() {
+        let secret = &samples()[0].1;
+        let scanner = Scanner::new(&[]).unwrap();
+        let url = format!(r#"{{"uri":"https://api.x.test/v1?api-key=REDACTED&token={secret}"}}"#);
+        let hits = scanner.scan("a.json", url.as_bytes());
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].secret.expose(), secret);
+        let text = format!("GET /v1?api-key=REDACTED&token={secret}\n");
+        assert_eq!(scanner.scan("a.txt", text.as_bytes()).len(), 1);
+    }
+
+    #[test]
+    fn a_stream_finds_a_value_split_between_two_windows_in_bounded_windows() {
+        let env = [("MY_KEY".to_owned(), "zq-9f8e7d6c5b4a".to_owned())];
+        let scanner = Scanner::new(&env).unwrap();
+        let mut text = vec![b'.'; WINDOW - 5];
+        text.extend_from_slice(b"zq-9f8e7d6c5b4a\n");
+        text.extend(std::iter::repeat_n(b'.', 3 * WINDOW));
+        let hits = scanner.scan_reader("big.txt", &text[..]).unwrap();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].kind, "value of $MY_KEY");
+        assert_eq!(hits[0].line, 1);
+    }
+
+    #[test]
+    fn a_credential_in_the_path_is_found_and_shown_masked() {
+        let secret = &samples()[0].1;
+        let path = format!("tests/recordings/{secret}/a.json");
+        let hits = Scanner::new(&[]).unwrap().scan(&path, b"{}");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].in_path());
+        assert!(!hits[0].to_string().contains(secret.as_str()));
+        assert!(
+            Allowed::parse(&[hits[0].location()])
+                .unwrap()
+                .allows(&hits[0])
+        );
     }
 }

@@ -17,3 +17,4 @@ mod land;
 mod lint;
 mod review;
 mod schedule;
+mod secrets;
