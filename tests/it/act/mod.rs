@@ -9,6 +9,7 @@
 //! template, call `ActWorld::run` (or `run_on`) with its file name and the event it takes.
 
 mod harness;
+mod tools;
 
 use harness::{
     ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
