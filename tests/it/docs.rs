@@ -115,11 +115,11 @@ fn our_action(uses: &str) -> Option<&'static str> {
 fn uses_of_ours(value: &Value, found: &mut Vec<(&'static str, String)>) {
     match value {
         Value::Mapping(map) => {
-            if let Some(action) = map.get("uses").and_then(Value::as_str).and_then(our_action) {
-                if let Some(with) = map.get("with").and_then(Value::as_mapping) {
-                    for key in with.keys() {
-                        found.push((action, key.as_str().unwrap_or("?").to_owned()));
-                    }
+            if let Some(action) = map.get("uses").and_then(Value::as_str).and_then(our_action)
+                && let Some(with) = map.get("with").and_then(Value::as_mapping)
+            {
+                for key in with.keys() {
+                    found.push((action, key.as_str().unwrap_or("?").to_owned()));
                 }
             }
             for v in map.values() {
