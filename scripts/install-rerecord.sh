@@ -176,12 +176,8 @@ place() {
   mv -f "$tmp" "$dest"
 }
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/rerecord-install.XXXXXX")"
-if $in_actions; then
-  mkdir -p "$temp_root"
-  rm -rf "$work"
-  work="$(mktemp -d "$temp_root/rerecord-install.XXXXXX")"
-fi
+mkdir -p "$temp_root"
+work="$(mktemp -d "$temp_root/rerecord-install.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # Sets http_status to the answer's HTTP status; a failure of curl itself (no connection, TLS) is
@@ -296,6 +292,7 @@ fi
 notice "$fallback_reason; building rerecord $version from source with cargo install (this takes a few minutes; a release asset makes it seconds)"
 command -v cargo >/dev/null 2>&1 ||
   error "$fallback_reason, and cargo is not installed to build it: install Rust on the runner (e.g. rustup) before this action"
+[[ -n "$source_dir" ]] || error "$fallback_reason, and this script was not run from the action's checkout to build it from"
 root="$(own_dir)"
 cargo install --locked --path "$source_dir" --root "$root"
 finish cargo "$root/bin"
