@@ -80,7 +80,7 @@ impl Releases {
     /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
     /// (and, when run, leaves a file next to `ran_marker`), and list it in the action's
     /// checksums.txt.
-    fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
+    pub(crate) fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
         let stage = tempfile::tempdir().unwrap();
         let exe = if target.contains("windows") {
             "rerecord.exe"
