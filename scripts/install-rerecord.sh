@@ -6,21 +6,33 @@
 # download is run only when it matches that committed checksum; nothing the release itself serves
 # (no SHA256SUMS from the same, mutable, release) decides what is trusted.
 #
-# Order of preference:
-#   1. the release asset rerecord-<version>-<target>.tar.gz (.zip on Windows), verified against
-#      checksums.txt (a mismatch fails the step and nothing is run). The verified asset and its
-#      binary are kept in the runner's tool cache ($RUNNER_TOOL_CACHE/rerecord/<version>/<arch>/),
-#      so later jobs download nothing: the cached asset is checked against checksums.txt again, and
-#      the cached binary against the one unpacked from it, because a tool cache can be written by
-#      earlier jobs or steps.
-#   2. only when no asset can be used (unsupported OS/arch, no asset for this runner in the release,
-#      or checksums.txt lists none for the action's own version, e.g. at the release tag's commit,
-#      made before its assets were built): `cargo install --locked --path <this repository>`, with a
-#      notice saying why. A version other than the action's own needs its checksum committed.
+# Two uses:
+#   * the install step of the actions (action.yml, land/action.yml, command/action.yml), inside a
+#     GitHub Actions job (RUNNER_OS set);
+#   * a laptop or any other machine (RUNNER_OS unset): from a clone at a release tag,
+#       git clone --depth 1 --branch v0.1.0 https://github.com/rerecord/rerecord && bash rerecord/scripts/install-rerecord.sh
+#     or piped, naming the version (checksums.txt is then read from that tag):
+#       curl -fsSL https://raw.githubusercontent.com/rerecord/rerecord/v0.1.0/scripts/install-rerecord.sh | RERECORD_VERSION=0.1.0 bash
+#     The binary goes to $RERECORD_INSTALL_DIR (default ~/.local/bin). No cargo fallback there:
+#     without a verified asset it stops and says to run `cargo install --locked rerecord`.
 #
-# Concurrent jobs may share one tool cache (self-hosted runners): every file is written to a temp
-# file in the cache folder and renamed over the old one (an atomic replace that never opens a
-# binary another job is running), and a binary that already matches is left alone.
+# Order of preference (in Actions):
+#   1. the release asset rerecord-<version>-<target>.tar.gz (.zip on Windows), verified against
+#      checksums.txt (a mismatch fails the step and nothing is run). The verified asset is kept in
+#      the runner's tool cache ($RUNNER_TOOL_CACHE/rerecord/<version>/<arch>/), so later jobs
+#      download nothing: the cached asset is checked against checksums.txt again on every use,
+#      because a tool cache can be written by earlier or concurrent jobs.
+#   2. only when no asset can be used (unsupported OS/arch, no asset for this runner in the release,
+#      or checksums.txt lists none for the action's own version, e.g. an unreleased commit):
+#      `cargo install --locked --path <this repository>`, with a notice saying why. A version
+#      other than the action's own needs its checksum committed.
+#
+# The binary the job runs is never the one in the shared tool cache: the verified binary is
+# unpacked into a fresh folder of the job's own RUNNER_TEMP, and the actions run it by the
+# absolute path in the `bin` output. A concurrent job on a self-hosted runner that replaces the
+# tool cache's files between this step and the next changes nothing this job runs. The shared
+# cache is written with a temp file and a rename (never rewritten in place), so concurrent
+# installs never see a half-written asset.
 #
 # Inputs (environment only; the actions pass every input through `env:`, never `${{ }}` here):
 #   RERECORD_VERSION         version to install, e.g. 0.3.1 or v0.3.1 (default: the version in this
@@ -29,40 +41,82 @@
 #                            $RERECORD_DOWNLOAD_BASE/v<version>/<asset> (default: GitHub releases of
 #                            rerecord/rerecord). A mirror, or the tests' local server; whatever it
 #                            serves must still match checksums.txt.
+#   RERECORD_CHECKSUMS_BASE  (piped use only) where checksums.txt of a tag is read:
+#                            $RERECORD_CHECKSUMS_BASE/v<version>/checksums.txt (default: the raw
+#                            files of rerecord/rerecord on GitHub)
+#   RERECORD_INSTALL_DIR     (outside Actions) where to put the binary (default ~/.local/bin)
 #   RUNNER_OS, RUNNER_ARCH, RUNNER_TOOL_CACHE, RUNNER_TEMP, GITHUB_PATH, GITHUB_OUTPUT (runner)
 #
-# Outputs (GITHUB_OUTPUT): version, source (cache|release|cargo), path (directory added to PATH).
+# Outputs (GITHUB_OUTPUT): version, source (cache|release|cargo), path (the job-owned directory
+# added to PATH), bin (absolute path of the binary: what the actions run).
 set -euo pipefail
 
+in_actions=false
+if [[ -n "${RUNNER_OS:-}" ]]; then in_actions=true; fi
+
 error() {
-  # The `::error::` form shows up as an annotation on the run page.
-  echo "::error title=rerecord install::$*"
+  if $in_actions; then
+    # The `::error::` form shows up as an annotation on the run page.
+    echo "::error title=rerecord install::$*"
+  else
+    echo "error: $*" >&2
+  fi
   exit 1
 }
 
 notice() {
-  echo "::notice title=rerecord install::$*"
+  if $in_actions; then
+    echo "::notice title=rerecord install::$*"
+  else
+    echo "note: $*" >&2
+  fi
 }
 
-script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-source_dir="$(cd "$script_dir/.." && pwd)"
+# Where this script lives, when it is a file (not when piped into bash).
+source_dir=""
+if [[ -n "${BASH_SOURCE[0]:-}" && -f "${BASH_SOURCE[0]}" ]]; then
+  source_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+fi
 
-: "${RUNNER_OS:?RUNNER_OS is not set: this script runs inside a GitHub Actions job}"
-: "${RUNNER_ARCH:?RUNNER_ARCH is not set: this script runs inside a GitHub Actions job}"
-tool_cache="${RUNNER_TOOL_CACHE:-${RUNNER_TEMP:-/tmp}/tool-cache}"
-temp_root="${RUNNER_TEMP:-/tmp}"
+if $in_actions; then
+  : "${RUNNER_ARCH:?RUNNER_ARCH is not set: a GitHub Actions runner sets it with RUNNER_OS}"
+  runner_os="$RUNNER_OS"
+  runner_arch="$RUNNER_ARCH"
+else
+  case "$(uname -s)" in
+    Linux) runner_os=Linux ;;
+    Darwin) runner_os=macOS ;;
+    MINGW* | MSYS* | CYGWIN*) runner_os=Windows ;;
+    *) runner_os="$(uname -s)" ;;
+  esac
+  case "$(uname -m)" in
+    x86_64 | amd64) runner_arch=X64 ;;
+    aarch64 | arm64) runner_arch=ARM64 ;;
+    *) runner_arch="$(uname -m)" ;;
+  esac
+fi
+temp_root="${RUNNER_TEMP:-${TMPDIR:-/tmp}}"
+temp_root="${temp_root%/}"
 github_path="${GITHUB_PATH:-/dev/null}"
 github_output="${GITHUB_OUTPUT:-/dev/null}"
 download_base="${RERECORD_DOWNLOAD_BASE:-https://github.com/rerecord/rerecord/releases/download}"
 download_base="${download_base%/}"
+checksums_base="${RERECORD_CHECKSUMS_BASE:-https://raw.githubusercontent.com/rerecord/rerecord}"
+checksums_base="${checksums_base%/}"
 
 # --- which version -------------------------------------------------------------------------------
 # The action's own version: the package version of the checkout the runner made of this action.
-own_version="$(sed -n 's/^version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$source_dir/Cargo.toml" 2>/dev/null | head -n 1)"
+own_version=""
+if [[ -n "$source_dir" ]]; then
+  own_version="$(sed -n 's/^version[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$source_dir/Cargo.toml" 2>/dev/null | head -n 1)"
+fi
 version="${RERECORD_VERSION:-}"
 version="${version#v}"
 if [[ -z "$version" ]]; then
   version="$own_version"
+  if [[ -z "$version" && -z "$source_dir" ]]; then
+    error "name the version to install: curl ... | RERECORD_VERSION=0.1.0 bash"
+  fi
   [[ -n "$version" ]] || error "cannot read the version from $source_dir/Cargo.toml; set the action's version input (e.g. version: 0.1.0)"
 fi
 # The version becomes part of a URL and a path: accept semver only.
@@ -74,15 +128,23 @@ fi
 target=""
 ext="tar.gz"
 exe="rerecord"
-case "$RUNNER_OS/$RUNNER_ARCH" in
+case "$runner_os/$runner_arch" in
   Linux/X64) target="x86_64-unknown-linux-musl" ;;
   Linux/ARM64) target="aarch64-unknown-linux-musl" ;;
   macOS/X64) target="x86_64-apple-darwin" ;;
   macOS/ARM64) target="aarch64-apple-darwin" ;;
   Windows/X64) target="x86_64-pc-windows-msvc"; ext="zip"; exe="rerecord.exe" ;;
 esac
-arch="$(printf '%s' "$RUNNER_ARCH" | tr '[:upper:]' '[:lower:]')"
-cache_dir="$tool_cache/rerecord/$version/$arch"
+arch="$(printf '%s' "$runner_arch" | tr '[:upper:]' '[:lower:]')"
+tool_cache="${RUNNER_TOOL_CACHE:-}"
+cache_dir=""
+if [[ -n "$tool_cache" ]]; then cache_dir="$tool_cache/rerecord/$version/$arch"; fi
+
+# A fresh folder only this job writes to (RUNNER_TEMP is the job's own and emptied after it).
+own_dir() {
+  mkdir -p "$temp_root"
+  mktemp -d "$temp_root/rerecord-bin.XXXXXX"
+}
 
 finish() {
   local source="$1" dir="$2"
@@ -91,12 +153,10 @@ finish() {
     echo "version=$version"
     echo "source=$source"
     echo "path=$dir"
+    echo "bin=$dir/$exe"
   } >>"$github_output"
   "$dir/$exe" --version
 }
-
-# --- 1. release asset, verified against the committed checksums.txt ---------------------------
-checksums_file="$source_dir/checksums.txt"
 
 sha256_of() {
   if command -v sha256sum >/dev/null 2>&1; then
@@ -106,8 +166,8 @@ sha256_of() {
   fi
 }
 
-# Put `src` at `dest` atomically: a temp file in dest's folder, then a rename over dest. A job
-# running the old dest keeps running it; nobody ever sees a half-written file.
+# Put `src` at `dest` atomically: a temp file in dest's folder, then a rename over dest. Nobody
+# ever sees a half-written file.
 place() {
   local src="$1" dest="$2" mode="$3" tmp
   tmp="$(mktemp "$(dirname "$dest")/.$(basename "$dest").XXXXXX")"
@@ -116,9 +176,36 @@ place() {
   mv -f "$tmp" "$dest"
 }
 
+mkdir -p "$temp_root"
+work="$(mktemp -d "$temp_root/rerecord-install.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+
+# Sets http_status to the answer's HTTP status; a failure of curl itself (no connection, TLS) is
+# an error.
+fetch() {
+  local url="$1" out="$2" status
+  if ! status="$(curl --silent --show-error --location --retry 3 --retry-delay 2 \
+    --output "$out" --write-out '%{http_code}' "$url")"; then
+    error "could not download $url (see the curl error above); check the network and try again"
+  fi
+  http_status="$status"
+}
+
+# --- 1. release asset, verified against the committed checksums.txt ---------------------------
+# From this script's own checkout; piped into bash, from the release tag (the same commit as the
+# script's, when both are read at vX.Y.Z).
+checksums_file="$work/checksums.txt"
+if [[ -n "$source_dir" ]]; then
+  if [[ -f "$source_dir/checksums.txt" ]]; then cp "$source_dir/checksums.txt" "$checksums_file"; fi
+else
+  fetch "$checksums_base/v$version/checksums.txt" "$checksums_file"
+  [[ "$http_status" == 200 ]] ||
+    error "could not read checksums.txt of v$version ($checksums_base/v$version/checksums.txt answered HTTP $http_status): is v$version a release?"
+fi
+
 fallback_reason=""
 if [[ -z "$target" ]]; then
-  fallback_reason="no release build of rerecord exists for $RUNNER_OS/$RUNNER_ARCH"
+  fallback_reason="no release build of rerecord exists for $runner_os/$runner_arch"
 else
   asset="rerecord-$version-$target.$ext"
   expected=""
@@ -134,23 +221,10 @@ else
 fi
 
 if [[ -z "$fallback_reason" ]]; then
-  work="$(mktemp -d "$temp_root/rerecord-install.XXXXXX")"
-  trap 'rm -rf "$work"' EXIT
-
-  # Sets http_status to the answer's HTTP status; a failure of curl itself (no connection, TLS) is
-  # an error.
-  fetch() {
-    local url="$1" out="$2" status
-    if ! status="$(curl --silent --show-error --location --retry 3 --retry-delay 2 \
-      --output "$out" --write-out '%{http_code}' "$url")"; then
-      error "could not download $url (see the curl error above); re-run the job"
-    fi
-    http_status="$status"
-  }
-
   asset_url="$download_base/v$version/$asset"
-  cached_asset="$cache_dir/$asset"
-  if [[ -f "$cached_asset" ]] && cp "$cached_asset" "$work/$asset" 2>/dev/null &&
+  cached_asset=""
+  if [[ -n "$cache_dir" ]]; then cached_asset="$cache_dir/$asset"; fi
+  if [[ -n "$cached_asset" && -f "$cached_asset" ]] && cp "$cached_asset" "$work/$asset" 2>/dev/null &&
     [[ "$(sha256_of "$work/$asset")" == "$expected" ]]; then
     source=cache
     echo "rerecord $version found in the tool cache ($cache_dir), checked against checksums.txt"
@@ -166,6 +240,7 @@ if [[ -z "$fallback_reason" ]]; then
 fi
 
 if [[ -z "$fallback_reason" ]]; then
+  # The copy verified here is the one unpacked and run: nothing is read again from the cache.
   actual="$(sha256_of "$work/$asset")"
   if [[ "$actual" != "$expected" ]]; then
     error "checksum mismatch for $asset: this action's checksums.txt says $expected, the download is $actual. Nothing was installed or run; re-run the job, and report it if it happens again"
@@ -185,23 +260,39 @@ if [[ -z "$fallback_reason" ]]; then
   fi
   [[ -f "$unpacked/$exe" ]] || error "$asset has no $exe at its root: the release is malformed; set the version input to another release"
 
-  mkdir -p "$cache_dir"
-  # The cached binary is kept only when it is byte for byte the one in the verified asset; else
-  # it is replaced (never rewritten in place: another job may be running it).
-  if ! cmp -s "$unpacked/$exe" "$cache_dir/$exe" || [[ ! -x "$cache_dir/$exe" ]]; then
-    place "$unpacked/$exe" "$cache_dir/$exe" 755
+  if ! $in_actions; then
+    install_dir="${RERECORD_INSTALL_DIR:-$HOME/.local/bin}"
+    mkdir -p "$install_dir"
+    place "$unpacked/$exe" "$install_dir/$exe" 755
+    "$install_dir/$exe" --version
+    echo "installed rerecord $version to $install_dir/$exe"
+    case ":$PATH:" in
+      *":$install_dir:"*) ;;
+      *) echo "note: $install_dir is not on PATH; add it (e.g. in ~/.profile: export PATH=\"$install_dir:\$PATH\")" >&2 ;;
+    esac
+    exit 0
   fi
-  if [[ "$source" == release ]]; then
+
+  bin_dir="$(own_dir)"
+  cp "$unpacked/$exe" "$bin_dir/$exe"
+  chmod 755 "$bin_dir/$exe"
+  # Later jobs on this runner reuse the verified asset (checked again before every use).
+  if [[ "$source" == release && -n "$cached_asset" ]]; then
+    mkdir -p "$cache_dir"
     place "$work/$asset" "$cached_asset" 644
   fi
-  finish "$source" "$cache_dir"
+  finish "$source" "$bin_dir"
   exit 0
 fi
 
 # --- 2. build from source ------------------------------------------------------------------------
+if ! $in_actions; then
+  error "$fallback_reason. Build it from source instead: cargo install --locked rerecord --version $version"
+fi
 notice "$fallback_reason; building rerecord $version from source with cargo install (this takes a few minutes; a release asset makes it seconds)"
 command -v cargo >/dev/null 2>&1 ||
   error "$fallback_reason, and cargo is not installed to build it: install Rust on the runner (e.g. rustup) before this action"
-root="$temp_root/rerecord-cargo"
+[[ -n "$source_dir" ]] || error "$fallback_reason, and this script was not run from the action's checkout to build it from"
+root="$(own_dir)"
 cargo install --locked --path "$source_dir" --root "$root"
 finish cargo "$root/bin"

@@ -47,9 +47,14 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff) on stdout.
+    /// Print the man page (roff) on stdout, or write one page per subcommand into a folder.
     #[command(hide = true)]
-    Man,
+    Man {
+        /// Write rerecord.1 and rerecord-SUBCOMMAND.1 for each subcommand into DIR (created if
+        /// missing) instead of printing the top-level page.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Options shared by the commands that talk to the GitHub API from a laptop.

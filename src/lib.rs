@@ -26,6 +26,7 @@ pub mod workflow;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
@@ -63,8 +64,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Command::Man { dir: None } => {
             clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir: Some(dir) } => {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            clap_mangen::generate_to(Cli::command(), &dir)
+                .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => commands::report::run(&args),
@@ -79,7 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Doctor(args) => commands::doctor::run(args).await,
                 Command::Command(args) => commands::command::run(args).await,
                 Command::Completions { .. }
-                | Command::Man
+                | Command::Man { .. }
                 | Command::Report(_)
                 | Command::Prune(_)
                 | Command::Scan(_) => unreachable!("handled above"),

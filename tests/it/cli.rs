@@ -1,5 +1,6 @@
-//! The command-line surface: version, completions, man page, usage errors, and the `--help`
-//! texts quoted in the README (which must match the binary's, so the docs cannot drift).
+//! The command-line surface: version, completions, man pages, usage errors, and the `--help`
+//! texts quoted in the docs book's reference pages (`docs/src/`, and the README if it quotes
+//! any), which must match the binary's, so the docs cannot drift.
 
 use crate::support;
 
@@ -46,6 +47,41 @@ fn man_page_is_roff() {
 }
 
 #[test]
+fn man_dir_writes_one_page_per_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("man/man1");
+    rerecord().args(["man", "--dir"]).arg(&out).run().success();
+    let mut pages: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    for sub in [
+        "schedule",
+        "commit",
+        "fetch",
+        "land",
+        "doctor",
+        "command",
+        "report",
+        "prune",
+        "completions",
+    ] {
+        let page = format!("rerecord-{sub}.1");
+        assert!(pages.contains(&page), "no {page} in {pages:?}");
+        let text = std::fs::read_to_string(out.join(&page)).unwrap();
+        assert!(text.contains(".TH rerecord-"), "{page}: {text}");
+    }
+    assert!(pages.contains(&"rerecord.1".to_owned()), "{pages:?}");
+    assert!(
+        !pages
+            .iter()
+            .any(|p| p.contains("-help") || p.contains("-man")),
+        "{pages:?}"
+    );
+}
+
+#[test]
 fn usage_errors_exit_two() {
     let run = rerecord()
         .args(["schedule", "--no-such-flag"])
@@ -67,13 +103,33 @@ fn usage_errors_exit_two() {
     rerecord().run().expect_code(2);
 }
 
-/// The README quotes `--help` outputs between `<!-- help: ARGS -->` and the closing fence.
+/// The docs quote `--help` outputs between `<!-- help: ARGS -->` and the closing fence.
 #[test]
-fn readme_help_texts_match_the_binary() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+fn documented_help_texts_match_the_binary() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = vec![root.join("README.md")];
+    let mut pages: Vec<_> = std::fs::read_dir(root.join("docs/src"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    pages.sort();
+    files.extend(pages);
     let mut checked = 0;
-    let mut rest = readme.as_str();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        checked += check_help_blocks(file, &text);
+    }
+    assert!(
+        checked >= 2,
+        "the docs should quote at least `--help` and `schedule --help`"
+    );
+}
+
+/// Check every quoted help block of `text` against the binary; returns how many.
+fn check_help_blocks(file: &std::path::Path, text: &str) -> usize {
+    let mut checked = 0;
+    let mut rest = text;
     while let Some(at) = rest.find("<!-- help:") {
         let after = &rest[at + "<!-- help:".len()..];
         let (args, tail) = after.split_once("-->").expect("closed marker");
@@ -92,14 +148,12 @@ fn readme_help_texts_match_the_binary() {
         assert_eq!(
             quoted.trim_end(),
             actual.trim_end(),
-            "README's `rerecord {}` block is stale; paste the binary's output",
+            "{}: the `rerecord {}` block is stale; paste the binary's output",
+            file.display(),
             args.join(" ")
         );
         checked += 1;
         rest = next;
     }
-    assert!(
-        checked >= 2,
-        "the README should quote at least `--help` and `schedule --help`"
-    );
+    checked
 }

@@ -20,15 +20,15 @@ const VERSION: &str = "0.1.0";
 
 /// A static file server on 127.0.0.1 that remembers every path it was asked for, and the action
 /// checkout whose checksums.txt lists what `publish` published.
-struct Releases {
-    root: PathBuf,
-    action: PathBuf,
-    base_url: String,
+pub(crate) struct Releases {
+    pub(crate) root: PathBuf,
+    pub(crate) action: PathBuf,
+    pub(crate) base_url: String,
     requests: Arc<Mutex<Vec<String>>>,
 }
 
 impl Releases {
-    fn serve(root: PathBuf, action: PathBuf) -> Self {
+    pub(crate) fn serve(root: PathBuf, action: PathBuf) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -73,14 +73,14 @@ impl Releases {
         }
     }
 
-    fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
 
     /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
     /// (and, when run, leaves a file next to `ran_marker`), and list it in the action's
     /// checksums.txt.
-    fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
+    pub(crate) fn publish(&self, version: &str, target: &str, says: &str, ran_marker: &Path) {
         let stage = tempfile::tempdir().unwrap();
         let exe = if target.contains("windows") {
             "rerecord.exe"
@@ -314,10 +314,30 @@ fn linux_x64_runner_gets_the_verified_musl_asset_in_the_tool_cache() {
         out.show()
     );
     let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
-    assert_eq!(out.path_entries, vec![cached.display().to_string()]);
+    let temp = runner.dir.path().join("temp");
+    assert_eq!(out.path_entries, vec![out.outputs["path"].clone()]);
+    assert!(
+        Path::new(&out.outputs["path"]).starts_with(&temp),
+        "the binary the job runs is in the job's RUNNER_TEMP: {:?}",
+        out.outputs
+    );
+    assert_eq!(
+        out.outputs["bin"],
+        format!("{}/rerecord", out.outputs["path"])
+    );
     assert_eq!(out.outputs["source"], "release");
     assert_eq!(out.outputs["version"], VERSION);
-    assert!(cached.join("rerecord").is_file());
+    assert!(
+        cached
+            .join(format!(
+                "rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"
+            ))
+            .is_file()
+    );
+    assert!(
+        !cached.join("rerecord").exists(),
+        "no binary is kept in the shared tool cache"
+    );
     assert_eq!(
         releases.requests(),
         vec![format!(
@@ -583,17 +603,6 @@ fn a_tampered_tool_cache_is_never_run() {
     assert_eq!(first.code, 0, "{}", first.show());
     let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
 
-    // Something earlier on a self-hosted runner replaced the cached binary: it is unpacked
-    // again from the verified asset.
-    std::fs::write(cached.join("rerecord"), "#!/bin/sh\necho planted\n").unwrap();
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
-    assert_eq!(out.code, 0, "{}", out.show());
-    assert!(
-        out.stdout.contains("genuine") && !out.stdout.contains("planted"),
-        "{}",
-        out.show()
-    );
-
     // The cached asset itself was swapped: it fails the checksum and is downloaded again.
     let asset = format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
     std::fs::write(cached.join(&asset), "not the release").unwrap();
@@ -648,24 +657,25 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
     let shared = runners[0].cache();
     let first = runners[0].install(&releases, "Linux", "X64", Some(VERSION));
     assert_eq!(first.code, 0, "{}", first.show());
-    let cached = shared.join(format!("rerecord/{VERSION}/x64/rerecord"));
-    // A job is running the cached binary while the others install.
-    let mut running = Command::new(&cached)
+    let cached = shared.join(format!("rerecord/{VERSION}/x64"));
+    let asset = format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
+    // A job is running its binary while the others install.
+    let mut running = Command::new(&first.outputs["bin"])
         .args(["-c", "sleep 3"])
         .spawn()
-        .expect("run the cached binary");
+        .expect("run the installed binary");
 
     let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
         let handles: Vec<_> = runners
             .iter()
             .enumerate()
             .map(|(i, runner)| {
-                let (releases, shared) = (&releases, shared.clone());
+                let (releases, shared, asset) = (&releases, shared.clone(), &asset);
                 scope.spawn(move || {
-                    // Half of them find a cached binary that differs from the verified one.
+                    // Half of them find no cached asset and download it again.
                     if i % 2 == 0 {
                         let _ = std::fs::rename(
-                            shared.join(format!("rerecord/{VERSION}/x64/rerecord")),
+                            shared.join(format!("rerecord/{VERSION}/x64/{asset}")),
                             shared.join(format!("rerecord/{VERSION}/x64/old-{i}")),
                         );
                     }
@@ -693,13 +703,264 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
         running.wait().unwrap().success(),
         "the running binary broke"
     );
-    let after = Command::new(&cached).arg("--version").output().unwrap();
-    assert!(after.status.success());
-    // Nothing half-written or temporary is left beside the binary.
-    let leftovers: Vec<_> = std::fs::read_dir(cached.parent().unwrap())
+    // Nothing half-written or temporary is left beside the asset.
+    let leftovers: Vec<_> = std::fs::read_dir(&cached)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(".rerecord"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(cached.join(&asset).is_file());
+}
+
+#[test]
+fn the_next_step_runs_the_verified_copy_even_if_the_tool_cache_is_replaced_after_install() {
+    let (_d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(
+        VERSION,
+        "x86_64-unknown-linux-musl",
+        "genuine",
+        &runner.marker(),
+    );
+    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    assert_eq!(out.code, 0, "{}", out.show());
+
+    // Between the install step and the next, a concurrent job on the same self-hosted runner
+    // replaces everything in the shared tool cache.
+    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+    for entry in std::fs::read_dir(&cached).unwrap() {
+        let path = entry.unwrap().path();
+        write_executable(&path, "#!/bin/sh\necho planted\n");
+    }
+    write_executable(&cached.join("rerecord"), "#!/bin/sh\necho planted\n");
+
+    // The next step runs `bin` by its absolute path, as the actions do.
+    let bin = PathBuf::from(&out.outputs["bin"]);
+    assert!(!bin.starts_with(runner.cache()), "{bin:?}");
+    let ran = Command::new(&bin)
+        .output()
+        .expect("run the installed binary");
+    let said = String::from_utf8_lossy(&ran.stdout);
+    assert!(
+        said.contains("genuine") && !said.contains("planted"),
+        "{said}"
+    );
+    for entry in &out.path_entries {
+        assert!(
+            !Path::new(entry).starts_with(runner.cache()),
+            "a shared directory is on PATH: {entry}"
+        );
+    }
+}
+
+#[test]
+fn each_action_runs_the_installed_binary_by_its_absolute_path() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for action in ["action.yml", "land/action.yml", "command/action.yml"] {
+        let text = std::fs::read_to_string(repo.join(action)).unwrap();
+        assert!(
+            text.contains("RERECORD_BIN: ${{ steps.install.outputs.bin }}"),
+            "{action} does not pass the installed binary's path to its run step"
+        );
+        assert!(
+            text.contains("\"$RERECORD_BIN\" \"${args[@]}\""),
+            "{action} does not run \"$RERECORD_BIN\""
+        );
+        let bare: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("rerecord ") || l.starts_with("exec rerecord "))
+            .collect();
+        assert!(
+            bare.is_empty(),
+            "{action} runs rerecord from PATH: {bare:?}"
+        );
+    }
+}
+
+/// The release target this machine's `uname` maps to, as the script picks it.
+pub(crate) fn host_target() -> &'static str {
+    match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "aarch64") => "aarch64-unknown-linux-musl",
+        ("macos", "x86_64") => "x86_64-apple-darwin",
+        ("macos", "aarch64") => "aarch64-apple-darwin",
+        _ => "x86_64-unknown-linux-musl",
+    }
+}
+
+pub(crate) fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run the install script outside Actions (no RUNNER_* variables): as a file when `script` is
+/// given, else piped into `bash` from `piped`.
+pub(crate) fn laptop_install(
+    home: &Path,
+    releases: &Releases,
+    script: Option<&Path>,
+    piped: Option<&Path>,
+    version: Option<&str>,
+) -> (i32, String, String) {
+    let mut cmd = Command::new("bash");
+    if let Some(script) = script {
+        cmd.arg(script);
+    }
+    cmd.env_clear()
+        .env("PATH", "/usr/bin:/bin:/usr/local/bin")
+        .env("HOME", home)
+        .env("TMPDIR", home)
+        .env("RERECORD_INSTALL_DIR", home.join("bin"))
+        .env("RERECORD_DOWNLOAD_BASE", &releases.base_url)
+        .env(
+            "RERECORD_CHECKSUMS_BASE",
+            format!("{}/raw", releases.base_url),
+        );
+    if let Some(v) = version {
+        cmd.env("RERECORD_VERSION", v);
+    }
+    match piped {
+        Some(file) => cmd.stdin(std::fs::File::open(file).unwrap()),
+        None => cmd.stdin(Stdio::null()),
+    };
+    let out = cmd.output().expect("run bash");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The release flow: the commit that gets the tag vX.Y.Z already holds the checksums of the
+/// assets built from it (release.yml). A clone at that tag installs the verified release binary,
+/// on a laptop and as the action pinned to the tag's SHA: no cargo.
+#[test]
+fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
+    let (d, releases) = releases();
+    let version = env!("CARGO_PKG_VERSION");
+    let runner = Runner::new();
+    for target in [host_target(), "x86_64-unknown-linux-musl"] {
+        releases.publish(
+            version,
+            target,
+            &format!("release {target}"),
+            &runner.marker(),
+        );
+    }
+    let origin = d.path().join("origin");
+    std::fs::create_dir_all(origin.join("scripts")).unwrap();
+    for file in ["scripts/install-rerecord.sh", "Cargo.toml", "checksums.txt"] {
+        std::fs::copy(releases.action.join(file), origin.join(file)).unwrap();
+    }
+    git(&origin, &["init", "-q"]);
+    git(&origin, &["add", "."]);
+    git(
+        &origin,
+        &["commit", "-qm", "release candidate with its checksums"],
+    );
+    git(
+        &origin,
+        &["tag", "-a", &format!("v{version}"), "-m", "release"],
+    );
+    let url = format!("file://{}", origin.display());
+    let tag = format!("v{version}");
+    git(
+        d.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
+        ],
+    );
+    let clone = d.path().join("clone");
+
+    let home = tempfile::tempdir().unwrap();
+    let script = clone.join("scripts/install-rerecord.sh");
+    let (code, stdout, stderr) = laptop_install(home.path(), &releases, Some(&script), None, None);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains(&format!("verified rerecord-{version}-{}", host_target())),
+        "{stdout}"
+    );
+    let installed = home.path().join("bin/rerecord");
+    let ran = Command::new(&installed).output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains(&format!("release {}", host_target())),
+        "{ran:?}"
+    );
+
+    // The action pinned to the tag's commit: the same clone as the runner makes it.
+    let action = Releases {
+        root: releases.root.clone(),
+        action: clone.clone(),
+        base_url: releases.base_url.clone(),
+        requests: Arc::clone(&releases.requests),
+    };
+    let out = runner.install(&action, "Linux", "X64", None);
+    assert_eq!(out.code, 0, "{}", out.show());
+    assert_eq!(out.outputs["source"], "release");
+    assert_eq!(out.cargo_args, None, "cargo ran at the release tag");
+}
+
+#[test]
+fn piped_laptop_install_reads_the_checksums_of_the_tag_and_refuses_a_mismatch() {
+    let (d, releases) = releases();
+    let runner = Runner::new();
+    releases.publish(VERSION, host_target(), "piped one", &runner.marker());
+    let raw = releases.root.join(format!("raw/v{VERSION}"));
+    std::fs::create_dir_all(&raw).unwrap();
+    std::fs::copy(
+        releases.action.join("checksums.txt"),
+        raw.join("checksums.txt"),
+    )
+    .unwrap();
+    let script = d.path().join("piped.sh");
+    std::fs::copy(releases.action.join("scripts/install-rerecord.sh"), &script).unwrap();
+
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) =
+        laptop_install(home.path(), &releases, None, Some(&script), Some(VERSION));
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        releases
+            .requests()
+            .contains(&format!("/raw/v{VERSION}/checksums.txt")),
+        "{:?}",
+        releases.requests()
+    );
+    assert!(stdout.contains("piped one"), "{stdout}");
+    assert!(home.path().join("bin/rerecord").is_file());
+
+    // Without a version it says how to name one.
+    let other = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = laptop_install(other.path(), &releases, None, Some(&script), None);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("RERECORD_VERSION=0.1.0 bash"), "{stderr}");
+
+    // The tag's checksums name other bytes: nothing is installed or run.
+    std::fs::write(
+        raw.join("checksums.txt"),
+        format!(
+            "{}  v{VERSION}/rerecord-{VERSION}-{}.tar.gz\n",
+            hex(&Sha256::digest(b"other")),
+            host_target()
+        ),
+    )
+    .unwrap();
+    std::fs::remove_file(runner.marker()).ok();
+    let third = tempfile::tempdir().unwrap();
+    let (code, _, stderr) =
+        laptop_install(third.path(), &releases, None, Some(&script), Some(VERSION));
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("checksum mismatch"), "{stderr}");
+    assert!(!third.path().join("bin/rerecord").exists());
+    assert!(!runner.marker().exists(), "the unverified binary ran");
 }

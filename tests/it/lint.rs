@@ -129,7 +129,10 @@ fn workflows_grant_nothing_by_default_and_write_only_where_they_push() {
         ("commit-recordings.yml", "land"),
         // Dispatches, reacts and comments; pushes nothing (tests/it/command.rs checks the set).
         ("rerecord-command.yml", "command"),
-        ("release.yml", "publish"),
+        // Pushes the release tag and release/vX.Y.Z, creates the release (no PR code runs).
+        ("release.yml", "release"),
+        // Publishes the book to GitHub Pages (pages: write, id-token: write).
+        ("docs.yml", "deploy"),
     ];
     for file in workflows() {
         let doc = load(&file);

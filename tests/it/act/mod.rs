@@ -10,6 +10,7 @@
 
 mod harness;
 mod pinning;
+mod tools;
 
 use harness::{
     ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,

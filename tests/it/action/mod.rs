@@ -792,3 +792,92 @@ fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() 
         assert!(!line.contains("line two"), "{line}");
     }
 }
+
+// ---- the install step and the next one ---------------------------------------------------------
+
+/// Issue 18's tool-cache swap: on a self-hosted runner a concurrent job replaces the shared tool
+/// cache (and could put a `rerecord` on PATH) between the install step and the next. Each action's
+/// install step runs for real against a local release, then the cache is swapped, then the
+/// action's main step runs: it runs the verified copy the job owns.
+#[test]
+fn each_action_runs_the_verified_copy_even_when_the_tool_cache_is_swapped_after_install() {
+    let version = env!("CARGO_PKG_VERSION");
+    for (rel, main_step, given) in [
+        ("", "commit", vec![]),
+        ("land", "land", vec![("run-id", "5")]),
+        ("command", "command", vec![]),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("action");
+        for file in [
+            "action.yml",
+            "land/action.yml",
+            "command/action.yml",
+            "scripts/install-rerecord.sh",
+            "Cargo.toml",
+        ] {
+            let to = copy.join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(runner::repo_root().join(file), to).unwrap();
+        }
+        std::fs::write(copy.join("checksums.txt"), "").unwrap();
+        let served = dir.path().join("served");
+        std::fs::create_dir_all(&served).unwrap();
+        let releases = crate::install_script::Releases::serve(served, copy.clone());
+        releases.publish(
+            version,
+            "x86_64-unknown-linux-musl",
+            "the verified rerecord ran",
+            &dir.path().join("ran"),
+        );
+
+        let mut action = Action::load(rel);
+        action.dir = copy.join(rel);
+        let mut scope = scope_for(&action, &given);
+        let mut job = Job::in_empty_workspace();
+        let cache = job.temp.path().join("tool-cache");
+        job.env
+            .insert("RUNNER_TOOL_CACHE".into(), cache.display().to_string());
+        job.env
+            .insert("RERECORD_DOWNLOAD_BASE".into(), releases.base_url.clone());
+        let install = action.steps()[0].clone();
+        assert_eq!(install["id"].as_str(), Some("install"), "{rel}/action.yml");
+        let installed = job.run_step(&action, &install, &scope);
+        assert_eq!(installed.code, 0, "{rel}: {}", installed.show());
+
+        // The swap: every cached file, a planted binary in the cache and one on PATH.
+        let planted = "#!/bin/sh\necho the planted binary ran\n";
+        let cached = cache.join(format!("rerecord/{version}/x64"));
+        let mut swapped = 0;
+        for entry in std::fs::read_dir(&cached).unwrap() {
+            std::fs::write(entry.unwrap().path(), planted).unwrap();
+            swapped += 1;
+        }
+        assert!(swapped > 0, "{rel}: the install step cached nothing");
+        let on_path = job.temp.path().join("planted-bin");
+        std::fs::create_dir_all(&on_path).unwrap();
+        for bin in [cached.join("rerecord"), on_path.join("rerecord")] {
+            std::fs::write(&bin, planted).unwrap();
+            let status = std::process::Command::new("chmod")
+                .arg("+x")
+                .arg(&bin)
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+        job.path_prefix.push(on_path);
+        job.path_prefix.push(cached.clone());
+
+        scope
+            .steps
+            .insert("install".to_owned(), installed.outputs.clone());
+        let run = job.run_step(&action, action.step(main_step), &scope);
+        assert!(
+            run.stdout.contains("the verified rerecord ran")
+                && !run.stdout.contains("planted")
+                && !run.stderr.contains("planted"),
+            "{rel}: {}",
+            run.show()
+        );
+    }
+}

@@ -343,10 +343,23 @@ impl Job {
             .env("GITHUB_PATH", self.temp.path().join("github-path"))
             .current_dir(&self.workspace)
             .stdin(Stdio::null());
+        // The install step's `bin` output (the verified copy the next step runs by absolute
+        // path): here the first `rerecord` of the job's PATH prefix, unless the test set one.
+        let mut scope = scope.clone();
+        if !scope.steps.contains_key("install")
+            && let Some(bin) = self
+                .path_prefix
+                .iter()
+                .map(|dir| dir.join("rerecord"))
+                .find(|bin| bin.is_file())
+        {
+            let outputs = BTreeMap::from([("bin".to_owned(), bin.display().to_string())]);
+            scope.steps.insert("install".to_owned(), outputs);
+        }
         if let Some(block) = step["env"].as_mapping() {
             for (k, v) in block {
                 let value = match v {
-                    Value::String(s) => eval_template(s, scope),
+                    Value::String(s) => eval_template(s, &scope),
                     other => panic!("env value {other:?} is not a string"),
                 };
                 cmd.env(k.as_str().unwrap(), value);
