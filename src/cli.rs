@@ -37,6 +37,9 @@ pub enum Command {
     Report(ReportArgs),
     /// List (or delete) recordings whose test no longer exists.
     Prune(PruneArgs),
+    /// Set rerecord up in this checkout: detect the recordings, the test command and existing
+    /// workflows, then write the recording workflows (and rerecord.toml where needed).
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -463,4 +466,18 @@ pub struct PruneArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Write without asking (needed without a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Show what would be written, as a diff; write nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// The rerecord commit the workflows pin the actions to, a full 40-character SHA (default:
+    /// the commit this rerecord was built from).
+    #[arg(long, value_name = "SHA")]
+    pub action_sha: Option<String>,
 }

@@ -68,6 +68,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report(args) => commands::report::run(&args),
         Command::Prune(args) => commands::prune::run(&args),
+        Command::Init(args) => commands::init::run(&args),
         command => runtime()?.block_on(async move {
             match command {
                 Command::Schedule(args) => commands::schedule::run(args).await,
@@ -79,7 +80,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Command::Completions { .. }
                 | Command::Man
                 | Command::Report(_)
-                | Command::Prune(_) => unreachable!("handled above"),
+                | Command::Prune(_)
+                | Command::Init(_) => unreachable!("handled above"),
             }
         }),
     }

@@ -8,6 +8,7 @@
 pub mod actions;
 mod client;
 pub mod issues;
+pub mod net_error;
 mod redirect;
 pub mod repos;
 mod tunnel;
@@ -57,7 +58,7 @@ fn describe(status: Option<u16>, message: &str) -> String {
                 .unwrap_or("");
             format!("GitHub answered {code} {reason}: {message}")
         }
-        None => format!("no answer from GitHub ({message})"),
+        None => net_error::describe(message),
     }
 }
 
@@ -327,7 +328,9 @@ impl GitHub {
             }
             let backoff = self.retry_base * 2u32.pow(attempt - 1);
             let jitter = Duration::from_millis(fastrand::u64(0..=backoff.as_millis() as u64 / 4));
-            tokio::time::sleep(server_wait.unwrap_or(backoff + jitter).min(MAX_RETRY_AFTER)).await;
+            let wait = server_wait.unwrap_or(backoff + jitter).min(MAX_RETRY_AFTER);
+            net_error::tell_retry(&err, attempt, GET_ATTEMPTS, wait);
+            tokio::time::sleep(wait).await;
             attempt += 1;
         }
     }
