@@ -11,6 +11,7 @@ mod commit;
 mod doctor;
 mod fake_github;
 mod fetch;
+mod init;
 mod install_script;
 mod land;
 mod lint;
