@@ -450,9 +450,23 @@ pub struct ReportArgs {
     /// Compare the work tree with this revision (default HEAD).
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
-    /// Print one JSON object on stdout instead of Markdown.
-    #[arg(long)]
+    /// Print one JSON object on stdout instead of Markdown (same as `--format json`).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output format (default: terminal when stdout is a terminal, else markdown).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ReportFormat>,
+}
+
+/// How `report` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text for a terminal.
+    Terminal,
+    /// Markdown (for `$GITHUB_STEP_SUMMARY` or a PR comment).
+    Markdown,
+    /// One JSON object.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

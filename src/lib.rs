@@ -41,13 +41,32 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    let json = wants_json(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
             eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
+            if json {
+                println!("{}", error::json_object(&err));
+            }
             ExitCode::from(exit_code_for(&err))
         }
+    }
+}
+
+/// Whether the command was asked for `--json` (its failure is then a JSON object on stdout too).
+fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Schedule(a) => a.json,
+        Command::Commit(a) => a.json,
+        Command::Fetch(a) => a.json,
+        Command::Land(a) => a.json,
+        Command::Doctor(a) => a.json,
+        Command::Command(a) => a.json,
+        Command::Report(a) => a.json || a.format == Some(cli::ReportFormat::Json),
+        Command::Prune(a) => a.json,
+        Command::Init(_) | Command::Completions { .. } | Command::Man => false,
     }
 }
 

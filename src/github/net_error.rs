@@ -28,7 +28,9 @@ impl NetProblem {
     pub fn of_message(message: &str) -> Option<Self> {
         let m = message.to_ascii_lowercase();
         let has = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
-        if has(&["proxy", "connect tunnel", "tunnel"]) {
+        if m.starts_with(&crate::tls::UNTRUSTED.to_ascii_lowercase()) {
+            Some(Self::Tls)
+        } else if has(&["the proxy", "connect tunnel", "proxy authentication"]) {
             Some(Self::Proxy)
         } else if has(&[
             "dns error",
@@ -45,9 +47,7 @@ impl NetProblem {
             "no route to host",
         ]) {
             Some(Self::Refused)
-        } else if m.starts_with(&crate::tls::UNTRUSTED.to_ascii_lowercase())
-            || has(&["certificate", "tls", "handshake", "invalid peer"])
-        {
+        } else if has(&["certificate", "tls", "handshake", "invalid peer"]) {
             Some(Self::Tls)
         } else if has(&["timed out", "timeout", "deadline has elapsed"]) {
             Some(Self::Timeout)
@@ -158,7 +158,14 @@ mod tests {
                 "the TLS certificate of x could not be verified (UnknownIssuer)",
                 NetProblem::Tls,
             ),
-            ("proxy answered 407 to CONNECT", NetProblem::Proxy),
+            (
+                "the proxy did not answer CONNECT with HTTP",
+                NetProblem::Proxy,
+            ),
+            (
+                "the TLS certificate of h could not be verified; if a private CA signed it (a proxy)",
+                NetProblem::Tls,
+            ),
             (
                 "client error (SendRequest): connection closed before message completed",
                 NetProblem::Lost,

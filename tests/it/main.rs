@@ -15,5 +15,6 @@ mod init;
 mod install_script;
 mod land;
 mod lint;
+mod network;
 mod review;
 mod schedule;
