@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::safe_text;
+use crate::actions::is_hidden_char;
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::git::GitRepo;
@@ -44,20 +44,19 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The report as plain text: one heading line per test or folder, one line per file, its
-/// changed JSON paths indented below. Every name and value is untrusted: shown with
-/// [`safe_text`], so no escape sequence reaches the terminal.
+/// changed JSON paths indented below. Every name and value is untrusted: see [`shown`].
 fn to_terminal(report: &Report) -> String {
     let mut out = format!("Recordings report: {}\n", report.totals.phrase());
     for g in &report.groups {
         let origins = if g.origins.is_empty() {
             String::new()
         } else {
-            format!(" [{}]", safe_text(&g.origins.join(", ")))
+            format!(" [{}]", shown(&g.origins.join(", ")))
         };
         out.push_str(&format!(
             "\n{} {}{origins}: {}\n",
             g.by,
-            safe_text(&g.key),
+            shown(&g.key),
             g.counts.phrase()
         ));
         for f in &g.files {
@@ -69,7 +68,7 @@ fn to_terminal(report: &Report) -> String {
 
 fn file_line(f: &FileReport) -> String {
     let size = |b: Option<u64>| human_bytes(b.unwrap_or(0));
-    let path = safe_text(&f.path);
+    let path = shown(&f.path);
     let mut out = match (f.status, f.churn) {
         (Status::Added, _) => format!("  + {path}  {}\n", size(f.new_bytes)),
         (Status::Deleted, _) => format!("  - {path}  deleted, {}\n", size(f.old_bytes)),
@@ -81,10 +80,10 @@ fn file_line(f: &FileReport) -> String {
         ),
     };
     for c in &f.changes {
-        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), safe_text);
+        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), shown);
         out.push_str(&format!(
             "      {}: {} -> {}\n",
-            safe_text(&c.path),
+            shown(&c.path),
             value(&c.old),
             value(&c.new)
         ));
@@ -93,4 +92,19 @@ fn file_line(f: &FileReport) -> String {
         out.push_str("      ... and more changed paths\n");
     }
     out
+}
+
+/// Untrusted text inside one line that starts with our own words: hidden characters (escape
+/// sequences, newlines, bidi overrides) shown as `\u{..}`, and the legacy `##[` workflow
+/// command defused. `::` stays (a test id's separator): it commands nothing mid-line.
+fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_hidden_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("##[", "## [")
 }

@@ -16,5 +16,6 @@ mod install_script;
 mod land;
 mod lint;
 mod network;
+mod report_format;
 mod review;
 mod schedule;
