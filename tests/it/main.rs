@@ -8,6 +8,7 @@ mod action;
 mod cli;
 mod command;
 mod commit;
+mod demo;
 mod doctor;
 mod fake_github;
 mod fetch;
