@@ -37,8 +37,13 @@ pub enum Command {
     Report(ReportArgs),
     /// List (or delete) recordings whose test no longer exists.
     Prune(PruneArgs),
-    /// Set rerecord up in this checkout: detect the recordings, the test command and existing
-    /// workflows, then write the recording workflows (and rerecord.toml where needed).
+    /// Set rerecord up in this checkout: detect its layout, write the recording workflows.
+    ///
+    /// Detects the recordings (llama-stack JSON, vcrpy/pytest-recording cassettes, Polly.js HAR),
+    /// the test command with its record-mode switch and the recording workflows already there;
+    /// shows the files it would write as a diff and asks; writes only new files (rerecord.toml
+    /// only where the defaults do not fit), with the actions pinned by full commit SHA; then
+    /// runs doctor's local checks.
     Init(InitArgs),
     /// Print a shell completion script.
     Completions {

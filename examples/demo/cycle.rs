@@ -96,20 +96,7 @@ pub fn run(dir: &Path, rerecord: &dyn Fn() -> Command) -> Result<Outcome> {
     say("`rerecord land` runs in a job that never runs PR code. The GitHub API, not the artifact,");
     say("says which PR and branch the run recorded; every file is checked against the manifest.");
     world.land(rerecord, run)?;
-    let landed = world.git_in(FORK, &["rev-parse", BRANCH])?;
-    let landed_parent = world.git_in(FORK, &["rev-parse", &format!("{landed}^")])?;
-    let changed = world.git_in(FORK, &["diff", "--name-status", &landed_parent, &landed])?;
-    let landed_files: Vec<String> = changed
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
-    say(&format!(
-        "{FORK}:{BRANCH} is now {landed}, one commit on the PR head {}:",
-        world.head
-    ));
-    for f in &landed_files {
-        say(&format!("  {f}"));
-    }
+    let (landed, landed_parent, landed_files) = world.landed()?;
 
     step(
         5,
@@ -367,6 +354,25 @@ impl World {
         let bytes = zip.finish()?.into_inner();
         self.fake.add_artifact(UPSTREAM, run_id, name, bytes, false);
         Ok(())
+    }
+
+    /// The fork branch's tip, its parent and the files it changed (told as they are found).
+    fn landed(&self) -> Result<(String, String, Vec<String>)> {
+        let landed = self.git_in(FORK, &["rev-parse", BRANCH])?;
+        let parent = self.git_in(FORK, &["rev-parse", &format!("{landed}^")])?;
+        let changed = self.git_in(FORK, &["diff", "--name-status", &parent, &landed])?;
+        let files: Vec<String> = changed
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        say(&format!(
+            "{FORK}:{BRANCH} is now {landed}, one commit on the PR head {}:",
+            self.head
+        ));
+        for f in &files {
+            say(&format!("  {f}"));
+        }
+        Ok((landed, parent, files))
     }
 
     /// The land job: the runner's environment, the job token and the maintainer's push token.
