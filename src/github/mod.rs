@@ -304,7 +304,9 @@ impl GitHub {
     async fn get_raw(&self, path: &str) -> Result<(http::HeaderMap, Bytes), ApiError> {
         let mut attempt = 1;
         loop {
-            let outcome = match self.send(Method::GET, path, None).await {
+            let sent =
+                net_error::tell_if_slow(self.send(Method::GET, path, None), &Method::GET, path);
+            let outcome = match sent.await {
                 Ok(resp) => {
                     let wait = retry_wait(resp.status(), resp.headers());
                     match self.read(&Method::GET, path, resp).await {

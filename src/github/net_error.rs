@@ -2,9 +2,40 @@
 //! as DNS, refused connection, TLS, timeout or proxy, and told as one sentence with the next step;
 //! retries are announced on stderr as they happen instead of after minutes of silence.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::ApiError;
+
+/// Whether the "no answer yet" note was given (once per process: requests run side by side).
+static TOLD_SLOW: AtomicBool = AtomicBool::new(false);
+
+/// Await `request`; when it has not answered after a quarter of the read timeout (at most 5 s),
+/// say so on stderr, once per process, so a silent network is never minutes of silence.
+pub(crate) async fn tell_if_slow<F: Future>(
+    request: F,
+    method: &http::Method,
+    path: &str,
+) -> F::Output {
+    let after =
+        (super::http_timeout() / 4).clamp(Duration::from_millis(250), Duration::from_secs(5));
+    tokio::pin!(request);
+    tokio::select! {
+        out = &mut request => out,
+        () = tokio::time::sleep(after) => {
+            if !TOLD_SLOW.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "{}",
+                    crate::actions::safe_lines(&format!(
+                        "note: no answer from GitHub yet ({method} {path}) after {after:?}; still waiting"
+                    ))
+                );
+            }
+            request.await
+        }
+    }
+}
 
 /// Why no answer arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -91,6 +91,15 @@ fn a_black_hole_api_is_told_as_retries_then_a_timeout_with_the_next_step() {
         "{}",
         out.stderr
     );
+    // Said while waiting, once, not only after the first timeout.
+    assert_eq!(
+        out.stderr
+            .matches("note: no answer from GitHub yet (GET /user) after 250ms; still waiting")
+            .count(),
+        1,
+        "{}",
+        out.stderr
+    );
     assert!(out.stdout.contains("FAIL  github"), "{}", out.stdout);
     assert!(
         out.stdout.contains("GitHub is not answering (timed out)"),
