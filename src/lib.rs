@@ -47,7 +47,8 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
             eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
-            if json {
+            // Unless the command printed its own JSON report already: stdout stays one object.
+            if json && !actions::json_made() {
                 println!("{}", error::json_object(&err));
             }
             ExitCode::from(exit_code_for(&err))

@@ -287,3 +287,35 @@ fn doctor_outside_a_repository_neither_passes_the_config_nor_suggests_git_remote
     assert!(!out.stdout.contains("ok    config"), "{}", out.stdout);
     assert!(!out.stdout.contains("git remote add"), "{}", out.stdout);
 }
+
+/// A command that printed its own `--json` report before failing keeps stdout one object: the
+/// report (which says why), not a second error object.
+#[test]
+fn a_json_report_printed_before_a_failure_stays_the_only_object_on_stdout() {
+    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
+    use crate::support::fake_github::PrSpec;
+    // The git server takes a token nobody has: the landing fails after the report is made.
+    let w = World::new("ghp_nobodyHasThisToken000000000000");
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 2}\n")],
+        Manifest::same_repo(&head),
+    );
+    let out = w
+        .land(run)
+        .env("GITHUB_TOKEN", TOKEN)
+        .args(["--json", "--no-comment"])
+        .run()
+        .failure();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    let json = out.json();
+    assert!(json.get("error").is_none(), "{json}");
+    assert_eq!(json["status"], "refused", "{json}");
+    assert!(out.stderr.contains("error: "), "{}", out.stderr);
+}
