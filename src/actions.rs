@@ -312,10 +312,20 @@ fn neutralise(s: &str, keep_newlines: bool) -> String {
     out
 }
 
+/// Whether a command made its `--json` document ([`json_line`]): then a later failure does not
+/// add a second object on stdout (see `error::json_object`).
+static JSON_MADE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`json_line`] made a document in this process.
+pub fn json_made() -> bool {
+    JSON_MADE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A JSON document as one line whose strings cannot act as workflow commands or terminal
 /// sequences: `[` after `##` and hidden characters are written as `\uXXXX` escapes (only strings
 /// can hold them, and there the escape means the same character).
 pub fn json_line<T: serde::Serialize>(value: &T) -> serde_json::Result<String> {
+    JSON_MADE.store(true, std::sync::atomic::Ordering::Relaxed);
     let text = serde_json::to_string(value)?;
     let mut out = String::with_capacity(text.len());
     let mut hashes = 0;

@@ -39,9 +39,15 @@ pub enum Command {
     Prune(PruneArgs),
     /// Scan recordings (or any files) for credentials as commit, land and fetch do; exit 1 on a
     /// hit (a pre-commit hook).
-    // Hidden only until the `--help` quote check leaves the README (it quotes this list).
-    #[command(hide = true)]
     Scan(ScanCommandArgs),
+    /// Set rerecord up in this checkout: detect its layout, write the recording workflows.
+    ///
+    /// Detects the recordings (llama-stack JSON, vcrpy/pytest-recording cassettes, Polly.js HAR),
+    /// the test command with its record-mode switch and the recording workflows already there;
+    /// shows the files it would write as a diff and asks; writes only new files (rerecord.toml
+    /// only where the defaults do not fit), with the actions pinned by full commit SHA; then
+    /// runs doctor's local checks.
+    Init(InitArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -472,9 +478,23 @@ pub struct ReportArgs {
     /// Compare the work tree with this revision (default HEAD).
     #[arg(long, value_name = "REV")]
     pub base: Option<String>,
-    /// Print one JSON object on stdout instead of Markdown.
-    #[arg(long)]
+    /// Print one JSON object on stdout instead of Markdown (same as `--format json`).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output format (default: terminal when stdout is a terminal, else markdown).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ReportFormat>,
+}
+
+/// How `report` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Plain text for a terminal.
+    Terminal,
+    /// Markdown (for `$GITHUB_STEP_SUMMARY` or a PR comment).
+    Markdown,
+    /// One JSON object.
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -504,4 +524,18 @@ pub struct PruneArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitArgs {
+    /// Write without asking (needed without a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Show what would be written, as a diff; write nothing.
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+    /// The rerecord commit the workflows pin the actions to, a full 40-character SHA (default:
+    /// the commit this rerecord was built from).
+    #[arg(long, value_name = "SHA")]
+    pub action_sha: Option<String>,
 }

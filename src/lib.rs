@@ -43,13 +43,34 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(if err.use_stderr() { 2 } else { 0 });
         }
     };
+    let json = wants_json(&cli.command);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
             eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
+            // Unless the command printed its own JSON report already: stdout stays one object.
+            if json && !actions::json_made() {
+                println!("{}", error::json_object(&err));
+            }
             ExitCode::from(exit_code_for(&err))
         }
+    }
+}
+
+/// Whether the command was asked for `--json` (its failure is then a JSON object on stdout too).
+fn wants_json(command: &Command) -> bool {
+    match command {
+        Command::Schedule(a) => a.json,
+        Command::Commit(a) => a.json,
+        Command::Fetch(a) => a.json,
+        Command::Land(a) => a.json,
+        Command::Doctor(a) => a.json,
+        Command::Command(a) => a.json,
+        Command::Report(a) => a.json || a.format == Some(cli::ReportFormat::Json),
+        Command::Prune(a) => a.json,
+        Command::Scan(a) => a.json,
+        Command::Init(_) | Command::Completions { .. } | Command::Man { .. } => false,
     }
 }
 
@@ -78,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => commands::report::run(&args),
         Command::Prune(args) => commands::prune::run(&args),
         Command::Scan(args) => Ok(commands::scan::run(&args)),
+        Command::Init(args) => commands::init::run(&args),
         command => runtime()?.block_on(async move {
             match command {
                 Command::Schedule(args) => commands::schedule::run(args).await,
@@ -90,7 +112,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 | Command::Man { .. }
                 | Command::Report(_)
                 | Command::Prune(_)
-                | Command::Scan(_) => unreachable!("handled above"),
+                | Command::Scan(_)
+                | Command::Init(_) => unreachable!("handled above"),
             }
         }),
     }

@@ -6,3 +6,6 @@ pub const LONG: &str = concat!(
     env!("RERECORD_GIT_COMMIT"),
     ")"
 );
+
+/// The full commit id this binary was built from ("unknown" outside a git checkout).
+pub const COMMIT: &str = env!("RERECORD_GIT_COMMIT_FULL");

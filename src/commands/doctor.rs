@@ -76,18 +76,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             .extend(list.details.clone());
         println!("{}", crate::actions::json_line(&out)?);
     } else {
-        for c in &list.checks {
-            let tag = match c.status {
-                Status::Ok => "ok  ",
-                Status::Warn => "warn",
-                Status::Fail => "FAIL",
-            };
-            let message = crate::actions::safe_lines(&c.message);
-            println!("{tag}  {:<9} {message}", c.name);
-            if let Some(fix) = &c.fix {
-                println!("                fix: {}", crate::actions::safe_lines(fix));
-            }
-        }
+        print_checks(&list);
     }
     Ok(if failed {
         ExitCode::FAILURE
@@ -96,30 +85,26 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+fn print_checks(list: &Checklist) {
+    for c in &list.checks {
+        let tag = match c.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        };
+        let message = crate::actions::safe_lines(&c.message);
+        println!("{tag}  {:<9} {message}", c.name);
+        if let Some(fix) = &c.fix {
+            println!("                fix: {}", crate::actions::safe_lines(fix));
+        }
+    }
+}
+
 async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
     let api_url = locate::api_url(&args.api);
     let hosts = locate::github_hosts(&api_url);
-
-    let checkout = match Checkout::open(&hosts) {
-        Ok(c) => {
-            match &c.config.path {
-                Some(p) => list.ok("config", format!("{} is valid", p.display())),
-                None => list.ok(
-                    "config",
-                    "no rerecord.toml; using the defaults (llama-stack layout)",
-                ),
-            }
-            Some(c)
-        }
-        Err(e) => {
-            list.fail(
-                "config",
-                format!("{e:#}"),
-                "fix the file named above (unknown keys are rejected)",
-            );
-            None
-        }
-    };
+    // The local checks first: they need neither a token nor the network.
+    let checkout = local_checks(list, &hosts, args.workflow.as_deref());
     let config = checkout
         .as_ref()
         .map_or_else(Config::default, |c| c.config.clone());
@@ -127,15 +112,115 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
         .workflow
         .clone()
         .unwrap_or_else(|| config.workflow.clone());
-
-    let host = match locate::github_host(&api_url) {
-        Ok(host) => host,
+    let Some(gh) = github_check(list, &api_url).await else {
+        return;
+    };
+    let Some(checkout) = checkout else { return };
+    if checkout.github_remotes.is_empty() && args.repo.is_none() {
+        return;
+    }
+    let upstream = match locate::upstream(&gh, &checkout, args.repo.as_deref()).await {
+        Ok(u) => {
+            list.ok("upstream", format!("{} (from {})", u.repo, u.source));
+            u.repo
+        }
         Err(e) => {
             return list.fail(
+                "upstream",
+                format!("{e:#}"),
+                "pass --repo OWNER/NAME or set `upstream` in rerecord.toml",
+            );
+        }
+    };
+    check_dispatch(args, list, &gh, &checkout, &upstream, &workflow_file).await;
+}
+
+/// The checks of this checkout alone: inside a repository, a valid config, GitHub remotes, the
+/// recording workflow's file. `None` when the config is broken.
+fn local_checks(
+    list: &mut Checklist,
+    hosts: &crate::remotes::GitHubHosts,
+    workflow: Option<&str>,
+) -> Option<Checkout> {
+    let checkout = match Checkout::open(hosts) {
+        Ok(c) => c,
+        Err(e) => {
+            list.fail(
+                "config",
+                format!("{e:#}"),
+                "fix the file named above (unknown keys are rejected)",
+            );
+            return None;
+        }
+    };
+    let Some(root) = checkout.root.clone() else {
+        list.fail(
+            "checkout",
+            "not inside a git repository: the config, remotes and workflow file are not checked",
+            "run rerecord in your project's clone (schedule also takes --repo and --branch)",
+        );
+        return Some(checkout);
+    };
+    match &checkout.config.path {
+        Some(p) => list.ok("config", format!("{} is valid", p.display())),
+        None => list.ok(
+            "config",
+            "no rerecord.toml; using the defaults (llama-stack layout)",
+        ),
+    }
+    if checkout.github_remotes.is_empty() {
+        list.fail(
+            "remotes",
+            "no git remote points at GitHub",
+            "add one: git remote add origin https://github.com/OWNER/NAME.git",
+        );
+    } else {
+        let shown: Vec<String> = checkout
+            .github_remotes
+            .iter()
+            .map(|(r, repo)| format!("{} -> {repo}", r.name))
+            .collect();
+        list.ok("remotes", shown.join(", "));
+    }
+    let file = workflow.unwrap_or(&checkout.config.workflow);
+    let path = root.join(".github/workflows").join(file);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match crate::workflow::dispatch_trigger(&text) {
+            Ok(Some(t)) => list.ok(
+                "file",
+                format!(".github/workflows/{file}: {}", accepted(&t)),
+            ),
+            Ok(None) => list.fail(
+                "file",
+                format!(".github/workflows/{file} has no workflow_dispatch trigger"),
+                "add `workflow_dispatch:` under `on:` (see workflows/record-integration-tests.yml)",
+            ),
+            Err(e) => list.fail(
+                "file",
+                format!(".github/workflows/{file}: {e:#}"),
+                "fix the YAML",
+            ),
+        },
+        Err(_) => list.warn(
+            "file",
+            format!("no .github/workflows/{file} in this checkout"),
+            "run `rerecord init` to write it, or name yours with --workflow FILE",
+        ),
+    }
+    Some(checkout)
+}
+
+/// The token and the API: `None` when either fails (the failure is on the list).
+async fn github_check(list: &mut Checklist, api_url: &str) -> Option<GitHub> {
+    let host = match locate::github_host(api_url) {
+        Ok(host) => host,
+        Err(e) => {
+            list.fail(
                 "github",
                 format!("{e:#}"),
                 "check --api-url / GITHUB_API_URL",
             );
+            return None;
         }
     };
     let Some((tok, source)) = token::discover_for(&host.gh_hostname()) else {
@@ -144,17 +229,18 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             "no GitHub token found",
             "set GH_TOKEN (or GITHUB_TOKEN), or run `gh auth login`",
         );
-        return;
+        return None;
     };
     list.ok("token", format!("found in {source}"));
-    let gh = match GitHub::new(&api_url, &tok) {
+    let gh = match GitHub::new(api_url, &tok) {
         Ok(gh) => gh,
         Err(e) => {
-            return list.fail(
+            list.fail(
                 "github",
                 format!("{e:#}"),
                 "check --api-url / GITHUB_API_URL",
             );
+            return None;
         }
     };
     match gh.user().await {
@@ -183,48 +269,27 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
                     "add it: gh auth refresh -s repo (or create a classic token with the `repo` scope, or a fine-grained one with Actions: write)",
                 );
             }
+            Some(gh)
         }
         Err(e) => {
-            return list.fail(
-                "github",
-                format!("{e}"),
-                "check that the token is valid and not expired (gh auth status)",
-            );
+            let fix = match crate::github::net_error::NetProblem::of_message(&e.message)
+                .filter(|_| e.status.is_none())
+            {
+                Some(problem) => problem.next_step().to_owned(),
+                None => "check that the token is valid and not expired (gh auth status)".to_owned(),
+            };
+            list.fail("github", format!("{e:#}"), fix);
+            None
         }
     }
+}
 
-    let Some(checkout) = checkout else { return };
-    if checkout.github_remotes.is_empty() {
-        list.fail(
-            "remotes",
-            "no git remote points at GitHub",
-            "add one: git remote add origin https://github.com/OWNER/NAME.git",
-        );
-        if args.repo.is_none() {
-            return;
-        }
-    } else {
-        let shown: Vec<String> = checkout
-            .github_remotes
-            .iter()
-            .map(|(r, repo)| format!("{} -> {repo}", r.name))
-            .collect();
-        list.ok("remotes", shown.join(", "));
-    }
-    let upstream = match locate::upstream(&gh, &checkout, args.repo.as_deref()).await {
-        Ok(u) => {
-            list.ok("upstream", format!("{} (from {})", u.repo, u.source));
-            u.repo
-        }
-        Err(e) => {
-            return list.fail(
-                "upstream",
-                format!("{e:#}"),
-                "pass --repo OWNER/NAME or set `upstream` in rerecord.toml",
-            );
-        }
-    };
-    check_dispatch(args, list, &gh, &checkout, &upstream, &workflow_file).await;
+/// `doctor`'s local checks, printed as `doctor` prints them (for `rerecord init`).
+pub(crate) fn print_local_checks(workflow: Option<&str>) {
+    let mut list = Checklist::default();
+    let hosts = locate::github_hosts(crate::github::DEFAULT_API_URL);
+    local_checks(&mut list, &hosts, workflow);
+    print_checks(&list);
 }
 
 /// The shared preflight, as `schedule` runs it: branch, PR, where the run goes, the workflow

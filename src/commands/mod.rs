@@ -4,6 +4,7 @@ pub mod command;
 pub mod commit;
 pub mod doctor;
 pub mod fetch;
+pub mod init;
 pub mod land;
 pub mod locate;
 pub mod preflight;

@@ -1,27 +1,39 @@
 //! `rerecord report`: the recordings report of this checkout's changes (work tree against HEAD
-//! or `--base REV`), as Markdown on stdout (ready for `$GITHUB_STEP_SUMMARY`) or `--json`.
+//! or `--base REV`): plain text on a terminal, Markdown otherwise (ready for
+//! `$GITHUB_STEP_SUMMARY`), or `--format json`.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::ReportArgs;
+use crate::actions::is_hidden_char;
+use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::git::GitRepo;
 use crate::review::hooks::{self, SUMMARY_LIMIT};
+use crate::review::report::{FileReport, Report, Status, human_bytes};
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let repo = GitRepo::discover(&cwd)?;
     let config = Config::load(&repo.workdir()?)?;
     let report = hooks::checkout_report(&repo, &config, args.base.as_deref())?;
-    if args.json {
+    let format = match (args.json, args.format) {
+        (true, _) => ReportFormat::Json,
+        (false, Some(f)) => f,
+        (false, None) if std::io::stdout().is_terminal() => ReportFormat::Terminal,
+        (false, None) => ReportFormat::Markdown,
+    };
+    if format == ReportFormat::Json {
         println!("{}", crate::actions::json_line(&report)?);
     } else if report.is_empty() {
         println!(
             "No recording changed against {}.",
             args.base.as_deref().unwrap_or("HEAD")
         );
+    } else if format == ReportFormat::Terminal {
+        print!("{}", to_terminal(&report));
     } else {
         print!(
             "{}",
@@ -29,4 +41,70 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The report as plain text: one heading line per test or folder, one line per file, its
+/// changed JSON paths indented below. Every name and value is untrusted: see [`shown`].
+fn to_terminal(report: &Report) -> String {
+    let mut out = format!("Recordings report: {}\n", report.totals.phrase());
+    for g in &report.groups {
+        let origins = if g.origins.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", shown(&g.origins.join(", ")))
+        };
+        out.push_str(&format!(
+            "\n{} {}{origins}: {}\n",
+            g.by,
+            shown(&g.key),
+            g.counts.phrase()
+        ));
+        for f in &g.files {
+            out.push_str(&file_line(f));
+        }
+    }
+    out
+}
+
+fn file_line(f: &FileReport) -> String {
+    let size = |b: Option<u64>| human_bytes(b.unwrap_or(0));
+    let path = shown(&f.path);
+    let mut out = match (f.status, f.churn) {
+        (Status::Added, _) => format!("  + {path}  {}\n", size(f.new_bytes)),
+        (Status::Deleted, _) => format!("  - {path}  deleted, {}\n", size(f.old_bytes)),
+        (Status::Updated, true) => format!("  ~ {path}  churn only\n"),
+        (Status::Updated, false) => format!(
+            "  ~ {path}  {} -> {}\n",
+            size(f.old_bytes),
+            size(f.new_bytes)
+        ),
+    };
+    for c in &f.changes {
+        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), shown);
+        out.push_str(&format!(
+            "      {}: {} -> {}\n",
+            shown(&c.path),
+            value(&c.old),
+            value(&c.new)
+        ));
+    }
+    if f.changed_paths > f.changes.len() {
+        out.push_str("      ... and more changed paths\n");
+    }
+    out
+}
+
+/// Untrusted text inside one line that starts with our own words: hidden characters (escape
+/// sequences, newlines, bidi overrides) shown as `\u{..}`, and the legacy `##[` workflow
+/// command defused. `::` stays (a test id's separator): it commands nothing mid-line.
+fn shown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if is_hidden_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out.replace("##[", "## [")
 }

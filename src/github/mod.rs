@@ -10,6 +10,7 @@ pub mod actions;
 mod client;
 mod host;
 pub mod issues;
+pub mod net_error;
 mod redirect;
 pub mod repos;
 mod tunnel;
@@ -70,7 +71,7 @@ fn describe(status: Option<u16>, message: &str) -> String {
                 .unwrap_or("");
             format!("GitHub answered {code} {reason}: {message}")
         }
-        None => format!("no answer from GitHub ({message})"),
+        None => net_error::describe(message),
     }
 }
 
@@ -340,7 +341,9 @@ impl GitHub {
     async fn get_raw(&self, path: &str) -> Result<(http::HeaderMap, Bytes), ApiError> {
         let mut attempt = 1;
         loop {
-            let (err, limit) = match self.send(Method::GET, path, None).await {
+            let sent =
+                net_error::tell_if_slow(self.send(Method::GET, path, None), &Method::GET, path);
+            let (err, limit) = match sent.await {
                 Ok(resp) => {
                     let limit = RateLimit::of(resp.status(), resp.headers());
                     match self.read(&Method::GET, path, resp).await {
@@ -367,6 +370,7 @@ impl GitHub {
             if attempt >= GET_ATTEMPTS {
                 return Err(err);
             }
+            net_error::tell_retry(&err, attempt, GET_ATTEMPTS, wait);
             (self.pause)(wait).await;
             attempt += 1;
         }

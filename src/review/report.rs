@@ -80,7 +80,7 @@ impl Counts {
         }
     }
 
-    fn phrase(&self) -> String {
+    pub fn phrase(&self) -> String {
         let mut parts = Vec::new();
         for (n, bytes, what) in [
             (self.added, self.added_bytes, "added"),

@@ -54,6 +54,9 @@ pub const PUSH_MODE_WORKFLOW: &str = "record-push-mode.yml";
 pub const PUSH_TOKEN: &str = "ghp_maintainerPAT0123456789abcdef";
 /// The placeholder pin of the rerecord actions in the templates.
 const ZEROS: &str = "0000000000000000000000000000000000000000";
+/// The pin `rerecord init --action-sha` writes in [`ActWorld::rewrite_workflows_with_init`]:
+/// mapped to the action copy like the placeholder.
+pub const INIT_PIN: &str = "1111111111111111111111111111111111111111";
 const CHECKOUT_PIN: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683";
 const UPLOAD_PIN: &str = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02";
 
@@ -241,6 +244,33 @@ impl ActWorld {
         self.fake.add_run(UPSTREAM, spec)
     }
 
+    /// Replace the PR branch's workflows with what `rerecord init --yes` writes in a checkout of
+    /// it (pinned to [`INIT_PIN`]); the PR head becomes that commit.
+    pub fn rewrite_workflows_with_init(&mut self) {
+        let work = self.dir.path().join("init-work");
+        git(
+            self.dir.path(),
+            &[
+                "clone",
+                "-q",
+                "--branch",
+                BRANCH,
+                self.bare(UPSTREAM).to_str().unwrap(),
+                work.to_str().unwrap(),
+            ],
+        );
+        std::fs::remove_dir_all(work.join(".github/workflows")).unwrap();
+        crate::support::cmd::rerecord()
+            .args(["init", "--yes", "--action-sha", INIT_PIN])
+            .current_dir(&work)
+            .run()
+            .success();
+        git(&work, &["add", "-A"]);
+        git(&work, &["commit", "-q", "-m", "rerecord init"]);
+        git(&work, &["push", "-q", "origin", BRANCH]);
+        self.head = git(&work, &["rev-parse", "HEAD"]);
+    }
+
     /// An open same-repository PR of `BRANCH` at the seeded head; returns its number.
     pub fn open_pr(&self) -> u64 {
         self.fake
@@ -334,6 +364,7 @@ impl ActWorld {
                 repo_root().join("tests/act/upload-artifact"),
             ),
             (format!("rerecord/rerecord@{ZEROS}"), self.action.clone()),
+            (format!("rerecord/rerecord@{INIT_PIN}"), self.action.clone()),
         ] {
             cmd.arg("--local-repository")
                 .arg(format!("{pin}={}", dir.display()));

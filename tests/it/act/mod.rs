@@ -379,3 +379,45 @@ fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_w
         .collect();
     assert_eq!(reactions, ["eyes", "rocket"], "{}", out.tail());
 }
+
+#[test]
+fn an_init_written_workflow_records_a_same_repo_pr_and_lands_exactly_the_recordings() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let mut world = ActWorld::new(act, TOKEN, &[]);
+    let seeded = world.head.clone();
+    world.rewrite_workflows_with_init();
+    let written = world.git_in(
+        UPSTREAM,
+        &[
+            "show",
+            &format!("{BRANCH}:.github/workflows/{RECORD_WORKFLOW}"),
+        ],
+    );
+    assert!(written.contains(&format!("rerecord/rerecord@{}", harness::INIT_PIN)));
+    assert!(!written.contains(&"0".repeat(40)));
+    // The three templates rewritten in place (pinned), the test-only push-mode variant gone.
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &seeded, &world.head)),
+        vec![
+            "D .github/workflows/record-push-mode.yml",
+            "M .github/workflows/commit-recordings.yml",
+            "M .github/workflows/record-integration-tests.yml",
+            "M .github/workflows/rerecord-command.yml",
+        ]
+    );
+    let (run, pr) = world.pr_run(UPSTREAM);
+    let event = world.pr_event(pr, UPSTREAM);
+    let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+    assert_eq!(out.code, 0, "{}", out.tail());
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+}

