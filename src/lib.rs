@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
+pub(crate) mod output;
 pub mod paths;
 pub mod proxy;
 pub mod recordings;
@@ -58,12 +59,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 shell,
                 &mut Cli::command(),
                 "rerecord",
-                &mut std::io::stdout(),
+                &mut output::stdout().lock(),
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            clap_mangen::Man::new(Cli::command()).render(&mut output::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => commands::report::run(&args),

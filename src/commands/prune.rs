@@ -48,11 +48,11 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&found)?;
         value["collected"] = collected.len().into();
         value["deleted"] = args.delete.into();
-        println!("{}", crate::actions::json_line(&value)?);
+        crate::output::outln!("{}", crate::actions::json_line(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     for o in &found.orphans {
-        println!("{}  {}", safe_text(&o.path), safe_text(&o.test_id));
+        crate::output::outln!("{}  {}", safe_text(&o.path), safe_text(&o.test_id));
     }
     let n = found.orphans.len();
     eprintln!(

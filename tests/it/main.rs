@@ -14,5 +14,6 @@ mod fetch;
 mod install_script;
 mod land;
 mod lint;
+mod local;
 mod review;
 mod schedule;

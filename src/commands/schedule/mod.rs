@@ -309,7 +309,7 @@ impl Plan {
 
 fn report(plan: &Plan, runs_page: &str, json: bool) {
     if json {
-        println!(
+        crate::output::outln!(
             "{}",
             crate::actions::json_line(plan).expect("the plan serializes")
         );
@@ -354,7 +354,7 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
         (None, _) => lines.push(format!("run       dispatched; see {runs_page}")),
     }
     lines.push(format!("next      {}", d.next));
-    println!("{}", crate::actions::safe_lines(&lines.join("\n")));
+    crate::output::outln!("{}", crate::actions::safe_lines(&lines.join("\n")));
 }
 
 fn note(msg: &str) {

@@ -1,0 +1,62 @@
+//! Local commands against real files and pipes: output into a pipe whose reader is gone,
+//! commands run outside a git checkout, and `prune` on symlinks and partial collections.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::support::cmd::{bin_path, rerecord, tempdir};
+use crate::support::git_fixtures::{Remote, write};
+
+const BRANCH: &str = "main";
+const CHAT: &str = "tests/integration/inference/recordings/0a1b2c.json";
+const TEST_CHAT: &str = "tests/integration/inference/test_chat.py::test_capital";
+
+/// A clone of a remote with one recording, plus `extra` recordings (path, test id) written
+/// uncommitted into the work tree.
+fn checkout(extra: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempdir();
+    let body = format!("{{\"test_id\": \"{TEST_CHAT}\"}}\n");
+    let remote = Remote::new(tmp.path(), BRANCH, &[(CHAT, body.as_str())]);
+    let work = remote.clone("work", BRANCH);
+    for (path, test_id) in extra {
+        write(&work, path, &format!("{{\"test_id\": \"{test_id}\"}}\n"));
+    }
+    (tmp, work)
+}
+
+#[test]
+fn report_into_a_closed_pipe_exits_quietly() {
+    let many: Vec<(String, String)> = (0..200)
+        .map(|i| {
+            (
+                format!("tests/integration/x/recordings/{i:04}.json"),
+                format!("tests/integration/x/test_x.py::test_{i}"),
+            )
+        })
+        .collect();
+    let extra: Vec<(&str, &str)> = many.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let (_tmp, work) = checkout(&extra);
+    for args in [
+        &["report"][..],
+        &["report", "--json"],
+        &["completions", "bash"],
+    ] {
+        // A real pipe whose reading end is closed before rerecord writes a byte.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(bin_path())
+            .args(args)
+            .current_dir(&work)
+            .stdin(Stdio::null())
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?} must exit quietly");
+    }
+    // The same output into a reader that stays is complete.
+    let full = rerecord().current_dir(&work).arg("report").run().success();
+    assert!(full.stdout.contains("200 added"), "{}", full.stdout);
+}
