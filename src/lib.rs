@@ -46,7 +46,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
-            eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
+            let text = format!("{err:#}");
+            eprintln!(
+                "error: {}",
+                actions::safe_lines(&git::without_internals(&text))
+            );
             ExitCode::from(exit_code_for(&err))
         }
     }

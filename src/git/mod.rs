@@ -29,6 +29,16 @@ pub(crate) fn init() {
     });
 }
 
+/// `text` without the libgit2 internals git2 appends to its messages (`; class=Repository (6)`,
+/// `; code=NotFound (-3)`): they name C enums, not what happened or what to do. Every error
+/// rerecord prints goes through this.
+pub fn without_internals(text: &str) -> std::borrow::Cow<'_, str> {
+    static INTERNALS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"; (?:class|code)=[A-Za-z]+ \(-?[0-9]+\)").expect("valid pattern")
+    });
+    INTERNALS.replace_all(text, "")
+}
+
 /// A local checkout.
 pub struct GitRepo {
     repo: Repository,
@@ -45,11 +55,16 @@ impl GitRepo {
     /// Open the repository containing `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
         init();
-        let repo = Repository::discover(dir).with_context(|| {
-            format!(
-                "{} is not inside a git repository; run rerecord from your checkout",
+        let repo = Repository::discover(dir).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => anyhow::anyhow!(
+                "{} is not inside a git checkout; run it inside a git checkout (cd into your clone first)",
                 dir.display()
-            )
+            ),
+            _ => anyhow::anyhow!(
+                "failed to open the git checkout at {}: {}; check that it is a readable git checkout (git status)",
+                dir.display(),
+                e.message()
+            ),
         })?;
         Ok(Self { repo })
     }
@@ -198,5 +213,26 @@ impl GitRepo {
                 })
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libgit2_class_and_code_are_left_out_of_messages() {
+        let e = git2::Error::new(
+            git2::ErrorCode::NotFound,
+            git2::ErrorClass::Repository,
+            "could not find repository at '/tmp'",
+        );
+        let text = format!("failed: {e}; then more");
+        assert!(text.contains("class=Repository (6)"), "{text}");
+        assert_eq!(
+            without_internals(&text),
+            "failed: could not find repository at '/tmp'; then more"
+        );
+        assert_eq!(without_internals("a; class=x"), "a; class=x");
     }
 }

@@ -60,3 +60,33 @@ fn report_into_a_closed_pipe_exits_quietly() {
     let full = rerecord().current_dir(&work).arg("report").run().success();
     assert!(full.stdout.contains("200 added"), "{}", full.stdout);
 }
+
+#[test]
+fn commands_that_need_a_checkout_say_so_outside_one_without_libgit2_internals() {
+    let tmp = tempdir();
+    let collected = tmp.path().join("collected.txt");
+    std::fs::write(&collected, "t.py::test_x\n").unwrap();
+    let collected = collected.to_str().unwrap();
+    for args in [
+        &["report"][..],
+        &["prune", "--collected", collected],
+        &["commit", "--target-branch", "main"],
+    ] {
+        let out = rerecord()
+            .current_dir(tmp.path())
+            .env("GIT_CEILING_DIRECTORIES", tmp.path())
+            .args(args)
+            .run()
+            .failure();
+        assert!(
+            out.stderr
+                .contains("is not inside a git checkout; run it inside a git checkout"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        for internal in ["class=", "code=", "NotFound (-3)"] {
+            assert!(!out.stderr.contains(internal), "{args:?}: {}", out.stderr);
+        }
+        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    }
+}
