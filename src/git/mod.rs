@@ -197,6 +197,25 @@ impl GitRepo {
         d == a || self.repo.graph_descendant_of(d, a).unwrap_or(false)
     }
 
+    /// Which of `paths` (repository-relative, `/`-separated) git does not track: in neither the
+    /// index nor HEAD, so deleting them cannot be undone with git.
+    pub fn untracked<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> anyhow::Result<Vec<&'p str>> {
+        let index = self.repo.index().context("failed to read the git index")?;
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+        Ok(paths
+            .into_iter()
+            .filter(|p| {
+                index.get_path(Path::new(p), 0).is_none()
+                    && head
+                        .as_ref()
+                        .is_none_or(|t| t.get_path(Path::new(p)).is_err())
+            })
+            .collect())
+    }
+
     /// All remotes with a URL, in configuration order.
     pub fn remotes(&self) -> anyhow::Result<Vec<Remote>> {
         let names = self.repo.remotes().context("failed to list git remotes")?;

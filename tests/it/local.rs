@@ -90,3 +90,89 @@ fn commands_that_need_a_checkout_say_so_outside_one_without_libgit2_internals() 
         assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     }
 }
+
+fn prune(work: &std::path::Path, collected: &str, args: &[&str]) -> crate::support::cmd::Run {
+    let file = work.parent().unwrap().join("collected.txt");
+    std::fs::write(&file, collected).unwrap();
+    rerecord()
+        .current_dir(work)
+        .args(["prune", "--collected", file.to_str().unwrap()])
+        .args(args)
+        .run()
+}
+
+#[test]
+fn prune_refuses_a_recordings_folder_that_links_into_another_checkout() {
+    let (tmp, work) = checkout(&[]);
+    let elsewhere = tmp.path().join("other-checkout/tests/integration");
+    let theirs = "inference/recordings/theirs.json";
+    write(
+        &elsewhere,
+        theirs,
+        &format!("{{\"test_id\": \"{TEST_CHAT}_gone\"}}\n"),
+    );
+    std::fs::remove_dir_all(work.join("tests/integration")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, work.join("tests/integration")).unwrap();
+    let out = prune(&work, &format!("{TEST_CHAT}\n"), &["--delete", "--yes"]).failure();
+    assert!(
+        out.stderr
+            .contains("tests/integration leads outside the work tree"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("Nothing was deleted"), "{}", out.stderr);
+    assert!(
+        elsewhere.join(theirs).exists(),
+        "the other checkout lost a file"
+    );
+}
+
+#[test]
+fn prune_judges_only_the_modules_a_partial_collection_has() {
+    let agents = "tests/integration/agents/recordings/a.json";
+    let (_tmp, work) = checkout(&[(agents, "tests/integration/agents/test_agents.py::test_a")]);
+    // Collected one folder only (or the agents module failed to import).
+    let list =
+        "tests/integration/inference/test_chat.py::test_other\n\n1 test collected in 0.01s\n";
+    let out = prune(&work, list, &["--delete", "--yes"]).success();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(out.stdout.starts_with(CHAT), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("1 belong to test modules the list does not include"),
+        "{}",
+        out.stderr
+    );
+    assert!(!work.join(CHAT).exists());
+    assert!(work.join(agents).exists(), "another suite's recording went");
+
+    // A -k/-m filtered collection drops tests inside collected modules: refused.
+    let (_tmp, work) = checkout(&[]);
+    let list = "tests/integration/inference/test_chat.py::test_other\n\n1/2 tests collected (1 deselected) in 0.01s\n";
+    let out = prune(&work, list, &["--delete"]).expect_code(2);
+    assert!(out.stderr.contains("1 tests deselected"), "{}", out.stderr);
+    assert!(work.join(CHAT).exists());
+}
+
+#[test]
+fn prune_names_untracked_orphans_and_deletes_them_only_with_yes() {
+    let untracked = "tests/integration/inference/recordings/new.json";
+    let gone = "tests/integration/inference/test_chat.py::test_gone";
+    let (_tmp, work) = checkout(&[(untracked, gone)]);
+    let list = "tests/integration/inference/test_chat.py::test_other\n";
+    // No terminal to ask on: refused, both kept, the untracked one named.
+    let out = prune(&work, list, &["--delete"]).expect_code(2);
+    assert!(
+        out.stderr
+            .contains("1 of the orphans are not tracked by git")
+            && out.stderr.contains(&format!("  {untracked}\n"))
+            && out.stderr.contains("pass --yes"),
+        "{}",
+        out.stderr
+    );
+    assert!(work.join(untracked).exists() && work.join(CHAT).exists());
+    // Listing alone never asks.
+    prune(&work, list, &[]).success();
+    prune(&work, list, &["--delete", "--yes"]).success();
+    assert!(!work.join(untracked).exists() && !work.join(CHAT).exists());
+}
