@@ -251,7 +251,11 @@ impl GitRepo {
                         .context("failed to clear refs/rerecord/push")?;
                 }
                 repo.reference(temp, commit, true, "rerecord: commit to push")?;
+                // The server moves the branch only from the tip we built on, not from whatever
+                // the push-time listing shows (a force-push back in between is not undone).
+                let pin = super::smart_http::pin_old(&refname, tip);
                 let result = self.network_push(url, req, temp, &refname);
+                drop(pin);
                 if let Ok(mut r) = repo.find_reference(temp) {
                     let _ = r.delete();
                 }
