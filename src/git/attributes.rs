@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use git2::{Repository, Tree};
+use git2::{Oid, Repository, Tree};
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::tip::{PreparedFile, TreeLookup};
@@ -202,33 +202,39 @@ pub(crate) fn clean(
     files: &[PreparedFile],
 ) -> anyhow::Result<Vec<PreparedFile>> {
     let mut attributes = Attributes::new(objects, tree.clone());
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let Some(blob) = f.blob else {
-            out.push(f.clone());
-            continue;
-        };
-        let attrs = attributes.clean_attrs(&f.path)?;
+    files
+        .iter()
+        .map(|f| {
+            Ok(PreparedFile {
+                blob: match f.blob {
+                    Some(blob) => Some(attributes.clean_blob(&f.path, blob)?),
+                    None => None,
+                },
+                ..f.clone()
+            })
+        })
+        .collect()
+}
+
+impl Attributes<'_> {
+    /// The blob git's clean would store at `path` for the raw content `blob`: the same blob, or
+    /// one with CRLF normalised; an error when the path has a clean filter.
+    pub(crate) fn clean_blob(&mut self, path: &str, blob: Oid) -> anyhow::Result<Oid> {
+        let attrs = self.clean_attrs(path)?;
         if let Some(Value::Is(filter)) = &attrs.filter {
-            anyhow::bail!("{}", filter_refusal(&f.path, filter));
+            anyhow::bail!("{}", filter_refusal(path, filter));
         }
-        let normalised = {
-            let content = objects
-                .find_blob(blob)
-                .with_context(|| format!("failed to read the new {}", f.path))?;
-            let content = content.content();
-            if content.contains(&b'\r') && normalises(&attrs, content) {
-                Some(objects.blob(&crlf_to_lf(content))?)
-            } else {
-                None
-            }
-        };
-        out.push(PreparedFile {
-            blob: Some(normalised.unwrap_or(blob)),
-            ..f.clone()
-        });
+        let content = self
+            .repo
+            .find_blob(blob)
+            .with_context(|| format!("failed to read the new {path}"))?;
+        let content = content.content();
+        if content.contains(&b'\r') && normalises(&attrs, content) {
+            Ok(self.repo.blob(&crlf_to_lf(content))?)
+        } else {
+            Ok(blob)
+        }
     }
-    Ok(out)
 }
 
 fn filter_refusal(path: &str, filter: &str) -> String {

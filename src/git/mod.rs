@@ -3,7 +3,7 @@
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
 //! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport).
 
-mod attributes;
+pub(crate) mod attributes;
 pub mod blob;
 pub mod credentials;
 pub mod land;
