@@ -215,7 +215,7 @@ fn pick_pr(
 }
 
 /// The shortest wait `RERECORD_POLL_SCALE` can make: a scale of 0 still pauses between polls.
-const MIN_SCALED_WAIT: Duration = Duration::from_millis(100);
+const MIN_SCALED_WAIT: Duration = Duration::from_millis(20);
 
 /// Waits scaled by `RERECORD_POLL_SCALE`, a test hook: only debug builds (what the tests run)
 /// read it, and never below [`MIN_SCALED_WAIT`]; release binaries always wait the full time.
