@@ -1,4 +1,4 @@
-//! The tip's `.gitattributes` decide how recordings are stored, as git's clean would: CRLF
+//! The tip's `.gitattributes` decide how `commit` and `land` store recordings, as git's clean would: CRLF
 //! normalised for text files, and recordings tracked by Git LFS refused (rerecord uploads no LFS
 //! objects, and committing the raw JSON where the branch expects a pointer breaks checkouts).
 
@@ -93,4 +93,37 @@ fn commit_refuses_recordings_tracked_by_git_lfs_on_the_tip_and_pushes_nothing() 
         run.stderr
     );
     assert_eq!(remote.rev(BRANCH), before, "nothing may be pushed");
+}
+
+#[test]
+fn land_refuses_recordings_the_pr_tip_tracks_with_git_lfs_and_pushes_nothing() {
+    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
+    use crate::support::fake_github::{PrSpec, TOKEN};
+    let w = World::new(TOKEN);
+    // PR content: the tip's .gitattributes puts the recordings in LFS. land runs no filter
+    // command from it, and uploads no LFS object: it refuses.
+    let head = w.push_to(
+        &w.upstream,
+        BRANCH,
+        ".gitattributes",
+        "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
+    );
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, b"{\"a\": 2}\n")],
+        Manifest::same_repo(&head),
+    );
+    let out = w.land(run).run().failure();
+    assert!(
+        out.stderr
+            .contains(&format!("{A} is tracked by Git LFS on the branch")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(w.upstream.rev(BRANCH), head, "nothing may be pushed");
 }
