@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
+pub(crate) mod output;
 pub mod paths;
 pub(crate) mod provenance;
 pub mod proxy;
@@ -48,10 +49,14 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
-            eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
+            let text = format!("{err:#}");
+            eprintln!(
+                "error: {}",
+                actions::safe_lines(&git::without_internals(&text))
+            );
             // Unless the command printed its own JSON report already: stdout stays one object.
             if json && !actions::json_made() {
-                println!("{}", error::json_object(&err));
+                output::outln!("{}", error::json_object(&err));
             }
             ExitCode::from(exit_code_for(&err))
         }
@@ -81,12 +86,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 shell,
                 &mut Cli::command(),
                 "rerecord",
-                &mut std::io::stdout(),
+                &mut output::stdout().lock(),
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: None } => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            clap_mangen::Man::new(Cli::command()).render(&mut output::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { dir: Some(dir) } => {

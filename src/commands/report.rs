@@ -26,16 +26,16 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (false, None) => ReportFormat::Markdown,
     };
     if format == ReportFormat::Json {
-        println!("{}", crate::actions::json_line(&report)?);
+        crate::output::outln!("{}", crate::actions::json_line(&report)?);
     } else if report.is_empty() {
-        println!(
+        crate::output::outln!(
             "No recording changed against {}.",
             args.base.as_deref().unwrap_or("HEAD")
         );
     } else if format == ReportFormat::Terminal {
         print!("{}", to_terminal(&report));
     } else {
-        print!(
+        crate::output::out!(
             "{}",
             report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
         );

@@ -18,6 +18,7 @@ mod init;
 mod install_script;
 mod land;
 mod lint;
+mod local;
 mod network;
 mod package;
 mod release;

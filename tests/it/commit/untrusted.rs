@@ -6,12 +6,11 @@ use super::support::git_fixtures::write;
 use super::*;
 
 /// Names a test step could give recordings to steer the runner reading the log.
-const HOSTILE: [&str; 5] = [
+const HOSTILE: [&str; 4] = [
     "tests/integration/recordings/x##[error]pwned.json",
     "tests/integration/recordings/##[add-mask]secret.json",
     "tests/integration/recordings/##[set-output name=x]y.json",
     "tests/integration/recordings/##[stop-commands]tok.json",
-    "tests/integration/recordings/::warning::x.json",
 ];
 
 /// Whether `text` holds a workflow command that rerecord did not mean to write: the legacy form
@@ -51,12 +50,32 @@ fn commit_output_defuses_workflow_commands_in_recording_names() {
     let all = format!("{}\n{}", run.stdout, run.stderr);
     assert_eq!(injected_command(&all), None, "{all}");
     assert!(all.contains("x## [error]pwned.json"), "{all}");
-    assert!(all.contains(": :warning: :x.json"), "{all}");
     let summary = job.summary();
     assert!(
         summary.contains("| `tests/integration/recordings/##[add-mask]secret.json` |"),
         "{summary}"
     );
+}
+
+#[test]
+fn commit_refuses_a_recording_name_with_colons_and_shows_it_defused() {
+    let (tmp, remote, work) = setup();
+    let before = remote.rev(BRANCH);
+    // One file on Windows (`x.json` and its stream), and a workflow command in a log line.
+    write(
+        &work,
+        "tests/integration/recordings/::warning::x.json",
+        "{}\n",
+    );
+    let job = Job::new(&tmp.path().join("job")).set("GITHUB_REF_NAME", BRANCH);
+    let run = job.run(&work, &[]).failure();
+    let all = format!("{}\n{}", run.stdout, run.stderr);
+    assert_eq!(injected_command(&all), None, "{all}");
+    assert!(
+        all.contains(": :warning: :x.json") && all.contains("colon"),
+        "{all}"
+    );
+    assert_eq!(remote.rev(BRANCH), before);
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
         "tests/integration/recordings/##[add-mask]secret.json",
         "tests/integration/recordings/##[set-output name=x]y.json",
         "tests/integration/recordings/##[stop-commands]tok.json",
-        "tests/integration/recordings/::warning::x.json",
+        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
     ];
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     let run = w.run_with(vec![(
@@ -174,6 +174,19 @@ fn fetch_refuses_entries_that_macos_or_windows_would_read_as_dot_git() {
             out.stderr
         );
         assert!(!out.stderr.contains('\u{200c}'), "{:?}", out.stderr);
+    }
+}
+
+#[test]
+fn fetch_refuses_an_ntfs_alternate_data_stream_name() {
+    for name in [
+        "tests/integration/recordings/x.json:stream",
+        "tests/integration/recordings/::warning::x.json",
+    ] {
+        let w = World::new();
+        // The work tree is left byte-for-byte unchanged (checked by assert_refused).
+        let out = w.assert_refused(artifact(&[(name, "{}")]), &["colon", "stream"]);
+        assert_eq!(injected_command(&out.all_output()), None, "{}", out.stderr);
     }
 }
 

@@ -236,7 +236,7 @@ fn land_output_defuses_workflow_commands_in_file_and_artifact_names() {
         "tests/integration/recordings/##[add-mask]secret.json",
         "tests/integration/recordings/##[set-output name=x]y.json",
         "tests/integration/recordings/##[stop-commands]tok.json",
-        "tests/integration/recordings/::warning::x.json",
+        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
     ];
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     hostile_artifact(&w, run, "recordings-##[add-mask]x", &files, &[], |_| {});
