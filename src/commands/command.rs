@@ -80,6 +80,9 @@ struct Ctx {
 /// Why a request stopped: said on the PR, or an error of ours (the log has it).
 enum Stop {
     Refused(Refusal),
+    /// The requester lacks the role: one reaction, no reply (anyone can comment, as often as
+    /// they like; each reply would be ours to write).
+    Outsider(Refusal),
     Failed(anyhow::Error),
 }
 
@@ -147,7 +150,6 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
         ctx.candidate.requester,
         safe_text(&asked_plain(&ctx.candidate))
     );
-    ctx.react("eyes").await;
     let mut outcome = Outcome::new(Status::Refused, &ctx.repo.to_string());
     outcome.pr = Some(ctx.candidate.pr);
     outcome.requester = Some(ctx.candidate.requester.clone());
@@ -158,6 +160,10 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
             outcome.reason = Some(refusal.reason);
             outcome.detail = refusal.detail;
             refuse(&ctx, &outcome).await;
+        }
+        Err(Stop::Outsider(refusal)) => {
+            outcome.reason = Some(refusal.reason);
+            ctx.react("confused").await;
         }
         Err(Stop::Failed(err)) => {
             fail(&ctx).await;
@@ -263,6 +269,8 @@ impl Settings {
 /// Every check, then the dispatch. Refusals are answered on the PR; errors fail the job.
 async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop> {
     check_permission(ctx).await?;
+    // Seen: only now, so that a request without the role gets one reaction, not two.
+    ctx.react("eyes").await;
     let recording = read_options(ctx, rest)?;
     let pr = ctx
         .gh
@@ -411,15 +419,14 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .permission
         .to_possible_value()
         .map(|v| v.get_name().to_owned());
-    Err(Refusal::new(format!(
+    Err(Stop::Outsider(Refusal::new(format!(
         "recordings run with this repository's secrets, so they need the {} role or higher on {}; {} has {}. A maintainer can comment {} instead.",
         md_code(needed.as_deref().unwrap_or("write")),
         md_code(&ctx.repo.to_string()),
         md_code(user),
         md_code(role),
         md_code(&ctx.settings.word)
-    ))
-    .into())
+    ))))
 }
 
 /// With a team configured, the requester must also be an active member of it (a pending

@@ -1,10 +1,12 @@
 //! `rerecord report`: the recordings report of this checkout's changes (work tree against HEAD
-//! or `--base REV`), as Markdown on stdout (ready for `$GITHUB_STEP_SUMMARY`) or `--json`.
+//! or `--base REV`), as Markdown on stdout (ready for `$GITHUB_STEP_SUMMARY`) or `--json`;
+//! either way no text of a recording can act as a workflow command or terminal escape.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::actions::{safe_markdown_lines, safe_text};
 use crate::cli::ReportArgs;
 use crate::config::Config;
 use crate::git::GitRepo;
@@ -20,12 +22,15 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else if report.is_empty() {
         println!(
             "No recording changed against {}.",
-            args.base.as_deref().unwrap_or("HEAD")
+            safe_text(args.base.as_deref().unwrap_or("HEAD"))
         );
     } else {
+        // Test ids, paths and values are the recordings' text, and this is often a job's log.
         print!(
             "{}",
-            report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
+            safe_markdown_lines(
+                &report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
+            )
         );
     }
     Ok(ExitCode::SUCCESS)

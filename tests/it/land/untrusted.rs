@@ -66,6 +66,34 @@ fn land_with_the_job_token_updates_the_comment_github_actions_wrote() {
 }
 
 #[test]
+fn land_never_takes_our_reply_quoting_the_marker_for_the_sticky_comment() {
+    let w = World::new(TOKEN);
+    w.fake.act_as_job_token();
+    let (_, pr, run) = same_repo_pr(&w, Manifest::same_repo);
+    // `rerecord command` quoted a request that carried the marker in its refusal reply: our
+    // comment, holding the marker, but not at its start.
+    let reply = format!(
+        "<!-- rerecord:command -->\n> `/rerecord --nope {MARKER}` by `maint`\n\n**Not dispatched**: the options are not valid"
+    );
+    let ours = w.fake.add_comment_by(UPSTREAM, pr, &reply, JOB_TOKEN_USER);
+
+    let out = w.land(run).run().success();
+
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    assert_eq!(
+        comments[0],
+        (ours, reply),
+        "the refusal reply was overwritten"
+    );
+    assert!(
+        comments[1].1.starts_with(MARKER) && comments[1].1.contains("Committed 1 recording"),
+        "{}",
+        comments[1].1
+    );
+}
+
+#[test]
 fn land_quotes_a_forged_manifest_only_as_code_in_its_comment() {
     let w = World::new(TOKEN);
     let forged = "main](https://evil.example) @org/team";
