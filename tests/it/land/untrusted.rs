@@ -390,3 +390,56 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
         out.all_output()
     );
 }
+
+#[test]
+fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let files: Vec<(String, Vec<u8>)> = (0..1500)
+        .map(|i| {
+            (
+                format!("tests/integration/recordings/{i:064x}.json"),
+                format!("{{\"test_id\": \"t.py::test_{i}\", \"v\": {i}}}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    w.artifact(run, "recordings-1", &refs, Manifest::same_repo(&head));
+
+    let out = w.land(run).run().success();
+
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    assert!(
+        comment.contains("Committed 1500 recordings"),
+        "{}",
+        out.all_output()
+    );
+    assert!(comment.contains("<summary>Files (1500)</summary>"));
+    assert!(
+        comment.contains("more files not shown: the step summary and the log of the landing run"),
+        "{}",
+        &comment[comment.len() - 400..]
+    );
+    assert_eq!(
+        comment.matches("<details>").count(),
+        comment.matches("</details>").count()
+    );
+    // The log lists every file.
+    assert!(
+        out.all_output().contains(&files[1499].0),
+        "{}",
+        out.all_output()
+    );
+}
