@@ -291,7 +291,12 @@ pub fn commit(
     )?;
     let (hits, files): (Vec<Vec<Hit>>, Vec<FileReport>) = reviewed.into_iter().unzip();
     let hits: Vec<Hit> = hits.into_iter().flatten().collect();
-    gate.refuse(&hits, "commit", "nothing was pushed or staged")?;
+    if let Err(refusal) = gate.refuse(&hits, "commit", "nothing was pushed or staged") {
+        return Err(match gate.unset_warning() {
+            Some(w) => anyhow::anyhow!("{refusal:#}\nwarning: {w}"),
+            None => refusal,
+        });
+    }
     let mut reviewed = Reviewed::new(files, keep_churn);
     reviewed.warnings.extend(gate.unset_warning());
     changes
