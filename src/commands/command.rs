@@ -80,8 +80,9 @@ struct Ctx {
 /// Why a request stopped: said on the PR, or an error of ours (the log has it).
 enum Stop {
     Refused(Refusal),
-    /// The requester lacks the role: one reaction, no reply (anyone can comment, as often as
-    /// they like; each reply would be ours to write).
+    /// A comment by someone who cannot push here (below `write`): one reaction, no reply
+    /// (anyone can comment, as often as they like; each reply would be ours to write). A
+    /// collaborator below a stricter configured role, or a labeller, gets the reply.
     Outsider(Refusal),
     Failed(anyhow::Error),
 }
@@ -406,7 +407,7 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .or_else(|| rank(&perm.permission))
         .unwrap_or(0);
     let need = match ctx.settings.permission {
-        Permission::Write => 3,
+        Permission::Write => WRITE_RANK,
         Permission::Maintain => 4,
         Permission::Admin => 5,
     };
@@ -419,14 +420,20 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .permission
         .to_possible_value()
         .map(|v| v.get_name().to_owned());
-    Err(Stop::Outsider(Refusal::new(format!(
+    let refusal = Refusal::new(format!(
         "recordings run with this repository's secrets, so they need the {} role or higher on {}; {} has {}. A maintainer can comment {} instead.",
         md_code(needed.as_deref().unwrap_or("write")),
         md_code(&ctx.repo.to_string()),
         md_code(user),
         md_code(role),
         md_code(&ctx.settings.word)
-    ))))
+    ));
+    let by_comment = matches!(ctx.candidate.trigger, Trigger::Comment { .. });
+    Err(if by_comment && have < WRITE_RANK {
+        Stop::Outsider(refusal)
+    } else {
+        Stop::Refused(refusal)
+    })
 }
 
 /// With a team configured, the requester must also be an active member of it (a pending
@@ -460,6 +467,9 @@ async fn check_team(ctx: &Ctx) -> Result<(), Stop> {
     ))
     .into())
 }
+
+/// [`rank`] of `write`: who can push to the repository.
+const WRITE_RANK: u8 = 3;
 
 /// Roles from least to most; custom roles count as their base `permission`.
 fn rank(role: &str) -> Option<u8> {

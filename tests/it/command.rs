@@ -243,7 +243,7 @@ fn read_only_users_members_without_write_and_outsiders_get_one_reaction_and_no_r
             run.all_output()
         );
     }
-    assert_eq!(w.ours(w.fork_pr), [], "no reply to anyone without the role");
+    assert_eq!(w.ours(w.fork_pr), [], "no reply to anyone who cannot push");
 }
 
 #[test]
