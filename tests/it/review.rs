@@ -418,6 +418,43 @@ fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
     assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
 }
 
+#[test]
+fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(world::BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(
+        world::UPSTREAM,
+        world::UPSTREAM,
+        world::BRANCH,
+        &head,
+    ));
+    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(world::A, b"{\"a\": 2}\n")],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w
+        .land(run)
+        .env("RERECORD_SECRET_ENV", "RERECORD_TEST_UNSET_KEY")
+        .env_remove("RERECORD_TEST_UNSET_KEY")
+        .run()
+        .success();
+
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("::warning")
+            && l.contains("RERECORD_TEST_UNSET_KEY")
+            && l.contains("not set")),
+        "{}",
+        out.all_output()
+    );
+    let comment = w.only_comment(pr);
+    assert!(comment.contains("RERECORD_TEST_UNSET_KEY"), "{comment}");
+    assert_eq!(w.upstream.show(world::BRANCH, world::A), "{\"a\": 2}");
+}
+
 fn assert_never_printed_except_mask(out: &Run, secret: &str) {
     for line in out
         .all_output()
