@@ -286,6 +286,29 @@ pub fn safe_lines(s: &str) -> String {
     neutralise(s, true)
 }
 
+/// Markdown that quotes untrusted text (a report printed to a job's log, and often appended to
+/// `$GITHUB_STEP_SUMMARY`) made safe for the log while it stays the same Markdown: hidden
+/// characters escaped (newlines kept), `##[` defused anywhere, and a line that would start with
+/// `::` (after blanks) defused; a `::` inside a line, as in a test id, stays. Idempotent.
+pub fn safe_markdown_lines(s: &str) -> String {
+    let mut text = escape_hidden(s, true);
+    while text.contains("##[") {
+        text = text.replace("##[", "## [");
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let blanks = line.len() - line.trim_start().len();
+        let (lead, rest) = line.split_at(blanks);
+        out.push_str(lead);
+        let mut rest = rest.to_owned();
+        while rest.starts_with("::") {
+            rest.insert(1, ' ');
+        }
+        out.push_str(&rest);
+    }
+    out
+}
+
 /// Hidden characters (see [`is_hidden_char`]) shown as `\u{..}` escapes; newlines kept when
 /// asked.
 fn escape_hidden(s: &str, keep_newlines: bool) -> String {
@@ -554,6 +577,18 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn markdown_lines_defuse_commands_but_keep_the_markdown() {
+        let md =
+            "- `t.py::test_a` ##[add-mask]x\n::error::boom\n  ::warning::w ##[[x\n\u{1b}[31m\n";
+        let safe = safe_markdown_lines(md);
+        assert_eq!(
+            safe,
+            "- `t.py::test_a` ## [add-mask]x\n: :error::boom\n  : :warning::w ## [[x\n\\u{1b}[31m\n"
+        );
+        assert_eq!(safe_markdown_lines(&safe), safe);
     }
 
     #[test]

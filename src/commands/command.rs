@@ -82,6 +82,10 @@ struct Ctx {
 /// Why a request stopped: said on the PR, or an error of ours (the log has it).
 enum Stop {
     Refused(Refusal),
+    /// A comment by someone who cannot push here (below `write`): one reaction, no reply
+    /// (anyone can comment, as often as they like; each reply would be ours to write). A
+    /// collaborator below a stricter configured role, or a labeller, gets the reply.
+    Outsider(Refusal),
     Failed(anyhow::Error),
 }
 
@@ -150,7 +154,6 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
         ctx.candidate.requester,
         safe_text(&asked_plain(&ctx.candidate))
     );
-    ctx.react("eyes").await;
     let mut outcome = Outcome::new(Status::Refused, &ctx.repo.to_string());
     outcome.pr = Some(ctx.candidate.pr);
     outcome.requester = Some(ctx.candidate.requester.clone());
@@ -161,6 +164,10 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
             outcome.reason = Some(refusal.reason);
             outcome.detail = refusal.detail;
             refuse(&ctx, &outcome).await;
+        }
+        Err(Stop::Outsider(refusal)) => {
+            outcome.reason = Some(refusal.reason);
+            ctx.react("confused").await;
         }
         Err(Stop::Failed(err)) => {
             fail(&ctx).await;
@@ -263,6 +270,8 @@ impl Settings {
 /// Every check, then the dispatch. Refusals are answered on the PR; errors fail the job.
 async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop> {
     check_permission(ctx).await?;
+    // Seen: only now, so that a request without the role gets one reaction, not two.
+    ctx.react("eyes").await;
     let request = read_options(ctx, rest)?;
     let pr = ctx
         .gh
@@ -426,15 +435,20 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .permission
         .to_possible_value()
         .map(|v| v.get_name().to_owned());
-    Err(Refusal::new(format!(
+    let refusal = Refusal::new(format!(
         "recordings run with this repository's secrets, so they need the {} role or higher on {}; {} has {}. A maintainer can comment {} instead.",
         md_code(needed.as_deref().unwrap_or("write")),
         md_code(&ctx.repo.to_string()),
         md_code(user),
         md_code(&role),
         md_code(&ctx.settings.word)
-    ))
-    .into())
+    ));
+    let by_comment = matches!(ctx.candidate.trigger, Trigger::Comment { .. });
+    Err(if by_comment && have < WRITE_RANK {
+        Stop::Outsider(refusal)
+    } else {
+        Stop::Refused(refusal)
+    })
 }
 
 /// With a team configured, the requester must also be an active member of it (a pending
@@ -468,6 +482,9 @@ async fn check_team(ctx: &Ctx) -> Result<(), Stop> {
     ))
     .into())
 }
+
+/// [`rank`] of `write`: who can push to the repository.
+const WRITE_RANK: u8 = 3;
 
 /// Roles from least to most; custom roles count as their base `permission`.
 fn rank(role: &str) -> Option<u8> {

@@ -514,6 +514,7 @@ pub fn execute(
     let mut outcome = Outcome::new(&plan, &changes);
     outcome.notices.extend(notices);
     outcome.notices.extend(review.notices());
+    outcome.warnings.extend(review.warnings.iter().cloned());
     if !changes.recordings.is_empty() && !plan.dry_run {
         if plan.stage {
             stage::stage(&plan, &workdir, &changes.recordings)?;

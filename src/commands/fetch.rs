@@ -149,8 +149,11 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         warn(w);
     }
     let in_actions = crate::actions::ActionsEnv::from_env().in_actions;
-    crate::review::hooks::Gate::new(&checkout.config.review, &args.scan, in_actions)?
-        .scan_incoming(&incoming, "apply the recordings", "nothing was written")?;
+    let gate = crate::review::hooks::Gate::new(&checkout.config.review, &args.scan, in_actions)?;
+    if let Some(w) = gate.unset_warning() {
+        warn(&w);
+    }
+    gate.scan_incoming(&incoming, "apply the recordings", "nothing was written")?;
     check_made_for(git, &incoming, run.id);
     check_manifests(&incoming, run).map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
 

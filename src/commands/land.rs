@@ -453,8 +453,9 @@ async fn gather(
         )
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
-    review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?
-        .scan_incoming(&incoming, "land", "nothing was pushed")
+    let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?;
+    outcome.warnings.extend(gate.unset_warning());
+    gate.scan_incoming(&incoming, "land", "nothing was pushed")
         .map_err(|e| Refused(format!("{e:#}")))?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);

@@ -1,13 +1,14 @@
 //! `rerecord report`: the recordings report of this checkout's changes (work tree against HEAD
 //! or `--base REV`): plain text on a terminal, Markdown otherwise (ready for
-//! `$GITHUB_STEP_SUMMARY`), or `--format json`.
+//! `$GITHUB_STEP_SUMMARY`), or `--format json`; either way no text of a recording can act as a
+//! workflow command or terminal escape.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::is_hidden_char;
+use crate::actions::{is_hidden_char, safe_markdown_lines, safe_text};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::git::GitRepo;
@@ -30,14 +31,17 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     } else if report.is_empty() {
         crate::output::outln!(
             "No recording changed against {}.",
-            args.base.as_deref().unwrap_or("HEAD")
+            safe_text(args.base.as_deref().unwrap_or("HEAD"))
         );
     } else if format == ReportFormat::Terminal {
-        print!("{}", to_terminal(&report));
+        crate::output::out!("{}", to_terminal(&report));
     } else {
+        // Test ids, paths and values are the recordings' text, and this is often a job's log.
         crate::output::out!(
             "{}",
-            report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
+            safe_markdown_lines(
+                &report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
+            )
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -18,9 +18,10 @@ pub struct RepoPermission {
 }
 
 impl GitHub {
-    /// The first comment of issue/PR `number` that `author` wrote and that contains `marker`,
+    /// The first comment of issue/PR `number` that `author` wrote and that starts with `marker`,
     /// reading pages until one is found. Anyone can write the marker: a comment by someone else
-    /// is never adopted (its author could edit what we said there).
+    /// is never adopted (its author could edit what we said there), and one of ours that only
+    /// quotes it (a reply to a `/rerecord <!-- marker -->` request) is not the sticky one.
     pub async fn find_comment(
         &self,
         repo: &RepoName,
@@ -33,7 +34,7 @@ impl GitHub {
             c.user
                 .as_ref()
                 .is_some_and(|u| u.login.eq_ignore_ascii_case(author))
-                && c.body.as_deref().is_some_and(|b| b.contains(marker))
+                && c.body.as_deref().is_some_and(|b| b.starts_with(marker))
         };
         let all = self
             .get_all_pages(

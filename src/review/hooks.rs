@@ -26,6 +26,13 @@ const HITS_SHOWN: usize = 20;
 /// The secret scan, resolved: rules, environment values, allowed locations.
 pub struct Gate {
     scanner: Scanner,
+    /// The built-in rules alone: a hit's value that they find on its own, without the text
+    /// around it, is a credential by its format (see [`Gate::verified`]).
+    formats: Scanner,
+    /// The values of the named variables (ours, not the recordings').
+    env_values: Vec<String>,
+    /// Named variables that are unset or empty here: nothing is searched for them.
+    unset: Vec<String>,
     allowed: Allowed,
     in_actions: bool,
 }
@@ -47,15 +54,63 @@ impl Gate {
             );
             names.insert(name);
         }
-        let env: Vec<(String, String)> = names
-            .into_iter()
-            .filter_map(|n| std::env::var(n).ok().map(|v| (n.to_owned(), v)))
-            .collect();
+        let mut env: Vec<(String, String)> = Vec::new();
+        let mut unset = Vec::new();
+        for name in names {
+            match std::env::var(name) {
+                Ok(v) if !v.trim().is_empty() => env.push((name.to_owned(), v)),
+                _ => unset.push(name.to_owned()),
+            }
+        }
         Ok(Self {
             scanner: Scanner::new(&env).context("failed to build the secret scan")?,
+            formats: Scanner::new(&[]).context("failed to build the secret scan")?,
+            env_values: env.into_iter().map(|(_, v)| v.trim().to_owned()).collect(),
+            unset,
             allowed: Allowed::parse(&scan.allow_secret)?,
             in_actions,
         })
+    }
+
+    /// A warning naming the secret-env variables that are unset or empty in this process:
+    /// their values cannot be searched for (e.g. the step that runs rerecord does not map the
+    /// secrets into its `env:`).
+    pub fn unset_warning(&self) -> Option<String> {
+        if self.unset.is_empty() {
+            return None;
+        }
+        let (it, is) = if self.unset.len() == 1 {
+            ("variable", "is")
+        } else {
+            ("variables", "are")
+        };
+        Some(format!(
+            "secret-env {it} {} {is} not set (or empty) here, so the recordings were not searched for {}; \
+             give this step the same secrets in its env: (e.g. {}: ${{{{ secrets.{} }}}}), or drop the name",
+            self.unset.join(", "),
+            if self.unset.len() == 1 {
+                "its value"
+            } else {
+                "their values"
+            },
+            self.unset[0],
+            self.unset[0],
+        ))
+    }
+
+    /// Whether rerecord itself knows `hit`'s value to be a credential, so it may be registered
+    /// with `::add-mask::`: the value of a named variable (ours), or a value one of the built-in
+    /// formats finds on its own, without the text around it. A value a rule only caught by its
+    /// context (a header named like a credential) is the recording's word, not ours: masking it
+    /// would let a recording hide any text of this job's log (`refusing`, the run id).
+    pub fn verified(&self, hit: &Hit) -> bool {
+        let value = hit.secret.expose();
+        self.env_values.iter().any(|v| v == value)
+            || self
+                .formats
+                .scan("value", value.as_bytes())
+                .iter()
+                .any(|h| h.secret.expose() == value)
     }
 
     /// The hits in one file that `--allow-secret` does not accept.
@@ -96,8 +151,13 @@ impl Gate {
             return Ok(());
         }
         if self.in_actions {
-            for h in hits {
-                crate::output::outln!("::add-mask::{}", escape_data(h.secret.expose()));
+            let verified: BTreeSet<&str> = hits
+                .iter()
+                .filter(|h| self.verified(h))
+                .map(|h| h.secret.expose())
+                .collect();
+            for value in verified {
+                crate::output::outln!("::add-mask::{}", escape_data(value));
             }
         }
         let mut msg = format!(
@@ -131,6 +191,8 @@ pub struct Reviewed {
     pub report: Report,
     /// Churn-only recordings left out (empty with `--keep-churn`).
     pub left_out: BTreeSet<String>,
+    /// Said by the review itself, e.g. secret-env variables that are not set.
+    pub warnings: Vec<String>,
 }
 
 impl Reviewed {
@@ -145,7 +207,11 @@ impl Reviewed {
                 .map(str::to_owned)
                 .collect()
         };
-        Self { report, left_out }
+        Self {
+            report,
+            left_out,
+            warnings: Vec::new(),
+        }
     }
 
     /// Lines for the command's notices.
@@ -206,6 +272,8 @@ impl Reviewed {
 }
 
 /// `commit`: scan and analyse `changes` (work tree against HEAD), then leave churn out of them.
+/// The files are read here, one after another, while worker threads scan and analyse the ones
+/// already read (the scan and the report are most of what `review` costs).
 pub fn commit(
     repo: &GitRepo,
     config: &ReviewConfig,
@@ -218,31 +286,145 @@ pub fn commit(
     let workdir = repo.workdir()?;
     let gate = Gate::new(config, scan, in_actions)?;
     let settings = Settings::new(config)?;
-    let mut hits = Vec::new();
-    let mut files = Vec::with_capacity(changes.recordings.len());
-    for f in &changes.recordings {
-        let new = match f.kind {
-            ChangeKind::Deleted => None,
-            _ => Some(read(&workdir, &f.path)?),
-        };
-        if let Some(bytes) = &new {
-            hits.extend(gate.scan(&f.path, bytes));
-        }
-        let old = f.head_blob.map(|id| repo.blob(id)).transpose()?;
-        files.push(report::analyse(
-            &settings,
-            &f.path,
-            old.as_deref(),
-            new.as_deref(),
-            Some(origin.to_owned()),
-        ));
+    let mut todo = changes.recordings.iter();
+    let reviewed = pipelined(
+        || {
+            let f = todo.next()?;
+            Some(read_change(repo, &workdir, f))
+        },
+        |(path, old, new)| review_file(&gate, &settings, &path, old, new, Some(origin)),
+    )?;
+    let (hits, files): (Vec<Vec<Hit>>, Vec<FileReport>) = reviewed.into_iter().unzip();
+    let hits: Vec<Hit> = hits.into_iter().flatten().collect();
+    if let Err(refusal) = gate.refuse(&hits, "commit", "nothing was pushed or staged") {
+        return Err(match gate.unset_warning() {
+            Some(w) => anyhow::anyhow!("{refusal:#}\nwarning: {w}"),
+            None => refusal,
+        });
     }
-    gate.refuse(&hits, "commit", "nothing was pushed or staged")?;
-    let reviewed = Reviewed::new(files, keep_churn);
+    let mut reviewed = Reviewed::new(files, keep_churn);
+    reviewed.warnings.extend(gate.unset_warning());
     changes
         .recordings
         .retain(|f| !reviewed.left_out.contains(&f.path));
     Ok(reviewed)
+}
+
+/// One changed recording's path, contents at HEAD and in the work tree (`None`: absent).
+type Change = (String, Option<Vec<u8>>, Option<Vec<u8>>);
+
+fn read_change(
+    repo: &GitRepo,
+    workdir: &Path,
+    f: &crate::git::status::ChangedFile,
+) -> anyhow::Result<Change> {
+    let new = match f.kind {
+        ChangeKind::Deleted => None,
+        _ => Some(read(workdir, &f.path)?),
+    };
+    let old = f.head_blob.map(|id| repo.blob(id)).transpose()?;
+    Ok((f.path.clone(), old, new))
+}
+
+/// The secret scan and the report analysis of one recording: what `commit` and
+/// [`review_all`] run on worker threads.
+pub fn review_file(
+    gate: &Gate,
+    settings: &Settings,
+    path: &str,
+    old: Option<Vec<u8>>,
+    new: Option<Vec<u8>>,
+    origin: Option<&str>,
+) -> (Vec<Hit>, FileReport) {
+    let hits = new
+        .as_deref()
+        .map_or_else(Vec::new, |bytes| gate.scan(path, bytes));
+    let report = report::analyse(
+        settings,
+        path,
+        old.as_deref(),
+        new.as_deref(),
+        origin.map(str::to_owned),
+    );
+    (hits, report)
+}
+
+/// [`review_file`] over `files` as `commit` runs it (worker threads), for the benchmark.
+pub fn review_all(
+    gate: &Gate,
+    settings: &Settings,
+    files: &[(String, Vec<u8>, Vec<u8>)],
+) -> Vec<(Vec<Hit>, FileReport)> {
+    let mut todo = files.iter();
+    let out = pipelined(
+        || {
+            let (path, old, new) = todo.next()?;
+            Some(Ok((path.as_str(), old.as_slice(), new.as_slice())))
+        },
+        |(path, old, new)| {
+            let hits = gate.scan(path, new);
+            (
+                hits,
+                report::analyse(settings, path, Some(old), Some(new), None),
+            )
+        },
+    );
+    out.unwrap_or_default()
+}
+
+/// `work` applied to every item `next` yields, on worker threads (one per core, at most 8),
+/// while this thread produces the next items; results in the order of the items. At most a
+/// few items per worker wait in between, so memory stays bounded by them, not by the count.
+/// The first error of `next` stops it.
+fn pipelined<I: Send, O: Send>(
+    mut next: impl FnMut() -> Option<anyhow::Result<I>>,
+    work: impl Fn(I) -> O + Sync,
+) -> anyhow::Result<Vec<O>> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, I)>(workers * 2);
+    // Only the workers hold the receiver: should they all stop (a panic), sending fails
+    // instead of waiting for ever.
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, O)>();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            let (rx, work, done_tx) = (std::sync::Arc::clone(&rx), &work, done_tx.clone());
+            s.spawn(move || {
+                // The lock is held only while waiting for the next item, not while working.
+                while let Ok(Ok((i, item))) = rx.lock().map(|r| r.recv()) {
+                    if done_tx.send((i, work(item))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop((done_tx, rx));
+        let mut count = 0;
+        let mut failed = None;
+        while let Some(item) = next() {
+            match item {
+                Ok(item) => {
+                    if tx.send((count, item)).is_err() {
+                        break;
+                    }
+                    count += 1;
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let mut out: Vec<Option<O>> = std::iter::repeat_with(|| None).take(count).collect();
+        for (i, o) in done_rx {
+            out[i] = Some(o);
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out.into_iter().flatten().collect()),
+        }
+    })
 }
 
 /// `land`: analyse the files of `incoming`, now in the work tree of `scratch`, against

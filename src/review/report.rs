@@ -15,6 +15,9 @@ use crate::actions::{html_code, md_code};
 
 /// Changed paths listed per recording; the rest are counted.
 pub const PATHS_SHOWN: usize = 12;
+/// A recording larger than this (either side) is reported by its sizes only: parsing it into a
+/// document would take several times its size in memory.
+pub const ANALYSE_LIMIT: usize = 32 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -136,10 +139,17 @@ pub fn analyse(
         (Some(_), None) => Status::Deleted,
         (Some(_), Some(_)) => Status::Updated,
     };
-    let (fmt_new, doc_new) = new.map_or((Format::Other, None), |b| diff::parse(path, b));
+    let parse = |b: &[u8]| {
+        if b.len() > ANALYSE_LIMIT {
+            (Format::Other, None)
+        } else {
+            diff::parse(path, b)
+        }
+    };
+    let (fmt_new, doc_new) = new.map_or((Format::Other, None), parse);
     let (fmt_old, doc_old) = match (status, old) {
         // An added file needs no old side; a deleted one is parsed for its test id only.
-        (Status::Updated | Status::Deleted, Some(b)) => diff::parse(path, b),
+        (Status::Updated | Status::Deleted, Some(b)) => parse(b),
         _ => (Format::Other, None),
     };
     let test_id = doc_new
@@ -473,6 +483,27 @@ mod tests {
             md.contains("``\"`[x](https://e.vil)`\\n##[error]boom\"``"),
             "{md}"
         );
+    }
+
+    #[test]
+    fn a_recording_over_the_analysis_limit_is_reported_by_size_only() {
+        let s = settings(&[]);
+        let mut big = rec("t.py::big", "a", "1");
+        big.truncate(big.len() - 2);
+        big.extend(std::iter::repeat_n(b' ', ANALYSE_LIMIT));
+        big.extend_from_slice(b"}}");
+        let small = rec("t.py::big", "b", "1");
+        let f = analyse(&s, "r/big.json", Some(&small), Some(&big), None);
+        // Sizes only; the test id from the side that fits.
+        assert_eq!(
+            (f.format, f.test_id.as_deref()),
+            (Format::Other, Some("t.py::big"))
+        );
+        assert_eq!(f.new_bytes, Some(big.len() as u64));
+        assert!(f.changes.is_empty() && !f.churn);
+        // Under the limit, the same kind of file is analysed.
+        let f = analyse(&s, "r/big.json", Some(&small), Some(&small), None);
+        assert_eq!(f.test_id.as_deref(), Some("t.py::big"));
     }
 
     #[test]

@@ -380,6 +380,81 @@ fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
     assert!(comment.contains("/request/headers/x-api-key"), "{comment}");
 }
 
+#[test]
+fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(world::BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(
+        world::UPSTREAM,
+        world::UPSTREAM,
+        world::BRANCH,
+        &head,
+    ));
+    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    let token = credentials().remove(0).1;
+    // Header values the rules catch by the header's name alone: words of land's own log.
+    let body = serde_json::json!({"request": {"headers": {
+        "Authorization": "Bearer refusing",
+        "X-Api-Key": world::UPSTREAM,
+        "X-Other": token,
+    }}})
+    .to_string();
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(world::A, body.as_bytes())],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w.land(run).run().failure();
+
+    let masks: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("::add-mask::"))
+        .collect();
+    assert_eq!(masks, [token.as_str()], "{}", out.all_output());
+    assert!(out.all_output().contains("refusing to land"));
+    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+}
+
+#[test]
+fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(world::BRANCH);
+    let pr = w.fake.add_pr(PrSpec::open(
+        world::UPSTREAM,
+        world::UPSTREAM,
+        world::BRANCH,
+        &head,
+    ));
+    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(world::A, b"{\"a\": 2}\n")],
+        Manifest::same_repo(&head),
+    );
+
+    let out = w
+        .land(run)
+        .env("RERECORD_SECRET_ENV", "RERECORD_TEST_UNSET_KEY")
+        .env_remove("RERECORD_TEST_UNSET_KEY")
+        .run()
+        .success();
+
+    assert!(
+        out.stdout.lines().any(|l| l.starts_with("::warning")
+            && l.contains("RERECORD_TEST_UNSET_KEY")
+            && l.contains("not set")),
+        "{}",
+        out.all_output()
+    );
+    let comment = w.only_comment(pr);
+    assert!(comment.contains("RERECORD_TEST_UNSET_KEY"), "{comment}");
+    assert_eq!(w.upstream.show(world::BRANCH, world::A), "{\"a\": 2}");
+}
+
 fn assert_never_printed_except_mask(out: &Run, secret: &str) {
     for line in out
         .all_output()
@@ -546,6 +621,40 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
     );
     assert!(!work.join(CASSETTE).exists());
     assert_eq!(git(&work, &["status", "--porcelain"]), "");
+}
+
+#[test]
+fn report_never_lets_recording_text_act_as_a_workflow_command_or_terminal_escape() {
+    let (_tmp, _remote, work) = repo();
+    let hostile_id = "t.py::test_x ##[add-mask]t.py ##[error]pwned \u{1b}[31mred";
+    write(
+        &work,
+        CHAT,
+        &chat(
+            hostile_id,
+            "##[warning]boom\n::error::line",
+            "chatcmpl-1",
+            "1.0.0",
+        ),
+    );
+    let md = rerecord()
+        .current_dir(&work)
+        .arg("report")
+        .run()
+        .success()
+        .stdout;
+    for line in md.lines() {
+        assert!(
+            !line.contains("##[") && !line.trim_start().starts_with("::"),
+            "a workflow command reached the log: {line}\n{md}"
+        );
+    }
+    assert!(!md.contains('\u{1b}'), "{md}");
+    // The same Markdown otherwise: the test id keeps its `::`.
+    assert!(
+        md.contains("<code>t.py::test_x ## [add-mask]t.py ## [error]pwned \\u{1b}[31mred</code>"),
+        "{md}"
+    );
 }
 
 #[test]

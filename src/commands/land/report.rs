@@ -19,6 +19,11 @@ pub use crate::commands::short;
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
 pub const MARKER: &str = "<!-- rerecord:land -->";
+/// Bytes of the PR comment's file table: GitHub refuses a comment over 65,536 characters, and
+/// the recordings report (`Reviewed::with_comment`) gets the room left after it.
+const COMMENT_TABLE_LIMIT: usize = 24 * 1024;
+/// Bytes of the step summary's file table (a step's summary is refused over 1 MiB).
+const SUMMARY_TABLE_LIMIT: usize = 256 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -211,16 +216,45 @@ impl Outcome {
             md.push_str(&format!("> [!WARNING]\n> {}\n\n", md_span(w)));
         }
         if !self.files.is_empty() {
-            md.push_str(&format!(
-                "<details><summary>Files ({})</summary>\n\n",
-                self.files.len()
-            ));
-            md.push_str("| File | Status |\n| --- | --- |\n");
-            for f in &self.files {
-                md.push_str(&format!("| {} | {} |\n", md_code(&f.path), f.status));
-            }
-            md.push_str("\n</details>\n");
+            md.push_str(&self.files_table(for_comment));
         }
+        md
+    }
+
+    /// The files as a table in a `<details>`, cut at a row when it would outgrow its limit; the
+    /// rows left out are counted, and the log of the landing run lists them all.
+    fn files_table(&self, for_comment: bool) -> String {
+        let limit = if for_comment {
+            COMMENT_TABLE_LIMIT
+        } else {
+            SUMMARY_TABLE_LIMIT
+        };
+        let mut md = format!(
+            "<details><summary>Files ({})</summary>\n\n| File | Status |\n| --- | --- |\n",
+            self.files.len()
+        );
+        let mut shown = 0;
+        for f in &self.files {
+            let row = format!("| {} | {} |\n", md_code(&f.path), f.status);
+            if md.len() + row.len() > limit {
+                break;
+            }
+            md.push_str(&row);
+            shown += 1;
+        }
+        if shown < self.files.len() {
+            let more = self.files.len() - shown;
+            md.push_str(&format!(
+                "\n_{more} more {} not shown: {}_\n",
+                if more == 1 { "file" } else { "files" },
+                if for_comment {
+                    "the step summary and the log of the landing run list them."
+                } else {
+                    "the log of this step lists them all (group Recordings)."
+                }
+            ));
+        }
+        md.push_str("\n</details>\n");
         md
     }
 

@@ -881,3 +881,93 @@ fn each_action_runs_the_verified_copy_even_when_the_tool_cache_is_swapped_after_
         );
     }
 }
+
+#[test]
+fn secret_env_input_reaches_rerecord_as_comma_separated_names_only() {
+    let action = Action::load("");
+    let scope = scope_for(
+        &action,
+        &[(
+            "secret-env",
+            " OPENAI_API_KEY, NVIDIA_API_KEY\n\n  TAVILY_API_KEY  \n",
+        )],
+    );
+    let mut job = Job::in_empty_workspace();
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    stub_rerecord(&bin, &log, &["RERECORD_SECRET_ENV"]);
+    job.path_prefix.push(bin);
+    let run = job.run_step(&action, action.step("commit"), &scope);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        read(log.join("env-RERECORD_SECRET_ENV")),
+        "OPENAI_API_KEY,NVIDIA_API_KEY,TAVILY_API_KEY"
+    );
+    // Names set on the step itself are kept.
+    job.env
+        .insert("RERECORD_SECRET_ENV".into(), "GROQ_API_KEY".into());
+    let run = job.run_step(&action, action.step("commit"), &scope);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(
+        read(log.join("env-RERECORD_SECRET_ENV")),
+        "GROQ_API_KEY,OPENAI_API_KEY,NVIDIA_API_KEY,TAVILY_API_KEY"
+    );
+    let empty = scope_for(&action, &[]);
+    job.env.remove("RERECORD_SECRET_ENV");
+    std::fs::remove_file(log.join("env-RERECORD_SECRET_ENV")).unwrap();
+    let run = job.run_step(&action, action.step("commit"), &empty);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert!(!log.join("env-RERECORD_SECRET_ENV").exists());
+}
+
+#[test]
+fn secret_env_values_from_the_step_env_refuse_a_recording_and_unset_names_warn() {
+    let fx = fixture();
+    // A value no built-in rule knows: only its name in secret-env makes it a secret.
+    let secret = "Qz7xK2mW9pL4vR8tY3nB6cJ1hF5gD0sAe";
+    write(
+        &fx.work,
+        "tests/integration/recordings/new.json",
+        &format!("{{\"response\": {{\"echo\": \"{secret}\"}}}}\n"),
+    );
+    let action = Action::load("");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
+    let run_with = |names: &str| {
+        let scope = scope_for(&action, &[("mode", "stage"), ("secret-env", names)]);
+        let mut job = Job::new(&fx.work);
+        pull_request_event(&mut job, &fx.head_sha, "owner/repo");
+        // What the template's `env:` on the rerecord step maps from the job's secrets.
+        job.env.insert("NVIDIA_API_KEY".into(), secret.into());
+        job.path_prefix.push(bin.parent().unwrap().to_path_buf());
+        job.run_step(&action, action.step("commit"), &scope)
+    };
+
+    let run = run_with("NVIDIA_API_KEY\nTAVILY_API_KEY");
+    assert_ne!(run.code, 0, "{}", run.show());
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(all.contains("refusing to commit"), "{all}");
+    assert!(all.contains("NVIDIA_API_KEY"), "{all}");
+    assert!(
+        run.stdout.contains(&format!("::add-mask::{secret}\n")),
+        "the value of a named variable is ours to mask: {all}"
+    );
+    for line in all.lines().filter(|l| !l.starts_with("::add-mask::")) {
+        assert!(!line.contains(secret), "printed: {line}");
+    }
+    assert!(
+        all.lines()
+            .any(|l| l.contains("TAVILY_API_KEY") && l.contains("not set")),
+        "an unset name is a warning: {all}"
+    );
+
+    // Without the name, the same recording is staged, with the unset name still warned about.
+    let run = run_with("TAVILY_API_KEY");
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert_eq!(run.outputs.get("count").map(String::as_str), Some("1"));
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with("::warning") && l.contains("TAVILY_API_KEY")),
+        "{}",
+        run.show()
+    );
+}

@@ -330,3 +330,45 @@ fn created_pull_request_matches_the_pull_request_schema() {
         ("feature/x", "Re-record")
     );
 }
+
+#[test]
+fn a_comment_body_over_65536_characters_is_refused_with_githubs_422() {
+    let spec = Spec::load();
+    let w = world();
+    let gh = &w.gh;
+    let create = format!("/repos/acme/widgets/issues/{}/comments", w.pr);
+    let edit = format!("/repos/acme/widgets/issues/comments/{}", w.comment);
+    // Characters, not bytes: 65,536 two-byte characters are within the limit.
+    let at_limit = "é".repeat(65_536);
+    let over = "x".repeat(65_537);
+    let cases = [
+        (
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            "post",
+            post(gh, &create, json!({ "body": at_limit })),
+            201,
+        ),
+        (
+            "/repos/{owner}/{repo}/issues/{issue_number}/comments",
+            "post",
+            post(gh, &create, json!({ "body": over })),
+            422,
+        ),
+        (
+            "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+            "patch",
+            patch(gh, &edit, json!({ "body": over })),
+            422,
+        ),
+    ];
+    for (path, method, resp, status) in &cases {
+        assert_eq!(resp.status, *status, "{method} {path}");
+        spec.check(path, method, resp);
+    }
+    let refusal = cases[1].2.json();
+    assert_eq!(
+        refusal["errors"][0]["message"],
+        "body is too long (maximum is 65536 characters)"
+    );
+    assert_eq!(refusal["errors"][0]["field"], "body");
+}

@@ -66,6 +66,34 @@ fn land_with_the_job_token_updates_the_comment_github_actions_wrote() {
 }
 
 #[test]
+fn land_never_takes_our_reply_quoting_the_marker_for_the_sticky_comment() {
+    let w = World::new(TOKEN);
+    w.fake.act_as_job_token();
+    let (_, pr, run) = same_repo_pr(&w, Manifest::same_repo);
+    // `rerecord command` quoted a request that carried the marker in its refusal reply: our
+    // comment, holding the marker, but not at its start.
+    let reply = format!(
+        "<!-- rerecord:command -->\n> `/rerecord --nope {MARKER}` by `maint`\n\n**Not dispatched**: the options are not valid"
+    );
+    let ours = w.fake.add_comment_by(UPSTREAM, pr, &reply, JOB_TOKEN_USER);
+
+    let out = w.land(run).run().success();
+
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    assert_eq!(
+        comments[0],
+        (ours, reply),
+        "the refusal reply was overwritten"
+    );
+    assert!(
+        comments[1].1.starts_with(MARKER) && comments[1].1.contains("Committed 1 recording"),
+        "{}",
+        comments[1].1
+    );
+}
+
+#[test]
 fn land_quotes_a_forged_manifest_only_as_code_in_its_comment() {
     let w = World::new(TOKEN);
     let forged = "main](https://evil.example) @org/team";
@@ -358,6 +386,59 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
         out.all_output().contains(
             "differs from tests/integration/recordings/a.json on the branch only in case"
         ),
+        "{}",
+        out.all_output()
+    );
+}
+
+#[test]
+fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
+    let w = World::new(TOKEN);
+    let head = w.upstream.rev(BRANCH);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let files: Vec<(String, Vec<u8>)> = (0..1500)
+        .map(|i| {
+            (
+                format!("tests/integration/recordings/{i:064x}.json"),
+                format!("{{\"test_id\": \"t.py::test_{i}\", \"v\": {i}}}\n").into_bytes(),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    w.artifact(run, "recordings-1", &refs, Manifest::same_repo(&head));
+
+    let out = w.land(run).run().success();
+
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.chars().count() <= 65_536,
+        "{} characters",
+        comment.chars().count()
+    );
+    assert!(
+        comment.contains("Committed 1500 recordings"),
+        "{}",
+        out.all_output()
+    );
+    assert!(comment.contains("<summary>Files (1500)</summary>"));
+    assert!(
+        comment.contains("more files not shown: the step summary and the log of the landing run"),
+        "{}",
+        &comment[comment.len() - 400..]
+    );
+    assert_eq!(
+        comment.matches("<details>").count(),
+        comment.matches("</details>").count()
+    );
+    // The log lists every file.
+    assert!(
+        out.all_output().contains(&files[1499].0),
         "{}",
         out.all_output()
     );

@@ -333,15 +333,32 @@ fn list_comments(st: &State, req: &Req, full: &str, number: &str) -> Reply {
     page.with_link(Reply::json(200, Value::Array(body)))
 }
 
+/// GitHub's limit on an issue comment's body, in characters.
+pub const COMMENT_BODY_LIMIT: usize = 65_536;
+
 fn comment_body(req: &Req) -> Result<String, Reply> {
-    req.body
+    let body = req
+        .body
         .as_ref()
         .and_then(|b| b.get("body"))
         .and_then(Value::as_str)
         .map(str::to_string)
         .ok_or_else(|| {
             Reply::validation("Invalid request.\n\n\"body\" wasn't supplied.", Value::Null)
-        })
+        })?;
+    // As GitHub refuses it (a `validation-error` of the REST description).
+    if body.chars().count() > COMMENT_BODY_LIMIT {
+        return Err(Reply::validation(
+            "Validation Failed",
+            json!([{
+                "resource": "IssueComment",
+                "code": "custom",
+                "field": "body",
+                "message": format!("body is too long (maximum is {COMMENT_BODY_LIMIT} characters)"),
+            }]),
+        ));
+    }
+    Ok(body)
 }
 
 fn create_comment(st: &mut State, req: &Req, full: &str, number: &str) -> Reply {
