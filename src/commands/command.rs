@@ -389,7 +389,7 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, Refusal> {
     Ok(request)
 }
 
-/// The rank of [`rank`]'s `write`.
+/// [`rank`] of `write`: who can push to the repository.
 const WRITE_RANK: u8 = 3;
 
 /// `user`'s role on `repo` from the API: its rank and its name. A failed look-up is an error,
@@ -482,9 +482,6 @@ async fn check_team(ctx: &Ctx) -> Result<(), Stop> {
     ))
     .into())
 }
-
-/// [`rank`] of `write`: who can push to the repository.
-const WRITE_RANK: u8 = 3;
 
 /// Roles from least to most; custom roles count as their base `permission`.
 fn rank(role: &str) -> Option<u8> {
