@@ -325,12 +325,16 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
         outcome.status = Status::DryRun;
         return Ok(());
     }
+    // The run to report is the one titled for this PR and head, not another dispatch's.
+    let pin = (ctx.pr_input(&trigger).is_some() && ctx.sha_input(&trigger).is_some())
+        .then_some((pr.number, pr.head_sha.as_str()));
     outcome.run = schedule::dispatch::dispatch(
         &ctx.gh,
         &ctx.repo,
         &ctx.settings.workflow,
         &git_ref,
         &inputs,
+        pin,
     )
     .await?;
     outcome.status = Status::Dispatched;

@@ -303,7 +303,8 @@ async fn runs_of_pr_head(
 }
 
 /// No run recorded the PR's current head: runs of its head repository and branch at an older
-/// commit (`fetch` then warns that HEAD may not contain it).
+/// commit (`fetch` then warns that HEAD may not contain it), never one GitHub lists for another
+/// PR.
 async fn older_runs_of_pr_branch(
     gh: &GitHub,
     repo: &RepoName,
@@ -326,6 +327,10 @@ async fn older_runs_of_pr_branch(
             _ => false,
         })
         .filter(|r| provenance::title_claim(r).is_none())
+        // A run of the same branch for another PR (an earlier PR from this branch) is that PR's.
+        .filter(|r| {
+            r.pull_requests.is_empty() || r.pull_requests.iter().any(|p| p.number == pr.number)
+        })
         .collect();
     if !runs.is_empty() {
         say(&format!(

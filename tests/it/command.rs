@@ -837,3 +837,46 @@ fn json_output_carries_hostile_values_without_a_workflow_command() {
         "##[add-mask]x ::stop-commands::y"
     );
 }
+
+/// Where GitHub answers a dispatch with 204 (no run details) and a job token cannot ask for
+/// its own runs by actor, the run reported is the one titled for this PR and head, not an
+/// older dispatch of another PR that started a moment before.
+#[test]
+fn the_run_reported_after_a_204_is_the_one_titled_for_this_pr_and_head() {
+    let titled = WORKFLOW_WITH_PR.replacen(
+        "on:\n",
+        "run-name: Record PR #${{ inputs.pr_number }} at ${{ inputs.head_sha }}\non:\n",
+        1,
+    );
+    let w = world(&titled);
+    w.gh.set_dispatch_mode(crate::support::fake_github::DispatchMode::NoContent);
+    let mut other = RunSpec::completed(WORKFLOW, "main", MAIN_SHA, "success");
+    other.status = "in_progress".into();
+    other.conclusion = None;
+    other.created_at = Utc::now() - Duration::seconds(1);
+    other.display_title = Some(format!("Record PR #{} at {BRANCH_SHA}", w.branch_pr));
+    let other = w.gh.add_run(UPSTREAM, other);
+
+    let (_, run) = w.comment(w.fork_pr, "maint", "MEMBER", &approve(""));
+
+    let run = run.success();
+    let ours: Vec<u64> =
+        w.gh.runs(UPSTREAM)
+            .into_iter()
+            .filter(|r| r.id != other)
+            .map(|r| r.id)
+            .collect();
+    assert_eq!(ours.len(), 1, "{}", run.all_output());
+    let comments = w.ours(w.fork_pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].1.contains(&format!("[run {}](", ours[0])),
+        "{}",
+        comments[0].1
+    );
+    assert!(
+        !comments[0].1.contains(&format!("[run {other}](")),
+        "{}",
+        comments[0].1
+    );
+}

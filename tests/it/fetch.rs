@@ -261,6 +261,45 @@ fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
 }
 
 #[test]
+fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
+    let w = World::new();
+    let pr = w.open_pr();
+    // Another PR from the same branch (into another base) has a newer run of an older commit.
+    let earlier = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
+    let older = "1111111111111111111111111111111111111111";
+    let ours = w.add_run(older, "success", 30);
+    w.fake.add_artifact(
+        UPSTREAM,
+        ours,
+        "recordings-1-1-record",
+        artifact(&[(A, "from this PR's branch run\n")]),
+        false,
+    );
+    let mut spec = RunSpec::completed(WORKFLOW, BRANCH, older, "success");
+    spec.event = "pull_request".into();
+    spec.head_repository = FORK.into();
+    spec.created_at = Utc::now() - Duration::minutes(5);
+    spec.pull_requests = vec![earlier];
+    let theirs = w.fake.add_run(UPSTREAM, spec);
+    w.fake.add_artifact(
+        UPSTREAM,
+        theirs,
+        "recordings-1-1-record",
+        artifact(&[(A, "the other PR's\n")]),
+        false,
+    );
+
+    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
+
+    assert_eq!(w.read(A), "from this PR's branch run\n", "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("run {ours}")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn fetch_refuses_files_over_the_size_limit() {
     let zip = artifact(&[(A, &"x".repeat(5000))]);
     let w = World::new();

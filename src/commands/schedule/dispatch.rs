@@ -7,7 +7,8 @@ use chrono::Utc;
 
 use super::{scaled, warn};
 use crate::github::actions::Dispatch;
-use crate::github::{DispatchedRun, GitHub};
+use crate::github::{DispatchedRun, GitHub, WorkflowRun};
+use crate::provenance;
 use crate::remotes::RepoName;
 
 /// Runs created this long before our clock are still ours (GitHub's clock may differ).
@@ -20,14 +21,16 @@ const FIND_RUN_FOR: Duration = Duration::from_secs(30);
 const FIND_LOST_RUN_FOR: Duration = Duration::from_secs(60);
 
 /// POST the dispatch and learn the run. A lost answer is never re-sent: its run is looked for
-/// (by the token's user, created since the POST), and when it does not show up the user is
-/// told what to check rather than risk a second expensive recording run.
+/// (by the token's user, created since the POST, and not titled for another PR or commit than
+/// `pin`, the PR and sha the inputs carry), and when it does not show up the user is told what
+/// to check rather than risk a second expensive recording run.
 pub async fn dispatch(
     gh: &GitHub,
     repo: &RepoName,
     file: &str,
     branch: &str,
     inputs: &BTreeMap<String, String>,
+    pin: Option<(u64, &str)>,
 ) -> anyhow::Result<Option<DispatchedRun>> {
     let body: serde_json::Map<String, serde_json::Value> = inputs
         .iter()
@@ -65,6 +68,7 @@ pub async fn dispatch(
         branch,
         actor.as_deref(),
         since,
+        pin,
         scaled(wait),
     )
     .await?;
@@ -87,8 +91,9 @@ pub async fn dispatch(
     }
 }
 
-/// The oldest dispatch run of `branch` (by `actor`, when known) created since `since`, polling
-/// with a growing pause for at most `wait`.
+/// The oldest dispatch run of `branch` (by `actor`, when known) created since `since` that may
+/// record `pin`, polling with a growing pause for at most `wait`.
+#[allow(clippy::too_many_arguments)]
 pub async fn find_run(
     gh: &GitHub,
     repo: &RepoName,
@@ -96,6 +101,7 @@ pub async fn find_run(
     branch: &str,
     actor: Option<&str>,
     since: chrono::DateTime<Utc>,
+    pin: Option<(u64, &str)>,
     wait: Duration,
 ) -> anyhow::Result<Option<DispatchedRun>> {
     let deadline = tokio::time::Instant::now() + wait;
@@ -104,7 +110,8 @@ pub async fn find_run(
         let runs = gh
             .dispatched_runs_since(repo, file, branch, actor, since)
             .await?;
-        if let Some(run) = runs.iter().min_by_key(|r| r.created_at) {
+        let ours = runs.iter().filter(|r| may_record(r, pin));
+        if let Some(run) = ours.min_by_key(|r| r.created_at) {
             return Ok(Some(DispatchedRun {
                 id: run.id,
                 url: run.html_url.clone(),
@@ -116,5 +123,17 @@ pub async fn find_run(
         }
         tokio::time::sleep(pause.min(deadline - now)).await;
         pause = (pause * 3 / 2).min(scaled(Duration::from_secs(10)));
+    }
+}
+
+/// Whether `run` may be the run of a dispatch that sent `pin` (PR, sha): a run titled for another
+/// PR or commit (the recording workflow's run-name, `Record PR #N at SHA`) is another dispatch's,
+/// whoever started it and however close in time (a job token cannot tell its runs by actor).
+fn may_record(run: &WorkflowRun, pin: Option<(u64, &str)>) -> bool {
+    match (pin, provenance::title_claim(run)) {
+        (Some((pr, sha)), Some((titled_pr, titled_sha))) => {
+            titled_pr == pr && titled_sha.eq_ignore_ascii_case(sha)
+        }
+        _ => true,
     }
 }

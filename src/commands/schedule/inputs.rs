@@ -137,6 +137,18 @@ fn normalize_list(list: &str) -> String {
         .join(",")
 }
 
+/// The PR and head sha `inputs` send (through the inputs `mapping` names), when they send both:
+/// what the recording workflow's run-name titles the run with.
+pub fn sent_pin(mapping: &Mapping, inputs: &BTreeMap<String, String>) -> Option<(u64, String)> {
+    let pr = inputs
+        .get(mapping.input(InputOption::Pr)?)?
+        .trim()
+        .parse()
+        .ok()?;
+    let sha = inputs.get(mapping.input(InputOption::HeadSha)?)?;
+    Some((pr, sha.trim().to_owned()))
+}
+
 /// The inputs to send to `file` at `git_ref`, checked against what that copy declares. Errors
 /// name every problem and what the workflow accepts; nothing is sent unless all is well.
 pub fn resolve(

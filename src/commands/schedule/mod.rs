@@ -71,8 +71,10 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
 
     let mut plan = Plan::new(&branch, pr.as_ref(), &target, &file, sent, args.dry_run);
     if !args.dry_run {
-        plan.run =
-            dispatch::dispatch(&gh, &target.repo, &file, &target.git_ref, &plan.inputs).await?;
+        let pin = inputs::sent_pin(&mapping, &plan.inputs);
+        let pin = pin.as_ref().map(|(pr, sha)| (*pr, sha.as_str()));
+        plan.run = dispatch::dispatch(&gh, &target.repo, &file, &target.git_ref, &plan.inputs, pin)
+            .await?;
     }
     plan.dispatch.next = next_step(&plan, &target, pr.as_ref());
     report(

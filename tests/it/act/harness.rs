@@ -166,6 +166,10 @@ impl ActWorld {
         let attack = (!attacks.is_empty())
             .then(|| format!("http://127.0.0.1:{}\n{}\n", evil.port, attacks.join("\n")));
         let head = seed_project(dir.path(), &served, attack.as_deref());
+        // GitHub's compare answers from the real history (land's tip check asks it).
+        for full in [UPSTREAM, FORK] {
+            fake.attach_git(full, &served.join(format!("{full}.git")));
+        }
         let git = HttpGit::start(&served, git_token);
         if git_token != TOKEN {
             git.grant(TOKEN, &format!("{UPSTREAM}.git"));
@@ -316,6 +320,21 @@ impl ActWorld {
         run_id: u64,
         secrets: &[(&str, &str)],
     ) -> ActOutcome {
+        self.run_job_on(branch, workflow, None, event, payload, run_id, secrets)
+    }
+
+    /// `run_on`, running only `job` (and the jobs it needs) when given: act's `-j`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_job_on(
+        &self,
+        branch: &str,
+        workflow: &str,
+        job: Option<&str>,
+        event: &str,
+        payload: &serde_json::Value,
+        run_id: u64,
+        secrets: &[(&str, &str)],
+    ) -> ActOutcome {
         let p = self.dir.path();
         let tag = format!("{run_id}-{event}");
         let workdir = p.join(format!("workdir-{tag}"));
@@ -354,6 +373,9 @@ impl ActWorld {
             .arg("--action-cache-path")
             .arg(p.join("act-cache"))
             .args(["--concurrent-jobs", "2"]);
+        if let Some(job) = job {
+            cmd.args(["-j", job]);
+        }
         for (pin, dir) in [
             (
                 CHECKOUT_PIN.to_owned(),

@@ -154,6 +154,23 @@ fn record_jobs_check_out_the_sha_the_plan_job_pinned_while_the_pr_branch_moves()
         .status()
         .unwrap();
     assert!(ancestry.success(), "{moved} is not on {BRANCH} ({tip})");
+    // The land job found the tip moved to a commit that is not recordings only: it refused and
+    // pushed nothing, and the sticky comment says why.
+    assert_ne!(out.code, 0, "the land job did not refuse: {}", out.tail());
+    assert_eq!(
+        tip,
+        moved,
+        "land pushed onto the moved commit: {}",
+        out.tail()
+    );
+    let comments = world.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    let body = &comments[0].1;
+    assert!(body.starts_with("<!-- rerecord:land -->"), "{body}");
+    assert!(
+        body.contains("src/app.py") && body.contains("not a recording"),
+        "the comment does not say why: {body}"
+    );
 }
 
 /// A caller of the recording workflow through `workflow_call`, titled per the contract.
@@ -298,5 +315,115 @@ fn the_template_titles_dispatched_runs_and_checks_out_only_the_pinned_sha() {
     assert_eq!(
         land["workflow"].as_str(),
         Some("${{ inputs.caller_workflow }}")
+    );
+}
+
+/// The `workflow_run` companion lands a dispatched run that its own workflow did not land (here:
+/// only the plan and record jobs ran), learning the PR and the sha from the run's title alone: the
+/// payload names `main` and no PR, and the run uploaded no pr-metadata artifact.
+#[test]
+fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
+    let Some(act) = harness::act_binary() else {
+        return;
+    };
+    let world = ActWorld::new(act, TOKEN, &[]);
+    let pr = world.open_pr();
+    let run = world.dispatch_run(pr);
+    let main = world
+        .git_in(UPSTREAM, &["rev-parse", "main"])
+        .trim()
+        .to_owned();
+    let payload = serde_json::json!({
+        "inputs": {"pr_number": pr.to_string(), "head_sha": world.head, "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
+        "ref": "refs/heads/main",
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    });
+    let record = world.run_job_on(
+        "main",
+        RECORD_WORKFLOW,
+        Some("record"),
+        "workflow_dispatch",
+        &payload,
+        run,
+        &[],
+    );
+    assert_eq!(record.code, 0, "{}", record.tail());
+    assert!(
+        !record.log.contains("Land this run's recordings"),
+        "the record run's own land job ran: {}",
+        record.tail()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", BRANCH]).trim(),
+        world.head,
+        "the record jobs pushed: {}",
+        record.tail()
+    );
+    let artifacts: Vec<String> =
+        std::fs::read_dir(world.dir.path().join("artifacts").join(run.to_string()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+    assert!(
+        artifacts.iter().all(|a| a.starts_with("recordings-")),
+        "{artifacts:?}"
+    );
+
+    world.fake.complete_run(UPSTREAM, run, "success");
+    // What GitHub sends the companion for a dispatched run: the default branch and its commit,
+    // no PR.
+    let event = serde_json::json!({
+        "action": "completed",
+        "workflow_run": {
+            "id": run,
+            "name": "Record integration tests",
+            "display_title": format!("Record PR #{pr} at {}", world.head),
+            "event": "workflow_dispatch",
+            "status": "completed",
+            "conclusion": "success",
+            "head_branch": "main",
+            "head_sha": main,
+            "head_repository": {"full_name": UPSTREAM},
+            "repository": {"full_name": UPSTREAM},
+            "pull_requests": []
+        },
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    });
+    let land = world.run_on(
+        "main",
+        super::harness::COMPANION_WORKFLOW,
+        "workflow_run",
+        &event,
+        run + 1000,
+        &[],
+    );
+
+    assert_eq!(land.code, 0, "{}", land.tail());
+    let tip = world
+        .git_in(UPSTREAM, &["rev-parse", BRANCH])
+        .trim()
+        .to_owned();
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
+            .trim(),
+        world.head,
+        "one commit on the pinned head: {}",
+        land.tail()
+    );
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]).trim(),
+        main,
+        "main moved"
+    );
+    let comments = world.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert!(
+        comments[0].1.starts_with("<!-- rerecord:land -->"),
+        "{comments:?}"
     );
 }

@@ -309,6 +309,35 @@ fn land_step_passes_the_pr_input_as_a_flag_and_refuses_one_that_is_not_a_number(
 }
 
 #[test]
+fn land_step_passes_pr_head_branch_head_sha_and_workflow_together() {
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    let (args, _log, run, _job) = run_land_with_stub(&[
+        ("run-id", "77"),
+        ("pr", "42"),
+        ("head-branch", "feature/x"),
+        ("head-sha", sha),
+        ("workflow", "caller.yml"),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    let flag = |name: &str| {
+        let at = args.iter().position(|a| a == name);
+        at.map(|i| args[i + 1].as_str())
+    };
+    assert_eq!(flag("--pr"), Some("42"), "{args:?}");
+    assert_eq!(flag("--head-branch"), Some("feature/x"), "{args:?}");
+    assert_eq!(flag("--head-sha"), Some(sha), "{args:?}");
+    assert_eq!(flag("--workflow"), Some("caller.yml"), "{args:?}");
+
+    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("head-branch", "b")]);
+    assert_eq!(run.code, 0, "{}", run.show());
+    assert!(!args.contains(&"--pr".to_owned()), "{args:?}");
+    assert!(
+        args.windows(2).any(|w| w == ["--head-branch", "b"]),
+        "{args:?}"
+    );
+}
+
+#[test]
 fn land_step_runs_rerecord_in_an_empty_directory_with_a_home_of_its_own() {
     let mut job = Job::in_empty_workspace();
     // What a PR's job could leave on a reused runner: a work tree config and a git user config.

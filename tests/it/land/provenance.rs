@@ -275,6 +275,19 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
     );
     assert_eq!(w.upstream.rev(BRANCH), head);
 
+    // A head branch that is not the PR's (both inputs given, as land/action.yml passes them).
+    let mut other = inputs;
+    other[5] = "release";
+    let out = w.land(run).args(other).run().failure();
+    assert!(
+        out.all_output()
+            .contains("--head-branch release is not the head branch of the PR"),
+        "{}",
+        out.all_output()
+    );
+    assert_eq!(w.upstream.rev(BRANCH), head);
+    assert_eq!(w.upstream.rev("main"), main);
+
     let out = w.land(run).args(inputs).run().success();
 
     let tip = w.upstream.rev(BRANCH);
