@@ -290,9 +290,14 @@ pub fn commit(
     let reviewed = pipelined(
         || {
             let f = todo.next()?;
-            Some(read_change(repo, &workdir, f))
+            Some(read_change(repo, &workdir, &gate, f, origin))
         },
-        |(path, old, new)| review_file(&gate, &settings, &path, old, new, Some(origin)),
+        |item| match item {
+            Item::Read((path, old, new)) => {
+                review_file(&gate, &settings, &path, old, new, Some(origin))
+            }
+            Item::Large(hits, report) => (hits, report),
+        },
     )?;
     let (hits, files): (Vec<Vec<Hit>>, Vec<FileReport>) = reviewed.into_iter().unzip();
     let hits: Vec<Hit> = hits.into_iter().flatten().collect();
@@ -313,17 +318,44 @@ pub fn commit(
 /// One changed recording's path, contents at HEAD and in the work tree (`None`: absent).
 type Change = (String, Option<Vec<u8>>, Option<Vec<u8>>);
 
+/// What `commit`'s reader hands the workers: a change read whole, or a recording too large to
+/// analyse, already scanned as a stream and reported by its sizes.
+enum Item {
+    Read(Change),
+    Large(Vec<Hit>, FileReport),
+}
+
+/// Read one change, unless either side is over [`report::ANALYSE_LIMIT`]: such a recording is
+/// never held in memory (a 1 GiB recording costs a streamed scan, not a gigabyte).
 fn read_change(
     repo: &GitRepo,
     workdir: &Path,
+    gate: &Gate,
     f: &crate::git::status::ChangedFile,
-) -> anyhow::Result<Change> {
-    let new = match f.kind {
+    origin: &str,
+) -> anyhow::Result<Item> {
+    let file = workdir.join(&f.path);
+    let new_size = match f.kind {
         ChangeKind::Deleted => None,
-        _ => Some(read(workdir, &f.path)?),
+        _ => Some(
+            std::fs::metadata(&file)
+                .with_context(|| format!("failed to read {}", f.path))?
+                .len(),
+        ),
     };
+    let old_size = f.head_blob.map(|id| repo.blob_size(id)).transpose()?;
+    let limit = report::ANALYSE_LIMIT as u64;
+    if new_size.is_some_and(|n| n > limit) || old_size.is_some_and(|n| n > limit) {
+        let hits = match new_size {
+            Some(_) => gate.scan_file(&f.path, &file)?,
+            None => Vec::new(),
+        };
+        let sized = report::sized(&f.path, old_size, new_size, Some(origin.to_owned()));
+        return Ok(Item::Large(hits, sized));
+    }
+    let new = new_size.map(|_| read(workdir, &f.path)).transpose()?;
     let old = f.head_blob.map(|id| repo.blob(id)).transpose()?;
-    Ok((f.path.clone(), old, new))
+    Ok(Item::Read((f.path.clone(), old, new)))
 }
 
 /// The secret scan and the report analysis of one recording: what `commit` and

@@ -126,6 +126,33 @@ pub struct Report {
     pub groups: Vec<Group>,
 }
 
+/// The report of a recording too large to analyse ([`ANALYSE_LIMIT`]): its sizes only.
+pub fn sized(
+    path: &str,
+    old_bytes: Option<u64>,
+    new_bytes: Option<u64>,
+    origin: Option<String>,
+) -> FileReport {
+    let status = match (old_bytes, new_bytes) {
+        (None, _) => Status::Added,
+        (Some(_), None) => Status::Deleted,
+        (Some(_), Some(_)) => Status::Updated,
+    };
+    FileReport {
+        path: path.to_owned(),
+        status,
+        format: Format::Other,
+        test_id: None,
+        origin,
+        old_bytes,
+        new_bytes,
+        churn: false,
+        changed_paths: 0,
+        volatile_paths: 0,
+        changes: Vec::new(),
+    }
+}
+
 /// Analyse one recording. `old`/`new` are the contents before and after (`None`: absent).
 pub fn analyse(
     settings: &Settings,

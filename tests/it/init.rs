@@ -452,7 +452,8 @@ fn outside_a_repository_init_says_where_to_run_it() {
     let dir = tempdir();
     let out = init(dir.path(), &["--yes"]).failure();
     assert!(
-        out.stderr.contains("is not inside a git checkout; run it inside a git checkout"),
+        out.stderr
+            .contains("is not inside a git checkout; run it inside a git checkout"),
         "{}",
         out.stderr
     );

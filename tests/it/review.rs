@@ -816,3 +816,31 @@ fn prune_lists_and_deletes_orphans_and_commit_carries_the_deletions() {
     assert!(work.join(EMBED).exists());
     let _ = commit_and_push;
 }
+
+/// A recording over the analysis limit (32 MiB) is never read whole by `commit`: it is scanned as a
+/// stream (a credential at its very end is still found) and reported by its sizes.
+#[test]
+fn commit_scans_a_recording_over_the_analysis_limit_as_a_stream() {
+    let (_tmp, remote, work) = repo();
+    let before = remote.rev(BRANCH);
+    let secret = format!("ghp_{}", "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8");
+    let filler = "lorem ipsum dolor sit amet ".repeat((33 << 20) / 27);
+    let big = |value: &str| {
+        format!("{{\"test_id\": null, \"response\": {{\"text\": \"{filler} key {value} end\"}}}}\n")
+    };
+    write(&work, EMBED, &big(&secret));
+    let out = commit(&work, &[]).run().failure();
+    assert_never_printed(&out, &secret);
+    assert!(
+        out.stderr.contains("refusing to commit: 1 credential") && out.stderr.contains(EMBED),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(remote.rev(BRANCH), before, "the credential was pushed");
+
+    write(&work, EMBED, &big("<redacted>"));
+    let out = commit(&work, &["--json"]).run().success();
+    assert_ne!(remote.rev(BRANCH), before, "{}", out.all_output());
+    let json = out.json();
+    assert_eq!(json["changed"], true, "{json}");
+}
