@@ -460,6 +460,9 @@ pub struct PruneArgs {
     /// Delete the orphaned recordings (then `commit --include-deletions` carries the deletions).
     #[arg(long)]
     pub delete: bool,
+    /// With --delete: also delete orphans git does not track, without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,

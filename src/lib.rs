@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod git;
 pub mod github;
+pub(crate) mod output;
 pub mod paths;
 pub mod proxy;
 pub mod recordings;
@@ -45,7 +46,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Errors quote artifact entries, manifests and API text: defuse them for the log.
-            eprintln!("error: {}", actions::safe_lines(&format!("{err:#}")));
+            let text = format!("{err:#}");
+            eprintln!(
+                "error: {}",
+                actions::safe_lines(&git::without_internals(&text))
+            );
             ExitCode::from(exit_code_for(&err))
         }
     }
@@ -58,12 +63,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 shell,
                 &mut Cli::command(),
                 "rerecord",
-                &mut std::io::stdout(),
+                &mut output::stdout().lock(),
             );
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            clap_mangen::Man::new(Cli::command()).render(&mut output::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => commands::report::run(&args),

@@ -426,11 +426,14 @@ pub fn commit(repo: &Repository, plan: &Plan, message: &str) -> anyhow::Result<O
         None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
     };
     let mut update = git2::build::TreeUpdateBuilder::new();
+    // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS refused).
+    let mut attributes = crate::git::attributes::Attributes::new(repo, base.clone());
     for (path, _) in &plan.writes {
         let full = workdir.join(path);
         let blob = repo
             .blob_path(&full)
             .with_context(|| format!("failed to store {path} in git"))?;
+        let blob = attributes.clean_blob(path, blob)?;
         update.upsert(path.as_str(), blob, file_mode(&full));
     }
     for path in &plan.deletes {

@@ -262,8 +262,15 @@ fn directory_entries_are_listed_as_directories() {
 }
 
 #[test]
-fn names_with_colons_inside_are_fine_on_unix() {
-    assert!(check_entry_name("recordings/llama3.2:3b.json").is_ok() || cfg!(windows));
+fn names_with_colons_are_refused_as_windows_streams() {
+    for bad in [
+        "recordings/x.json:stream",
+        "recordings/llama3.2:3b.json",
+        "ab:c/x.json",
+    ] {
+        let why = check_entry_name(bad).unwrap_err();
+        assert!(why.contains("colon"), "{bad}: {why}");
+    }
     assert!(check_entry_name("recordings/").is_ok());
     assert!(check_entry_name("").is_err());
     assert!(check_entry_name("a/b\u{0}c").is_err());

@@ -179,7 +179,7 @@ fn ignored(repo: &RepoName, why: &str, json: bool) -> anyhow::Result<ExitCode> {
     let mut outcome = Outcome::new(Status::Ignored, &repo.to_string());
     outcome.reason = Some(why.to_owned());
     if json {
-        println!("{}", json_line(&outcome)?);
+        crate::output::outln!("{}", json_line(&outcome)?);
     } else {
         eprintln!("nothing to do: {}", safe_text(why));
     }
@@ -628,7 +628,7 @@ fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
         let md = summary(outcome);
         append_to(path, |w| w.write_all(md.as_bytes()))?;
     }
-    let stdout = std::io::stdout();
+    let stdout = crate::output::stdout();
     let mut out = stdout.lock();
     if json {
         writeln!(out, "{}", json_line(outcome)?)?;

@@ -74,7 +74,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         out.as_object_mut()
             .expect("an object")
             .extend(list.details.clone());
-        println!("{}", crate::actions::json_line(&out)?);
+        crate::output::outln!("{}", crate::actions::json_line(&out)?);
     } else {
         for c in &list.checks {
             let tag = match c.status {
@@ -83,9 +83,9 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
                 Status::Fail => "FAIL",
             };
             let message = crate::actions::safe_lines(&c.message);
-            println!("{tag}  {:<9} {message}", c.name);
+            crate::output::outln!("{tag}  {:<9} {message}", c.name);
             if let Some(fix) = &c.fix {
-                println!("                fix: {}", crate::actions::safe_lines(fix));
+                crate::output::outln!("                fix: {}", crate::actions::safe_lines(fix));
             }
         }
     }

@@ -461,11 +461,11 @@ impl Report {
 
     fn print(&self, json: bool, outcome: Option<Outcome>) {
         if json {
-            println!("{}", json_line(self).expect("the report serializes"));
+            crate::output::outln!("{}", json_line(self).expect("the report serializes"));
             return;
         }
         for f in self.files.iter().filter(|f| f.status != Change::Unchanged) {
-            println!(
+            crate::output::outln!(
                 "{:<9} {}  (from {})",
                 status_word(f.status),
                 safe_text(&f.path),
@@ -483,27 +483,29 @@ impl Report {
         );
         let changed = self.files.iter().any(|f| f.status != Change::Unchanged);
         match outcome {
-            Outcome::DryRun => println!("dry run: would apply {counts}; nothing was written"),
+            Outcome::DryRun => {
+                crate::output::outln!("dry run: would apply {counts}; nothing was written")
+            }
             Outcome::Applied if !changed => {
-                println!("{counts}: your checkout already has these recordings")
+                crate::output::outln!("{counts}: your checkout already has these recordings")
             }
             Outcome::Applied => {
-                println!("applied {counts}");
-                println!(
+                crate::output::outln!("applied {counts}");
+                crate::output::outln!(
                     "next: review with `git status`, then `git add` the files above, \
                      `git commit -m \"Recordings from CI run {}\"` and `git push` (or run again with --commit)",
                     self.run.id
                 );
             }
             Outcome::Committed(oid, message) => {
-                println!("applied {counts}");
-                println!(
+                crate::output::outln!("applied {counts}");
+                crate::output::outln!(
                     "committed {} \"{}\"; next: `git push`",
                     short(&oid),
                     safe_text(&message)
                 );
             }
-            Outcome::NothingToCommit => println!("{counts}: nothing to commit"),
+            Outcome::NothingToCommit => crate::output::outln!("{counts}: nothing to commit"),
         }
     }
 }

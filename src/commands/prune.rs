@@ -19,6 +19,13 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
             args.collected.display()
         )
     })?;
+    if let Some(n) = orphans::deselected(&text) {
+        return Err(usage(format!(
+            "{} is a filtered collection ({n} tests deselected by -k or -m): their recordings would \
+             look orphaned. Collect without -k/-m (`pytest --collect-only -q`). Nothing was deleted",
+            args.collected.display()
+        )));
+    }
     let collected = orphans::collected_ids(&text);
     if collected.is_empty() {
         // An empty list would make every recording an orphan.
@@ -39,6 +46,7 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
         &collected,
     )?;
     if args.delete {
+        confirm_untracked(&repo, &found.orphans, args.yes)?;
         for o in &found.orphans {
             std::fs::remove_file(workdir.join(&o.path))
                 .with_context(|| format!("failed to delete {}", o.path))?;
@@ -48,25 +56,18 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&found)?;
         value["collected"] = collected.len().into();
         value["deleted"] = args.delete.into();
-        println!("{}", crate::actions::json_line(&value)?);
+        crate::output::outln!("{}", crate::actions::json_line(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     for o in &found.orphans {
-        println!("{}  {}", safe_text(&o.path), safe_text(&o.test_id));
+        crate::output::outln!("{}  {}", safe_text(&o.path), safe_text(&o.test_id));
     }
     let n = found.orphans.len();
     eprintln!(
         "{n} of {} recordings belong to none of the {} collected tests{}{}",
         found.recordings,
         collected.len(),
-        if found.without_test_id > 0 {
-            format!(
-                " ({} have no test id and were not judged)",
-                found.without_test_id
-            )
-        } else {
-            String::new()
-        },
+        not_judged(&found),
         match (n, args.delete) {
             (0, _) => String::new(),
             (_, true) =>
@@ -76,4 +77,56 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
         }
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why some recordings were not judged, as a parenthesis for the summary line.
+fn not_judged(found: &orphans::Orphans) -> String {
+    let mut why = Vec::new();
+    if found.without_test_id > 0 {
+        why.push(format!("{} have no test id", found.without_test_id));
+    }
+    if found.module_not_collected > 0 {
+        why.push(format!(
+            "{} belong to test modules the list does not include",
+            found.module_not_collected
+        ));
+    }
+    if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({} and were not judged)", why.join("; "))
+    }
+}
+
+/// Deleting a file git does not track cannot be undone: name them, then go on only with `--yes`
+/// or a yes on a terminal. Nothing is deleted otherwise.
+fn confirm_untracked(repo: &GitRepo, found: &[orphans::Orphan], yes: bool) -> anyhow::Result<()> {
+    let untracked = repo.untracked(found.iter().map(|o| o.path.as_str()))?;
+    if untracked.is_empty() || yes {
+        return Ok(());
+    }
+    let listed: Vec<String> = untracked
+        .iter()
+        .map(|p| format!("  {}", safe_text(p)))
+        .collect();
+    eprintln!(
+        "{} of the orphans are not tracked by git, so deleting them cannot be undone:\n{}",
+        untracked.len(),
+        listed.join("\n")
+    );
+    if crate::term::can_prompt() {
+        let go = dialoguer::Confirm::new()
+            .with_prompt("Delete them too?")
+            .default(false)
+            .interact()
+            .context("no answer")?;
+        if go {
+            return Ok(());
+        }
+        anyhow::bail!("nothing was deleted");
+    }
+    Err(usage(
+        "refusing to delete untracked files without a terminal to ask on; pass --yes to delete \
+         them too (or add them to git first). Nothing was deleted",
+    ))
 }

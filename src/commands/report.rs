@@ -16,14 +16,14 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let config = Config::load(&repo.workdir()?)?;
     let report = hooks::checkout_report(&repo, &config, args.base.as_deref())?;
     if args.json {
-        println!("{}", crate::actions::json_line(&report)?);
+        crate::output::outln!("{}", crate::actions::json_line(&report)?);
     } else if report.is_empty() {
-        println!(
+        crate::output::outln!(
             "No recording changed against {}.",
             args.base.as_deref().unwrap_or("HEAD")
         );
     } else {
-        print!(
+        crate::output::out!(
             "{}",
             report.to_markdown(SUMMARY_LIMIT, "pass `--json` for all of them.")
         );

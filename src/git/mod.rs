@@ -3,6 +3,7 @@
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
 //! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport).
 
+pub(crate) mod attributes;
 pub mod blob;
 pub mod credentials;
 pub mod land;
@@ -29,6 +30,16 @@ pub(crate) fn init() {
     });
 }
 
+/// `text` without the libgit2 internals git2 appends to its messages (`; class=Repository (6)`,
+/// `; code=NotFound (-3)`): they name C enums, not what happened or what to do. Every error
+/// rerecord prints goes through this.
+pub fn without_internals(text: &str) -> std::borrow::Cow<'_, str> {
+    static INTERNALS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"; (?:class|code)=[A-Za-z]+ \(-?[0-9]+\)").expect("valid pattern")
+    });
+    INTERNALS.replace_all(text, "")
+}
+
 /// A local checkout.
 pub struct GitRepo {
     repo: Repository,
@@ -45,11 +56,16 @@ impl GitRepo {
     /// Open the repository containing `dir`.
     pub fn discover(dir: &Path) -> anyhow::Result<Self> {
         init();
-        let repo = Repository::discover(dir).with_context(|| {
-            format!(
-                "{} is not inside a git repository; run rerecord from your checkout",
+        let repo = Repository::discover(dir).map_err(|e| match e.code() {
+            git2::ErrorCode::NotFound => anyhow::anyhow!(
+                "{} is not inside a git checkout; run it inside a git checkout (cd into your clone first)",
                 dir.display()
-            )
+            ),
+            _ => anyhow::anyhow!(
+                "failed to open the git checkout at {}: {}; check that it is a readable git checkout (git status)",
+                dir.display(),
+                e.message()
+            ),
         })?;
         Ok(Self { repo })
     }
@@ -182,6 +198,25 @@ impl GitRepo {
         d == a || self.repo.graph_descendant_of(d, a).unwrap_or(false)
     }
 
+    /// Which of `paths` (repository-relative, `/`-separated) git does not track: in neither the
+    /// index nor HEAD, so deleting them cannot be undone with git.
+    pub fn untracked<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> anyhow::Result<Vec<&'p str>> {
+        let index = self.repo.index().context("failed to read the git index")?;
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+        Ok(paths
+            .into_iter()
+            .filter(|p| {
+                index.get_path(Path::new(p), 0).is_none()
+                    && head
+                        .as_ref()
+                        .is_none_or(|t| t.get_path(Path::new(p)).is_err())
+            })
+            .collect())
+    }
+
     /// All remotes with a URL, in configuration order.
     pub fn remotes(&self) -> anyhow::Result<Vec<Remote>> {
         let names = self.repo.remotes().context("failed to list git remotes")?;
@@ -198,5 +233,26 @@ impl GitRepo {
                 })
             })
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn libgit2_class_and_code_are_left_out_of_messages() {
+        let e = git2::Error::new(
+            git2::ErrorCode::NotFound,
+            git2::ErrorClass::Repository,
+            "could not find repository at '/tmp'",
+        );
+        let text = format!("failed: {e}; then more");
+        assert!(text.contains("class=Repository (6)"), "{text}");
+        assert_eq!(
+            without_internals(&text),
+            "failed: could not find repository at '/tmp'; then more"
+        );
+        assert_eq!(without_internals("a; class=x"), "a; class=x");
     }
 }

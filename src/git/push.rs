@@ -251,7 +251,11 @@ impl GitRepo {
                         .context("failed to clear refs/rerecord/push")?;
                 }
                 repo.reference(temp, commit, true, "rerecord: commit to push")?;
+                // The server moves the branch only from the tip we built on, not from whatever
+                // the push-time listing shows (a force-push back in between is not undone).
+                let pin = super::smart_http::pin_old(&refname, tip);
                 let result = self.network_push(url, req, temp, &refname);
+                drop(pin);
                 if let Ok(mut r) = repo.find_reference(temp) {
                     let _ = r.delete();
                 }
@@ -526,6 +530,61 @@ mod tests {
         );
         assert_eq!(local_path("https://github.com/o/r.git", wd), None);
         assert_eq!(local_path("git@github.com:o/r.git", wd), None);
+    }
+
+    #[test]
+    fn a_local_remote_rewound_between_fetch_and_push_is_not_undone() {
+        let dir = tempfile::tempdir().unwrap();
+        let bare = Repository::init_bare(dir.path().join("r.git")).unwrap();
+        let sig = git2::Signature::now("t", "t@example.com").unwrap();
+        let tree = bare
+            .find_tree(bare.treebuilder(None).unwrap().write().unwrap())
+            .unwrap();
+        let main = "refs/heads/main";
+        let rewound = bare
+            .commit(Some(main), &sig, &sig, "r", &tree, &[])
+            .unwrap();
+        let parent = bare.find_commit(rewound).unwrap();
+        let tip = bare
+            .commit(Some(main), &sig, &sig, "t", &tree, &[&parent])
+            .unwrap();
+        let ours = bare
+            .commit(
+                None,
+                &sig,
+                &sig,
+                "rec",
+                &tree,
+                &[&bare.find_commit(tip).unwrap()],
+            )
+            .unwrap();
+        let work = GitRepo {
+            repo: Repository::init(dir.path().join("w")).unwrap(),
+        };
+        let globs = Globs::new(["recordings/"]).unwrap();
+        let req = PushRequest {
+            remote: "origin",
+            branch: "main",
+            files: &[],
+            identity: &Identity::bot(),
+            message: "rec",
+            token: None,
+            url: None,
+            token_name: "GITHUB_TOKEN",
+            max_attempts: 1,
+            recorded_head: None,
+            globs: &globs,
+        };
+        let endpoint = Endpoint::Local(Repository::open(dir.path().join("r.git")).unwrap());
+        assert_eq!(work.fetch_tip(&endpoint, &req).unwrap(), tip);
+        // Someone force-pushes the branch back between our read and our push.
+        bare.reference(main, rewound, true, "force-push").unwrap();
+        let published = work.publish(&endpoint, &req, tip, ours).unwrap();
+        assert!(
+            matches!(published, Publish::Moved(_)),
+            "the push went through"
+        );
+        assert_eq!(bare.refname_to_id(main).unwrap(), rewound);
     }
 
     #[test]

@@ -126,14 +126,91 @@ fn build_agent(tls: Option<ureq::tls::TlsConfig>) -> Agent {
 /// The transport of one remote for one operation.
 struct Subtransport {
     grant: Option<Arc<Grant>>,
+    /// The old id a push must name for its ref, whatever the server advertised (see [`pin_old`]).
+    pinned: Option<PinnedOld>,
     /// The repository's URL after a redirect of the ref discovery.
     redirected: Mutex<Option<String>>,
+}
+
+/// A ref and the id it must still have on the server for a push to update it.
+#[derive(Clone)]
+struct PinnedOld {
+    refname: String,
+    old: git2::Oid,
+}
+
+thread_local! {
+    static PINNED: std::cell::RefCell<Option<PinnedOld>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Until the guard is dropped, pushes on this thread name `old` as the old id of `refname` in
+/// their ref-update command, not the id the push-time ref listing advertised. The server then
+/// updates the ref only if it still points at `old` (the tip the commit was built on): a
+/// branch force-pushed back in between makes the push fail instead of undoing the rewind.
+pub(super) fn pin_old(refname: &str, old: git2::Oid) -> PinGuard {
+    let pinned = PinnedOld {
+        refname: refname.to_owned(),
+        old,
+    };
+    PINNED.with(|p| p.replace(Some(pinned)));
+    PinGuard(())
+}
+
+/// Ends a [`pin_old`] when dropped.
+pub(super) struct PinGuard(());
+
+impl Drop for PinGuard {
+    fn drop(&mut self) {
+        PINNED.with(|p| p.replace(None));
+    }
+}
+
+/// Set the old id of `pin.refname` in the push request's command list (pkt-lines
+/// `OLD NEW REF[\0caps]\n` up to a flush), which libgit2 writes in one piece before the pack.
+/// Refuses a request without that ref's command.
+fn pin_commands(data: &mut [u8], pin: &PinnedOld) -> io::Result<()> {
+    let malformed =
+        || io::Error::other("the push request's commands could not be read; nothing was pushed");
+    let old = pin.old.to_string();
+    let hex = old.len();
+    let mut at = 0;
+    let mut pinned = false;
+    loop {
+        let len = data
+            .get(at..at + 4)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| usize::from_str_radix(h, 16).ok())
+            .ok_or_else(malformed)?;
+        if len == 0 {
+            break;
+        }
+        let line = data.get_mut(at + 4..at + len).ok_or_else(malformed)?;
+        let name_at = 2 * hex + 2;
+        let name = line
+            .get(name_at..)
+            .map(|rest| rest.split(|&b| b == 0 || b == b'\n').next().unwrap_or(rest))
+            .ok_or_else(malformed)?;
+        if name == pin.refname.as_bytes() {
+            line[..hex].copy_from_slice(old.as_bytes());
+            pinned = true;
+        }
+        at += len;
+    }
+    if pinned {
+        Ok(())
+    } else {
+        Err(io::Error::other(format!(
+            "the push request did not update {}; nothing was pushed",
+            pin.refname
+        )))
+    }
 }
 
 impl Subtransport {
     fn new(grant: Option<Arc<Grant>>) -> Self {
         Self {
             grant,
+            pinned: PINNED.with(|p| p.borrow().clone()),
             redirected: Mutex::new(None),
         }
     }
@@ -281,7 +358,10 @@ impl SmartSubtransport for Subtransport {
                     .into_reader(),
             ),
             Service::UploadPack => self.pending(url, "git-upload-pack"),
-            Service::ReceivePack => Stream::Pushing(Push::new(self.rpc(url, "git-receive-pack"))),
+            Service::ReceivePack => Stream::Pushing(Push::new(
+                self.rpc(url, "git-receive-pack"),
+                self.pinned.clone(),
+            )),
         };
         Ok(Box::new(stream))
     }
@@ -428,14 +508,17 @@ impl Read for Chunks {
 /// A push's request: started by libgit2's first write, its body fed by the writes that follow.
 struct Push {
     pending: Option<Rpc>,
+    /// Applied to the first write (the commands), then gone.
+    pinned: Option<PinnedOld>,
     tx: Option<SyncSender<Vec<u8>>>,
     post: Option<JoinHandle<io::Result<Body>>>,
 }
 
 impl Push {
-    fn new(rpc: Rpc) -> Self {
+    fn new(rpc: Rpc, pinned: Option<PinnedOld>) -> Self {
         Self {
             pending: Some(rpc),
+            pinned,
             tx: None,
             post: None,
         }
@@ -449,12 +532,13 @@ impl Push {
     }
 
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut data = data.to_vec();
+        if let Some(pin) = self.pinned.take() {
+            // Before the request starts: a refusal here sends nothing.
+            pin_commands(&mut data, &pin)?;
+        }
         self.start();
-        if self
-            .tx
-            .as_ref()
-            .is_some_and(|tx| tx.send(data.to_vec()).is_ok())
-        {
+        if self.tx.as_ref().is_some_and(|tx| tx.send(data).is_ok()) {
             return Ok(());
         }
         // The request ended early (refused, or the connection failed): say why.
@@ -650,6 +734,34 @@ fn git_error(e: io::Error) -> git2::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn pkt(line: &str) -> String {
+        format!("{:04x}{line}", line.len() + 4)
+    }
+
+    #[test]
+    fn a_pinned_push_names_the_tip_it_was_built_on_as_the_old_id() {
+        let (advertised, new, tip) = ("a".repeat(40), "b".repeat(40), "c".repeat(40));
+        let other = format!("{advertised} {new} refs/heads/other\n");
+        let ours = format!("{advertised} {new} refs/heads/main\0report-status\n");
+        let mut data = format!("{}{}0000PACK", pkt(&other), pkt(&ours)).into_bytes();
+        let pin = PinnedOld {
+            refname: "refs/heads/main".into(),
+            old: git2::Oid::from_str(&tip).unwrap(),
+        };
+        pin_commands(&mut data, &pin).unwrap();
+        let want = format!(
+            "{}{}0000PACK",
+            pkt(&other),
+            pkt(&format!("{tip} {new} refs/heads/main\0report-status\n"))
+        );
+        assert_eq!(String::from_utf8(data).unwrap(), want);
+
+        let mut elsewhere = format!("{}0000", pkt(&other)).into_bytes();
+        assert!(pin_commands(&mut elsewhere, &pin).is_err());
+        assert!(pin_commands(&mut b"00".to_vec(), &pin).is_err());
+        assert!(pin_commands(&mut b"0fff0000".to_vec(), &pin).is_err());
+    }
 
     #[test]
     fn urls_in_messages_lose_their_user_info() {

@@ -196,6 +196,8 @@ pub fn build_commit(
         .find_commit(tip)
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
     let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
+    // What git's clean would store, by the tip's own .gitattributes.
+    let files = &super::attributes::clean(objects, &tip_tree, files)?;
     let conflicts = tree_conflicts(objects, &tip_tree, files.iter().map(|f| f.path.as_str()));
     anyhow::ensure!(
         conflicts.is_empty(),

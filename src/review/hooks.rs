@@ -92,7 +92,7 @@ impl Gate {
         }
         if self.in_actions {
             for h in hits {
-                println!("::add-mask::{}", escape_data(h.secret.expose()));
+                crate::output::outln!("::add-mask::{}", escape_data(h.secret.expose()));
             }
         }
         let mut msg = format!(

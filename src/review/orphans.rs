@@ -3,9 +3,14 @@
 //! The collected ids come from `pytest --collect-only -q` output: one node id per line
 //! (`path/test_x.py::test_y[param]`); indented lines, blank lines and the summary
 //! (`12 tests collected in 0.5s`, `===` rules, warnings) are ignored.
+//!
+//! A collection may be partial (one folder, a module that failed to import): only recordings
+//! whose test module (the id before the first `::`) was collected are judged. A collection
+//! filtered with `-k`/`-m` drops tests inside collected modules, so it is refused outright.
+//! The recordings folders are looked at only where they lie inside the work tree.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -19,6 +24,26 @@ pub fn collected_ids(text: &str) -> BTreeSet<String> {
         .filter(|l| !l.starts_with(char::is_whitespace) && l.contains("::"))
         .map(|l| l.trim_end().to_owned())
         .collect()
+}
+
+/// How many tests `pytest --collect-only -q` says a `-k`/`-m` filter deselected, if any
+/// (`3/5 tests collected (2 deselected) in 0.1s`).
+pub fn deselected(text: &str) -> Option<u64> {
+    text.lines()
+        .filter(|l| !l.contains("::"))
+        .flat_map(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            (1..words.len())
+                .filter(|&i| words[i].trim_end_matches([')', ',']) == "deselected")
+                .filter_map(|i| words[i - 1].trim_start_matches('(').parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .find(|&n| n > 0)
+}
+
+/// The test module of a node id: the file part before the first `::`.
+fn module_of(id: &str) -> &str {
+    id.split_once("::").map_or(id, |(module, _)| module)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -36,6 +61,9 @@ pub struct Orphans {
     pub recordings: usize,
     /// Recordings without a readable test id (never orphans: nothing says which test made them).
     pub without_test_id: usize,
+    /// Recordings of test modules the collection did not include (not judged: a partial
+    /// collection says nothing about them).
+    pub module_not_collected: usize,
     pub orphans: Vec<Orphan>,
 }
 
@@ -47,9 +75,18 @@ pub fn find(
     collected: &BTreeSet<String>,
 ) -> anyhow::Result<Orphans> {
     let mut out = Orphans::default();
+    let modules: BTreeSet<&str> = collected.iter().map(|id| module_of(id)).collect();
     let mut paths = Vec::new();
-    for prefix in globs.literal_prefixes() {
-        walk(workdir, &workdir.join(&prefix), &mut paths)?;
+    let mut prefixes = globs.literal_prefixes();
+    if prefixes.is_empty() {
+        // A glob that starts with a wildcard: the whole tree.
+        prefixes.push(String::new());
+    }
+    for prefix in prefixes {
+        let dir = workdir.join(&prefix);
+        if inside_work_tree(workdir, &dir)? {
+            walk(workdir, &dir, &mut paths)?;
+        }
     }
     paths.sort();
     paths.dedup();
@@ -62,11 +99,42 @@ pub fn find(
             .and_then(|d| diff::string_at(&d, test_id).map(str::to_owned));
         match id {
             None => out.without_test_id += 1,
+            Some(id) if !modules.contains(module_of(&id)) => out.module_not_collected += 1,
             Some(id) if !collected.contains(&id) => out.orphans.push(Orphan { path, test_id: id }),
             Some(_) => {}
         }
     }
     Ok(out)
+}
+
+/// Whether `dir` (under `workdir`) resolves to a place inside the work tree: `false` when it does
+/// not exist, an error when a symlink on the way leads out (into another checkout, say).
+fn inside_work_tree(workdir: &Path, dir: &Path) -> anyhow::Result<bool> {
+    let root = canonical(workdir)?;
+    let Some(resolved) = existing(dir)? else {
+        return Ok(false);
+    };
+    anyhow::ensure!(
+        resolved.starts_with(&root),
+        "{} leads outside the work tree (to {}) through a symbolic link; prune looks only at \
+         recordings inside this checkout: run it in the checkout the link points to. Nothing was \
+         deleted",
+        dir.strip_prefix(workdir).unwrap_or(dir).display(),
+        resolved.display()
+    );
+    Ok(resolved.is_dir())
+}
+
+fn canonical(path: &Path) -> anyhow::Result<PathBuf> {
+    std::fs::canonicalize(path).with_context(|| format!("failed to resolve {}", path.display()))
+}
+
+fn existing(path: &Path) -> anyhow::Result<Option<PathBuf>> {
+    match std::fs::canonicalize(path) {
+        Ok(p) => Ok(Some(p)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("failed to resolve {}", path.display())),
+    }
 }
 
 /// Regular files under `dir` as `/`-separated paths relative to `root` (symlinks not followed).
@@ -128,6 +196,7 @@ mod tests {
         let collected = collected_ids("t.py::kept\n");
         let found = find(dir.path(), &globs, "/test_id", &collected).unwrap();
         assert_eq!((found.recordings, found.without_test_id), (3, 1));
+        assert_eq!(found.module_not_collected, 0);
         assert_eq!(
             found.orphans,
             [Orphan {
@@ -135,5 +204,41 @@ mod tests {
                 test_id: "t.py::gone".into()
             }]
         );
+    }
+
+    #[test]
+    fn a_partial_collection_judges_only_the_modules_it_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        let rec = dir.path().join("tests/integration/a/recordings");
+        std::fs::create_dir_all(&rec).unwrap();
+        std::fs::write(rec.join("1.json"), r#"{"test_id":"a.py::gone"}"#).unwrap();
+        std::fs::write(rec.join("2.json"), r#"{"test_id":"b.py::other_suite"}"#).unwrap();
+        let globs = Globs::new(["tests/integration/*/recordings/"]).unwrap();
+        let found = find(
+            dir.path(),
+            &globs,
+            "/test_id",
+            &collected_ids("a.py::kept\n"),
+        )
+        .unwrap();
+        assert_eq!(found.module_not_collected, 1);
+        assert_eq!(
+            found.orphans,
+            [Orphan {
+                path: "tests/integration/a/recordings/1.json".into(),
+                test_id: "a.py::gone".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn a_filtered_collection_is_recognised_by_its_summary() {
+        assert_eq!(
+            deselected("a.py::x\n\n1/5 tests collected (4 deselected) in 0.01s\n"),
+            Some(4)
+        );
+        assert_eq!(deselected("a.py::x\n\n5 tests collected in 0.01s\n"), None);
+        assert_eq!(deselected("a.py::x\n0 deselected\n"), None);
+        assert_eq!(deselected("a.py::test_deselected[1 deselected]\n"), None);
     }
 }

@@ -909,3 +909,31 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
         ]
     );
 }
+
+#[test]
+fn fetch_commit_refuses_recordings_tracked_by_git_lfs_and_keeps_them_applied() {
+    let mut w = World::new();
+    write(
+        &w.work,
+        ".gitattributes",
+        "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
+    );
+    git(&w.work, &["add", ".gitattributes"]);
+    git(&w.work, &["commit", "-q", "-m", "recordings in LFS"]);
+    w.head = git(&w.work, &["rev-parse", "HEAD"]);
+    w.fake.set_branch(FORK, BRANCH, &w.head);
+    let run = w.run_with(vec![(
+        "recordings-1-1-record",
+        artifact(&[(NEW, "{\"n\": 1}\n")]),
+    )]);
+    let out = w.fetch_run(run).arg("--commit").run().failure();
+    assert!(
+        out.stderr
+            .contains("the recordings were applied to the work tree but not committed")
+            && out.stderr.contains(&format!("{NEW} is tracked by Git LFS")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(git(&w.work, &["rev-parse", "HEAD"]), w.head, "no commit");
+    assert_eq!(w.read(NEW), "{\"n\": 1}\n", "the fetched file is kept");
+}

@@ -15,5 +15,6 @@ mod github_api;
 mod install_script;
 mod land;
 mod lint;
+mod local;
 mod review;
 mod schedule;

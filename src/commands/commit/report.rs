@@ -226,7 +226,7 @@ pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &Outcome) -> anyhow::R
         let md = outcome.summary(plan);
         append_to(path, |w| w.write_all(md.as_bytes()))?;
     }
-    let stdout = std::io::stdout();
+    let stdout = crate::output::stdout();
     let stderr = std::io::stderr();
     let mut out = stdout.lock();
     let mut err = stderr.lock();

@@ -277,7 +277,7 @@ pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<(
         let md = outcome.summary();
         append_to(path, |w| w.write_all(md.as_bytes()))?;
     }
-    let stdout = std::io::stdout();
+    let stdout = crate::output::stdout();
     let stderr = std::io::stderr();
     let (mut out, mut err) = (stdout.lock(), stderr.lock());
     if json {

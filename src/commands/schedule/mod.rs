@@ -214,14 +214,23 @@ fn pick_pr(
     }
 }
 
-/// Waits scaled by `RERECORD_POLL_SCALE` (tests make them short; default 1).
+/// The shortest wait `RERECORD_POLL_SCALE` can make: a scale of 0 still pauses between polls.
+const MIN_SCALED_WAIT: Duration = Duration::from_millis(100);
+
+/// Waits scaled by `RERECORD_POLL_SCALE`, a test hook: only debug builds (what the tests run)
+/// read it, and never below [`MIN_SCALED_WAIT`]; release binaries always wait the full time.
 pub(crate) fn scaled(d: Duration) -> Duration {
-    let scale = std::env::var("RERECORD_POLL_SCALE")
+    if !cfg!(debug_assertions) {
+        return d;
+    }
+    let Some(scale) = std::env::var("RERECORD_POLL_SCALE")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s >= 0.0)
-        .unwrap_or(1.0);
-    d.mul_f64(scale)
+    else {
+        return d;
+    };
+    d.mul_f64(scale.min(1.0)).max(MIN_SCALED_WAIT.min(d))
 }
 
 #[derive(Debug, Serialize)]
@@ -300,7 +309,7 @@ impl Plan {
 
 fn report(plan: &Plan, runs_page: &str, json: bool) {
     if json {
-        println!(
+        crate::output::outln!(
             "{}",
             crate::actions::json_line(plan).expect("the plan serializes")
         );
@@ -345,7 +354,7 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
         (None, _) => lines.push(format!("run       dispatched; see {runs_page}")),
     }
     lines.push(format!("next      {}", d.next));
-    println!("{}", crate::actions::safe_lines(&lines.join("\n")));
+    crate::output::outln!("{}", crate::actions::safe_lines(&lines.join("\n")));
 }
 
 fn note(msg: &str) {

@@ -5,6 +5,7 @@
 
 use crate::support;
 
+mod attributes;
 mod fork_and_outputs;
 mod hostile;
 mod selection;

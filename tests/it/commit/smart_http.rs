@@ -438,3 +438,47 @@ fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
         server.requests()
     );
 }
+
+#[test]
+fn push_over_smart_http_does_not_undo_a_force_push_that_rewound_the_branch_meanwhile() {
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        before: rewound_to,
+    } = Served::new(false, |root| HttpGit::start(root, "tok"));
+    // The branch gains a commit the full clone's fetch builds on ...
+    let sibling = remote.clone("sibling", BRANCH);
+    write(&sibling, "src/dropped.py", "x = 1\n");
+    let dropped = commit_and_push(&sibling, BRANCH, "to be force-pushed away");
+    // ... and is force-pushed back between that fetch and the push.
+    let bare = remote.bare.clone();
+    let back = rewound_to.clone();
+    server.before_next("service=git-receive-pack", move || {
+        git(
+            &bare,
+            &["update-ref", &format!("refs/heads/{BRANCH}"), &back],
+        );
+    });
+    write(&work, REC_NEW, "{\"new\": true}");
+    Job::runner(&tmp.path().join("job"))
+        .served_by(&server)
+        .set("PUSH_TOKEN", "tok")
+        .run(
+            &work,
+            &["--target-branch", BRANCH, "--token-env", "PUSH_TOKEN"],
+        )
+        .success();
+    let tip = remote.rev(BRANCH);
+    assert_eq!(
+        remote.parents(&tip),
+        vec![rewound_to],
+        "the recordings commit must sit on the rewound tip"
+    );
+    assert!(
+        !remote.files(BRANCH).contains(&"src/dropped.py".to_owned()),
+        "the force-push was undone: {dropped} is back on {BRANCH}"
+    );
+    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"new\": true}");
+}

@@ -178,6 +178,14 @@ fn fetch_refuses_entries_that_macos_or_windows_would_read_as_dot_git() {
 }
 
 #[test]
+fn fetch_refuses_an_ntfs_alternate_data_stream_name() {
+    let w = World::new();
+    let name = "tests/integration/recordings/x.json:stream";
+    // The work tree is left byte-for-byte unchanged (checked by assert_refused).
+    w.assert_refused(artifact(&[(name, "{}")]), &["colon", "stream"]);
+}
+
+#[test]
 fn fetch_refuses_a_zip_claiming_millions_of_entries_at_once() {
     let w = World::new();
     let started = std::time::Instant::now();

@@ -66,6 +66,42 @@ fn schedule_watch_exits_one_on_failure() {
 }
 
 #[test]
+fn watch_with_a_poll_scale_of_zero_still_pauses_between_polls() {
+    let w = World::new();
+    w.fork_pr();
+    w.fake.set_run_progress(4, "success");
+    rerecord()
+        .current_dir(w.path())
+        .env("GH_TOKEN", TOKEN)
+        .env("RERECORD_POLL_SCALE", "0")
+        .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
+        .run()
+        .success();
+    let polls: Vec<_> = w
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.method == "GET"
+                && r.path.contains("/actions/runs/")
+                && !r.path.ends_with("/jobs")
+                && r.path
+                    .rsplit('/')
+                    .next()
+                    .is_some_and(|id| id.parse::<u64>().is_ok())
+        })
+        .collect();
+    assert!(polls.len() >= 4, "{} polls of the run", polls.len());
+    for pair in polls.windows(2) {
+        let gap = pair[1].started - pair[0].finished;
+        assert!(
+            gap >= std::time::Duration::from_millis(90),
+            "polled again after {gap:?}: a scale of 0 spins"
+        );
+    }
+}
+
+#[test]
 fn schedule_never_prints_the_token_even_when_github_rejects_it() {
     let w = World::new();
     w.fork_pr();

@@ -49,7 +49,11 @@ struct Shared {
     chunked: Mutex<Vec<String>>,
     /// Further tokens: each may fetch anything and push only below its path prefix.
     grants: Mutex<Vec<(String, String)>>,
+    /// Run once, before git handles the first request whose target contains the part.
+    hooks: Mutex<Vec<(String, Hook)>>,
 }
+
+type Hook = Box<dyn FnOnce() + Send>;
 
 impl HttpGit {
     /// Serve every repository under `root` (e.g. `root/remote.git` at `/remote.git`).
@@ -75,6 +79,7 @@ impl HttpGit {
             sent: Mutex::new(Vec::new()),
             chunked: Mutex::new(Vec::new()),
             grants: Mutex::new(Vec::new()),
+            hooks: Mutex::new(Vec::new()),
         });
         let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
@@ -173,6 +178,16 @@ impl HttpGit {
     }
 
     /// Request lines seen so far, each followed by ` user=NAME` when basic auth was sent.
+    /// Run `hook` once, before git handles the next request whose target contains `part`
+    /// (e.g. someone force-pushing between a client's fetch and its push).
+    pub fn before_next(&self, part: &str, hook: impl FnOnce() + Send + 'static) {
+        self.shared
+            .hooks
+            .lock()
+            .unwrap()
+            .push((part.to_owned(), Box::new(hook)));
+    }
+
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
     }
@@ -241,6 +256,16 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
 
     let out = reader.get_mut();
     let request = format!("{method} {target}");
+    let hook = {
+        let mut hooks = shared.hooks.lock().unwrap();
+        let at = hooks
+            .iter()
+            .position(|(part, _)| request.contains(part.as_str()));
+        at.map(|i| hooks.remove(i).1)
+    };
+    if let Some(hook) = hook {
+        hook();
+    }
     let fault = {
         let mut faults = shared.faults.lock().unwrap();
         let hit = faults

@@ -1,0 +1,315 @@
+//! The clean side of `.gitattributes` for the blobs rerecord commits, read from the tree being
+//! committed on (the tip's own `.gitattributes`, never a work tree's or a git config's).
+//!
+//! - `text`, `text=auto` and `eol=...` normalise CRLF to LF, as git's clean does.
+//! - `filter=NAME` is refused: a clean filter is a command from git config, and the tip's
+//!   `.gitattributes` is PR content, so rerecord runs none. For `filter=lfs` (Git LFS) the blob
+//!   would have to be a pointer and the object uploaded to the LFS server, which rerecord does not
+//!   do: the commit is refused with what to do instead, rather than committing the raw content.
+//!
+//! Patterns follow gitattributes(5): a pattern without `/` matches the name at any depth below
+//! its file's directory, one with `/` is relative to it; later lines and deeper files win;
+//! `!attr` resets; `binary` is `-text -diff -merge`. `[attr]` macro definitions are ignored.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use git2::{Oid, Repository, Tree};
+use globset::{GlobBuilder, GlobMatcher};
+
+use super::tip::{PreparedFile, TreeLookup};
+
+/// `.gitattributes` files larger than this are not read (git's own limit is 100 MB; these are
+/// a few lines).
+const MAX_ATTRIBUTES_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Set,
+    Unset,
+    Unspecified,
+    Is(String),
+}
+
+struct Rule {
+    matcher: GlobMatcher,
+    attrs: Vec<(String, Value)>,
+}
+
+/// The attributes that decide how a file is cleaned.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Clean {
+    text: Option<Value>,
+    eol: Option<Value>,
+    filter: Option<Value>,
+}
+
+/// The `.gitattributes` rules of one tree, read lazily per directory.
+pub(crate) struct Attributes<'r> {
+    lookup: TreeLookup<'r>,
+    repo: &'r Repository,
+    dirs: HashMap<String, Vec<Rule>>,
+}
+
+impl<'r> Attributes<'r> {
+    pub(crate) fn new(repo: &'r Repository, tree: Tree<'r>) -> Self {
+        Self {
+            lookup: TreeLookup::new(repo, tree),
+            repo,
+            dirs: HashMap::new(),
+        }
+    }
+
+    fn rules(&mut self, dir: &str) -> anyhow::Result<&[Rule]> {
+        if !self.dirs.contains_key(dir) {
+            let file = if dir.is_empty() {
+                ".gitattributes".to_owned()
+            } else {
+                format!("{dir}/.gitattributes")
+            };
+            let rules = match self.lookup.entry_id(&file) {
+                Some(id) => match self.repo.find_blob(id) {
+                    Ok(blob) if blob.size() <= MAX_ATTRIBUTES_BYTES => {
+                        parse(dir, &String::from_utf8_lossy(blob.content()))
+                    }
+                    Ok(_) => {
+                        anyhow::bail!("{file} on the branch is over 1 MiB; refusing to read it")
+                    }
+                    // A submodule or a tree named .gitattributes: git reads no rules from it.
+                    Err(_) => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            self.dirs.insert(dir.to_owned(), rules);
+        }
+        Ok(&self.dirs[dir])
+    }
+
+    fn clean_attrs(&mut self, path: &str) -> anyhow::Result<Clean> {
+        let mut out = Clean::default();
+        let mut dirs = vec![String::new()];
+        let mut at = 0;
+        while let Some(slash) = path[at..].find('/') {
+            dirs.push(path[..at + slash].to_owned());
+            at += slash + 1;
+        }
+        for dir in dirs {
+            for rule in self.rules(&dir)? {
+                if !rule.matcher.is_match(path) {
+                    continue;
+                }
+                for (name, value) in &rule.attrs {
+                    let slot = match name.as_str() {
+                        "text" => &mut out.text,
+                        "eol" => &mut out.eol,
+                        "filter" => &mut out.filter,
+                        _ => continue,
+                    };
+                    *slot = Some(value.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Rules of the `.gitattributes` in `dir` (`""` the root).
+fn parse(dir: &str, text: &str) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        let Some(pattern) = words.next() else {
+            continue;
+        };
+        if pattern.starts_with('#') || pattern.starts_with("[attr]") || pattern.starts_with('"') {
+            continue;
+        }
+        let mut attrs = Vec::new();
+        for word in words {
+            let (name, value) = if let Some(name) = word.strip_prefix('-') {
+                (name, Value::Unset)
+            } else if let Some(name) = word.strip_prefix('!') {
+                (name, Value::Unspecified)
+            } else if let Some((name, v)) = word.split_once('=') {
+                (name, Value::Is(v.to_owned()))
+            } else {
+                (word, Value::Set)
+            };
+            if name == "binary" && value == Value::Set {
+                attrs.push(("text".to_owned(), Value::Unset));
+            } else {
+                attrs.push((name.to_owned(), value));
+            }
+        }
+        let relative = pattern.trim_start_matches('/');
+        let glob = match (
+            relative.contains('/') || pattern.starts_with('/'),
+            dir.is_empty(),
+        ) {
+            (true, true) => relative.to_owned(),
+            (true, false) => format!("{dir}/{relative}"),
+            (false, true) => format!("**/{relative}"),
+            (false, false) => format!("{dir}/**/{relative}"),
+        };
+        // A pattern git would not understand matches nothing here either.
+        if let Ok(glob) = GlobBuilder::new(&glob).literal_separator(true).build() {
+            rules.push(Rule {
+                matcher: glob.compile_matcher(),
+                attrs,
+            });
+        }
+    }
+    rules
+}
+
+/// Whether git's clean would turn CRLF into LF for content with these attributes.
+fn normalises(clean: &Clean, content: &[u8]) -> bool {
+    match (&clean.text, &clean.eol) {
+        (Some(Value::Unset), _) => false,
+        (Some(Value::Set), _) => true,
+        (Some(Value::Is(auto)), _) if auto == "auto" => !looks_binary(content),
+        // `eol` alone makes a file text (gitattributes(5)).
+        (_, Some(Value::Is(_))) => true,
+        _ => false,
+    }
+}
+
+/// git's `text=auto` test: a NUL byte or a CR not followed by LF.
+fn looks_binary(content: &[u8]) -> bool {
+    content.contains(&0)
+        || content
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'\r' && content.get(i + 1) != Some(&b'\n'))
+}
+
+fn crlf_to_lf(content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len());
+    for (i, &b) in content.iter().enumerate() {
+        if b == b'\r' && content.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// `files` as git's clean would store them on `tree`: CRLF normalised where the attributes ask
+/// for text; an error for any file with a clean filter (Git LFS among them).
+pub(crate) fn clean(
+    objects: &Repository,
+    tree: &Tree<'_>,
+    files: &[PreparedFile],
+) -> anyhow::Result<Vec<PreparedFile>> {
+    let mut attributes = Attributes::new(objects, tree.clone());
+    files
+        .iter()
+        .map(|f| {
+            Ok(PreparedFile {
+                blob: match f.blob {
+                    Some(blob) => Some(attributes.clean_blob(&f.path, blob)?),
+                    None => None,
+                },
+                ..f.clone()
+            })
+        })
+        .collect()
+}
+
+impl Attributes<'_> {
+    /// The blob git's clean would store at `path` for the raw content `blob`: the same blob, or
+    /// one with CRLF normalised; an error when the path has a clean filter.
+    pub(crate) fn clean_blob(&mut self, path: &str, blob: Oid) -> anyhow::Result<Oid> {
+        let attrs = self.clean_attrs(path)?;
+        if let Some(Value::Is(filter)) = &attrs.filter {
+            anyhow::bail!("{}", filter_refusal(path, filter));
+        }
+        let content = self
+            .repo
+            .find_blob(blob)
+            .with_context(|| format!("failed to read the new {path}"))?;
+        let content = content.content();
+        if content.contains(&b'\r') && normalises(&attrs, content) {
+            Ok(self.repo.blob(&crlf_to_lf(content))?)
+        } else {
+            Ok(blob)
+        }
+    }
+}
+
+fn filter_refusal(path: &str, filter: &str) -> String {
+    if filter == "lfs" {
+        format!(
+            "{path} is tracked by Git LFS on the branch (filter=lfs in .gitattributes): git would \
+             commit an LFS pointer and upload the object to the LFS server, which rerecord does \
+             not do. Nothing was committed. Stop tracking the recordings with LFS (remove their \
+             line from .gitattributes), or fetch them with `rerecord fetch` and commit them with \
+             git, which runs git-lfs"
+        )
+    } else {
+        format!(
+            "{path} has the clean filter {filter:?} on the branch (filter={filter} in \
+             .gitattributes), and rerecord runs no filter command. Nothing was committed. Remove \
+             the filter for the recordings, or commit them with git"
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attrs_of(files: &[(&str, &str)], path: &str) -> Clean {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path()).unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        for (p, text) in files {
+            let blob = repo.blob(text.as_bytes()).unwrap();
+            update.upsert(*p, blob, git2::FileMode::Blob);
+        }
+        let empty = repo.treebuilder(None).unwrap().write().unwrap();
+        let empty = repo.find_tree(empty).unwrap();
+        let tree = update.create_updated(&repo, &empty).unwrap();
+        let tree = repo.find_tree(tree).unwrap();
+        let mut a = Attributes::new(&repo, tree);
+        a.clean_attrs(path).unwrap()
+    }
+
+    #[test]
+    fn patterns_deeper_files_and_later_lines_decide() {
+        let files = [
+            (
+                ".gitattributes",
+                "*.json text eol=lf\ntests/**/recordings/** filter=lfs -text\n",
+            ),
+            ("tests/a/.gitattributes", "skip.json -filter !eol\n"),
+            ("tests/a/recordings/x.json", "{}"),
+        ];
+        let lfs = attrs_of(&files, "tests/a/recordings/x.json");
+        assert_eq!(lfs.filter, Some(Value::Is("lfs".into())));
+        assert_eq!(lfs.text, Some(Value::Unset));
+        let skip = attrs_of(&files, "tests/a/recordings/skip.json");
+        assert_eq!(skip.filter, Some(Value::Unset));
+        assert_eq!(skip.eol, Some(Value::Unspecified));
+        let other = attrs_of(&files, "src/y.json");
+        assert_eq!((other.text, other.filter), (Some(Value::Set), None));
+        assert_eq!(attrs_of(&files, "README"), Clean::default());
+    }
+
+    #[test]
+    fn text_normalises_crlf_and_auto_leaves_binary_alone() {
+        let text = Clean {
+            text: Some(Value::Set),
+            ..Clean::default()
+        };
+        let auto = Clean {
+            text: Some(Value::Is("auto".into())),
+            ..Clean::default()
+        };
+        assert!(normalises(&text, b"a\r\nb"));
+        assert!(normalises(&auto, b"a\r\nb"));
+        assert!(!normalises(&auto, b"a\r\n\0"));
+        assert!(!normalises(&Clean::default(), b"a\r\nb"));
+        assert_eq!(crlf_to_lf(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
+    }
+}
