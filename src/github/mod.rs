@@ -12,7 +12,6 @@ mod host;
 pub mod issues;
 mod redirect;
 pub mod repos;
-mod tunnel;
 pub mod types;
 
 use std::time::Duration;
