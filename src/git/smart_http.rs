@@ -87,6 +87,8 @@ fn timeout() -> Duration {
 
 type Response = http::Response<Incoming>;
 type RequestBody = BoxBody<Bytes, BoxError>;
+/// What a request ends with: the answer's head, or why there is none.
+type Answer = Result<Response, hyper_util::client::legacy::Error>;
 
 /// The transport's runtime: one worker thread, started by the first request of the process.
 fn runtime() -> io::Result<&'static tokio::runtime::Runtime> {
@@ -504,12 +506,7 @@ impl Rpc {
 
     /// Start `POST BASE/git-receive-pack` with a body that is streamed (chunked) as libgit2
     /// writes the pack, so a push holds a few chunks in memory, not the whole pack.
-    fn stream(
-        &self,
-    ) -> io::Result<(
-        tokio::sync::mpsc::Sender<Bytes>,
-        Receiver<Result<Response, hyper_util::client::legacy::Error>>,
-    )> {
+    fn stream(&self) -> io::Result<(tokio::sync::mpsc::Sender<Bytes>, Receiver<Answer>)> {
         let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(PUSH_CHUNKS_IN_FLIGHT);
         let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
             let chunk = rx.recv().await?;
@@ -521,10 +518,7 @@ impl Rpc {
 
     /// The answer to a push: never sent again, so anything but a clear answer leaves its
     /// outcome unknown.
-    fn answer(
-        &self,
-        response: Result<Response, hyper_util::client::legacy::Error>,
-    ) -> io::Result<Incoming> {
+    fn answer(&self, response: Answer) -> io::Result<Incoming> {
         let response = response.map_err(|e| unknown_outcome(transport_error(&self.target, &e)))?;
         if transient(response.status()) {
             let quoted = quote_body(response);
@@ -558,7 +552,7 @@ struct Push {
     /// Applied to the first write (the commands), then gone.
     pinned: Option<PinnedOld>,
     tx: Option<tokio::sync::mpsc::Sender<Bytes>>,
-    answer: Option<Receiver<Result<Response, hyper_util::client::legacy::Error>>>,
+    answer: Option<Receiver<Answer>>,
     started: bool,
 }
 
