@@ -8,6 +8,7 @@ pub mod artifact;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub(crate) mod connect;
 pub mod error;
 pub mod git;
 pub mod github;

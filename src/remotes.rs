@@ -62,22 +62,22 @@ impl GitHubHosts {
     /// `https://host/o/n(.git)`, `http://`, `git@host:o/n(.git)` and `ssh://git@host(:port)/o/n`.
     pub fn repo_of(&self, url: &str) -> Option<RepoName> {
         let url = url.trim();
-        let (host, path) = if let Some(rest) = url.split_once("://").map(|(_, r)| r) {
-            let (authority, path) = rest.split_once('/')?;
-            let host = authority.rsplit('@').next()?;
-            let host = host.split(':').next()?;
-            (host, path)
-        } else {
-            // scp-like: [user@]host:owner/name
-            let (left, path) = url.split_once(':')?;
-            let host = left.rsplit('@').next()?;
-            (host, path)
+        let parsed = match url::Url::parse(url) {
+            Ok(parsed) => parsed,
+            // scp-like `[user@]host:owner/name` is not a URL: read it as the ssh URL it means.
+            Err(_) => {
+                let (left, path) = url.split_once(':')?;
+                url::Url::parse(&format!("ssh://{left}/{}", path.trim_start_matches('/'))).ok()?
+            }
         };
-        let host = host.to_ascii_lowercase();
+        let host = match parsed.host()? {
+            url::Host::Domain(name) => name.to_ascii_lowercase(),
+            other => other.to_string(),
+        };
         if !self.0.contains(&host) {
             return None;
         }
-        let path = path.trim_matches('/').trim_end_matches(".git");
+        let path = parsed.path().trim_matches('/').trim_end_matches(".git");
         RepoName::parse(path).ok()
     }
 }

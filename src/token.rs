@@ -100,3 +100,49 @@ mod tests {
         assert_eq!(t.redact("x ghp_secret y"), "x *** y");
     }
 }
+
+/// The one rule for where a token may travel, for the API and git alike: only to the origin
+/// (scheme, host and port) it was given for, and in clear text (plain http) only to this
+/// machine (test servers), never across a network.
+pub fn may_travel(granted: &url::Url, to: &url::Url) -> bool {
+    granted.origin() == to.origin() && (to.scheme() == "https" || is_this_machine(to))
+}
+
+fn is_this_machine(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod travel_tests {
+    use super::may_travel;
+
+    fn allowed(granted: &str, to: &str) -> bool {
+        may_travel(&granted.parse().unwrap(), &to.parse().unwrap())
+    }
+
+    #[test]
+    fn a_token_travels_to_its_own_origin_and_in_clear_text_only_to_this_machine() {
+        let gh = "https://github.com/o/r.git";
+        assert!(allowed(gh, "https://GitHub.com:443/o/r.git/info/refs"));
+        assert!(!allowed(gh, "https://evil.example/o/r.git"));
+        assert!(!allowed(gh, "http://github.com/o/r.git"));
+        assert!(!allowed(gh, "https://github.com:8443/o/r.git"));
+        for local in [
+            "http://127.0.0.1:8080/o/r.git",
+            "http://localhost/o/r.git",
+            "http://[::1]:9000/o/r.git",
+        ] {
+            assert!(allowed(local, local), "{local}");
+        }
+        assert!(!allowed("http://10.0.0.5/r.git", "http://10.0.0.5/r.git"));
+        assert!(!allowed(
+            "http://github.com/o/r.git",
+            "http://github.com/o/r.git"
+        ));
+    }
+}

@@ -322,14 +322,15 @@ fn destination(args: &CommitArgs, env: &ActionsEnv) -> anyhow::Result<Destinatio
         .as_deref()
         .unwrap_or("https://github.com")
         .trim_end_matches('/');
-    let scheme_ok = server
-        .split_once("://")
-        .is_some_and(|(s, _)| s.eq_ignore_ascii_case("https") || s.eq_ignore_ascii_case("http"));
-    let authority = server.split_once("://").map_or("", |(_, r)| r);
-    if !scheme_ok
-        || crate::git::credentials::host_of(server).is_none()
-        || authority.contains(['@', '?', '#', ' '])
-    {
+    let plain_server = url::Url::parse(server).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host().is_some()
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.query().is_none()
+            && u.fragment().is_none()
+    });
+    if !plain_server || server.contains(' ') {
         return Err(usage(format!(
             "GITHUB_SERVER_URL={server:?} is not an https URL of a GitHub server (e.g. https://github.com)"
         )));
@@ -765,6 +766,9 @@ mod tests {
             "file:///tmp/x",
             "https://u:p@evil.example",
             "ssh://github.com",
+            "https://github.com?x=1",
+            "https://github.com#x",
+            "https://",
         ] {
             let env = [
                 ("GITHUB_ACTIONS", "true"),

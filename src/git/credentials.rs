@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use base64::Engine;
 use git2::PushOptions;
+use url::Url;
 
 use crate::token::Token;
 
@@ -46,7 +47,9 @@ impl AuthState {
 
 /// The token one remote may receive, and what became of it.
 pub struct Grant {
-    origin: Option<String>,
+    /// The remote's URL, when it is an http(s) URL (no token is ever offered to paths and
+    /// scp-like addresses).
+    remote: Option<Url>,
     token: Option<Token>,
     state: AuthState,
 }
@@ -59,7 +62,9 @@ thread_local! {
 /// dropped. Without a token the guard still records whether the remote asked for one.
 pub fn grant(remote_url: &str, token: Option<&Token>) -> GrantGuard {
     let grant = Arc::new(Grant {
-        origin: host_of(remote_url),
+        remote: Url::parse(remote_url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https")),
         token: token.cloned(),
         state: AuthState::default(),
     });
@@ -96,9 +101,9 @@ impl Drop for GrantGuard {
 impl Grant {
     /// The `Authorization` header for a request to `url`: only to the granted origin, and over
     /// plain http only to this machine.
-    pub(super) fn authorization(&self, url: &str) -> Option<String> {
+    pub(super) fn authorization(&self, url: &Url) -> Option<String> {
         let token = self.token.as_ref()?;
-        if self.origin.is_none() || host_of(url) != self.origin || !encrypted_or_local(url) {
+        if !crate::token::may_travel(self.remote.as_ref()?, url) {
             return None;
         }
         let pair = format!("x-access-token:{}", token.expose());
@@ -110,12 +115,12 @@ impl Grant {
 
     /// Record that `url` answered 401 (`sent`: to a request carrying the token) and say why no
     /// accepted credentials could be given.
-    pub(super) fn challenged(&self, url: &str, sent: bool) -> &'static str {
+    pub(super) fn challenged(&self, url: &Url, sent: bool) -> &'static str {
         self.state.challenged.store(true, Ordering::Relaxed);
         if sent {
             self.state.rejected.store(true, Ordering::Relaxed);
             "authentication failed: the remote rejected the token"
-        } else if host_of(url) != self.origin {
+        } else if self.remote.as_ref().map(Url::origin) != Some(url.origin()) {
             self.state.refused_host.store(true, Ordering::Relaxed);
             "credentials requested by a host other than the remote's"
         } else if self.token.is_none() {
@@ -147,43 +152,22 @@ pub fn push_options() -> (PushOptions<'static>, Rejection) {
     (opts, rejection)
 }
 
-/// Whether a token may travel to `url`: over https, or over plain http only to this machine
-/// (test servers), never in clear text across a network.
-fn encrypted_or_local(url: &str) -> bool {
-    let Some(origin) = host_of(url) else {
-        return false;
-    };
-    let Some(host_port) = origin.strip_prefix("http://") else {
-        return true;
-    };
-    let host = match host_port.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => host_port.split(':').next().unwrap_or_default(),
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// `scheme://host:port` of a URL, lowercased, without user info; `None` for paths and scp-like
-/// addresses (no token is ever offered to those).
+/// `scheme://host[:port]` of a URL (lowercased, without user info or a default port), for
+/// messages; `None` for paths and scp-like addresses.
 pub fn host_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    (!host.is_empty()).then(|| {
-        format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            host.to_ascii_lowercase()
-        )
-    })
+    Url::parse(url)
+        .ok()
+        .filter(|u| u.host().is_some())
+        .map(|u| u.origin().ascii_serialization())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn u(url: &str) -> Url {
+        Url::parse(url).unwrap()
+    }
 
     fn token() -> Token {
         Token::new("ghs_grant0123456789").unwrap()
@@ -203,10 +187,10 @@ mod tests {
         {
             let _inner = grant("http://127.0.0.1:9/x.git", None);
             let inner = current().unwrap();
-            assert_eq!(inner.authorization(url), None);
+            assert_eq!(inner.authorization(&u(url)), None);
         }
         let restored = current().expect("dropping a nested grant must restore the outer one");
-        assert!(restored.authorization(url).is_some());
+        assert!(restored.authorization(&u(url)).is_some());
         drop(guard);
         assert!(current().is_none());
     }
@@ -216,22 +200,27 @@ mod tests {
         let g = grant("https://github.com/o/r.git", Some(&token()));
         let this = current().unwrap();
         let header = this
-            .authorization("https://github.com/o/r.git/info/refs?service=git-receive-pack")
+            .authorization(&u(
+                "https://github.com/o/r.git/info/refs?service=git-receive-pack",
+            ))
             .unwrap();
         let encoded = header.strip_prefix("Basic ").unwrap();
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(encoded)
             .unwrap();
         assert_eq!(decoded, b"x-access-token:ghs_grant0123456789");
-        assert_eq!(this.authorization("https://evil.example/o/r.git"), None);
-        assert_eq!(this.authorization("http://github.com/o/r.git"), None);
-        assert_eq!(this.authorization("https://github.com:8443/o/r.git"), None);
+        assert_eq!(this.authorization(&u("https://evil.example/o/r.git")), None);
+        assert_eq!(this.authorization(&u("http://github.com/o/r.git")), None);
+        assert_eq!(
+            this.authorization(&u("https://github.com:8443/o/r.git")),
+            None
+        );
         drop(g);
 
         let _plain = grant("http://10.0.0.5/r.git", Some(&token()));
         let plain = current().unwrap();
         assert_eq!(
-            plain.authorization("http://10.0.0.5/r.git/git-receive-pack"),
+            plain.authorization(&u("http://10.0.0.5/r.git/git-receive-pack")),
             None
         );
     }
@@ -241,27 +230,16 @@ mod tests {
         let url = "https://github.com/o/r.git";
         let g = grant(url, Some(&token()));
         let this = current().unwrap();
-        this.challenged("https://elsewhere.example/r.git/info/refs", false);
+        this.challenged(&u("https://elsewhere.example/r.git/info/refs"), false);
         assert!(g.state().refused_other_host() && !g.state().rejected());
-        this.challenged(url, true);
+        this.challenged(&u(url), true);
         assert!(g.state().rejected() && g.state().was_asked());
         drop(g);
 
         let g = grant(url, None);
-        let why = current().unwrap().challenged(url, false);
+        let why = current().unwrap().challenged(&u(url), false);
         assert!(why.contains("no token"), "{why}");
         assert!(g.state().was_asked() && !g.state().rejected());
-    }
-
-    #[test]
-    fn tokens_go_over_http_only_to_this_machine() {
-        assert!(encrypted_or_local("https://github.com/o/r.git"));
-        assert!(encrypted_or_local("http://127.0.0.1:8080/o/r.git"));
-        assert!(encrypted_or_local("http://localhost/o/r.git"));
-        assert!(encrypted_or_local("http://[::1]:9000/o/r.git"));
-        assert!(!encrypted_or_local("http://github.com/o/r.git"));
-        assert!(!encrypted_or_local("http://10.0.0.5/o/r.git"));
-        assert!(!encrypted_or_local("/srv/git/r.git"));
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! git's smart HTTP protocol for `http://` and `https://` remotes, over ureq and the one rustls
-//! set-up of [`crate::tls`], registered with libgit2 in place of its own transport.
+//! git's smart HTTP protocol for `http://` and `https://` remotes, registered with libgit2 in
+//! place of its own transport, over the same hyper client stack as the API (the connector of
+//! [`crate::connect`]: one rustls set-up, one proxy decision). libgit2 calls the transport
+//! synchronously, so the requests run on a small runtime of the transport's own and the calling
+//! thread waits for each step (a body is still read and written a chunk at a time).
 //!
 //! libgit2 is built without its HTTPS support on purpose: that needs OpenSSL, whose start-up
 //! parses the whole CA bundle in every process that opens a repository (about 20 ms: more than
@@ -8,15 +11,24 @@
 //! operation's [`Grant`] (libgit2's credential callbacks do not reach a custom transport), and
 //! every wait on the network is bounded (`RERECORD_GIT_TIMEOUT`).
 
+use std::future::Future;
 use std::io::{self, Read, Write};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use bytes::{Buf, Bytes};
 use git2::transport::{Service, SmartSubtransport, SmartSubtransportStream, Transport};
-use ureq::http::{Response, StatusCode, header};
-use ureq::{Agent, Body};
+use http::{Method, Request, StatusCode, header};
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Empty, Full, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper_timeout::TimeoutConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use url::Url;
+
+use crate::connect::{BoxError, Connector};
 
 use super::credentials::{self, Grant};
 
@@ -73,54 +85,102 @@ fn timeout() -> Duration {
     Duration::from_secs_f64(secs.min(86_400.0))
 }
 
-/// One agent per scheme for the whole process (its connections are kept alive between the
-/// requests of an operation). The https agent is the only one that loads the root certificates.
-fn agent(https: bool) -> io::Result<&'static Agent> {
-    static PLAIN: OnceLock<Agent> = OnceLock::new();
-    static TLS: OnceLock<Result<Agent, String>> = OnceLock::new();
-    if !https {
-        return Ok(PLAIN.get_or_init(|| build_agent(None)));
-    }
-    TLS.get_or_init(|| {
-        let roots = crate::tls::roots().map_err(|e| format!("{e:#}"))?;
-        let tls = ureq::tls::TlsConfig::builder()
-            .provider(ureq::tls::TlsProvider::Rustls)
-            .unversioned_rustls_crypto_provider(crate::tls::provider())
-            .root_certs(ureq::tls::RootCerts::new_with_certs(
-                &roots
-                    .iter()
-                    .map(|c| ureq::tls::Certificate::from_der(c.as_ref()))
-                    .collect::<Vec<_>>(),
-            ))
-            .build();
-        Ok(build_agent(Some(tls)))
-    })
-    .as_ref()
-    .map_err(|e| io::Error::other(e.clone()))
+type Response = http::Response<Incoming>;
+type RequestBody = BoxBody<Bytes, BoxError>;
+/// What a request ends with: the answer's head, or why there is none.
+type Answer = Result<Response, hyper_util::client::legacy::Error>;
+
+/// The transport's runtime: one worker thread, started by the first request of the process.
+fn runtime() -> io::Result<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .thread_name("rerecord-git-http")
+                .enable_all()
+                .build()
+                .map_err(|e| format!("could not start the git HTTP transport: {e}"))
+        })
+        .as_ref()
+        .map_err(|e| io::Error::other(e.clone()))
 }
 
-fn build_agent(tls: Option<ureq::tls::TlsConfig>) -> Agent {
-    let wait = Some(timeout());
-    let mut config = Agent::config_builder()
-        .http_status_as_error(false)
-        // Redirects are followed by hand: only the ref discovery may be redirected, and the
-        // requests after it must go to the same new place.
-        .max_redirects(0)
-        .user_agent(concat!(
-            "git/2.0 (rerecord/",
-            env!("CARGO_PKG_VERSION"),
-            ")"
-        ))
-        .timeout_connect(wait)
-        .timeout_per_read(wait)
-        .timeout_per_write(wait);
-    config = match tls {
-        Some(tls) => config.tls_config(tls).proxy(crate::proxy::for_https()),
-        // Plain http carries the token only to this machine; through a proxy it would cross
-        // the network in clear text, so plain http never takes the environment's proxy.
-        None => config.proxy(None),
-    };
-    config.build().into()
+/// Start `future` on the transport's runtime; its output arrives on the returned channel.
+fn spawn<F>(future: F) -> io::Result<Receiver<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    runtime()?.spawn(async move {
+        let _ = tx.send(future.await);
+    });
+    Ok(rx)
+}
+
+/// Run `future` on the transport's runtime and wait for it on this (libgit2's) thread, which
+/// may itself be inside the commands' runtime: it only blocks, as a synchronous client would.
+fn wait<F>(future: F) -> io::Result<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    spawn(future)?
+        .recv()
+        .map_err(|_| io::Error::other("the request to the remote was abandoned"))
+}
+
+/// One client for the whole process (its connections are kept alive between the requests of
+/// an operation). Only the first https connection loads the root certificates.
+fn client() -> &'static Client<TimeoutConnector<Connector>, RequestBody> {
+    static CLIENT: OnceLock<Client<TimeoutConnector<Connector>, RequestBody>> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        let connector = crate::connect::with_timeouts(timeout(), timeout());
+        Client::builder(TokioExecutor::new()).build(connector)
+    })
+}
+
+/// A request to `url` with the headers every request carries (and the grant's token when it
+/// may go there), and whether the token is on it.
+fn request(
+    method: Method,
+    url: &Url,
+    grant: Option<&Grant>,
+    body: RequestBody,
+) -> io::Result<(Request<RequestBody>, bool)> {
+    let mut request = Request::builder().method(method).uri(url.as_str()).header(
+        header::USER_AGENT,
+        concat!("git/2.0 (rerecord/", env!("CARGO_PKG_VERSION"), ")"),
+    );
+    let auth = grant.and_then(|g| g.authorization(url));
+    let sent = auth.is_some();
+    if let Some(auth) = auth {
+        let mut value = http::HeaderValue::from_str(&auth).map_err(|_| {
+            io::Error::other("the token contains characters not allowed in a header")
+        })?;
+        value.set_sensitive(true);
+        request = request.header(header::AUTHORIZATION, value);
+    }
+    let request = request
+        .body(body)
+        .map_err(|e| io::Error::other(format!("invalid request to {}: {e}", display_url(url))))?;
+    Ok((request, sent))
+}
+
+/// Send `request` and wait for the answer's head.
+fn call(url: &Url, request: Request<RequestBody>) -> io::Result<Response> {
+    wait(client().request(request))?.map_err(|e| transport_error(url, &e))
+}
+
+fn empty() -> RequestBody {
+    Empty::new().map_err(|never| match never {}).boxed()
+}
+
+fn full(data: &[u8]) -> RequestBody {
+    Full::new(Bytes::copy_from_slice(data))
+        .map_err(|never| match never {})
+        .boxed()
 }
 
 /// The transport of one remote for one operation.
@@ -129,7 +189,7 @@ struct Subtransport {
     /// The old id a push must name for its ref, whatever the server advertised (see [`pin_old`]).
     pinned: Option<PinnedOld>,
     /// The repository's URL after a redirect of the ref discovery.
-    redirected: Mutex<Option<String>>,
+    redirected: Mutex<Option<Url>>,
 }
 
 /// A ref and the id it must still have on the server for a push to update it.
@@ -215,39 +275,43 @@ impl Subtransport {
         }
     }
 
-    fn base<'a>(&self, url: &'a str) -> std::borrow::Cow<'a, str> {
-        match &*self.redirected.lock().unwrap_or_else(|p| p.into_inner()) {
-            Some(base) => base.clone().into(),
-            None => url.trim_end_matches('/').into(),
+    /// The repository's URL: the remote's (without user info or a trailing slash), or where
+    /// the ref discovery was redirected.
+    fn base(&self, url: &str) -> io::Result<Url> {
+        if let Some(base) = &*self.redirected.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(base.clone());
         }
+        let mut base = parse_http(url)?;
+        let path = base.path().trim_end_matches('/').to_owned();
+        base.set_path(&path);
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        Ok(base)
     }
 
     /// `GET BASE/info/refs?service=SERVICE`, following redirects to the same path elsewhere.
-    fn discover(&self, url: &str, service: &'static str) -> io::Result<Body> {
-        let suffix = format!("/info/refs?service={service}");
-        let mut base = self.base(url).into_owned();
+    fn discover(&self, url: &str, service: &'static str) -> io::Result<Incoming> {
+        let remote = self.base(url)?;
+        let mut base = remote.clone();
         for _ in 0..=MAX_REDIRECTS {
-            let target = format!("{base}{suffix}");
+            let target = discovery(&base, service);
             let (response, sent) = with_retries(|| {
-                let request = agent(is_https(&target)?)?
-                    .get(&target)
-                    .header(header::ACCEPT, "*/*");
-                let (request, sent) = authorize(request, self.grant.as_deref(), &target);
-                let response = request.call().map_err(|e| transport_error(&target, e))?;
-                Ok((response, sent))
+                let (mut request, sent) =
+                    request(Method::GET, &target, self.grant.as_deref(), empty())?;
+                request
+                    .headers_mut()
+                    .insert(header::ACCEPT, http::HeaderValue::from_static("*/*"));
+                Ok((call(&target, request)?, sent))
             })?;
             if response.status().is_redirection() {
                 let next = redirect_target(&target, &response)?;
-                base = next
-                    .strip_suffix(&suffix)
-                    .ok_or_else(|| {
-                        io::Error::other(format!(
-                            "{} redirected the ref discovery to {}, which is not a git repository's address",
-                            display_url(&target),
-                            display_url(&next)
-                        ))
-                    })?
-                    .to_owned();
+                base = repository_of(&next, service).ok_or_else(|| {
+                    io::Error::other(format!(
+                        "{} redirected the ref discovery to {}, which is not a git repository's address",
+                        display_url(&target),
+                        display_url(&next)
+                    ))
+                })?;
                 continue;
             }
             let body = accept(
@@ -258,23 +322,53 @@ impl Subtransport {
                 service,
                 "advertisement",
             )?;
-            if base != url.trim_end_matches('/') {
+            if base != remote {
                 *self.redirected.lock().unwrap_or_else(|p| p.into_inner()) = Some(base);
             }
             return Ok(body);
         }
         Err(io::Error::other(format!(
             "{} redirected more than {MAX_REDIRECTS} times",
-            display_url(&format!("{}{suffix}", self.base(url)))
+            display_url(&discovery(&remote, service))
         )))
     }
+}
+
+/// `BASE/TAIL` (a path segment or two under the repository's URL).
+fn under(base: &Url, tail: &str) -> Url {
+    let mut url = base.clone();
+    let path = format!("{}/{tail}", base.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.set_query(None);
+    url
+}
+
+/// `BASE/info/refs?service=SERVICE`.
+fn discovery(base: &Url, service: &str) -> Url {
+    let mut url = under(base, "info/refs");
+    url.query_pairs_mut().append_pair("service", service);
+    url
+}
+
+/// The repository whose ref discovery `url` is, if it is one.
+fn repository_of(url: &Url, service: &str) -> Option<Url> {
+    let (key, value) = url.query_pairs().next()?;
+    if key != "service" || value != service || url.query_pairs().count() != 1 {
+        return None;
+    }
+    let path = url.path().strip_suffix("/info/refs")?.to_owned();
+    let mut base = url.clone();
+    base.set_path(&path);
+    base.set_query(None);
+    base.set_fragment(None);
+    Some(base)
 }
 
 /// Run `call` until it answers something other than a transient 5xx, at most [`ATTEMPTS`]
 /// times; the last answer is returned whatever it is.
 fn with_retries<T>(
-    mut call: impl FnMut() -> io::Result<(Response<Body>, T)>,
-) -> io::Result<(Response<Body>, T)> {
+    mut call: impl FnMut() -> io::Result<(Response, T)>,
+) -> io::Result<(Response, T)> {
     let mut attempt = 1;
     loop {
         let answer = call()?;
@@ -286,27 +380,15 @@ fn with_retries<T>(
     }
 }
 
-/// `request` with the grant's token when it may go to `url`, and whether it does.
-fn authorize<B>(
-    request: ureq::RequestBuilder<B>,
-    grant: Option<&Grant>,
-    url: &str,
-) -> (ureq::RequestBuilder<B>, bool) {
-    match grant.and_then(|g| g.authorization(url)) {
-        Some(auth) => (request.header(header::AUTHORIZATION, auth), true),
-        None => (request, false),
-    }
-}
-
 /// The body of a successful smart-protocol answer, or an error saying what went wrong.
 fn accept(
     grant: Option<&Grant>,
-    url: &str,
-    response: Response<Body>,
+    url: &Url,
+    response: Response,
     sent: bool,
     service: &str,
     kind: &str,
-) -> io::Result<Body> {
+) -> io::Result<Incoming> {
     let status = response.status();
     if status == StatusCode::UNAUTHORIZED {
         let why = match grant {
@@ -347,19 +429,18 @@ impl SmartSubtransport for Subtransport {
         action: Service,
     ) -> Result<Box<dyn SmartSubtransportStream>, git2::Error> {
         let stream = match action {
-            Service::UploadPackLs => Stream::Reading(
-                self.discover(url, "git-upload-pack")
-                    .map_err(git_error)?
-                    .into_reader(),
-            ),
-            Service::ReceivePackLs => Stream::Reading(
-                self.discover(url, "git-receive-pack")
-                    .map_err(git_error)?
-                    .into_reader(),
-            ),
-            Service::UploadPack => self.pending(url, "git-upload-pack"),
+            Service::UploadPackLs => {
+                Stream::reading(self.discover(url, "git-upload-pack").map_err(git_error)?)
+            }
+            Service::ReceivePackLs => {
+                Stream::reading(self.discover(url, "git-receive-pack").map_err(git_error)?)
+            }
+            Service::UploadPack => Stream::Writing {
+                rpc: self.rpc(url, "git-upload-pack").map_err(git_error)?,
+                request: Vec::new(),
+            },
             Service::ReceivePack => Stream::Pushing(Push::new(
-                self.rpc(url, "git-receive-pack"),
+                self.rpc(url, "git-receive-pack").map_err(git_error)?,
                 self.pinned.clone(),
             )),
         };
@@ -372,65 +453,50 @@ impl SmartSubtransport for Subtransport {
 }
 
 impl Subtransport {
-    fn rpc(&self, url: &str, service: &'static str) -> Rpc {
-        Rpc {
-            base: self.base(url).into_owned(),
+    fn rpc(&self, url: &str, service: &'static str) -> io::Result<Rpc> {
+        Ok(Rpc {
+            target: under(&self.base(url)?, service),
             service,
             grant: self.grant.clone(),
-        }
-    }
-
-    fn pending(&self, url: &str, service: &'static str) -> Stream {
-        Stream::Writing {
-            rpc: self.rpc(url, service),
-            request: Vec::new(),
-        }
+        })
     }
 }
 
 /// What a POST needs once libgit2 has written its request.
 struct Rpc {
-    base: String,
+    /// `BASE/SERVICE`.
+    target: Url,
     service: &'static str,
     grant: Option<Arc<Grant>>,
 }
 
 impl Rpc {
-    fn target(&self) -> String {
-        format!("{}/{}", self.base, self.service)
-    }
-
-    fn post(
-        &self,
-        target: &str,
-    ) -> io::Result<(ureq::RequestBuilder<ureq::typestate::WithBody>, bool)> {
-        let post = agent(is_https(target)?)?
-            .post(target)
-            .header(
-                header::CONTENT_TYPE,
-                format!("application/x-{}-request", self.service),
-            )
-            .header(
-                header::ACCEPT,
-                format!("application/x-{}-result", self.service),
+    fn post(&self, body: RequestBody) -> io::Result<(Request<RequestBody>, bool)> {
+        let (mut post, sent) = request(Method::POST, &self.target, self.grant.as_deref(), body)?;
+        let headers = post.headers_mut();
+        for (name, kind) in [
+            (header::CONTENT_TYPE, "request"),
+            (header::ACCEPT, "result"),
+        ] {
+            let value = format!("application/x-{}-{kind}", self.service);
+            headers.insert(
+                name,
+                http::HeaderValue::from_str(&value).map_err(io::Error::other)?,
             );
-        Ok(authorize(post, self.grant.as_deref(), target))
+        }
+        Ok((post, sent))
     }
 
     /// `POST BASE/SERVICE` with the request libgit2 wrote (a fetch negotiation: small, and safe
     /// to send again after a transient 5xx).
-    fn send(self, request: &[u8]) -> io::Result<Body> {
-        let target = self.target();
+    fn send(self, request: &[u8]) -> io::Result<Incoming> {
         let (response, sent) = with_retries(|| {
-            let (post, sent) = self.post(&target)?;
-            let response = post
-                .send(request)
-                .map_err(|e| transport_error(&target, e))?;
-            Ok((response, sent))
+            let (post, sent) = self.post(full(request))?;
+            Ok((call(&self.target, post)?, sent))
         })?;
         accept(
             self.grant.as_deref(),
-            &target,
+            &self.target,
             response,
             sent,
             self.service,
@@ -440,31 +506,39 @@ impl Rpc {
 
     /// Start `POST BASE/git-receive-pack` with a body that is streamed (chunked) as libgit2
     /// writes the pack, so a push holds a few chunks in memory, not the whole pack.
-    fn stream(self) -> (SyncSender<Vec<u8>>, JoinHandle<io::Result<Body>>) {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(PUSH_CHUNKS_IN_FLIGHT);
-        let post = std::thread::spawn(move || {
-            let target = self.target();
-            let (post, sent) = self.post(&target)?;
-            let response = post
-                .send(ureq::SendBody::from_owned_reader(Chunks::new(rx)))
-                .map_err(|e| unknown_outcome(transport_error(&target, e)))?;
-            if transient(response.status()) {
-                let quoted = quote_body(response);
-                return Err(unknown_outcome(io::Error::other(format!(
-                    "{} answered a server error{quoted}",
-                    display_url(&target)
-                ))));
-            }
-            accept(
-                self.grant.as_deref(),
-                &target,
-                response,
-                sent,
-                self.service,
-                "result",
-            )
+    fn stream(&self) -> io::Result<(tokio::sync::mpsc::Sender<Bytes>, Receiver<Answer>)> {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(PUSH_CHUNKS_IN_FLIGHT);
+        let chunks = futures_util::stream::unfold(rx, |mut rx| async move {
+            let chunk = rx.recv().await?;
+            Some((Ok::<_, BoxError>(Frame::data(chunk)), rx))
         });
-        (tx, post)
+        let (post, _) = self.post(BodyExt::boxed(StreamBody::new(chunks)))?;
+        Ok((tx, spawn(client().request(post))?))
+    }
+
+    /// The answer to a push: never sent again, so anything but a clear answer leaves its
+    /// outcome unknown.
+    fn answer(&self, response: Answer) -> io::Result<Incoming> {
+        let response = response.map_err(|e| unknown_outcome(transport_error(&self.target, &e)))?;
+        if transient(response.status()) {
+            let quoted = quote_body(response);
+            return Err(unknown_outcome(io::Error::other(format!(
+                "{} answered a server error{quoted}",
+                display_url(&self.target)
+            ))));
+        }
+        let sent = self
+            .grant
+            .as_deref()
+            .is_some_and(|g| g.authorization(&self.target).is_some());
+        accept(
+            self.grant.as_deref(),
+            &self.target,
+            response,
+            sent,
+            self.service,
+            "result",
+        )
     }
 }
 
@@ -472,63 +546,33 @@ fn unknown_outcome(e: io::Error) -> io::Error {
     io::Error::other(format!("{PUSH_OUTCOME_UNKNOWN}: {e}"))
 }
 
-/// The streamed request body: the chunks libgit2 writes, until it starts reading the answer.
-struct Chunks {
-    rx: std::sync::mpsc::Receiver<Vec<u8>>,
-    chunk: Vec<u8>,
-    at: usize,
-}
-
-impl Chunks {
-    fn new(rx: std::sync::mpsc::Receiver<Vec<u8>>) -> Self {
-        Self {
-            rx,
-            chunk: Vec::new(),
-            at: 0,
-        }
-    }
-}
-
-impl Read for Chunks {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        while self.at == self.chunk.len() {
-            match self.rx.recv() {
-                Ok(chunk) => (self.chunk, self.at) = (chunk, 0),
-                // The writer is done: end of the body.
-                Err(_) => return Ok(0),
-            }
-        }
-        let n = buf.len().min(self.chunk.len() - self.at);
-        buf[..n].copy_from_slice(&self.chunk[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
-    }
-}
-
 /// A push's request: started by libgit2's first write, its body fed by the writes that follow.
 struct Push {
-    pending: Option<Rpc>,
+    rpc: Rpc,
     /// Applied to the first write (the commands), then gone.
     pinned: Option<PinnedOld>,
-    tx: Option<SyncSender<Vec<u8>>>,
-    post: Option<JoinHandle<io::Result<Body>>>,
+    tx: Option<tokio::sync::mpsc::Sender<Bytes>>,
+    answer: Option<Receiver<Answer>>,
+    started: bool,
 }
 
 impl Push {
     fn new(rpc: Rpc, pinned: Option<PinnedOld>) -> Self {
         Self {
-            pending: Some(rpc),
+            rpc,
             pinned,
             tx: None,
-            post: None,
+            answer: None,
+            started: false,
         }
     }
 
-    fn start(&mut self) {
-        if let Some(rpc) = self.pending.take() {
-            let (tx, post) = rpc.stream();
-            (self.tx, self.post) = (Some(tx), Some(post));
+    fn start(&mut self) -> io::Result<()> {
+        if !std::mem::replace(&mut self.started, true) {
+            let (tx, answer) = self.rpc.stream()?;
+            (self.tx, self.answer) = (Some(tx), Some(answer));
         }
+        Ok(())
     }
 
     fn write(&mut self, data: &[u8]) -> io::Result<()> {
@@ -537,8 +581,10 @@ impl Push {
             // Before the request starts: a refusal here sends nothing.
             pin_commands(&mut data, &pin)?;
         }
-        self.start();
-        if self.tx.as_ref().is_some_and(|tx| tx.send(data).is_ok()) {
+        self.start()?;
+        if let Some(tx) = self.tx.clone()
+            && wait(async move { tx.send(Bytes::from(data)).await })?.is_ok()
+        {
             return Ok(());
         }
         // The request ended early (refused, or the connection failed): say why.
@@ -549,14 +595,49 @@ impl Push {
     }
 
     /// End the body and wait for the answer.
-    fn finish(&mut self) -> io::Result<Body> {
-        self.start();
+    fn finish(&mut self) -> io::Result<Incoming> {
+        self.start()?;
         drop(self.tx.take());
-        match self.post.take().map(JoinHandle::join) {
-            Some(Ok(answer)) => answer,
-            Some(Err(_)) => Err(io::Error::other("the push request panicked")),
+        match self.answer.take().map(|answer| answer.recv()) {
+            Some(Ok(response)) => self.rpc.answer(response),
+            Some(Err(_)) => Err(unknown_outcome(io::Error::other(
+                "the push request was abandoned",
+            ))),
             None => Err(io::Error::other("the push request already failed")),
         }
+    }
+}
+
+/// An answer's body, read a frame at a time on the transport's runtime.
+struct Reading {
+    body: Option<Incoming>,
+    chunk: Bytes,
+}
+
+impl Read for Reading {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while !self.chunk.has_remaining() {
+            let Some(mut body) = self.body.take() else {
+                return Ok(0);
+            };
+            let (body, frame) = wait(async move {
+                let frame = body.frame().await;
+                (body, frame)
+            })?;
+            match frame {
+                None => return Ok(0),
+                Some(Err(e)) => return Err(io::Error::other(read_error(&e))),
+                Some(Ok(frame)) => {
+                    self.body = Some(body);
+                    if let Ok(data) = frame.into_data() {
+                        self.chunk = data;
+                    }
+                }
+            }
+        }
+        let n = buf.len().min(self.chunk.remaining());
+        self.chunk.copy_to_slice(&mut buf[..n]);
+        Ok(n)
     }
 }
 
@@ -567,17 +648,24 @@ impl Push {
 enum Stream {
     Writing { rpc: Rpc, request: Vec<u8> },
     Pushing(Push),
-    Reading(ureq::BodyReader<'static>),
+    Reading(Reading),
     Failed,
+}
+
+impl Stream {
+    fn reading(body: Incoming) -> Self {
+        Stream::Reading(Reading {
+            body: Some(body),
+            chunk: Bytes::new(),
+        })
+    }
 }
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match std::mem::replace(self, Stream::Failed) {
-            Stream::Writing { rpc, request } => {
-                *self = Stream::Reading(rpc.send(&request)?.into_reader());
-            }
-            Stream::Pushing(mut push) => *self = Stream::Reading(push.finish()?.into_reader()),
+            Stream::Writing { rpc, request } => *self = Stream::reading(rpc.send(&request)?),
+            Stream::Pushing(mut push) => *self = Stream::reading(push.finish()?),
             other => *self = other,
         }
         match self {
@@ -607,22 +695,25 @@ impl Write for Stream {
 }
 
 /// `Some(true)` for an https URL, `Some(false)` for plain http, `None` for anything this
-/// transport does not speak.
+/// transport does not speak (paths, scp-like addresses, other schemes).
 pub(super) fn https_or_http(url: &str) -> Option<bool> {
-    match url.split_once("://")?.0.to_ascii_lowercase().as_str() {
+    match Url::parse(url).ok()?.scheme() {
         "https" => Some(true),
         "http" => Some(false),
         _ => None,
     }
 }
 
-fn is_https(url: &str) -> io::Result<bool> {
-    https_or_http(url)
-        .ok_or_else(|| io::Error::other(format!("not an http(s) URL: {}", display_url(url))))
+/// `url` parsed, if it is an http(s) URL with a host.
+fn parse_http(url: &str) -> io::Result<Url> {
+    Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| io::Error::other(format!("not an http(s) URL: {}", display_str(url))))
 }
 
 /// Where a redirect points, as an absolute URL. Never from https down to plain http.
-fn redirect_target(from: &str, response: &Response<Body>) -> io::Result<String> {
+fn redirect_target(from: &Url, response: &Response) -> io::Result<Url> {
     let location = response
         .headers()
         .get(header::LOCATION)
@@ -634,18 +725,29 @@ fn redirect_target(from: &str, response: &Response<Body>) -> io::Result<String> 
                 status_text(response.status())
             ))
         })?;
-    let absolute = if location.contains("://") {
-        location.to_owned()
-    } else if location.starts_with('/') && !location.starts_with("//") {
-        let origin = credentials::host_of(from).unwrap_or_default();
-        format!("{origin}{location}")
-    } else {
-        return Err(io::Error::other(format!(
+    resolve_redirect(from, location)
+}
+
+/// `location` resolved against `from`: an absolute http(s) URL, or an absolute path on the
+/// same origin; never a relative path, and never from https down to plain http.
+fn resolve_redirect(from: &Url, location: &str) -> io::Result<Url> {
+    let not_followed = || {
+        io::Error::other(format!(
             "{} redirected to {location:?}, which rerecord does not follow",
             display_url(from)
-        )));
+        ))
     };
-    if is_https(from)? && !is_https(&absolute)? {
+    let absolute = match Url::parse(location) {
+        Ok(absolute) => absolute,
+        Err(url::ParseError::RelativeUrlWithoutBase)
+            if location.starts_with('/') && !location.starts_with("//") =>
+        {
+            from.join(location).map_err(|_| not_followed())?
+        }
+        Err(_) => return Err(not_followed()),
+    };
+    let absolute = parse_http(absolute.as_str())?;
+    if from.scheme() == "https" && absolute.scheme() != "https" {
         return Err(io::Error::other(format!(
             "{} redirected from https to plain http ({}); refusing",
             display_url(from),
@@ -656,14 +758,19 @@ fn redirect_target(from: &str, response: &Response<Body>) -> io::Result<String> 
 }
 
 /// A URL for messages: without user info (which could hold a password or token).
-fn display_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(end);
-    let host = authority.rsplit('@').next().unwrap_or(authority);
-    format!("{scheme}://{host}{path}")
+fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+/// [`display_url`] of a string that may not even be a URL (then it is not shown).
+fn display_str(url: &str) -> String {
+    Url::parse(url).map_or_else(
+        |_| "(a remote that is not a URL)".to_owned(),
+        |u| display_url(&u),
+    )
 }
 
 fn status_text(status: StatusCode) -> String {
@@ -678,13 +785,14 @@ fn status_text(status: StatusCode) -> String {
 
 /// The start of an error answer's body (GitHub explains refusals there: "Permission to … denied"),
 /// as printable text.
-fn quote_body(response: Response<Body>) -> String {
+fn quote_body(response: Response) -> String {
     let mut raw = Vec::new();
-    let _ = response
-        .into_body()
-        .into_reader()
-        .take(QUOTED_BODY)
-        .read_to_end(&mut raw);
+    let _ = Reading {
+        body: Some(response.into_body()),
+        chunk: Bytes::new(),
+    }
+    .take(QUOTED_BODY)
+    .read_to_end(&mut raw);
     let text: String = String::from_utf8_lossy(&raw)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -697,30 +805,59 @@ fn quote_body(response: Response<Body>) -> String {
     }
 }
 
-fn transport_error(url: &str, e: ureq::Error) -> io::Error {
-    // ureq's error has no `source()`: its TLS failures sit in these two variants.
-    let cause: Option<&(dyn std::error::Error + 'static)> = match &e {
-        ureq::Error::Io(io) => Some(io),
-        ureq::Error::Rustls(tls) => Some(tls),
-        _ => None,
-    };
-    let timed_out = match &e {
-        ureq::Error::Timeout(_) => true,
-        ureq::Error::Io(io) => io.kind() == io::ErrorKind::TimedOut,
-        _ => false,
-    };
-    let what = if timed_out {
+/// Whether a timeout (of the connection or of a single read or write) is in `e`'s chain.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
+        {
+            return true;
+        }
+        next = e.source();
+    }
+    false
+}
+
+/// `e` and its causes, as one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        next = cause.source();
+    }
+    text
+}
+
+fn transport_error(url: &Url, e: &(dyn std::error::Error + 'static)) -> io::Error {
+    let what = if timed_out(e) {
         format!(
             "timed out after {} s waiting for {} (RERECORD_GIT_TIMEOUT)",
             timeout().as_secs_f64(),
             display_url(url)
         )
-    } else if let Some(why) = cause.and_then(crate::tls::certificate_failure) {
+    } else if let Some(why) = crate::tls::certificate_failure(e) {
         crate::tls::untrusted(&display_url(url), &why)
     } else {
-        format!("request to {} failed: {e}", display_url(url))
+        format!("request to {} failed: {}", display_url(url), chain(e))
     };
     io::Error::other(what)
+}
+
+/// An answer's body broke off.
+fn read_error(e: &hyper::Error) -> String {
+    if timed_out(e) {
+        format!(
+            "timed out after {} s waiting for the remote (RERECORD_GIT_TIMEOUT)",
+            timeout().as_secs_f64()
+        )
+    } else {
+        format!("reading the remote's answer failed: {}", chain(e))
+    }
 }
 
 fn git_error(e: io::Error) -> git2::Error {
@@ -763,52 +900,76 @@ mod tests {
         assert!(pin_commands(&mut b"0fff0000".to_vec(), &pin).is_err());
     }
 
+    fn u(url: &str) -> Url {
+        Url::parse(url).unwrap()
+    }
+
     #[test]
     fn urls_in_messages_lose_their_user_info() {
         assert_eq!(
-            display_url("https://x-access-token:secret@github.com/o/r.git/info/refs?service=x"),
+            display_url(&u(
+                "https://x-access-token:secret@github.com/o/r.git/info/refs?service=x"
+            )),
             "https://github.com/o/r.git/info/refs?service=x"
         );
         assert_eq!(
-            display_url("http://127.0.0.1:9/r.git"),
+            display_url(&u("http://127.0.0.1:9/r.git")),
             "http://127.0.0.1:9/r.git"
         );
+        assert!(!display_str("https://me:secret@[::1").contains("secret"));
     }
 
     #[test]
     fn only_http_and_https_are_spoken() {
-        assert!(is_https("HTTPS://github.com/o/r").unwrap());
-        assert!(!is_https("http://127.0.0.1/r").unwrap());
-        assert!(is_https("ssh://github.com/o/r").is_err());
+        assert_eq!(https_or_http("HTTPS://github.com/o/r"), Some(true));
+        assert_eq!(https_or_http("http://127.0.0.1/r"), Some(false));
         assert_eq!(https_or_http("git@github.com:o/r.git"), None);
         assert_eq!(https_or_http("ssh://git@github.com/o/r"), None);
+        assert!(parse_http("ssh://github.com/o/r").is_err());
     }
 
-    fn redirect(location: &str) -> Response<Body> {
-        Response::builder()
-            .status(301)
-            .header(header::LOCATION, location)
-            .body(Body::builder().data(""))
-            .unwrap()
+    #[test]
+    fn the_ref_discovery_url_is_built_and_read_back_through_url() {
+        let base = u("https://github.com/o/r.git");
+        let discovery = discovery(&base, "git-upload-pack");
+        assert_eq!(
+            discovery.as_str(),
+            "https://github.com/o/r.git/info/refs?service=git-upload-pack"
+        );
+        assert_eq!(repository_of(&discovery, "git-upload-pack"), Some(base));
+        assert_eq!(repository_of(&discovery, "git-receive-pack"), None);
+        assert_eq!(
+            repository_of(
+                &u("https://h/o/r.git/x?service=git-upload-pack"),
+                "git-upload-pack"
+            ),
+            None
+        );
+        assert_eq!(
+            under(&u("http://127.0.0.1:9/a%20b.git"), "git-receive-pack").as_str(),
+            "http://127.0.0.1:9/a%20b.git/git-receive-pack"
+        );
     }
 
     #[test]
     fn redirects_resolve_against_the_origin_and_never_downgrade() {
-        let from = "https://github.com/old/name.git/info/refs?service=git-upload-pack";
+        let from = u("https://github.com/old/name.git/info/refs?service=git-upload-pack");
         assert_eq!(
-            redirect_target(
-                from,
-                &redirect("/new/name.git/info/refs?service=git-upload-pack")
-            )
-            .unwrap(),
+            resolve_redirect(&from, "/new/name.git/info/refs?service=git-upload-pack")
+                .unwrap()
+                .as_str(),
             "https://github.com/new/name.git/info/refs?service=git-upload-pack"
         );
         assert_eq!(
-            redirect_target(from, &redirect("https://elsewhere.example/x")).unwrap(),
+            resolve_redirect(&from, "https://elsewhere.example/x")
+                .unwrap()
+                .as_str(),
             "https://elsewhere.example/x"
         );
-        let down = redirect_target(from, &redirect("http://github.com/x")).unwrap_err();
+        let down = resolve_redirect(&from, "http://github.com/x").unwrap_err();
         assert!(down.to_string().contains("plain http"), "{down}");
-        assert!(redirect_target(from, &redirect("relative/x")).is_err());
+        assert!(resolve_redirect(&from, "relative/x").is_err());
+        assert!(resolve_redirect(&from, "//elsewhere.example/x").is_err());
+        assert!(resolve_redirect(&from, "ssh://github.com/x").is_err());
     }
 }

@@ -13,7 +13,6 @@ pub mod issues;
 pub mod net_error;
 mod redirect;
 pub mod repos;
-mod tunnel;
 pub mod types;
 
 use std::time::Duration;

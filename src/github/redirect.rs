@@ -83,9 +83,8 @@ pub fn moved(from: &str, to: &str) -> Option<Moved> {
 
 /// The origin plus API prefix (e.g. `/api/v3`) of `url`, and the repository its path names.
 fn repo_of(url: &str) -> Option<(String, MovedTo)> {
-    let (origin, rest) = url.split_once("://")?.1.split_once('/')?;
-    let path = rest.split(['?', '#']).next()?;
-    let mut segments = path.split('/');
+    let url = url::Url::parse(url).ok()?;
+    let mut segments = url.path_segments()?;
     let mut prefix = Vec::new();
     let repo = loop {
         match segments.next()? {
@@ -97,7 +96,11 @@ fn repo_of(url: &str) -> Option<(String, MovedTo)> {
             other => prefix.push(other),
         }
     };
-    let base = format!("{}/{}", origin.to_ascii_lowercase(), prefix.join("/"));
+    let base = format!(
+        "{}/{}",
+        url.origin().ascii_serialization(),
+        prefix.join("/")
+    );
     Some((base, repo))
 }
 

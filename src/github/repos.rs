@@ -174,17 +174,16 @@ pub(crate) fn encode_path(path: &str) -> String {
         .join("/")
 }
 
+/// Every byte but RFC 3986's unreserved characters is percent-encoded.
+const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 /// Percent-encode a query value or a single path segment.
 pub(crate) fn encode_query(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(value, RESERVED).to_string()
 }
 
 #[cfg(test)]

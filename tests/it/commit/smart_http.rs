@@ -6,6 +6,7 @@ use super::support::cmd::path_str;
 use super::support::cmd::tempdir;
 use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
 use super::support::http_git::HttpGit;
+use super::support::proxy::ConnectProxy;
 use super::support::tls::TestCa;
 use super::*;
 
@@ -481,4 +482,69 @@ fn push_over_smart_http_does_not_undo_a_force_push_that_rewound_the_branch_meanw
         "the force-push was undone: {dropped} is back on {BRANCH}"
     );
     assert_eq!(remote.show(BRANCH, REC_NEW), "{\"new\": true}");
+}
+
+#[test]
+fn an_https_push_takes_the_same_proxy_decision_as_the_api_https_proxy_and_no_proxy() {
+    // The API's side of this decision is `fetch_over_an_https_api_goes_through_the_environments_proxy`:
+    // both go through one connector, so the same variables send git the same way.
+    let ca = TestCa::new();
+    let Served {
+        tmp,
+        remote,
+        server,
+        work,
+        ..
+    } = Served::new(false, |root| HttpGit::start_tls(root, "proxied-token", &ca));
+    let ca_file = tmp.path().join("ca.pem");
+    ca.write_pem(&ca_file);
+    let proxy = ConnectProxy::start();
+    let origin = server.url("remote.git");
+    let target = origin
+        .trim_start_matches("https://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let push = |file: &str, vars: &[(&str, &str)]| {
+        write(&work, file, "{}\n");
+        let mut job = Job::runner(&tmp.path().join(format!("job-{}", file.len())))
+            .served_by(&server)
+            .set("GITHUB_TOKEN", "proxied-token")
+            .set("SSL_CERT_FILE", &path_str(&ca_file));
+        for (k, v) in vars {
+            job = job.set(k, v);
+        }
+        job.run(&work, &["--target-branch", BRANCH]).success();
+        assert!(remote.files(BRANCH).contains(&file.to_owned()), "{file}");
+    };
+    let with_credentials = proxy.url().replace("http://", "http://me:pw@");
+    push(REC_NEW, &[("HTTPS_PROXY", &with_credentials)]);
+    let seen = proxy.seen();
+    assert!(!seen.is_empty(), "the push did not go through the proxy");
+    assert!(
+        seen.iter()
+            .all(|s| s.method == "CONNECT" && s.target == target),
+        "{seen:?}"
+    );
+    assert!(
+        seen[0]
+            .proxy_authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    );
+
+    let before = proxy.seen().len();
+    push(
+        "tests/integration/agents/recordings/b-proxied-direct.json",
+        &[
+            ("https_proxy", &proxy.url()),
+            ("no_proxy", "localhost,127.0.0.1"),
+        ],
+    );
+    assert_eq!(
+        proxy.seen().len(),
+        before,
+        "NO_PROXY was not honoured by git"
+    );
 }
