@@ -203,7 +203,8 @@ fn schedule_against_a_refused_port_says_it_is_retrying_and_why_it_gave_up() {
 fn an_unresolvable_host_is_a_dns_problem() {
     let dir = tempdir();
     checkout(dir.path());
-    let out = doctor(dir.path(), "http://api.rerecord-test.invalid", &["--json"]).failure();
+    // https: plain http is refused up front for a host that is not this machine.
+    let out = doctor(dir.path(), "https://api.rerecord-test.invalid", &["--json"]).failure();
     let json = out.json();
     let github = check(&json, "github");
     assert!(
