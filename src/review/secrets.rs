@@ -171,7 +171,7 @@ impl Scanner {
     }
 
     /// The credentials in a stream read as text, window by window (memory bounded by
-    /// [`WINDOW`], whatever the stream's length).
+    /// one 1 MiB window, whatever the stream's length).
     pub fn scan_reader(&self, path: &str, reader: impl Read) -> std::io::Result<Vec<Hit>> {
         let mut hits = self.scan_path(path);
         hits.extend(self.stream(path, reader)?);
