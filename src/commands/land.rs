@@ -214,7 +214,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
         .map(str::trim)
         .filter(|b| !b.is_empty());
     if let Some(b) = branch
-        && !git2::Reference::is_valid_name(&format!("refs/heads/{b}"))
+        && !crate::git::is_valid_branch_name(b)
     {
         return Err(usage(format!(
             "--head-branch {b:?}: not a valid branch name"
@@ -389,7 +389,7 @@ async fn land(
     let landed = {
         // Right before each push, on the very tip it builds on: the recorded commit, or ahead of
         // it by recording commits only. The push is a compare-and-swap on that tip.
-        let check_tip = |tip: git2::Oid| check_tip(ctx, target, &checked_head, tip);
+        let check_tip = |tip: crate::git::Oid| check_tip(ctx, target, &checked_head, tip);
         scratch.land(
             &dest,
             base_tip,
@@ -595,7 +595,7 @@ fn check_tip(
     ctx: &Ctx,
     target: &Target,
     checked: &Option<String>,
-    tip: git2::Oid,
+    tip: crate::git::Oid,
 ) -> anyhow::Result<()> {
     let tip = tip.to_string();
     if checked
