@@ -18,6 +18,19 @@ use std::time::Instant;
 const KS: [usize; 3] = [5, 48, 300];
 const BRANCH: &str = "feature-x";
 
+/// A copy of the corpus at `to` (its work tree's origin its own remote) with `k` recordings
+/// changed.
+fn mutated_copy(corpus: &Path, to: &Path, k: usize) -> PathBuf {
+    run(Command::new("cp").arg("-a").arg(corpus).arg(to));
+    run(Command::new("git")
+        .arg("-C")
+        .arg(to.join("work"))
+        .args(["remote", "set-url", "origin"])
+        .arg(to.join("remote.git")));
+    corpus::mutate(&to.join("work"), k, true, k as u64);
+    to.to_path_buf()
+}
+
 fn main() {
     let rerecord = PathBuf::from(env!("CARGO_BIN_EXE_rerecord"));
     let pairs: usize = std::env::var("RERECORD_BENCH_PAIRS")
@@ -34,14 +47,7 @@ fn main() {
     let mut worst_ratio: f64 = 0.0;
     let mut worst_rss = 0u64;
     for k in KS {
-        let mutated = tmp.path().join(format!("k{k}"));
-        run(Command::new("cp").arg("-a").arg(&corpus).arg(&mutated));
-        run(Command::new("git")
-            .arg("-C")
-            .arg(mutated.join("work"))
-            .args(["remote", "set-url", "origin"])
-            .arg(mutated.join("remote.git")));
-        corpus::mutate(&mutated.join("work"), k, true, k as u64);
+        let mutated = mutated_copy(&corpus, &tmp.path().join(format!("k{k}")), k);
 
         let states = tmp.path().join("states");
         let (mut base_t, mut ours_t, mut ratios, mut rss) =

@@ -33,14 +33,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(7);
-    assert!(
-        Command::new("unzip")
-            .arg("-v")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success()),
-        "install unzip"
-    );
+    require_unzip();
     let tmp = tempfile::tempdir().expect("tempdir");
     let work = tmp.path().join("corpus/work");
 
@@ -102,46 +95,74 @@ fn main() {
             cmd.current_dir(&work).arg("-oq").arg(&zip_path);
             timed_run(cmd)
         };
-        let (mut fetch_t, mut unzip_t, mut ratios, mut rss, mut unzip_rss) =
-            (vec![], vec![], vec![], vec![], 0u64);
-        for i in 0..=pairs {
-            let (u, f);
-            reset(&work);
-            if i % 2 == 0 {
-                u = unzip();
-                reset(&work);
-                f = fetch();
-            } else {
-                f = fetch();
-                reset(&work);
-                u = unzip();
-            }
-            if i == 0 {
-                continue; // warm-up
-            }
-            unzip_t.push(u.0);
-            fetch_t.push(f.0);
-            ratios.push(f.0 / u.0);
-            rss.push(f.1 as f64);
-            unzip_rss = unzip_rss.max(u.1);
-        }
-        results.push(Row {
-            label,
-            zip_bytes: zip.len(),
-            unzip: median(&mut unzip_t),
-            fetch: median(&mut fetch_t),
-            ratio: median(&mut ratios),
-            fetch_rss: median(&mut rss) as u64,
-            fetch_rss_max: rss.iter().copied().fold(0.0, f64::max) as u64,
-            unzip_rss,
-        });
+        results.push(alternate(pairs, &work, fetch, unzip, label, zip.len()));
     }
     reset(&work);
 
+    print_results(&results);
+}
+
+fn require_unzip() {
+    assert!(
+        Command::new("unzip")
+            .arg("-v")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success()),
+        "install unzip"
+    );
+}
+
+/// Times `fetch` and `unzip` in `pairs` alternating pairs (after one warm-up pair), resetting the
+/// work tree before each.
+fn alternate(
+    pairs: usize,
+    work: &Path,
+    fetch: impl Fn() -> (f64, u64),
+    unzip: impl Fn() -> (f64, u64),
+    label: &'static str,
+    zip_bytes: usize,
+) -> Row {
+    let (mut fetch_t, mut unzip_t, mut ratios, mut rss, mut unzip_rss) =
+        (vec![], vec![], vec![], vec![], 0u64);
+    for i in 0..=pairs {
+        let (u, f);
+        reset(work);
+        if i % 2 == 0 {
+            u = unzip();
+            reset(work);
+            f = fetch();
+        } else {
+            f = fetch();
+            reset(work);
+            u = unzip();
+        }
+        if i == 0 {
+            continue; // warm-up
+        }
+        unzip_t.push(u.0);
+        fetch_t.push(f.0);
+        ratios.push(f.0 / u.0);
+        rss.push(f.1 as f64);
+        unzip_rss = unzip_rss.max(u.1);
+    }
+    Row {
+        label,
+        zip_bytes,
+        unzip: median(&mut unzip_t),
+        fetch: median(&mut fetch_t),
+        ratio: median(&mut ratios),
+        fetch_rss: median(&mut rss) as u64,
+        fetch_rss_max: rss.iter().copied().fold(0.0, f64::max) as u64,
+        unzip_rss,
+    }
+}
+
+fn print_results(results: &[Row]) {
     println!(
         "artifact          zip bytes   unzip -o    rerecord fetch   ratio (median of pairs)   fetch peak RSS (median/max)   unzip peak RSS"
     );
-    for r in &results {
+    for r in results {
         println!(
             "{:<16}  {:>9}   {:>7.1} ms   {:>10.1} ms     {:>6.2}x                  {:>7}/{:<7} KiB         {:>7} KiB",
             r.label,

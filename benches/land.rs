@@ -83,6 +83,30 @@ fn recording(i: usize) -> String {
     format!("tests/integration/recordings/r{i:03}.json")
 }
 
+/// What a full single-branch clone over smart HTTP costs: bytes served and seconds.
+fn full_clone(http: &HttpGit, dir: &Path) -> (usize, f64) {
+    let before = http.bytes_sent("git-upload-pack");
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{TOKEN}"));
+    let start = Instant::now();
+    git(
+        dir,
+        &[
+            "-c",
+            &format!("http.extraHeader=Authorization: Basic {auth}"),
+            "clone",
+            "-q",
+            "--bare",
+            "--single-branch",
+            "--branch",
+            BRANCH,
+            &http.url(&format!("{REPO}.git")),
+            "full.git",
+        ],
+    );
+    let clone_secs = start.elapsed().as_secs_f64();
+    (http.bytes_sent("git-upload-pack") - before, clone_secs)
+}
+
 fn measure(rerecord: &Path, commits: usize, runs: usize) -> Row {
     let tmp = tempfile::tempdir().expect("tempdir");
     let served = tmp.path().join("git");
@@ -143,30 +167,12 @@ fn measure(rerecord: &Path, commits: usize, runs: usize) -> Row {
         assert_ne!(tip, head, "land pushed nothing");
     }
 
-    let before = http.bytes_sent("git-upload-pack");
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{TOKEN}"));
-    let start = Instant::now();
-    git(
-        tmp.path(),
-        &[
-            "-c",
-            &format!("http.extraHeader=Authorization: Basic {auth}"),
-            "clone",
-            "-q",
-            "--bare",
-            "--single-branch",
-            "--branch",
-            BRANCH,
-            &http.url(&format!("{REPO}.git")),
-            "full.git",
-        ],
-    );
-    let clone_secs = start.elapsed().as_secs_f64();
+    let (clone_bytes, clone_secs) = full_clone(&http, tmp.path());
     Row {
         commits,
         land_secs: median(&mut times),
         land_bytes: median_usize(&mut bytes),
-        clone_bytes: http.bytes_sent("git-upload-pack") - before,
+        clone_bytes,
         clone_secs,
     }
 }

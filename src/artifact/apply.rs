@@ -295,7 +295,7 @@ fn local_changes<'a>(
                 if stat_matches(&entry, &on_disk, index_mtime) {
                     None
                 } else {
-                    let current = git2::Oid::hash_file(git2::ObjectType::Blob, &on_disk)
+                    let current = crate::git::hash_blob_file(&on_disk)
                         .with_context(|| format!("failed to read {path}"))?;
                     (current != head).then_some("modified")
                 }

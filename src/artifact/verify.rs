@@ -205,33 +205,7 @@ fn plan_from_manifest(
 ) -> Result<(Vec<Planned>, Vec<String>), Refusal> {
     let label = zip.label();
     let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
-    let mut listed: HashMap<&str, &super::manifest::ManifestFile> = HashMap::new();
-    for f in &manifest.files {
-        check_entry_name(&f.path).map_err(|reason| {
-            refuse(
-                &f.path,
-                RefusalKind::UnsafePath,
-                format!("(listed in {MANIFEST_NAME}) {reason}"),
-            )
-        })?;
-        if f.path.ends_with('/') || f.path == MANIFEST_NAME {
-            return Err(refuse(
-                &f.path,
-                RefusalKind::BadManifest,
-                format!("is not a file {MANIFEST_NAME} may list"),
-            ));
-        }
-        if !globs.matches(&f.path) {
-            return Err(outside(label, &f.path, globs));
-        }
-        if listed.insert(f.path.as_str(), f).is_some() {
-            return Err(refuse(
-                &f.path,
-                RefusalKind::BadManifest,
-                format!("is listed twice in {MANIFEST_NAME}"),
-            ));
-        }
-    }
+    let listed = index_manifest(label, manifest, globs)?;
     let mut planned = Vec::new();
     let mut present = BTreeSet::new();
     for entry in zip.entries() {
@@ -272,6 +246,54 @@ fn plan_from_manifest(
             expected: Some((size, sha256)),
         });
     }
+    let deleted = deleted_files(label, manifest, &present)?;
+    Ok((planned, deleted))
+}
+
+/// The manifest's files by path, refusing an unsafe, duplicate or out-of-glob entry.
+fn index_manifest<'m>(
+    label: &str,
+    manifest: &'m Manifest,
+    globs: &Globs,
+) -> Result<HashMap<&'m str, &'m super::manifest::ManifestFile>, Refusal> {
+    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
+    let mut listed: HashMap<&str, &super::manifest::ManifestFile> = HashMap::new();
+    for f in &manifest.files {
+        check_entry_name(&f.path).map_err(|reason| {
+            refuse(
+                &f.path,
+                RefusalKind::UnsafePath,
+                format!("(listed in {MANIFEST_NAME}) {reason}"),
+            )
+        })?;
+        if f.path.ends_with('/') || f.path == MANIFEST_NAME {
+            return Err(refuse(
+                &f.path,
+                RefusalKind::BadManifest,
+                format!("is not a file {MANIFEST_NAME} may list"),
+            ));
+        }
+        if !globs.matches(&f.path) {
+            return Err(outside(label, &f.path, globs));
+        }
+        if listed.insert(f.path.as_str(), f).is_some() {
+            return Err(refuse(
+                &f.path,
+                RefusalKind::BadManifest,
+                format!("is listed twice in {MANIFEST_NAME}"),
+            ));
+        }
+    }
+    Ok(listed)
+}
+
+/// The files the manifest marks deleted, refusing one it lists as present that the zip lacks.
+fn deleted_files(
+    label: &str,
+    manifest: &Manifest,
+    present: &BTreeSet<&str>,
+) -> Result<Vec<String>, Refusal> {
+    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
     let mut deleted = Vec::new();
     for f in &manifest.files {
         match f.status {
@@ -286,7 +308,7 @@ fn plan_from_manifest(
             _ => {}
         }
     }
-    Ok((planned, deleted))
+    Ok(deleted)
 }
 
 fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, Refusal> {

@@ -299,7 +299,7 @@ fn target_branch(
         flag.map(str::to_owned).or_else(|| env.ref_name.clone())
     };
     if let Some(b) = &branch
-        && !git2::Reference::is_valid_name(&format!("refs/heads/{b}"))
+        && !crate::git::is_valid_branch_name(b)
     {
         return Err(usage(format!(
             "{b:?} is not a valid branch name; pass the PR's head branch with --target-branch"
@@ -592,7 +592,7 @@ fn land(
     let recorded_head = plan
         .head_sha
         .as_deref()
-        .and_then(|s| git2::Oid::from_str(s).ok());
+        .and_then(|s| crate::git::Oid::from_str(s).ok());
     let req = PushRequest {
         remote: &dest.label,
         url: dest.url.as_deref(),

@@ -74,7 +74,20 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     if args.run.is_some() {
         check_given_run(&gh, &repo, &checkout, &args, &chosen.run).await?;
     }
-    let run = &chosen.run;
+    announce_run(&repo, &chosen.run);
+    let fetched = Fetch {
+        gh: &gh,
+        repo: &repo,
+        checkout: &checkout,
+        git,
+        workdir: &workdir,
+        args: &args,
+    };
+    fetched.download_and_apply(chosen).await
+}
+
+/// Names the chosen run, warning when it has not finished or did not succeed.
+fn announce_run(repo: &RepoName, run: &WorkflowRun) {
     say(&format!(
         "run {} of {repo} ({}, created {}) {}",
         run.id,
@@ -98,90 +111,153 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
             run.conclusion.as_deref().unwrap_or("without a conclusion")
         ));
     }
+}
 
-    let artifacts: Vec<Artifact> = chosen
-        .artifacts
-        .into_iter()
-        .filter(|a| a.name.starts_with(&args.artifact_prefix))
-        .collect();
-    let mut report = Report::new(run, &artifacts);
-    if artifacts.is_empty() {
-        say(&format!(
-            "run {} produced no recording artifacts (none named {}*); nothing to apply",
-            run.id, args.artifact_prefix
-        ));
-        report.print(args.json, None);
-        return Ok(ExitCode::SUCCESS);
+/// What a fetch of one chosen run works with.
+struct Fetch<'a> {
+    gh: &'a GitHub,
+    repo: &'a RepoName,
+    checkout: &'a Checkout,
+    git: &'a GitRepo,
+    workdir: &'a std::path::Path,
+    args: &'a FetchArgs,
+}
+
+/// The scratch directories under `.git` a fetch stages into (removed when dropped).
+struct Scratch {
+    _dir: tempfile::TempDir,
+    downloads: std::path::PathBuf,
+    staged: std::path::PathBuf,
+    replaced: std::path::PathBuf,
+}
+
+impl Scratch {
+    fn create(git: &GitRepo) -> anyhow::Result<Self> {
+        let dir = tempfile::Builder::new()
+            .prefix("rerecord-fetch-")
+            .tempdir_in(git.raw().path())
+            .context("failed to create a staging directory under .git")?;
+        let scratch = Self {
+            downloads: dir.path().join("downloads"),
+            staged: dir.path().join("staged"),
+            replaced: dir.path().join("replaced"),
+            _dir: dir,
+        };
+        for dir in [&scratch.downloads, &scratch.staged, &scratch.replaced] {
+            std::fs::create_dir(dir)
+                .with_context(|| format!("failed to create {}", dir.display()))?;
+        }
+        Ok(scratch)
     }
-    let expired: Vec<&Artifact> = artifacts.iter().filter(|a| a.expired).collect();
-    if !expired.is_empty() {
-        anyhow::bail!(
-            "{}",
-            expired_message(run, &expired, chosen.branch.as_deref())
-        );
+}
+
+impl Fetch<'_> {
+    /// Downloads the run's recording artifacts, verifies and scans them, and applies them.
+    async fn download_and_apply(&self, chosen: Chosen) -> anyhow::Result<ExitCode> {
+        let args = self.args;
+        let run = &chosen.run;
+        let artifacts: Vec<Artifact> = chosen
+            .artifacts
+            .into_iter()
+            .filter(|a| a.name.starts_with(&args.artifact_prefix))
+            .collect();
+        let report = Report::new(run, &artifacts);
+        if artifacts.is_empty() {
+            say(&format!(
+                "run {} produced no recording artifacts (none named {}*); nothing to apply",
+                run.id, args.artifact_prefix
+            ));
+            report.print(args.json, None);
+            return Ok(ExitCode::SUCCESS);
+        }
+        let expired: Vec<&Artifact> = artifacts.iter().filter(|a| a.expired).collect();
+        if !expired.is_empty() {
+            anyhow::bail!(
+                "{}",
+                expired_message(run, &expired, chosen.branch.as_deref())
+            );
+        }
+        let scratch = Scratch::create(self.git)?;
+        let incoming = self.download_and_verify(&artifacts, &scratch).await?;
+        check_made_for(self.git, &incoming, run.id);
+        check_manifests(&incoming, run).map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
+        self.apply(run, &incoming, &scratch, report)
     }
 
-    let limits = Limits {
-        max_file_size: args.max_file_size,
-        ..Limits::from_env()?
-    };
-    let scratch = tempfile::Builder::new()
-        .prefix("rerecord-fetch-")
-        .tempdir_in(git.raw().path())
-        .context("failed to create a staging directory under .git")?;
-    let (downloads, staged, replaced) = (
-        scratch.path().join("downloads"),
-        scratch.path().join("staged"),
-        scratch.path().join("replaced"),
-    );
-    for dir in [&downloads, &staged, &replaced] {
-        std::fs::create_dir(dir).with_context(|| format!("failed to create {}", dir.display()))?;
-    }
-    let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
-    let bar = download::progress_bar(total, !args.json);
-    let zips = download::download_all(&gh, &repo, &artifacts, &downloads, limits, &bar)
+    /// Downloads the artifacts and verifies every byte, then runs the secret-scan gate.
+    async fn download_and_verify(
+        &self,
+        artifacts: &[Artifact],
+        scratch: &Scratch,
+    ) -> anyhow::Result<Incoming> {
+        let args = self.args;
+        let limits = Limits {
+            max_file_size: args.max_file_size,
+            ..Limits::from_env()?
+        };
+        let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
+        let bar = download::progress_bar(total, !args.json);
+        let zips = download::download_all(
+            self.gh,
+            self.repo,
+            artifacts,
+            &scratch.downloads,
+            limits,
+            &bar,
+        )
         .await
         .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
 
-    let incoming = verify_downloads(&zips, limits, &args, &checkout, &staged)
-        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
-    for w in &incoming.warnings {
-        warn(w);
-    }
-    let in_actions = crate::actions::ActionsEnv::from_env().in_actions;
-    let gate = crate::review::hooks::Gate::new(&checkout.config.review, &args.scan, in_actions)?;
-    if let Some(w) = gate.unset_warning() {
-        warn(&w);
-    }
-    gate.scan_incoming(&incoming, "apply the recordings", "nothing was written")?;
-    check_made_for(git, &incoming, run.id);
-    check_manifests(&incoming, run).map_err(|e| anyhow::anyhow!("{e}; nothing was written"))?;
-
-    let plan = apply::plan(git.raw(), &incoming, args.force)
-        .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
-    report.files = plan.files.clone();
-    if args.dry_run {
-        report.print(args.json, Some(Outcome::DryRun));
-        return Ok(ExitCode::SUCCESS);
-    }
-    if args.commit {
-        apply::signature(git.raw())?;
-    }
-    let _ignore_interrupts = ignore_interrupts();
-    apply::apply(&workdir, &plan, &replaced)?;
-    let outcome = if args.commit {
-        let message = incoming.commit_message(run.id);
-        match apply::commit(git.raw(), &plan, &message)
-            .context("the recordings were applied to the work tree but not committed")?
-        {
-            Some(oid) => Outcome::Committed(oid.to_string(), message),
-            None => Outcome::NothingToCommit,
+        let incoming = verify_downloads(&zips, limits, args, self.checkout, &scratch.staged)
+            .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
+        for w in &incoming.warnings {
+            warn(w);
         }
-    } else {
-        Outcome::Applied
-    };
-    report.print(args.json, Some(outcome));
-    Ok(ExitCode::SUCCESS)
+        let in_actions = crate::actions::ActionsEnv::from_env().in_actions;
+        let gate =
+            crate::review::hooks::Gate::new(&self.checkout.config.review, &args.scan, in_actions)?;
+        if let Some(w) = gate.unset_warning() {
+            warn(&w);
+        }
+        gate.scan_incoming(&incoming, "apply the recordings", "nothing was written")?;
+        Ok(incoming)
+    }
+
+    /// Plans the change all-or-nothing, then applies it (and commits it with `--commit`).
+    fn apply(
+        &self,
+        run: &WorkflowRun,
+        incoming: &Incoming,
+        scratch: &Scratch,
+        mut report: Report,
+    ) -> anyhow::Result<ExitCode> {
+        let (args, git) = (self.args, self.git);
+        let plan = apply::plan(git.raw(), incoming, args.force)
+            .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
+        report.files = plan.files.clone();
+        if args.dry_run {
+            report.print(args.json, Some(Outcome::DryRun));
+            return Ok(ExitCode::SUCCESS);
+        }
+        if args.commit {
+            apply::signature(git.raw())?;
+        }
+        let _ignore_interrupts = ignore_interrupts();
+        apply::apply(self.workdir, &plan, &scratch.replaced)?;
+        let outcome = if args.commit {
+            let message = incoming.commit_message(run.id);
+            match apply::commit(git.raw(), &plan, &message)
+                .context("the recordings were applied to the work tree but not committed")?
+            {
+                Some(oid) => Outcome::Committed(oid.to_string(), message),
+                None => Outcome::NothingToCommit,
+            }
+        } else {
+            Outcome::Applied
+        };
+        report.print(args.json, Some(outcome));
+        Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn verify_downloads(

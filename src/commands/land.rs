@@ -56,43 +56,76 @@ struct Ctx {
 }
 
 pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
-    let env = ActionsEnv::from_env();
-    let repo = env.repository_or(args.repo.as_deref())?;
-    if let Some(name) = &args.push_token_env
-        && (name.trim().is_empty() || name.contains('='))
-    {
-        return Err(usage(format!(
-            "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
-        )));
-    }
-    let api_url = locate::api_url(&args.api);
-    let (api_token, _) = locate::token_for(&api_url)?;
-    // A moved repository is told in the report's warnings, not on stderr as well.
-    let gh = GitHub::new(&api_url, &api_token)?.moves_in_warnings();
-    let server = std::env::var("GITHUB_SERVER_URL")
-        .ok()
-        .map(|s| s.trim().trim_end_matches('/').to_owned())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| gh.web_url());
-    // No checkout of the PR exists here: the globs come from this directory's rerecord.toml (a
-    // trusted checkout of the default branch, if the workflow made one), RERECORD_RECORDINGS or
-    // the defaults. They bound what an artifact may write.
-    let cwd = std::env::current_dir().context("failed to read the current directory")?;
-    let config = Config::load(&cwd)?;
-    let (globs, review) = (config.recordings, config.review);
-    let workflow = args.workflow.clone().unwrap_or(config.workflow);
-    let ctx = Ctx {
-        gh,
-        repo,
-        args,
-        env,
-        server,
-        globs,
-        workflow,
-        api_token,
-        review,
+    let ctx = Ctx::new(args)?;
+    let (run, artifacts) = read_run(&ctx).await?;
+    let mut outcome = Outcome::new(
+        run.id,
+        &run.html_url,
+        &ctx.repo.to_string(),
+        ctx.args.dry_run,
+    );
+    let mut failure = None;
+    let mut target = match resolve_target(&ctx, &run).await {
+        Ok(target) => Some(target),
+        Err(e) => {
+            record_failure(&mut outcome, e, &mut failure);
+            None
+        }
     };
+    let mut reviewed = Reviewed::default();
+    if let Some(target) = &mut target {
+        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome, &mut reviewed).await {
+            record_failure(&mut outcome, e, &mut failure);
+        }
+        comment_on_pr(&ctx, target, &mut outcome, &reviewed).await;
+    }
+    finish(&ctx, outcome, &reviewed, failure)
+}
 
+impl Ctx {
+    /// The context from the flags, the Actions environment and this directory's trusted config.
+    fn new(args: LandArgs) -> anyhow::Result<Self> {
+        let env = ActionsEnv::from_env();
+        let repo = env.repository_or(args.repo.as_deref())?;
+        if let Some(name) = &args.push_token_env
+            && (name.trim().is_empty() || name.contains('='))
+        {
+            return Err(usage(format!(
+                "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
+            )));
+        }
+        let api_url = locate::api_url(&args.api);
+        let (api_token, _) = locate::token_for(&api_url)?;
+        // A moved repository is told in the report's warnings, not on stderr as well.
+        let gh = GitHub::new(&api_url, &api_token)?.moves_in_warnings();
+        let server = std::env::var("GITHUB_SERVER_URL")
+            .ok()
+            .map(|s| s.trim().trim_end_matches('/').to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| gh.web_url());
+        // No checkout of the PR exists here: the globs come from this directory's rerecord.toml (a
+        // trusted checkout of the default branch, if the workflow made one), RERECORD_RECORDINGS or
+        // the defaults. They bound what an artifact may write.
+        let cwd = std::env::current_dir().context("failed to read the current directory")?;
+        let config = Config::load(&cwd)?;
+        let (globs, review) = (config.recordings, config.review);
+        let workflow = args.workflow.clone().unwrap_or(config.workflow);
+        Ok(Ctx {
+            gh,
+            repo,
+            args,
+            env,
+            server,
+            globs,
+            workflow,
+            api_token,
+            review,
+        })
+    }
+}
+
+/// Reads the run and its artifacts, and names the run.
+async fn read_run(ctx: &Ctx) -> anyhow::Result<(WorkflowRun, Vec<Artifact>)> {
     let id = ctx.args.run;
     let (run, artifacts) = tokio::try_join!(
         ctx.gh.run(&ctx.repo, id),
@@ -120,37 +153,32 @@ pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or("unknown"),
         run.html_url
     ));
-    let mut outcome = Outcome::new(
-        run.id,
-        &run.html_url,
-        &ctx.repo.to_string(),
-        ctx.args.dry_run,
-    );
-    let mut failure = None;
-    let mut target = match resolve_target(&ctx, &run).await {
-        Ok(target) => Some(target),
-        Err(e) => {
-            record_failure(&mut outcome, e, &mut failure);
-            None
-        }
-    };
-    let mut reviewed = Reviewed::default();
-    if let Some(target) = &mut target {
-        if let Err(e) = land(&ctx, &run, artifacts, target, &mut outcome, &mut reviewed).await {
-            record_failure(&mut outcome, e, &mut failure);
-        }
-        if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
-            // Nothing to say, or asked not to.
-        } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
-            && let Err(e) =
-                sticky_comment(&ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
-        {
-            outcome.warnings.push(format!(
-                "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
-                pr.number
-            ));
-        }
+    Ok((run, artifacts))
+}
+
+/// Leaves the sticky comment on the target PR, unless there is nothing to say or asked not to.
+/// A failure to comment is a warning, not a failure of the landing.
+async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut Outcome, reviewed: &Reviewed) {
+    if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
+        // Nothing to say, or asked not to.
+    } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
+        && let Err(e) =
+            sticky_comment(ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
+    {
+        outcome.warnings.push(format!(
+            "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
+            pr.number
+        ));
     }
+}
+
+/// Emits the report and the summary, and turns the outcome into the exit code.
+fn finish(
+    ctx: &Ctx,
+    mut outcome: Outcome,
+    reviewed: &Reviewed,
+    failure: Option<anyhow::Error>,
+) -> anyhow::Result<ExitCode> {
     // A renamed repository, in the report's warnings as on stderr.
     outcome.warnings.extend(ctx.gh.moved_notices());
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
@@ -186,7 +214,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
         .map(str::trim)
         .filter(|b| !b.is_empty());
     if let Some(b) = branch
-        && !git2::Reference::is_valid_name(&format!("refs/heads/{b}"))
+        && !crate::git::is_valid_branch_name(b)
     {
         return Err(usage(format!(
             "--head-branch {b:?}: not a valid branch name"
@@ -303,26 +331,7 @@ async fn land(
     outcome: &mut Outcome,
     reviewed: &mut Reviewed,
 ) -> anyhow::Result<()> {
-    outcome.fork = target.fork;
-    if let Some(pr) = &target.pr {
-        outcome.pr = Some(pr.number);
-        outcome.pr_url = Some(pr.html_url.clone());
-    }
-    let mode = ctx.args.mode.unwrap_or(if target.pr.is_some() {
-        LandMode::Pr
-    } else {
-        LandMode::Branch
-    });
-    outcome.mode = match mode {
-        LandMode::Pr => "pr",
-        LandMode::Branch => "branch",
-        LandMode::None => "none",
-    };
-    let branch_name = format!("rerecord/recordings-{}", run.id);
-    outcome.target = Some(match mode {
-        LandMode::Branch => format!("{}:{branch_name}", ctx.repo),
-        _ => format!("{}:{}", target.head_repo, target.head_branch),
-    });
+    let (mode, branch_name) = choose_mode(ctx, run, target, outcome);
     let Some((scratch_root, incoming)) = gather(ctx, run, artifacts, target, outcome).await? else {
         return Ok(());
     };
@@ -331,11 +340,7 @@ async fn land(
         return Ok(());
     };
     let checked_head = check_recorded(ctx, target, mode).await?;
-    let fetch_command = format!(
-        "rerecord fetch --run {} --repo {} --commit",
-        run.id,
-        shell_quote(&ctx.repo.to_string())
-    );
+    let fetch_command = fetch_command(ctx, run);
     let (token, token_name) = match push_token(ctx, target, mode) {
         Ok(found) => found,
         Err(reason) => {
@@ -384,7 +389,7 @@ async fn land(
     let landed = {
         // Right before each push, on the very tip it builds on: the recorded commit, or ahead of
         // it by recording commits only. The push is a compare-and-swap on that tip.
-        let check_tip = |tip: git2::Oid| check_tip(ctx, target, &checked_head, tip);
+        let check_tip = |tip: crate::git::Oid| check_tip(ctx, target, &checked_head, tip);
         scratch.land(
             &dest,
             base_tip,
@@ -398,7 +403,62 @@ async fn land(
     if landed.tip != base_tip {
         outcome.files = file_lines(scratch.statuses(landed.tip)?);
     }
-    match landed.commit {
+    record_commit(ctx, dest_repo, branch, landed.commit, outcome);
+    if let Some(base) = &place.base {
+        open_pull(ctx, run, branch, base, outcome).await?;
+    }
+    Ok(())
+}
+
+/// The landing mode (`--mode`, else a PR when the run has one, else a branch) and the branch a
+/// branch-mode landing creates; both, and the target, told in `outcome`.
+fn choose_mode(
+    ctx: &Ctx,
+    run: &WorkflowRun,
+    target: &Target,
+    outcome: &mut Outcome,
+) -> (LandMode, String) {
+    outcome.fork = target.fork;
+    if let Some(pr) = &target.pr {
+        outcome.pr = Some(pr.number);
+        outcome.pr_url = Some(pr.html_url.clone());
+    }
+    let mode = ctx.args.mode.unwrap_or(if target.pr.is_some() {
+        LandMode::Pr
+    } else {
+        LandMode::Branch
+    });
+    outcome.mode = match mode {
+        LandMode::Pr => "pr",
+        LandMode::Branch => "branch",
+        LandMode::None => "none",
+    };
+    let branch_name = format!("rerecord/recordings-{}", run.id);
+    outcome.target = Some(match mode {
+        LandMode::Branch => format!("{}:{branch_name}", ctx.repo),
+        _ => format!("{}:{}", target.head_repo, target.head_branch),
+    });
+    (mode, branch_name)
+}
+
+/// The command that applies the run's recordings locally, offered when they cannot be pushed.
+fn fetch_command(ctx: &Ctx, run: &WorkflowRun) -> String {
+    format!(
+        "rerecord fetch --run {} --repo {} --commit",
+        run.id,
+        shell_quote(&ctx.repo.to_string())
+    )
+}
+
+/// Tells in `outcome` the commit a push made on `dest_repo:branch`, or that it was up to date.
+fn record_commit(
+    ctx: &Ctx,
+    dest_repo: &RepoName,
+    branch: &str,
+    commit: Option<impl std::fmt::Display>,
+    outcome: &mut Outcome,
+) {
+    match commit {
         Some(commit) => {
             let sha = commit.to_string();
             outcome.status = Status::Landed;
@@ -408,10 +468,6 @@ async fn land(
         }
         None => outcome.status = Status::UpToDate,
     }
-    if let Some(base) = &place.base {
-        open_pull(ctx, run, branch, base, outcome).await?;
-    }
-    Ok(())
 }
 
 /// Download and verify the run's recording artifacts, and check their manifests against the
@@ -539,7 +595,7 @@ fn check_tip(
     ctx: &Ctx,
     target: &Target,
     checked: &Option<String>,
-    tip: git2::Oid,
+    tip: crate::git::Oid,
 ) -> anyhow::Result<()> {
     let tip = tip.to_string();
     if checked

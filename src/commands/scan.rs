@@ -18,7 +18,7 @@ use crate::review::secrets::{FILE_LIMIT, Hit};
 /// What to scan: a file on disk or a staged blob, and the path to name it by.
 enum Target {
     Disk(String, PathBuf),
-    Staged(String, git2::Oid),
+    Staged(String, crate::git::Oid),
 }
 
 pub fn run(args: &ScanCommandArgs) -> ExitCode {

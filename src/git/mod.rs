@@ -18,6 +18,19 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use git2::Repository;
 
+/// A git object id. Re-exported so code outside `git` names no git2 type.
+pub use git2::Oid;
+
+/// Whether `name` may name a branch (`refs/heads/<name>` is a valid reference name).
+pub fn is_valid_branch_name(name: &str) -> bool {
+    git2::Reference::is_valid_name(&format!("refs/heads/{name}"))
+}
+
+/// The blob id of a file's bytes, as `git hash-object` computes it.
+pub fn hash_blob_file(path: &Path) -> anyhow::Result<Oid> {
+    Ok(Oid::hash_file(git2::ObjectType::Blob, path)?)
+}
+
 /// Set up libgit2 for this process: our smart-HTTP transport for http(s) remotes.
 /// Runs once, when the process first opens or creates a repository: commands that never touch
 /// git pay nothing.

@@ -52,6 +52,37 @@ pub struct Changes {
     pub ignored: Vec<String>,
 }
 
+/// Status of the work tree under the recordings' literal prefixes: untracked files listed one
+/// by one, no ignored files, no submodules, no rename detection.
+fn status_options(globs: &Globs) -> StatusOptions {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .exclude_submodules(true)
+        .renames_head_to_index(false)
+        .renames_index_to_workdir(false);
+    for prefix in globs.literal_prefixes() {
+        opts.pathspec(prefix);
+    }
+    opts
+}
+
+/// Refuses symlinks and non-regular files at or under a recording path.
+fn refuse_links(mut refused: Vec<String>) -> anyhow::Result<()> {
+    if !refused.is_empty() {
+        refused.sort();
+        refused.dedup();
+        anyhow::bail!(
+            "refusing to commit: {} is a symlink or not a regular file at or under a recording path \
+             (recordings must be plain files inside the recording folders); nothing was pushed or staged. \
+             Replace the link with the file it points to, or remove it",
+            refused.join(", ")
+        );
+    }
+    Ok(())
+}
+
 impl GitRepo {
     /// Changed recordings (modified and untracked new files; deletions when `include_deletions`)
     /// against HEAD, refusing symlinks at or under a recording path.
@@ -68,18 +99,8 @@ impl GitRepo {
             Err(e) => return Err(e).context("failed to read HEAD"),
         };
 
-        let mut opts = StatusOptions::new();
-        opts.include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false)
-            .exclude_submodules(true)
-            .renames_head_to_index(false)
-            .renames_index_to_workdir(false);
-        for prefix in globs.literal_prefixes() {
-            opts.pathspec(prefix);
-        }
         let statuses = repo
-            .statuses(Some(&mut opts))
+            .statuses(Some(&mut status_options(globs)))
             .context("failed to read the work tree's status")?;
 
         let mut head_lookup = head_tree.map(|t| TreeLookup::new(repo, t));
@@ -130,16 +151,7 @@ impl GitRepo {
                 head_blob,
             });
         }
-        if !refused.is_empty() {
-            refused.sort();
-            refused.dedup();
-            anyhow::bail!(
-                "refusing to commit: {} is a symlink or not a regular file at or under a recording path \
-                 (recordings must be plain files inside the recording folders); nothing was pushed or staged. \
-                 Replace the link with the file it points to, or remove it",
-                refused.join(", ")
-            );
-        }
+        refuse_links(refused)?;
         changes.recordings.sort();
         changes.ignored.sort();
         changes.skipped_deletions.sort();

@@ -465,7 +465,7 @@ pub fn land(
     config: &ReviewConfig,
     keep_churn: bool,
     scratch: &GitRepo,
-    base: git2::Oid,
+    base: crate::git::Oid,
     incoming: &Incoming,
 ) -> anyhow::Result<Reviewed> {
     let settings = Settings::new(config)?;

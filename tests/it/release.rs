@@ -3,7 +3,7 @@
 //! commits their checksums on top of the release candidate and tags that commit. Then the install
 //! script, from a clone at the tag, downloads and verifies the binary.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
@@ -119,6 +119,21 @@ fn release_archives_carry_the_binary_completions_and_a_man_page_per_subcommand()
     );
 }
 
+/// The release candidate: the project at some commit, checksums.txt without this version. Its
+/// directory and commit.
+fn release_candidate(dir: &Path) -> (PathBuf, String) {
+    let origin = dir.join("origin");
+    std::fs::create_dir_all(origin.join("scripts")).unwrap();
+    for file in ["scripts/install-rerecord.sh", "Cargo.toml", "checksums.txt"] {
+        std::fs::copy(repo().join(file), origin.join(file)).unwrap();
+    }
+    git(&origin, &["init", "-q"]);
+    git(&origin, &["add", "."]);
+    git(&origin, &["commit", "-qm", "candidate"]);
+    let candidate = rev(&origin, "HEAD");
+    (origin, candidate)
+}
+
 #[test]
 fn the_tag_points_at_the_commit_that_lists_its_checksums_and_installs_verified() {
     let dir = tempfile::tempdir().unwrap();
@@ -132,16 +147,7 @@ fn the_tag_points_at_the_commit_that_lists_its_checksums_and_installs_verified()
     );
     assert!(out.status.success(), "{}", show(&out));
 
-    // The release candidate: the project at some commit, checksums.txt without this version.
-    let origin = dir.path().join("origin");
-    std::fs::create_dir_all(origin.join("scripts")).unwrap();
-    for file in ["scripts/install-rerecord.sh", "Cargo.toml", "checksums.txt"] {
-        std::fs::copy(repo().join(file), origin.join(file)).unwrap();
-    }
-    git(&origin, &["init", "-q"]);
-    git(&origin, &["add", "."]);
-    git(&origin, &["commit", "-qm", "candidate"]);
-    let candidate = rev(&origin, "HEAD");
+    let (origin, candidate) = release_candidate(dir.path());
 
     let out = bash(
         "scripts/release-commit.sh",

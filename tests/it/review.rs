@@ -657,20 +657,26 @@ fn report_never_lets_recording_text_act_as_a_workflow_command_or_terminal_escape
     );
 }
 
-#[test]
-fn report_groups_by_test_and_folder_as_markdown_and_json() {
-    let (_tmp, remote, work) = repo();
+/// One recording of each kind of change: the chat answer updated, a new test's recording
+/// added, the embedding recording deleted.
+fn add_update_and_delete_one(work: &Path) {
     write(
-        &work,
+        work,
         CHAT,
         &chat(TEST_CHAT, "Paris, France", "chatcmpl-1", "1.0.0"),
     );
     write(
-        &work,
+        work,
         "tests/integration/agents/recordings/new.json",
         "{\"test_id\": \"t.py::new\"}",
     );
     std::fs::remove_file(work.join(EMBED)).unwrap();
+}
+
+#[test]
+fn report_groups_by_test_and_folder_as_markdown_and_json() {
+    let (_tmp, remote, work) = repo();
+    add_update_and_delete_one(&work);
     let md = rerecord()
         .current_dir(&work)
         .arg("report")

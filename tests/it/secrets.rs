@@ -8,7 +8,7 @@
 //! repository holds one.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -432,6 +432,30 @@ fn scan_count(files: &[(String, String, String)]) -> usize {
     out.json()["hits"].as_array().unwrap().len()
 }
 
+/// A checkout of one commit on the PR branch, in `dir/work`; its path and commit.
+fn one_commit_checkout(dir: &Path) -> (PathBuf, String) {
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", world::BRANCH]);
+    write(&work, "README.md", "x\n");
+    git(&work, &["add", "-A"]);
+    git(
+        &work,
+        &[
+            "-c",
+            "user.name=c",
+            "-c",
+            "user.email=c@e",
+            "commit",
+            "-q",
+            "-m",
+            "initial",
+        ],
+    );
+    let head = git(&work, &["rev-parse", "HEAD"]);
+    (work, head)
+}
+
 #[test]
 fn land_and_fetch_refuse_the_corpus() {
     let files = planted();
@@ -472,25 +496,7 @@ fn land_and_fetch_refuse_the_corpus() {
     let fake = FakeGitHub::start();
     fake.add_repo(world::UPSTREAM);
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", world::BRANCH]);
-    write(&work, "README.md", "x\n");
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
-    let head = git(&work, &["rev-parse", "HEAD"]);
+    let (work, head) = one_commit_checkout(dir.path());
     let run = fake.add_run(
         world::UPSTREAM,
         RunSpec::completed(world::WORKFLOW, world::BRANCH, &head, "success"),

@@ -78,14 +78,18 @@ impl Scratch {
     }
 
     /// Fetch `branch` of the destination; `None` when it does not exist.
-    pub fn fetch(&self, dest: &Destination<'_>, branch: &str) -> anyhow::Result<Option<git2::Oid>> {
+    pub fn fetch(
+        &self,
+        dest: &Destination<'_>,
+        branch: &str,
+    ) -> anyhow::Result<Option<crate::git::Oid>> {
         self.git.fetch_branch(REMOTE, branch, dest.token)
     }
 
     /// Refuse when an incoming path is a directory or submodule on `tip` (or needs a directory
     /// where `tip` has a file): a manifest "deleting" `tests/.../recordings` must not remove the
     /// folder.
-    pub fn check_tip(&self, tip: git2::Oid, branch: &str) -> anyhow::Result<()> {
+    pub fn check_tip(&self, tip: crate::git::Oid, branch: &str) -> anyhow::Result<()> {
         let conflicts = self
             .git
             .tree_conflicts_at(tip, self.files.iter().map(|f| f.path.as_str()))?;
@@ -101,16 +105,15 @@ impl Scratch {
 
     /// Each file as the commit on `tip` changes it: `added`, `updated`, `deleted` or `unchanged`
     /// (the tip already had those bytes, or lacks a file to delete).
-    pub fn statuses(&self, tip: git2::Oid) -> anyhow::Result<Vec<(String, &'static str)>> {
+    pub fn statuses(&self, tip: crate::git::Oid) -> anyhow::Result<Vec<(String, &'static str)>> {
         let workdir = self.git.workdir()?;
         let mut wanted = Vec::with_capacity(self.files.len());
         for f in &self.files {
             let blob = match f.kind {
-                ChangeKind::Deleted => git2::Oid::ZERO_SHA1,
-                _ => git2::Oid::hash_file(git2::ObjectType::Blob, workdir.join(&f.path))
-                    .with_context(|| {
-                        format!("failed to read {} in the scratch work tree", f.path)
-                    })?,
+                ChangeKind::Deleted => crate::git::Oid::ZERO_SHA1,
+                _ => crate::git::hash_blob_file(&workdir.join(&f.path)).with_context(|| {
+                    format!("failed to read {} in the scratch work tree", f.path)
+                })?,
             };
             wanted.push((f.path.clone(), blob));
         }
@@ -137,11 +140,11 @@ impl Scratch {
     pub fn land(
         &self,
         dest: &Destination<'_>,
-        base_tip: git2::Oid,
+        base_tip: crate::git::Oid,
         message: &str,
         globs: &Globs,
         max_attempts: u32,
-        check_tip: &dyn Fn(git2::Oid) -> anyhow::Result<()>,
+        check_tip: &dyn Fn(crate::git::Oid) -> anyhow::Result<()>,
     ) -> anyhow::Result<Landed> {
         if dest.base.is_some() && self.fetch(dest, dest.branch)?.is_none() {
             self.git

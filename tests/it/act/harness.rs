@@ -323,6 +323,41 @@ impl ActWorld {
         self.run_job_on(branch, workflow, None, event, payload, run_id, secrets)
     }
 
+    /// Points act's pinned actions at the local stand-ins and this checkout's action, and passes
+    /// the run's GitHub environment.
+    fn pin_actions_and_env(&self, cmd: &mut Command, run_id: u64) {
+        for (pin, dir) in [
+            (
+                CHECKOUT_PIN.to_owned(),
+                repo_root().join("tests/act/checkout"),
+            ),
+            (
+                UPLOAD_PIN.to_owned(),
+                repo_root().join("tests/act/upload-artifact"),
+            ),
+            (format!("rerecord/rerecord@{ZEROS}"), self.action.clone()),
+            (format!("rerecord/rerecord@{INIT_PIN}"), self.action.clone()),
+        ] {
+            cmd.arg("--local-repository")
+                .arg(format!("{pin}={}", dir.display()));
+        }
+        let envs = [
+            ("GITHUB_RUN_ID", run_id.to_string()),
+            ("GITHUB_REPOSITORY", UPSTREAM.to_owned()),
+            ("GITHUB_REPOSITORY_OWNER", "upstream".to_owned()),
+            ("GITHUB_API_URL", self.fake.url()),
+            ("GITHUB_SERVER_URL", self.server_url()),
+            ("RERECORD_DOWNLOAD_BASE", self.release_base.clone()),
+            (
+                "RERECORD_ACT_NODE_MODULES",
+                node_modules().display().to_string(),
+            ),
+        ];
+        for (k, v) in envs {
+            cmd.arg("--env").arg(format!("{k}={v}"));
+        }
+    }
+
     /// `run_on`, running only `job` (and the jobs it needs) when given: act's `-j`.
     #[allow(clippy::too_many_arguments)]
     pub fn run_job_on(
@@ -376,36 +411,7 @@ impl ActWorld {
         if let Some(job) = job {
             cmd.args(["-j", job]);
         }
-        for (pin, dir) in [
-            (
-                CHECKOUT_PIN.to_owned(),
-                repo_root().join("tests/act/checkout"),
-            ),
-            (
-                UPLOAD_PIN.to_owned(),
-                repo_root().join("tests/act/upload-artifact"),
-            ),
-            (format!("rerecord/rerecord@{ZEROS}"), self.action.clone()),
-            (format!("rerecord/rerecord@{INIT_PIN}"), self.action.clone()),
-        ] {
-            cmd.arg("--local-repository")
-                .arg(format!("{pin}={}", dir.display()));
-        }
-        let envs = [
-            ("GITHUB_RUN_ID", run_id.to_string()),
-            ("GITHUB_REPOSITORY", UPSTREAM.to_owned()),
-            ("GITHUB_REPOSITORY_OWNER", "upstream".to_owned()),
-            ("GITHUB_API_URL", self.fake.url()),
-            ("GITHUB_SERVER_URL", self.server_url()),
-            ("RERECORD_DOWNLOAD_BASE", self.release_base.clone()),
-            (
-                "RERECORD_ACT_NODE_MODULES",
-                node_modules().display().to_string(),
-            ),
-        ];
-        for (k, v) in envs {
-            cmd.arg("--env").arg(format!("{k}={v}"));
-        }
+        self.pin_actions_and_env(&mut cmd, run_id);
         cmd.arg("-s").arg(format!("GITHUB_TOKEN={TOKEN}"));
         for (k, v) in secrets {
             cmd.arg("-s").arg(format!("{k}={v}"));

@@ -62,6 +62,39 @@ fn checkouts(log: &str) -> Vec<String> {
         .collect()
 }
 
+/// Waits until the plan job has read the PR, then pushes a new commit to the PR branch (and moves
+/// refs/pull/N/head and the PR's head with it); the moved commit, or `None` if never read.
+fn push_once_the_plan_read_the_pr(world: &ActWorld, pr: u64, done: &AtomicBool) -> Option<String> {
+    let pulls_path = format!("/repos/{UPSTREAM}/pulls/{pr}");
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
+        let read = world
+            .fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path.starts_with(&pulls_path));
+        if read {
+            let moved = commit_on(
+                world,
+                BRANCH,
+                "src/app.py",
+                "print('pushed after the plan')\n",
+                "pushed after the plan",
+            );
+            world.git_in(
+                UPSTREAM,
+                &["update-ref", &format!("refs/pull/{pr}/head"), &moved],
+            );
+            world
+                .fake
+                .push_to_pr(UPSTREAM, pr, &moved, chrono::Utc::now());
+            return Some(moved);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    None
+}
+
 #[test]
 fn record_jobs_check_out_the_sha_the_plan_job_pinned_while_the_pr_branch_moves() {
     let Some(act) = harness::act_binary() else {
@@ -77,40 +110,11 @@ fn record_jobs_check_out_the_sha_the_plan_job_pinned_while_the_pr_branch_moves()
         "ref": "refs/heads/main",
         "repository": {"full_name": UPSTREAM, "default_branch": "main"}
     });
-    let pulls_path = format!("/repos/{UPSTREAM}/pulls/{pr}");
     let done = AtomicBool::new(false);
     let (out, moved) = std::thread::scope(|s| {
         // The hook: as soon as the plan job has read the PR, the author pushes a new commit to the
         // branch (and GitHub moves refs/pull/N/head and the PR's head with it).
-        let mover = s.spawn(|| {
-            let deadline = Instant::now() + Duration::from_secs(600);
-            while !done.load(Ordering::SeqCst) && Instant::now() < deadline {
-                let read = world
-                    .fake
-                    .requests()
-                    .iter()
-                    .any(|r| r.method == "GET" && r.path.starts_with(&pulls_path));
-                if read {
-                    let moved = commit_on(
-                        &world,
-                        BRANCH,
-                        "src/app.py",
-                        "print('pushed after the plan')\n",
-                        "pushed after the plan",
-                    );
-                    world.git_in(
-                        UPSTREAM,
-                        &["update-ref", &format!("refs/pull/{pr}/head"), &moved],
-                    );
-                    world
-                        .fake
-                        .push_to_pr(UPSTREAM, pr, &moved, chrono::Utc::now());
-                    return Some(moved);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            None
-        });
+        let mover = s.spawn(|| push_once_the_plan_read_the_pr(&world, pr, &done));
         let out = world.run_on(
             "main",
             RECORD_WORKFLOW,
@@ -318,6 +322,36 @@ fn the_template_titles_dispatched_runs_and_checks_out_only_the_pinned_sha() {
     );
 }
 
+/// The names of the artifacts run `run` uploaded to act's artifact server.
+fn uploaded_artifacts(world: &ActWorld, run: u64) -> Vec<String> {
+    std::fs::read_dir(world.dir.path().join("artifacts").join(run.to_string()))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+/// What GitHub sends the companion for a dispatched run of `head` for `pr` that ran on `main` at
+/// `main_sha`.
+fn companion_event(run: u64, pr: u64, head: &str, main_sha: &str) -> serde_json::Value {
+    serde_json::json!({
+        "action": "completed",
+        "workflow_run": {
+            "id": run,
+            "name": "Record integration tests",
+            "display_title": format!("Record PR #{pr} at {head}"),
+            "event": "workflow_dispatch",
+            "status": "completed",
+            "conclusion": "success",
+            "head_branch": "main",
+            "head_sha": main_sha,
+            "head_repository": {"full_name": UPSTREAM},
+            "repository": {"full_name": UPSTREAM},
+            "pull_requests": []
+        },
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    })
+}
+
 /// The `workflow_run` companion lands a dispatched run that its own workflow did not land (here:
 /// only the plan and record jobs ran), learning the PR and the sha from the run's title alone: the
 /// payload names `main` and no PR, and the run uploaded no pr-metadata artifact.
@@ -359,11 +393,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
         "the record jobs pushed: {}",
         record.tail()
     );
-    let artifacts: Vec<String> =
-        std::fs::read_dir(world.dir.path().join("artifacts").join(run.to_string()))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+    let artifacts = uploaded_artifacts(&world, run);
     assert!(
         artifacts.iter().all(|a| a.starts_with("recordings-")),
         "{artifacts:?}"
@@ -372,23 +402,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
     world.fake.complete_run(UPSTREAM, run, "success");
     // What GitHub sends the companion for a dispatched run: the default branch and its commit,
     // no PR.
-    let event = serde_json::json!({
-        "action": "completed",
-        "workflow_run": {
-            "id": run,
-            "name": "Record integration tests",
-            "display_title": format!("Record PR #{pr} at {}", world.head),
-            "event": "workflow_dispatch",
-            "status": "completed",
-            "conclusion": "success",
-            "head_branch": "main",
-            "head_sha": main,
-            "head_repository": {"full_name": UPSTREAM},
-            "repository": {"full_name": UPSTREAM},
-            "pull_requests": []
-        },
-        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
-    });
+    let event = companion_event(run, pr, &world.head, &main);
     let land = world.run_on(
         "main",
         super::harness::COMPANION_WORKFLOW,

@@ -69,6 +69,25 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
     );
     gh.set_dispatch_mode(DispatchMode::RunDetails);
 
+    add_workflows_to_reject(gh);
+    let rejected = rejected_dispatches();
+    let before = gh.runs("acme/widgets").len();
+    for (workflow, body, status, message) in rejected {
+        let resp = dispatch(gh, workflow, body);
+        assert_eq!(resp.status, status, "{workflow}");
+        let got = resp.json()["message"].as_str().unwrap().to_string();
+        assert!(got.contains(message), "{workflow}: {got}");
+    }
+    assert_eq!(
+        gh.runs("acme/widgets").len(),
+        before,
+        "rejected dispatches create no run"
+    );
+}
+
+/// Workflows a dispatch must be refused for: disabled, without `workflow_dispatch`, with a
+/// required input.
+fn add_workflows_to_reject(gh: &FakeGitHub) {
     gh.add_workflow("acme/widgets", "off.yml", "disabled_manually");
     gh.add_workflow("acme/widgets", "push.yml", "active");
     gh.set_file(
@@ -85,9 +104,13 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
         ".github/workflows/strict.yml",
         strict,
     );
+}
+
+/// Dispatches GitHub rejects: (workflow, body, status, part of the message).
+fn rejected_dispatches() -> [(&'static str, Value, u16, &'static str); 7] {
     let many: serde_json::Map<String, Value> =
         (0..26).map(|i| (format!("i{i}"), json!("v"))).collect();
-    let rejected = [
+    [
         ("missing.yml", json!({"ref": "main"}), 404, "Not Found"),
         ("off.yml", json!({"ref": "main"}), 422, "disabled workflow"),
         (
@@ -120,19 +143,7 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
             422,
             "up to 25",
         ),
-    ];
-    let before = gh.runs("acme/widgets").len();
-    for (workflow, body, status, message) in rejected {
-        let resp = dispatch(gh, workflow, body);
-        assert_eq!(resp.status, status, "{workflow}");
-        let got = resp.json()["message"].as_str().unwrap().to_string();
-        assert!(got.contains(message), "{workflow}: {got}");
-    }
-    assert_eq!(
-        gh.runs("acme/widgets").len(),
-        before,
-        "rejected dispatches create no run"
-    );
+    ]
 }
 
 #[test]

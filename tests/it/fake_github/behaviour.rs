@@ -273,6 +273,23 @@ fn critical_path_counts_overlapping_requests_as_one_round() {
     assert_eq!(critical_path(&[]), 0);
 }
 
+/// A compare answer's (filename, status) pairs, sorted.
+fn file_statuses(v: &serde_json::Value) -> Vec<(String, String)> {
+    let mut files: Vec<(String, String)> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["filename"].as_str().unwrap().into(),
+                f["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 #[test]
 fn compare_answers_from_the_attached_git_history_across_the_fork_network() {
     use crate::support::cmd::tempdir;
@@ -306,20 +323,8 @@ fn compare_answers_from_the_attached_git_history_across_the_fork_network() {
     assert_eq!(v["total_commits"], 2);
     assert_eq!(v["commits"].as_array().unwrap().len(), 1, "per_page=1");
     assert!(next_link(&resp).is_some_and(|l| l.contains("page=2")));
-    let mut files: Vec<(String, String)> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["filename"].as_str().unwrap().into(),
-                f["status"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
-    files.sort();
     assert_eq!(
-        files,
+        file_statuses(&v),
         vec![
             ("rec/x.json".into(), "added".into()),
             ("src/a.py".into(), "modified".into())

@@ -193,9 +193,67 @@ impl HttpGit {
     }
 }
 
+/// One parsed request: its line's parts, headers (names lower-cased), basic-auth user and body.
+struct HttpRequest {
+    method: String,
+    target: String,
+    headers: Vec<(String, String)>,
+    user: Option<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl HttpRequest {
+    fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The path and the query of the target.
+    fn path_query(&self) -> (&str, &str) {
+        self.target.split_once('?').unwrap_or((&self.target, ""))
+    }
+}
+
 fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
-    let (root, token, log) = (&shared.root, shared.token.as_str(), &shared.log);
     let mut reader = BufReader::new(stream);
+    let req = read_request(&mut reader, shared)?;
+    let out = reader.get_mut();
+    let request = format!("{} {}", req.method, req.target);
+    if let Some(hook) = take_hook(shared, &request) {
+        hook();
+    }
+    let fault = take_fault(shared, &request);
+    if let Some((status, false)) = fault {
+        return server_error(out, status);
+    }
+    if let Some(location) = redirect(shared, &req.target) {
+        write!(
+            out,
+            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )?;
+        return out.flush();
+    }
+    if !authorized(shared, &req) {
+        let msg = "authentication required\n";
+        write!(
+            out,
+            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Type: text/plain\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{msg}",
+            msg.len()
+        )?;
+        return out.flush();
+    }
+    let raw = http_backend(shared, req)?;
+    if let Some((status, true)) = fault {
+        return server_error(out, status);
+    }
+    answer(out, shared, request, &raw)
+}
+
+/// Reads the request line, headers and body, and logs the request (with the user presented).
+fn read_request(reader: &mut impl BufRead, shared: &Shared) -> std::io::Result<HttpRequest> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = Vec::new();
@@ -212,39 +270,31 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
         }
     }
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
     let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or("GET").to_owned();
-    let target = parts.next().unwrap_or("/").to_owned();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
-
-    let user = header("authorization")
-        .and_then(|v| v.strip_prefix("Basic ").map(str::to_owned))
-        .and_then(|b| {
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-        })
-        .and_then(|raw| String::from_utf8(raw).ok())
-        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())));
-    log.lock().unwrap().push(match &user {
+    let mut req = HttpRequest {
+        method: parts.next().unwrap_or("GET").to_owned(),
+        target: parts.next().unwrap_or("/").to_owned(),
+        headers,
+        user: None,
+        body: Vec::new(),
+    };
+    req.user = basic_user(req.header("authorization"));
+    let (method, target) = (&req.method, &req.target);
+    shared.log.lock().unwrap().push(match &req.user {
         Some((u, _)) => format!("{method} {target} user={u}"),
         None => format!("{method} {target}"),
     });
-
-    let body = match (header("content-length"), header("transfer-encoding")) {
+    req.body = match (
+        req.header("content-length"),
+        req.header("transfer-encoding"),
+    ) {
         (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => {
             shared
                 .chunked
                 .lock()
                 .unwrap()
                 .push(format!("{method} {target}"));
-            read_chunked(&mut reader)?
+            read_chunked(reader)?
         }
         (Some(len), _) => {
             let mut buf = vec![0; len.parse().unwrap_or(0)];
@@ -253,33 +303,46 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
         }
         _ => Vec::new(),
     };
+    Ok(req)
+}
 
-    let out = reader.get_mut();
-    let request = format!("{method} {target}");
-    let hook = {
-        let mut hooks = shared.hooks.lock().unwrap();
-        let at = hooks
-            .iter()
-            .position(|(part, _)| request.contains(part.as_str()));
-        at.map(|i| hooks.remove(i).1)
-    };
-    if let Some(hook) = hook {
-        hook();
-    }
-    let fault = {
-        let mut faults = shared.faults.lock().unwrap();
-        let hit = faults
-            .iter_mut()
-            .find(|f| f.left > 0 && request.contains(f.part.as_str()));
-        hit.map(|f| {
-            f.left -= 1;
-            (f.status, f.after)
+/// The user and password of a `Basic` authorization header.
+fn basic_user(authorization: Option<String>) -> Option<(String, String)> {
+    authorization
+        .and_then(|v| v.strip_prefix("Basic ").map(str::to_owned))
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
         })
-    };
-    if let Some((status, false)) = fault {
-        return server_error(out, status);
-    }
-    let redirect = shared
+        .and_then(|raw| String::from_utf8(raw).ok())
+        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_owned(), p.to_owned())))
+}
+
+/// The first hook whose part the request contains (taken: it runs once).
+fn take_hook(shared: &Shared, request: &str) -> Option<Hook> {
+    let mut hooks = shared.hooks.lock().unwrap();
+    let at = hooks
+        .iter()
+        .position(|(part, _)| request.contains(part.as_str()));
+    at.map(|i| hooks.remove(i).1)
+}
+
+/// The status and timing of the first fault left for the request (one use of it).
+fn take_fault(shared: &Shared, request: &str) -> Option<(u16, bool)> {
+    let mut faults = shared.faults.lock().unwrap();
+    let hit = faults
+        .iter_mut()
+        .find(|f| f.left > 0 && request.contains(f.part.as_str()));
+    hit.map(|f| {
+        f.left -= 1;
+        (f.status, f.after)
+    })
+}
+
+/// Where a redirected path prefix sends the target.
+fn redirect(shared: &Shared, target: &str) -> Option<String> {
+    shared
         .redirects
         .lock()
         .unwrap()
@@ -288,15 +351,14 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
             target
                 .strip_prefix(from.as_str())
                 .map(|rest| format!("{to}{rest}"))
-        });
-    if let Some(location) = redirect {
-        write!(
-            out,
-            "HTTP/1.1 301 Moved Permanently\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        )?;
-        return out.flush();
-    }
-    let push = target.contains("git-receive-pack");
+        })
+}
+
+/// `x-access-token` with the server's token, or with a granted token (a push only below its
+/// prefix).
+fn authorized(shared: &Shared, req: &HttpRequest) -> bool {
+    let push = req.target.contains("git-receive-pack");
+    let (path, _) = req.path_query();
     let granted = |p: &str| {
         shared
             .grants
@@ -305,47 +367,41 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
             .iter()
             .any(|(t, prefix)| t == p && (!push || path.starts_with(prefix.as_str())))
     };
-    let authorized =
-        matches!(&user, Some((u, p)) if u == "x-access-token" && (p == token || granted(p)));
-    if !authorized {
-        let msg = "authentication required\n";
-        write!(
-            out,
-            "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"git\"\r\nContent-Type: text/plain\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{msg}",
-            msg.len()
-        )?;
-        return out.flush();
-    }
+    matches!(&req.user, Some((u, p)) if u == "x-access-token" && (p == shared.token.as_str() || granted(p)))
+}
 
+/// Runs `git http-backend` on the request and returns its raw CGI output.
+fn http_backend(shared: &Shared, req: HttpRequest) -> std::io::Result<Vec<u8>> {
+    let (path, query) = req.path_query();
     let mut cgi = Command::new("git");
     cgi.arg("http-backend")
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_PROJECT_ROOT", root)
+        .env("GIT_PROJECT_ROOT", &shared.root)
         .env("GIT_HTTP_EXPORT_ALL", "1")
-        .env("REQUEST_METHOD", &method)
+        .env("REQUEST_METHOD", &req.method)
         .env("PATH_INFO", path)
         .env("QUERY_STRING", query)
         .env("REMOTE_USER", "x-access-token")
         .env("REMOTE_ADDR", "127.0.0.1")
-        .env("CONTENT_LENGTH", body.len().to_string())
+        .env("CONTENT_LENGTH", req.body.len().to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    if let Some(ct) = header("content-type") {
+    if let Some(ct) = req.header("content-type") {
         cgi.env("CONTENT_TYPE", ct);
     }
-    if let Some(enc) = header("content-encoding") {
+    if let Some(enc) = req.header("content-encoding") {
         cgi.env("HTTP_CONTENT_ENCODING", enc);
     }
-    if let Some(proto) = header("git-protocol") {
+    if let Some(proto) = req.header("git-protocol") {
         cgi.env("GIT_PROTOCOL", proto);
     }
     let mut child = cgi.spawn()?;
     let mut stdin = child.stdin.take().unwrap();
+    let body = req.body;
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&body);
     });
@@ -353,10 +409,17 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
     child.stdout.take().unwrap().read_to_end(&mut raw)?;
     let _ = writer.join();
     let _ = child.wait();
-    if let Some((status, true)) = fault {
-        return server_error(out, status);
-    }
+    Ok(raw)
+}
 
+/// Turns the CGI output into the HTTP response (with the configured Content-Type parameters)
+/// and records its body size.
+fn answer(
+    out: &mut impl Write,
+    shared: &Shared,
+    request: String,
+    raw: &[u8],
+) -> std::io::Result<()> {
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -367,7 +430,7 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
             String::from_utf8_lossy(&raw[..i]).into_owned(),
             &raw[i + n..],
         ),
-        None => (String::new(), &raw[..]),
+        None => (String::new(), raw),
     };
     let mut status = "200 OK".to_owned();
     let mut response_headers = String::new();

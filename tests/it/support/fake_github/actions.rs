@@ -118,27 +118,8 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
             DISPATCH_DOCS,
         );
     };
-    let unexpected: Vec<&String> = given
-        .keys()
-        .filter(|k| !declared.iter().any(|d| &d.name == *k))
-        .collect();
-    if !unexpected.is_empty() {
-        let list = serde_json::to_string(&unexpected).expect("serialize");
-        return Reply::error(
-            422,
-            &format!("Unexpected inputs provided: {list}"),
-            DISPATCH_DOCS,
-        );
-    }
-    if let Some(missing) = declared
-        .iter()
-        .find(|d| d.required_without_default && !given.contains_key(&d.name))
-    {
-        return Reply::error(
-            422,
-            &format!("Required input '{}' not provided", missing.name),
-            DISPATCH_DOCS,
-        );
+    if let Some(refusal) = check_inputs(given, &declared) {
+        return refusal;
     }
     let spec = RunSpec {
         workflow: file,
@@ -152,6 +133,12 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
         pull_requests: Vec::new(),
         display_title: run_name.map(|t| workflow_file::title_from(&t, &inputs)),
     };
+    let id = start_run(st, full, spec, inputs);
+    dispatched(st, full, id, run_details)
+}
+
+/// Adds the dispatched run, by the token's user, listed after the dispatch lag.
+fn start_run(st: &mut State, full: &str, spec: RunSpec, inputs: Value) -> u64 {
     let id = st.add_run(full, spec, inputs, true);
     let actor = if st.job_token { JOB_TOKEN_USER } else { USER };
     let listed_from = std::time::Instant::now() + st.dispatch_lag;
@@ -159,6 +146,41 @@ fn dispatch(st: &mut State, req: &Req, full: &str, wf: &str) -> Reply {
         run.actor = Some(actor.to_string());
         run.listed_from = Some(listed_from);
     }
+    id
+}
+
+/// Refuses inputs the workflow does not declare, and a required one not given.
+fn check_inputs(
+    given: &serde_json::Map<String, Value>,
+    declared: &[workflow_file::Input],
+) -> Option<Reply> {
+    let unexpected: Vec<&String> = given
+        .keys()
+        .filter(|k| !declared.iter().any(|d| &d.name == *k))
+        .collect();
+    if !unexpected.is_empty() {
+        let list = serde_json::to_string(&unexpected).expect("serialize");
+        return Some(Reply::error(
+            422,
+            &format!("Unexpected inputs provided: {list}"),
+            DISPATCH_DOCS,
+        ));
+    }
+    if let Some(missing) = declared
+        .iter()
+        .find(|d| d.required_without_default && !given.contains_key(&d.name))
+    {
+        return Some(Reply::error(
+            422,
+            &format!("Required input '{}' not provided", missing.name),
+            DISPATCH_DOCS,
+        ));
+    }
+    None
+}
+
+/// The reply to an accepted dispatch: the run's details when asked for and supported.
+fn dispatched(st: &State, full: &str, id: u64, run_details: Option<bool>) -> Reply {
     if run_details == Some(true) && st.dispatch_mode == DispatchMode::RunDetails {
         Reply::json(
             200,

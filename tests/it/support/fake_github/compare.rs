@@ -35,37 +35,13 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
             DOCS,
         );
     };
-    let count = |range: &str| {
-        git(&dir, &["rev-list", "--count", range])
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    let (ahead, behind) = (
-        count(&format!("{base}..{head}")),
-        count(&format!("{head}..{base}")),
-    );
-    let status = match (ahead, behind) {
-        (0, 0) => "identical",
-        (_, 0) => "ahead",
-        (0, _) => "behind",
-        _ => "diverged",
-    };
+    let (ahead, behind, status) = divergence(&dir, base, head);
     let all: Vec<String> = git(&dir, &["rev-list", "--reverse", &format!("{base}..{head}")])
         .unwrap_or_default()
         .lines()
         .map(str::to_owned)
         .collect();
-    let per_page = req
-        .q("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(250)
-        .min(250);
-    let page = req
-        .q("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(1);
+    let (per_page, page) = page_params(req);
     let api = format!("{}/repos/{full}", st.api_base);
     let commits: Vec<Value> = all
         .iter()
@@ -105,6 +81,42 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
         reply = reply.header("link", format!("<{next}>; rel=\"next\""));
     }
     reply
+}
+
+/// `per_page` (at most 250, the default) and `page` (from 1) of a compare request.
+fn page_params(req: &Req) -> (usize, usize) {
+    let per_page = req
+        .q("per_page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(250)
+        .min(250);
+    let page = req
+        .q("page")
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1);
+    (per_page, page)
+}
+
+/// Commits `head` is ahead of and behind `base`, and the status GitHub names that by.
+fn divergence(dir: &Path, base: &str, head: &str) -> (u64, u64, &'static str) {
+    let count = |range: &str| {
+        git(dir, &["rev-list", "--count", range])
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let (ahead, behind) = (
+        count(&format!("{base}..{head}")),
+        count(&format!("{head}..{base}")),
+    );
+    let status = match (ahead, behind) {
+        (0, 0) => "identical",
+        (_, 0) => "ahead",
+        (0, _) => "behind",
+        _ => "diverged",
+    };
+    (ahead, behind, status)
 }
 
 /// The git directories of `full` and of every repository in its fork network.

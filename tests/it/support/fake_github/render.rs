@@ -254,36 +254,52 @@ pub(crate) fn pull(st: &State, repo: &Repo, p: &Pull, full: bool) -> Value {
     v["closed_at"] = json!(p.closed_at.map(ts));
     v["merged_at"] = json!(p.merged_at.map(ts));
     v["merge_commit_sha"] = json!(p.merged_at.map(|_| fake_sha(&format!("merge{}", p.id))));
-    v["head"] = json!({
+    v["head"] = head(st, p, author);
+    v["base"] = base(st, repo, p, base_sha);
+    if full {
+        merge_fields(st, repo, p, &mut v);
+    }
+    v
+}
+
+/// A pull request's `head`: the head branch in the head repository.
+fn head(st: &State, p: &Pull, author: &str) -> Value {
+    json!({
         "label": format!("{author}:{}", p.head_ref),
         "ref": p.head_ref,
         "sha": p.head_sha,
         "user": user(st, author),
         "repo": p.head_repo.as_deref().map(|h| repository(st, h)),
-    });
-    v["base"] = json!({
+    })
+}
+
+/// A pull request's `base`: the base branch of the repository.
+fn base(st: &State, repo: &Repo, p: &Pull, base_sha: String) -> Value {
+    let base_full = &repo.full_name;
+    json!({
         "label": format!("{}:{}", repo.owner(), p.base_ref),
         "ref": p.base_ref,
         "sha": base_sha,
         "user": user(st, repo.owner()),
         "repo": repository(st, base_full),
+    })
+}
+
+/// The fields only the full pull request has: merge state and comment count.
+fn merge_fields(st: &State, repo: &Repo, p: &Pull, v: &mut Value) {
+    v["merged"] = json!(p.state == PrState::Merged);
+    v["mergeable"] = json!(p.state == PrState::Open);
+    v["mergeable_state"] = json!(if p.state == PrState::Open {
+        "clean"
+    } else {
+        "unknown"
     });
-    if full {
-        v["merged"] = json!(p.state == PrState::Merged);
-        v["mergeable"] = json!(p.state == PrState::Open);
-        v["mergeable_state"] = json!(if p.state == PrState::Open {
-            "clean"
-        } else {
-            "unknown"
-        });
-        v["merged_by"] = match p.state {
-            PrState::Merged => user(st, repo.owner()),
-            _ => Value::Null,
-        };
-        v["maintainer_can_modify"] = json!(p.maintainer_can_modify);
-        v["comments"] = json!(repo.comments.iter().filter(|c| c.issue == p.number).count());
-    }
-    v
+    v["merged_by"] = match p.state {
+        PrState::Merged => user(st, repo.owner()),
+        _ => Value::Null,
+    };
+    v["maintainer_can_modify"] = json!(p.maintainer_can_modify);
+    v["comments"] = json!(repo.comments.iter().filter(|c| c.issue == p.number).count());
 }
 
 /// A label of `full`, from the pull request example's label.

@@ -191,6 +191,38 @@ fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
     page.with_link(Reply::json(200, Value::Array(body)))
 }
 
+/// The repository and branch a `head` of `branch` or `owner:branch` names (the repository
+/// `None` when no such owner's copy exists).
+fn resolve_head(st: &State, full: &str, head: &str) -> (Option<String>, String) {
+    match head.split_once(':') {
+        Some((owner, branch)) => {
+            let name = full.split('/').nth(1).unwrap_or_default();
+            let candidate = format!("{owner}/{name}");
+            let found = st
+                .repos
+                .values()
+                .find(|r| {
+                    r.owner().eq_ignore_ascii_case(owner)
+                        && (r.full_name.eq_ignore_ascii_case(&candidate) || r.parent.is_some())
+                })
+                .map(|r| r.full_name.clone());
+            (found, branch.to_string())
+        }
+        None => (Some(full.to_string()), head.to_string()),
+    }
+}
+
+/// Whether `full` has an open pull request from `head_repo:head_ref`.
+fn has_open_pull(st: &State, full: &str, head_repo: &str, head_ref: &str) -> bool {
+    st.repo(full).expect("checked").pulls.iter().any(|p| {
+        p.state == PrState::Open
+            && p.head_ref == head_ref
+            && p.head_repo
+                .as_deref()
+                .is_some_and(|h| h.eq_ignore_ascii_case(head_repo))
+    })
+}
+
 fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
     let body = req.body.clone().unwrap_or(Value::Null);
     let field = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_string);
@@ -206,22 +238,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
     let Some(base) = field("base") else {
         return missing("base");
     };
-    let (head_repo, head_ref) = match head.split_once(':') {
-        Some((owner, branch)) => {
-            let name = full.split('/').nth(1).unwrap_or_default();
-            let candidate = format!("{owner}/{name}");
-            let found = st
-                .repos
-                .values()
-                .find(|r| {
-                    r.owner().eq_ignore_ascii_case(owner)
-                        && (r.full_name.eq_ignore_ascii_case(&candidate) || r.parent.is_some())
-                })
-                .map(|r| r.full_name.clone());
-            (found, branch.to_string())
-        }
-        None => (Some(full.to_string()), head.clone()),
-    };
+    let (head_repo, head_ref) = resolve_head(st, full, &head);
     let invalid = |f: &str| {
         Reply::validation(
             "Validation Failed",
@@ -241,14 +258,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
     if !st.repo(full).expect("checked").branches.contains_key(&base) {
         return invalid("base");
     }
-    let duplicate = st.repo(full).expect("checked").pulls.iter().any(|p| {
-        p.state == PrState::Open
-            && p.head_ref == head_ref
-            && p.head_repo
-                .as_deref()
-                .is_some_and(|h| h.eq_ignore_ascii_case(&head_repo))
-    });
-    if duplicate {
+    if has_open_pull(st, full, &head_repo, &head_ref) {
         return Reply::validation(
             "Validation Failed",
             json!([{"resource": "PullRequest", "code": "custom",

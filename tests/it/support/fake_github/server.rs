@@ -16,6 +16,9 @@ use super::{FaultKind, Listener, Recorded, TOKEN, routes, storage};
 
 type Shared = Arc<Mutex<State>>;
 
+/// A test's callback run when a request's path matches.
+type Hook = Box<dyn FnOnce() + Send>;
+
 pub(crate) struct Handle {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -244,43 +247,7 @@ async fn entry(state: Shared, request: Request, listener: Listener) -> Response 
         .await
         .unwrap_or_default();
     let req = parse(&parts, &bytes);
-    let (index, latency, fault, hook) = {
-        let mut st = lock(&state);
-        st.requests.push(Recorded {
-            listener,
-            method: req.method.clone(),
-            path: req.path.clone(),
-            query: req.raw_query.clone(),
-            authorization: req.authorization.clone(),
-            body: req.body.clone(),
-            status: 0,
-            started,
-            finished: started,
-        });
-        let index = st.requests.len() - 1;
-        let fault = st
-            .faults
-            .iter_mut()
-            .find(|f| {
-                f.times > 0
-                    && f.method.eq_ignore_ascii_case(&req.method)
-                    && req.path.contains(&f.path_contains)
-            })
-            .map(|f| {
-                f.times -= 1;
-                f.clone()
-            });
-        let latency = match listener {
-            Listener::Api => st.latency,
-            Listener::Storage => std::time::Duration::ZERO,
-        };
-        let hook = st
-            .hooks
-            .iter()
-            .position(|(fragment, _)| req.path.contains(fragment.as_str()))
-            .map(|i| st.hooks.remove(i).1);
-        (index, latency, fault, hook)
-    };
+    let (index, latency, fault, hook) = record(&mut lock(&state), &req, listener, started);
     if let Some(hook) = hook {
         tokio::task::block_in_place(hook);
     }
@@ -291,33 +258,87 @@ async fn entry(state: Shared, request: Request, listener: Listener) -> Response 
         std::future::pending::<()>().await;
     }
     let mut st = lock(&state);
-    let reply = match listener {
+    let reply = reply_for(&mut st, &req, listener, fault);
+    let response = finish(&mut st, reply, listener);
+    let rec = &mut st.requests[index];
+    rec.status = response.status().as_u16();
+    rec.finished = Instant::now();
+    response
+}
+
+/// Records the request and takes what applies to it: its index in the log, the listener's
+/// latency, the first matching fault (one use of it) and the first matching hook.
+fn record(
+    st: &mut State,
+    req: &Req,
+    listener: Listener,
+    started: Instant,
+) -> (
+    usize,
+    std::time::Duration,
+    Option<super::Fault>,
+    Option<Hook>,
+) {
+    st.requests.push(Recorded {
+        listener,
+        method: req.method.clone(),
+        path: req.path.clone(),
+        query: req.raw_query.clone(),
+        authorization: req.authorization.clone(),
+        body: req.body.clone(),
+        status: 0,
+        started,
+        finished: started,
+    });
+    let index = st.requests.len() - 1;
+    let fault = st
+        .faults
+        .iter_mut()
+        .find(|f| {
+            f.times > 0
+                && f.method.eq_ignore_ascii_case(&req.method)
+                && req.path.contains(&f.path_contains)
+        })
+        .map(|f| {
+            f.times -= 1;
+            f.clone()
+        });
+    let latency = match listener {
+        Listener::Api => st.latency,
+        Listener::Storage => std::time::Duration::ZERO,
+    };
+    let hook = st
+        .hooks
+        .iter()
+        .position(|(fragment, _)| req.path.contains(fragment.as_str()))
+        .map(|i| st.hooks.remove(i).1);
+    (index, latency, fault, hook)
+}
+
+/// The reply to a request: a fault's, the storage's, or the API routes'.
+fn reply_for(st: &mut State, req: &Req, listener: Listener, fault: Option<super::Fault>) -> Reply {
+    match listener {
         Listener::Storage => match fault {
             Some(f) if f.kind == FaultKind::CutShort => {
-                let mut reply = storage::serve(&st, &req);
+                let mut reply = storage::serve(st, req);
                 reply.cut_short = reply.status == 200;
                 reply
             }
             Some(f) if f.kind != FaultKind::AfterEffect => fault_reply(&f),
-            _ => storage::serve(&st, &req),
+            _ => storage::serve(st, req),
         },
         Listener::Api if !authorized(req.authorization.as_deref()) => {
             Reply::error(401, "Bad credentials", DOCS)
         }
         Listener::Api => match fault {
             Some(f) if f.kind == FaultKind::AfterEffect => {
-                let _done = routes::route(&mut st, &req);
+                let _done = routes::route(st, req);
                 fault_reply(&f)
             }
             Some(f) => fault_reply(&f),
-            None => routes::route(&mut st, &req),
+            None => routes::route(st, req),
         },
-    };
-    let response = finish(&mut st, reply, listener);
-    let rec = &mut st.requests[index];
-    rec.status = response.status().as_u16();
-    rec.finished = Instant::now();
-    response
+    }
 }
 
 fn fault_reply(f: &super::Fault) -> Reply {
