@@ -212,14 +212,17 @@ fn local_checks(
 
 /// The token and the API: `None` when either fails (the failure is on the list).
 async fn github_check(list: &mut Checklist, api_url: &str) -> Option<GitHub> {
+    let bad_url = |list: &mut Checklist, e: anyhow::Error| {
+        list.fail(
+            "github",
+            format!("{e:#}"),
+            "check --api-url / GITHUB_API_URL",
+        );
+    };
     let host = match locate::github_host(api_url) {
         Ok(host) => host,
         Err(e) => {
-            list.fail(
-                "github",
-                format!("{e:#}"),
-                "check --api-url / GITHUB_API_URL",
-            );
+            bad_url(list, e);
             return None;
         }
     };
@@ -235,11 +238,7 @@ async fn github_check(list: &mut Checklist, api_url: &str) -> Option<GitHub> {
     let gh = match GitHub::new(api_url, &tok) {
         Ok(gh) => gh,
         Err(e) => {
-            list.fail(
-                "github",
-                format!("{e:#}"),
-                "check --api-url / GITHUB_API_URL",
-            );
+            bad_url(list, e);
             return None;
         }
     };

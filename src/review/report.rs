@@ -126,7 +126,8 @@ pub struct Report {
     pub groups: Vec<Group>,
 }
 
-/// The report of a recording too large to analyse ([`ANALYSE_LIMIT`]): its sizes only.
+/// A recording's report by its sizes only: what [`analyse`] starts from, and all a recording
+/// too large to analyse ([`ANALYSE_LIMIT`]) gets.
 pub fn sized(
     path: &str,
     old_bytes: Option<u64>,
@@ -161,11 +162,9 @@ pub fn analyse(
     new: Option<&[u8]>,
     origin: Option<String>,
 ) -> FileReport {
-    let status = match (old, new) {
-        (None, _) => Status::Added,
-        (Some(_), None) => Status::Deleted,
-        (Some(_), Some(_)) => Status::Updated,
-    };
+    let len = |b: &[u8]| b.len() as u64;
+    let mut report = sized(path, old.map(len), new.map(len), origin);
+    let status = report.status;
     let parse = |b: &[u8]| {
         if b.len() > ANALYSE_LIMIT {
             (Format::Other, None)
@@ -179,24 +178,12 @@ pub fn analyse(
         (Status::Updated | Status::Deleted, Some(b)) => parse(b),
         _ => (Format::Other, None),
     };
-    let test_id = doc_new
+    report.test_id = doc_new
         .as_ref()
         .or(doc_old.as_ref())
         .and_then(|d| diff::string_at(d, &settings.test_id))
         .map(str::to_owned);
-    let mut report = FileReport {
-        path: path.to_owned(),
-        status,
-        format: if new.is_some() { fmt_new } else { fmt_old },
-        test_id,
-        origin,
-        old_bytes: old.map(|b| b.len() as u64),
-        new_bytes: new.map(|b| b.len() as u64),
-        churn: false,
-        changed_paths: 0,
-        volatile_paths: 0,
-        changes: Vec::new(),
-    };
+    report.format = if new.is_some() { fmt_new } else { fmt_old };
     if status == Status::Updated {
         if old == new {
             report.churn = true;
