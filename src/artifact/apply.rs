@@ -13,12 +13,11 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use git2::Repository;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::verify::Incoming;
-use crate::git::tip::TreeLookup;
+use crate::git::{GitRepo, Oid};
 
 /// What happens to one file, relative to the work tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -85,10 +84,8 @@ enum OnDisk {
 
 /// Compare `incoming` with the work tree of `repo`. Local changes that would be lost are a
 /// [`LocalConflicts`] error unless `force`; symlinks or directories in the way always refuse.
-pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Result<Plan> {
-    let workdir = repo
-        .workdir()
-        .context("this is a bare repository; rerecord needs a work tree")?;
+pub fn plan(repo: &GitRepo, incoming: &Incoming, force: bool) -> anyhow::Result<Plan> {
+    let workdir = &repo.workdir()?;
     let mut changes: BTreeMap<String, Change> = BTreeMap::new();
     // Paths whose local content would be replaced or removed: only these need a git status.
     let mut touched: Vec<String> = Vec::new();
@@ -112,7 +109,7 @@ pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Resu
         }
     }
     head_conflicts(repo, incoming)?;
-    let dirty = local_changes(repo, touched.iter().map(String::as_str))?;
+    let dirty = repo.local_changes(touched.iter().map(String::as_str))?;
     let conflicts: Vec<(String, &'static str)> = touched
         .iter()
         .filter_map(|p| dirty.get(p).map(|state| (p.clone(), *state)))
@@ -146,18 +143,13 @@ pub fn plan(repo: &Repository, incoming: &Incoming, force: bool) -> anyhow::Resu
 /// Refuse incoming paths that HEAD has as a directory or submodule (or that need a directory
 /// where HEAD has a file), whatever the work tree shows: an uninitialised submodule is no
 /// directory on disk, but a file must still never replace it.
-fn head_conflicts(repo: &Repository, incoming: &Incoming) -> anyhow::Result<()> {
-    let tree = match repo.head() {
-        Ok(head) => head.peel_to_tree().context("failed to read HEAD's tree")?,
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => return Ok(()),
-        Err(e) => return Err(e).context("failed to read HEAD"),
-    };
+fn head_conflicts(repo: &GitRepo, incoming: &Incoming) -> anyhow::Result<()> {
     let paths = incoming
         .files
         .keys()
         .chain(incoming.deleted.keys())
         .map(String::as_str);
-    let conflicts = crate::git::tip::tree_conflicts(repo, &tree, paths);
+    let conflicts = repo.head_conflicts(paths)?;
     anyhow::ensure!(
         conflicts.is_empty(),
         "the artifacts' paths clash with HEAD: {}. Only files are recordings, each with one spelling",
@@ -231,81 +223,6 @@ fn same_content(target: &Path, size: u64, sha256: &str) -> anyhow::Result<bool> 
         hasher.update(&buf[..n]);
     }
     Ok(super::manifest::hex(&hasher.finalize()) == sha256)
-}
-
-/// Whether the index's stat data still describes the file, as git judges it: same size, same
-/// modification time, and not "racily clean" (modified in the same instant the index was
-/// written, when equal times prove nothing). Then the file needs no hashing.
-fn stat_matches(
-    entry: &git2::IndexEntry,
-    file: &Path,
-    index_mtime: Option<std::time::SystemTime>,
-) -> bool {
-    let Ok(meta) = fs::symlink_metadata(file) else {
-        return false;
-    };
-    let Ok(modified) = meta.modified() else {
-        return false;
-    };
-    let Ok(since_epoch) = modified.duration_since(std::time::UNIX_EPOCH) else {
-        return false;
-    };
-    let same_time = i64::from(entry.mtime.seconds()) == since_epoch.as_secs() as i64
-        && entry.mtime.nanoseconds() == since_epoch.subsec_nanos();
-    let racy = index_mtime.is_none_or(|written| modified >= written);
-    meta.is_file() && u64::from(entry.file_size) == meta.len() && same_time && !racy
-}
-
-/// The local state of each path that would be replaced or removed, judged against the index
-/// and HEAD one path at a time: the cost follows the incoming files, never the checkout (a
-/// status scan walks every file under the paths' common folder).
-fn local_changes<'a>(
-    repo: &Repository,
-    paths: impl Iterator<Item = &'a str>,
-) -> anyhow::Result<BTreeMap<String, &'static str>> {
-    let workdir = repo
-        .workdir()
-        .context("this is a bare repository; rerecord needs a work tree")?;
-    let index = repo.index().context("failed to read the git index")?;
-    let mut head_tree = match repo.head() {
-        Ok(head) => Some(TreeLookup::new(
-            repo,
-            head.peel_to_tree().context("failed to read HEAD's tree")?,
-        )),
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
-        Err(e) => return Err(e).context("failed to read HEAD"),
-    };
-    let index_mtime = fs::metadata(repo.path().join("index"))
-        .and_then(|m| m.modified())
-        .ok();
-    let mut out = BTreeMap::new();
-    for path in paths {
-        let in_head = head_tree.as_mut().and_then(|t| t.entry_id(path));
-        let in_index = index.get_path(Path::new(path), 0).map(|entry| entry.id);
-        let on_disk = workdir.join(path);
-        let exists = fs::symlink_metadata(&on_disk).is_ok();
-        let state = match (in_head, in_index) {
-            (None, None) => exists.then_some("untracked"),
-            (None, Some(_)) => Some("staged, not committed"),
-            (Some(_), None) => Some("deleted locally"),
-            (Some(_), Some(_)) if !exists => Some("deleted locally"),
-            (Some(head), Some(staged)) if head != staged => Some("modified"),
-            (Some(head), Some(_)) => {
-                let entry = index.get_path(Path::new(path), 0).expect("looked up above");
-                if stat_matches(&entry, &on_disk, index_mtime) {
-                    None
-                } else {
-                    let current = crate::git::hash_blob_file(&on_disk)
-                        .with_context(|| format!("failed to read {path}"))?;
-                    (current != head).then_some("modified")
-                }
-            }
-        };
-        if let Some(state) = state {
-            out.insert(path.to_owned(), state);
-        }
-    }
-    Ok(out)
 }
 
 enum Undo {
@@ -405,88 +322,18 @@ fn rollback(journal: Vec<Undo>) -> Vec<String> {
 /// Commit exactly the planned files on top of HEAD (the index's other entries are not
 /// committed; the committed paths' index entries are updated to match). `None` when the plan
 /// changes nothing.
-pub fn commit(repo: &Repository, plan: &Plan, message: &str) -> anyhow::Result<Option<git2::Oid>> {
+pub fn commit(repo: &GitRepo, plan: &Plan, message: &str) -> anyhow::Result<Option<Oid>> {
     if plan.is_noop() {
         return Ok(None);
     }
-    let signature = signature(repo)?;
-    let workdir = repo
-        .workdir()
-        .context("this is a bare repository; rerecord needs a work tree")?;
-    let parent = match repo.head() {
-        Ok(head) => Some(
-            head.peel_to_commit()
-                .context("HEAD does not point at a commit")?,
-        ),
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
-        Err(e) => return Err(e).context("failed to read HEAD"),
-    };
-    let base = match &parent {
-        Some(c) => c.tree()?,
-        None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
-    };
-    let mut update = git2::build::TreeUpdateBuilder::new();
-    // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS refused).
-    let mut attributes = crate::git::attributes::Attributes::new(repo, base.clone());
-    for (path, _) in &plan.writes {
-        let full = workdir.join(path);
-        let blob = repo
-            .blob_path(&full)
-            .with_context(|| format!("failed to store {path} in git"))?;
-        let blob = attributes.clean_blob(path, blob)?;
-        update.upsert(path.as_str(), blob, file_mode(&full));
-    }
-    for path in &plan.deletes {
-        update.remove(path.as_str());
-    }
-    let tree = repo.find_tree(
-        update
-            .create_updated(repo, &base)
-            .context("failed to build the commit's tree")?,
-    )?;
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    let oid = repo
-        .commit(
-            Some("HEAD"),
-            &signature,
-            &signature,
-            message,
-            &tree,
-            &parents,
-        )
-        .context("failed to create the commit")?;
-    let mut index = repo.index().context("failed to open the git index")?;
-    for (path, _) in &plan.writes {
-        index
-            .add_path(Path::new(path))
-            .with_context(|| format!("failed to stage {path}"))?;
-    }
-    for path in &plan.deletes {
-        index
-            .remove_path(Path::new(path))
-            .with_context(|| format!("failed to unstage {path}"))?;
-    }
-    index.write().context("failed to write the git index")?;
-    Ok(Some(oid))
+    let writes: Vec<&str> = plan.writes.iter().map(|(path, _)| path.as_str()).collect();
+    let deletes: Vec<&str> = plan.deletes.iter().map(String::as_str).collect();
+    repo.commit_paths(&writes, &deletes, message).map(Some)
 }
 
 /// The committer identity, checked before anything is applied when `--commit` is given.
-pub fn signature(repo: &Repository) -> anyhow::Result<git2::Signature<'static>> {
-    repo.signature().context(
-        "git has no identity to commit with: set user.name and user.email (git config), or drop --commit",
-    )
-}
-
-fn file_mode(path: &Path) -> git2::FileMode {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 != 0) {
-            return git2::FileMode::BlobExecutable;
-        }
-    }
-    let _ = path;
-    git2::FileMode::Blob
+pub fn signature(repo: &GitRepo) -> anyhow::Result<()> {
+    repo.check_identity()
 }
 
 #[cfg(test)]

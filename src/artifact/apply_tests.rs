@@ -13,7 +13,7 @@ const OTHER: &str = "src/main.py";
 
 struct Fixture {
     dir: tempfile::TempDir,
-    repo: Repository,
+    repo: GitRepo,
     stage: tempfile::TempDir,
     next: usize,
 }
@@ -32,17 +32,12 @@ impl Fixture {
     /// A repository whose HEAD has A="a", B="b", D="d" and OTHER.
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init(dir.path()).unwrap();
-        {
-            let mut cfg = repo.config().unwrap();
-            cfg.set_str("user.name", "Test").unwrap();
-            cfg.set_str("user.email", "test@example.com").unwrap();
-        }
+        let repo = GitRepo::init_for_tests(dir.path());
         for (p, b) in [(A, &b"a"[..]), (B, b"b"), (D, b"d"), (OTHER, b"print()")] {
             write(dir.path(), p, b);
         }
-        commit_all(&repo, "initial");
-        let stage = tempfile::tempdir_in(repo.path()).unwrap();
+        repo.commit_all("initial");
+        let stage = tempfile::tempdir_in(repo.git_dir()).unwrap();
         Self {
             dir,
             repo,
@@ -106,22 +101,8 @@ impl Fixture {
     }
 
     fn scratch(&self) -> tempfile::TempDir {
-        tempfile::tempdir_in(self.repo.path()).unwrap()
+        tempfile::tempdir_in(self.repo.git_dir()).unwrap()
     }
-}
-
-fn commit_all(repo: &Repository, message: &str) {
-    let mut index = repo.index().unwrap();
-    index
-        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-        .unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = repo.signature().unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
-        .unwrap();
 }
 
 fn statuses(plan: &Plan) -> Vec<(&str, Change)> {
@@ -278,9 +259,7 @@ fn commit_contains_exactly_the_applied_files() {
     let mut fx = Fixture::new();
     // Unrelated work: a staged edit and an unstaged edit that must stay out of the commit.
     write(fx.root(), OTHER, b"print('staged')");
-    let mut index = fx.repo.index().unwrap();
-    index.add_path(Path::new(OTHER)).unwrap();
-    index.write().unwrap();
+    fx.repo.stage(&[OTHER]);
     write(fx.root(), "README", b"unstaged");
     let incoming = fx.incoming(&[(A, b"a"), (B, b"b2"), (C, b"c")], &[D]);
     let plan = plan(&fx.repo, &incoming, false).unwrap();
@@ -289,45 +268,23 @@ fn commit_contains_exactly_the_applied_files() {
     let oid = commit(&fx.repo, &plan, "Recordings from CI run 42 (ollama, base)")
         .unwrap()
         .unwrap();
-    let commit = fx.repo.find_commit(oid).unwrap();
-    assert_eq!(
-        commit.message().unwrap(),
-        "Recordings from CI run 42 (ollama, base)"
-    );
-    let diff = fx
-        .repo
-        .diff_tree_to_tree(
-            Some(&commit.parent(0).unwrap().tree().unwrap()),
-            Some(&commit.tree().unwrap()),
-            None,
-        )
-        .unwrap();
-    let mut changed: Vec<String> = diff
-        .deltas()
-        .map(|d| d.new_file().path().unwrap().to_string_lossy().into_owned())
-        .collect();
-    changed.sort();
+    let (message, changed) = fx.repo.commit_changes(oid);
+    assert_eq!(message, "Recordings from CI run 42 (ollama, base)");
     assert_eq!(changed, [C, B, D]);
     // The recordings are clean now; the unrelated staged edit is still staged, not committed.
-    let st = fx.repo.status_file(Path::new(B)).unwrap();
-    assert!(st.is_empty(), "{st:?}");
-    assert!(
-        fx.repo
-            .status_file(Path::new(OTHER))
-            .unwrap()
-            .contains(git2::Status::INDEX_MODIFIED)
-    );
-    assert!(fx.repo.index().unwrap().get_path(Path::new(D), 0).is_none());
+    assert_eq!(fx.repo.path_status(B), (true, false));
+    assert_eq!(fx.repo.path_status(OTHER), (false, true));
+    assert_eq!(fx.repo.staged_blob(D).unwrap(), None);
 }
 
 #[test]
 fn nothing_to_commit_creates_no_commit() {
     let mut fx = Fixture::new();
-    let head = fx.repo.head().unwrap().target();
+    let head = fx.repo.head_sha();
     let incoming = fx.incoming(&[(A, b"a")], &[]);
     let plan = plan(&fx.repo, &incoming, false).unwrap();
     assert_eq!(commit(&fx.repo, &plan, "x").unwrap(), None);
-    assert_eq!(fx.repo.head().unwrap().target(), head);
+    assert_eq!(fx.repo.head_sha(), head);
 }
 
 #[test]
@@ -335,10 +292,7 @@ fn staged_edits_and_new_staged_files_are_conflicts_too() {
     let mut fx = Fixture::new();
     write(fx.root(), B, b"staged edit");
     write(fx.root(), C, b"staged new file");
-    let mut index = fx.repo.index().unwrap();
-    index.add_path(Path::new(B)).unwrap();
-    index.add_path(Path::new(C)).unwrap();
-    index.write().unwrap();
+    fx.repo.stage(&[B, C]);
     // The work tree matches the incoming bytes for B, but the index does not match HEAD.
     write(fx.root(), B, b"from ci");
     let incoming = fx.incoming(&[(B, b"other"), (C, b"ci")], &[]);
@@ -361,23 +315,7 @@ fn a_submodule_in_head_is_never_replaced_even_when_not_checked_out() {
     let mut fx = Fixture::new();
     // A gitlink at tests/integration/recordings/vendor, never initialised: nothing on disk.
     let link = "tests/integration/recordings/vendor";
-    {
-        let head = fx.repo.head().unwrap().peel_to_commit().unwrap();
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        update.upsert(link, head.id(), git2::FileMode::Commit);
-        let tree = fx
-            .repo
-            .find_tree(
-                update
-                    .create_updated(&fx.repo, &head.tree().unwrap())
-                    .unwrap(),
-            )
-            .unwrap();
-        let sig = git2::Signature::now("t", "t@example.com").unwrap();
-        fx.repo
-            .commit(Some("HEAD"), &sig, &sig, "submodule", &tree, &[&head])
-            .unwrap();
-    }
+    fx.repo.commit_gitlink(link);
     assert!(!fx.root().join(link).exists());
 
     for (files, deleted) in [(&[(link, &b"x"[..])][..], &[][..]), (&[][..], &[link][..])] {

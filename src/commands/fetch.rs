@@ -135,7 +135,7 @@ impl Scratch {
     fn create(git: &GitRepo) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new()
             .prefix("rerecord-fetch-")
-            .tempdir_in(git.raw().path())
+            .tempdir_in(git.git_dir())
             .context("failed to create a staging directory under .git")?;
         let scratch = Self {
             downloads: dir.path().join("downloads"),
@@ -232,7 +232,7 @@ impl Fetch<'_> {
         mut report: Report,
     ) -> anyhow::Result<ExitCode> {
         let (args, git) = (self.args, self.git);
-        let plan = apply::plan(git.raw(), incoming, args.force)
+        let plan = apply::plan(git, incoming, args.force)
             .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
         report.files = plan.files.clone();
         if args.dry_run {
@@ -240,13 +240,13 @@ impl Fetch<'_> {
             return Ok(ExitCode::SUCCESS);
         }
         if args.commit {
-            apply::signature(git.raw())?;
+            apply::signature(git)?;
         }
         let _ignore_interrupts = ignore_interrupts();
         apply::apply(self.workdir, &plan, &scratch.replaced)?;
         let outcome = if args.commit {
             let message = incoming.commit_message(run.id);
-            match apply::commit(git.raw(), &plan, &message)
+            match apply::commit(git, &plan, &message)
                 .context("the recordings were applied to the work tree but not committed")?
             {
                 Some(oid) => Outcome::Committed(oid.to_string(), message),

@@ -11,7 +11,10 @@ pub mod land;
 pub mod push;
 mod smart_http;
 pub mod status;
+#[cfg(test)]
+mod testing;
 pub mod tip;
+mod worktree;
 
 use std::path::{Path, PathBuf};
 
@@ -84,7 +87,7 @@ impl GitRepo {
         Ok(Self { repo })
     }
 
-    pub fn raw(&self) -> &Repository {
+    pub(crate) fn raw(&self) -> &Repository {
         &self.repo
     }
 
