@@ -31,10 +31,11 @@ use crate::actions::{
     ActionsEnv, Annotations, append_to, json_line, md_code, safe_text, write_outputs,
 };
 use crate::cli::{CommandArgs, Permission};
+use crate::commands::inputs;
 use crate::commands::land::write_sticky_comment;
 use crate::commands::locate;
 use crate::commands::preflight::{self, At, Gathered};
-use crate::commands::schedule::{self, inputs};
+use crate::commands::schedule;
 use crate::config::Config;
 use crate::config::InputOption;
 use crate::error::usage;

@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 use crate::cli::{DispatchIn, DoctorArgs};
+use crate::commands::inputs::{self, Wanted};
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::commands::preflight::{self, Gathered, Refusal, Target};
-use crate::commands::schedule::inputs::{self, Wanted};
 use crate::config::Config;
 use crate::github::{GitHub, PullRequest};
 use crate::remotes::RepoName;

@@ -5,6 +5,7 @@ pub mod commit;
 pub mod doctor;
 pub mod fetch;
 pub mod init;
+pub mod inputs;
 pub mod land;
 pub mod locate;
 pub mod preflight;

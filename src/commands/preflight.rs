@@ -21,7 +21,7 @@ use crate::github::{ApiError, GitHub, PrState, PullRequest, Workflow};
 use crate::remotes::RepoName;
 use crate::workflow::{DispatchTrigger, dispatch_trigger};
 
-use super::schedule::inputs;
+use super::inputs;
 
 /// A verdict that stops a dispatch: what is wrong (for `doctor`'s check `check`) and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]

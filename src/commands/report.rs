@@ -19,7 +19,12 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("failed to read the current directory")?;
     let repo = GitRepo::discover(&cwd)?;
     let config = Config::load(&repo.workdir()?)?;
-    let report = hooks::checkout_report(&repo, &config, args.base.as_deref())?;
+    let report = hooks::checkout_report(
+        &repo,
+        &config.recordings,
+        &config.review,
+        args.base.as_deref(),
+    )?;
     let format = match (args.json, args.format) {
         (true, _) => ReportFormat::Json,
         (false, Some(f)) => f,

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::commands::schedule::scaled;
 use crate::github::{ApiError, GitHub, Job, WorkflowRun};
 use crate::remotes::RepoName;
 
@@ -143,4 +142,23 @@ impl Outage {
             self.next_wait = Duration::ZERO;
         }
     }
+}
+
+/// The shortest wait `RERECORD_POLL_SCALE` can make: a scale of 0 still pauses between polls.
+const MIN_SCALED_WAIT: Duration = Duration::from_millis(20);
+
+/// Waits scaled by `RERECORD_POLL_SCALE`, a test hook: only debug builds (what the tests run)
+/// read it, and never below [`MIN_SCALED_WAIT`]; release binaries always wait the full time.
+pub(crate) fn scaled(d: Duration) -> Duration {
+    if !cfg!(debug_assertions) {
+        return d;
+    }
+    let Some(scale) = std::env::var("RERECORD_POLL_SCALE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    else {
+        return d;
+    };
+    d.mul_f64(scale.min(1.0)).max(MIN_SCALED_WAIT.min(d))
 }

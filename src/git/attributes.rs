@@ -17,7 +17,8 @@ use anyhow::Context;
 use git2::{Oid, Repository, Tree};
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::tip::{PreparedFile, TreeLookup};
+use super::status::PreparedFile;
+use super::tree::TreeLookup;
 
 /// `.gitattributes` files larger than this are not read (git's own limit is 100 MB; these are
 /// a few lines).

@@ -6,7 +6,7 @@ use git2::{Delta, DiffOptions, Oid};
 
 use super::GitRepo;
 use super::status::{ChangeKind, ChangedFile};
-use super::tip::TreeLookup;
+use super::tree::TreeLookup;
 use crate::recordings::Globs;
 
 impl GitRepo {

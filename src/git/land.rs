@@ -141,7 +141,7 @@ impl GitRepo {
             .find_commit(tip)
             .and_then(|c| c.tree())
             .with_context(|| format!("the tip {tip} is not available locally"))?;
-        let mut lookup = tip::TreeLookup::new(&self.repo, tree);
+        let mut lookup = super::tree::TreeLookup::new(&self.repo, tree);
         Ok(files
             .iter()
             .map(|(path, blob)| match lookup.entry_id(path) {

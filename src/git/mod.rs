@@ -14,6 +14,7 @@ pub mod status;
 #[cfg(test)]
 mod testing;
 pub mod tip;
+mod tree;
 mod worktree;
 
 use std::path::{Path, PathBuf};

@@ -8,10 +8,10 @@
 use std::path::Path;
 
 use anyhow::Context;
-use git2::{Status, StatusOptions};
+use git2::{Oid, Status, StatusOptions};
 
 use super::GitRepo;
-use super::tip::TreeLookup;
+use super::tree::TreeLookup;
 use crate::recordings::Globs;
 
 /// How a recording differs from HEAD.
@@ -38,7 +38,17 @@ pub struct ChangedFile {
     pub path: String,
     pub kind: ChangeKind,
     /// The blob id at HEAD (`None` for added files).
-    pub head_blob: Option<git2::Oid>,
+    pub head_blob: Option<Oid>,
+}
+
+/// A change ready to apply to any tip: its blob is already in the object repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreparedFile {
+    pub path: String,
+    pub kind: ChangeKind,
+    pub head_blob: Option<Oid>,
+    /// `None` for deletions.
+    pub blob: Option<Oid>,
 }
 
 /// The result of a scan.

@@ -9,7 +9,7 @@ use anyhow::Context;
 use git2::{Oid, Repository};
 
 use super::GitRepo;
-use super::tip::TreeLookup;
+use super::tree::TreeLookup;
 
 impl GitRepo {
     /// The repository's `.git` directory (scratch space on the work tree's filesystem).

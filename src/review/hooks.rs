@@ -15,6 +15,7 @@ use crate::artifact::verify::Incoming;
 use crate::cli::ScanArgs;
 use crate::git::GitRepo;
 use crate::git::status::{ChangeKind, Changes};
+use crate::recordings::Globs;
 
 /// GitHub's limit on a comment body, in characters.
 pub const COMMENT_LIMIT: usize = 65_536;
@@ -515,17 +516,15 @@ fn single_origin(incoming: &Incoming) -> Option<String> {
 /// `rerecord report`.
 pub fn checkout_report(
     repo: &GitRepo,
-    config: &crate::config::Config,
+    globs: &Globs,
+    review: &ReviewConfig,
     base: Option<&str>,
 ) -> anyhow::Result<Report> {
-    let settings = Settings::new(&config.review)?;
+    let settings = Settings::new(review)?;
     let workdir = repo.workdir()?;
     let changed = match base {
-        None => {
-            repo.changed_recordings(&config.recordings, true)?
-                .recordings
-        }
-        Some(rev) => repo.recordings_changed_since(rev, &config.recordings)?,
+        None => repo.changed_recordings(globs, true)?.recordings,
+        Some(rev) => repo.recordings_changed_since(rev, globs)?,
     };
     let mut files = Vec::with_capacity(changed.len());
     for f in &changed {

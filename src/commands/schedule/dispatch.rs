@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{scaled, warn};
+use super::warn;
+use crate::commands::watch::scaled;
 use crate::github::actions::Dispatch;
 use crate::github::{DispatchedRun, GitHub, WorkflowRun};
 use crate::provenance;

@@ -6,7 +6,6 @@
 //! run could go: [`preflight::gather`]), then the POST. `doctor` runs the same preflight.
 
 pub mod dispatch;
-pub mod inputs;
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -16,15 +15,14 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::{DefaultOption, DispatchIn, RecordingArgs, ScheduleArgs};
+use crate::commands::inputs::{self, Wanted};
 use crate::commands::locate::{self, Checkout, PrChoice};
 use crate::commands::preflight::{self, Target};
 use crate::commands::short;
-use crate::commands::watch;
+use crate::commands::watch::{self, scaled};
 use crate::config::{Config, InputOption};
 use crate::github::{DispatchedRun, GitHub, PrState, PullRequest};
 use crate::term;
-
-use inputs::Wanted;
 
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     let api_url = locate::api_url(&args.api);
@@ -217,25 +215,6 @@ fn pick_pr(
             )
         }
     }
-}
-
-/// The shortest wait `RERECORD_POLL_SCALE` can make: a scale of 0 still pauses between polls.
-const MIN_SCALED_WAIT: Duration = Duration::from_millis(20);
-
-/// Waits scaled by `RERECORD_POLL_SCALE`, a test hook: only debug builds (what the tests run)
-/// read it, and never below [`MIN_SCALED_WAIT`]; release binaries always wait the full time.
-pub(crate) fn scaled(d: Duration) -> Duration {
-    if !cfg!(debug_assertions) {
-        return d;
-    }
-    let Some(scale) = std::env::var("RERECORD_POLL_SCALE")
-        .ok()
-        .and_then(|s| s.parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-    else {
-        return d;
-    };
-    d.mul_f64(scale.min(1.0)).max(MIN_SCALED_WAIT.min(d))
 }
 
 #[derive(Debug, Serialize)]
