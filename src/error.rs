@@ -46,9 +46,9 @@ pub fn kind_of(err: &anyhow::Error) -> &'static str {
 /// `{"error": {"message": ..., "kind": ...}}`.
 pub fn json_object(err: &anyhow::Error) -> String {
     let value = serde_json::json!({
-        "error": {"message": crate::actions::safe_lines(&format!("{err:#}")), "kind": kind_of(err)}
+        "error": {"message": crate::neutralise::safe_lines(&format!("{err:#}")), "kind": kind_of(err)}
     });
-    crate::actions::json_line(&value).unwrap_or_else(|_| value.to_string())
+    crate::neutralise::json_line(&value).unwrap_or_else(|_| value.to_string())
 }
 
 #[cfg(test)]

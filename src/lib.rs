@@ -1,7 +1,8 @@
 //! rerecord: re-record record/replay integration tests.
 //!
 //! `commands/` orchestrates; `github/` and `git/` are the narrow boundaries to the outside;
-//! `actions` is the GitHub Actions runtime I/O; `artifact/` owns the manifest and zip safety.
+//! `actions` is the GitHub Actions runtime I/O; `neutralise` makes untrusted text inert wherever
+//! it is shown; `artifact/` owns the manifest and zip safety.
 
 pub mod actions;
 pub mod artifact;
@@ -12,6 +13,7 @@ pub(crate) mod connect;
 pub mod error;
 pub mod git;
 pub mod github;
+pub mod neutralise;
 pub(crate) mod output;
 pub mod paths;
 pub(crate) mod provenance;
@@ -53,10 +55,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             let text = format!("{err:#}");
             eprintln!(
                 "error: {}",
-                actions::safe_lines(&git::without_internals(&text))
+                neutralise::safe_lines(&git::without_internals(&text))
             );
             // Unless the command printed its own JSON report already: stdout stays one object.
-            if json && !actions::json_made() {
+            if json && !neutralise::json_made() {
                 output::outln!("{}", error::json_object(&err));
             }
             ExitCode::from(exit_code_for(&err))

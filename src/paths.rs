@@ -9,7 +9,7 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::actions::is_hidden_char;
+use crate::neutralise::is_hidden_char;
 
 /// Code points HFS+ leaves out when it compares names (git's list for `is_hfs_dotgit`):
 /// zero-width joiners and marks, bidi embeddings and overrides, deprecated format characters

@@ -12,9 +12,9 @@ use futures_util::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::zip::Limits;
-use crate::actions::safe_text;
 use crate::github::actions::DownloadError;
 use crate::github::{Artifact, GitHub};
+use crate::neutralise::safe_text;
 use crate::remotes::RepoName;
 
 /// Artifacts downloaded at the same time.

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
 use super::zip::{ArtifactZip, Limits, Refusal, RefusalKind, check_entry_name};
-use crate::actions::commit_text;
+use crate::neutralise::commit_text;
 use crate::recordings::Globs;
 
 /// Characters of a manifest's `setup`/`suite` quoted in a commit message.

@@ -27,9 +27,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::ValueEnum;
 
-use crate::actions::{
-    ActionsEnv, Annotations, append_to, json_line, md_code, safe_text, write_outputs,
-};
+use crate::actions::{ActionsEnv, Annotations, append_to, write_outputs};
+
 use crate::cli::{CommandArgs, Permission};
 use crate::commands::inputs;
 use crate::commands::land::write_sticky_comment;
@@ -41,6 +40,7 @@ use crate::config::InputOption;
 use crate::error::usage;
 use crate::github::issues::RepoPermission;
 use crate::github::{GitHub, PrState, PullRequest};
+use crate::neutralise::{json_line, md_code, safe_text};
 use crate::remotes::RepoName;
 use crate::workflow::DispatchTrigger;
 

@@ -18,13 +18,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{ActionsEnv, EventPayload, artifact_safe, commit_text};
+use crate::actions::{ActionsEnv, EventPayload};
+
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
 use crate::config::{Config, InputOption};
 use crate::error::usage;
 use crate::git::GitRepo;
 use crate::git::push::PushRequest;
 use crate::git::tip::{BOT_EMAIL, BOT_NAME, Identity};
+use crate::neutralise::{artifact_safe, commit_text};
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
 use crate::review;
@@ -498,7 +500,7 @@ pub fn execute(
         crate::artifact::zip::check_entry_name(&f.path).map_err(|reason| {
             anyhow::anyhow!(
                 "refusing to commit the recording {}: it {reason}; rename it",
-                crate::actions::safe_text(&f.path)
+                crate::neutralise::safe_text(&f.path)
             )
         })?;
     }

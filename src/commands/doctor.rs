@@ -74,7 +74,7 @@ pub async fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
         out.as_object_mut()
             .expect("an object")
             .extend(list.details.clone());
-        crate::output::outln!("{}", crate::actions::json_line(&out)?);
+        crate::output::outln!("{}", crate::neutralise::json_line(&out)?);
     } else {
         print_checks(&list);
     }
@@ -92,10 +92,13 @@ fn print_checks(list: &Checklist) {
             Status::Warn => "warn",
             Status::Fail => "FAIL",
         };
-        let message = crate::actions::safe_lines(&c.message);
+        let message = crate::neutralise::safe_lines(&c.message);
         crate::output::outln!("{tag}  {:<9} {message}", c.name);
         if let Some(fix) = &c.fix {
-            crate::output::outln!("                fix: {}", crate::actions::safe_lines(fix));
+            crate::output::outln!(
+                "                fix: {}",
+                crate::neutralise::safe_lines(fix)
+            );
         }
     }
 }

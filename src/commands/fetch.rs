@@ -9,7 +9,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::actions::{json_line, safe_lines, safe_text, shell_quote};
 use crate::artifact::apply::{self, Change, FileChange};
 use crate::artifact::download::{self, Downloaded};
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -20,6 +19,7 @@ use crate::commands::short;
 use crate::error::usage;
 use crate::git::GitRepo;
 use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
+use crate::neutralise::{json_line, safe_lines, safe_text, shell_quote};
 use crate::provenance;
 use crate::remotes::RepoName;
 

@@ -15,7 +15,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{ActionsEnv, md_span, safe_lines, shell_quote};
+use crate::actions::ActionsEnv;
+
 use crate::artifact::download;
 use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -25,6 +26,7 @@ use crate::commands::locate;
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
+use crate::neutralise::{md_span, safe_lines, shell_quote};
 use crate::provenance;
 use crate::recordings::Globs;
 use crate::remotes::RepoName;

@@ -340,7 +340,7 @@ fn head_target(
                     ),
                     format!(
                         "push it first: git push -u origin {}",
-                        crate::actions::shell_quote(branch)
+                        crate::neutralise::shell_quote(branch)
                     ),
                 )
                 .into());

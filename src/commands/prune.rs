@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::safe_text;
 use crate::cli::PruneArgs;
 use crate::config::Config;
 use crate::error::usage;
 use crate::git::GitRepo;
+use crate::neutralise::safe_text;
 use crate::review::orphans;
 
 pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
@@ -56,7 +56,7 @@ pub fn run(args: &PruneArgs) -> anyhow::Result<ExitCode> {
         let mut value = serde_json::to_value(&found)?;
         value["collected"] = collected.len().into();
         value["deleted"] = args.delete.into();
-        crate::output::outln!("{}", crate::actions::json_line(&value)?);
+        crate::output::outln!("{}", crate::neutralise::json_line(&value)?);
         return Ok(ExitCode::SUCCESS);
     }
     for o in &found.orphans {

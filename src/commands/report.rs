@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{is_hidden_char, safe_markdown_lines, safe_text};
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::config::Config;
 use crate::git::GitRepo;
+use crate::neutralise::{is_hidden_char, safe_markdown_lines, safe_text};
 use crate::review::hooks::{self, SUMMARY_LIMIT};
 use crate::review::report::{FileReport, Report, Status, human_bytes};
 
@@ -32,7 +32,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         (false, None) => ReportFormat::Markdown,
     };
     if format == ReportFormat::Json {
-        crate::output::outln!("{}", crate::actions::json_line(&report)?);
+        crate::output::outln!("{}", crate::neutralise::json_line(&report)?);
     } else if report.is_empty() {
         crate::output::outln!(
             "No recording changed against {}.",

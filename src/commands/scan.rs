@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::actions::{json_line, safe_lines, safe_text};
 use crate::cli::ScanCommandArgs;
 use crate::config::Config;
 use crate::git::GitRepo;
 use crate::git::status::ChangeKind;
+use crate::neutralise::{json_line, safe_lines, safe_text};
 use crate::review::hooks::Gate;
 use crate::review::secrets::{FILE_LIMIT, Hit};
 

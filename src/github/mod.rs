@@ -439,7 +439,7 @@ impl GitHub {
                         "the next page ({}) is not under the API URL {}, so the list cannot be read \
                          whole; check --api-url (a proxy or GHES that rewrites links must keep them \
                          under the API URL)",
-                        crate::actions::safe_text(url),
+                        crate::neutralise::safe_text(url),
                         self.base
                     ),
                 });

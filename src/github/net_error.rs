@@ -27,7 +27,7 @@ pub(crate) async fn tell_if_slow<F: Future>(
             if !TOLD_SLOW.swap(true, Ordering::Relaxed) {
                 eprintln!(
                     "{}",
-                    crate::actions::safe_lines(&format!(
+                    crate::neutralise::safe_lines(&format!(
                         "note: no answer from GitHub yet ({method} {path}) after {after:?}; still waiting"
                     ))
                 );
@@ -156,7 +156,7 @@ pub fn tell_retry(err: &ApiError, attempt: u32, of: u32, wait: Duration) {
     };
     eprintln!(
         "{}",
-        crate::actions::safe_lines(&format!(
+        crate::neutralise::safe_lines(&format!(
             "note: {what} ({} {}); retrying in {:.1} s ({attempt}/{})",
             err.method,
             err.path,

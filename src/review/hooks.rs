@@ -10,11 +10,12 @@ use anyhow::Context;
 use super::report::{self, FileReport, Report};
 use super::secrets::{Allowed, Hit, Scanner};
 use super::{ReviewConfig, Settings, is_env_name};
-use crate::actions::{ActionsEnv, append_to, escape_data, safe_text};
+use crate::actions::{ActionsEnv, append_to, escape_data};
 use crate::artifact::verify::Incoming;
 use crate::cli::ScanArgs;
 use crate::git::GitRepo;
 use crate::git::status::{ChangeKind, Changes};
+use crate::neutralise::safe_text;
 use crate::recordings::Globs;
 
 /// GitHub's limit on a comment body, in characters.

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::Settings;
 use super::diff::{self, Format, PathChange};
-use crate::actions::{html_code, md_code};
+use crate::neutralise::{html_code, md_code};
 
 /// Changed paths listed per recording; the rest are counted.
 pub const PATHS_SHOWN: usize = 12;

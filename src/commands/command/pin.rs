@@ -18,8 +18,8 @@
 use super::event::Trigger;
 use super::reply::{Refusal, short};
 use super::{Ctx, Stop};
-use crate::actions::md_code;
 use crate::github::PullRequest;
+use crate::neutralise::md_code;
 
 /// Refuse unless the request approved exactly the PR's head `pr.head_sha`. `named` is the
 /// comment's `--sha`, `rest` the comment's text after the command word.

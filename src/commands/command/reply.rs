@@ -3,16 +3,16 @@
 //!
 //! Text from the comment, branch names and input values is untrusted: in markdown it is only
 //! ever an inline code span or a fenced block longer than any backtick run in it; in the log it
-//! goes through [`safe_text`](crate::actions::safe_text), so it can neither mention, link, embed, nor start a workflow command.
+//! goes through [`safe_text`](crate::neutralise::safe_text), so it can neither mention, link, embed, nor start a workflow command.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::actions::{md_block, md_code};
 use crate::commands::land::MARKER;
 pub use crate::commands::short;
 use crate::github::DispatchedRun;
+use crate::neutralise::{md_block, md_code};
 
 /// Marks our reply comments (never adopted or edited: each refusal is its own reply).
 pub const REPLY_MARKER: &str = "<!-- rerecord:command -->";

@@ -7,11 +7,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::CommitPlan;
-use crate::actions::{
-    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_text,
-    shell_quote, write_outputs,
-};
+use crate::actions::{ActionsEnv, Annotations, append_to, write_outputs};
 use crate::git::status::Changes;
+use crate::neutralise::{json_line, md_block, md_code, md_span, safe_text, shell_quote};
 
 /// The result of one `commit` run. `--json` prints it with the action outputs' names
 /// (`commit-sha`, `target-branch`, ...), plus the details the summary lists.

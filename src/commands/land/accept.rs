@@ -74,7 +74,7 @@ impl Policy<'_> {
                  --allow-event {} if that event's runs should land",
                 run.event,
                 allowed.join(", "),
-                crate::actions::artifact_safe(&run.event)
+                crate::neutralise::artifact_safe(&run.event)
             )));
         }
         Ok(())

@@ -9,13 +9,12 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::actions::{
-    ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_lines,
-    safe_text, write_outputs,
-};
+use crate::actions::{ActionsEnv, Annotations, append_to, write_outputs};
+
 use crate::artifact::manifest::FileStatus;
 use crate::artifact::verify::Incoming;
 pub use crate::commands::short;
+use crate::neutralise::{json_line, md_block, md_code, md_span, safe_lines, safe_text};
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
 pub const MARKER: &str = "<!-- rerecord:land -->";

@@ -295,7 +295,7 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
     if json {
         crate::output::outln!(
             "{}",
-            crate::actions::json_line(plan).expect("the plan serializes")
+            crate::neutralise::json_line(plan).expect("the plan serializes")
         );
         return;
     }
@@ -338,15 +338,15 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
         (None, _) => lines.push(format!("run       dispatched; see {runs_page}")),
     }
     lines.push(format!("next      {}", d.next));
-    crate::output::outln!("{}", crate::actions::safe_lines(&lines.join("\n")));
+    crate::output::outln!("{}", crate::neutralise::safe_lines(&lines.join("\n")));
 }
 
 fn note(msg: &str) {
-    eprintln!("note: {}", crate::actions::safe_lines(msg));
+    eprintln!("note: {}", crate::neutralise::safe_lines(msg));
 }
 
 fn warn(msg: &str) {
-    eprintln!("warning: {}", crate::actions::safe_lines(msg));
+    eprintln!("warning: {}", crate::neutralise::safe_lines(msg));
 }
 
 fn confirm(prompt: &str) -> anyhow::Result<bool> {
