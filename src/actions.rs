@@ -5,7 +5,6 @@
 //! The event payload is hostile input (a fork PR controls its branch name and title): it is
 //! size-limited, parsed as untyped JSON, and only the few fields we need are taken, by type.
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -241,14 +240,6 @@ pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
-}
-
-/// Outputs as an ordered map, for `--json` and tests.
-pub fn outputs_map(outputs: &[(&str, String)]) -> BTreeMap<String, String> {
-    outputs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect()
 }
 
 #[cfg(test)]

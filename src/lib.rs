@@ -4,28 +4,28 @@
 //! `actions` is the GitHub Actions runtime I/O; `neutralise` makes untrusted text inert wherever
 //! it is shown; `artifact/` owns the manifest and zip safety.
 
-pub mod actions;
+pub(crate) mod actions;
 pub mod artifact;
 pub mod cli;
-pub mod commands;
+pub(crate) mod commands;
 pub mod config;
 pub(crate) mod connect;
-pub mod error;
-pub mod git;
+pub(crate) mod error;
+pub(crate) mod git;
 pub mod github;
-pub mod neutralise;
+pub(crate) mod neutralise;
 pub(crate) mod output;
-pub mod paths;
+pub(crate) mod paths;
 pub(crate) mod provenance;
-pub mod proxy;
-pub mod recordings;
+pub(crate) mod proxy;
+pub(crate) mod recordings;
 pub mod remotes;
 pub mod review;
-pub mod term;
-pub mod tls;
+pub(crate) mod term;
+pub(crate) mod tls;
 pub mod token;
-pub mod version;
-pub mod workflow;
+pub(crate) mod version;
+pub(crate) mod workflow;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

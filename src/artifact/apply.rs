@@ -67,10 +67,6 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn count(&self, change: Change) -> usize {
-        self.files.iter().filter(|f| f.status == change).count()
-    }
-
     /// Whether applying changes anything.
     pub fn is_noop(&self) -> bool {
         self.writes.is_empty() && self.deletes.is_empty()

@@ -1,6 +1,6 @@
 //! Recording artifacts: the manifest, and reading hostile zip files safely.
-pub mod apply;
+pub(crate) mod apply;
 pub mod download;
-pub mod manifest;
-pub mod verify;
+pub(crate) mod manifest;
+pub(crate) mod verify;
 pub mod zip;

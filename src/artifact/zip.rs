@@ -94,8 +94,6 @@ pub enum RefusalKind {
     SizeMismatch,
     MissingFromZip,
     NotInManifest,
-    /// Two artifacts disagree about a path.
-    Conflict,
 }
 
 impl Refusal {

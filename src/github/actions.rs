@@ -143,25 +143,6 @@ impl GitHub {
             .collect())
     }
 
-    /// Every run of any workflow in `repo` for commit `sha` (pushes, PR events, dispatches).
-    pub async fn runs_for_sha(
-        &self,
-        repo: &RepoName,
-        sha: &str,
-    ) -> Result<Vec<WorkflowRun>, ApiError> {
-        #[derive(Deserialize)]
-        struct Page {
-            workflow_runs: Vec<WorkflowRun>,
-        }
-        let path = format!(
-            "{}/actions/runs?head_sha={}&per_page=100",
-            Self::repo_path(repo),
-            encode_query(sha)
-        );
-        self.get_all_pages(&path, |p: Page| p.workflow_runs, |seen| seen.len() >= 300)
-            .await
-    }
-
     pub async fn run(&self, repo: &RepoName, id: u64) -> Result<WorkflowRun, ApiError> {
         self.get_json(&format!("{}/actions/runs/{id}", Self::repo_path(repo)))
             .await

@@ -29,11 +29,6 @@ pub struct GitHubHost {
 }
 
 impl GitHubHost {
-    /// github.com.
-    pub fn github_com() -> Self {
-        Self::parse(super::DEFAULT_API_URL).expect("the default API URL parses")
-    }
-
     /// Parse an API base URL such as `https://api.github.com`, `https://ghe.corp/api/v3` or
     /// `https://api.acme.ghe.com`.
     pub fn parse(api_url: &str) -> anyhow::Result<Self> {
@@ -106,12 +101,6 @@ impl GitHubHost {
             (HostKind::EnterpriseServer | HostKind::Other, Some(port)) => format!("{host}:{port}"),
             _ => host,
         }
-    }
-
-    /// Whether `url` is served by the API's own origin (scheme, host and port): the only
-    /// place the token may go.
-    pub fn is_api_origin(&self, url: &str) -> bool {
-        Url::parse(url).is_ok_and(|u| u.origin() == self.api.origin())
     }
 }
 
@@ -214,9 +203,6 @@ mod tests {
         assert_eq!(h.kind(), HostKind::Other);
         assert_eq!(h.web_url(), "http://127.0.0.1:8080");
         assert_eq!(h.gh_hostname(), "127.0.0.1:8080");
-        assert!(h.is_api_origin("http://127.0.0.1:8080/repos/a/b"));
-        assert!(!h.is_api_origin("http://127.0.0.1:8081/repos/a/b"));
-        assert!(!h.is_api_origin("https://127.0.0.1:8080/repos/a/b"));
     }
 
     #[test]

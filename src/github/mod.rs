@@ -6,13 +6,13 @@
 //! out as GitHub documents: `Retry-After`, else `x-ratelimit-reset` when the quota is used up,
 //! else at least a minute, doubling) and `Link`-header pagination that never leaves the API.
 
-pub mod actions;
+pub(crate) mod actions;
 mod client;
 mod host;
-pub mod issues;
-pub mod net_error;
+pub(crate) mod issues;
+pub(crate) mod net_error;
 mod redirect;
-pub mod repos;
+pub(crate) mod repos;
 pub mod types;
 
 use std::time::Duration;
@@ -163,11 +163,6 @@ impl GitHub {
     /// The API base URL (no trailing slash).
     pub fn api_url(&self) -> &str {
         &self.base
-    }
-
-    /// The GitHub instance this client talks to.
-    pub fn host(&self) -> &GitHubHost {
-        &self.host
     }
 
     /// The web URL matching the API URL: `https://github.com` for the public API, the

@@ -96,14 +96,6 @@ impl NetProblem {
         }
     }
 
-    /// The problem of an error with no HTTP answer anywhere in `err`'s chain.
-    pub fn of(err: &anyhow::Error) -> Option<Self> {
-        err.chain()
-            .filter_map(|c| c.downcast_ref::<ApiError>())
-            .find(|e| e.status.is_none())
-            .and_then(|e| Self::of_message(&e.message))
-    }
-
     /// What happened, in one clause.
     pub fn what(self) -> &'static str {
         match self {

@@ -5,10 +5,10 @@
 //! `hooks` is the one place `commit`, `land` and `fetch` call into; everything else here is
 //! pure (bytes in, findings out) so it is tested without git or the network.
 
-pub mod diff;
+pub(crate) mod diff;
 pub mod hooks;
-pub mod orphans;
-pub mod pointer;
+pub(crate) mod orphans;
+pub(crate) mod pointer;
 pub mod report;
 pub mod secrets;
 

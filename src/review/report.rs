@@ -3,7 +3,7 @@
 //! summary, `land`'s PR comment) or serialised for `--json`.
 //!
 //! Every test id, path and value is untrusted (a fork writes them): in Markdown they only
-//! appear as code, through [`md_code`] and [`html_code`].
+//! appear as code, through `neutralise::md_code` and `neutralise::html_code`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
