@@ -102,6 +102,12 @@ impl GitHubHost {
             _ => host,
         }
     }
+
+    /// Whether `url` is served by the API's own origin (scheme, host and port): the only
+    /// place the token may go.
+    pub fn is_api_origin(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| u.origin() == self.api.origin())
+    }
 }
 
 impl GitHubHost {
@@ -203,6 +209,9 @@ mod tests {
         assert_eq!(h.kind(), HostKind::Other);
         assert_eq!(h.web_url(), "http://127.0.0.1:8080");
         assert_eq!(h.gh_hostname(), "127.0.0.1:8080");
+        assert!(h.is_api_origin("http://127.0.0.1:8080/repos/a/b"));
+        assert!(!h.is_api_origin("http://127.0.0.1:8081/repos/a/b"));
+        assert!(!h.is_api_origin("https://127.0.0.1:8080/repos/a/b"));
     }
 
     #[test]
