@@ -88,7 +88,8 @@ impl GitRepo {
         Ok(Self { repo })
     }
 
-    pub(crate) fn raw(&self) -> &Repository {
+    /// The git2 repository, for this module's own submodules: no code outside `src/git` sees git2.
+    fn raw(&self) -> &Repository {
         &self.repo
     }
 
