@@ -267,14 +267,18 @@ fn local_changes<'a>(
         .workdir()
         .context("this is a bare repository; rerecord needs a work tree")?;
     let index = repo.index().context("failed to read the git index")?;
-    let mut head_tree = match repo.head() {
-        Ok(head) => Some(TreeLookup::new(
-            repo,
-            head.peel_to_tree().context("failed to read HEAD's tree")?,
-        )),
+    let head = match repo.head() {
+        Ok(head) => Some(head.peel_to_tree().context("failed to read HEAD's tree")?),
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
         Err(e) => return Err(e).context("failed to read HEAD"),
     };
+    let mut head_tree = head.clone().map(|tree| TreeLookup::new(repo, tree));
+    let base = match head {
+        Some(tree) => tree,
+        None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+    };
+    // HEAD's .gitattributes say which paths hold LFS content over a pointer.
+    let mut attributes = crate::git::attributes::Attributes::new(repo, base);
     let index_mtime = fs::metadata(repo.path().join("index"))
         .and_then(|m| m.modified())
         .ok();
@@ -297,7 +301,10 @@ fn local_changes<'a>(
                 } else {
                     let current = crate::git::hash_blob_file(&on_disk)
                         .with_context(|| format!("failed to read {path}"))?;
-                    (current != head).then_some("modified")
+                    // An LFS path holds the content, HEAD its pointer.
+                    let changed =
+                        current != head && attributes.pointer_id(path, &on_disk)? != Some(head);
+                    changed.then_some("modified")
                 }
             }
         };
@@ -426,15 +433,18 @@ pub fn commit(repo: &Repository, plan: &Plan, message: &str) -> anyhow::Result<O
         None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
     };
     let mut update = git2::build::TreeUpdateBuilder::new();
-    // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS refused).
+    // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS pointers,
+    // their objects in .git/lfs/objects for git-lfs's pre-push hook to upload).
     let mut attributes = crate::git::attributes::Attributes::new(repo, base.clone());
+    let mut pointers = Vec::new();
     for (path, _) in &plan.writes {
         let full = workdir.join(path);
-        let blob = repo
-            .blob_path(&full)
-            .with_context(|| format!("failed to store {path} in git"))?;
-        let blob = attributes.clean_blob(path, blob)?;
-        update.upsert(path.as_str(), blob, file_mode(&full));
+        let cleaned = attributes.clean_file(path, &full, None)?;
+        if let Some(object) = &cleaned.lfs {
+            crate::git::lfs::store_local(repo.commondir(), object)?;
+            pointers.push((path, cleaned.blob));
+        }
+        update.upsert(path.as_str(), cleaned.blob, file_mode(&full));
     }
     for path in &plan.deletes {
         update.remove(path.as_str());
@@ -460,6 +470,15 @@ pub fn commit(repo: &Repository, plan: &Plan, message: &str) -> anyhow::Result<O
         index
             .add_path(Path::new(path))
             .with_context(|| format!("failed to stage {path}"))?;
+    }
+    // The index names the pointer for LFS paths, as git-lfs's clean makes git stage it.
+    for (path, pointer) in pointers {
+        if let Some(mut entry) = index.get_path(Path::new(path), 0) {
+            entry.id = pointer;
+            index
+                .add(&entry)
+                .with_context(|| format!("failed to stage {path}"))?;
+        }
     }
     for path in &plan.deletes {
         index

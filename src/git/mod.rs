@@ -8,6 +8,7 @@ pub mod blob;
 pub mod credentials;
 mod index;
 pub mod land;
+pub(crate) mod lfs;
 pub mod push;
 mod smart_http;
 pub mod status;

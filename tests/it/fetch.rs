@@ -952,29 +952,54 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
 }
 
 #[test]
-fn fetch_commit_refuses_recordings_tracked_by_git_lfs_and_keeps_them_applied() {
+fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
+    crate::lfs::require_git_lfs();
     let mut w = World::new();
+    // A checkout with git-lfs: HEAD has pointers, the work tree the content.
     write(
         &w.work,
         ".gitattributes",
         "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
     );
+    git(&w.work, &["lfs", "install", "--local"]);
+    git(&w.work, &["add", "--renormalize", "."]);
     git(&w.work, &["add", ".gitattributes"]);
     git(&w.work, &["commit", "-q", "-m", "recordings in LFS"]);
     w.head = git(&w.work, &["rev-parse", "HEAD"]);
     w.fake.set_branch(FORK, BRANCH, &w.head);
+    let show = |rev_path: &str| git(&w.work, &["cat-file", "-p", rev_path]);
+    assert!(show(&format!("HEAD:{A}")).starts_with("version https://git-lfs"));
+    // Its index no longer vouches for A by stat: the conflict check must compare A's content
+    // with HEAD's pointer, not with the pointer's bytes.
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(w.work.join(A))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let run = w.run_with(vec![(
         "recordings-1-1-record",
-        artifact(&[(NEW, "{\"n\": 1}\n")]),
+        artifact(&[(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")]),
     )]);
-    let out = w.fetch_run(run).arg("--commit").run().failure();
-    assert!(
-        out.stderr
-            .contains("the recordings were applied to the work tree but not committed")
-            && out.stderr.contains(&format!("{NEW} is tracked by Git LFS")),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(git(&w.work, &["rev-parse", "HEAD"]), w.head, "no commit");
-    assert_eq!(w.read(NEW), "{\"n\": 1}\n", "the fetched file is kept");
+    w.fetch_run(run).arg("--commit").run().success();
+    for (path, content) in [(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")] {
+        assert_eq!(w.read(path), content, "the work tree holds the content");
+        let pointer = crate::lfs::pointer_of(content.as_bytes());
+        assert_eq!(show(&format!("HEAD:{path}")), pointer.trim_end());
+        let oid = zips::sha256_hex(content.as_bytes());
+        let stored = w
+            .work
+            .join(".git/lfs/objects")
+            .join(&oid[..2])
+            .join(&oid[2..4])
+            .join(&oid);
+        assert_eq!(
+            std::fs::read_to_string(&stored).unwrap(),
+            content,
+            "the object is where git-lfs's pre-push hook looks"
+        );
+    }
+    // git with git-lfs sees nothing left to commit for them.
+    assert_eq!(git(&w.work, &["status", "--porcelain", "--", A, NEW]), "");
 }
