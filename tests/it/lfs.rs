@@ -200,3 +200,37 @@ fn land_does_not_upload_an_object_the_lfs_server_already_has() {
         1
     );
 }
+
+#[test]
+fn land_reports_a_recording_whose_pointer_the_branch_already_has_as_unchanged() {
+    let held = b"{\"a\": \"same as on the branch\"}\n";
+    let fresh = b"{\"b\": \"new\"}\n";
+    let w = World::new(TOKEN);
+    w.push_to(&w.upstream, BRANCH, ".gitattributes", LFS_ATTRIBUTES);
+    let head = w.push_to(&w.upstream, BRANCH, A, &pointer_of(held));
+    w.http.lfs().put(held);
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    w.artifact(
+        run,
+        "recordings-1",
+        &[(A, held), (B, fresh)],
+        Manifest::same_repo(&head),
+    );
+    let out = w.land(run).run().success();
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.contains(&format!("| `{A}` | unchanged |"))
+            && comment.contains(&format!("| `{B}` | updated |")),
+        "{comment}"
+    );
+    assert!(
+        out.stdout.contains(&format!("unchanged {A}")),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(w.upstream.show(BRANCH, A), pointer_of(held).trim_end());
+    assert_eq!(w.upstream.parents(&w.upstream.rev(BRANCH)), vec![head]);
+}
