@@ -229,9 +229,6 @@ pub(crate) struct Cleaned {
     pub lfs: Option<Pending>,
 }
 
-/// Pointer files are a few hundred bytes at most; a larger file is content.
-const MAX_POINTER: u64 = 1024;
-
 impl Attributes<'_> {
     /// The blob git's clean would store at `path` for the file `source` (whose raw blob is
     /// `raw`, when already stored): the raw blob, one with CRLF normalised, or an LFS pointer;
@@ -272,7 +269,7 @@ impl Attributes<'_> {
     /// passes through, as git-lfs lets it).
     fn lfs_pointer(&mut self, path: &str, source: &Path) -> anyhow::Result<Cleaned> {
         let object = Object::of_file(source).with_context(|| format!("failed to read {path}"))?;
-        if object.size <= MAX_POINTER {
+        if object.size <= super::lfs::MAX_POINTER as u64 {
             let content =
                 std::fs::read(source).with_context(|| format!("failed to read {path}"))?;
             if Object::from_pointer(&content).is_some() {
@@ -290,11 +287,16 @@ impl Attributes<'_> {
         Ok(Cleaned { blob, lfs })
     }
 
+    /// Whether `path` has `filter=lfs`.
+    pub(crate) fn tracks_with_lfs(&mut self, path: &str) -> anyhow::Result<bool> {
+        Ok(matches!(&self.clean_attrs(path)?.filter, Some(Value::Is(f)) if f == "lfs"))
+    }
+
     /// For a path tracked by Git LFS, the blob id of the pointer to the file `source`'s
     /// content: what a checkout with git-lfs holds at `path` is then unchanged. `None` for
     /// other paths.
     pub(crate) fn pointer_id(&mut self, path: &str, source: &Path) -> anyhow::Result<Option<Oid>> {
-        if !matches!(&self.clean_attrs(path)?.filter, Some(Value::Is(f)) if f == "lfs") {
+        if !self.tracks_with_lfs(path)? {
             return Ok(None);
         }
         let object = Object::of_file(source).with_context(|| format!("failed to read {path}"))?;

@@ -38,6 +38,8 @@ const BATCH_SIZE: usize = 100;
 /// The largest batch answer read (a hundred objects with their actions are a few tens of KiB).
 const MAX_ANSWER: u64 = 4 * 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
+/// Pointer files are a few hundred bytes at most; a larger file is content.
+pub(crate) const MAX_POINTER: usize = 1024;
 
 /// An LFS object: the sha256 (lowercase hex) and size of a file's content.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -81,6 +83,9 @@ impl Object {
 
     /// The object a pointer file names, if `content` is a pointer.
     pub(crate) fn from_pointer(content: &[u8]) -> Option<Self> {
+        if content.len() > MAX_POINTER || !content.starts_with(POINTER_VERSION.as_bytes()) {
+            return None;
+        }
         let text = std::str::from_utf8(content).ok()?;
         let mut lines = text.strip_suffix('\n')?.split('\n');
         if lines.next()? != POINTER_VERSION {

@@ -193,12 +193,20 @@ impl GitRepo {
     }
 
     /// The lowercase hex sha256 of the file `path` (repo-relative, `/`-separated) at HEAD;
-    /// `None` when HEAD has no such file.
+    /// `None` when HEAD has no such file. For a Git LFS pointer on a path HEAD tracks with LFS,
+    /// the sha256 of the content it names (the pointer's oid).
     pub fn head_sha256(&self, path: &str) -> Option<String> {
         use sha2::{Digest, Sha256};
         let tree = self.repo.head().ok()?.peel_to_tree().ok()?;
         let entry = tree.get_path(Path::new(path)).ok()?;
         let blob = self.repo.find_blob(entry.id()).ok()?;
+        if let Some(object) = lfs::Object::from_pointer(blob.content())
+            && attributes::Attributes::new(&self.repo, tree)
+                .tracks_with_lfs(path)
+                .ok()?
+        {
+            return Some(object.oid);
+        }
         Some(format!("{:x}", Sha256::digest(blob.content())))
     }
 

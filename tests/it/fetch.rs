@@ -438,6 +438,24 @@ fn whole_folders(a: &str, b: &str, c: &str, nested: &str) -> Vec<u8> {
 const NESTED: &str = "tests/integration/providers/nvidia/recordings/n.json";
 
 #[test]
+fn fetch_merges_whole_folder_artifacts_over_an_lfs_tracked_folder() {
+    // HEAD holds pointers: a copy equal to HEAD is one whose content the pointer names.
+    let mut w = World::new();
+    track_recordings_with_lfs(&mut w);
+    let (a, b) = ("{\"a\": 1}\n", "{\"b\": 1}\n");
+    let c = "{\"c\": 1}\n";
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders(a, "azure b\n", c, "n\n")),
+    ]);
+    w.fetch_run(run).run().success();
+    assert_eq!(
+        (w.read(A), w.read(B), w.read(C)),
+        ("gpt a\n".to_owned(), "azure b\n".to_owned(), c.to_owned())
+    );
+}
+
+#[test]
 fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
     let w = World::new();
     let (a, b, c) = ("{\"a\": 1}\n", "{\"b\": 1}\n", "{\"c\": 1}\n");
@@ -951,11 +969,9 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
     );
 }
 
-#[test]
-fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
+/// Make the checkout one with git-lfs: HEAD has pointers, the work tree the content.
+fn track_recordings_with_lfs(w: &mut World) {
     crate::lfs::require_git_lfs();
-    let mut w = World::new();
-    // A checkout with git-lfs: HEAD has pointers, the work tree the content.
     write(
         &w.work,
         ".gitattributes",
@@ -967,8 +983,15 @@ fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
     git(&w.work, &["commit", "-q", "-m", "recordings in LFS"]);
     w.head = git(&w.work, &["rev-parse", "HEAD"]);
     w.fake.set_branch(FORK, BRANCH, &w.head);
+    let pointer = git(&w.work, &["cat-file", "-p", &format!("HEAD:{A}")]);
+    assert!(pointer.starts_with("version https://git-lfs"), "{pointer}");
+}
+
+#[test]
+fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
+    let mut w = World::new();
+    track_recordings_with_lfs(&mut w);
     let show = |rev_path: &str| git(&w.work, &["cat-file", "-p", rev_path]);
-    assert!(show(&format!("HEAD:{A}")).starts_with("version https://git-lfs"));
     // Its index no longer vouches for A by stat: the conflict check must compare A's content
     // with HEAD's pointer, not with the pointer's bytes.
     let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
