@@ -111,3 +111,59 @@ fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
         content
     );
 }
+
+#[test]
+fn commit_in_a_git_lfs_checkout_sees_an_unchanged_lfs_recording_as_unchanged() {
+    crate::lfs::require_git_lfs();
+    let (tmp, remote, work) = setup();
+    // A checkout with git-lfs: HEAD has pointers, the work tree the content.
+    git(&work, &["lfs", "install", "--local"]);
+    git(
+        &work,
+        &["lfs", "track", "tests/integration/**/recordings/**"],
+    );
+    git(&work, &["add", "--renormalize", "."]);
+    git(&work, &["add", ".gitattributes"]);
+    git(&work, &["commit", "-q", "-m", "lfs"]);
+    git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
+    let before = remote.rev(BRANCH);
+    // Re-recorded with the same bytes: the index no longer vouches for it by stat.
+    let content = std::fs::read(work.join(REC_MOD)).unwrap();
+    std::fs::write(work.join(REC_MOD), &content).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(work.join(REC_MOD))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    assert_eq!(job.outputs()["changed"], "false");
+    assert_eq!(remote.rev(BRANCH), before);
+}
+
+#[test]
+fn commit_in_a_git_lfs_checkout_reviews_against_the_old_content_not_its_pointer() {
+    crate::lfs::require_git_lfs();
+    let (tmp, _remote, work) = setup();
+    git(&work, &["lfs", "install", "--local"]);
+    git(
+        &work,
+        &["lfs", "track", "tests/integration/**/recordings/**"],
+    );
+    git(&work, &["add", "--renormalize", "."]);
+    git(&work, &["add", ".gitattributes"]);
+    git(&work, &["commit", "-q", "-m", "lfs"]);
+    git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
+    write(&work, REC_MOD, "{\"agents\": \"re-recorded\"}\n");
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    // The old content comes from .git/lfs/objects, where git-lfs keeps it.
+    let summary = job.summary();
+    assert!(
+        summary.contains(&format!("`{REC_MOD}` updated, 14 B → 26 B"))
+            && summary.contains("`agents`: `1` → `\"re-recorded\"`"),
+        "{summary}"
+    );
+}
