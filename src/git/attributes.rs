@@ -357,6 +357,48 @@ mod tests {
     }
 
     #[test]
+    fn lfs_paths_become_pointers_and_pointers_and_empty_files_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path().join("r.git")).unwrap();
+        let attrs = repo.blob(b"rec/** filter=lfs -text\n").unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(".gitattributes", attrs, git2::FileMode::Blob);
+        let empty = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap());
+        let tree = update.create_updated(&repo, &empty.unwrap()).unwrap();
+        let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
+        let file = |name: &str, content: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, content).unwrap();
+            path
+        };
+        let content = file("content", b"{\"a\": 1}\n");
+        let cleaned = a.clean_file("rec/a.json", &content, None).unwrap();
+        let pending = cleaned.lfs.unwrap();
+        let pointer = pending.object.pointer();
+        assert!(pointer.starts_with("version https://git-lfs.github.com/spec/v1\n"));
+        assert_eq!(
+            repo.find_blob(cleaned.blob).unwrap().content(),
+            pointer.as_bytes()
+        );
+        let id = a.pointer_id("rec/a.json", &content).unwrap();
+        assert_eq!(id, Some(cleaned.blob));
+        assert_eq!(a.pointer_id("src/a.json", &content).unwrap(), None);
+        // A pointer is committed as it is, and an empty file is its own pointer.
+        let as_pointer = file("pointer", pointer.as_bytes());
+        let passed = a.clean_file("rec/b.json", &as_pointer, None).unwrap();
+        assert_eq!(passed.blob, cleaned.blob);
+        assert!(passed.lfs.is_none());
+        let nothing = a
+            .clean_file("rec/c.json", &file("empty", b""), None)
+            .unwrap();
+        assert!(nothing.lfs.is_none());
+        assert!(repo.find_blob(nothing.blob).unwrap().content().is_empty());
+        // Outside the LFS paths the raw content is stored.
+        let raw = a.clean_file("src/a.json", &content, None).unwrap();
+        assert_eq!(repo.find_blob(raw.blob).unwrap().content(), b"{\"a\": 1}\n");
+    }
+
+    #[test]
     fn text_normalises_crlf_and_auto_leaves_binary_alone() {
         let text = Clean {
             text: Some(Value::Set),
