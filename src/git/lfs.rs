@@ -624,6 +624,39 @@ mod tests {
     }
 
     #[test]
+    fn an_upload_body_is_the_file_and_fails_before_its_end_when_the_file_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.json");
+        let content = vec![b'x'; 3 * CHUNK + 5];
+        std::fs::write(&file, &content).unwrap();
+        let object = Object::of_file(&file).unwrap();
+        let body = |object: Object| {
+            let pending = Pending {
+                object,
+                source: file.clone(),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async { file_body(pending).collect().await.map(|c| c.to_bytes()) })
+        };
+        assert_eq!(body(object.clone()).unwrap(), content.as_slice());
+        // Same size, other content: the last chunk is never sent.
+        let other = Object {
+            oid: "0".repeat(64),
+            ..object.clone()
+        };
+        let err = body(other).unwrap_err();
+        assert!(err.to_string().contains("changed while"), "{err}");
+        let shorter = Object {
+            size: object.size - 1,
+            ..object
+        };
+        assert!(body(shorter).is_err());
+    }
+
+    #[test]
     fn a_local_store_keeps_git_lfs_layout_and_refuses_changed_content() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("r.json");

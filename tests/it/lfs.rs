@@ -234,3 +234,27 @@ fn land_reports_a_recording_whose_pointer_the_branch_already_has_as_unchanged() 
     assert_eq!(w.upstream.show(BRANCH, A), pointer_of(held).trim_end());
     assert_eq!(w.upstream.parents(&w.upstream.rev(BRANCH)), vec![head]);
 }
+
+#[test]
+fn land_fails_with_nothing_pushed_when_the_lfs_server_refuses_an_object() {
+    let (w, run, head) = lfs_world(&[(A, b"{\"a\": 2}\n")]);
+    w.http
+        .lfs()
+        .refuse_uploads(507, "##[error]storage quota exceeded");
+    let out = w.land(run).run().failure();
+    assert!(
+        out.stderr.contains("refused the object")
+            && out.stderr.contains("error 507")
+            && out.stderr.contains("quota")
+            && out.stderr.contains("nothing was pushed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.all_output().contains("##[error]storage"),
+        "{}",
+        out.all_output()
+    );
+    assert_eq!(w.upstream.rev(BRANCH), head, "nothing may be pushed");
+    assert_eq!(w.http.lfs().storage_requests(), Vec::<String>::new());
+}

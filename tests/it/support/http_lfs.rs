@@ -35,6 +35,8 @@ struct Inner {
     chunked: Mutex<Vec<String>>,
     /// Batch requests: the operation and the oids asked about.
     batches: Mutex<Vec<Value>>,
+    /// Answer every object of an upload with this error (code, message).
+    refusal: Mutex<Option<(u16, String)>>,
 }
 
 impl LfsStore {
@@ -104,6 +106,12 @@ impl LfsStore {
             .count()
     }
 
+    /// Answer each object of every later upload batch with the error `code` and `message`
+    /// (a 200 answer whose objects carry errors, as for a quota per object).
+    pub fn refuse_uploads(&self, code: u16, message: &str) {
+        *self.inner.refusal.lock().unwrap() = Some((code, message.to_owned()));
+    }
+
     /// The batch requests' bodies, in order.
     pub fn batches(&self) -> Vec<Value> {
         self.inner.batches.lock().unwrap().clone()
@@ -147,6 +155,10 @@ impl LfsStore {
         let size = object["size"].as_u64().unwrap_or_default();
         let held = self.object(&oid).is_some_and(|c| c.len() as u64 == size);
         let action = |path: &str| json!({"href": format!("{}/{path}/{oid}", self.storage), "header": {TICKET_HEADER: TICKET}, "expires_in": 3600});
+        if let (Some((code, message)), "upload") = (&*self.inner.refusal.lock().unwrap(), operation)
+        {
+            return json!({"oid": oid, "size": size, "error": {"code": code, "message": message}});
+        }
         match (operation, held) {
             ("upload", true) => json!({"oid": oid, "size": size}),
             ("upload", false) => json!({"oid": oid, "size": size, "authenticated": true,
