@@ -38,6 +38,8 @@ const BATCH_SIZE: usize = 100;
 /// The largest batch answer read (a hundred objects with their actions are a few tens of KiB).
 const MAX_ANSWER: u64 = 4 * 1024 * 1024;
 const CHUNK: usize = 64 * 1024;
+/// Characters of the server's own explanation quoted in an error.
+const QUOTED_CHARS: usize = 500;
 /// Pointer files are a few hundred bytes at most; a larger file is content.
 pub(crate) const MAX_POINTER: usize = 1024;
 
@@ -288,7 +290,9 @@ pub(crate) fn upload(req: &Upload<'_>, pending: &[Pending]) -> anyhow::Result<Up
                     object.oid,
                     pending.source.display(),
                     e.code,
-                    crate::actions::safe_text(&e.message),
+                    crate::actions::safe_text(
+                        &e.message.chars().take(QUOTED_CHARS).collect::<String>()
+                    ),
                     advice(e.code)
                 );
             }
@@ -363,7 +367,8 @@ fn batch(
         let message = serde_json::from_slice::<ServerError>(&raw)
             .map(|e| e.message)
             .unwrap_or_else(|_| String::from_utf8_lossy(&raw).into_owned());
-        let message = crate::actions::safe_text(&redact(req, message.trim()));
+        let message: String = message.trim().chars().take(QUOTED_CHARS).collect();
+        let message = crate::actions::safe_text(&redact(req, &message));
         let what = if status == StatusCode::UNAUTHORIZED && req.token.is_none() {
             format!(
                 "pass a token that may write to the repository in {}",
