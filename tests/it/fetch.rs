@@ -971,16 +971,7 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
 
 /// Make the checkout one with git-lfs: HEAD has pointers, the work tree the content.
 fn track_recordings_with_lfs(w: &mut World) {
-    crate::lfs::require_git_lfs();
-    write(
-        &w.work,
-        ".gitattributes",
-        "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
-    );
-    git(&w.work, &["lfs", "install", "--local"]);
-    git(&w.work, &["add", "--renormalize", "."]);
-    git(&w.work, &["add", ".gitattributes"]);
-    git(&w.work, &["commit", "-q", "-m", "recordings in LFS"]);
+    crate::lfs::track_recordings_in(&w.work);
     w.head = git(&w.work, &["rev-parse", "HEAD"]);
     w.fake.set_branch(FORK, BRANCH, &w.head);
     let pointer = git(&w.work, &["cat-file", "-p", &format!("HEAD:{A}")]);
@@ -994,13 +985,7 @@ fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
     let show = |rev_path: &str| git(&w.work, &["cat-file", "-p", rev_path]);
     // Its index no longer vouches for A by stat: the conflict check must compare A's content
     // with HEAD's pointer, not with the pointer's bytes.
-    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-    std::fs::File::options()
-        .write(true)
-        .open(w.work.join(A))
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    crate::lfs::touch_back(&w.work.join(A));
     let run = w.run_with(vec![(
         "recordings-1-1-record",
         artifact(&[(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")]),

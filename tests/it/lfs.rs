@@ -3,6 +3,8 @@
 //! only to the git host, never to the storage the upload `href` names), and the real git-lfs
 //! client gets the same bytes back.
 
+use std::path::Path;
+
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
@@ -24,6 +26,32 @@ pub fn require_git_lfs() {
         ok,
         "git-lfs is not installed; install it (apt-get install git-lfs) to run this test"
     );
+}
+
+/// Make `work` a checkout with git-lfs tracking the recordings (the real git-lfs: `install`,
+/// `track`, renormalise, commit): HEAD then holds pointers, the work tree the content, and
+/// `.git/lfs/objects` the objects.
+pub fn track_recordings_in(work: &Path) {
+    require_git_lfs();
+    git(work, &["lfs", "install", "--local"]);
+    git(
+        work,
+        &["lfs", "track", "tests/integration/**/recordings/**"],
+    );
+    git(work, &["add", "--renormalize", "."]);
+    git(work, &["add", ".gitattributes"]);
+    git(work, &["commit", "-q", "-m", "recordings in LFS"]);
+}
+
+/// Set the modification time of `file` far back: the index no longer vouches for it by stat.
+pub fn touch_back(file: &Path) {
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(file)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
 }
 
 fn sha256(content: &[u8]) -> String {

@@ -31,23 +31,10 @@ fn commit_stores_a_crlf_recording_with_lf_where_the_tips_gitattributes_ask_for_t
 }
 
 /// Makes `BRANCH` of `remote` track the recordings with Git LFS (the real git-lfs, in a
-/// throwaway clone: `track`, renormalise, push without its pre-push hook).
+/// throwaway clone, pushed without its pre-push hook: the objects stay there).
 fn track_recordings_with_lfs(remote: &Remote) {
-    crate::lfs::require_git_lfs();
     let other = remote.clone("other", BRANCH);
-    let lfs = |args: &[&str]| {
-        let out = git_cmd(&other).arg("lfs").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    lfs(&["install", "--local"]);
-    lfs(&["track", "tests/integration/**/recordings/**"]);
-    git(&other, &["add", "--renormalize", "."]);
-    git(&other, &["add", ".gitattributes"]);
-    git(&other, &["commit", "-q", "-m", "lfs"]);
+    crate::lfs::track_recordings_in(&other);
     git(&other, &["push", "-q", "--no-verify", "origin", BRANCH]);
     let pointer = remote.show(BRANCH, REC_MOD);
     assert!(
@@ -114,29 +101,15 @@ fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
 
 #[test]
 fn commit_in_a_git_lfs_checkout_sees_an_unchanged_lfs_recording_as_unchanged() {
-    crate::lfs::require_git_lfs();
     let (tmp, remote, work) = setup();
     // A checkout with git-lfs: HEAD has pointers, the work tree the content.
-    git(&work, &["lfs", "install", "--local"]);
-    git(
-        &work,
-        &["lfs", "track", "tests/integration/**/recordings/**"],
-    );
-    git(&work, &["add", "--renormalize", "."]);
-    git(&work, &["add", ".gitattributes"]);
-    git(&work, &["commit", "-q", "-m", "lfs"]);
+    crate::lfs::track_recordings_in(&work);
     git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
     let before = remote.rev(BRANCH);
     // Re-recorded with the same bytes: the index no longer vouches for it by stat.
     let content = std::fs::read(work.join(REC_MOD)).unwrap();
     std::fs::write(work.join(REC_MOD), &content).unwrap();
-    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-    std::fs::File::options()
-        .write(true)
-        .open(work.join(REC_MOD))
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    crate::lfs::touch_back(&work.join(REC_MOD));
     let job = Job::new(&tmp.path().join("job"));
     job.run(&work, &["--target-branch", BRANCH]).success();
     assert_eq!(job.outputs()["changed"], "false");
@@ -145,16 +118,8 @@ fn commit_in_a_git_lfs_checkout_sees_an_unchanged_lfs_recording_as_unchanged() {
 
 #[test]
 fn commit_in_a_git_lfs_checkout_reviews_against_the_old_content_not_its_pointer() {
-    crate::lfs::require_git_lfs();
     let (tmp, _remote, work) = setup();
-    git(&work, &["lfs", "install", "--local"]);
-    git(
-        &work,
-        &["lfs", "track", "tests/integration/**/recordings/**"],
-    );
-    git(&work, &["add", "--renormalize", "."]);
-    git(&work, &["add", ".gitattributes"]);
-    git(&work, &["commit", "-q", "-m", "lfs"]);
+    crate::lfs::track_recordings_in(&work);
     git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
     write(&work, REC_MOD, "{\"agents\": \"re-recorded\"}\n");
     let job = Job::new(&tmp.path().join("job"));
