@@ -53,22 +53,7 @@ pub(crate) struct Object {
 impl Object {
     /// The object of the file at `path`, hashed a chunk at a time.
     pub(crate) fn of_file(path: &Path) -> io::Result<Self> {
-        let mut file = std::fs::File::open(path)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; CHUNK];
-        let mut size = 0u64;
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            size += n as u64;
-        }
-        Ok(Self {
-            oid: format!("{:x}", hasher.finalize()),
-            size,
-        })
+        hash_copy(&mut std::fs::File::open(path)?, &mut io::sink())
     }
 
     /// The pointer file git-lfs's clean writes for this object. An empty file is its own
@@ -106,6 +91,26 @@ impl Object {
     }
 }
 
+/// Copy `input` to `output` a chunk at a time; the object of the bytes copied.
+fn hash_copy(input: &mut impl Read, output: &mut impl Write) -> io::Result<Object> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        output.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok(Object {
+        oid: format!("{:x}", hasher.finalize()),
+        size,
+    })
+}
+
 /// A content object to send, and the file that holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pending {
@@ -138,23 +143,10 @@ pub(crate) fn store_local(git_dir: &Path, pending: &Pending) -> anyhow::Result<(
         .with_context(|| format!("failed to write in {}", dir.display()))?;
     let mut input = std::fs::File::open(source)
         .with_context(|| format!("failed to read {}", source.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; CHUNK];
-    let mut size = 0u64;
-    loop {
-        let n = input
-            .read(&mut buf)
-            .with_context(|| format!("failed to read {}", source.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
-        temp.write_all(&buf[..n])
-            .with_context(|| format!("failed to write in {}", dir.display()))?;
-    }
+    let copied = hash_copy(&mut input, &mut temp)
+        .with_context(|| format!("failed to copy {} into {}", source.display(), dir.display()))?;
     anyhow::ensure!(
-        size == object.size && format!("{:x}", hasher.finalize()) == object.oid,
+        &copied == object,
         "{} changed while it was being committed; run the command again",
         source.display()
     );

@@ -82,25 +82,31 @@ fn big_recording() -> Vec<u8> {
 fn lfs_world(files: &[(&str, &[u8])]) -> (World, u64, String) {
     let w = World::new(TOKEN);
     let head = w.push_to(&w.upstream, BRANCH, ".gitattributes", LFS_ATTRIBUTES);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", files, Manifest::same_repo(&head));
+    let (run, _) = pr_run_of(&w, &head, files);
     (w, run, head)
 }
 
-/// `git clone` of the upstream over smart HTTP, then `git lfs pull` (the real client, with the
-/// token from a credential helper); returns the clone's directory.
-fn clone_and_lfs_pull(w: &World, root: &std::path::Path) -> std::path::PathBuf {
-    let url = w.http.url("upstream/project.git");
-    let helper = format!("!f() {{ echo username=x-access-token; echo password={TOKEN}; }}; f");
-    let clone = root.join("clone");
-    let out = git_cmd(root)
-        .env("GIT_LFS_SKIP_SMUDGE", "1")
-        .args(["-c", &format!("credential.helper={helper}")])
-        .args(["clone", "-q", "--branch", BRANCH, &url])
-        .arg(&clone)
+/// A PR at `head` and a run of it with an artifact holding `files`: (run, PR number).
+fn pr_run_of(w: &World, head: &str, files: &[(&str, &[u8])]) -> (u64, u64) {
+    let pr = w
+        .fake
+        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, head));
+    let run = w.pr_run(head, UPSTREAM, vec![pr]);
+    w.artifact(run, "recordings-1", files, Manifest::same_repo(head));
+    (run, pr)
+}
+
+/// `git clone` of `branch` of `url` into `dest` with git-lfs's smudge skipped (the work tree gets pointers)
+/// and `config` (`KEY=VALUE`) set for the clone and in it, then `git lfs install --local`.
+pub fn clone_with_lfs(url: &str, branch: &str, dest: &Path, config: &[String]) {
+    let mut clone = git_cmd(dest.parent().unwrap());
+    clone.env("GIT_LFS_SKIP_SMUDGE", "1");
+    for c in config {
+        clone.args(["-c", c]);
+    }
+    let out = clone
+        .args(["clone", "-q", "--branch", branch, url])
+        .arg(dest)
         .output()
         .unwrap();
     assert!(
@@ -108,8 +114,26 @@ fn clone_and_lfs_pull(w: &World, root: &std::path::Path) -> std::path::PathBuf {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    git(&clone, &["config", "credential.helper", &helper]);
-    git(&clone, &["lfs", "install", "--local"]);
+    for c in config {
+        let (key, value) = c.split_once('=').unwrap();
+        git(dest, &["config", key, value]);
+    }
+    git(dest, &["lfs", "install", "--local"]);
+}
+
+/// `git clone` of the upstream over smart HTTP, then `git lfs pull` (the real client, with the
+/// token from a credential helper); returns the clone's directory.
+fn clone_and_lfs_pull(w: &World, root: &Path) -> std::path::PathBuf {
+    let helper = format!(
+        "credential.helper=!f() {{ echo username=x-access-token; echo password={TOKEN}; }}; f"
+    );
+    let clone = root.join("clone");
+    clone_with_lfs(
+        &w.http.url("upstream/project.git"),
+        BRANCH,
+        &clone,
+        &[helper],
+    );
     let out = git_cmd(&clone).args(["lfs", "pull"]).output().unwrap();
     assert!(
         out.status.success(),
@@ -237,16 +261,7 @@ fn land_reports_a_recording_whose_pointer_the_branch_already_has_as_unchanged() 
     w.push_to(&w.upstream, BRANCH, ".gitattributes", LFS_ATTRIBUTES);
     let head = w.push_to(&w.upstream, BRANCH, A, &pointer_of(held));
     w.http.lfs().put(held);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, held), (B, fresh)],
-        Manifest::same_repo(&head),
-    );
+    let (run, pr) = pr_run_of(&w, &head, &[(A, held), (B, fresh)]);
     let out = w.land(run).run().success();
     let comment = w.only_comment(pr);
     assert!(

@@ -2,7 +2,7 @@
 //! normalised for text files, and LFS pointers for recordings tracked by Git LFS (the objects
 //! uploaded before the push; `land`'s side is in `tests/it/lfs.rs`).
 
-use super::support::git_fixtures::{commit_and_push, git, git_cmd, write};
+use super::support::git_fixtures::{commit_and_push, git, write};
 use super::*;
 
 #[test]
@@ -79,18 +79,7 @@ fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
     // git-lfs reads a local remote's objects from its lfs/objects directory.
     let clone = tmp.path().join("lfs-clone");
     let url = format!("file://{}", remote.bare.display());
-    let out = git_cmd(tmp.path())
-        .env("GIT_LFS_SKIP_SMUDGE", "1")
-        .args(["clone", "-q", "--branch", BRANCH, &url])
-        .arg(&clone)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    git(&clone, &["lfs", "install", "--local"]);
+    crate::lfs::clone_with_lfs(&url, BRANCH, &clone, &[]);
     // Only ours: the fixture pushed the other pointers without their objects.
     git(&clone, &["lfs", "pull", "--include", REC_NEW]);
     assert_eq!(
