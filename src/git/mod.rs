@@ -1,7 +1,8 @@
 //! git access through git2: the checkout's branch, HEAD and remotes.
 //!
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
-//! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport).
+//! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport),
+//! `attributes` (the clean side of `.gitattributes`), `lfs` (Git LFS pointers and uploads).
 
 pub(crate) mod attributes;
 pub mod blob;
