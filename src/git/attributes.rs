@@ -2,21 +2,23 @@
 //! committed on (the tip's own `.gitattributes`, never a work tree's or a git config's).
 //!
 //! - `text`, `text=auto` and `eol=...` normalise CRLF to LF, as git's clean does.
-//! - `filter=NAME` is refused: a clean filter is a command from git config, and the tip's
-//!   `.gitattributes` is PR content, so rerecord runs none. For `filter=lfs` (Git LFS) the blob
-//!   would have to be a pointer and the object uploaded to the LFS server, which rerecord does not
-//!   do: the commit is refused with what to do instead, rather than committing the raw content.
+//! - `filter=lfs` (Git LFS) stores the pointer git-lfs's clean would write; the objects to
+//!   upload are returned to the caller (see [`super::lfs`]). No git-lfs program runs.
+//! - Any other `filter=NAME` is refused: a clean filter is a command from git config, and the
+//!   tip's `.gitattributes` is PR content, so rerecord runs none.
 //!
 //! Patterns follow gitattributes(5): a pattern without `/` matches the name at any depth below
 //! its file's directory, one with `/` is relative to it; later lines and deeper files win;
 //! `!attr` resets; `binary` is `-text -diff -merge`. `[attr]` macro definitions are ignored.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use anyhow::Context;
 use git2::{Oid, Repository, Tree};
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::lfs::{Object, Pending};
 use super::status::PreparedFile;
 use super::tree::TreeLookup;
 
@@ -195,65 +197,123 @@ fn crlf_to_lf(content: &[u8]) -> Vec<u8> {
     out
 }
 
-/// `files` as git's clean would store them on `tree`: CRLF normalised where the attributes ask
-/// for text; an error for any file with a clean filter (Git LFS among them).
+/// `files` as git's clean would store them on `tree` (their contents are the files under
+/// `workdir`): CRLF normalised where the attributes ask for text, an LFS pointer where they
+/// say `filter=lfs` (with the objects to upload); an error for any other clean filter.
 pub(crate) fn clean(
     objects: &Repository,
     tree: &Tree<'_>,
+    workdir: &Path,
     files: &[PreparedFile],
-) -> anyhow::Result<Vec<PreparedFile>> {
+) -> anyhow::Result<(Vec<PreparedFile>, Vec<Pending>)> {
     let mut attributes = Attributes::new(objects, tree.clone());
-    files
-        .iter()
-        .map(|f| {
-            Ok(PreparedFile {
-                blob: match f.blob {
-                    Some(blob) => Some(attributes.clean_blob(&f.path, blob)?),
-                    None => None,
-                },
-                ..f.clone()
-            })
-        })
-        .collect()
+    let mut pending = Vec::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let blob = match f.blob {
+            Some(blob) => {
+                let cleaned = attributes.clean_file(&f.path, &workdir.join(&f.path), Some(blob))?;
+                pending.extend(cleaned.lfs);
+                Some(cleaned.blob)
+            }
+            None => None,
+        };
+        out.push(PreparedFile { blob, ..f.clone() });
+    }
+    Ok((out, pending))
+}
+
+/// How git's clean stores one file: its blob, and the LFS object to upload when the blob is a
+/// pointer.
+pub(crate) struct Cleaned {
+    pub blob: Oid,
+    pub lfs: Option<Pending>,
 }
 
 impl Attributes<'_> {
-    /// The blob git's clean would store at `path` for the raw content `blob`: the same blob, or
-    /// one with CRLF normalised; an error when the path has a clean filter.
-    pub(crate) fn clean_blob(&mut self, path: &str, blob: Oid) -> anyhow::Result<Oid> {
+    /// The blob git's clean would store at `path` for the file `source` (whose raw blob is
+    /// `raw`, when already stored): the raw blob, one with CRLF normalised, or an LFS pointer;
+    /// an error when the path has a clean filter other than LFS.
+    pub(crate) fn clean_file(
+        &mut self,
+        path: &str,
+        source: &Path,
+        raw: Option<Oid>,
+    ) -> anyhow::Result<Cleaned> {
         let attrs = self.clean_attrs(path)?;
-        if let Some(Value::Is(filter)) = &attrs.filter {
-            anyhow::bail!("{}", filter_refusal(path, filter));
+        match &attrs.filter {
+            Some(Value::Is(filter)) if filter == "lfs" => return self.lfs_pointer(path, source),
+            Some(Value::Is(filter)) => anyhow::bail!("{}", filter_refusal(path, filter)),
+            _ => {}
         }
+        let blob = match raw {
+            Some(blob) => blob,
+            None => self
+                .repo
+                .blob_path(source)
+                .with_context(|| format!("failed to store {path} in git"))?,
+        };
         let content = self
             .repo
             .find_blob(blob)
             .with_context(|| format!("failed to read the new {path}"))?;
         let content = content.content();
-        if content.contains(&b'\r') && normalises(&attrs, content) {
-            Ok(self.repo.blob(&crlf_to_lf(content))?)
+        let blob = if content.contains(&b'\r') && normalises(&attrs, content) {
+            self.repo.blob(&crlf_to_lf(content))?
         } else {
-            Ok(blob)
+            blob
+        };
+        Ok(Cleaned { blob, lfs: None })
+    }
+
+    /// git-lfs's clean: the pointer of the file's content (a file that is a pointer already
+    /// passes through, as git-lfs lets it).
+    fn lfs_pointer(&mut self, path: &str, source: &Path) -> anyhow::Result<Cleaned> {
+        let object = Object::of_file(source).with_context(|| format!("failed to read {path}"))?;
+        if object.size <= super::lfs::MAX_POINTER as u64 {
+            let content =
+                std::fs::read(source).with_context(|| format!("failed to read {path}"))?;
+            if Object::from_pointer(&content).is_some() {
+                return Ok(Cleaned {
+                    blob: self.repo.blob(&content)?,
+                    lfs: None,
+                });
+            }
         }
+        let blob = self.repo.blob(object.pointer().as_bytes())?;
+        let lfs = (object.size > 0).then(|| Pending {
+            object,
+            source: source.to_path_buf(),
+        });
+        Ok(Cleaned { blob, lfs })
+    }
+
+    /// Whether `path` has `filter=lfs`.
+    pub(crate) fn tracks_with_lfs(&mut self, path: &str) -> anyhow::Result<bool> {
+        Ok(matches!(&self.clean_attrs(path)?.filter, Some(Value::Is(f)) if f == "lfs"))
+    }
+
+    /// For a path tracked by Git LFS, the blob id of the pointer to the file `source`'s
+    /// content: what a checkout with git-lfs holds at `path` is then unchanged. `None` for
+    /// other paths.
+    pub(crate) fn pointer_id(&mut self, path: &str, source: &Path) -> anyhow::Result<Option<Oid>> {
+        if !self.tracks_with_lfs(path)? {
+            return Ok(None);
+        }
+        let object = Object::of_file(source).with_context(|| format!("failed to read {path}"))?;
+        Ok(Some(Oid::hash_object(
+            git2::ObjectType::Blob,
+            object.pointer().as_bytes(),
+        )?))
     }
 }
 
 fn filter_refusal(path: &str, filter: &str) -> String {
-    if filter == "lfs" {
-        format!(
-            "{path} is tracked by Git LFS on the branch (filter=lfs in .gitattributes): git would \
-             commit an LFS pointer and upload the object to the LFS server, which rerecord does \
-             not do. Nothing was committed. Stop tracking the recordings with LFS (remove their \
-             line from .gitattributes), or fetch them with `rerecord fetch` and commit them with \
-             git, which runs git-lfs"
-        )
-    } else {
-        format!(
-            "{path} has the clean filter {filter:?} on the branch (filter={filter} in \
-             .gitattributes), and rerecord runs no filter command. Nothing was committed. Remove \
-             the filter for the recordings, or commit them with git"
-        )
-    }
+    format!(
+        "{path} has the clean filter {filter:?} on the branch (filter={filter} in \
+         .gitattributes), and rerecord runs no filter command. Nothing was committed. Remove \
+         the filter for the recordings, or commit them with git"
+    )
 }
 
 #[cfg(test)]
@@ -295,6 +355,48 @@ mod tests {
         let other = attrs_of(&files, "src/y.json");
         assert_eq!((other.text, other.filter), (Some(Value::Set), None));
         assert_eq!(attrs_of(&files, "README"), Clean::default());
+    }
+
+    #[test]
+    fn lfs_paths_become_pointers_and_pointers_and_empty_files_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path().join("r.git")).unwrap();
+        let attrs = repo.blob(b"rec/** filter=lfs -text\n").unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(".gitattributes", attrs, git2::FileMode::Blob);
+        let empty = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap());
+        let tree = update.create_updated(&repo, &empty.unwrap()).unwrap();
+        let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
+        let file = |name: &str, content: &[u8]| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, content).unwrap();
+            path
+        };
+        let content = file("content", b"{\"a\": 1}\n");
+        let cleaned = a.clean_file("rec/a.json", &content, None).unwrap();
+        let pending = cleaned.lfs.unwrap();
+        let pointer = pending.object.pointer();
+        assert!(pointer.starts_with("version https://git-lfs.github.com/spec/v1\n"));
+        assert_eq!(
+            repo.find_blob(cleaned.blob).unwrap().content(),
+            pointer.as_bytes()
+        );
+        let id = a.pointer_id("rec/a.json", &content).unwrap();
+        assert_eq!(id, Some(cleaned.blob));
+        assert_eq!(a.pointer_id("src/a.json", &content).unwrap(), None);
+        // A pointer is committed as it is, and an empty file is its own pointer.
+        let as_pointer = file("pointer", pointer.as_bytes());
+        let passed = a.clean_file("rec/b.json", &as_pointer, None).unwrap();
+        assert_eq!(passed.blob, cleaned.blob);
+        assert!(passed.lfs.is_none());
+        let nothing = a
+            .clean_file("rec/c.json", &file("empty", b""), None)
+            .unwrap();
+        assert!(nothing.lfs.is_none());
+        assert!(repo.find_blob(nothing.blob).unwrap().content().is_empty());
+        // Outside the LFS paths the raw content is stored.
+        let raw = a.clean_file("src/a.json", &content, None).unwrap();
+        assert_eq!(repo.find_blob(raw.blob).unwrap().content(), b"{\"a\": 1}\n");
     }
 
     #[test]

@@ -10,12 +10,20 @@ use super::tree::TreeLookup;
 use crate::recordings::Globs;
 
 impl GitRepo {
-    /// The content of blob `id`.
+    /// The content of blob `id`; for a Git LFS pointer whose object is in this repository's
+    /// LFS store (`.git/lfs/objects`, where a checkout with git-lfs keeps it), that content.
     pub fn blob(&self, id: Oid) -> anyhow::Result<Vec<u8>> {
         let blob = self
             .raw()
             .find_blob(id)
             .with_context(|| format!("failed to read blob {id}"))?;
+        if let Some(object) = super::lfs::Object::from_pointer(blob.content()) {
+            let stored = super::lfs::object_path(self.raw().commondir(), &object.oid);
+            if std::fs::metadata(&stored).is_ok_and(|m| m.is_file() && m.len() == object.size) {
+                return std::fs::read(&stored)
+                    .with_context(|| format!("failed to read {}", stored.display()));
+            }
+        }
         Ok(blob.content().to_vec())
     }
 

@@ -61,13 +61,7 @@ thread_local! {
 /// Offer `token` to `remote_url`'s origin for git operations on this thread until the guard is
 /// dropped. Without a token the guard still records whether the remote asked for one.
 pub fn grant(remote_url: &str, token: Option<&Token>) -> GrantGuard {
-    let grant = Arc::new(Grant {
-        remote: Url::parse(remote_url)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https")),
-        token: token.cloned(),
-        state: AuthState::default(),
-    });
+    let grant = Arc::new(Grant::new(remote_url, token));
     let previous = CURRENT.with(|c| c.replace(Some(grant.clone())));
     GrantGuard { grant, previous }
 }
@@ -99,6 +93,17 @@ impl Drop for GrantGuard {
 }
 
 impl Grant {
+    /// `token` for `remote_url`'s origin, for requests made outside libgit2 (the LFS API).
+    pub(super) fn new(remote_url: &str, token: Option<&Token>) -> Self {
+        Self {
+            remote: Url::parse(remote_url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https")),
+            token: token.cloned(),
+            state: AuthState::default(),
+        }
+    }
+
     /// The `Authorization` header for a request to `url`: only to the granted origin, and over
     /// plain http only to this machine.
     pub(super) fn authorization(&self, url: &Url) -> Option<String> {

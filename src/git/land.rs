@@ -134,6 +134,35 @@ impl GitRepo {
         Ok(tip::tree_conflicts(&self.repo, &tree, paths))
     }
 
+    /// The blob id each file would have on `tip` as git's clean stores it there: the pointer's
+    /// id where the tip's `.gitattributes` track the path with Git LFS, the file's own
+    /// otherwise; `None` (a deletion) is [`Oid::ZERO_SHA1`].
+    pub fn blob_ids_on_tip(
+        &self,
+        tip: Oid,
+        files: &[(String, Option<std::path::PathBuf>)],
+    ) -> anyhow::Result<Vec<(String, Oid)>> {
+        let tree = self
+            .repo
+            .find_commit(tip)
+            .and_then(|c| c.tree())
+            .with_context(|| format!("the tip {tip} is not available locally"))?;
+        let mut attributes = super::attributes::Attributes::new(&self.repo, tree);
+        let mut out = Vec::with_capacity(files.len());
+        for (path, file) in files {
+            let id = match file {
+                None => Oid::ZERO_SHA1,
+                Some(file) => match attributes.pointer_id(path, file)? {
+                    Some(pointer) => pointer,
+                    None => super::hash_blob_file(file)
+                        .with_context(|| format!("failed to read {path}"))?,
+                },
+            };
+            out.push((path.clone(), id));
+        }
+        Ok(out)
+    }
+
     /// How each `(path, blob)` stands on the tree of commit `tip`.
     pub fn on_tip(&self, tip: Oid, files: &[(String, Oid)]) -> anyhow::Result<Vec<OnTip>> {
         let tree = self

@@ -1,13 +1,15 @@
 //! git access through git2: the checkout's branch, HEAD and remotes.
 //!
 //! Submodules own the heavier operations: `status` (changed recordings), `tip` (commit on the
-//! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport).
+//! tip of a remote branch), `push` (credentials and retry), `smart_http` (the network transport),
+//! `attributes` (the clean side of `.gitattributes`), `lfs` (Git LFS pointers and uploads).
 
 pub(crate) mod attributes;
 pub mod blob;
 pub mod credentials;
 mod index;
 pub mod land;
+pub(crate) mod lfs;
 pub mod push;
 mod smart_http;
 pub mod status;
@@ -197,12 +199,20 @@ impl GitRepo {
     }
 
     /// The lowercase hex sha256 of the file `path` (repo-relative, `/`-separated) at HEAD;
-    /// `None` when HEAD has no such file.
+    /// `None` when HEAD has no such file. For a Git LFS pointer on a path HEAD tracks with LFS,
+    /// the sha256 of the content it names (the pointer's oid).
     pub fn head_sha256(&self, path: &str) -> Option<String> {
         use sha2::{Digest, Sha256};
         let tree = self.repo.head().ok()?.peel_to_tree().ok()?;
         let entry = tree.get_path(Path::new(path)).ok()?;
         let blob = self.repo.find_blob(entry.id()).ok()?;
+        if let Some(object) = lfs::Object::from_pointer(blob.content())
+            && attributes::Attributes::new(&self.repo, tree)
+                .tracks_with_lfs(path)
+                .ok()?
+        {
+            return Some(object.oid);
+        }
         Some(format!("{:x}", Sha256::digest(blob.content())))
     }
 

@@ -18,6 +18,7 @@ use git2::{ErrorCode, FetchOptions, Oid, Repository};
 
 use super::GitRepo;
 use super::credentials::{self, AuthState, host_of, push_options};
+use super::lfs;
 use super::status::ChangedFile;
 use super::tip::{self, Identity};
 use crate::recordings::Globs;
@@ -127,13 +128,15 @@ impl GitRepo {
         let files = tip::prepare_files(objects, &workdir, req.files)?;
 
         let mut last_reason = String::new();
+        let mut uploaded = std::collections::HashSet::new();
         for attempt in 1..=req.max_attempts {
             let tip = self.fetch_tip(&endpoint, req)?;
             if let Some(check) = req.check_tip {
                 check(tip)?;
             }
-            let overlapping = tip::overlapping_paths(objects, tip, &files)?;
-            let commit = tip::build_commit(objects, tip, &files, req.identity, req.message)?;
+            let (cleaned, lfs) = tip::clean_for_tip(objects, tip, &workdir, &files)?;
+            let overlapping = tip::overlapping_paths(objects, tip, &cleaned)?;
+            let commit = tip::build_commit(objects, tip, &cleaned, req.identity, req.message)?;
             let landed = |commit| {
                 let (stale_because, stale_unknown) = self.staleness(&endpoint, objects, req, tip);
                 Landed {
@@ -148,6 +151,8 @@ impl GitRepo {
             let Some(commit) = commit else {
                 return Ok(landed(None));
             };
+            // The LFS objects first: a pointer is never pushed without its object.
+            self.upload_lfs(&endpoint, req, &lfs, &mut uploaded)?;
             match self.publish(&endpoint, req, tip, commit)? {
                 Publish::Done => return Ok(landed(Some(commit))),
                 Publish::Moved(reason) => last_reason = reason,
@@ -161,6 +166,46 @@ impl GitRepo {
             req.branch,
             req.max_attempts
         )
+    }
+
+    /// Send the LFS objects the commit's pointers name (those not sent by an earlier attempt)
+    /// to the remote's LFS server, or into a local remote's LFS object store.
+    fn upload_lfs(
+        &self,
+        endpoint: &Endpoint,
+        req: &PushRequest<'_>,
+        lfs: &[lfs::Pending],
+        uploaded: &mut std::collections::HashSet<lfs::Object>,
+    ) -> anyhow::Result<()> {
+        let mut todo: Vec<lfs::Pending> = lfs
+            .iter()
+            .filter(|p| !uploaded.contains(&p.object))
+            .cloned()
+            .collect();
+        todo.sort_by(|a, b| a.object.cmp(&b.object));
+        todo.dedup_by(|a, b| a.object == b.object);
+        if todo.is_empty() {
+            return Ok(());
+        }
+        match endpoint {
+            Endpoint::Local(remote) => {
+                for pending in &todo {
+                    lfs::store_local(remote.path(), pending)?;
+                }
+            }
+            Endpoint::Network { url } => {
+                let refname = format!("refs/heads/{}", req.branch);
+                let upload = lfs::Upload {
+                    remote_url: url,
+                    token: req.token,
+                    token_name: req.token_name,
+                    refname: &refname,
+                };
+                lfs::upload(&upload, &todo)?;
+            }
+        }
+        uploaded.extend(todo.into_iter().map(|p| p.object));
+        Ok(())
     }
 
     fn fetch_tip(&self, endpoint: &Endpoint, req: &PushRequest<'_>) -> anyhow::Result<Oid> {

@@ -85,8 +85,8 @@ fn timeout() -> Duration {
     Duration::from_secs_f64(secs.min(86_400.0))
 }
 
-type Response = http::Response<Incoming>;
-type RequestBody = BoxBody<Bytes, BoxError>;
+pub(super) type Response = http::Response<Incoming>;
+pub(super) type RequestBody = BoxBody<Bytes, BoxError>;
 /// What a request ends with: the answer's head, or why there is none.
 type Answer = Result<Response, hyper_util::client::legacy::Error>;
 
@@ -173,11 +173,47 @@ fn call(url: &Url, request: Request<RequestBody>) -> io::Result<Response> {
     wait(client().request(request))?.map_err(|e| transport_error(url, &e))
 }
 
-fn empty() -> RequestBody {
+/// One request outside git's protocol (the LFS API and its transfers) on the same client:
+/// `METHOD url` with `headers`, the grant's token when it may go there, and `body`.
+pub(super) fn send(
+    method: Method,
+    url: &Url,
+    grant: Option<&Grant>,
+    headers: &[(String, String)],
+    body: RequestBody,
+) -> io::Result<Response> {
+    let (mut request, _) = request(method, url, grant, body)?;
+    for (name, value) in headers {
+        let invalid =
+            || io::Error::other(format!("invalid header {name:?} for {}", display_url(url)));
+        let name = header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
+        let mut value = http::HeaderValue::from_str(value).map_err(|_| invalid())?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(name, value);
+    }
+    call(url, request)
+}
+
+/// Up to `max` bytes of an answer's body (more is an error: the answer is not what was asked).
+pub(super) fn read_body(response: Response, max: u64) -> io::Result<Vec<u8>> {
+    let mut raw = Vec::new();
+    Reading {
+        body: Some(response.into_body()),
+        chunk: Bytes::new(),
+    }
+    .take(max + 1)
+    .read_to_end(&mut raw)?;
+    if raw.len() as u64 > max {
+        return Err(io::Error::other(format!("the answer is over {max} bytes")));
+    }
+    Ok(raw)
+}
+
+pub(super) fn empty() -> RequestBody {
     Empty::new().map_err(|never| match never {}).boxed()
 }
 
-fn full(data: &[u8]) -> RequestBody {
+pub(super) fn full(data: &[u8]) -> RequestBody {
     Full::new(Bytes::copy_from_slice(data))
         .map_err(|never| match never {})
         .boxed()
@@ -758,7 +794,7 @@ fn resolve_redirect(from: &Url, location: &str) -> io::Result<Url> {
 }
 
 /// A URL for messages: without user info (which could hold a password or token).
-fn display_url(url: &Url) -> String {
+pub(super) fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
@@ -773,7 +809,7 @@ fn display_str(url: &str) -> String {
     )
 }
 
-fn status_text(status: StatusCode) -> String {
+pub(super) fn status_text(status: StatusCode) -> String {
     format!(
         "HTTP {} {}",
         status.as_u16(),
@@ -785,7 +821,7 @@ fn status_text(status: StatusCode) -> String {
 
 /// The start of an error answer's body (GitHub explains refusals there: "Permission to … denied"),
 /// as printable text.
-fn quote_body(response: Response) -> String {
+pub(super) fn quote_body(response: Response) -> String {
     let mut raw = Vec::new();
     let _ = Reading {
         body: Some(response.into_body()),

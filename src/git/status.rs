@@ -113,6 +113,10 @@ impl GitRepo {
             .statuses(Some(&mut status_options(globs)))
             .context("failed to read the work tree's status")?;
 
+        // HEAD's .gitattributes: an LFS path holds the content HEAD's pointer names.
+        let mut attributes = head_tree
+            .clone()
+            .map(|t| super::attributes::Attributes::new(repo, t));
         let mut head_lookup = head_tree.map(|t| TreeLookup::new(repo, t));
         let mut changes = Changes::default();
         let mut refused = Vec::new();
@@ -149,6 +153,12 @@ impl GitRepo {
                 && !meta.file_type().is_file()
             {
                 refused.push(path);
+                continue;
+            }
+            if kind == ChangeKind::Modified
+                && let Some(attributes) = attributes.as_mut()
+                && attributes.pointer_id(&path, &workdir.join(&path))? == head_blob
+            {
                 continue;
             }
             if kind == ChangeKind::Deleted && !include_deletions {

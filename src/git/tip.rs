@@ -175,7 +175,24 @@ fn case_twins(repo: &Repository, tree: &Tree<'_>, paths: &[&str]) -> Vec<String>
     out
 }
 
-/// The commit to publish on `tip`, or `None` when the tip already holds exactly these files.
+/// `files` as git's clean would store them on `tip`, by the tip's own `.gitattributes`
+/// (CRLF normalised, LFS pointers), and the LFS objects the pointers name (contents read
+/// from the files under `workdir`).
+pub(crate) fn clean_for_tip(
+    objects: &Repository,
+    tip: Oid,
+    workdir: &Path,
+    files: &[PreparedFile],
+) -> anyhow::Result<(Vec<PreparedFile>, Vec<super::lfs::Pending>)> {
+    let tip_tree = objects
+        .find_commit(tip)
+        .and_then(|c| c.tree())
+        .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
+    super::attributes::clean(objects, &tip_tree, workdir, files)
+}
+
+/// The commit to publish on `tip`, or `None` when the tip already holds exactly these files
+/// (as [`clean_for_tip`] stores them).
 pub fn build_commit(
     objects: &Repository,
     tip: Oid,
@@ -187,8 +204,6 @@ pub fn build_commit(
         .find_commit(tip)
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
     let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
-    // What git's clean would store, by the tip's own .gitattributes.
-    let files = &super::attributes::clean(objects, &tip_tree, files)?;
     let conflicts = tree_conflicts(objects, &tip_tree, files.iter().map(|f| f.path.as_str()));
     anyhow::ensure!(
         conflicts.is_empty(),

@@ -44,14 +44,18 @@ impl GitRepo {
             .workdir()
             .context("this is a bare repository; rerecord needs a work tree")?;
         let index = repo.index().context("failed to read the git index")?;
-        let mut head_tree = match repo.head() {
-            Ok(head) => Some(TreeLookup::new(
-                repo,
-                head.peel_to_tree().context("failed to read HEAD's tree")?,
-            )),
+        let head = match repo.head() {
+            Ok(head) => Some(head.peel_to_tree().context("failed to read HEAD's tree")?),
             Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
             Err(e) => return Err(e).context("failed to read HEAD"),
         };
+        let mut head_tree = head.clone().map(|tree| TreeLookup::new(repo, tree));
+        let base = match head {
+            Some(tree) => tree,
+            None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
+        };
+        // HEAD's .gitattributes say which paths hold LFS content over a pointer.
+        let mut attributes = super::attributes::Attributes::new(repo, base);
         let index_mtime = fs::metadata(repo.path().join("index"))
             .and_then(|m| m.modified())
             .ok();
@@ -74,7 +78,10 @@ impl GitRepo {
                     } else {
                         let current = super::hash_blob_file(&on_disk)
                             .with_context(|| format!("failed to read {path}"))?;
-                        (current != head).then_some("modified")
+                        // An LFS path holds the content, HEAD its pointer.
+                        let changed = current != head
+                            && attributes.pointer_id(path, &on_disk)? != Some(head);
+                        changed.then_some("modified")
                     }
                 }
             };
@@ -112,15 +119,18 @@ impl GitRepo {
             None => repo.find_tree(repo.treebuilder(None)?.write()?)?,
         };
         let mut update = git2::build::TreeUpdateBuilder::new();
-        // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS refused).
+        // Stored as git's clean would, by HEAD's .gitattributes (CRLF normalised; LFS pointers,
+        // their objects in .git/lfs/objects for git-lfs's pre-push hook to upload).
         let mut attributes = super::attributes::Attributes::new(repo, base.clone());
+        let mut pointers = Vec::new();
         for path in writes {
             let full = workdir.join(path);
-            let blob = repo
-                .blob_path(&full)
-                .with_context(|| format!("failed to store {path} in git"))?;
-            let blob = attributes.clean_blob(path, blob)?;
-            update.upsert(*path, blob, file_mode(&full));
+            let cleaned = attributes.clean_file(path, &full, None)?;
+            if let Some(object) = &cleaned.lfs {
+                super::lfs::store_local(repo.commondir(), object)?;
+                pointers.push((*path, cleaned.blob));
+            }
+            update.upsert(*path, cleaned.blob, file_mode(&full));
         }
         for path in deletes {
             update.remove(*path);
@@ -141,18 +151,7 @@ impl GitRepo {
                 &parents,
             )
             .context("failed to create the commit")?;
-        let mut index = repo.index().context("failed to open the git index")?;
-        for path in writes {
-            index
-                .add_path(Path::new(path))
-                .with_context(|| format!("failed to stage {path}"))?;
-        }
-        for path in deletes {
-            index
-                .remove_path(Path::new(path))
-                .with_context(|| format!("failed to unstage {path}"))?;
-        }
-        index.write().context("failed to write the git index")?;
+        stage_committed(repo, writes, &pointers, deletes)?;
         Ok(oid)
     }
 
@@ -164,6 +163,36 @@ impl GitRepo {
 }
 
 /// The committer identity.
+/// The index entries of the committed paths updated to match the commit: the index names the
+/// pointer for LFS paths, as git-lfs's clean makes git stage it.
+fn stage_committed(
+    repo: &Repository,
+    writes: &[&str],
+    pointers: &[(&str, Oid)],
+    deletes: &[&str],
+) -> anyhow::Result<()> {
+    let mut index = repo.index().context("failed to open the git index")?;
+    for path in writes {
+        index
+            .add_path(Path::new(path))
+            .with_context(|| format!("failed to stage {path}"))?;
+    }
+    for (path, pointer) in pointers {
+        if let Some(mut entry) = index.get_path(Path::new(path), 0) {
+            entry.id = *pointer;
+            index
+                .add(&entry)
+                .with_context(|| format!("failed to stage {path}"))?;
+        }
+    }
+    for path in deletes {
+        index
+            .remove_path(Path::new(path))
+            .with_context(|| format!("failed to unstage {path}"))?;
+    }
+    index.write().context("failed to write the git index")
+}
+
 fn signature(repo: &Repository) -> anyhow::Result<git2::Signature<'static>> {
     repo.signature().context(
         "git has no identity to commit with: set user.name and user.email (git config), or drop --commit",

@@ -438,6 +438,24 @@ fn whole_folders(a: &str, b: &str, c: &str, nested: &str) -> Vec<u8> {
 const NESTED: &str = "tests/integration/providers/nvidia/recordings/n.json";
 
 #[test]
+fn fetch_merges_whole_folder_artifacts_over_an_lfs_tracked_folder() {
+    // HEAD holds pointers: a copy equal to HEAD is one whose content the pointer names.
+    let mut w = World::new();
+    track_recordings_with_lfs(&mut w);
+    let (a, b) = ("{\"a\": 1}\n", "{\"b\": 1}\n");
+    let c = "{\"c\": 1}\n";
+    let run = w.run_with(vec![
+        ("recordings-gpt", whole_folders("gpt a\n", b, c, "n\n")),
+        ("recordings-azure", whole_folders(a, "azure b\n", c, "n\n")),
+    ]);
+    w.fetch_run(run).run().success();
+    assert_eq!(
+        (w.read(A), w.read(B), w.read(C)),
+        ("gpt a\n".to_owned(), "azure b\n".to_owned(), c.to_owned())
+    );
+}
+
+#[test]
 fn fetch_merges_three_legacy_whole_folder_artifacts_of_a_matrix() {
     let w = World::new();
     let (a, b, c) = ("{\"a\": 1}\n", "{\"b\": 1}\n", "{\"c\": 1}\n");
@@ -951,30 +969,45 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
     );
 }
 
-#[test]
-fn fetch_commit_refuses_recordings_tracked_by_git_lfs_and_keeps_them_applied() {
-    let mut w = World::new();
-    write(
-        &w.work,
-        ".gitattributes",
-        "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
-    );
-    git(&w.work, &["add", ".gitattributes"]);
-    git(&w.work, &["commit", "-q", "-m", "recordings in LFS"]);
+/// Make the checkout one with git-lfs: HEAD has pointers, the work tree the content.
+fn track_recordings_with_lfs(w: &mut World) {
+    crate::lfs::track_recordings_in(&w.work);
     w.head = git(&w.work, &["rev-parse", "HEAD"]);
     w.fake.set_branch(FORK, BRANCH, &w.head);
+    let pointer = git(&w.work, &["cat-file", "-p", &format!("HEAD:{A}")]);
+    assert!(pointer.starts_with("version https://git-lfs"), "{pointer}");
+}
+
+#[test]
+fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
+    let mut w = World::new();
+    track_recordings_with_lfs(&mut w);
+    let show = |rev_path: &str| git(&w.work, &["cat-file", "-p", rev_path]);
+    // Its index no longer vouches for A by stat: the conflict check must compare A's content
+    // with HEAD's pointer, not with the pointer's bytes.
+    crate::lfs::touch_back(&w.work.join(A));
     let run = w.run_with(vec![(
         "recordings-1-1-record",
-        artifact(&[(NEW, "{\"n\": 1}\n")]),
+        artifact(&[(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")]),
     )]);
-    let out = w.fetch_run(run).arg("--commit").run().failure();
-    assert!(
-        out.stderr
-            .contains("the recordings were applied to the work tree but not committed")
-            && out.stderr.contains(&format!("{NEW} is tracked by Git LFS")),
-        "{}",
-        out.stderr
-    );
-    assert_eq!(git(&w.work, &["rev-parse", "HEAD"]), w.head, "no commit");
-    assert_eq!(w.read(NEW), "{\"n\": 1}\n", "the fetched file is kept");
+    w.fetch_run(run).arg("--commit").run().success();
+    for (path, content) in [(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")] {
+        assert_eq!(w.read(path), content, "the work tree holds the content");
+        let pointer = crate::lfs::pointer_of(content.as_bytes());
+        assert_eq!(show(&format!("HEAD:{path}")), pointer.trim_end());
+        let oid = zips::sha256_hex(content.as_bytes());
+        let stored = w
+            .work
+            .join(".git/lfs/objects")
+            .join(&oid[..2])
+            .join(&oid[2..4])
+            .join(&oid);
+        assert_eq!(
+            std::fs::read_to_string(&stored).unwrap(),
+            content,
+            "the object is where git-lfs's pre-push hook looks"
+        );
+    }
+    // git with git-lfs sees nothing left to commit for them.
+    assert_eq!(git(&w.work, &["status", "--porcelain", "--", A, NEW]), "");
 }

@@ -17,6 +17,7 @@ mod github_api;
 mod init;
 mod install_script;
 mod land;
+mod lfs;
 mod lint;
 mod local;
 mod network;

@@ -107,16 +107,19 @@ impl Scratch {
     /// (the tip already had those bytes, or lacks a file to delete).
     pub fn statuses(&self, tip: crate::git::Oid) -> anyhow::Result<Vec<(String, &'static str)>> {
         let workdir = self.git.workdir()?;
-        let mut wanted = Vec::with_capacity(self.files.len());
-        for f in &self.files {
-            let blob = match f.kind {
-                ChangeKind::Deleted => crate::git::Oid::ZERO_SHA1,
-                _ => crate::git::hash_blob_file(&workdir.join(&f.path)).with_context(|| {
-                    format!("failed to read {} in the scratch work tree", f.path)
-                })?,
-            };
-            wanted.push((f.path.clone(), blob));
-        }
+        let files: Vec<_> = self
+            .files
+            .iter()
+            .map(|f| {
+                let file = (f.kind != ChangeKind::Deleted).then(|| workdir.join(&f.path));
+                (f.path.clone(), file)
+            })
+            .collect();
+        // As the tip stores them: an LFS pointer where it tracks the path with Git LFS.
+        let wanted = self
+            .git
+            .blob_ids_on_tip(tip, &files)
+            .context("failed to read the scratch work tree")?;
         let on_tip = self.git.on_tip(tip, &wanted)?;
         Ok(self
             .files

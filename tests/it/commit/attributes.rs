@@ -1,21 +1,9 @@
-//! The tip's `.gitattributes` decide how `commit` and `land` store recordings, as git's clean would: CRLF
-//! normalised for text files, and recordings tracked by Git LFS refused (rerecord uploads no LFS
-//! objects, and committing the raw JSON where the branch expects a pointer breaks checkouts).
+//! The tip's `.gitattributes` decide how `commit` stores recordings, as git's clean would: CRLF
+//! normalised for text files, and LFS pointers for recordings tracked by Git LFS (the objects
+//! uploaded before the push; `land`'s side is in `tests/it/lfs.rs`).
 
-use super::support::git_fixtures::{commit_and_push, git, git_cmd, write};
+use super::support::git_fixtures::{commit_and_push, git, write};
 use super::*;
-
-/// Fails clearly when git-lfs is absent: the tests install nothing (CI's apt line has it).
-fn require_git_lfs() {
-    let ok = std::process::Command::new("git")
-        .args(["lfs", "version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "git-lfs is not installed; install it (apt-get install git-lfs) to run this test"
-    );
-}
 
 #[test]
 fn commit_stores_a_crlf_recording_with_lf_where_the_tips_gitattributes_ask_for_text() {
@@ -42,88 +30,94 @@ fn commit_stores_a_crlf_recording_with_lf_where_the_tips_gitattributes_ask_for_t
     assert!(!modified.contains('\r'), "{modified:?}");
 }
 
-#[test]
-fn commit_refuses_recordings_tracked_by_git_lfs_on_the_tip_and_pushes_nothing() {
-    require_git_lfs();
-    let (tmp, remote, work) = setup();
+/// Makes `BRANCH` of `remote` track the recordings with Git LFS (the real git-lfs, in a
+/// throwaway clone, pushed without its pre-push hook: the objects stay there).
+fn track_recordings_with_lfs(remote: &Remote) {
     let other = remote.clone("other", BRANCH);
-    let lfs = |args: &[&str]| {
-        let out = git_cmd(&other).arg("lfs").args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    lfs(&["install", "--local"]);
-    lfs(&["track", "tests/integration/**/recordings/**"]);
-    git(&other, &["add", "--renormalize", "."]);
-    git(&other, &["add", ".gitattributes"]);
-    git(
-        &other,
-        &[
-            "-c",
-            "user.name=o",
-            "-c",
-            "user.email=o@e",
-            "commit",
-            "-q",
-            "-m",
-            "lfs",
-        ],
-    );
-    // The LFS objects stay local: this test's remote has no LFS server.
+    crate::lfs::track_recordings_in(&other);
     git(&other, &["push", "-q", "--no-verify", "origin", BRANCH]);
-    let before = remote.rev(BRANCH);
     let pointer = remote.show(BRANCH, REC_MOD);
     assert!(
         pointer.starts_with("version https://git-lfs.github.com/spec/v1"),
         "{pointer}"
     );
-
-    write(&work, REC_NEW, "{\"new\": true}\n");
-    let run = Job::new(&tmp.path().join("job"))
-        .run(&work, &["--target-branch", BRANCH])
-        .failure();
-    assert!(
-        run.stderr
-            .contains(&format!("{REC_NEW} is tracked by Git LFS on the branch"))
-            && run.stderr.contains("Nothing was committed"),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(remote.rev(BRANCH), before, "nothing may be pushed");
 }
 
 #[test]
-fn land_refuses_recordings_the_pr_tip_tracks_with_git_lfs_and_pushes_nothing() {
-    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
-    use crate::support::fake_github::{PrSpec, TOKEN};
-    let w = World::new(TOKEN);
-    // PR content: the tip's .gitattributes puts the recordings in LFS. land runs no filter
-    // command from it, and uploads no LFS object: it refuses.
-    let head = w.push_to(
-        &w.upstream,
-        BRANCH,
-        ".gitattributes",
-        "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
+fn commit_push_mode_stores_an_lfs_pointer_and_uploads_the_object_to_the_lfs_server() {
+    let (tmp, remote, work) = setup();
+    track_recordings_with_lfs(&remote);
+    let content = "{\"new\": true}\n";
+    write(&work, REC_NEW, content);
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    let pointer = crate::lfs::pointer_of(content.as_bytes());
+    assert_eq!(remote.show(BRANCH, REC_NEW), pointer.trim_end());
+    let server = job.server.as_ref().unwrap();
+    let oid = crate::support::zips::sha256_hex(content.as_bytes());
+    assert_eq!(
+        server.lfs().object(&oid).as_deref(),
+        Some(content.as_bytes())
     );
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
+    for request in server.lfs().storage_requests() {
+        assert!(!request.contains(JOB_TOKEN), "{request}");
+    }
+}
+
+#[test]
+fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
+    let (tmp, remote, work) = setup();
+    track_recordings_with_lfs(&remote);
+    let content = "{\"local\": true}\n";
+    write(&work, REC_NEW, content);
+    Job::runner(&tmp.path().join("job"))
+        .set("GITHUB_ACTIONS", "")
+        .run(&work, &["--target-branch", BRANCH])
+        .success();
+    let pointer = crate::lfs::pointer_of(content.as_bytes());
+    assert_eq!(remote.show(BRANCH, REC_NEW), pointer.trim_end());
+    // git-lfs reads a local remote's objects from its lfs/objects directory.
+    let clone = tmp.path().join("lfs-clone");
+    let url = format!("file://{}", remote.bare.display());
+    crate::lfs::clone_with_lfs(&url, BRANCH, &clone, &[]);
+    // Only ours: the fixture pushed the other pointers without their objects.
+    git(&clone, &["lfs", "pull", "--include", REC_NEW]);
+    assert_eq!(
+        std::fs::read_to_string(clone.join(REC_NEW)).unwrap(),
+        content
     );
-    let out = w.land(run).run().failure();
+}
+
+#[test]
+fn commit_in_a_git_lfs_checkout_sees_an_unchanged_lfs_recording_as_unchanged() {
+    let (tmp, remote, work) = setup();
+    // A checkout with git-lfs: HEAD has pointers, the work tree the content.
+    crate::lfs::track_recordings_in(&work);
+    git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
+    let before = remote.rev(BRANCH);
+    // Re-recorded with the same bytes: the index no longer vouches for it by stat.
+    let content = std::fs::read(work.join(REC_MOD)).unwrap();
+    std::fs::write(work.join(REC_MOD), &content).unwrap();
+    crate::lfs::touch_back(&work.join(REC_MOD));
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    assert_eq!(job.outputs()["changed"], "false");
+    assert_eq!(remote.rev(BRANCH), before);
+}
+
+#[test]
+fn commit_in_a_git_lfs_checkout_reviews_against_the_old_content_not_its_pointer() {
+    let (tmp, _remote, work) = setup();
+    crate::lfs::track_recordings_in(&work);
+    git(&work, &["push", "-q", "--no-verify", "origin", BRANCH]);
+    write(&work, REC_MOD, "{\"agents\": \"re-recorded\"}\n");
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    // The old content comes from .git/lfs/objects, where git-lfs keeps it.
+    let summary = job.summary();
     assert!(
-        out.stderr
-            .contains(&format!("{A} is tracked by Git LFS on the branch")),
-        "{}",
-        out.stderr
+        summary.contains(&format!("`{REC_MOD}` updated, 14 B → 26 B"))
+            && summary.contains("`agents`: `1` → `\"re-recorded\"`"),
+        "{summary}"
     );
-    assert_eq!(w.upstream.rev(BRANCH), head, "nothing may be pushed");
 }

@@ -25,6 +25,10 @@ pub struct HttpGit {
     shared: Arc<Shared>,
 }
 
+#[path = "http_lfs.rs"]
+mod lfs;
+pub use lfs::LfsStore;
+
 struct Fault {
     part: String,
     status: u16,
@@ -51,6 +55,9 @@ struct Shared {
     grants: Mutex<Vec<(String, String)>>,
     /// Run once, before git handles the first request whose target contains the part.
     hooks: Mutex<Vec<(String, Hook)>>,
+    /// The Git LFS server of every repository (`/REPO.git/info/lfs/...`), its storage on
+    /// another port.
+    lfs: LfsStore,
 }
 
 type Hook = Box<dyn FnOnce() + Send>;
@@ -69,6 +76,8 @@ impl HttpGit {
     fn listen(root: &Path, token: &str, tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().unwrap().port();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let lfs = LfsStore::start(scheme, tls.clone());
         let shared = Arc::new(Shared {
             root: root.to_path_buf(),
             token: token.to_owned(),
@@ -80,8 +89,8 @@ impl HttpGit {
             chunked: Mutex::new(Vec::new()),
             grants: Mutex::new(Vec::new()),
             hooks: Mutex::new(Vec::new()),
+            lfs,
         });
-        let scheme = if tls.is_some() { "https" } else { "http" };
         let server = shared.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
@@ -191,6 +200,11 @@ impl HttpGit {
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
     }
+
+    /// The LFS server behind every repository (objects, storage requests).
+    pub fn lfs(&self) -> &LfsStore {
+        &self.shared.lfs
+    }
 }
 
 /// One parsed request: its line's parts, headers (names lower-cased), basic-auth user and body.
@@ -245,6 +259,9 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
         )?;
         return out.flush();
     }
+    if req.path_query().0.contains("/info/lfs/") {
+        return shared.lfs.batch(out, &req);
+    }
     let raw = http_backend(shared, req)?;
     if let Some((status, true)) = fault {
         return server_error(out, status);
@@ -254,6 +271,15 @@ fn serve(stream: impl Read + Write, shared: &Shared) -> std::io::Result<()> {
 
 /// Reads the request line, headers and body, and logs the request (with the user presented).
 fn read_request(reader: &mut impl BufRead, shared: &Shared) -> std::io::Result<HttpRequest> {
+    read_logged(reader, &shared.log, &shared.chunked)
+}
+
+/// [`read_request`] into the given request logs.
+fn read_logged(
+    reader: &mut impl BufRead,
+    log: &Mutex<Vec<String>>,
+    chunked: &Mutex<Vec<String>>,
+) -> std::io::Result<HttpRequest> {
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = Vec::new();
@@ -280,7 +306,7 @@ fn read_request(reader: &mut impl BufRead, shared: &Shared) -> std::io::Result<H
     };
     req.user = basic_user(req.header("authorization"));
     let (method, target) = (&req.method, &req.target);
-    shared.log.lock().unwrap().push(match &req.user {
+    log.lock().unwrap().push(match &req.user {
         Some((u, _)) => format!("{method} {target} user={u}"),
         None => format!("{method} {target}"),
     });
@@ -289,11 +315,7 @@ fn read_request(reader: &mut impl BufRead, shared: &Shared) -> std::io::Result<H
         req.header("transfer-encoding"),
     ) {
         (_, Some(te)) if te.eq_ignore_ascii_case("chunked") => {
-            shared
-                .chunked
-                .lock()
-                .unwrap()
-                .push(format!("{method} {target}"));
+            chunked.lock().unwrap().push(format!("{method} {target}"));
             read_chunked(reader)?
         }
         (Some(len), _) => {
