@@ -19,7 +19,6 @@ use git2::{Oid, Repository, Tree};
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::lfs::{Object, Pending};
-use super::status::PreparedFile;
 use super::tree::TreeLookup;
 
 /// `.gitattributes` files larger than this are not read (git's own limit is 100 MB; these are
@@ -195,32 +194,6 @@ fn crlf_to_lf(content: &[u8]) -> Vec<u8> {
         out.push(b);
     }
     out
-}
-
-/// `files` as git's clean would store them on `tree` (their contents are the files under
-/// `workdir`): CRLF normalised where the attributes ask for text, an LFS pointer where they
-/// say `filter=lfs` (with the objects to upload); an error for any other clean filter.
-pub(crate) fn clean(
-    objects: &Repository,
-    tree: &Tree<'_>,
-    workdir: &Path,
-    files: &[PreparedFile],
-) -> anyhow::Result<(Vec<PreparedFile>, Vec<Pending>)> {
-    let mut attributes = Attributes::new(objects, tree.clone());
-    let mut pending = Vec::new();
-    let mut out = Vec::with_capacity(files.len());
-    for f in files {
-        let blob = match f.blob {
-            Some(blob) => {
-                let cleaned = attributes.clean_file(&f.path, &workdir.join(&f.path), Some(blob))?;
-                pending.extend(cleaned.lfs);
-                Some(cleaned.blob)
-            }
-            None => None,
-        };
-        out.push(PreparedFile { blob, ..f.clone() });
-    }
-    Ok((out, pending))
 }
 
 /// How git's clean stores one file: its blob, and the LFS object to upload when the blob is a

@@ -188,7 +188,21 @@ pub(crate) fn clean_for_tip(
         .find_commit(tip)
         .and_then(|c| c.tree())
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
-    super::attributes::clean(objects, &tip_tree, workdir, files)
+    let mut attributes = super::attributes::Attributes::new(objects, tip_tree);
+    let mut pending = Vec::new();
+    let mut out = Vec::with_capacity(files.len());
+    for f in files {
+        let blob = match f.blob {
+            Some(blob) => {
+                let cleaned = attributes.clean_file(&f.path, &workdir.join(&f.path), Some(blob))?;
+                pending.extend(cleaned.lfs);
+                Some(cleaned.blob)
+            }
+            None => None,
+        };
+        out.push(PreparedFile { blob, ..f.clone() });
+    }
+    Ok((out, pending))
 }
 
 /// The commit to publish on `tip`, or `None` when the tip already holds exactly these files

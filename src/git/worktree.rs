@@ -79,8 +79,8 @@ impl GitRepo {
                         let current = super::hash_blob_file(&on_disk)
                             .with_context(|| format!("failed to read {path}"))?;
                         // An LFS path holds the content, HEAD its pointer.
-                        let changed = current != head
-                            && attributes.pointer_id(path, &on_disk)? != Some(head);
+                        let changed =
+                            current != head && attributes.pointer_id(path, &on_disk)? != Some(head);
                         changed.then_some("modified")
                     }
                 }
