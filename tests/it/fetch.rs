@@ -97,7 +97,13 @@ impl World {
         rerecord()
             .current_dir(&self.work)
             .env("GH_TOKEN", TOKEN)
-            .args(["fetch", "--api-url", &self.fake.url(), "--repo", UPSTREAM])
+            .args([
+                "fetch",
+                "--api-url",
+                &self.fake.url(),
+                "--run-repo",
+                UPSTREAM,
+            ])
     }
 
     fn fetch_run(&self, run: u64) -> Rerecord {

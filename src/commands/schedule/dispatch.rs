@@ -5,9 +5,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::{scaled, warn};
+use super::scaled;
 use crate::github::actions::Dispatch;
 use crate::github::{DispatchedRun, GitHub, WorkflowRun};
+use crate::output::warn;
 use crate::provenance;
 use crate::remotes::RepoName;
 

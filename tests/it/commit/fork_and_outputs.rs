@@ -68,7 +68,7 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
     assert_eq!(statuses.iter().filter(|s| **s == "added").count(), 2);
     assert!(
         job.summary()
-            .contains("rerecord fetch --run 4242 --repo acme/stack"),
+            .contains("rerecord fetch --run 4242 --run-repo acme/stack"),
         "{}",
         job.summary()
     );
