@@ -76,13 +76,11 @@ pub struct ApiArgs {
     pub api_url: Option<String>,
 }
 
-/// The repository a pull request is opened in, where its recording workflow is dispatched
-/// (`schedule`, `doctor`, `command`), with that workflow and the API to ask.
+/// A repository with its recording workflow and the API to ask. Each command names the
+/// repository flag for what it is, with [`upstream_flag`] or [`run_repo_flag`].
 #[derive(Debug, Clone, Args)]
-pub struct UpstreamArgs {
-    /// The upstream repository, where the PR is opened (default: in Actions GITHUB_REPOSITORY;
-    /// on a laptop config `upstream`, the `upstream` remote, or origin's parent).
-    #[arg(long = "upstream", alias = "repo", value_name = "OWNER/NAME")]
+pub struct RepoArgs {
+    #[arg(long, value_name = "OWNER/NAME")]
     pub repo: Option<String>,
     #[command(flatten)]
     pub workflow: WorkflowArgs,
@@ -90,18 +88,34 @@ pub struct UpstreamArgs {
     pub api: ApiArgs,
 }
 
-/// The repository a recording run happened in (`fetch`, `land`), with its workflow and the API
-/// to ask.
+/// `--upstream` (`schedule`, `doctor`, `command`): the repository the PR is opened in.
+fn upstream_flag(arg: clap::Arg) -> clap::Arg {
+    arg.long("upstream").alias("repo").help(
+        "The upstream repository, where the PR is opened (default: in Actions \
+         GITHUB_REPOSITORY; on a laptop config `upstream`, the `upstream` remote, or origin's \
+         parent)",
+    )
+}
+
+/// `--run-repo` (`fetch`, `land`): the repository the recording run happened in.
+fn run_repo_flag(arg: clap::Arg) -> clap::Arg {
+    arg.long("run-repo").alias("repo").help(
+        "The repository the recording run happened in (default: in Actions GITHUB_REPOSITORY; \
+         on a laptop the upstream)",
+    )
+}
+
+/// What `commit` and `land` carry, and how hard they try to push it.
 #[derive(Debug, Clone, Args)]
-pub struct RunRepoArgs {
-    /// The repository the recording run happened in (default: in Actions GITHUB_REPOSITORY; on
-    /// a laptop the upstream).
-    #[arg(long = "run-repo", alias = "repo", value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+pub struct PushArgs {
+    /// Also carry recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
     #[command(flatten)]
-    pub workflow: WorkflowArgs,
-    #[command(flatten)]
-    pub api: ApiArgs,
+    pub scan: ScanArgs,
+    /// Push attempts when the branch keeps moving.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
 }
 
 /// The recording workflow.
@@ -223,6 +237,7 @@ pub fn deprecation_notes<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<String> {
 
 #[derive(Debug, Clone, Args)]
 #[command(mut_arg("dry_run", |a| a.help("Run every look-up and validation, but dispatch nothing")))]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct ScheduleArgs {
     /// Branch to record (default: the current branch).
     #[arg(short, long)]
@@ -237,7 +252,7 @@ pub struct ScheduleArgs {
     #[arg(long, value_enum, value_name = "WHERE")]
     pub dispatch_in: Option<DispatchIn>,
     #[command(flatten)]
-    pub upstream: UpstreamArgs,
+    pub upstream: RepoArgs,
     /// Follow the run until it concludes; exit 1 unless it succeeds.
     #[arg(long)]
     pub watch: bool,
@@ -253,31 +268,16 @@ pub struct ScheduleArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct RecordingArgs {
     /// Comma-separated test subdirectories, e.g. agents,inference.
-    #[arg(
-        short = 's',
-        long = "test-subdirs",
-        visible_alias = "subdirs",
-        value_name = "DIRS"
-    )]
+    #[arg(short = 's', long = "test-subdirs", visible_aliases = ["subdirs"], value_name = "DIRS")]
     pub subdirs: Option<String>,
     /// Test suite.
-    #[arg(
-        short = 't',
-        long = "test-suite",
-        visible_alias = "suite",
-        value_name = "SUITE"
-    )]
+    #[arg(short = 't', long = "test-suite", visible_aliases = ["suite"], value_name = "SUITE")]
     pub suite: Option<String>,
     /// Test setup or providers (comma-separated for a providers input).
     #[arg(short = 'p', long = "test-setup", visible_aliases = ["setup", "test-provider", "providers"], value_name = "SETUP")]
     pub setup: Option<String>,
     /// pytest -k expression.
-    #[arg(
-        short = 'k',
-        long = "test-pattern",
-        visible_alias = "pattern",
-        value_name = "PATTERN"
-    )]
+    #[arg(short = 'k', long = "test-pattern", visible_aliases = ["pattern"], value_name = "PATTERN")]
     pub pattern: Option<String>,
     /// Any other workflow input, sent verbatim (repeatable).
     #[arg(short = 'f', long = "input", value_name = "KEY=VALUE")]
@@ -367,14 +367,8 @@ pub struct CommitArgs {
     /// Also carry deleted recordings.
     #[arg(long)]
     pub include_deletions: bool,
-    /// Also carry recordings in which only `[review] volatile` fields changed.
-    #[arg(long)]
-    pub keep_churn: bool,
     #[command(flatten)]
-    pub scan: ScanArgs,
-    /// Push attempts when the branch keeps moving.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_attempts: u32,
+    pub push: PushArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// The PR the run records, for the manifest (the workflow's pinned input).
@@ -387,6 +381,7 @@ pub struct CommitArgs {
 
 #[derive(Debug, Clone, Args)]
 #[command(mut_arg("dry_run", |a| a.help("Verify everything and report; write nothing")))]
+#[command(mut_arg("repo", run_repo_flag))]
 pub struct FetchArgs {
     /// Workflow run id to take the recordings from.
     #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["pr", "branch"])]
@@ -402,7 +397,7 @@ pub struct FetchArgs {
     #[arg(long, requires = "run")]
     pub force_run: bool,
     #[command(flatten)]
-    pub source: RunRepoArgs,
+    pub source: RepoArgs,
     /// Only artifacts whose names start with this prefix.
     #[arg(long, default_value = "recordings-", value_name = "PREFIX")]
     pub artifact_prefix: String,
@@ -438,12 +433,13 @@ pub enum LandMode {
     "The recording workflow's file name (default: `workflow` in rerecord.toml, else \
      record-integration-tests.yml); the run must be one of its runs"
 )))]
+#[command(mut_arg("repo", run_repo_flag))]
 pub struct LandArgs {
     /// The (untrusted) recording run whose artifacts to land.
     #[arg(long, value_name = "RUN_ID")]
     pub run: u64,
     #[command(flatten)]
-    pub source: RunRepoArgs,
+    pub source: RepoArgs,
     /// Only artifacts whose names start with this prefix.
     #[arg(long, default_value = "recordings-", value_name = "PREFIX")]
     pub artifact_prefix: String,
@@ -459,14 +455,8 @@ pub struct LandArgs {
     /// Do not leave or update the sticky PR comment (by default there is one).
     #[arg(long)]
     pub no_comment: bool,
-    /// Also land recordings in which only `[review] volatile` fields changed.
-    #[arg(long)]
-    pub keep_churn: bool,
     #[command(flatten)]
-    pub scan: ScanArgs,
-    /// Push attempts when the branch keeps moving.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_attempts: u32,
+    pub push: PushArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Also accept runs triggered by this event (repeatable; pull_request and workflow_dispatch
@@ -496,6 +486,7 @@ pub enum Permission {
 
 #[derive(Debug, Clone, Args)]
 #[command(mut_arg("dry_run", |a| a.help("Check and report everything; react, comment and dispatch nothing")))]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct CommandArgs {
     /// The comment command (default: config `[command] word`, else /rerecord).
     #[arg(long, value_name = "WORD")]
@@ -513,7 +504,7 @@ pub struct CommandArgs {
     #[arg(long, value_name = "ORG/TEAM")]
     pub team: Option<String>,
     #[command(flatten)]
-    pub upstream: UpstreamArgs,
+    pub upstream: RepoArgs,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -534,9 +525,10 @@ fn parse_optional_pr(s: &str) -> Result<OptionalPr, String> {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct DoctorArgs {
     #[command(flatten)]
-    pub upstream: UpstreamArgs,
+    pub upstream: RepoArgs,
     /// Check a dispatch in this repository, as `schedule --dispatch-in` would.
     #[arg(long, value_enum, value_name = "WHERE")]
     pub dispatch_in: Option<DispatchIn>,

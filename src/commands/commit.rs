@@ -158,7 +158,7 @@ impl CommitPlan {
             artifact_dir,
             artifact_name,
             include_deletions: args.include_deletions,
-            max_attempts: args.max_attempts,
+            max_attempts: args.push.max_attempts,
             dry_run: args.output.dry_run,
             json: args.output.json,
             head_repository: pr
@@ -506,8 +506,8 @@ pub fn execute(
     let review = review::hooks::commit(
         &repo,
         &config.review,
-        &args.scan,
-        args.keep_churn,
+        &args.push.scan,
+        args.push.keep_churn,
         &origin,
         env.in_actions,
         &mut changes,

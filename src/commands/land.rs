@@ -373,7 +373,7 @@ async fn land(
     scratch.check_tip(base_tip, base_branch)?;
     *reviewed = review::hooks::land(
         &ctx.review,
-        ctx.args.keep_churn,
+        ctx.args.push.keep_churn,
         scratch.repo(),
         base_tip,
         &incoming,
@@ -400,7 +400,7 @@ async fn land(
             base_tip,
             &message,
             &ctx.globs,
-            ctx.args.max_attempts,
+            ctx.args.push.max_attempts,
             &check_tip,
         )?
     };
@@ -514,7 +514,7 @@ async fn gather(
         )
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
-    let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?;
+    let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.push.scan, ctx.env.in_actions)?;
     outcome.warnings.extend(gate.unset_warning());
     gate.scan_incoming(&incoming, "land", "nothing was pushed")
         .map_err(|e| LandRefusal(format!("{e:#}")))?;
