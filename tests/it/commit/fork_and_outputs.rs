@@ -15,7 +15,14 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
     let run = job
         .run(
             &work,
-            &["--setup", "vllm", "--suite", "base", "--job-key", "3"],
+            &[
+                "--recorded-setup",
+                "vllm",
+                "--recorded-suite",
+                "base",
+                "--job-key",
+                "3",
+            ],
         )
         .success();
     assert_eq!(remote.rev(BRANCH), before, "nothing pushed");

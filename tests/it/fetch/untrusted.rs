@@ -322,7 +322,15 @@ fn fetch_stops_reading_an_api_answer_that_never_ends() {
     let out = rerecord()
         .current_dir(&w.work)
         .env("GH_TOKEN", TOKEN)
-        .args(["fetch", "--api-url", &url, "--repo", UPSTREAM, "--run", "7"])
+        .args([
+            "fetch",
+            "--api-url",
+            &url,
+            "--run-repo",
+            UPSTREAM,
+            "--run",
+            "7",
+        ])
         .run()
         .failure();
     assert!(
