@@ -60,9 +60,9 @@ fn main() {
                 "commit",
                 "--target-branch",
                 BRANCH,
-                "--setup",
+                "--recorded-setup",
                 "ollama",
-                "--suite",
+                "--recorded-suite",
                 "base",
             ]);
             // Alternate the order so page-cache warmth favours neither side.

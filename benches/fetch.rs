@@ -73,7 +73,7 @@ fn main() {
                     "fetch",
                     "--api-url",
                     &fake.url(),
-                    "--repo",
+                    "--run-repo",
                     REPO,
                     "--run",
                     &run_id.to_string(),

@@ -41,9 +41,9 @@ fn main() {
             &[][..],
         ),
         (
-            "upstream known (--repo)",
+            "upstream known (--upstream)",
             &["origin"][..],
-            &["--repo", "meta/llama-stack"][..],
+            &["--upstream", "meta/llama-stack"][..],
         ),
         (
             "upstream discovered from origin's parent",

@@ -35,15 +35,19 @@ pub struct ActionsEnv {
 }
 
 impl ActionsEnv {
-    /// The repository `--repo` names, else `GITHUB_REPOSITORY`; a usage error without either.
-    pub fn repository_or(&self, flag: Option<&str>) -> anyhow::Result<crate::remotes::RepoName> {
-        let text = flag.or(self.repository.as_deref()).ok_or_else(|| {
-            crate::error::usage(
-                "no repository given: pass --repo OWNER/NAME (GITHUB_REPOSITORY is not set)",
-            )
+    /// The repository `given` by `flag`, else `GITHUB_REPOSITORY`; a usage error without either.
+    pub fn repository_or(
+        &self,
+        given: Option<&str>,
+        flag: &str,
+    ) -> anyhow::Result<crate::remotes::RepoName> {
+        let text = given.or(self.repository.as_deref()).ok_or_else(|| {
+            crate::error::usage(format!(
+                "no repository given: pass {flag} OWNER/NAME (GITHUB_REPOSITORY is not set)"
+            ))
         })?;
         crate::remotes::RepoName::parse(text)
-            .map_err(|e| crate::error::usage(format!("--repo: {e}")))
+            .map_err(|e| crate::error::usage(format!("{flag}: {e}")))
     }
 
     /// Read the process environment.

@@ -76,7 +76,168 @@ pub struct ApiArgs {
     pub api_url: Option<String>,
 }
 
+/// A repository with its recording workflow and the API to ask. Each command names the
+/// repository flag for what it is, with [`upstream_flag`] or [`run_repo_flag`].
 #[derive(Debug, Clone, Args)]
+pub struct RepoArgs {
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub repo: Option<String>,
+    #[command(flatten)]
+    pub workflow: WorkflowArgs,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+/// `--upstream` (`schedule`, `doctor`, `command`): the repository the PR is opened in.
+fn upstream_flag(arg: clap::Arg) -> clap::Arg {
+    arg.long("upstream").alias("repo").help(
+        "The upstream repository, where the PR is opened (default: in Actions \
+         GITHUB_REPOSITORY; on a laptop config `upstream`, the `upstream` remote, or origin's \
+         parent)",
+    )
+}
+
+/// `--run-repo` (`fetch`, `land`): the repository the recording run happened in.
+fn run_repo_flag(arg: clap::Arg) -> clap::Arg {
+    arg.long("run-repo").alias("repo").help(
+        "The repository the recording run happened in (default: in Actions GITHUB_REPOSITORY; \
+         on a laptop the upstream)",
+    )
+}
+
+/// What `commit` and `land` carry, and how hard they try to push it.
+#[derive(Debug, Clone, Args)]
+pub struct PushArgs {
+    /// Also carry recordings in which only `[review] volatile` fields changed.
+    #[arg(long)]
+    pub keep_churn: bool,
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Push attempts when the branch keeps moving.
+    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: u32,
+}
+
+/// The recording workflow.
+#[derive(Debug, Clone, Args)]
+pub struct WorkflowArgs {
+    /// The recording workflow's file name (default: `workflow` in rerecord.toml, else
+    /// record-integration-tests.yml).
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Option<String>,
+}
+
+impl WorkflowArgs {
+    /// The file given, else `configured` (rerecord.toml's `workflow`).
+    pub fn file_or(&self, configured: &str) -> String {
+        self.workflow
+            .clone()
+            .unwrap_or_else(|| configured.to_owned())
+    }
+}
+
+/// `--dry-run` and `--json`, for the commands that change something.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Run every look-up and check and report what would happen; change nothing (no push,
+    /// dispatch, comment, artifact or file).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A spelling kept for one release as a hidden alias: using it prints a deprecation note.
+#[derive(Debug, Clone, Copy)]
+pub struct Deprecated {
+    /// The subcommand that takes it.
+    pub command: &'static str,
+    /// The old long flag, without `--`.
+    pub old: &'static str,
+    /// The flag to use instead, or `None` when the flag does nothing now.
+    pub new: Option<&'static str>,
+}
+
+/// Every deprecated spelling (remove them in the release after next).
+pub const DEPRECATED: &[Deprecated] = &[
+    Deprecated {
+        command: "schedule",
+        old: "repo",
+        new: Some("upstream"),
+    },
+    Deprecated {
+        command: "doctor",
+        old: "repo",
+        new: Some("upstream"),
+    },
+    Deprecated {
+        command: "command",
+        old: "repo",
+        new: Some("upstream"),
+    },
+    Deprecated {
+        command: "fetch",
+        old: "repo",
+        new: Some("run-repo"),
+    },
+    Deprecated {
+        command: "land",
+        old: "repo",
+        new: Some("run-repo"),
+    },
+    Deprecated {
+        command: "commit",
+        old: "token-env",
+        new: Some("push-token-env"),
+    },
+    Deprecated {
+        command: "commit",
+        old: "setup",
+        new: Some("recorded-setup"),
+    },
+    Deprecated {
+        command: "commit",
+        old: "suite",
+        new: Some("recorded-suite"),
+    },
+    Deprecated {
+        command: "land",
+        old: "comment",
+        new: None,
+    },
+];
+
+/// A note (one line) for each deprecated spelling in `args`, a command line that parsed.
+pub fn deprecation_notes<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Vec<String> {
+    let mut words = args.iter().skip(1).map(|a| a.as_ref().to_string_lossy());
+    let Some(command) = words.next() else {
+        return Vec::new();
+    };
+    let mut notes = Vec::new();
+    for word in words.take_while(|w| w != "--") {
+        let Some(flag) = word.strip_prefix("--") else {
+            continue;
+        };
+        let flag = flag.split_once('=').map_or(flag, |(name, _)| name);
+        let found = DEPRECATED
+            .iter()
+            .find(|d| d.command == command && d.old == flag);
+        notes.extend(found.map(|d| match d.new {
+            Some(new) => format!(
+                "`rerecord {command} --{flag}` is deprecated: use --{new} (the old spelling goes in the next release)"
+            ),
+            None => format!(
+                "`rerecord {command} --{flag}` is deprecated: it is the default and does nothing; drop it"
+            ),
+        }));
+    }
+    notes
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(mut_arg("dry_run", |a| a.help("Run every look-up and validation, but dispatch nothing")))]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct ScheduleArgs {
     /// Branch to record (default: the current branch).
     #[arg(short, long)]
@@ -90,26 +251,16 @@ pub struct ScheduleArgs {
     /// head repository on its branch (default: upstream when the workflow takes a PR number).
     #[arg(long, value_enum, value_name = "WHERE")]
     pub dispatch_in: Option<DispatchIn>,
-    /// Upstream repository (default: config `upstream`, the `upstream` remote, or origin's parent).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Workflow file name (default: record-integration-tests.yml).
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
     #[command(flatten)]
-    pub api: ApiArgs,
+    pub upstream: RepoArgs,
     /// Follow the run until it concludes; exit 1 unless it succeeds.
     #[arg(long)]
     pub watch: bool,
-    /// Run every look-up and validation, but dispatch nothing.
-    #[arg(long)]
-    pub dry_run: bool,
     /// Never prompt; go on where a prompt would ask.
     #[arg(short = 'y', long)]
     pub yes: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// The options that become the recording workflow's inputs: shared by `schedule` and by the
@@ -117,31 +268,16 @@ pub struct ScheduleArgs {
 #[derive(Debug, Clone, Default, Args)]
 pub struct RecordingArgs {
     /// Comma-separated test subdirectories, e.g. agents,inference.
-    #[arg(
-        short = 's',
-        long = "test-subdirs",
-        visible_alias = "subdirs",
-        value_name = "DIRS"
-    )]
+    #[arg(short = 's', long = "test-subdirs", visible_aliases = ["subdirs"], value_name = "DIRS")]
     pub subdirs: Option<String>,
     /// Test suite.
-    #[arg(
-        short = 't',
-        long = "test-suite",
-        visible_alias = "suite",
-        value_name = "SUITE"
-    )]
+    #[arg(short = 't', long = "test-suite", visible_aliases = ["suite"], value_name = "SUITE")]
     pub suite: Option<String>,
     /// Test setup or providers (comma-separated for a providers input).
     #[arg(short = 'p', long = "test-setup", visible_aliases = ["setup", "test-provider", "providers"], value_name = "SETUP")]
     pub setup: Option<String>,
     /// pytest -k expression.
-    #[arg(
-        short = 'k',
-        long = "test-pattern",
-        visible_alias = "pattern",
-        value_name = "PATTERN"
-    )]
+    #[arg(short = 'k', long = "test-pattern", visible_aliases = ["pattern"], value_name = "PATTERN")]
     pub pattern: Option<String>,
     /// Any other workflow input, sent verbatim (repeatable).
     #[arg(short = 'f', long = "input", value_name = "KEY=VALUE")]
@@ -183,6 +319,7 @@ pub enum CommitMode {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("dry_run", |a| a.help("Compute and report everything; push and stage nothing")))]
 pub struct CommitArgs {
     /// Branch to commit to (pull_request events: GITHUB_HEAD_REF; otherwise this flag, else
     /// GITHUB_REF_NAME).
@@ -205,11 +342,11 @@ pub struct CommitArgs {
     /// Author and committer email (default the `github-actions[bot]` noreply address).
     #[arg(long, value_name = "EMAIL")]
     pub author_email: Option<String>,
-    /// Test setup, for the commit message and manifest.
-    #[arg(long)]
+    /// The test setup the recordings were made with, for the commit message and manifest.
+    #[arg(long = "recorded-setup", alias = "setup", value_name = "SETUP")]
     pub setup: Option<String>,
-    /// Test suite, for the commit message and manifest.
-    #[arg(long)]
+    /// The test suite the recordings were made with, for the commit message and manifest.
+    #[arg(long = "recorded-suite", alias = "suite", value_name = "SUITE")]
     pub suite: Option<String>,
     /// Commit message template; {setup} and {suite} are replaced.
     #[arg(long, value_name = "TEMPLATE")]
@@ -219,8 +356,8 @@ pub struct CommitArgs {
     #[arg(long, value_name = "NAME")]
     pub remote: Option<String>,
     /// Environment variable holding the push token (default GITHUB_TOKEN).
-    #[arg(long, value_name = "NAME")]
-    pub token_env: Option<String>,
+    #[arg(long, alias = "token-env", value_name = "NAME")]
+    pub push_token_env: Option<String>,
     /// Where fork recordings are staged (default $RUNNER_TEMP/rerecord-artifact).
     #[arg(long, value_name = "DIR")]
     pub artifact_dir: Option<PathBuf>,
@@ -230,20 +367,10 @@ pub struct CommitArgs {
     /// Also carry deleted recordings.
     #[arg(long)]
     pub include_deletions: bool,
-    /// Also carry recordings in which only `[review] volatile` fields changed.
-    #[arg(long)]
-    pub keep_churn: bool,
     #[command(flatten)]
-    pub scan: ScanArgs,
-    /// Push attempts when the branch keeps moving.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_attempts: u32,
-    /// Compute and report everything; push and stage nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
+    pub push: PushArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// The PR the run records, for the manifest (the workflow's pinned input).
     #[arg(long = "pr", env = "RERECORD_PR_NUMBER", value_name = "N")]
     pub pr_number: Option<String>,
@@ -253,6 +380,8 @@ pub struct CommitArgs {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("dry_run", |a| a.help("Verify everything and report; write nothing")))]
+#[command(mut_arg("repo", run_repo_flag))]
 pub struct FetchArgs {
     /// Workflow run id to take the recordings from.
     #[arg(long, value_name = "RUN_ID", conflicts_with_all = ["pr", "branch"])]
@@ -267,12 +396,8 @@ pub struct FetchArgs {
     /// branch's PR head (said first).
     #[arg(long, requires = "run")]
     pub force_run: bool,
-    /// Repository where the run happened (default: the upstream).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Recording workflow file name.
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
+    #[command(flatten)]
+    pub source: RepoArgs,
     /// Only artifacts whose names start with this prefix.
     #[arg(long, default_value = "recordings-", value_name = "PREFIX")]
     pub artifact_prefix: String,
@@ -291,14 +416,8 @@ pub struct FetchArgs {
     pub force: bool,
     #[command(flatten)]
     pub scan: ScanArgs,
-    /// Verify everything and report; write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub api: ApiArgs,
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -309,13 +428,18 @@ pub enum LandMode {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("dry_run", |a| a.help("Verify and report; push and comment nothing")))]
+#[command(mut_arg("workflow", |a| a.help(
+    "The recording workflow's file name (default: `workflow` in rerecord.toml, else \
+     record-integration-tests.yml); the run must be one of its runs"
+)))]
+#[command(mut_arg("repo", run_repo_flag))]
 pub struct LandArgs {
     /// The (untrusted) recording run whose artifacts to land.
     #[arg(long, value_name = "RUN_ID")]
     pub run: u64,
-    /// Repository of the run (default GITHUB_REPOSITORY).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
+    #[command(flatten)]
+    pub source: RepoArgs,
     /// Only artifacts whose names start with this prefix.
     #[arg(long, default_value = "recordings-", value_name = "PREFIX")]
     pub artifact_prefix: String,
@@ -325,30 +449,16 @@ pub struct LandArgs {
     /// Environment variable with a token allowed to push to fork branches (default GITHUB_TOKEN).
     #[arg(long, value_name = "NAME")]
     pub push_token_env: Option<String>,
-    /// Leave or update one sticky PR comment (default).
-    #[arg(long, overrides_with = "no_comment")]
+    /// Deprecated: commenting is the default.
+    #[arg(long, hide = true, overrides_with = "no_comment")]
     pub comment: bool,
-    /// Do not comment on the PR.
+    /// Do not leave or update the sticky PR comment (by default there is one).
     #[arg(long)]
     pub no_comment: bool,
-    /// Also land recordings in which only `[review] volatile` fields changed.
-    #[arg(long)]
-    pub keep_churn: bool,
     #[command(flatten)]
-    pub scan: ScanArgs,
-    /// Push attempts when the branch keeps moving.
-    #[arg(long, default_value_t = 10, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_attempts: u32,
-    /// Verify and report; push and comment nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// The recording workflow's file (default: `workflow` in rerecord.toml); the run must be one
-    /// of its runs.
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
+    pub push: PushArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also accept runs triggered by this event (repeatable; pull_request and workflow_dispatch
     /// always are).
     #[arg(long = "allow-event", value_name = "EVENT")]
@@ -364,8 +474,6 @@ pub struct LandArgs {
     /// plan job (empty: none); the run's title must agree.
     #[arg(long, value_name = "SHA")]
     pub head_sha: Option<String>,
-    #[command(flatten)]
-    pub api: ApiArgs,
 }
 
 /// The least repository role allowed to trigger a recording from a PR.
@@ -377,6 +485,8 @@ pub enum Permission {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("dry_run", |a| a.help("Check and report everything; react, comment and dispatch nothing")))]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct CommandArgs {
     /// The comment command (default: config `[command] word`, else /rerecord).
     #[arg(long, value_name = "WORD")]
@@ -393,20 +503,10 @@ pub struct CommandArgs {
     /// team`, else none); the token must be able to read the organisation's teams.
     #[arg(long, value_name = "ORG/TEAM")]
     pub team: Option<String>,
-    /// Repository of the pull request (default GITHUB_REPOSITORY).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Recording workflow file name (default: config `workflow`).
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
-    /// Check and report everything; react, comment and dispatch nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Print one JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
     #[command(flatten)]
-    pub api: ApiArgs,
+    pub upstream: RepoArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `--pr N`, where an empty value (an unset workflow input) means no PR.
@@ -425,21 +525,16 @@ fn parse_optional_pr(s: &str) -> Result<OptionalPr, String> {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_arg("repo", upstream_flag))]
 pub struct DoctorArgs {
-    /// Upstream repository (default as `schedule` detects it).
-    #[arg(long, value_name = "OWNER/NAME")]
-    pub repo: Option<String>,
-    /// Workflow file name.
-    #[arg(long, value_name = "FILE")]
-    pub workflow: Option<String>,
+    #[command(flatten)]
+    pub upstream: RepoArgs,
     /// Check a dispatch in this repository, as `schedule --dispatch-in` would.
     #[arg(long, value_enum, value_name = "WHERE")]
     pub dispatch_in: Option<DispatchIn>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     pub json: bool,
-    #[command(flatten)]
-    pub api: ApiArgs,
 }
 
 #[cfg(test)]
@@ -453,6 +548,48 @@ mod land_args_tests {
         assert_eq!(parse_optional_pr("#12"), Ok(OptionalPr(Some(12))));
         assert!(parse_optional_pr("0").is_err());
         assert!(parse_optional_pr("12; rm -rf /").is_err());
+    }
+
+    /// Each deprecated spelling is a hidden alias of its new flag (or a hidden flag of its own).
+    #[test]
+    fn every_deprecated_spelling_is_a_hidden_alias_of_the_new_flag() {
+        use clap::CommandFactory as _;
+        let cli = Cli::command();
+        for d in DEPRECATED {
+            let command = cli.find_subcommand(d.command).expect(d.command);
+            let long = d.new.unwrap_or(d.old);
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("{} has no --{long}", d.command));
+            match d.new {
+                Some(_) => {
+                    let aliases = arg.get_aliases().unwrap_or_default();
+                    assert!(aliases.contains(&d.old), "{d:?}: {aliases:?}");
+                    let visible = arg.get_visible_aliases().unwrap_or_default();
+                    assert!(!visible.contains(&d.old), "{d:?} is visible");
+                }
+                None => assert!(arg.is_hide_set(), "{d:?} is not hidden"),
+            }
+        }
+    }
+
+    #[test]
+    fn deprecation_notes_name_each_old_spelling_once_per_use() {
+        let notes = deprecation_notes(&["rerecord", "fetch", "--repo=a/b", "--run", "1"]);
+        assert_eq!(
+            notes,
+            [
+                "`rerecord fetch --repo` is deprecated: use --run-repo (the old spelling goes in the next release)"
+            ]
+        );
+        assert!(deprecation_notes(&["rerecord", "fetch", "--run-repo", "a/b"]).is_empty());
+        assert!(deprecation_notes(&["rerecord", "scan", "--", "--repo"]).is_empty());
+        assert!(deprecation_notes(&["rerecord", "schedule", "--token-env", "X"]).is_empty());
+        assert_eq!(
+            deprecation_notes(&["rerecord", "land", "--comment"]).len(),
+            1
+        );
     }
 }
 

@@ -39,8 +39,14 @@ use crate::error::exit_code_for;
 /// Parse `args`, run the command, print any error and return the exit code
 /// (0 success, 1 failure, 2 usage error).
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) => cli,
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => {
+            for note in cli::deprecation_notes(&args) {
+                output::note(&note);
+            }
+            cli
+        }
         Err(err) => {
             // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
             let _ = err.print();
@@ -69,12 +75,12 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 /// Whether the command was asked for `--json` (its failure is then a JSON object on stdout too).
 fn wants_json(command: &Command) -> bool {
     match command {
-        Command::Schedule(a) => a.json,
-        Command::Commit(a) => a.json,
-        Command::Fetch(a) => a.json,
-        Command::Land(a) => a.json,
+        Command::Schedule(a) => a.output.json,
+        Command::Commit(a) => a.output.json,
+        Command::Fetch(a) => a.output.json,
+        Command::Land(a) => a.output.json,
         Command::Doctor(a) => a.json,
-        Command::Command(a) => a.json,
+        Command::Command(a) => a.output.json,
         Command::Report(a) => a.json || a.format == Some(cli::ReportFormat::Json),
         Command::Prune(a) => a.json,
         Command::Scan(a) => a.json,

@@ -1,4 +1,5 @@
-//! Standard output for every command. A reader that goes away early (`rerecord report | head`)
+//! Standard output for every command, and the stderr lines that tell the user something
+//! ([`say`], [`note`], [`warn`]). A reader that goes away early (`rerecord report | head`)
 //! ends the process quietly with exit 0, as ripgrep does, instead of the panic `println!` makes
 //! of a broken pipe. Only writes to our own stdout are treated so: a broken pipe anywhere else
 //! (a socket, a child process) stays an error.
@@ -68,3 +69,19 @@ macro_rules! outln {
 }
 
 pub(crate) use {out, outln};
+
+/// Tell the user something on stderr (progress, what was found): one defused line or more, since
+/// it may quote the API, artifacts or the PR (`::` and `##[` cannot become log commands).
+pub(crate) fn say(msg: &str) {
+    eprintln!("{}", crate::neutralise::safe_lines(msg));
+}
+
+/// [`say`] with `note: `: something worth knowing that changes nothing.
+pub(crate) fn note(msg: &str) {
+    eprintln!("note: {}", crate::neutralise::safe_lines(msg));
+}
+
+/// [`say`] with `warning: `: something that may be wrong, while the command goes on.
+pub(crate) fn warn(msg: &str) {
+    eprintln!("warning: {}", crate::neutralise::safe_lines(msg));
+}

@@ -12,7 +12,7 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use super::manifest::{FileStatus, MANIFEST_NAME, Manifest};
-use super::zip::{ArtifactZip, Limits, Refusal, RefusalKind, check_entry_name};
+use super::zip::{ArtifactRefusal, ArtifactZip, Limits, RefusalKind, check_entry_name};
 use crate::neutralise::commit_text;
 use crate::recordings::Globs;
 
@@ -91,7 +91,7 @@ pub fn read_artifact(
     zip: &mut ArtifactZip,
     opts: MapOptions<'_>,
     mut staging: Option<&mut Staging>,
-) -> Result<VerifiedArtifact, Refusal> {
+) -> Result<VerifiedArtifact, ArtifactRefusal> {
     let label = zip.label().to_owned();
     let manifest = read_manifest(zip)?;
     let mut warnings = Vec::new();
@@ -107,7 +107,8 @@ pub fn read_artifact(
     };
     let mut files = Vec::with_capacity(planned.len());
     for p in planned {
-        let refuse = |kind, reason: String| Refusal::new(&label, Some(&p.path), kind, reason);
+        let refuse =
+            |kind, reason: String| ArtifactRefusal::new(&label, Some(&p.path), kind, reason);
         let (staged, streamed) = match staging.as_deref_mut() {
             Some(stage) => {
                 let (path, file) = stage.create().map_err(|e| {
@@ -159,13 +160,13 @@ pub fn read_artifact(
     })
 }
 
-fn read_manifest(zip: &mut ArtifactZip) -> Result<Option<Manifest>, Refusal> {
+fn read_manifest(zip: &mut ArtifactZip) -> Result<Option<Manifest>, ArtifactRefusal> {
     let Some(index) = zip.find(MANIFEST_NAME) else {
         return Ok(None);
     };
     let label = zip.label().to_owned();
     let bad = |reason: String| {
-        Refusal::new(
+        ArtifactRefusal::new(
             &label,
             Some(MANIFEST_NAME),
             RefusalKind::BadManifest,
@@ -202,9 +203,10 @@ fn plan_from_manifest(
     zip: &ArtifactZip,
     manifest: &Manifest,
     globs: &Globs,
-) -> Result<(Vec<Planned>, Vec<String>), Refusal> {
+) -> Result<(Vec<Planned>, Vec<String>), ArtifactRefusal> {
     let label = zip.label();
-    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
+    let refuse =
+        |path: &str, kind, reason: String| ArtifactRefusal::new(label, Some(path), kind, reason);
     let listed = index_manifest(label, manifest, globs)?;
     let mut planned = Vec::new();
     let mut present = BTreeSet::new();
@@ -255,8 +257,9 @@ fn index_manifest<'m>(
     label: &str,
     manifest: &'m Manifest,
     globs: &Globs,
-) -> Result<HashMap<&'m str, &'m super::manifest::ManifestFile>, Refusal> {
-    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
+) -> Result<HashMap<&'m str, &'m super::manifest::ManifestFile>, ArtifactRefusal> {
+    let refuse =
+        |path: &str, kind, reason: String| ArtifactRefusal::new(label, Some(path), kind, reason);
     let mut listed: HashMap<&str, &super::manifest::ManifestFile> = HashMap::new();
     for f in &manifest.files {
         check_entry_name(&f.path).map_err(|reason| {
@@ -292,8 +295,9 @@ fn deleted_files(
     label: &str,
     manifest: &Manifest,
     present: &BTreeSet<&str>,
-) -> Result<Vec<String>, Refusal> {
-    let refuse = |path: &str, kind, reason: String| Refusal::new(label, Some(path), kind, reason);
+) -> Result<Vec<String>, ArtifactRefusal> {
+    let refuse =
+        |path: &str, kind, reason: String| ArtifactRefusal::new(label, Some(path), kind, reason);
     let mut deleted = Vec::new();
     for f in &manifest.files {
         match f.status {
@@ -311,13 +315,13 @@ fn deleted_files(
     Ok(deleted)
 }
 
-fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, Refusal> {
+fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, ArtifactRefusal> {
     let label = zip.label();
     let mut planned = Vec::new();
     let mut targets: HashMap<String, &str> = HashMap::new();
     for entry in zip.entries().iter().filter(|e| !e.is_dir) {
         let Some(path) = legacy_target(&entry.name, opts.legacy_prefix) else {
-            return Err(Refusal::new(
+            return Err(ArtifactRefusal::new(
                 label,
                 Some(&entry.name),
                 RefusalKind::Unmappable,
@@ -332,7 +336,7 @@ fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, 
             return Err(outside(label, &entry.name, opts.globs));
         }
         if let Some(first) = targets.insert(path.clone(), &entry.name) {
-            return Err(Refusal::new(
+            return Err(ArtifactRefusal::new(
                 label,
                 Some(&entry.name),
                 RefusalKind::Duplicate,
@@ -363,8 +367,8 @@ pub fn legacy_target(name: &str, legacy_prefix: Option<&str>) -> Option<String> 
     }
 }
 
-fn outside(label: &str, path: &str, globs: &Globs) -> Refusal {
-    Refusal::new(
+fn outside(label: &str, path: &str, globs: &Globs) -> ArtifactRefusal {
+    ArtifactRefusal::new(
         label,
         Some(path),
         RefusalKind::OutsideRecordings,
@@ -374,7 +378,7 @@ fn outside(label: &str, path: &str, globs: &Globs) -> Refusal {
 
 /// Open, verify and merge downloaded artifacts, given as (name, zip file), in order, against
 /// `base` (see [`merge_against`]). Errors are
-/// a [`Refusal`] or [`Conflicts`]; nothing is staged for a refused set that the caller keeps.
+/// a [`ArtifactRefusal`] or [`Conflicts`]; nothing is staged for a refused set that the caller keeps.
 pub fn verify_all(
     zips: &[(String, PathBuf)],
     limits: Limits,

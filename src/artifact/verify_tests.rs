@@ -27,7 +27,11 @@ fn open(label: &str, bytes: &[u8]) -> Opened {
     Opened { _file: file, zip }
 }
 
-fn read(label: &str, bytes: &[u8], prefix: Option<&str>) -> Result<VerifiedArtifact, Refusal> {
+fn read(
+    label: &str,
+    bytes: &[u8],
+    prefix: Option<&str>,
+) -> Result<VerifiedArtifact, ArtifactRefusal> {
     let g = globs();
     let mut opened = open(label, bytes);
     read_artifact(
@@ -40,7 +44,7 @@ fn read(label: &str, bytes: &[u8], prefix: Option<&str>) -> Result<VerifiedArtif
     )
 }
 
-fn refusal(bytes: &[u8]) -> Refusal {
+fn refusal(bytes: &[u8]) -> ArtifactRefusal {
     read("recordings-7-1-record", bytes, None).unwrap_err()
 }
 

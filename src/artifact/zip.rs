@@ -66,7 +66,7 @@ impl Limits {
 
 /// Why an artifact was refused. `Display` names the artifact, the entry and the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct ArtifactRefusal {
     pub artifact: String,
     pub entry: Option<String>,
     pub kind: RefusalKind,
@@ -96,7 +96,7 @@ pub enum RefusalKind {
     NotInManifest,
 }
 
-impl Refusal {
+impl ArtifactRefusal {
     pub fn new(
         artifact: &str,
         entry: Option<&str>,
@@ -112,7 +112,7 @@ impl Refusal {
     }
 }
 
-impl fmt::Display for Refusal {
+impl fmt::Display for ArtifactRefusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "artifact {}: ", self.artifact)?;
         if let Some(entry) = &self.entry {
@@ -122,7 +122,7 @@ impl fmt::Display for Refusal {
     }
 }
 
-impl std::error::Error for Refusal {}
+impl std::error::Error for ArtifactRefusal {}
 
 /// One entry of the central directory, as declared (sizes are claims, not facts).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -191,7 +191,7 @@ impl fmt::Debug for ArtifactZip {
 
 impl ArtifactZip {
     /// Open the zip at `path` (named `label` in messages) and check its structure and names.
-    pub fn open(label: &str, path: &Path, limits: Limits) -> Result<Self, Refusal> {
+    pub fn open(label: &str, path: &Path, limits: Limits) -> Result<Self, ArtifactRefusal> {
         Self::open_in_run(label, path, limits, 0)
     }
 
@@ -202,15 +202,16 @@ impl ArtifactZip {
         path: &Path,
         limits: Limits,
         run_before: u64,
-    ) -> Result<Self, Refusal> {
-        let corrupt = |reason: String| Refusal::new(label, None, RefusalKind::Corrupt, reason);
+    ) -> Result<Self, ArtifactRefusal> {
+        let corrupt =
+            |reason: String| ArtifactRefusal::new(label, None, RefusalKind::Corrupt, reason);
         let mut file = File::open(path).map_err(|e| corrupt(format!("cannot be opened: {e}")))?;
         let len = file
             .metadata()
             .map_err(|e| corrupt(format!("cannot be read: {e}")))?
             .len();
         if len > limits.max_artifact_size {
-            return Err(Refusal::new(
+            return Err(ArtifactRefusal::new(
                 label,
                 None,
                 RefusalKind::TooLarge,
@@ -236,7 +237,7 @@ impl ArtifactZip {
         }
         if archive.has_duplicate_names() {
             let name = duplicate_name(path, archive.central_directory_start());
-            return Err(Refusal::new(
+            return Err(ArtifactRefusal::new(
                 label,
                 name.as_deref(),
                 RefusalKind::Duplicate,
@@ -294,9 +295,13 @@ impl ArtifactZip {
 
     /// Decompress entry `index` into `out`, enforcing every limit on the bytes actually produced
     /// and hashing them on the way.
-    pub fn stream(&mut self, index: usize, out: &mut dyn Write) -> Result<Streamed, Refusal> {
+    pub fn stream(
+        &mut self,
+        index: usize,
+        out: &mut dyn Write,
+    ) -> Result<Streamed, ArtifactRefusal> {
         let info = self.entries.get(index).cloned().ok_or_else(|| {
-            Refusal::new(
+            ArtifactRefusal::new(
                 &self.label,
                 None,
                 RefusalKind::Corrupt,
@@ -304,7 +309,8 @@ impl ArtifactZip {
             )
         })?;
         let label = self.label.clone();
-        let refuse = |kind, reason: String| Refusal::new(&label, Some(&info.name), kind, reason);
+        let refuse =
+            |kind, reason: String| ArtifactRefusal::new(&label, Some(&info.name), kind, reason);
         let mut entry = self
             .archive
             .by_index(index)
@@ -371,8 +377,8 @@ impl ArtifactZip {
 
 /// Refuse a zip whose end records claim more entries or a larger central directory than we
 /// accept, before the zip crate allocates for them.
-fn check_end_records(label: &str, file: &mut File, len: u64) -> Result<(), Refusal> {
-    let corrupt = |reason: String| Refusal::new(label, None, RefusalKind::Corrupt, reason);
+fn check_end_records(label: &str, file: &mut File, len: u64) -> Result<(), ArtifactRefusal> {
+    let corrupt = |reason: String| ArtifactRefusal::new(label, None, RefusalKind::Corrupt, reason);
     let claims =
         end_record_claims(file, len).map_err(|e| corrupt(format!("cannot be read: {e}")))?;
     if claims.entries > MAX_ENTRIES as u64 {
@@ -395,8 +401,8 @@ fn read_entries(
     label: &str,
     archive: &mut ZipArchive<BufReader<File>>,
     limits: Limits,
-) -> Result<Vec<EntryInfo>, Refusal> {
-    let corrupt = |reason: String| Refusal::new(label, None, RefusalKind::Corrupt, reason);
+) -> Result<Vec<EntryInfo>, ArtifactRefusal> {
+    let corrupt = |reason: String| ArtifactRefusal::new(label, None, RefusalKind::Corrupt, reason);
     let mut entries = Vec::with_capacity(archive.len());
     for index in 0..archive.len() {
         let entry = archive
@@ -407,13 +413,14 @@ fn read_entries(
             .map_err(|e| corrupt(format!("has an unreadable entry name: {e}")))?
             .into_owned();
         let is_dir = name.ends_with('/');
-        check_entry_name(&name)
-            .map_err(|reason| Refusal::new(label, Some(&name), RefusalKind::UnsafePath, reason))?;
+        check_entry_name(&name).map_err(|reason| {
+            ArtifactRefusal::new(label, Some(&name), RefusalKind::UnsafePath, reason)
+        })?;
         // The upper 16 bits hold a unix mode whatever "made by" system the header claims.
         let file_type = (entry.external_attributes() >> 16) & 0o170_000;
         match file_type {
             0o120_000 => {
-                return Err(Refusal::new(
+                return Err(ArtifactRefusal::new(
                     label,
                     Some(&name),
                     RefusalKind::Symlink,
@@ -422,7 +429,7 @@ fn read_entries(
             }
             0 | 0o100_000 | 0o040_000 => {}
             other => {
-                return Err(Refusal::new(
+                return Err(ArtifactRefusal::new(
                     label,
                     Some(&name),
                     RefusalKind::SpecialFile,
@@ -431,7 +438,7 @@ fn read_entries(
             }
         }
         if entry.encrypted() {
-            return Err(Refusal::new(
+            return Err(ArtifactRefusal::new(
                 label,
                 Some(&name),
                 RefusalKind::Corrupt,
@@ -457,8 +464,8 @@ fn read_entries(
     Ok(entries)
 }
 
-fn too_large_file(label: &str, name: &str, size: u64, limit: u64) -> Refusal {
-    Refusal::new(
+fn too_large_file(label: &str, name: &str, size: u64, limit: u64) -> ArtifactRefusal {
+    ArtifactRefusal::new(
         label,
         Some(name),
         RefusalKind::TooLarge,
@@ -468,8 +475,8 @@ fn too_large_file(label: &str, name: &str, size: u64, limit: u64) -> Refusal {
     )
 }
 
-fn too_large_artifact(label: &str, limit: u64) -> Refusal {
-    Refusal::new(
+fn too_large_artifact(label: &str, limit: u64) -> ArtifactRefusal {
+    ArtifactRefusal::new(
         label,
         None,
         RefusalKind::TooLarge,
@@ -477,8 +484,8 @@ fn too_large_artifact(label: &str, limit: u64) -> Refusal {
     )
 }
 
-fn too_large_run(label: &str, limit: u64) -> Refusal {
-    Refusal::new(
+fn too_large_run(label: &str, limit: u64) -> ArtifactRefusal {
+    ArtifactRefusal::new(
         label,
         None,
         RefusalKind::TooLarge,

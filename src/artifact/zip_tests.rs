@@ -12,12 +12,12 @@ fn write_zip(bytes: &[u8]) -> tempfile::NamedTempFile {
     f
 }
 
-fn open(bytes: &[u8]) -> Result<ArtifactZip, Refusal> {
+fn open(bytes: &[u8]) -> Result<ArtifactZip, ArtifactRefusal> {
     let f = write_zip(bytes);
     ArtifactZip::open("recordings-1-1-record", f.path(), Limits::default())
 }
 
-fn stream_all(zip: &mut ArtifactZip) -> Result<Vec<Streamed>, Refusal> {
+fn stream_all(zip: &mut ArtifactZip) -> Result<Vec<Streamed>, ArtifactRefusal> {
     (0..zip.entries().len())
         .map(|i| zip.stream(i, &mut std::io::sink()))
         .collect()

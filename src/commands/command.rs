@@ -41,11 +41,12 @@ use crate::error::usage;
 use crate::github::issues::RepoPermission;
 use crate::github::{GitHub, PrState, PullRequest};
 use crate::neutralise::{json_line, md_code, safe_text};
+use crate::output::warn;
 use crate::remotes::RepoName;
 use crate::workflow::DispatchTrigger;
 
 use event::{Candidate, Trigger};
-use reply::{Outcome, Refusal, Status};
+use reply::{CommandOutcome, RequestRefusal, Status};
 
 const DEFAULT_WORD: &str = "/rerecord";
 const DEFAULT_LABEL: &str = "re-record";
@@ -82,11 +83,11 @@ struct Ctx {
 
 /// Why a request stopped: said on the PR, or an error of ours (the log has it).
 enum Stop {
-    Refused(Refusal),
+    Refused(RequestRefusal),
     /// A comment by someone who cannot push here (below `write`): one reaction, no reply
     /// (anyone can comment, as often as they like; each reply would be ours to write). A
     /// collaborator below a stricter configured role, or a labeller, gets the reply.
-    Outsider(Refusal),
+    Outsider(RequestRefusal),
     Failed(anyhow::Error),
 }
 
@@ -96,8 +97,8 @@ impl From<anyhow::Error> for Stop {
     }
 }
 
-impl From<Refusal> for Stop {
-    fn from(r: Refusal) -> Self {
+impl From<RequestRefusal> for Stop {
+    fn from(r: RequestRefusal) -> Self {
         Stop::Refused(r)
     }
 }
@@ -110,15 +111,15 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
             "rerecord command runs in a GitHub Actions workflow on issue_comment or pull_request_target (GITHUB_EVENT_NAME and GITHUB_EVENT_PATH are not set); see workflows/rerecord-command.yml",
         ));
     };
-    let repo = env.repository_or(args.repo.as_deref())?;
+    let repo = env.repository_or(args.upstream.repo.as_deref(), "--upstream")?;
     let payload = load_payload(&event_path)?;
     let candidate = match event::candidate(&event_name, &payload)
         .with_context(|| format!("invalid {event_name} payload {}", event_path.display()))?
     {
         Ok(c) => c,
-        Err(why) => return ignored(&repo, &why, args.json),
+        Err(why) => return ignored(&repo, &why, args.output.json),
     };
-    let api_url = locate::api_url(&args.api);
+    let api_url = locate::api_url(&args.upstream.api);
     let (token, _) = locate::token_for(&api_url)?;
     let gh = GitHub::new(&api_url, &token)?;
     let (default_branch, config) = remote_config(&gh, &repo).await?;
@@ -129,13 +130,13 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
                 Some(rest) => rest.to_owned(),
                 None => {
                     let why = format!("the comment does not start with {}", settings.word);
-                    return ignored(&repo, &why, args.json);
+                    return ignored(&repo, &why, args.output.json);
                 }
             }
         }
         Trigger::Label { name, .. } if !name.eq_ignore_ascii_case(&settings.label) => {
             let why = format!("label {} is not {}", safe_text(name), settings.label);
-            return ignored(&repo, &why, args.json);
+            return ignored(&repo, &why, args.output.json);
         }
         Trigger::Label { .. } => String::new(),
     };
@@ -147,7 +148,7 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
         settings,
         default_branch,
         candidate,
-        dry_run: args.dry_run,
+        dry_run: args.output.dry_run,
     };
     eprintln!(
         "request on PR #{} by {}: {}",
@@ -155,7 +156,7 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
         ctx.candidate.requester,
         safe_text(&asked_plain(&ctx.candidate))
     );
-    let mut outcome = Outcome::new(Status::Refused, &ctx.repo.to_string());
+    let mut outcome = CommandOutcome::new(Status::Refused, &ctx.repo.to_string());
     outcome.pr = Some(ctx.candidate.pr);
     outcome.requester = Some(ctx.candidate.requester.clone());
     outcome.workflow = Some(ctx.settings.workflow.clone());
@@ -175,7 +176,7 @@ pub async fn run(args: CommandArgs) -> anyhow::Result<ExitCode> {
             return Err(err);
         }
     }
-    emit(&ctx.env, &outcome, args.json)?;
+    emit(&ctx.env, &outcome, args.output.json)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -187,7 +188,7 @@ fn load_payload(path: &std::path::Path) -> anyhow::Result<serde_json::Value> {
 }
 
 fn ignored(repo: &RepoName, why: &str, json: bool) -> anyhow::Result<ExitCode> {
-    let mut outcome = Outcome::new(Status::Ignored, &repo.to_string());
+    let mut outcome = CommandOutcome::new(Status::Ignored, &repo.to_string());
     outcome.reason = Some(why.to_owned());
     if json {
         crate::output::outln!("{}", json_line(&outcome)?);
@@ -204,7 +205,9 @@ async fn remote_config(gh: &GitHub, repo: &RepoName) -> anyhow::Result<(String, 
         .repository(repo)
         .await
         .with_context(|| format!("failed to read repository {repo}"))?
-        .with_context(|| format!("repository {repo} was not found; check --repo and the token"))?;
+        .with_context(|| {
+            format!("repository {repo} was not found; check --upstream and the token")
+        })?;
     let branch = repository
         .default_branch
         .unwrap_or_else(|| "main".to_owned());
@@ -252,10 +255,7 @@ impl Settings {
             label: pick(&args.label, &c.label, DEFAULT_LABEL),
             permission,
             team,
-            workflow: args
-                .workflow
-                .clone()
-                .unwrap_or_else(|| config.workflow.clone()),
+            workflow: args.upstream.workflow.file_or(&config.workflow),
             pr_input: c.pr_input.clone(),
             sha_input: c.sha_input.clone(),
         };
@@ -269,7 +269,7 @@ impl Settings {
 }
 
 /// Every check, then the dispatch. Refusals are answered on the PR; errors fail the job.
-async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop> {
+async fn decide(ctx: &Ctx, rest: &str, outcome: &mut CommandOutcome) -> Result<(), Stop> {
     check_permission(ctx).await?;
     // Seen: only now, so that a request without the role gets one reaction, not two.
     ctx.react("eyes").await;
@@ -284,14 +284,14 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
     pin::check(ctx, request.sha.as_deref(), rest, &pr).await?;
     let (git_ref, trigger) = workflow_ref(ctx, &pr).await?;
     let mut wanted = schedule::wanted(&request.recording, &[], &ctx.config)
-        .map_err(|e| Refusal::with_detail("the options are not valid:", format!("{e:#}")))?;
+        .map_err(|e| RequestRefusal::with_detail("the options are not valid:", format!("{e:#}")))?;
     if let Some(name) = ctx.pr_input(&trigger) {
         wanted.raw.push((name, pr.number.to_string()));
     }
     if let Some(name) = ctx.sha_input(&trigger) {
         wanted.raw.push((name, pr.head_sha.clone()));
     } else if !is_same_repo(ctx, &pr) {
-        return Err(Refusal::new(format!(
+        return Err(RequestRefusal::new(format!(
             "{} declares no {} input, so the run would check out whatever the fork's branch holds when it starts, not the approved {}. Add that input (see rerecord's workflows/record-integration-tests.yml).",
             md_code(&ctx.settings.workflow),
             md_code(ctx.settings.sha_input.as_deref().unwrap_or(DEFAULT_SHA_INPUT)),
@@ -315,7 +315,7 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
         &git_ref,
     )
     .map_err(|e| {
-        Refusal::with_detail(
+        RequestRefusal::with_detail(
             "the recording workflow does not accept these inputs:",
             format!("{e:#}"),
         )
@@ -343,13 +343,13 @@ async fn decide(ctx: &Ctx, rest: &str, outcome: &mut Outcome) -> Result<(), Stop
 }
 
 /// The options of the request: the comment line in `schedule`'s grammar; none for a label.
-fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, Refusal> {
+fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, RequestRefusal> {
     let request = match &ctx.candidate.trigger {
         Trigger::Comment { .. } => grammar::parse(rest, &ctx.settings.word).map_err(|m| {
             if m.help {
-                Refusal::with_detail(reply::HELP, m.message)
+                RequestRefusal::with_detail(reply::HELP, m.message)
             } else {
-                Refusal::with_detail(
+                RequestRefusal::with_detail(
                     format!(
                         "{} did not understand the options;",
                         md_code(&ctx.settings.word)
@@ -385,7 +385,7 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, Refusal> {
             .iter()
             .any(|pair| pair.split_once('=').is_some_and(|(k, _)| k == name))
         {
-            return Err(Refusal::new(format!(
+            return Err(RequestRefusal::new(format!(
                 "{} is set by rerecord from the PR itself; drop `-f {name}=…`.",
                 md_code(name)
             )));
@@ -440,7 +440,7 @@ async fn check_permission(ctx: &Ctx) -> Result<(), Stop> {
         .permission
         .to_possible_value()
         .map(|v| v.get_name().to_owned());
-    let refusal = Refusal::new(format!(
+    let refusal = RequestRefusal::new(format!(
         "recordings run with this repository's secrets, so they need the {} role or higher on {}; {} has {}. A maintainer can comment {} instead.",
         md_code(needed.as_deref().unwrap_or("write")),
         md_code(&ctx.repo.to_string()),
@@ -475,7 +475,7 @@ async fn check_team(ctx: &Ctx) -> Result<(), Stop> {
     if state.as_deref() == Some("active") {
         return Ok(());
     }
-    Err(Refusal::new(format!(
+    Err(RequestRefusal::new(format!(
         "recordings from a PR comment are for members of the team {}; {} is {}.",
         md_code(&format!("{org}/{slug}")),
         md_code(user),
@@ -501,13 +501,13 @@ fn rank(role: &str) -> Option<u8> {
     }
 }
 
-fn check_pr(pr: &PullRequest) -> Result<(), Refusal> {
+fn check_pr(pr: &PullRequest) -> Result<(), RequestRefusal> {
     match pr.state {
         PrState::Open if pr.head_repo.is_some() => Ok(()),
-        PrState::Open => Err(Refusal::new(
+        PrState::Open => Err(RequestRefusal::new(
             "the PR's head repository was deleted, so there is nothing to record.",
         )),
-        state => Err(Refusal::new(format!(
+        state => Err(RequestRefusal::new(format!(
             "the PR is {state}; recordings are only made for open PRs."
         ))),
     }
@@ -519,7 +519,7 @@ fn check_pr(pr: &PullRequest) -> Result<(), Refusal> {
 async fn workflow_ref(ctx: &Ctx, pr: &PullRequest) -> Result<(String, DispatchTrigger), Stop> {
     let file = &ctx.settings.workflow;
     let not_ready = |e: anyhow::Error| {
-        Refusal::with_detail("the recording workflow is not ready:", format!("{e:#}"))
+        RequestRefusal::with_detail("the recording workflow is not ready:", format!("{e:#}"))
     };
     let (repo, none) = (&ctx.repo, Gathered::empty());
     let at_default = (&At::DefaultBranch, ctx.default_branch.as_str());
@@ -530,7 +530,7 @@ async fn workflow_ref(ctx: &Ctx, pr: &PullRequest) -> Result<(String, DispatchTr
         return Ok((ctx.default_branch.clone(), base));
     }
     if !is_same_repo(ctx, pr) {
-        return Err(Refusal::new(format!(
+        return Err(RequestRefusal::new(format!(
             "{} on {} declares no {} input, so it cannot record a PR from a fork in this repository. Add that input (see rerecord's workflows/record-integration-tests.yml), or record from the fork with `rerecord schedule`.",
             md_code(file),
             md_code(&ctx.default_branch),
@@ -588,7 +588,9 @@ impl Ctx {
             return;
         };
         if let Err(e) = self.gh.react(&self.repo, id, content).await {
-            eprintln!("warning: could not react with {content} to comment {id}: {e}");
+            warn(&format!(
+                "could not react with {content} to comment {id}: {e}"
+            ));
         }
     }
 
@@ -620,7 +622,7 @@ fn asked_plain(c: &Candidate) -> String {
 }
 
 /// Dispatched: 🚀 and the sticky status comment with the run link.
-async fn announce(ctx: &Ctx, outcome: &mut Outcome) {
+async fn announce(ctx: &Ctx, outcome: &mut CommandOutcome) {
     if ctx.dry_run {
         return;
     }
@@ -636,7 +638,7 @@ async fn announce(ctx: &Ctx, outcome: &mut Outcome) {
 }
 
 /// Refused: 😕 and a reply saying why.
-async fn refuse(ctx: &Ctx, outcome: &Outcome) {
+async fn refuse(ctx: &Ctx, outcome: &CommandOutcome) {
     if ctx.dry_run {
         return;
     }
@@ -647,7 +649,7 @@ async fn refuse(ctx: &Ctx, outcome: &Outcome) {
         .create_comment(&ctx.repo, ctx.candidate.pr, &body)
         .await
     {
-        eprintln!("warning: could not reply on PR #{}: {e}", ctx.candidate.pr);
+        warn(&format!("could not reply on PR #{}: {e}", ctx.candidate.pr));
     }
 }
 
@@ -663,12 +665,12 @@ async fn fail(ctx: &Ctx) {
         .create_comment(&ctx.repo, ctx.candidate.pr, &body)
         .await
     {
-        eprintln!("warning: could not reply on PR #{}: {e}", ctx.candidate.pr);
+        warn(&format!("could not reply on PR #{}: {e}", ctx.candidate.pr));
     }
 }
 
 /// Outputs, step summary, and the log (or `--json`).
-fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
+fn emit(env: &ActionsEnv, outcome: &CommandOutcome, json: bool) -> anyhow::Result<()> {
     if let Some(path) = &env.output_path {
         append_to(path, |w| write_outputs(w, &outcome.outputs()))?;
     }
@@ -718,7 +720,7 @@ fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn summary(outcome: &Outcome) -> String {
+fn summary(outcome: &CommandOutcome) -> String {
     let mut md = String::from("### rerecord command\n\n");
     match outcome.status {
         Status::Refused => md.push_str(&format!(

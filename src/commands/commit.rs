@@ -32,7 +32,7 @@ use crate::remotes::RepoName;
 use crate::review;
 use crate::token::{self, Token};
 
-pub use report::Outcome;
+pub use report::CommitOutcome;
 
 /// Characters of `setup`/`suite` quoted in a commit message.
 const MAX_MESSAGE_FIELD: usize = 100;
@@ -154,15 +154,15 @@ impl CommitPlan {
             remote_ignored: env.in_actions && args.remote.is_some(),
             identity: identity(args)?,
             token_env: args
-                .token_env
+                .push_token_env
                 .clone()
                 .unwrap_or_else(|| "GITHUB_TOKEN".into()),
             artifact_dir,
             artifact_name,
             include_deletions: args.include_deletions,
-            max_attempts: args.max_attempts,
-            dry_run: args.dry_run,
-            json: args.json,
+            max_attempts: args.push.max_attempts,
+            dry_run: args.output.dry_run,
+            json: args.output.json,
             head_repository: pr
                 .and_then(|p| p.head_repository.clone())
                 .or_else(|| repository.clone()),
@@ -508,13 +508,13 @@ pub fn execute(
     let review = review::hooks::commit(
         &repo,
         &config.review,
-        &args.scan,
-        args.keep_churn,
+        &args.push.scan,
+        args.push.keep_churn,
         &origin,
         env.in_actions,
         &mut changes,
     )?;
-    let mut outcome = Outcome::new(&plan, &changes);
+    let mut outcome = CommitOutcome::new(&plan, &changes);
     outcome.notices.extend(notices);
     outcome.notices.extend(review.notices());
     outcome.warnings.extend(review.warnings.iter().cloned());
@@ -587,7 +587,7 @@ fn land(
     plan: &CommitPlan,
     files: &[crate::git::status::ChangedFile],
     token: Option<&Token>,
-    outcome: &mut Outcome,
+    outcome: &mut CommitOutcome,
 ) -> anyhow::Result<()> {
     let branch = plan.target_branch.as_deref().context("no target branch")?;
     let dest = plan.destination.as_ref().context("no destination")?;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::cli::{DispatchIn, DoctorArgs};
 use crate::commands::inputs::{self, Wanted};
 use crate::commands::locate::{self, Checkout, PrChoice};
-use crate::commands::preflight::{self, Gathered, Refusal, Target};
+use crate::commands::preflight::{self, Gathered, PreflightFailure, Target};
 use crate::config::Config;
 use crate::github::{GitHub, PullRequest};
 use crate::remotes::RepoName;
@@ -104,25 +104,22 @@ fn print_checks(list: &Checklist) {
 }
 
 async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
-    let api_url = locate::api_url(&args.api);
+    let api_url = locate::api_url(&args.upstream.api);
     let hosts = locate::github_hosts(&api_url);
     // The local checks first: they need neither a token nor the network.
-    let checkout = local_checks(list, &hosts, args.workflow.as_deref());
+    let checkout = local_checks(list, &hosts, args.upstream.workflow.workflow.as_deref());
     let config = checkout
         .as_ref()
         .map_or_else(Config::default, |c| c.config.clone());
-    let workflow_file = args
-        .workflow
-        .clone()
-        .unwrap_or_else(|| config.workflow.clone());
+    let workflow_file = args.upstream.workflow.file_or(&config.workflow);
     let Some(gh) = github_check(list, &api_url).await else {
         return;
     };
     let Some(checkout) = checkout else { return };
-    if checkout.github_remotes.is_empty() && args.repo.is_none() {
+    if checkout.github_remotes.is_empty() && args.upstream.repo.is_none() {
         return;
     }
-    let upstream = match locate::upstream(&gh, &checkout, args.repo.as_deref()).await {
+    let upstream = match locate::upstream(&gh, &checkout, args.upstream.repo.as_deref()).await {
         Ok(u) => {
             list.ok("upstream", format!("{} (from {})", u.repo, u.source));
             u.repo
@@ -131,7 +128,7 @@ async fn diagnose(args: &DoctorArgs, list: &mut Checklist) {
             return list.fail(
                 "upstream",
                 format!("{e:#}"),
-                "pass --repo OWNER/NAME or set `upstream` in rerecord.toml",
+                "pass --upstream OWNER/NAME or set `upstream` in rerecord.toml",
             );
         }
     };
@@ -160,7 +157,7 @@ fn local_checks(
         list.fail(
             "checkout",
             "not inside a git repository: the config, remotes and workflow file are not checked",
-            "run rerecord in your project's clone (schedule also takes --repo and --branch)",
+            "run rerecord in your project's clone (schedule also takes --upstream and --branch)",
         );
         return Some(checkout);
     };
@@ -376,7 +373,7 @@ async fn check_dispatch(
 /// A refusal from the shared preflight becomes a failed check with its fix; anything else
 /// (the API failing) a failed `check`.
 fn refused(list: &mut Checklist, check: &'static str, e: &anyhow::Error) {
-    match e.downcast_ref::<Refusal>() {
+    match e.downcast_ref::<PreflightFailure>() {
         Some(r) => list.fail(r.check, r.message.clone(), r.fix.clone()),
         None => list.fail(check, format!("{e:#}"), "retry; check the token's access"),
     }

@@ -19,7 +19,8 @@ use crate::commands::short;
 use crate::error::usage;
 use crate::git::GitRepo;
 use crate::github::{Artifact, GitHub, PullRequest, WorkflowRun};
-use crate::neutralise::{json_line, safe_lines, safe_text, shell_quote};
+use crate::neutralise::{json_line, safe_text, shell_quote};
+use crate::output::{say, warn};
 use crate::provenance;
 use crate::remotes::RepoName;
 
@@ -31,7 +32,7 @@ const MAX_CANDIDATE_RUNS: usize = 10;
 const MAX_DISPATCHED_RUNS: usize = 100;
 
 pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
-    let api_url = locate::api_url(&args.api);
+    let api_url = locate::api_url(&args.source.api);
     let (token, _) = locate::token_for(&api_url)?;
     let hosts = locate::github_hosts(&api_url);
     // Opening the repository and reading its configuration is blocking file work: do it on
@@ -40,9 +41,10 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     let opening = tokio::task::spawn_blocking(move || Checkout::open(&hosts));
     let gh = GitHub::new(&api_url, &token)?;
     let given_repo = args
+        .source
         .repo
         .as_deref()
-        .map(|r| RepoName::parse(r).map_err(|e| usage(format!("--repo: {e}"))))
+        .map(|r| RepoName::parse(r).map_err(|e| usage(format!("--run-repo: {e}"))))
         .transpose()?;
     let early = async {
         match (&given_repo, args.run) {
@@ -59,10 +61,7 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
     if let Some(prefix) = &args.legacy_prefix {
         verify::check_legacy_prefix(prefix, &checkout.config.recordings).map_err(usage)?;
     }
-    let workflow = args
-        .workflow
-        .clone()
-        .unwrap_or_else(|| checkout.config.workflow.clone());
+    let workflow = args.source.workflow.file_or(&checkout.config.workflow);
     let repo = match given_repo {
         Some(repo) => repo,
         None => locate::upstream(&gh, &checkout, None).await?.repo,
@@ -167,7 +166,7 @@ impl Fetch<'_> {
                 "run {} produced no recording artifacts (none named {}*); nothing to apply",
                 run.id, args.artifact_prefix
             ));
-            report.print(args.json, None);
+            report.print(args.output.json, None);
             return Ok(ExitCode::SUCCESS);
         }
         let expired: Vec<&Artifact> = artifacts.iter().filter(|a| a.expired).collect();
@@ -196,7 +195,7 @@ impl Fetch<'_> {
             ..Limits::from_env()?
         };
         let total = artifacts.iter().map(|a| a.size_in_bytes).sum();
-        let bar = download::progress_bar(total, !args.json);
+        let bar = download::progress_bar(total, !args.output.json);
         let zips = download::download_all(
             self.gh,
             self.repo,
@@ -235,8 +234,8 @@ impl Fetch<'_> {
         let plan = apply::plan(git, incoming, args.force)
             .map_err(|e| anyhow::anyhow!("{e:#}; nothing was written"))?;
         report.files = plan.files.clone();
-        if args.dry_run {
-            report.print(args.json, Some(Outcome::DryRun));
+        if args.output.dry_run {
+            report.print(args.output.json, Some(FetchOutcome::DryRun));
             return Ok(ExitCode::SUCCESS);
         }
         if args.commit {
@@ -249,13 +248,13 @@ impl Fetch<'_> {
             match apply::commit(git, &plan, &message)
                 .context("the recordings were applied to the work tree but not committed")?
             {
-                Some(oid) => Outcome::Committed(oid.to_string(), message),
-                None => Outcome::NothingToCommit,
+                Some(oid) => FetchOutcome::Committed(oid.to_string(), message),
+                None => FetchOutcome::NothingToCommit,
             }
         } else {
-            Outcome::Applied
+            FetchOutcome::Applied
         };
-        report.print(args.json, Some(outcome));
+        report.print(args.output.json, Some(outcome));
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -281,7 +280,7 @@ fn verify_downloads(
         &named,
         limits,
         opts,
-        (!args.dry_run).then_some(&mut staging),
+        (!args.output.dry_run).then_some(&mut staging),
         |path| git.and_then(|g| g.head_sha256(path)),
     )
 }
@@ -483,7 +482,7 @@ async fn run_by_id(gh: &GitHub, repo: &RepoName, id: u64) -> anyhow::Result<Chos
         tokio::try_join!(gh.run(repo, id), gh.artifacts(repo, id)).map_err(|e| {
             if e.is_not_found() {
                 anyhow::anyhow!(
-                    "run {id} was not found in {repo}; check the run id, or pass --repo OWNER/NAME"
+                    "run {id} was not found in {repo}; check the run id, or pass --run-repo OWNER/NAME"
                 )
             } else {
                 anyhow::Error::new(e).context(format!("failed to read run {id} of {repo}"))
@@ -506,7 +505,7 @@ async fn find_pr(
     if let Some(number) = args.pr {
         return gh.pull(repo, number).await.map_err(|e| {
             if e.is_not_found() {
-                anyhow::anyhow!("PR #{number} was not found in {repo}; check the number, or pass --repo OWNER/NAME")
+                anyhow::anyhow!("PR #{number} was not found in {repo}; check the number, or pass --run-repo OWNER/NAME")
             } else {
                 anyhow::Error::new(e).context(format!("failed to read PR #{number} of {repo}"))
             }
@@ -600,7 +599,7 @@ fn ignore_interrupts() -> Vec<tokio::signal::unix::Signal> {
 #[cfg(not(unix))]
 fn ignore_interrupts() {}
 
-enum Outcome {
+enum FetchOutcome {
     DryRun,
     Applied,
     Committed(String, String),
@@ -649,7 +648,7 @@ impl Report {
         }
     }
 
-    fn print(&self, json: bool, outcome: Option<Outcome>) {
+    fn print(&self, json: bool, outcome: Option<FetchOutcome>) {
         if json {
             crate::output::outln!("{}", json_line(self).expect("the report serializes"));
             return;
@@ -673,13 +672,13 @@ impl Report {
         );
         let changed = self.files.iter().any(|f| f.status != Change::Unchanged);
         match outcome {
-            Outcome::DryRun => {
+            FetchOutcome::DryRun => {
                 crate::output::outln!("dry run: would apply {counts}; nothing was written")
             }
-            Outcome::Applied if !changed => {
+            FetchOutcome::Applied if !changed => {
                 crate::output::outln!("{counts}: your checkout already has these recordings")
             }
-            Outcome::Applied => {
+            FetchOutcome::Applied => {
                 crate::output::outln!("applied {counts}");
                 crate::output::outln!(
                     "next: review with `git status`, then `git add` the files above, \
@@ -687,7 +686,7 @@ impl Report {
                     self.run.id
                 );
             }
-            Outcome::Committed(oid, message) => {
+            FetchOutcome::Committed(oid, message) => {
                 crate::output::outln!("applied {counts}");
                 crate::output::outln!(
                     "committed {} \"{}\"; next: `git push`",
@@ -695,7 +694,7 @@ impl Report {
                     safe_text(&message)
                 );
             }
-            Outcome::NothingToCommit => crate::output::outln!("{counts}: nothing to commit"),
+            FetchOutcome::NothingToCommit => crate::output::outln!("{counts}: nothing to commit"),
         }
     }
 }
@@ -707,13 +706,4 @@ fn status_word(change: Change) -> &'static str {
         Change::Unchanged => "unchanged",
         Change::Deleted => "deleted",
     }
-}
-
-/// A progress line on stderr; it may quote the API, artifacts or the PR.
-fn say(msg: &str) {
-    eprintln!("{}", safe_lines(msg));
-}
-
-fn warn(msg: &str) {
-    eprintln!("warning: {}", safe_lines(msg));
 }

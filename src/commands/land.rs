@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::actions::ActionsEnv;
-
 use crate::artifact::download;
 use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
@@ -26,7 +25,8 @@ use crate::commands::locate;
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
-use crate::neutralise::{md_span, safe_lines, shell_quote};
+use crate::neutralise::{md_span, shell_quote};
+use crate::output::say;
 use crate::provenance;
 use crate::recordings::Globs;
 use crate::remotes::RepoName;
@@ -35,8 +35,8 @@ use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
 pub(crate) use report::MARKER;
-use report::{FileLine, Outcome, Status};
-use resolve::{Refused, Target};
+use report::{FileLine, LandOutcome, Status};
+use resolve::{LandRefusal, Target};
 
 /// The default source of the token that pushes to branches of the run's own repository.
 const JOB_TOKEN_ENV: &str = "GITHUB_TOKEN";
@@ -60,11 +60,11 @@ struct Ctx {
 pub async fn run(args: LandArgs) -> anyhow::Result<ExitCode> {
     let ctx = Ctx::new(args)?;
     let (run, artifacts) = read_run(&ctx).await?;
-    let mut outcome = Outcome::new(
+    let mut outcome = LandOutcome::new(
         run.id,
         &run.html_url,
         &ctx.repo.to_string(),
-        ctx.args.dry_run,
+        ctx.args.output.dry_run,
     );
     let mut failure = None;
     let mut target = match resolve_target(&ctx, &run).await {
@@ -88,7 +88,7 @@ impl Ctx {
     /// The context from the flags, the Actions environment and this directory's trusted config.
     fn new(args: LandArgs) -> anyhow::Result<Self> {
         let env = ActionsEnv::from_env();
-        let repo = env.repository_or(args.repo.as_deref())?;
+        let repo = env.repository_or(args.source.repo.as_deref(), "--run-repo")?;
         if let Some(name) = &args.push_token_env
             && (name.trim().is_empty() || name.contains('='))
         {
@@ -96,7 +96,7 @@ impl Ctx {
                 "--push-token-env {name:?} is not an environment variable name; pass the NAME of the variable holding the token"
             )));
         }
-        let api_url = locate::api_url(&args.api);
+        let api_url = locate::api_url(&args.source.api);
         let (api_token, _) = locate::token_for(&api_url)?;
         // A moved repository is told in the report's warnings, not on stderr as well.
         let gh = GitHub::new(&api_url, &api_token)?.moves_in_warnings();
@@ -111,7 +111,7 @@ impl Ctx {
         let cwd = std::env::current_dir().context("failed to read the current directory")?;
         let config = Config::load(&cwd)?;
         let (globs, review) = (config.recordings, config.review);
-        let workflow = args.workflow.clone().unwrap_or(config.workflow);
+        let workflow = args.source.workflow.file_or(&config.workflow);
         Ok(Ctx {
             gh,
             repo,
@@ -136,7 +136,7 @@ async fn read_run(ctx: &Ctx) -> anyhow::Result<(WorkflowRun, Vec<Artifact>)> {
     .map_err(|e| {
         if e.is_not_found() {
             anyhow::anyhow!(
-                "run {id} was not found in {}; check the run id, or pass --repo OWNER/NAME",
+                "run {id} was not found in {}; check the run id, or pass --run-repo OWNER/NAME",
                 ctx.repo
             )
         } else {
@@ -160,8 +160,8 @@ async fn read_run(ctx: &Ctx) -> anyhow::Result<(WorkflowRun, Vec<Artifact>)> {
 
 /// Leaves the sticky comment on the target PR, unless there is nothing to say or asked not to.
 /// A failure to comment is a warning, not a failure of the landing.
-async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut Outcome, reviewed: &Reviewed) {
-    if ctx.args.no_comment || ctx.args.dry_run || outcome.status == Status::Nothing {
+async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut LandOutcome, reviewed: &Reviewed) {
+    if ctx.args.no_comment || ctx.args.output.dry_run || outcome.status == Status::Nothing {
         // Nothing to say, or asked not to.
     } else if let Some(pr) = target.pr.as_ref().filter(|_| outcome.opened_pr.is_none())
         && let Err(e) =
@@ -177,13 +177,13 @@ async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut Outcome, review
 /// Emits the report and the summary, and turns the outcome into the exit code.
 fn finish(
     ctx: &Ctx,
-    mut outcome: Outcome,
+    mut outcome: LandOutcome,
     reviewed: &Reviewed,
     failure: Option<anyhow::Error>,
 ) -> anyhow::Result<ExitCode> {
     // A renamed repository, in the report's warnings as on stderr.
     outcome.warnings.extend(ctx.gh.moved_notices());
-    report::emit(&ctx.env, &outcome, ctx.args.json)?;
+    report::emit(&ctx.env, &outcome, ctx.args.output.json)?;
     reviewed.write_summary(&ctx.env)?;
     if let Some(e) = failure {
         return Err(e);
@@ -239,7 +239,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
     if let Some(b) = branch
         && target.head_branch != b
     {
-        return Err(Refused(format!(
+        return Err(LandRefusal(format!(
             "--head-branch {b} is not the head branch of the PR the run recorded ({}); the \
              workflow's inputs disagree",
             target.head_branch
@@ -248,7 +248,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
     }
     pin_target(ctx, run, &mut target)?;
     if !target.fork && default.as_deref() == Some(target.head_branch.as_str()) {
-        return Err(Refused(format!(
+        return Err(LandRefusal(format!(
             "run {} recorded {}, the default branch of {}: land never pushes recordings to the \
              default branch (a PR from {} into another branch?). Apply them with `rerecord fetch \
              --run {}` and push them through a PR",
@@ -270,13 +270,13 @@ fn pin_target(ctx: &Ctx, run: &WorkflowRun, target: &mut Target) -> anyhow::Resu
         .filter(|s| !s.is_empty());
     if target.from_input {
         let pr = target.pr.as_ref().map(|p| p.number);
-        let pin = provenance::pin_for_dispatched(run, pr, sha).map_err(Refused)?;
+        let pin = provenance::pin_for_dispatched(run, pr, sha).map_err(LandRefusal)?;
         target.head_sha = pin.head_sha;
         target.source = pin.source;
     } else if let Some(sha) = sha
         && !sha.eq_ignore_ascii_case(&target.head_sha)
     {
-        return Err(Refused(format!(
+        return Err(LandRefusal(format!(
             "--head-sha {sha} is not the commit run {} ran on ({}, as the API says)",
             run.id, target.head_sha
         ))
@@ -299,7 +299,7 @@ async fn default_branch(ctx: &Ctx) -> anyhow::Result<Option<String>> {
 /// workflow checked out a PR itself): without its title or `--pr` there is nowhere safe to land.
 fn refuse_default_branch(run: &WorkflowRun, default: Option<&str>) -> anyhow::Result<()> {
     match default {
-        Some(d) if run.head_branch.as_deref() == Some(d) => Err(Refused(format!(
+        Some(d) if run.head_branch.as_deref() == Some(d) => Err(LandRefusal(format!(
             "run {} ({}) ran on the default branch {d}, so the API cannot say which PR it recorded. \
              Give the recording workflow the template's run-name (\"Record PR #N at SHA\"), or pass \
              the PR from the workflow's own inputs through `env:`, e.g. `rerecord land --run \
@@ -313,9 +313,13 @@ fn refuse_default_branch(run: &WorkflowRun, default: Option<&str>) -> anyhow::Re
 }
 
 /// A refusal is an outcome (exit 1 after reporting); any other error is kept to be returned.
-fn record_failure(outcome: &mut Outcome, e: anyhow::Error, failure: &mut Option<anyhow::Error>) {
+fn record_failure(
+    outcome: &mut LandOutcome,
+    e: anyhow::Error,
+    failure: &mut Option<anyhow::Error>,
+) {
     outcome.status = Status::Refused;
-    match e.downcast_ref::<Refused>() {
+    match e.downcast_ref::<LandRefusal>() {
         Some(r) => outcome.reason = Some(r.0.clone()),
         None => {
             outcome.reason = Some(format!("{e:#}"));
@@ -330,7 +334,7 @@ async fn land(
     run: &WorkflowRun,
     artifacts: Vec<Artifact>,
     target: &mut Target,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
     reviewed: &mut Reviewed,
 ) -> anyhow::Result<()> {
     let (mode, branch_name) = choose_mode(ctx, run, target, outcome);
@@ -370,7 +374,7 @@ async fn land(
     scratch.check_tip(base_tip, base_branch)?;
     *reviewed = review::hooks::land(
         &ctx.review,
-        ctx.args.keep_churn,
+        ctx.args.push.keep_churn,
         scratch.repo(),
         base_tip,
         &incoming,
@@ -382,7 +386,7 @@ async fn land(
         outcome.status = Status::Nothing;
         return Ok(());
     }
-    if ctx.args.dry_run {
+    if ctx.args.output.dry_run {
         outcome.status = Status::DryRun;
         outcome.reason = Some(format!("nothing was pushed to {dest_repo}:{branch}"));
         return Ok(());
@@ -397,7 +401,7 @@ async fn land(
             base_tip,
             &message,
             &ctx.globs,
-            ctx.args.max_attempts,
+            ctx.args.push.max_attempts,
             &check_tip,
         )?
     };
@@ -418,7 +422,7 @@ fn choose_mode(
     ctx: &Ctx,
     run: &WorkflowRun,
     target: &Target,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
 ) -> (LandMode, String) {
     outcome.fork = target.fork;
     if let Some(pr) = &target.pr {
@@ -446,7 +450,7 @@ fn choose_mode(
 /// The command that applies the run's recordings locally, offered when they cannot be pushed.
 fn fetch_command(ctx: &Ctx, run: &WorkflowRun) -> String {
     format!(
-        "rerecord fetch --run {} --repo {} --commit",
+        "rerecord fetch --run {} --run-repo {} --commit",
         run.id,
         shell_quote(&ctx.repo.to_string())
     )
@@ -458,7 +462,7 @@ fn record_commit(
     dest_repo: &RepoName,
     branch: &str,
     commit: Option<impl std::fmt::Display>,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
 ) {
     match commit {
         Some(commit) => {
@@ -479,7 +483,7 @@ async fn gather(
     run: &WorkflowRun,
     artifacts: Vec<Artifact>,
     target: &mut Target,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
 ) -> anyhow::Result<Option<(tempfile::TempDir, Incoming)>> {
     let prefix = &ctx.args.artifact_prefix;
     let artifacts: Vec<Artifact> = artifacts
@@ -511,14 +515,14 @@ async fn gather(
         )
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
-    let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?;
+    let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.push.scan, ctx.env.in_actions)?;
     outcome.warnings.extend(gate.unset_warning());
     gate.scan_incoming(&incoming, "land", "nothing was pushed")
-        .map_err(|e| Refused(format!("{e:#}")))?;
+        .map_err(|e| LandRefusal(format!("{e:#}")))?;
     outcome.warnings.extend(incoming.warnings.iter().cloned());
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
-        return Err(Refused(format!(
+        return Err(LandRefusal(format!(
             "the artifacts do not match the run as the GitHub API describes it ({}). The API decides where \
              recordings go; re-run the recording workflow",
             mismatches.join("; ")
@@ -548,7 +552,7 @@ fn place(
     target: &Target,
     mode: LandMode,
     branch_name: String,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
 ) -> anyhow::Result<Option<Place>> {
     match mode {
         LandMode::None => {
@@ -560,7 +564,7 @@ fn place(
         }
         LandMode::Pr => {
             let Some(pr) = &target.pr else {
-                return Err(Refused(format!(
+                return Err(LandRefusal(format!(
                     "run {} belongs to no pull request of {} (branch {}); pass --mode branch to open one",
                     run.id, ctx.repo, target.head_branch
                 ))
@@ -577,7 +581,7 @@ fn place(
                 base: None,
             }))
         }
-        LandMode::Branch if target.fork => Err(Refused(format!(
+        LandMode::Branch if target.fork => Err(LandRefusal(format!(
             "run {} recorded branch {} of the fork {}: --mode branch only creates branches in {}",
             run.id, target.head_branch, target.head_repo, ctx.repo
         ))
@@ -610,7 +614,7 @@ fn check_tip(
     let check = resolve::check_head(&ctx.gh, &ctx.repo, &tip, &target.head_sha, &ctx.globs);
     let note = tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(check))?;
     if let Some(note) = note {
-        eprintln!("note: {note}");
+        crate::output::note(&note);
     }
     Ok(())
 }
@@ -636,7 +640,7 @@ async fn check_recorded(
             match ctx.gh.branch_sha(&ctx.repo, &target.head_branch).await? {
                 Some(sha) => sha,
                 None => {
-                    return Err(Refused(format!(
+                    return Err(LandRefusal(format!(
                         "branch {} (--head-branch) does not exist in {}",
                         target.head_branch, ctx.repo
                     ))
@@ -649,12 +653,12 @@ async fn check_recorded(
     if let Some(note) =
         resolve::check_head(&ctx.gh, &ctx.repo, &head, &target.head_sha, &ctx.globs).await?
     {
-        eprintln!("note: {note}");
+        crate::output::note(&note);
     }
     Ok(Some(head))
 }
 
-fn skip(outcome: &mut Outcome, reason: String) -> anyhow::Result<()> {
+fn skip(outcome: &mut LandOutcome, reason: String) -> anyhow::Result<()> {
     outcome.status = Status::Skipped;
     outcome.reason = Some(reason);
     Ok(())
@@ -721,7 +725,7 @@ async fn download_and_verify(
     let limits = Limits::from_env()?;
     let bar = download::progress_bar(
         artifacts.iter().map(|a| a.size_in_bytes).sum(),
-        !ctx.args.json,
+        !ctx.args.output.json,
     );
     let zips =
         download::download_all(&ctx.gh, &ctx.repo, artifacts, &downloads, limits, &bar).await?;
@@ -730,7 +734,7 @@ async fn download_and_verify(
         legacy_prefix: None,
     };
     let mut staging = Staging::new(&staged);
-    let refused = |e: anyhow::Error| Refused(format!("an artifact failed verification: {e:#}"));
+    let refused = |e: anyhow::Error| LandRefusal(format!("an artifact failed verification: {e:#}"));
     let mut verified = Vec::with_capacity(zips.len());
     let mut unpacked = 0;
     for z in &zips {
@@ -740,7 +744,7 @@ async fn download_and_verify(
         // `fetch` still maps legacy artifacts from their layout for a human to review; here
         // nobody reviews, and without a manifest there is nothing to cross-check with the API.
         if zip.find(MANIFEST_NAME).is_none() {
-            return Err(Refused(format!(
+            return Err(LandRefusal(format!(
                 "artifact {label} has no {MANIFEST_NAME} (made by the old recording action?): land only \
                  accepts artifacts whose manifest it can check against the API; re-run the recording \
                  workflow with the current recording action"
@@ -763,7 +767,7 @@ async fn open_pull(
     run: &WorkflowRun,
     branch: &str,
     base: &str,
-    outcome: &mut Outcome,
+    outcome: &mut LandOutcome,
 ) -> anyhow::Result<()> {
     let title = format!("Recordings from CI run {}", run.id);
     let body = format!(
@@ -829,9 +833,4 @@ pub(crate) async fn write_sticky_comment(
         None => gh.create_comment(repo, pr, body).await?,
     };
     Ok(())
-}
-
-/// A progress line on stderr; it quotes the API and the run's artifacts.
-fn say(msg: &str) {
-    eprintln!("{}", safe_lines(msg));
 }

@@ -57,7 +57,7 @@ pub struct Checkout {
 
 impl Checkout {
     /// Open the checkout around the current directory. Outside a git repository this is an
-    /// empty checkout (flags such as `--repo` and `--branch` can still say everything).
+    /// empty checkout (flags such as `--upstream` and `--branch` can still say everything).
     pub fn open(hosts: &GitHubHosts) -> anyhow::Result<Self> {
         let cwd = std::env::current_dir().context("failed to read the current directory")?;
         let Ok(git) = GitRepo::discover(&cwd) else {
@@ -122,7 +122,7 @@ impl Checkout {
                 "HEAD is detached: check out a branch, or name one with --branch BRANCH"
             ),
             (None, None) => anyhow::bail!(
-                "not inside a git repository: run rerecord in your checkout, or pass --branch BRANCH and --repo OWNER/NAME"
+                "not inside a git repository: run rerecord in your checkout, or pass --branch BRANCH and --upstream OWNER/NAME"
             ),
         }
     }
@@ -146,7 +146,7 @@ pub struct Upstream {
     pub source: String,
 }
 
-/// `--repo`, else config `upstream`, else the `upstream` remote, else origin's repository or,
+/// `--upstream`, else config `upstream`, else the `upstream` remote, else origin's repository or,
 /// when GitHub says origin is a fork, its parent (one API call, only in that last case).
 pub async fn upstream(
     gh: &GitHub,
@@ -155,8 +155,9 @@ pub async fn upstream(
 ) -> anyhow::Result<Upstream> {
     if let Some(repo) = flag {
         return Ok(Upstream {
-            repo: RepoName::parse(repo).map_err(|e| crate::error::usage(format!("--repo: {e}")))?,
-            source: "--repo".into(),
+            repo: RepoName::parse(repo)
+                .map_err(|e| crate::error::usage(format!("--upstream: {e}")))?,
+            source: "--upstream".into(),
         });
     }
     if let Some(repo) = &checkout.config.upstream {
@@ -174,7 +175,7 @@ pub async fn upstream(
     let origin = checkout
         .remote_repo("origin")
         .or_else(|| checkout.github_remotes.first().map(|(_, r)| r))
-        .context("no git remote points at GitHub: add one (git remote add origin URL), or pass --repo OWNER/NAME")?;
+        .context("no git remote points at GitHub: add one (git remote add origin URL), or pass --upstream OWNER/NAME")?;
     let info = gh.repository(origin).await?.with_context(|| {
         format!("repository {origin} was not found on GitHub (or the token cannot see it)")
     })?;

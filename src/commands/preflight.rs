@@ -25,13 +25,13 @@ use super::inputs;
 
 /// A verdict that stops a dispatch: what is wrong (for `doctor`'s check `check`) and the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct PreflightFailure {
     pub check: &'static str,
     pub message: String,
     pub fix: String,
 }
 
-impl Refusal {
+impl PreflightFailure {
     fn new(check: &'static str, message: impl Into<String>, fix: impl Into<String>) -> Self {
         Self {
             check,
@@ -41,13 +41,13 @@ impl Refusal {
     }
 }
 
-impl fmt::Display for Refusal {
+impl fmt::Display for PreflightFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}\n  fix: {}", self.message, self.fix)
     }
 }
 
-impl std::error::Error for Refusal {}
+impl std::error::Error for PreflightFailure {}
 
 /// Where a copy of the workflow file is read: a repository's default branch, or a branch.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -247,7 +247,7 @@ pub async fn target(
         }
         (_, Some(pr), Some(input)) => upstream_on_default(gh, upstream, pr, input, flag).await?,
         (Some(DispatchIn::Upstream), None, Some(input)) => {
-            return Err(Refusal::new(
+            return Err(PreflightFailure::new(
                 "dispatch",
                 format!(
                     "--dispatch-in upstream needs the branch's pull request: {file} on the default branch of {upstream} takes its number ({input})"
@@ -266,9 +266,9 @@ pub async fn target(
     Ok(target)
 }
 
-fn check_pr(pr: &PullRequest, notes: &mut Vec<String>) -> Result<(), Refusal> {
+fn check_pr(pr: &PullRequest, notes: &mut Vec<String>) -> Result<(), PreflightFailure> {
     if pr.state == PrState::Merged {
-        return Err(Refusal::new(
+        return Err(PreflightFailure::new(
             "pr",
             format!(
                 "PR #{} is already merged; recordings can't be committed back ({})",
@@ -278,7 +278,7 @@ fn check_pr(pr: &PullRequest, notes: &mut Vec<String>) -> Result<(), Refusal> {
         ));
     }
     let Some(head_repo) = &pr.head_repo else {
-        return Err(Refusal::new(
+        return Err(PreflightFailure::new(
             "pr",
             format!(
                 "the head repository of PR #{} was deleted, so no workflow can commit to its branch; nothing was dispatched ({})",
@@ -328,7 +328,7 @@ fn head_target(
             }
             None => {
                 let remotes: Vec<String> = g.branch_on.iter().map(|(r, _)| r.to_string()).collect();
-                return Err(Refusal::new(
+                return Err(PreflightFailure::new(
                     "branch",
                     format!(
                         "branch {branch} is on no GitHub remote ({})",
@@ -404,7 +404,7 @@ fn upstream_on_branch(
     file: &str,
 ) -> anyhow::Result<Target> {
     let Some(sha) = g.sha_on(upstream) else {
-        return Err(Refusal::new(
+        return Err(PreflightFailure::new(
             "dispatch",
             format!(
                 "{file} on {upstream} takes no PR number, so a run there records one of its branches, and {branch} is not one"
@@ -468,7 +468,7 @@ pub async fn workflow_at(
     let workflow = match (found, &contents) {
         (Some(w), _) => w,
         (None, Some(_)) => {
-            return Err(Refusal::new(
+            return Err(PreflightFailure::new(
                 "workflow",
                 format!(
                     "{path} exists at {git_ref} but not on the default branch of {repo}: GitHub only accepts a dispatch for a workflow that is on the default branch"
@@ -478,7 +478,7 @@ pub async fn workflow_at(
             .into());
         }
         (None, None) => {
-            return Err(Refusal::new(
+            return Err(PreflightFailure::new(
                 "workflow",
                 format!("workflow {file} was not found in {repo}"),
                 sync.unwrap_or_else(|| {
@@ -490,7 +490,7 @@ pub async fn workflow_at(
     };
     check_state(gh, repo, file, &workflow.state)?;
     let Some(contents) = contents else {
-        return Err(Refusal::new(
+        return Err(PreflightFailure::new(
             "inputs",
             format!("{path} is not on branch {git_ref} of {repo}"),
             format!("merge the default branch into {git_ref}, push, and try again"),
@@ -499,7 +499,7 @@ pub async fn workflow_at(
     };
     match dispatch_trigger(&contents) {
         Ok(Some(trigger)) => Ok(trigger),
-        Ok(None) => Err(Refusal::new(
+        Ok(None) => Err(PreflightFailure::new(
             "inputs",
             format!(
                 "{path} at {git_ref} has no workflow_dispatch trigger, so it can't be dispatched"
@@ -507,7 +507,7 @@ pub async fn workflow_at(
             "add `workflow_dispatch:` under `on:`",
         )
         .into()),
-        Err(e) => Err(Refusal::new(
+        Err(e) => Err(PreflightFailure::new(
             "inputs",
             format!("failed to read {path} at {git_ref}: {e:#}"),
             "fix the YAML",
@@ -516,23 +516,28 @@ pub async fn workflow_at(
     }
 }
 
-fn check_state(gh: &GitHub, repo: &RepoName, file: &str, state: &str) -> Result<(), Refusal> {
+fn check_state(
+    gh: &GitHub,
+    repo: &RepoName,
+    file: &str,
+    state: &str,
+) -> Result<(), PreflightFailure> {
     let enable_url = gh.workflow_runs_page(repo, file);
     match state {
         "active" => Ok(()),
-        "disabled_fork" => Err(Refusal::new(
+        "disabled_fork" => Err(PreflightFailure::new(
             "workflow",
             format!(
                 "workflow {file} is disabled in fork {repo} (GitHub turns Actions off in new forks)"
             ),
             format!("enable Actions and the workflow at {enable_url}"),
         )),
-        "disabled_manually" | "disabled_inactivity" => Err(Refusal::new(
+        "disabled_manually" | "disabled_inactivity" => Err(PreflightFailure::new(
             "workflow",
             format!("workflow {file} is disabled in {repo} ({state})"),
             format!("enable it at {enable_url}"),
         )),
-        other => Err(Refusal::new(
+        other => Err(PreflightFailure::new(
             "workflow",
             format!("workflow {file} in {repo} is {other}, not active"),
             format!("see {enable_url}"),

@@ -445,7 +445,7 @@ fn auth_error(
         )
     } else if state.was_asked() && req.token.is_none() {
         anyhow::anyhow!(
-            "{host} asked for credentials to {what} {} and {} is not set; pass the token in {} (or name another variable with --token-env)",
+            "{host} asked for credentials to {what} {} and {} is not set; pass the token in {} (or name another variable with --push-token-env)",
             req.branch,
             req.token_name,
             req.token_name

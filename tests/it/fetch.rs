@@ -97,7 +97,13 @@ impl World {
         rerecord()
             .current_dir(&self.work)
             .env("GH_TOKEN", TOKEN)
-            .args(["fetch", "--api-url", &self.fake.url(), "--repo", UPSTREAM])
+            .args([
+                "fetch",
+                "--api-url",
+                &self.fake.url(),
+                "--run-repo",
+                UPSTREAM,
+            ])
     }
 
     fn fetch_run(&self, run: u64) -> Rerecord {
@@ -827,7 +833,7 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
             .current_dir(&w.work)
             .env("GH_TOKEN", TOKEN)
             .env("SSL_CERT_FILE", trusted)
-            .args(["fetch", "--api-url", &proxy.url(), "--repo", UPSTREAM])
+            .args(["fetch", "--api-url", &proxy.url(), "--run-repo", UPSTREAM])
             .args(["--run", &run.to_string()])
             .run()
     };
@@ -885,7 +891,7 @@ fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
             .current_dir(&w.work)
             .env("GH_TOKEN", TOKEN)
             .env("SSL_CERT_FILE", &pem)
-            .args(["fetch", "--api-url", &tls.url(), "--repo", UPSTREAM])
+            .args(["fetch", "--api-url", &tls.url(), "--run-repo", UPSTREAM])
             .args(["--run", &run.to_string(), "--force"]);
         for (k, v) in vars {
             cmd = cmd.env(k, v);

@@ -154,7 +154,14 @@ fn a_refused_port_is_named_with_api_url_and_json_commands_print_an_error_object(
     let out = rerecord()
         .current_dir(dir.path())
         .env("GH_TOKEN", TOKEN)
-        .args(["fetch", "--json", "--api-url", &api, "--repo", "me/project"])
+        .args([
+            "fetch",
+            "--json",
+            "--api-url",
+            &api,
+            "--run-repo",
+            "me/project",
+        ])
         .args(["--run", "7"])
         .run()
         .failure();
@@ -183,7 +190,7 @@ fn schedule_against_a_refused_port_says_it_is_retrying_and_why_it_gave_up() {
             "--dry-run",
             "--api-url",
             &refused(),
-            "--repo",
+            "--upstream",
             "me/project",
         ])
         .run()

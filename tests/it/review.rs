@@ -88,9 +88,9 @@ fn commit(work: &Path, args: &[&str]) -> Rerecord {
             "commit",
             "--target-branch",
             BRANCH,
-            "--setup",
+            "--recorded-setup",
             "gpt",
-            "--suite",
+            "--recorded-suite",
             "base",
         ])
         .args(args)
@@ -593,7 +593,7 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
             "fetch",
             "--api-url",
             &fake.url(),
-            "--repo",
+            "--run-repo",
             world::UPSTREAM,
             "--run",
             &run.to_string(),

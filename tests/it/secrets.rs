@@ -395,9 +395,9 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
         "commit",
         "--target-branch",
         world::BRANCH,
-        "--setup",
+        "--recorded-setup",
         "s",
-        "--suite",
+        "--recorded-suite",
         "base",
     ];
     let out = rerecord().current_dir(&work).args(args).run().failure();
@@ -515,7 +515,7 @@ fn land_and_fetch_refuse_the_corpus() {
             "fetch",
             "--api-url",
             &fake.url(),
-            "--repo",
+            "--run-repo",
             world::UPSTREAM,
             "--run",
             &run.to_string(),

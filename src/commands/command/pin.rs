@@ -16,7 +16,7 @@
 //! after this check cannot change what is recorded.
 
 use super::event::Trigger;
-use super::reply::{Refusal, short};
+use super::reply::{RequestRefusal, short};
 use super::{Ctx, Stop};
 use crate::github::PullRequest;
 use crate::neutralise::md_code;
@@ -31,7 +31,7 @@ pub(super) async fn check(
 ) -> Result<(), Stop> {
     let head = pr.head_sha.as_str();
     match (&ctx.candidate.trigger, named) {
-        (Trigger::Label { head_sha, .. }, _) if head_sha != head => Err(Refusal::new(format!(
+        (Trigger::Label { head_sha, .. }, _) if head_sha != head => Err(RequestRefusal::new(format!(
             "the PR was pushed after the label was added (it saw {}, the head is now {}). Remove the label and add it again to record the new head.",
             md_code(short(head_sha)),
             md_code(short(head))
@@ -47,7 +47,7 @@ pub(super) async fn check(
 fn named_check(ctx: &Ctx, sha: &str, rest: &str, head: &str) -> Result<(), Stop> {
     let approve = approving_comment(&ctx.settings.word, rest, Some(sha), head);
     if !is_full_sha(sha) {
-        return Err(Refusal::with_detail(
+        return Err(RequestRefusal::with_detail(
             format!(
                 "{} takes the full 40-hex commit id; {} is not one (a short prefix can be made to match other code). Review the PR's head {} and comment exactly this to record it:",
                 md_code("--sha"),
@@ -59,7 +59,7 @@ fn named_check(ctx: &Ctx, sha: &str, rest: &str, head: &str) -> Result<(), Stop>
         .into());
     }
     if !sha.eq_ignore_ascii_case(head) {
-        return Err(Refusal::with_detail(
+        return Err(RequestRefusal::with_detail(
             format!(
                 "the comment approves {}, but the PR's head is now {}: it was pushed after the review. Review the new head and comment exactly this to record it:",
                 md_code(short(sha)),
@@ -90,7 +90,7 @@ async fn unnamed_check(ctx: &Ctx, rest: &str, pr: &PullRequest) -> Result<(), St
             }
         }
     };
-    Err(Refusal::with_detail(
+    Err(RequestRefusal::with_detail(
         format!(
             "a comment without {} records only a PR from a branch of {} whose author can write to it; {why}. Review the PR's head {} and comment exactly this to record it:",
             md_code("--sha"),

@@ -20,12 +20,12 @@ pub const REPLY_MARKER: &str = "<!-- rerecord:command -->";
 /// Why a request was not dispatched. `reason` is markdown whose untrusted parts are already
 /// code spans; `detail` is untrusted plain text shown as a fenced block.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Refusal {
+pub struct RequestRefusal {
     pub reason: String,
     pub detail: Option<String>,
 }
 
-impl Refusal {
+impl RequestRefusal {
     pub fn new(reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
@@ -52,7 +52,7 @@ pub enum Status {
 
 /// The result of one `command` run (`--json` prints exactly this).
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct CommandOutcome {
     pub status: Status,
     pub reason: Option<String>,
     pub detail: Option<String>,
@@ -67,7 +67,7 @@ pub struct Outcome {
     pub warnings: Vec<String>,
 }
 
-impl Outcome {
+impl CommandOutcome {
     pub fn new(status: Status, repository: &str) -> Self {
         Self {
             status,
@@ -189,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_status_comment_is_sticky_and_quotes_inputs_as_code() {
-        let mut o = Outcome::new(Status::Dispatched, "o/r");
+        let mut o = CommandOutcome::new(Status::Dispatched, "o/r");
         o.requester = Some("maint".into());
         o.head_sha = Some("0123456789abcdef0123".into());
         o.workflow = Some("rec.yml".into());
@@ -209,7 +209,7 @@ mod tests {
 
     #[test]
     fn a_refusal_quotes_the_request_and_fences_the_detail() {
-        let mut o = Outcome::new(Status::Refused, "o/r");
+        let mut o = CommandOutcome::new(Status::Refused, "o/r");
         o.reason = Some("unknown option".into());
         o.detail = Some("error: unexpected argument '```' found".into());
         let r = o.refusal_reply(&quote_request(Some("/rerecord ```"), None, "u"));

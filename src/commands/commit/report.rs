@@ -15,7 +15,7 @@ use crate::neutralise::{json_line, md_block, md_code, md_span, safe_text, shell_
 /// (`commit-sha`, `target-branch`, ...), plus the details the summary lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct Outcome {
+pub struct CommitOutcome {
     pub changed: bool,
     pub count: usize,
     pub pushed: bool,
@@ -45,7 +45,7 @@ pub struct FileLine {
     pub status: &'static str,
 }
 
-impl Outcome {
+impl CommitOutcome {
     pub fn new(plan: &CommitPlan, changes: &Changes) -> Self {
         let changed = !changes.recordings.is_empty();
         Self {
@@ -184,7 +184,7 @@ impl Outcome {
         if self.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
             let command = format!(
-                "rerecord fetch --run {} --repo {}",
+                "rerecord fetch --run {} --run-repo {}",
                 plan.run_id,
                 shell_quote(plan.repository.as_deref().unwrap_or("OWNER/NAME"))
             );
@@ -216,7 +216,7 @@ impl Outcome {
 }
 
 /// Write outputs and summary where the runner asks, and annotations / terminal text / JSON.
-pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &Outcome) -> anyhow::Result<()> {
+pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &CommitOutcome) -> anyhow::Result<()> {
     if let Some(path) = &env.output_path {
         append_to(path, |w| write_outputs(w, &outcome.outputs()))?;
     }
@@ -242,7 +242,11 @@ pub fn emit(plan: &CommitPlan, env: &ActionsEnv, outcome: &Outcome) -> anyhow::R
     Ok(())
 }
 
-fn write_annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+fn write_annotations(
+    w: &mut dyn Write,
+    github: bool,
+    outcome: &CommitOutcome,
+) -> std::io::Result<()> {
     let mut a = Annotations::new(w, github);
     for warning in &outcome.warnings {
         a.warning(warning)?;
@@ -254,7 +258,11 @@ fn write_annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std:
 }
 
 /// The headline and file lists, grouped in the Actions log.
-pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+pub fn write_listing(
+    w: &mut dyn Write,
+    github: bool,
+    outcome: &CommitOutcome,
+) -> std::io::Result<()> {
     writeln!(w, "{}", outcome.headline())?;
     // The source only (fixed text); the globs themselves may come from the PR's own config,
     // and reach the summary as code spans and --json, not the log.

@@ -3,7 +3,7 @@
 //! workflow can copy), triggered by an allowed event, and finished — unless it is the run of the
 //! landing job itself, whose artifacts (upload-artifact v4) are listed while it is in progress.
 
-use super::resolve::Refused;
+use super::resolve::LandRefusal;
 use crate::github::WorkflowRun;
 
 /// Events whose runs land by default. A run that a `workflow_call` drove reports the caller's
@@ -36,11 +36,11 @@ impl Policy<'_> {
     }
 
     /// `Ok` when the run may be landed; otherwise what is wrong with it and what to do.
-    pub fn check(&self, run: &WorkflowRun) -> Result<(), Refused> {
+    pub fn check(&self, run: &WorkflowRun) -> Result<(), LandRefusal> {
         let id = run.id;
         if !run.is_completed() && self.own_run != Some(id) {
             let status = run.status.as_deref().unwrap_or("not completed");
-            return Err(Refused(format!(
+            return Err(LandRefusal(format!(
                 "run {id} is {status}: land takes a completed run (a `workflow_run` workflow on \
                  `completed`), or the current run from one of its later jobs (`--run \"$GITHUB_RUN_ID\"` \
                  in a job that `needs:` the recording jobs)"
@@ -50,14 +50,14 @@ impl Policy<'_> {
         match run.path.as_deref().map(run_workflow_path) {
             Some(path) if path == wanted => {}
             Some(path) => {
-                return Err(Refused(format!(
+                return Err(LandRefusal(format!(
                     "run {id} is a run of {path}, not of the recording workflow {wanted}: only the \
                      recording workflow's artifacts are landed. Pass --workflow FILE (or set `workflow` \
                      in rerecord.toml) if the recordings come from {path}"
                 )));
             }
             None => {
-                return Err(Refused(format!(
+                return Err(LandRefusal(format!(
                     "the API does not say which workflow file run {id} belongs to, so it cannot be \
                      checked against the recording workflow {wanted}"
                 )));
@@ -69,7 +69,7 @@ impl Policy<'_> {
                 .copied()
                 .chain(self.extra_events.iter().map(|e| e.trim()))
                 .collect();
-            return Err(Refused(format!(
+            return Err(LandRefusal(format!(
                 "run {id} was triggered by {:?}, which land does not take (allowed: {}); pass \
                  --allow-event {} if that event's runs should land",
                 run.event,

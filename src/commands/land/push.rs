@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use super::resolve::Refused;
+use super::resolve::LandRefusal;
 use crate::artifact::verify::Incoming;
 use crate::git::GitRepo;
 use crate::git::land::OnTip;
@@ -96,7 +96,7 @@ impl Scratch {
         if conflicts.is_empty() {
             return Ok(());
         }
-        Err(Refused(format!(
+        Err(LandRefusal(format!(
             "the artifacts' paths clash with {branch}: {}. Only files are recordings, each with one spelling",
             conflicts.join("; ")
         ))

@@ -49,7 +49,7 @@ pub struct FileLine {
 
 /// The result of one `land` run (`--json` prints exactly this).
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct LandOutcome {
     pub status: Status,
     pub run_id: u64,
     pub run_url: String,
@@ -79,7 +79,7 @@ pub struct Outcome {
     pub internal_error: bool,
 }
 
-impl Outcome {
+impl LandOutcome {
     pub fn new(run_id: u64, run_url: &str, repository: &str, dry_run: bool) -> Self {
         Self {
             status: Status::Nothing,
@@ -302,7 +302,7 @@ pub fn manifest_statuses(incoming: &Incoming) -> Vec<FileLine> {
     files.chain(deleted).collect()
 }
 
-pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<()> {
+pub fn emit(env: &ActionsEnv, outcome: &LandOutcome, json: bool) -> anyhow::Result<()> {
     if let Some(path) = &env.output_path {
         append_to(path, |w| write_outputs(w, &outcome.outputs()))?;
     }
@@ -349,7 +349,7 @@ pub fn emit(env: &ActionsEnv, outcome: &Outcome, json: bool) -> anyhow::Result<(
     Ok(())
 }
 
-fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::Result<()> {
+fn annotations(w: &mut dyn Write, github: bool, outcome: &LandOutcome) -> std::io::Result<()> {
     let mut a = Annotations::new(w, github);
     for warning in &outcome.warnings {
         a.warning(warning)?;
@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn comment_carries_the_marker_and_code_formats_untrusted_names() {
-        let mut o = Outcome::new(7, "https://x/run/7", "o/r", false);
+        let mut o = LandOutcome::new(7, "https://x/run/7", "o/r", false);
         o.status = Status::Landed;
         o.pushed_to = Some("o/r:evil|`branch`".into());
         o.commit_sha = Some("0123456789abcdef".into());
@@ -385,7 +385,7 @@ mod tests {
 
     #[test]
     fn refusal_exits_one_and_says_why() {
-        let mut o = Outcome::new(7, "u", "o/r", false);
+        let mut o = LandOutcome::new(7, "u", "o/r", false);
         o.status = Status::Refused;
         o.reason = Some("bad\nthing".into());
         assert_eq!(o.exit_code(), 1);
@@ -399,7 +399,7 @@ mod tests {
 
     #[test]
     fn an_internal_error_is_told_in_full_in_the_summary_but_not_on_the_pr() {
-        let mut o = Outcome::new(7, "u", "o/r", false);
+        let mut o = LandOutcome::new(7, "u", "o/r", false);
         o.status = Status::Refused;
         o.reason = Some("GET /repos/o/r/pulls/3 answered 502 with body <html>".into());
         o.internal_error = true;
@@ -410,7 +410,7 @@ mod tests {
 
     #[test]
     fn warnings_and_a_forked_target_are_inline_code_with_backticks_defused() {
-        let mut o = Outcome::new(7, "u", "o/r", false);
+        let mut o = LandOutcome::new(7, "u", "o/r", false);
         o.status = Status::Skipped;
         o.target = Some("fork/r:@org/team".into());
         o.warnings = vec!["artifact `x` ![img](https://evil.example/p.png)".into()];

@@ -49,7 +49,7 @@ impl Target {
 /// A reason not to land, to be told on the PR: nothing is pushed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Refused(pub String);
+pub struct LandRefusal(pub String);
 
 /// Resolve the run's head repository, branch and PR through the API. For runs of fork PRs GitHub
 /// leaves `pull_requests` empty, so the PR is looked up by the run's head owner and branch.
@@ -61,13 +61,13 @@ pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::
         .as_ref()
         .map(|r| r.full_name.clone())
         .ok_or_else(|| {
-            Refused(format!(
+            LandRefusal(format!(
                 "the head repository of run {} is gone (a deleted fork?); nothing to push to",
                 run.id
             ))
         })?;
     let head_repo = RepoName::parse(&head_name).map_err(|e| {
-        Refused(format!(
+        LandRefusal(format!(
             "the API names the run's head repository {head_name:?}: {e}"
         ))
     })?;
@@ -76,7 +76,7 @@ pub async fn target(gh: &GitHub, repo: &RepoName, run: &WorkflowRun) -> anyhow::
         .clone()
         .filter(|b| !b.is_empty())
         .ok_or_else(|| {
-            Refused(format!(
+            LandRefusal(format!(
                 "run {} has no head branch (a run on a tag or a deleted branch?)",
                 run.id
             ))
@@ -124,7 +124,7 @@ pub async fn target_for_pr(
     let pr = match gh.pull(repo, number).await {
         Ok(pr) => pr,
         Err(e) if e.is_not_found() => {
-            return Err(Refused(format!(
+            return Err(LandRefusal(format!(
                 "{repo} has no pull request #{number} (--pr {number})"
             ))
             .into());
@@ -132,12 +132,12 @@ pub async fn target_for_pr(
         Err(e) => return Err(anyhow::Error::new(e).context(format!("failed to read PR #{number}"))),
     };
     let head_name = pr.head_repo.clone().ok_or_else(|| {
-        Refused(format!(
+        LandRefusal(format!(
             "PR #{number} comes from a fork that was deleted; nothing to push to"
         ))
     })?;
     let head_repo = RepoName::parse(&head_name).map_err(|e| {
-        Refused(format!(
+        LandRefusal(format!(
             "the API names PR #{number}'s head repository {head_name:?}: {e}"
         ))
     })?;
@@ -195,7 +195,7 @@ pub async fn check_head(
         .compare(repo, recorded, head)
         .await
         .map_err(|e| anyhow::Error::new(e).context(format!("failed to compare {r} with {h}")))?;
-    let refuse = |why: String| -> anyhow::Result<Option<String>> { Err(Refused(why).into()) };
+    let refuse = |why: String| -> anyhow::Result<Option<String>> { Err(LandRefusal(why).into()) };
     let Some(cmp) = cmp else {
         return refuse(format!(
             "the head {h} differs from the recorded commit {r}, and GitHub knows no history joining \

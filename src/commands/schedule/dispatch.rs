@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::warn;
 use crate::commands::watch::scaled;
 use crate::github::actions::Dispatch;
 use crate::github::{DispatchedRun, GitHub, WorkflowRun};
+use crate::output::warn;
 use crate::provenance;
 use crate::remotes::RepoName;
 

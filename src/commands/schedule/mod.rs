@@ -22,24 +22,22 @@ use crate::commands::short;
 use crate::commands::watch::{self, scaled};
 use crate::config::{Config, InputOption};
 use crate::github::{DispatchedRun, GitHub, PrState, PullRequest};
+use crate::output::{note, warn};
 use crate::term;
 
 pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
-    let api_url = locate::api_url(&args.api);
+    let api_url = locate::api_url(&args.upstream.api);
     let (token, _) = locate::token_for(&api_url)?;
     let hosts = locate::github_hosts(&api_url);
     let checkout = Checkout::open(&hosts)?;
     let branch = checkout.branch(args.branch.as_deref())?;
-    let file = args
-        .workflow
-        .clone()
-        .unwrap_or_else(|| checkout.config.workflow.clone());
+    let file = args.upstream.workflow.file_or(&checkout.config.workflow);
     let mut wanted = wanted(&args.recording, &args.no_default, &checkout.config)?;
     let gh = GitHub::new(&api_url, &token)?.with_retry_base(scaled(Duration::from_millis(500)));
     let interactive = !args.yes && term::can_prompt();
     let overrides = &checkout.config.input_names;
 
-    let upstream = locate::upstream(&gh, &checkout, args.repo.as_deref()).await?;
+    let upstream = locate::upstream(&gh, &checkout, args.upstream.repo.as_deref()).await?;
     let up = &upstream.repo;
     let gathered = preflight::gather(&gh, up, &checkout, &branch, &file, args.dispatch_in).await?;
     let local_head = checkout.local_head_of(&branch);
@@ -67,8 +65,15 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     wanted.head_sha = target.remote_sha.clone();
     let sent = inputs::resolve(&trigger, &mapping, &wanted, &file, &target.git_ref)?;
 
-    let mut plan = Plan::new(&branch, pr.as_ref(), &target, &file, sent, args.dry_run);
-    if !args.dry_run {
+    let mut plan = Plan::new(
+        &branch,
+        pr.as_ref(),
+        &target,
+        &file,
+        sent,
+        args.output.dry_run,
+    );
+    if !args.output.dry_run {
         let pin = inputs::sent_pin(&mapping, &plan.inputs);
         let pin = pin.as_ref().map(|(pr, sha)| (*pr, sha.as_str()));
         plan.run = dispatch::dispatch(&gh, &target.repo, &file, &target.git_ref, &plan.inputs, pin)
@@ -78,17 +83,17 @@ pub async fn run(args: ScheduleArgs) -> anyhow::Result<ExitCode> {
     report(
         &plan,
         &gh.workflow_runs_page(&target.repo, &file),
-        args.json,
+        args.output.json,
     );
 
-    if args.watch && !args.dry_run {
+    if args.watch && !args.output.dry_run {
         let Some(run) = &plan.run else {
             anyhow::bail!(
                 "cannot watch: the run of this dispatch was not found ({})",
                 gh.workflow_runs_page(&target.repo, &file)
             );
         };
-        let conclusion = watch::follow(&gh, &target.repo, run.id, !args.json).await?;
+        let conclusion = watch::follow(&gh, &target.repo, run.id, !args.output.json).await?;
         if conclusion.as_deref() != Some("success") {
             eprintln!(
                 "run {} concluded {}: {}",
@@ -169,8 +174,8 @@ fn next_step(plan: &Plan, target: &Target, pr: Option<&PullRequest>) -> String {
     match (target.mode, target.pr_number, pr) {
         (DispatchIn::Upstream, Some(number), Some(pr)) => {
             let fetch = match &plan.run {
-                Some(run) => format!("rerecord fetch --run {} --repo {}", run.id, target.repo),
-                None => format!("rerecord fetch --pr {number} --repo {}", target.repo),
+                Some(run) => format!("rerecord fetch --run {} --run-repo {}", run.id, target.repo),
+                None => format!("rerecord fetch --pr {number} --run-repo {}", target.repo),
             };
             format!(
                 "{waiting}the run uploads the recordings and the landing workflow (workflow_run) commits them to {}:{}; without one, apply them here with `{fetch}`",
@@ -210,7 +215,7 @@ fn pick_pr(
                 return Ok(Some(candidates[index].clone()));
             }
             anyhow::bail!(
-                "several pull requests match this branch; run in a terminal to choose, or use --repo/--branch to narrow it:\n  {}",
+                "several pull requests match this branch; run in a terminal to choose, or use --upstream/--branch to narrow it:\n  {}",
                 labels.join("\n  ")
             )
         }
@@ -339,14 +344,6 @@ fn report(plan: &Plan, runs_page: &str, json: bool) {
     }
     lines.push(format!("next      {}", d.next));
     crate::output::outln!("{}", crate::neutralise::safe_lines(&lines.join("\n")));
-}
-
-fn note(msg: &str) {
-    eprintln!("note: {}", crate::neutralise::safe_lines(msg));
-}
-
-fn warn(msg: &str) {
-    eprintln!("warning: {}", crate::neutralise::safe_lines(msg));
 }
 
 fn confirm(prompt: &str) -> anyhow::Result<bool> {

@@ -71,13 +71,13 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
             "push",
             "--fork-pr",
             "false",
-            "--token-env",
+            "--push-token-env",
             "RERECORD_TOKEN",
             "--target-branch",
             "feature/x",
-            "--setup",
+            "--recorded-setup",
             "ollama",
-            "--suite",
+            "--recorded-suite",
             "base",
             "--job-key",
             "3"
@@ -135,7 +135,7 @@ fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_dete
             "auto",
             "--fork-pr",
             "auto",
-            "--token-env",
+            "--push-token-env",
             "RERECORD_TOKEN"
         ]
     );
@@ -257,7 +257,7 @@ fn land_step_passes_run_mode_and_push_token_by_name() {
             "987654",
             "--artifact-prefix",
             "recordings-",
-            "--repo",
+            "--run-repo",
             "owner/repo",
             "--mode",
             "pr",
@@ -276,11 +276,18 @@ fn land_step_without_push_token_comments_by_default() {
     let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "5")]);
 
     assert_eq!(run.code, 0, "{}", run.show());
-    assert!(args.contains(&"--comment".to_owned()), "{args:?}");
-    assert!(
-        !args
-            .iter()
-            .any(|a| a == "--push-token-env" || a == "--mode"),
+    // Commenting is land's default: no flag for it (`--comment` is deprecated).
+    assert_eq!(
+        args,
+        [
+            "land",
+            "--run",
+            "5",
+            "--artifact-prefix",
+            "recordings-",
+            "--run-repo",
+            "owner/repo"
+        ],
         "{args:?}"
     );
 }

@@ -15,7 +15,14 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
     let run = job
         .run(
             &work,
-            &["--setup", "vllm", "--suite", "base", "--job-key", "3"],
+            &[
+                "--recorded-setup",
+                "vllm",
+                "--recorded-suite",
+                "base",
+                "--job-key",
+                "3",
+            ],
         )
         .success();
     assert_eq!(remote.rev(BRANCH), before, "nothing pushed");
@@ -68,7 +75,7 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
     assert_eq!(statuses.iter().filter(|s| **s == "added").count(), 2);
     assert!(
         job.summary()
-            .contains("rerecord fetch --run 4242 --repo acme/stack"),
+            .contains("rerecord fetch --run 4242 --run-repo acme/stack"),
         "{}",
         job.summary()
     );
@@ -217,7 +224,9 @@ fn missing_target_branch_is_a_usage_error() {
         .arg("commit")
         .run()
         .expect_code(2);
-    assert!(run.stderr.contains("--target-branch"), "{}", run.stderr);
+    crate::cli::redacted(|| {
+        insta::assert_snapshot!("commit_without_a_branch", crate::cli::failure_text(&run));
+    });
 }
 
 #[test]
@@ -248,11 +257,12 @@ fn a_dispatched_stage_job_records_the_pinned_pr_and_sha_and_refuses_another_chec
     let out = job
         .run(&work, &["--mode", "stage", "--target-branch", BRANCH])
         .failure();
-    assert!(
-        out.stderr.contains("not at the pinned head") && out.stderr.contains(approved),
-        "{}",
-        out.stderr
-    );
+    // The snapshot redacts shas: the one named must be the approved one.
+    assert!(out.stderr.contains(approved), "{}", out.stderr);
+    crate::cli::redacted(|| {
+        let text = crate::cli::failure_text(&out);
+        insta::assert_snapshot!("commit_stage_refuses_another_checkout", text);
+    });
     assert!(!other.join("runner-temp/rerecord-artifact").exists());
     assert_eq!(remote.rev(BRANCH), head, "nothing pushed");
 }

@@ -10,7 +10,10 @@ fn commit_pushes_only_recordings_when_package_json_lockfile_and_workflow_also_ch
     record_with_decoys(&work);
     let job = Job::new(&tmp.path().join("job")).set("GITHUB_REF_NAME", BRANCH);
     let run = job
-        .run(&work, &["--setup", "ollama", "--suite", "base"])
+        .run(
+            &work,
+            &["--recorded-setup", "ollama", "--recorded-suite", "base"],
+        )
         .success();
 
     let tip = remote.rev(BRANCH);

@@ -63,7 +63,7 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
     let run = job
         .run(
             &work,
-            &["--target-branch", BRANCH, "--token-env", "PUSH_TOKEN"],
+            &["--target-branch", BRANCH, "--push-token-env", "PUSH_TOKEN"],
         )
         .success();
     assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
@@ -468,7 +468,7 @@ fn push_over_smart_http_does_not_undo_a_force_push_that_rewound_the_branch_meanw
         .set("PUSH_TOKEN", "tok")
         .run(
             &work,
-            &["--target-branch", BRANCH, "--token-env", "PUSH_TOKEN"],
+            &["--target-branch", BRANCH, "--push-token-env", "PUSH_TOKEN"],
         )
         .success();
     let tip = remote.rev(BRANCH);

@@ -165,7 +165,12 @@ fn eight_concurrent_jobs_all_land_with_the_default_max_attempts() {
                 barrier.wait();
                 let run = job.run(
                     &w,
-                    &["--target-branch", BRANCH, "--setup", &format!("job-{j}")],
+                    &[
+                        "--target-branch",
+                        BRANCH,
+                        "--recorded-setup",
+                        &format!("job-{j}"),
+                    ],
                 );
                 (run.code, run.all_output())
             })

@@ -121,9 +121,9 @@ fn commit_message_takes_one_line_of_a_setup_with_a_forged_trailer() {
     job.run(
         &work,
         &[
-            "--setup",
+            "--recorded-setup",
             "ollama\n\nSigned-off-by: Mallory <m@evil.example>",
-            "--suite",
+            "--recorded-suite",
             "base",
         ],
     )

@@ -84,7 +84,7 @@ fn fetch_sends_the_token_of_the_api_host() {
             "fetch",
             "--api-url",
             &w.api_url,
-            "--repo",
+            "--run-repo",
             REPO,
             "--run",
             "4242",

@@ -177,7 +177,7 @@ fn the_newest_era_records_a_fork_pr_in_the_upstream_with_its_number() {
     );
     assert!(
         next.contains(&format!(
-            "rerecord fetch --run {} --repo {UPSTREAM}",
+            "rerecord fetch --run {} --run-repo {UPSTREAM}",
             runs[0].id
         )),
         "{next}"
