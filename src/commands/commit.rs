@@ -20,6 +20,7 @@ use anyhow::Context;
 
 use crate::actions::{ActionsEnv, EventPayload, artifact_safe, commit_text};
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
+use crate::commands::given;
 use crate::config::{Config, InputOption};
 use crate::error::usage;
 use crate::git::GitRepo;
@@ -183,7 +184,7 @@ fn pinned_request(
     args: &CommitArgs,
     pr: Option<&EventPayload>,
 ) -> anyhow::Result<(Option<u64>, Option<String>)> {
-    let number = match given(&args.pr_number) {
+    let number = match given(args.pr_number.as_deref()) {
         Some(s) => Some(s.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
             usage(format!(
                 "--pr {s:?} (RERECORD_PR_NUMBER) is not a pull request number"
@@ -199,7 +200,7 @@ fn pinned_request(
             "--pr {n} (RERECORD_PR_NUMBER) contradicts the event, which is PR #{e}"
         )));
     }
-    let sha = match given(&args.head_sha) {
+    let sha = match given(args.head_sha.as_deref()) {
         Some(s) if crate::provenance::is_full_sha(s) => Some(s.to_ascii_lowercase()),
         Some(s) => {
             return Err(usage(format!(
@@ -210,11 +211,6 @@ fn pinned_request(
         None => None,
     };
     Ok((number.or(event), sha))
-}
-
-/// A flag's value; empty (an action's unset input) counts as absent.
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Stage mode with `--head-sha`: the checkout must be exactly the pinned commit.
@@ -263,11 +259,7 @@ fn target_branch(
     env: &ActionsEnv,
     pr: Option<&EventPayload>,
 ) -> anyhow::Result<Option<String>> {
-    let flag = args
-        .target_branch
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
+    let flag = given(args.target_branch.as_deref());
     let event = env.event_name.as_deref().unwrap_or_default();
     let branch = if matches!(event, "pull_request" | "pull_request_target") {
         let head = env.head_ref.clone().ok_or_else(|| {
@@ -350,7 +342,7 @@ fn destination(args: &CommitArgs, env: &ActionsEnv) -> anyhow::Result<Destinatio
 /// `--author-name`/`--author-email`, else github-actions[bot]; never the job's git config.
 fn identity(args: &CommitArgs) -> anyhow::Result<Identity> {
     let pick = |v: &Option<String>, flag: &str, bot: &str| -> anyhow::Result<String> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        match given(v.as_deref()) {
             None => Ok(bot.to_owned()),
             Some(v) if v.chars().any(|c| c.is_control() || "<>".contains(c)) => Err(usage(
                 format!("{flag} must not contain control characters or angle brackets"),
@@ -387,7 +379,7 @@ fn texts(args: &CommitArgs, config: &Config) -> (String, String, String) {
 
 fn artifact_name(run_id: u64, run_attempt: u64, job: &str, key: Option<&str>) -> String {
     let mut name = format!("recordings-{run_id}-{run_attempt}-{}", artifact_safe(job));
-    if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) {
+    if let Some(key) = given(key) {
         name.push('-');
         name.push_str(&artifact_safe(key));
     }

@@ -21,7 +21,7 @@ use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
 use crate::artifact::zip::{ArtifactZip, Limits};
 use crate::cli::{LandArgs, LandMode};
-use crate::commands::locate;
+use crate::commands::{given, locate};
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
@@ -207,12 +207,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
     };
     policy.check(run)?;
     let default = default_branch(ctx).await?;
-    let branch = ctx
-        .args
-        .head_branch
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
+    let branch = given(ctx.args.head_branch.as_deref());
     if let Some(b) = branch
         && !crate::git::is_valid_branch_name(b)
     {
@@ -260,12 +255,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
 /// Fix the commit the run recorded: for a run on its own branch the API's head (a `--head-sha`
 /// must agree); for one that recorded a PR from elsewhere, its title or `--head-sha`.
 fn pin_target(ctx: &Ctx, run: &WorkflowRun, target: &mut Target) -> anyhow::Result<()> {
-    let sha = ctx
-        .args
-        .head_sha
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let sha = given(ctx.args.head_sha.as_deref());
     if target.from_input {
         let pr = target.pr.as_ref().map(|p| p.number);
         let pin = provenance::pin_for_dispatched(run, pr, sha).map_err(Refused)?;
@@ -822,10 +812,9 @@ pub(crate) async fn write_sticky_comment(
         Ok((user, _)) => user.login,
         Err(_) => JOB_TOKEN_LOGIN.to_owned(),
     };
-    match gh.find_comment(repo, pr, MARKER, &me).await? {
-        Some(existing) => gh.update_comment(repo, existing.id, body).await?,
-        None => gh.create_comment(repo, pr, body).await?,
-    };
+    let existing = gh.find_comment(repo, pr, MARKER, &me).await?;
+    gh.write_comment(repo, pr, existing.map(|c| c.id), body)
+        .await?;
     Ok(())
 }
 

@@ -19,3 +19,8 @@ pub mod watch;
 pub fn short(sha: &str) -> &str {
     sha.char_indices().nth(12).map_or(sha, |(at, _)| &sha[..at])
 }
+
+/// A flag's value, trimmed; empty (an action's unset input) counts as absent.
+pub(crate) fn given(v: Option<&str>) -> Option<&str> {
+    v.map(str::trim).filter(|s| !s.is_empty())
+}

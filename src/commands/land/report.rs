@@ -367,6 +367,14 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std::io::R
 mod tests {
     use super::*;
 
+    /// Run 7 of `o/r`, refused for `reason`.
+    fn refused(reason: &str) -> Outcome {
+        let mut o = Outcome::new(7, "u", "o/r", false);
+        o.status = Status::Refused;
+        o.reason = Some(reason.into());
+        o
+    }
+
     #[test]
     fn comment_carries_the_marker_and_code_formats_untrusted_names() {
         let mut o = Outcome::new(7, "https://x/run/7", "o/r", false);
@@ -386,9 +394,7 @@ mod tests {
 
     #[test]
     fn refusal_exits_one_and_says_why() {
-        let mut o = Outcome::new(7, "u", "o/r", false);
-        o.status = Status::Refused;
-        o.reason = Some("bad\nthing".into());
+        let o = refused("bad\nthing");
         assert_eq!(o.exit_code(), 1);
         assert!(
             o.comment().contains("were refused: `bad\\u{a}thing`"),
@@ -400,9 +406,7 @@ mod tests {
 
     #[test]
     fn an_internal_error_is_told_in_full_in_the_summary_but_not_on_the_pr() {
-        let mut o = Outcome::new(7, "u", "o/r", false);
-        o.status = Status::Refused;
-        o.reason = Some("GET /repos/o/r/pulls/3 answered 502 with body <html>".into());
+        let mut o = refused("GET /repos/o/r/pulls/3 answered 502 with body <html>");
         o.internal_error = true;
         assert!(!o.comment().contains("502"), "{}", o.comment());
         assert!(o.comment().contains("failed with an error"));

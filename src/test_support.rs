@@ -1,0 +1,29 @@
+//! Fixture builders and assertions the unit tests of several modules share.
+
+use crate::github::{PrState, PullRequest};
+
+/// `test` holds for every item of `yes` and for none of `no`.
+pub(crate) fn holds<T: ?Sized>(subject: &T, test: fn(&T, &str) -> bool, yes: &[&str], no: &[&str]) {
+    for item in yes {
+        assert!(test(subject, item), "should hold for {item}");
+    }
+    for item in no {
+        assert!(!test(subject, item), "should not hold for {item}");
+    }
+}
+
+/// An open PR of `o/r` into `main` from `head_repo:head_ref` at `sha`.
+pub(crate) fn pull(number: u64, head_repo: &str, head_ref: &str, sha: &str) -> PullRequest {
+    PullRequest {
+        number,
+        state: PrState::Open,
+        html_url: format!("https://github.com/o/r/pull/{number}"),
+        head_ref: head_ref.into(),
+        head_sha: sha.into(),
+        head_repo: Some(head_repo.into()),
+        base_ref: "main".into(),
+        base_repo: "o/r".into(),
+        base_default_branch: Some("main".into()),
+        maintainer_can_modify: None,
+    }
+}
