@@ -107,30 +107,23 @@ fn size_mismatch_is_refused() {
 }
 
 #[test]
-fn listed_file_missing_from_zip_is_refused() {
-    let bytes = ZipBuilder::new()
+fn a_listed_file_missing_from_the_zip_or_an_unlisted_one_in_it_is_refused() {
+    let lists_more = ZipBuilder::new()
         .file(REC, b"x")
         .manifest(7, &[(REC, b"x"), (REC2, b"y")], &[])
         .finish();
-    let err = refusal(&bytes);
-    assert_eq!(
-        (err.kind, err.entry.as_deref()),
-        (RefusalKind::MissingFromZip, Some(REC2))
-    );
-}
-
-#[test]
-fn unlisted_file_is_refused() {
-    let bytes = ZipBuilder::new()
+    let holds_more = ZipBuilder::new()
         .file(REC, b"x")
         .file(REC2, b"y")
         .manifest(7, &[(REC, b"x")], &[])
         .finish();
-    let err = refusal(&bytes);
-    assert_eq!(
-        (err.kind, err.entry.as_deref()),
-        (RefusalKind::NotInManifest, Some(REC2))
-    );
+    for (bytes, kind) in [
+        (lists_more, RefusalKind::MissingFromZip),
+        (holds_more, RefusalKind::NotInManifest),
+    ] {
+        let err = refusal(&bytes);
+        assert_eq!((err.kind, err.entry.as_deref()), (kind, Some(REC2)));
+    }
 }
 
 #[test]
@@ -169,23 +162,34 @@ fn unparseable_manifest_is_refused() {
 
 #[test]
 fn legacy_layouts_are_mapped_and_warned_about() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/root.json", b"1")
-        .file("agents/recordings/responses/x.json", b"2")
-        .file("tests/integration/inference/recordings/y.json", b"3")
-        .file("providers/nvidia/recordings/z.json", b"4")
+    let layouts = [
+        (
+            "recordings/root.json",
+            "tests/integration/recordings/root.json",
+        ),
+        (
+            "agents/recordings/responses/x.json",
+            "tests/integration/agents/recordings/responses/x.json",
+        ),
+        (
+            "tests/integration/inference/recordings/y.json",
+            "tests/integration/inference/recordings/y.json",
+        ),
+        (
+            "providers/nvidia/recordings/z.json",
+            "tests/integration/providers/nvidia/recordings/z.json",
+        ),
+    ];
+    let bytes = layouts
+        .iter()
+        .fold(ZipBuilder::new(), |zip, (old, _)| {
+            zip.file(old, old.as_bytes())
+        })
         .finish();
     let got = read("recordings-old", &bytes, None).unwrap();
     let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(
-        paths,
-        [
-            "tests/integration/recordings/root.json",
-            "tests/integration/agents/recordings/responses/x.json",
-            "tests/integration/inference/recordings/y.json",
-            "tests/integration/providers/nvidia/recordings/z.json"
-        ]
-    );
+    let mapped: Vec<&str> = layouts.iter().map(|(_, new)| *new).collect();
+    assert_eq!(paths, mapped);
     assert_eq!(got.warnings.len(), 1);
     assert!(
         got.warnings[0].contains("could not be verified"),

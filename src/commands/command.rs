@@ -362,22 +362,21 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, Refusal> {
     let recording = &request.recording;
     // The PR number and the approved sha come from the PR itself, under any name the workflow
     // could take them by.
-    let pr_names = ctx
-        .settings
-        .pr_input
-        .iter()
-        .cloned()
-        .chain(ctx.config.input_names.get(&InputOption::Pr).cloned());
-    let sha_names = ctx
-        .settings
-        .sha_input
-        .iter()
-        .cloned()
-        .chain(ctx.config.input_names.get(&InputOption::HeadSha).cloned());
+    let configured = [
+        (&ctx.settings.pr_input, InputOption::Pr),
+        (&ctx.settings.sha_input, InputOption::HeadSha),
+    ]
+    .into_iter()
+    .flat_map(|(setting, option)| {
+        setting
+            .iter()
+            .chain(ctx.config.input_names.get(&option))
+            .cloned()
+    });
     let known = [InputOption::Pr, InputOption::HeadSha]
         .into_iter()
         .flat_map(|o| o.known_names().iter().map(|n| (*n).to_owned()));
-    let pinned: Vec<String> = pr_names.chain(sha_names).chain(known).collect();
+    let pinned: Vec<String> = configured.chain(known).collect();
     for name in &pinned {
         if recording
             .inputs

@@ -83,18 +83,7 @@ fn file_line(f: &FileReport) -> String {
             size(f.new_bytes)
         ),
     };
-    for c in &f.changes {
-        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), shown);
-        out.push_str(&format!(
-            "      {}: {} -> {}\n",
-            shown(&c.path),
-            value(&c.old),
-            value(&c.new)
-        ));
-    }
-    if f.changed_paths > f.changes.len() {
-        out.push_str("      ... and more changed paths\n");
-    }
+    out.push_str(&f.change_lines("      ", "->", "...", shown));
     out
 }
 

@@ -334,19 +334,32 @@ fn file_markdown(f: &FileReport) -> String {
             }
         ),
     };
-    for c in &f.changes {
-        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), md_code);
-        out.push_str(&format!(
-            "  - {}: {} → {}\n",
-            md_code(&c.path),
-            value(&c.old),
-            value(&c.new)
-        ));
-    }
-    if f.changed_paths > f.changes.len() {
-        out.push_str("  - … and more changed paths\n");
-    }
+    out.push_str(&f.change_lines("  - ", "→", "…", md_code));
     out
+}
+
+impl FileReport {
+    /// A line per shown changed path, `PATH: OLD ARROW NEW` after `indent` with each through
+    /// `quote` (`(none)` where a value is missing), and a last one when more paths changed
+    /// than are shown.
+    pub fn change_lines(
+        &self,
+        indent: &str,
+        arrow: &str,
+        ellipsis: &str,
+        quote: fn(&str) -> String,
+    ) -> String {
+        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), quote);
+        let mut out = String::new();
+        for c in &self.changes {
+            let (path, old, new) = (quote(&c.path), value(&c.old), value(&c.new));
+            out.push_str(&format!("{indent}{path}: {old} {arrow} {new}\n"));
+        }
+        if self.changed_paths > self.changes.len() {
+            out.push_str(&format!("{indent}{ellipsis} and more changed paths\n"));
+        }
+        out
+    }
 }
 
 fn folder_of(path: &str) -> &str {
