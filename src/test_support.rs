@@ -1,5 +1,6 @@
 //! Fixture builders and assertions the unit tests of several modules share.
 
+use crate::artifact::zip::test_zips::ZipBuilder;
 use crate::github::{PrState, PullRequest};
 
 /// `test` holds for every item of `yes` and for none of `no`.
@@ -26,4 +27,14 @@ pub(crate) fn pull(number: u64, head_repo: &str, head_ref: &str, sha: &str) -> P
         base_default_branch: Some("main".into()),
         maintainer_can_modify: None,
     }
+}
+
+/// A zip holding `files` (name, content) and nothing else: no manifest, as legacy artifacts.
+pub(crate) fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
+    files
+        .iter()
+        .fold(ZipBuilder::new(), |zip, (name, bytes)| {
+            zip.file(name, bytes)
+        })
+        .finish()
 }
