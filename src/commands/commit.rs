@@ -666,6 +666,30 @@ mod tests {
         )
     }
 
+    /// The variables of an `event` run for a PR from branch `head_ref`, in `repo`.
+    fn pr_event(
+        event: &'static str,
+        head_ref: &'static str,
+        repo: &'static str,
+    ) -> [(&'static str, &'static str); 3] {
+        [
+            ("GITHUB_EVENT_NAME", event),
+            ("GITHUB_HEAD_REF", head_ref),
+            ("GITHUB_REPOSITORY", repo),
+        ]
+    }
+
+    /// The variables of an Actions run on branch `b` of `acme/stack`, on `server` if given.
+    fn on_actions(server: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
+        let mut env = vec![
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "b"),
+            ("GITHUB_REPOSITORY", "acme/stack"),
+        ];
+        env.extend(server.map(|url| ("GITHUB_SERVER_URL", url)));
+        env
+    }
+
     const PR_FROM_FORK: &str = r#"{"pull_request":{"head":{"ref":"fix","sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","repo":{"full_name":"me/stack"}}}}"#;
 
     #[test]
@@ -708,11 +732,7 @@ mod tests {
 
     #[test]
     fn a_payload_or_flag_that_disagrees_with_github_head_ref_is_refused() {
-        let env = [
-            ("GITHUB_EVENT_NAME", "pull_request_target"),
-            ("GITHUB_HEAD_REF", "feature"),
-            ("GITHUB_REPOSITORY", "me/stack"),
-        ];
+        let env = pr_event("pull_request_target", "feature", "me/stack");
         let err = plan(&[], &env, Some(PR_FROM_FORK)).unwrap_err();
         assert!(
             format!("{err:#}").contains("pull_request.head.ref"),
@@ -727,24 +747,14 @@ mod tests {
 
     #[test]
     fn inside_actions_the_url_is_the_server_and_repository_and_remote_is_ignored() {
-        let env = [
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_REF_NAME", "b"),
-            ("GITHUB_REPOSITORY", "acme/stack"),
-        ];
-        let p = plan(&["--remote", "evil"], &env, None).unwrap();
+        let p = plan(&["--remote", "evil"], &on_actions(None), None).unwrap();
         let dest = p.destination.unwrap();
         assert_eq!(
             dest.url.as_deref(),
             Some("https://github.com/acme/stack.git")
         );
         assert!(p.remote_ignored);
-        let ghes = [
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_REF_NAME", "b"),
-            ("GITHUB_REPOSITORY", "acme/stack"),
-            ("GITHUB_SERVER_URL", "https://ghe.example.com/"),
-        ];
+        let ghes = on_actions(Some("https://ghe.example.com/"));
         assert_eq!(
             plan(&[], &ghes, None)
                 .unwrap()
@@ -762,13 +772,7 @@ mod tests {
             "https://github.com#x",
             "https://",
         ] {
-            let env = [
-                ("GITHUB_ACTIONS", "true"),
-                ("GITHUB_REF_NAME", "b"),
-                ("GITHUB_REPOSITORY", "acme/stack"),
-                ("GITHUB_SERVER_URL", bad),
-            ];
-            assert!(plan(&[], &env, None).is_err(), "{bad}");
+            assert!(plan(&[], &on_actions(Some(bad)), None).is_err(), "{bad}");
         }
         let outside = plan(&["--remote", "up"], &[("GITHUB_REF_NAME", "b")], None).unwrap();
         assert_eq!(
@@ -884,11 +888,7 @@ mod tests {
 
     #[test]
     fn fork_is_detected_from_the_payload_and_overridden_by_the_flag() {
-        let upstream = [
-            ("GITHUB_REPOSITORY", "acme/stack"),
-            ("GITHUB_EVENT_NAME", "pull_request"),
-            ("GITHUB_HEAD_REF", "fix"),
-        ];
+        let upstream = pr_event("pull_request", "fix", "acme/stack");
         let p = plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap();
         assert!(p.fork);
         assert_eq!(p.head_repository.as_deref(), Some("me/stack"));
@@ -898,19 +898,8 @@ mod tests {
                 .unwrap()
                 .fork
         );
-        assert!(
-            !plan(
-                &[],
-                &[
-                    ("GITHUB_REPOSITORY", "Me/Stack"),
-                    ("GITHUB_EVENT_NAME", "pull_request"),
-                    ("GITHUB_HEAD_REF", "fix"),
-                ],
-                Some(PR_FROM_FORK)
-            )
-            .unwrap()
-            .fork
-        );
+        let own = pr_event("pull_request", "fix", "Me/Stack");
+        assert!(!plan(&[], &own, Some(PR_FROM_FORK)).unwrap().fork);
         let deleted_fork = r#"{"pull_request":{"head":{"ref":"fix","repo":null}}}"#;
         assert!(plan(&[], &upstream, Some(deleted_fork)).unwrap().fork);
     }
