@@ -21,7 +21,7 @@ use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
 use crate::artifact::zip::{ArtifactZip, Limits};
 use crate::cli::{LandArgs, LandMode};
-use crate::commands::{given, locate};
+use crate::commands::{FileLine, given, locate};
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
@@ -33,7 +33,7 @@ use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
 pub(crate) use report::MARKER;
-use report::{FileLine, Outcome, Status};
+use report::{Outcome, Status};
 use resolve::{Refused, Target};
 
 /// The default source of the token that pushes to branches of the run's own repository.

@@ -24,3 +24,11 @@ pub fn short(sha: &str) -> &str {
 pub(crate) fn given(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
 }
+
+/// One changed recording in the `--json` reports of `commit` and `land`: its path and whether
+/// it is `added`, `updated` or `deleted`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileLine {
+    pub path: String,
+    pub status: &'static str,
+}

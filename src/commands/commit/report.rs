@@ -11,6 +11,7 @@ use crate::actions::{
     ActionsEnv, Annotations, append_to, json_line, md_block, md_code, md_span, safe_text,
     shell_quote, write_outputs,
 };
+use crate::commands::FileLine;
 use crate::git::status::Changes;
 
 /// The result of one `commit` run. `--json` prints it with the action outputs' names
@@ -39,12 +40,6 @@ pub struct Outcome {
     /// or the config committed in the checkout).
     pub recordings: Vec<String>,
     pub recordings_source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileLine {
-    pub path: String,
-    pub status: &'static str,
 }
 
 impl Outcome {

@@ -15,6 +15,7 @@ use crate::actions::{
 };
 use crate::artifact::manifest::FileStatus;
 use crate::artifact::verify::Incoming;
+use crate::commands::FileLine;
 pub use crate::commands::short;
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
@@ -40,12 +41,6 @@ pub enum Status {
     Refused,
     /// `--dry-run`: verified, nothing pushed or commented.
     DryRun,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileLine {
-    pub path: String,
-    pub status: &'static str,
 }
 
 /// The result of one `land` run (`--json` prints exactly this).
