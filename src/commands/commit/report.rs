@@ -289,3 +289,52 @@ pub fn write_listing(w: &mut dyn Write, github: bool, outcome: &Outcome) -> std:
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pushed commit of one recording after two attempts, with every field set.
+    fn pushed() -> Outcome {
+        Outcome {
+            changed: true,
+            count: 1,
+            pushed: true,
+            commit_sha: Some("c0ffee".into()),
+            fork: false,
+            mode: "push",
+            target_branch: Some("feature".into()),
+            artifact_dir: None,
+            artifact_name: None,
+            dry_run: false,
+            attempts: 2,
+            files: vec![FileLine {
+                path: "r/a.json".into(),
+                status: "added",
+            }],
+            ignored: vec!["src/x.py".into()],
+            skipped_deletions: vec!["r/old.json".into()],
+            warnings: vec!["w".into()],
+            notices: vec!["n".into()],
+            recordings: vec!["r/**".into()],
+            recordings_source: "defaults".into(),
+        }
+    }
+
+    #[test]
+    fn the_json_report_uses_the_step_outputs_kebab_case_names() {
+        let json: serde_json::Value = serde_json::from_str(&json_line(&pushed()).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "changed": true, "count": 1, "pushed": true, "commit-sha": "c0ffee",
+                "fork": false, "mode": "push", "target-branch": "feature",
+                "artifact-dir": null, "artifact-name": null, "dry-run": false, "attempts": 2,
+                "files": [{"path": "r/a.json", "status": "added"}],
+                "ignored": ["src/x.py"], "skipped-deletions": ["r/old.json"],
+                "warnings": ["w"], "notices": ["n"],
+                "recordings": ["r/**"], "recordings-source": "defaults",
+            })
+        );
+    }
+}

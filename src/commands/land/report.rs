@@ -371,6 +371,34 @@ mod tests {
     }
 
     #[test]
+    fn the_json_report_has_snake_case_names_and_no_internal_error() {
+        let mut o = refused("r");
+        o.internal_error = true;
+        o.mode = "branch";
+        o.fork = true;
+        o.commit_sha = Some("c0ffee".into());
+        o.attempts = 3;
+        o.warnings = vec!["w".into()];
+        o.files = vec![FileLine {
+            path: "r/a.json".into(),
+            status: "deleted",
+        }];
+        let json: serde_json::Value = serde_json::from_str(&json_line(&o).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "status": "refused", "run_id": 7, "run_url": "u", "repository": "o/r",
+                "mode": "branch", "pr": null, "pr_url": null, "fork": true, "target": null,
+                "pushed_to": null, "commit_sha": "c0ffee", "commit_url": null,
+                "opened_pr": null, "opened_pr_url": null,
+                "files": [{"path": "r/a.json", "status": "deleted"}],
+                "reason": "r", "fetch_command": null, "warnings": ["w"], "attempts": 3,
+                "dry_run": false,
+            })
+        );
+    }
+
+    #[test]
     fn comment_carries_the_marker_and_code_formats_untrusted_names() {
         let mut o = Outcome::new(7, "https://x/run/7", "o/r", false);
         o.status = Status::Landed;
