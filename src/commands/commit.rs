@@ -507,7 +507,10 @@ pub fn execute(
     let mut outcome = Outcome::new(&plan, &changes);
     outcome.notices.extend(notices);
     outcome.notices.extend(review.notices());
-    outcome.warnings.extend(review.warnings.iter().cloned());
+    outcome
+        .landing
+        .warnings
+        .extend(review.warnings.iter().cloned());
     if !changes.recordings.is_empty() && !plan.dry_run {
         if plan.stage {
             stage::stage(&plan, &workdir, &changes.recordings)?;
@@ -600,11 +603,11 @@ fn land(
         check_tip: None,
     };
     let landed = repo.commit_on_tip(&req, &mut std::thread::sleep)?;
-    outcome.attempts = landed.attempts;
+    outcome.landing.attempts = landed.attempts;
     match landed.commit {
         Some(c) => {
             outcome.pushed = true;
-            outcome.commit_sha = Some(c.to_string());
+            outcome.landing.commit_sha = Some(c.to_string());
         }
         None => outcome.notices.push(format!(
             "{branch} already has exactly these recordings at {}; nothing to push",
@@ -612,13 +615,13 @@ fn land(
         )),
     }
     if !landed.overlapping.is_empty() {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "these recordings also changed on {branch} since this checkout; the new recordings replaced them: {}",
             landed.overlapping.join(", ")
         ));
     }
     if let Some(path) = landed.stale_because {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "the recordings were made for {}, but {branch} has moved on beyond it ({path} changed); \
              they may be stale. Re-run the recording if that change affects the tests",
             plan.head_sha.as_deref().unwrap_or("the checkout")

@@ -165,7 +165,7 @@ async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut Outcome, review
         && let Err(e) =
             sticky_comment(ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
     {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
             pr.number
         ));
@@ -180,7 +180,7 @@ fn finish(
     failure: Option<anyhow::Error>,
 ) -> anyhow::Result<ExitCode> {
     // A renamed repository, in the report's warnings as on stderr.
-    outcome.warnings.extend(ctx.gh.moved_notices());
+    outcome.landing.warnings.extend(ctx.gh.moved_notices());
     report::emit(&ctx.env, &outcome, ctx.args.json)?;
     reviewed.write_summary(&ctx.env)?;
     if let Some(e) = failure {
@@ -364,9 +364,9 @@ async fn land(
         &incoming,
     )?;
     scratch.retain(|p| !reviewed.left_out.contains(p));
-    outcome.warnings.extend(reviewed.notices());
-    outcome.files = file_lines(scratch.statuses(base_tip)?);
-    if outcome.files.is_empty() {
+    outcome.landing.warnings.extend(reviewed.notices());
+    outcome.landing.files = file_lines(scratch.statuses(base_tip)?);
+    if outcome.landing.files.is_empty() {
         outcome.status = Status::Nothing;
         return Ok(());
     }
@@ -389,9 +389,9 @@ async fn land(
             &check_tip,
         )?
     };
-    outcome.attempts = landed.attempts;
+    outcome.landing.attempts = landed.attempts;
     if landed.tip != base_tip {
-        outcome.files = file_lines(scratch.statuses(landed.tip)?);
+        outcome.landing.files = file_lines(scratch.statuses(landed.tip)?);
     }
     record_commit(ctx, dest_repo, branch, landed.commit, outcome);
     if let Some(base) = &place.base {
@@ -408,7 +408,7 @@ fn choose_mode(
     target: &Target,
     outcome: &mut Outcome,
 ) -> (LandMode, String) {
-    outcome.fork = target.fork;
+    outcome.landing.fork = target.fork;
     if let Some(pr) = &target.pr {
         outcome.pr = Some(pr.number);
         outcome.pr_url = Some(pr.html_url.clone());
@@ -418,7 +418,7 @@ fn choose_mode(
     } else {
         LandMode::Branch
     });
-    outcome.mode = match mode {
+    outcome.landing.mode = match mode {
         LandMode::Pr => "pr",
         LandMode::Branch => "branch",
         LandMode::None => "none",
@@ -454,7 +454,7 @@ fn record_commit(
             outcome.status = Status::Landed;
             outcome.pushed_to = Some(format!("{dest_repo}:{branch}"));
             outcome.commit_url = Some(format!("{}/{}/commit/{sha}", ctx.server, dest_repo));
-            outcome.commit_sha = Some(sha);
+            outcome.landing.commit_sha = Some(sha);
         }
         None => outcome.status = Status::UpToDate,
     }
@@ -500,10 +500,13 @@ async fn gather(
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
     let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.scan, ctx.env.in_actions)?;
-    outcome.warnings.extend(gate.unset_warning());
+    outcome.landing.warnings.extend(gate.unset_warning());
     gate.scan_incoming(&incoming, "land", "nothing was pushed")
         .map_err(|e| Refused(format!("{e:#}")))?;
-    outcome.warnings.extend(incoming.warnings.iter().cloned());
+    outcome
+        .landing
+        .warnings
+        .extend(incoming.warnings.iter().cloned());
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
         return Err(Refused(format!(
@@ -513,8 +516,8 @@ async fn gather(
         ))
         .into());
     }
-    outcome.files = report::manifest_statuses(&incoming);
-    if outcome.files.is_empty() {
+    outcome.landing.files = report::manifest_statuses(&incoming);
+    if outcome.landing.files.is_empty() {
         outcome.status = Status::Nothing;
         return Ok(None);
     }

@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod fetch;
 pub mod init;
 pub mod land;
+mod landing;
 pub mod locate;
 pub mod preflight;
 pub mod prune;
@@ -13,6 +14,8 @@ pub mod report;
 pub mod scan;
 pub mod schedule;
 pub mod watch;
+
+pub use landing::{FileLine, Landing};
 
 /// The first 12 characters of a commit id, for messages. The id may come from a manifest (any
 /// text), so the cut is made on a character boundary.
@@ -23,12 +26,4 @@ pub fn short(sha: &str) -> &str {
 /// A flag's value, trimmed; empty (an action's unset input) counts as absent.
 pub(crate) fn given(v: Option<&str>) -> Option<&str> {
     v.map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// One changed recording in the `--json` reports of `commit` and `land`: its path and whether
-/// it is `added`, `updated` or `deleted`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct FileLine {
-    pub path: String,
-    pub status: &'static str,
 }

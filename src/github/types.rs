@@ -190,7 +190,9 @@ pub struct User {
 /// A run created by a dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DispatchedRun {
+    /// The run's id, as `rerecord land --run` and `rerecord fetch --run` take it.
     pub id: u64,
+    /// The run's page on GitHub.
     pub url: String,
 }
 
