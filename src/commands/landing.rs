@@ -29,9 +29,10 @@ pub struct Landing<const KEBAB: bool> {
     pub commit_sha: Option<String>,
     /// The changed recordings, sorted by path.
     pub files: Vec<FileLine>,
-    /// Things worth fixing that did not stop the run; each one is also a `::warning::`.
+    /// Things worth fixing that did not stop the run; each one is also a warning annotation.
     pub warnings: Vec<String>,
-    /// Pushes tried (a push that loses a race with another push is retried on the new tip).
+    /// Pushes tried (a push that loses a race with another push is retried on the new tip); 0
+    /// when no push was tried.
     pub attempts: u32,
     /// `--dry-run`: everything was checked and nothing was written, pushed or commented.
     pub dry_run: bool,
@@ -54,6 +55,30 @@ impl<const KEBAB: bool> Serialize for Landing<KEBAB> {
         out.serialize_field(dry_run, &self.dry_run)?;
         out.end()
     }
+}
+
+/// The keys the table under `heading` in `docs/src/json.md` documents (the first column of
+/// its rows, up to the next heading), for tests that hold a report and its page together.
+#[cfg(test)]
+pub(crate) fn documented_keys(heading: &str) -> std::collections::BTreeSet<String> {
+    let page = include_str!("../../docs/src/json.md");
+    let (_, section) = page
+        .split_once(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("docs/src/json.md has no {heading}"));
+    section
+        .lines()
+        .take_while(|l| !l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("| `")?.split_once('`'))
+        .map(|(key, _)| key.to_owned())
+        .collect()
+}
+
+/// The top-level keys of `report` as `--json` prints it.
+#[cfg(test)]
+pub(crate) fn printed_keys(report: &impl Serialize) -> std::collections::BTreeSet<String> {
+    let line = crate::actions::json_line(report).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    value.as_object().unwrap().keys().cloned().collect()
 }
 
 #[cfg(test)]

@@ -209,6 +209,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::commands::landing::printed_keys(&Outcome::new(Status::Ignored, "o/r")),
+            crate::commands::landing::documented_keys("## `rerecord command --json`")
+        );
+    }
+
+    #[test]
     fn the_status_comment_is_sticky_and_quotes_inputs_as_code() {
         let mut o = Outcome::new(Status::Dispatched, "o/r");
         o.requester = Some("maint".into());

@@ -42,7 +42,7 @@ pub struct Outcome {
     pub ignored: Vec<String>,
     /// Deleted recordings left out because `--include-deletions` was not given.
     pub skipped_deletions: Vec<String>,
-    /// What is worth knowing and needs no fix (each one is also a `::notice::`).
+    /// What is worth knowing and needs no fix; each one is also a notice annotation.
     pub notices: Vec<String>,
     /// The recording globs this run used.
     pub recordings: Vec<String>,
@@ -334,6 +334,14 @@ mod tests {
             recordings: vec!["r/**".into()],
             recordings_source: "defaults".into(),
         }
+    }
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::commands::landing::printed_keys(&pushed()),
+            crate::commands::landing::documented_keys("## `rerecord commit --json`")
+        );
     }
 
     #[test]

@@ -73,8 +73,8 @@ pub struct Outcome {
     pub opened_pr: Option<u64>,
     /// That PR's page on GitHub.
     pub opened_pr_url: Option<String>,
-    /// Why nothing was pushed (for `nothing`, `skipped`, `refused`, `dry-run`), one line of
-    /// plain text; `None` after a landing.
+    /// Why nothing was pushed (for `nothing`, `skipped`, `refused`, `dry-run`), as plain text
+    /// that may span lines (an unexpected error's full message); `None` after a landing.
     pub reason: Option<String>,
     /// How the contributor can apply the recordings themselves when they were verified but not
     /// pushed (`rerecord fetch --run ID --repo OWNER/NAME`); `None` otherwise.
@@ -377,6 +377,14 @@ mod tests {
         o.status = Status::Refused;
         o.reason = Some(reason.into());
         o
+    }
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::commands::landing::printed_keys(&refused("r")),
+            crate::commands::landing::documented_keys("## `rerecord land --json`")
+        );
     }
 
     #[test]
