@@ -79,6 +79,14 @@ pub struct CommitPlan {
     pub max_attempts: u32,
     pub dry_run: bool,
     pub json: bool,
+    /// The run and what it recorded.
+    pub provenance: Provenance,
+}
+
+/// The recording run and what it recorded, as the staged manifest tells `land` and `fetch`: the
+/// pinned chain (repository, PR, head sha) and the run, attempt and job that made the recordings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
     /// The repository the workflow runs in (`GITHUB_REPOSITORY`).
     pub repository: Option<String>,
     /// Where the PR's branch lives (a fork for fork PRs).
@@ -89,9 +97,55 @@ pub struct CommitPlan {
     pub checkout_sha: Option<String>,
     /// The PR the run records (`--pr`, else the event's).
     pub pr_number: Option<u64>,
+    /// `GITHUB_RUN_ID`; 0 outside Actions.
     pub run_id: u64,
+    /// `GITHUB_RUN_ATTEMPT`; 1 outside Actions.
     pub run_attempt: u64,
+    /// `GITHUB_JOB`; `local` outside Actions.
     pub job: String,
+}
+
+impl Provenance {
+    /// From the Actions environment, the event and `--pr`/`--head-sha`. In stage mode a
+    /// checkout that is not the pinned head is refused.
+    fn resolve(
+        args: &CommitArgs,
+        env: &ActionsEnv,
+        pr: Option<&EventPayload>,
+        stage: bool,
+        checkout_sha: Option<String>,
+    ) -> anyhow::Result<Self> {
+        let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
+            v.as_deref().map_or(Ok(default), |s| {
+                s.parse()
+                    .map_err(|_| usage(format!("{name}={s:?} is not a number")))
+            })
+        };
+        let run_id = parse_num(&env.run_id, "GITHUB_RUN_ID", 0)?;
+        let run_attempt = parse_num(&env.run_attempt, "GITHUB_RUN_ATTEMPT", 1)?;
+        let repository = env
+            .repository
+            .clone()
+            .or_else(|| pr.and_then(|p| p.base_repository.clone()));
+        let (pr_number, pinned) = pinned_request(args, pr)?;
+        if stage && let Some(sha) = &pinned {
+            check_checkout(sha, checkout_sha.as_deref())?;
+        }
+        Ok(Self {
+            head_repository: pr
+                .and_then(|p| p.head_repository.clone())
+                .or_else(|| repository.clone()),
+            repository,
+            head_sha: pinned
+                .or_else(|| pr.and_then(|p| p.head_sha.clone()))
+                .or_else(|| checkout_sha.clone()),
+            checkout_sha,
+            pr_number,
+            run_id,
+            run_attempt,
+            job: env.job.clone().unwrap_or_else(|| "local".into()),
+        })
+    }
 }
 
 impl CommitPlan {
@@ -116,30 +170,16 @@ impl CommitPlan {
         }
         let destination = (!stage).then(|| destination(args, env)).transpose()?;
         let (setup, suite, message) = texts(args, config);
-        let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
-            v.as_deref().map_or(Ok(default), |s| {
-                s.parse()
-                    .map_err(|_| usage(format!("{name}={s:?} is not a number")))
-            })
-        };
-        let run_id = parse_num(&env.run_id, "GITHUB_RUN_ID", 0)?;
-        let run_attempt = parse_num(&env.run_attempt, "GITHUB_RUN_ATTEMPT", 1)?;
-        let job = env.job.clone().unwrap_or_else(|| "local".into());
-        let artifact_name = artifact_name(run_id, run_attempt, &job, args.job_key.as_deref());
+        let provenance = Provenance::resolve(args, env, pr, stage, checkout_sha)?;
+        let (run_id, run_attempt, job) =
+            (provenance.run_id, provenance.run_attempt, &provenance.job);
+        let artifact_name = artifact_name(run_id, run_attempt, job, args.job_key.as_deref());
         let artifact_dir = args.artifact_dir.clone().unwrap_or_else(|| {
             env.runner_temp
                 .clone()
                 .unwrap_or_else(std::env::temp_dir)
                 .join("rerecord-artifact")
         });
-        let repository = env
-            .repository
-            .clone()
-            .or_else(|| pr.and_then(|p| p.base_repository.clone()));
-        let (pr_number, pinned) = pinned_request(args, pr)?;
-        if stage && let Some(sha) = &pinned {
-            check_checkout(sha, checkout_sha.as_deref())?;
-        }
         Ok(Self {
             globs: recordings.globs,
             recordings_source: recordings.source,
@@ -162,18 +202,7 @@ impl CommitPlan {
             max_attempts: args.max_attempts,
             dry_run: args.dry_run,
             json: args.json,
-            head_repository: pr
-                .and_then(|p| p.head_repository.clone())
-                .or_else(|| repository.clone()),
-            repository,
-            head_sha: pinned
-                .or_else(|| pr.and_then(|p| p.head_sha.clone()))
-                .or_else(|| checkout_sha.clone()),
-            checkout_sha,
-            pr_number,
-            run_id,
-            run_attempt,
-            job,
+            provenance,
         })
     }
 }
@@ -585,6 +614,7 @@ fn land(
     let branch = plan.target_branch.as_deref().context("no target branch")?;
     let dest = plan.destination.as_ref().context("no destination")?;
     let recorded_head = plan
+        .provenance
         .head_sha
         .as_deref()
         .and_then(|s| crate::git::Oid::from_str(s).ok());
@@ -624,12 +654,15 @@ fn land(
         outcome.landing.warnings.push(format!(
             "the recordings were made for {}, but {branch} has moved on beyond it ({path} changed); \
              they may be stale. Re-run the recording if that change affects the tests",
-            plan.head_sha.as_deref().unwrap_or("the checkout")
+            plan.provenance.head_sha.as_deref().unwrap_or("the checkout")
         ));
     } else if landed.stale_unknown {
         outcome.notices.push(format!(
             "could not compare {} with the tip of {branch}: that commit is not available here",
-            plan.head_sha.as_deref().unwrap_or("the checkout")
+            plan.provenance
+                .head_sha
+                .as_deref()
+                .unwrap_or("the checkout")
         ));
     }
     Ok(())
@@ -818,7 +851,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (p.pr_number, p.head_sha.as_deref()),
+            (p.provenance.pr_number, p.provenance.head_sha.as_deref()),
             (Some(7), Some(checkout.as_str()))
         );
         let other = "d".repeat(40);
@@ -835,7 +868,10 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!((unset.pr_number, unset.head_sha), (None, Some(checkout)));
+        assert_eq!(
+            (unset.provenance.pr_number, unset.provenance.head_sha),
+            (None, Some(checkout))
+        );
     }
 
     #[test]
@@ -894,8 +930,11 @@ mod tests {
         let upstream = pr_event("pull_request", "fix", "acme/stack");
         let p = plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap();
         assert!(p.fork);
-        assert_eq!(p.head_repository.as_deref(), Some("me/stack"));
-        assert_eq!(p.head_sha.as_deref(), Some("a".repeat(40).as_str()));
+        assert_eq!(p.provenance.head_repository.as_deref(), Some("me/stack"));
+        assert_eq!(
+            p.provenance.head_sha.as_deref(),
+            Some("a".repeat(40).as_str())
+        );
         assert!(
             !plan(&["--fork-pr", "false"], &upstream, Some(PR_FROM_FORK))
                 .unwrap()

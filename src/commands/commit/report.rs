@@ -187,15 +187,20 @@ impl Outcome {
                 "The recordings are staged in the artifact {} for a job that may write (e.g. \
                  `rerecord land --run {}`) to commit.\n\n",
                 md_code(self.artifact_name.as_deref().unwrap_or("")),
-                plan.run_id
+                plan.provenance.run_id
             ));
         }
         if self.landing.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
             let command = format!(
                 "rerecord fetch --run {} --repo {}",
-                plan.run_id,
-                shell_quote(plan.repository.as_deref().unwrap_or("OWNER/NAME"))
+                plan.provenance.run_id,
+                shell_quote(
+                    plan.provenance
+                        .repository
+                        .as_deref()
+                        .unwrap_or("OWNER/NAME")
+                )
             );
             md.push_str(&format!(
                 "This pull request comes from a fork, which the job's token cannot push to. The recordings \
