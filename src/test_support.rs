@@ -38,3 +38,25 @@ pub(crate) fn zip_of(files: &[(&str, &[u8])]) -> Vec<u8> {
         })
         .finish()
 }
+
+/// The keys the table under `heading` in `docs/src/json.md` documents (the first column of
+/// its rows, up to the next heading), for tests that hold a report and its page together.
+pub(crate) fn documented_keys(heading: &str) -> std::collections::BTreeSet<String> {
+    let page = include_str!("../docs/src/json.md");
+    let (_, section) = page
+        .split_once(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("docs/src/json.md has no {heading}"));
+    section
+        .lines()
+        .take_while(|l| !l.starts_with('#'))
+        .filter_map(|l| l.strip_prefix("| `")?.split_once('`'))
+        .map(|(key, _)| key.to_owned())
+        .collect()
+}
+
+/// The top-level keys of `report` as `--json` prints it.
+pub(crate) fn printed_keys(report: &impl serde::Serialize) -> std::collections::BTreeSet<String> {
+    let line = crate::actions::json_line(report).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+    value.as_object().unwrap().keys().cloned().collect()
+}

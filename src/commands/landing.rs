@@ -57,30 +57,6 @@ impl<const KEBAB: bool> Serialize for Landing<KEBAB> {
     }
 }
 
-/// The keys the table under `heading` in `docs/src/json.md` documents (the first column of
-/// its rows, up to the next heading), for tests that hold a report and its page together.
-#[cfg(test)]
-pub(crate) fn documented_keys(heading: &str) -> std::collections::BTreeSet<String> {
-    let page = include_str!("../../docs/src/json.md");
-    let (_, section) = page
-        .split_once(&format!("\n{heading}\n"))
-        .unwrap_or_else(|| panic!("docs/src/json.md has no {heading}"));
-    section
-        .lines()
-        .take_while(|l| !l.starts_with('#'))
-        .filter_map(|l| l.strip_prefix("| `")?.split_once('`'))
-        .map(|(key, _)| key.to_owned())
-        .collect()
-}
-
-/// The top-level keys of `report` as `--json` prints it.
-#[cfg(test)]
-pub(crate) fn printed_keys(report: &impl Serialize) -> std::collections::BTreeSet<String> {
-    let line = crate::actions::json_line(report).unwrap();
-    let value: serde_json::Value = serde_json::from_str(&line).unwrap();
-    value.as_object().unwrap().keys().cloned().collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

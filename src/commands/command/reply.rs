@@ -211,8 +211,8 @@ mod tests {
     #[test]
     fn docs_json_md_documents_every_key() {
         assert_eq!(
-            crate::commands::landing::printed_keys(&Outcome::new(Status::Ignored, "o/r")),
-            crate::commands::landing::documented_keys("## `rerecord command --json`")
+            crate::test_support::printed_keys(&Outcome::new(Status::Ignored, "o/r")),
+            crate::test_support::documented_keys("## `rerecord command --json`")
         );
     }
 

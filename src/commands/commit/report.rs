@@ -344,8 +344,8 @@ mod tests {
     #[test]
     fn docs_json_md_documents_every_key() {
         assert_eq!(
-            crate::commands::landing::printed_keys(&pushed()),
-            crate::commands::landing::documented_keys("## `rerecord commit --json`")
+            crate::test_support::printed_keys(&pushed()),
+            crate::test_support::documented_keys("## `rerecord commit --json`")
         );
     }
 

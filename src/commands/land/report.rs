@@ -382,8 +382,8 @@ mod tests {
     #[test]
     fn docs_json_md_documents_every_key() {
         assert_eq!(
-            crate::commands::landing::printed_keys(&refused("r")),
-            crate::commands::landing::documented_keys("## `rerecord land --json`")
+            crate::test_support::printed_keys(&refused("r")),
+            crate::test_support::documented_keys("## `rerecord land --json`")
         );
     }
 
