@@ -614,22 +614,32 @@ enum Outcome {
 /// `--json`: exactly `{"run":{"id","url","conclusion"},"artifacts":[..],"files":[..]}`.
 #[derive(Serialize)]
 struct Report {
+    /// The recording run the recordings came from.
     run: ReportRun,
+    /// Its recording artifacts (those named with `--artifact-prefix`).
     artifacts: Vec<ReportArtifact>,
+    /// Every file the artifacts carry, as it compares with the work tree; empty when the run
+    /// has no recording artifacts.
     files: Vec<FileChange>,
 }
 
 #[derive(Serialize)]
 struct ReportRun {
+    /// The run's id, as `--run` takes it.
     id: u64,
+    /// The run's page on GitHub.
     url: String,
+    /// How the run ended (`success`, `failure`, `cancelled`, ...); `None` while it runs.
     conclusion: Option<String>,
 }
 
 #[derive(Serialize)]
 struct ReportArtifact {
+    /// The artifact's id in the API.
     id: u64,
+    /// Its name (`recordings-RUN_ID-RUN_ATTEMPT-JOB[-KEY]` for the recording action's).
     name: String,
+    /// The size of its zip in bytes, as the API reports it.
     size: u64,
 }
 
@@ -720,4 +730,39 @@ fn say(msg: &str) {
 
 fn warn(msg: &str) {
     eprintln!("warning: {}", safe_lines(msg));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{documented_keys, printed_keys};
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        let report = Report {
+            run: ReportRun {
+                id: 7,
+                url: "u".into(),
+                conclusion: None,
+            },
+            artifacts: vec![ReportArtifact {
+                id: 1,
+                name: "recordings-7-1-record".into(),
+                size: 10,
+            }],
+            files: vec![FileChange {
+                path: "r/a.json".into(),
+                status: Change::Added,
+                artifact: "recordings-7-1-record".into(),
+            }],
+        };
+        for (keys, heading) in [
+            (printed_keys(&report), "## `rerecord fetch --json`"),
+            (printed_keys(&report.run), "### The run"),
+            (printed_keys(&report.artifacts[0]), "### An artifact"),
+            (printed_keys(&report.files[0]), "### A fetched file"),
+        ] {
+            assert_eq!(keys, documented_keys(heading), "{heading}");
+        }
+    }
 }
