@@ -191,6 +191,7 @@ pub fn check_run_for_pr(run: &WorkflowRun, pr: &PullRequest) -> Result<(), Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::pull;
 
     const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -280,21 +281,6 @@ mod tests {
         assert!(pin_for_dispatched(&r, Some(3), Some(&SHA[..7])).is_err());
         let pin = pin_for_dispatched(&r, Some(3), Some(SHA)).unwrap();
         assert_eq!(pin.source, PinSource::WorkflowInputs);
-    }
-
-    fn pull(number: u64, head_repo: &str, head_ref: &str, sha: &str) -> PullRequest {
-        PullRequest {
-            number,
-            state: crate::github::PrState::Open,
-            html_url: String::new(),
-            head_ref: head_ref.into(),
-            head_sha: sha.into(),
-            head_repo: Some(head_repo.into()),
-            base_ref: "main".into(),
-            base_repo: "o/r".into(),
-            base_default_branch: Some("main".into()),
-            maintainer_can_modify: None,
-        }
     }
 
     #[test]

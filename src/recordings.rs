@@ -223,6 +223,7 @@ impl Glob {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::holds;
 
     fn default_globs() -> Globs {
         Globs::new(crate::config::DEFAULT_RECORDINGS).unwrap()
@@ -230,28 +231,42 @@ mod tests {
 
     #[test]
     fn double_star_matches_any_depth_including_none() {
-        let g = default_globs();
-        assert!(g.matches("tests/integration/recordings/x.json"));
-        assert!(g.matches("tests/integration/agents/recordings/responses/x.json"));
-        assert!(g.matches("tests/integration/providers/nvidia/recordings/x.json"));
-        assert!(g.matches("tests/integration/a/b/c/recordings/d/e.json"));
-        assert!(!g.matches("tests/integration/agents/x.json"));
-        assert!(!g.matches("tests/integration/agents/recordingsx/x.json"));
-        assert!(!g.matches("tests/unit/recordings/x.json"));
-        assert!(!g.matches("client-typescript/package.json"));
-        assert!(!g.matches("tests/integration/agents/recordings/../../../x"));
+        let yes = [
+            "tests/integration/recordings/x.json",
+            "tests/integration/agents/recordings/responses/x.json",
+            "tests/integration/providers/nvidia/recordings/x.json",
+            "tests/integration/a/b/c/recordings/d/e.json",
+        ];
+        let no = [
+            "tests/integration/agents/x.json",
+            "tests/integration/agents/recordingsx/x.json",
+            "tests/unit/recordings/x.json",
+            "client-typescript/package.json",
+            "tests/integration/agents/recordings/../../../x",
+        ];
+        holds(&default_globs(), Globs::matches, &yes, &no);
     }
 
     #[test]
     fn a_directory_is_not_a_recording() {
         let g = default_globs();
-        assert!(!g.matches("tests/integration/recordings"));
-        assert!(!g.matches("tests/integration/recordings/"));
-        assert!(!g.matches("tests/integration/agents/recordings"));
-        assert!(!g.matches("tests/integration/recordings/responses/"));
-        assert!(g.covers("tests/integration/recordings"));
-        assert!(g.covers("tests/integration/providers/nvidia/recordings/responses"));
-        assert!(!g.covers("tests/integration/providers"));
+        let dirs = [
+            "tests/integration/recordings",
+            "tests/integration/recordings/",
+            "tests/integration/agents/recordings",
+            "tests/integration/recordings/responses/",
+        ];
+        holds(&g, Globs::matches, &[], &dirs);
+        let covered = [
+            "tests/integration/recordings",
+            "tests/integration/providers/nvidia/recordings/responses",
+        ];
+        holds(
+            &g,
+            Globs::covers,
+            &covered,
+            &["tests/integration/providers"],
+        );
         let g = Globs::new(["tapes/*/x"]).unwrap();
         assert!(g.matches("tapes/a/x"));
         assert!(!g.covers("tapes/a"), "only the file x is a recording there");
@@ -260,15 +275,28 @@ mod tests {
     #[test]
     fn star_stays_within_one_segment() {
         let g = Globs::new(["tests/integration/*/recordings/"]).unwrap();
-        assert!(g.matches("tests/integration/agents/recordings/x.json"));
-        assert!(!g.matches("tests/integration/recordings/x.json"));
-        assert!(!g.matches("tests/integration/a/b/recordings/x.json"));
+        let no = [
+            "tests/integration/recordings/x.json",
+            "tests/integration/a/b/recordings/x.json",
+        ];
+        holds(
+            &g,
+            Globs::matches,
+            &["tests/integration/agents/recordings/x.json"],
+            &no,
+        );
         let g = Globs::new(["fixtures/rec*/", "tapes/**/*.yaml"]).unwrap();
-        assert!(g.matches("fixtures/recordings/a/b.json"));
-        assert!(!g.matches("fixtures/other/a.json"));
-        assert!(g.matches("tapes/a.yaml"));
-        assert!(g.matches("tapes/x/y/a.yaml"));
-        assert!(!g.matches("tapes/x/a.json"));
+        let yes = [
+            "fixtures/recordings/a/b.json",
+            "tapes/a.yaml",
+            "tapes/x/y/a.yaml",
+        ];
+        holds(
+            &g,
+            Globs::matches,
+            &yes,
+            &["fixtures/other/a.json", "tapes/x/a.json"],
+        );
     }
 
     #[test]
@@ -288,16 +316,24 @@ mod tests {
 
     #[test]
     fn may_contain_prunes_walks() {
-        let g = default_globs();
-        assert!(g.may_contain("tests"));
-        assert!(g.may_contain("tests/integration/agents"));
-        assert!(g.may_contain("tests/integration/providers/nvidia"));
-        assert!(g.may_contain("tests/integration/agents/recordings/responses"));
-        assert!(!g.may_contain("src"));
-        assert!(!g.may_contain("tests/unit"));
+        let yes = [
+            "tests",
+            "tests/integration/agents",
+            "tests/integration/providers/nvidia",
+            "tests/integration/agents/recordings/responses",
+        ];
+        holds(
+            &default_globs(),
+            Globs::may_contain,
+            &yes,
+            &["src", "tests/unit"],
+        );
         let g = Globs::new(["tests/integration/*/recordings/"]).unwrap();
-        assert!(g.may_contain("tests/integration/agents/recordings/a"));
-        assert!(!g.may_contain("tests/integration/agents/other"));
+        let (yes, no) = (
+            "tests/integration/agents/recordings/a",
+            "tests/integration/agents/other",
+        );
+        holds(&g, Globs::may_contain, &[yes], &[no]);
     }
 
     #[test]
@@ -320,10 +356,8 @@ mod tests {
 
     #[test]
     fn hostile_globs_rejected() {
-        assert!(Globs::new(["/etc/"]).is_err());
-        assert!(Globs::new(["../x"]).is_err());
-        assert!(Globs::new(["*/"]).is_err());
-        assert!(Globs::new(["**/"]).is_err());
-        assert!(Globs::new(["a\\b/"]).is_err());
+        for bad in ["/etc/", "../x", "*/", "**/", "a\\b/"] {
+            assert!(Globs::new([bad]).is_err(), "{bad}");
+        }
     }
 }

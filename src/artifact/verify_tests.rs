@@ -8,6 +8,8 @@ use crate::artifact::zip::test_zips as zips;
 
 use zips::ZipBuilder;
 
+use crate::test_support::zip_of;
+
 const REC: &str = "tests/integration/agents/recordings/a.json";
 const REC2: &str = "tests/integration/recordings/b.json";
 
@@ -111,30 +113,23 @@ fn size_mismatch_is_refused() {
 }
 
 #[test]
-fn listed_file_missing_from_zip_is_refused() {
-    let bytes = ZipBuilder::new()
+fn a_listed_file_missing_from_the_zip_or_an_unlisted_one_in_it_is_refused() {
+    let lists_more = ZipBuilder::new()
         .file(REC, b"x")
         .manifest(7, &[(REC, b"x"), (REC2, b"y")], &[])
         .finish();
-    let err = refusal(&bytes);
-    assert_eq!(
-        (err.kind, err.entry.as_deref()),
-        (RefusalKind::MissingFromZip, Some(REC2))
-    );
-}
-
-#[test]
-fn unlisted_file_is_refused() {
-    let bytes = ZipBuilder::new()
+    let holds_more = ZipBuilder::new()
         .file(REC, b"x")
         .file(REC2, b"y")
         .manifest(7, &[(REC, b"x")], &[])
         .finish();
-    let err = refusal(&bytes);
-    assert_eq!(
-        (err.kind, err.entry.as_deref()),
-        (RefusalKind::NotInManifest, Some(REC2))
-    );
+    for (bytes, kind) in [
+        (lists_more, RefusalKind::MissingFromZip),
+        (holds_more, RefusalKind::NotInManifest),
+    ] {
+        let err = refusal(&bytes);
+        assert_eq!((err.kind, err.entry.as_deref()), (kind, Some(REC2)));
+    }
 }
 
 #[test]
@@ -153,19 +148,13 @@ fn manifest_paths_outside_recordings_or_escaping_are_refused() {
         let bytes = ZipBuilder::new().manifest(7, &[], &[path]).finish();
         assert_eq!(refusal(&bytes).kind, kind, "{path}");
     }
-    let bytes = ZipBuilder::new()
-        .file("src/lib.rs", b"x")
-        .manifest(7, &[("src/lib.rs", b"x")], &[])
-        .finish();
+    let bytes = zips::artifact(7, &[("src/lib.rs", b"x")]);
     assert_eq!(refusal(&bytes).kind, RefusalKind::OutsideRecordings);
 }
 
 #[test]
 fn unparseable_manifest_is_refused() {
-    let bytes = ZipBuilder::new()
-        .file(REC, b"x")
-        .file("rerecord-manifest.json", b"{not json")
-        .finish();
+    let bytes = zip_of(&[(REC, b"x"), ("rerecord-manifest.json", b"{not json")]);
     let err = refusal(&bytes);
     assert_eq!(err.kind, RefusalKind::BadManifest);
     assert!(err.to_string().contains("rerecord-manifest.json"), "{err}");
@@ -173,23 +162,30 @@ fn unparseable_manifest_is_refused() {
 
 #[test]
 fn legacy_layouts_are_mapped_and_warned_about() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/root.json", b"1")
-        .file("agents/recordings/responses/x.json", b"2")
-        .file("tests/integration/inference/recordings/y.json", b"3")
-        .file("providers/nvidia/recordings/z.json", b"4")
-        .finish();
+    let layouts = [
+        (
+            "recordings/root.json",
+            "tests/integration/recordings/root.json",
+        ),
+        (
+            "agents/recordings/responses/x.json",
+            "tests/integration/agents/recordings/responses/x.json",
+        ),
+        (
+            "tests/integration/inference/recordings/y.json",
+            "tests/integration/inference/recordings/y.json",
+        ),
+        (
+            "providers/nvidia/recordings/z.json",
+            "tests/integration/providers/nvidia/recordings/z.json",
+        ),
+    ];
+    let files: Vec<(&str, &[u8])> = layouts.iter().map(|(old, _)| (*old, &b"1"[..])).collect();
+    let bytes = zip_of(&files);
     let got = read("recordings-old", &bytes, None).unwrap();
     let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(
-        paths,
-        [
-            "tests/integration/recordings/root.json",
-            "tests/integration/agents/recordings/responses/x.json",
-            "tests/integration/inference/recordings/y.json",
-            "tests/integration/providers/nvidia/recordings/z.json"
-        ]
-    );
+    let mapped: Vec<&str> = layouts.iter().map(|(_, new)| *new).collect();
+    assert_eq!(paths, mapped);
     assert_eq!(got.warnings.len(), 1);
     assert!(
         got.warnings[0].contains("could not be verified"),
@@ -200,7 +196,7 @@ fn legacy_layouts_are_mapped_and_warned_about() {
 
 #[test]
 fn legacy_root_level_files_need_a_prefix() {
-    let bytes = ZipBuilder::new().file("x.json", b"1").finish();
+    let bytes = zip_of(&[("x.json", b"1")]);
     let err = read("old", &bytes, None).unwrap_err();
     assert_eq!(err.kind, RefusalKind::Unmappable);
     assert!(
@@ -217,10 +213,10 @@ fn legacy_root_level_files_need_a_prefix() {
 
 #[test]
 fn legacy_entries_mapping_to_one_file_are_duplicates() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/x.json", b"1")
-        .file("tests/integration/recordings/x.json", b"2")
-        .finish();
+    let bytes = zip_of(&[
+        ("recordings/x.json", b"1"),
+        ("tests/integration/recordings/x.json", b"2"),
+    ]);
     assert_eq!(
         read("old", &bytes, None).unwrap_err().kind,
         RefusalKind::Duplicate
@@ -229,9 +225,7 @@ fn legacy_entries_mapping_to_one_file_are_duplicates() {
 
 #[test]
 fn legacy_files_outside_recordings_are_refused() {
-    let bytes = ZipBuilder::new()
-        .file("tests/integration/client-typescript/package.json", b"{}")
-        .finish();
+    let bytes = zip_of(&[("tests/integration/client-typescript/package.json", b"{}")]);
     assert_eq!(
         read("old", &bytes, None).unwrap_err().kind,
         RefusalKind::OutsideRecordings
@@ -272,11 +266,7 @@ fn merge_lists_every_conflicting_path() {
 
 /// A manifest-less artifact holding `files` at their legacy (zip-root) names.
 fn legacy(label: &str, files: &[(&str, &[u8])]) -> VerifiedArtifact {
-    let mut zip = ZipBuilder::new();
-    for (name, bytes) in files {
-        zip = zip.file(name, bytes);
-    }
-    read(label, &zip.finish(), None).unwrap()
+    read(label, &zip_of(files), None).unwrap()
 }
 
 #[test]
@@ -386,10 +376,7 @@ fn dot_git_lookalikes_are_refused_in_zips_and_manifests() {
         "tests/integration/recordings/.git::$INDEX_ALLOCATION/x",
         "tests/integration/recordings/.Git/hooks/post-checkout",
     ] {
-        let zip = ZipBuilder::new()
-            .file(name, b"x")
-            .manifest(1, &[(name, b"x")], &[])
-            .finish();
+        let zip = zips::artifact(1, &[(name, b"x")]);
         let mut file = tempfile::NamedTempFile::new().unwrap();
         file.write_all(&zip).unwrap();
         let err = ArtifactZip::open("recordings-a", file.path(), Limits::default()).unwrap_err();

@@ -6,6 +6,8 @@ use crate::artifact::zip::test_zips as zips;
 
 use zips::ZipBuilder;
 
+use crate::test_support::zip_of;
+
 fn write_zip(bytes: &[u8]) -> tempfile::NamedTempFile {
     let mut f = tempfile::NamedTempFile::new().unwrap();
     f.write_all(bytes).unwrap();
@@ -65,10 +67,7 @@ fn entry_names_that_escape_or_are_absolute_are_refused_when_opening() {
         (".git/hooks/pre-commit", RefusalKind::UnsafePath, ".git"),
         ("x/.GIT/config", RefusalKind::UnsafePath, ".git"),
     ] {
-        let bytes = ZipBuilder::new()
-            .file("ok.json", b"1")
-            .file(name, b"boom")
-            .finish();
+        let bytes = zip_of(&[("ok.json", b"1"), (name, b"boom")]);
         let err = open(&bytes).unwrap_err();
         assert_eq!(err.kind, kind, "{name}");
         assert_eq!(err.entry.as_deref(), Some(name));
@@ -93,10 +92,7 @@ fn symlink_entries_are_refused() {
 
 #[test]
 fn duplicate_entry_names_are_refused() {
-    let mut bytes = ZipBuilder::new()
-        .file("recordings/a.json", b"one")
-        .file("recordings/b.json", b"two")
-        .finish();
+    let mut bytes = zip_of(&[("recordings/a.json", b"one"), ("recordings/b.json", b"two")]);
     zips::rename_entry_bytes(&mut bytes, "recordings/b.json", "recordings/a.json");
     let err = open(&bytes).unwrap_err();
     assert_eq!(err.kind, RefusalKind::Duplicate, "{err}");
@@ -106,9 +102,7 @@ fn duplicate_entry_names_are_refused() {
 
 #[test]
 fn truncated_and_garbage_zips_are_refused_as_corrupt() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/a.json", &[7u8; 5000])
-        .finish();
+    let bytes = zip_of(&[("recordings/a.json", &[7u8; 5000])]);
     for cut in [bytes.len() / 2, bytes.len() - 10, 3] {
         let err = open(&bytes[..cut]).unwrap_err();
         assert_eq!(err.kind, RefusalKind::Corrupt, "{err}");
@@ -123,7 +117,7 @@ fn truncated_and_garbage_zips_are_refused_as_corrupt() {
 #[test]
 fn flipped_bytes_in_compressed_data_are_caught_while_streaming() {
     let data: Vec<u8> = (0..20_000u32).flat_map(|i| i.to_le_bytes()).collect();
-    let mut bytes = ZipBuilder::new().file("recordings/a.json", &data).finish();
+    let mut bytes = zip_of(&[("recordings/a.json", &data)]);
     bytes[200] ^= 0xff;
     let mut zip = open(&bytes).unwrap();
     let err = stream_all(&mut zip).unwrap_err();
@@ -132,9 +126,7 @@ fn flipped_bytes_in_compressed_data_are_caught_while_streaming() {
 
 #[test]
 fn entries_over_the_file_limit_are_refused_even_if_declared_small() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/big.json", &vec![b'x'; 4096])
-        .finish();
+    let bytes = zip_of(&[("recordings/big.json", &vec![b'x'; 4096])]);
     let f = write_zip(&bytes);
     let limits = Limits {
         max_file_size: 1000,
@@ -193,14 +185,8 @@ fn millions_of_entries_are_refused_from_the_end_record_before_the_directory_is_r
 
 #[test]
 fn end_record_claims_of_a_real_zip_are_its_entries() {
-    let bytes = ZipBuilder::new()
-        .file("a", b"1")
-        .file("b", b"2")
-        .file("c", b"3")
-        .finish();
-    let f = write_zip(&bytes);
-    let mut file = std::fs::File::open(f.path()).unwrap();
-    let claims = end_record_claims(&mut file, bytes.len() as u64).unwrap();
+    let bytes = zip_of(&[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+    let claims = claims_of(&bytes);
     assert_eq!(claims.entries, 3);
     assert!(claims.directory_size > 0 && claims.directory_size < bytes.len() as u64);
     // A second, lying end record hidden in the comment counts too.
@@ -209,21 +195,19 @@ fn end_record_claims_of_a_real_zip_are_its_entries() {
     let n = lying.len();
     lying[n - 2..].copy_from_slice(&(comment.len() as u16).to_le_bytes());
     lying.extend_from_slice(&comment);
-    let f = write_zip(&lying);
+    assert_eq!(claims_of(&lying).entries, 5_000_000);
+}
+
+/// What the end records of the zip file `bytes` claim.
+fn claims_of(bytes: &[u8]) -> EndClaims {
+    let f = write_zip(bytes);
     let mut file = std::fs::File::open(f.path()).unwrap();
-    assert_eq!(
-        end_record_claims(&mut file, lying.len() as u64)
-            .unwrap()
-            .entries,
-        5_000_000
-    );
+    end_record_claims(&mut file, bytes.len() as u64).unwrap()
 }
 
 #[test]
 fn zip_bombs_are_refused_by_measured_ratio() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/bomb.json", &zips::zeros(8 * 1024 * 1024))
-        .finish();
+    let bytes = zip_of(&[("recordings/bomb.json", &zips::zeros(8 * 1024 * 1024))]);
     let mut zip = open(&bytes).unwrap();
     let mut out = Vec::new();
     let err = zip.stream(0, &mut out).unwrap_err();
@@ -240,9 +224,7 @@ fn zip_bombs_are_refused_by_measured_ratio() {
 
 #[test]
 fn well_compressed_small_files_are_not_bombs() {
-    let bytes = ZipBuilder::new()
-        .file("recordings/zeros.json", &zips::zeros(512 * 1024))
-        .finish();
+    let bytes = zip_of(&[("recordings/zeros.json", &zips::zeros(512 * 1024))]);
     let mut zip = open(&bytes).unwrap();
     assert_eq!(stream_all(&mut zip).unwrap()[0].size, 512 * 1024);
 }

@@ -363,22 +363,21 @@ fn read_options(ctx: &Ctx, rest: &str) -> Result<grammar::Request, RequestRefusa
     let recording = &request.recording;
     // The PR number and the approved sha come from the PR itself, under any name the workflow
     // could take them by.
-    let pr_names = ctx
-        .settings
-        .pr_input
-        .iter()
-        .cloned()
-        .chain(ctx.config.input_names.get(&InputOption::Pr).cloned());
-    let sha_names = ctx
-        .settings
-        .sha_input
-        .iter()
-        .cloned()
-        .chain(ctx.config.input_names.get(&InputOption::HeadSha).cloned());
+    let configured = [
+        (&ctx.settings.pr_input, InputOption::Pr),
+        (&ctx.settings.sha_input, InputOption::HeadSha),
+    ]
+    .into_iter()
+    .flat_map(|(setting, option)| {
+        setting
+            .iter()
+            .chain(ctx.config.input_names.get(&option))
+            .cloned()
+    });
     let known = [InputOption::Pr, InputOption::HeadSha]
         .into_iter()
         .flat_map(|o| o.known_names().iter().map(|n| (*n).to_owned()));
-    let pinned: Vec<String> = pr_names.chain(sha_names).chain(known).collect();
+    let pinned: Vec<String> = configured.chain(known).collect();
     for name in &pinned {
         if recording
             .inputs
@@ -555,21 +554,30 @@ fn is_same_repo(ctx: &Ctx, pr: &PullRequest) -> bool {
 impl Ctx {
     /// The input of `trigger`'s workflow that takes the approved head sha, if it declares one.
     fn sha_input(&self, trigger: &DispatchTrigger) -> Option<String> {
-        let name = match &self.settings.sha_input {
-            Some(name) => Some(name.clone()),
-            None => inputs::map(trigger, &self.config.input_names)
-                .input(InputOption::HeadSha)
-                .map(str::to_owned),
-        };
-        name.filter(|n| trigger.inputs.contains_key(n))
+        self.declared_input(
+            trigger,
+            self.settings.sha_input.as_deref(),
+            InputOption::HeadSha,
+        )
     }
 
     /// The input of `trigger`'s workflow that takes the PR number, if it declares one.
     fn pr_input(&self, trigger: &DispatchTrigger) -> Option<String> {
-        let name = match &self.settings.pr_input {
-            Some(name) => Some(name.clone()),
+        self.declared_input(trigger, self.settings.pr_input.as_deref(), InputOption::Pr)
+    }
+
+    /// The input named by the setting `configured`, else the one the input mapping finds for
+    /// `option`, if `trigger`'s workflow declares it.
+    fn declared_input(
+        &self,
+        trigger: &DispatchTrigger,
+        configured: Option<&str>,
+        option: InputOption,
+    ) -> Option<String> {
+        let name = match configured {
+            Some(name) => Some(name.to_owned()),
             None => inputs::map(trigger, &self.config.input_names)
-                .input(InputOption::Pr)
+                .input(option)
                 .map(str::to_owned),
         };
         name.filter(|n| trigger.inputs.contains_key(n))
@@ -600,6 +608,14 @@ impl Ctx {
             Trigger::Label { name, .. } => (None, Some(name.as_str())),
         };
         reply::quote_request(line, label, &self.candidate.requester)
+    }
+
+    /// A new comment on the PR; failing to write it is only warned about.
+    async fn reply(&self, body: &str) {
+        let pr = self.candidate.pr;
+        if let Err(e) = self.gh.write_comment(&self.repo, pr, None, body).await {
+            eprintln!("warning: could not reply on PR #{pr}: {e}");
+        }
     }
 
     /// This workflow run's page (the runner's own variables), for "see the log".
@@ -644,13 +660,7 @@ async fn refuse(ctx: &Ctx, outcome: &CommandOutcome) {
     }
     ctx.react("confused").await;
     let body = outcome.refusal_reply(&ctx.asked());
-    if let Err(e) = ctx
-        .gh
-        .create_comment(&ctx.repo, ctx.candidate.pr, &body)
-        .await
-    {
-        warn(&format!("could not reply on PR #{}: {e}", ctx.candidate.pr));
-    }
+    ctx.reply(&body).await;
 }
 
 /// Our own failure: 😕 and a reply pointing at the log (the error itself stays in the log).
@@ -660,13 +670,7 @@ async fn fail(ctx: &Ctx) {
     }
     ctx.react("confused").await;
     let body = reply::failure_reply(&ctx.asked(), ctx.log_url().as_deref());
-    if let Err(e) = ctx
-        .gh
-        .create_comment(&ctx.repo, ctx.candidate.pr, &body)
-        .await
-    {
-        warn(&format!("could not reply on PR #{}: {e}", ctx.candidate.pr));
-    }
+    ctx.reply(&body).await;
 }
 
 /// Outputs, step summary, and the log (or `--json`).

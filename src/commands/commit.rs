@@ -21,6 +21,7 @@ use anyhow::Context;
 use crate::actions::{ActionsEnv, EventPayload};
 
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
+use crate::commands::given;
 use crate::config::{Config, InputOption};
 use crate::error::usage;
 use crate::git::GitRepo;
@@ -80,6 +81,14 @@ pub struct CommitPlan {
     pub max_attempts: u32,
     pub dry_run: bool,
     pub json: bool,
+    /// The run and what it recorded.
+    pub provenance: Provenance,
+}
+
+/// The recording run and what it recorded, as the staged manifest tells `land` and `fetch`: the
+/// pinned chain (repository, PR, head sha) and the run, attempt and job that made the recordings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
     /// The repository the workflow runs in (`GITHUB_REPOSITORY`).
     pub repository: Option<String>,
     /// Where the PR's branch lives (a fork for fork PRs).
@@ -90,9 +99,55 @@ pub struct CommitPlan {
     pub checkout_sha: Option<String>,
     /// The PR the run records (`--pr`, else the event's).
     pub pr_number: Option<u64>,
+    /// `GITHUB_RUN_ID`; 0 outside Actions.
     pub run_id: u64,
+    /// `GITHUB_RUN_ATTEMPT`; 1 outside Actions.
     pub run_attempt: u64,
+    /// `GITHUB_JOB`; `local` outside Actions.
     pub job: String,
+}
+
+impl Provenance {
+    /// From the Actions environment, the event and `--pr`/`--head-sha`. In stage mode a
+    /// checkout that is not the pinned head is refused.
+    fn resolve(
+        args: &CommitArgs,
+        env: &ActionsEnv,
+        pr: Option<&EventPayload>,
+        stage: bool,
+        checkout_sha: Option<String>,
+    ) -> anyhow::Result<Self> {
+        let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
+            v.as_deref().map_or(Ok(default), |s| {
+                s.parse()
+                    .map_err(|_| usage(format!("{name}={s:?} is not a number")))
+            })
+        };
+        let run_id = parse_num(&env.run_id, "GITHUB_RUN_ID", 0)?;
+        let run_attempt = parse_num(&env.run_attempt, "GITHUB_RUN_ATTEMPT", 1)?;
+        let repository = env
+            .repository
+            .clone()
+            .or_else(|| pr.and_then(|p| p.base_repository.clone()));
+        let (pr_number, pinned) = pinned_request(args, pr)?;
+        if stage && let Some(sha) = &pinned {
+            check_checkout(sha, checkout_sha.as_deref())?;
+        }
+        Ok(Self {
+            head_repository: pr
+                .and_then(|p| p.head_repository.clone())
+                .or_else(|| repository.clone()),
+            repository,
+            head_sha: pinned
+                .or_else(|| pr.and_then(|p| p.head_sha.clone()))
+                .or_else(|| checkout_sha.clone()),
+            checkout_sha,
+            pr_number,
+            run_id,
+            run_attempt,
+            job: env.job.clone().unwrap_or_else(|| "local".into()),
+        })
+    }
 }
 
 impl CommitPlan {
@@ -117,30 +172,16 @@ impl CommitPlan {
         }
         let destination = (!stage).then(|| destination(args, env)).transpose()?;
         let (setup, suite, message) = texts(args, config);
-        let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
-            v.as_deref().map_or(Ok(default), |s| {
-                s.parse()
-                    .map_err(|_| usage(format!("{name}={s:?} is not a number")))
-            })
-        };
-        let run_id = parse_num(&env.run_id, "GITHUB_RUN_ID", 0)?;
-        let run_attempt = parse_num(&env.run_attempt, "GITHUB_RUN_ATTEMPT", 1)?;
-        let job = env.job.clone().unwrap_or_else(|| "local".into());
-        let artifact_name = artifact_name(run_id, run_attempt, &job, args.job_key.as_deref());
+        let provenance = Provenance::resolve(args, env, pr, stage, checkout_sha)?;
+        let (run_id, run_attempt, job) =
+            (provenance.run_id, provenance.run_attempt, &provenance.job);
+        let artifact_name = artifact_name(run_id, run_attempt, job, args.job_key.as_deref());
         let artifact_dir = args.artifact_dir.clone().unwrap_or_else(|| {
             env.runner_temp
                 .clone()
                 .unwrap_or_else(std::env::temp_dir)
                 .join("rerecord-artifact")
         });
-        let repository = env
-            .repository
-            .clone()
-            .or_else(|| pr.and_then(|p| p.base_repository.clone()));
-        let (pr_number, pinned) = pinned_request(args, pr)?;
-        if stage && let Some(sha) = &pinned {
-            check_checkout(sha, checkout_sha.as_deref())?;
-        }
         Ok(Self {
             globs: recordings.globs,
             recordings_source: recordings.source,
@@ -163,18 +204,7 @@ impl CommitPlan {
             max_attempts: args.push.max_attempts,
             dry_run: args.output.dry_run,
             json: args.output.json,
-            head_repository: pr
-                .and_then(|p| p.head_repository.clone())
-                .or_else(|| repository.clone()),
-            repository,
-            head_sha: pinned
-                .or_else(|| pr.and_then(|p| p.head_sha.clone()))
-                .or_else(|| checkout_sha.clone()),
-            checkout_sha,
-            pr_number,
-            run_id,
-            run_attempt,
-            job,
+            provenance,
         })
     }
 }
@@ -185,7 +215,7 @@ fn pinned_request(
     args: &CommitArgs,
     pr: Option<&EventPayload>,
 ) -> anyhow::Result<(Option<u64>, Option<String>)> {
-    let number = match given(&args.pr_number) {
+    let number = match given(args.pr_number.as_deref()) {
         Some(s) => Some(s.parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| {
             usage(format!(
                 "--pr {s:?} (RERECORD_PR_NUMBER) is not a pull request number"
@@ -201,7 +231,7 @@ fn pinned_request(
             "--pr {n} (RERECORD_PR_NUMBER) contradicts the event, which is PR #{e}"
         )));
     }
-    let sha = match given(&args.head_sha) {
+    let sha = match given(args.head_sha.as_deref()) {
         Some(s) if crate::provenance::is_full_sha(s) => Some(s.to_ascii_lowercase()),
         Some(s) => {
             return Err(usage(format!(
@@ -212,11 +242,6 @@ fn pinned_request(
         None => None,
     };
     Ok((number.or(event), sha))
-}
-
-/// A flag's value; empty (an action's unset input) counts as absent.
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Stage mode with `--head-sha`: the checkout must be exactly the pinned commit.
@@ -265,11 +290,7 @@ fn target_branch(
     env: &ActionsEnv,
     pr: Option<&EventPayload>,
 ) -> anyhow::Result<Option<String>> {
-    let flag = args
-        .target_branch
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
+    let flag = given(args.target_branch.as_deref());
     let event = env.event_name.as_deref().unwrap_or_default();
     let branch = if matches!(event, "pull_request" | "pull_request_target") {
         let head = env.head_ref.clone().ok_or_else(|| {
@@ -352,7 +373,7 @@ fn destination(args: &CommitArgs, env: &ActionsEnv) -> anyhow::Result<Destinatio
 /// `--author-name`/`--author-email`, else github-actions[bot]; never the job's git config.
 fn identity(args: &CommitArgs) -> anyhow::Result<Identity> {
     let pick = |v: &Option<String>, flag: &str, bot: &str| -> anyhow::Result<String> {
-        match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        match given(v.as_deref()) {
             None => Ok(bot.to_owned()),
             Some(v) if v.chars().any(|c| c.is_control() || "<>".contains(c)) => Err(usage(
                 format!("{flag} must not contain control characters or angle brackets"),
@@ -389,7 +410,7 @@ fn texts(args: &CommitArgs, config: &Config) -> (String, String, String) {
 
 fn artifact_name(run_id: u64, run_attempt: u64, job: &str, key: Option<&str>) -> String {
     let mut name = format!("recordings-{run_id}-{run_attempt}-{}", artifact_safe(job));
-    if let Some(key) = key.map(str::trim).filter(|k| !k.is_empty()) {
+    if let Some(key) = given(key) {
         name.push('-');
         name.push_str(&artifact_safe(key));
     }
@@ -517,7 +538,10 @@ pub fn execute(
     let mut outcome = CommitOutcome::new(&plan, &changes);
     outcome.notices.extend(notices);
     outcome.notices.extend(review.notices());
-    outcome.warnings.extend(review.warnings.iter().cloned());
+    outcome
+        .landing
+        .warnings
+        .extend(review.warnings.iter().cloned());
     if !changes.recordings.is_empty() && !plan.dry_run {
         if plan.stage {
             stage::stage(&plan, &workdir, &changes.recordings)?;
@@ -592,6 +616,7 @@ fn land(
     let branch = plan.target_branch.as_deref().context("no target branch")?;
     let dest = plan.destination.as_ref().context("no destination")?;
     let recorded_head = plan
+        .provenance
         .head_sha
         .as_deref()
         .and_then(|s| crate::git::Oid::from_str(s).ok());
@@ -610,11 +635,11 @@ fn land(
         check_tip: None,
     };
     let landed = repo.commit_on_tip(&req, &mut std::thread::sleep)?;
-    outcome.attempts = landed.attempts;
+    outcome.landing.attempts = landed.attempts;
     match landed.commit {
         Some(c) => {
             outcome.pushed = true;
-            outcome.commit_sha = Some(c.to_string());
+            outcome.landing.commit_sha = Some(c.to_string());
         }
         None => outcome.notices.push(format!(
             "{branch} already has exactly these recordings at {}; nothing to push",
@@ -622,21 +647,24 @@ fn land(
         )),
     }
     if !landed.overlapping.is_empty() {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "these recordings also changed on {branch} since this checkout; the new recordings replaced them: {}",
             landed.overlapping.join(", ")
         ));
     }
     if let Some(path) = landed.stale_because {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "the recordings were made for {}, but {branch} has moved on beyond it ({path} changed); \
              they may be stale. Re-run the recording if that change affects the tests",
-            plan.head_sha.as_deref().unwrap_or("the checkout")
+            plan.provenance.head_sha.as_deref().unwrap_or("the checkout")
         ));
     } else if landed.stale_unknown {
         outcome.notices.push(format!(
             "could not compare {} with the tip of {branch}: that commit is not available here",
-            plan.head_sha.as_deref().unwrap_or("the checkout")
+            plan.provenance
+                .head_sha
+                .as_deref()
+                .unwrap_or("the checkout")
         ));
     }
     Ok(())
@@ -674,6 +702,30 @@ mod tests {
             recordings,
             Some("c".repeat(40)),
         )
+    }
+
+    /// The variables of an `event` run for a PR from branch `head_ref`, in `repo`.
+    fn pr_event(
+        event: &'static str,
+        head_ref: &'static str,
+        repo: &'static str,
+    ) -> [(&'static str, &'static str); 3] {
+        [
+            ("GITHUB_EVENT_NAME", event),
+            ("GITHUB_HEAD_REF", head_ref),
+            ("GITHUB_REPOSITORY", repo),
+        ]
+    }
+
+    /// The variables of an Actions run on branch `b` of `acme/stack`, on `server` if given.
+    fn on_actions(server: Option<&'static str>) -> Vec<(&'static str, &'static str)> {
+        let mut env = vec![
+            ("GITHUB_ACTIONS", "true"),
+            ("GITHUB_REF_NAME", "b"),
+            ("GITHUB_REPOSITORY", "acme/stack"),
+        ];
+        env.extend(server.map(|url| ("GITHUB_SERVER_URL", url)));
+        env
     }
 
     const PR_FROM_FORK: &str = r#"{"pull_request":{"head":{"ref":"fix","sha":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa","repo":{"full_name":"me/stack"}}}}"#;
@@ -718,11 +770,7 @@ mod tests {
 
     #[test]
     fn a_payload_or_flag_that_disagrees_with_github_head_ref_is_refused() {
-        let env = [
-            ("GITHUB_EVENT_NAME", "pull_request_target"),
-            ("GITHUB_HEAD_REF", "feature"),
-            ("GITHUB_REPOSITORY", "me/stack"),
-        ];
+        let env = pr_event("pull_request_target", "feature", "me/stack");
         let err = plan(&[], &env, Some(PR_FROM_FORK)).unwrap_err();
         assert!(
             format!("{err:#}").contains("pull_request.head.ref"),
@@ -737,24 +785,14 @@ mod tests {
 
     #[test]
     fn inside_actions_the_url_is_the_server_and_repository_and_remote_is_ignored() {
-        let env = [
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_REF_NAME", "b"),
-            ("GITHUB_REPOSITORY", "acme/stack"),
-        ];
-        let p = plan(&["--remote", "evil"], &env, None).unwrap();
+        let p = plan(&["--remote", "evil"], &on_actions(None), None).unwrap();
         let dest = p.destination.unwrap();
         assert_eq!(
             dest.url.as_deref(),
             Some("https://github.com/acme/stack.git")
         );
         assert!(p.remote_ignored);
-        let ghes = [
-            ("GITHUB_ACTIONS", "true"),
-            ("GITHUB_REF_NAME", "b"),
-            ("GITHUB_REPOSITORY", "acme/stack"),
-            ("GITHUB_SERVER_URL", "https://ghe.example.com/"),
-        ];
+        let ghes = on_actions(Some("https://ghe.example.com/"));
         assert_eq!(
             plan(&[], &ghes, None)
                 .unwrap()
@@ -772,13 +810,7 @@ mod tests {
             "https://github.com#x",
             "https://",
         ] {
-            let env = [
-                ("GITHUB_ACTIONS", "true"),
-                ("GITHUB_REF_NAME", "b"),
-                ("GITHUB_REPOSITORY", "acme/stack"),
-                ("GITHUB_SERVER_URL", bad),
-            ];
-            assert!(plan(&[], &env, None).is_err(), "{bad}");
+            assert!(plan(&[], &on_actions(Some(bad)), None).is_err(), "{bad}");
         }
         let outside = plan(&["--remote", "up"], &[("GITHUB_REF_NAME", "b")], None).unwrap();
         assert_eq!(
@@ -821,7 +853,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (p.pr_number, p.head_sha.as_deref()),
+            (p.provenance.pr_number, p.provenance.head_sha.as_deref()),
             (Some(7), Some(checkout.as_str()))
         );
         let other = "d".repeat(40);
@@ -838,7 +870,10 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!((unset.pr_number, unset.head_sha), (None, Some(checkout)));
+        assert_eq!(
+            (unset.provenance.pr_number, unset.provenance.head_sha),
+            (None, Some(checkout))
+        );
     }
 
     #[test]
@@ -894,33 +929,21 @@ mod tests {
 
     #[test]
     fn fork_is_detected_from_the_payload_and_overridden_by_the_flag() {
-        let upstream = [
-            ("GITHUB_REPOSITORY", "acme/stack"),
-            ("GITHUB_EVENT_NAME", "pull_request"),
-            ("GITHUB_HEAD_REF", "fix"),
-        ];
+        let upstream = pr_event("pull_request", "fix", "acme/stack");
         let p = plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap();
         assert!(p.fork);
-        assert_eq!(p.head_repository.as_deref(), Some("me/stack"));
-        assert_eq!(p.head_sha.as_deref(), Some("a".repeat(40).as_str()));
+        assert_eq!(p.provenance.head_repository.as_deref(), Some("me/stack"));
+        assert_eq!(
+            p.provenance.head_sha.as_deref(),
+            Some("a".repeat(40).as_str())
+        );
         assert!(
             !plan(&["--fork-pr", "false"], &upstream, Some(PR_FROM_FORK))
                 .unwrap()
                 .fork
         );
-        assert!(
-            !plan(
-                &[],
-                &[
-                    ("GITHUB_REPOSITORY", "Me/Stack"),
-                    ("GITHUB_EVENT_NAME", "pull_request"),
-                    ("GITHUB_HEAD_REF", "fix"),
-                ],
-                Some(PR_FROM_FORK)
-            )
-            .unwrap()
-            .fork
-        );
+        let own = pr_event("pull_request", "fix", "Me/Stack");
+        assert!(!plan(&[], &own, Some(PR_FROM_FORK)).unwrap().fork);
         let deleted_fork = r#"{"pull_request":{"head":{"ref":"fix","repo":null}}}"#;
         assert!(plan(&[], &upstream, Some(deleted_fork)).unwrap().fork);
     }
@@ -935,7 +958,7 @@ mod tests {
         ];
         let p = plan(
             &[
-                "--setup",
+                "--recorded-setup",
                 "gpt",
                 "--job-key",
                 "1/2",

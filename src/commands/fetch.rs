@@ -66,12 +66,18 @@ pub async fn run(args: FetchArgs) -> anyhow::Result<ExitCode> {
         Some(repo) => repo,
         None => locate::upstream(&gh, &checkout, None).await?.repo,
     };
+    let lookup = Lookup {
+        gh: &gh,
+        repo: &repo,
+        checkout: &checkout,
+        args: &args,
+    };
     let chosen = match early {
         Some(chosen) => chosen?,
-        None => choose_run(&gh, &repo, &checkout, &args, &workflow).await?,
+        None => lookup.choose_run(&workflow).await?,
     };
     if args.run.is_some() {
-        check_given_run(&gh, &repo, &checkout, &args, &chosen.run).await?;
+        lookup.check_given_run(&chosen.run).await?;
     }
     announce_run(&repo, &chosen.run);
     let fetched = Fetch {
@@ -292,64 +298,137 @@ struct Chosen {
     branch: Option<String>,
 }
 
-async fn choose_run(
-    gh: &GitHub,
-    repo: &RepoName,
-    checkout: &Checkout,
-    args: &FetchArgs,
-    workflow: &str,
-) -> anyhow::Result<Chosen> {
-    if let Some(id) = args.run {
-        return run_by_id(gh, repo, id).await;
-    }
-    let pr = find_pr(gh, repo, checkout, args).await?;
-    say(&format!("PR {}", locate::describe_pr(&pr)));
-    let runs = runs_of_pr_head(gh, repo, workflow, &pr).await?;
-    let runs = if runs.is_empty() {
-        older_runs_of_pr_branch(gh, repo, workflow, &pr).await?
-    } else {
-        runs
-    };
-    let mut runs: Vec<WorkflowRun> = runs.into_iter().filter(WorkflowRun::is_completed).collect();
-    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
-    let mut newest_expired: Option<Chosen> = None;
-    for run in runs.into_iter().take(MAX_CANDIDATE_RUNS) {
-        let artifacts = gh
-            .artifacts(repo, run.id)
-            .await
-            .with_context(|| format!("failed to list the artifacts of run {}", run.id))?;
-        let mut matching = artifacts
-            .iter()
-            .filter(|a| a.name.starts_with(&args.artifact_prefix))
-            .peekable();
-        if matching.peek().is_none() {
-            continue;
+/// Where a fetch looks for its run: the API, the repository, the checkout and what was asked.
+#[derive(Clone, Copy)]
+struct Lookup<'a> {
+    gh: &'a GitHub,
+    repo: &'a RepoName,
+    checkout: &'a Checkout,
+    args: &'a FetchArgs,
+}
+
+impl Lookup<'_> {
+    async fn choose_run(&self, workflow: &str) -> anyhow::Result<Chosen> {
+        let Self { gh, repo, args, .. } = *self;
+        if let Some(id) = args.run {
+            return run_by_id(gh, repo, id).await;
         }
-        if matching.any(|a| !a.expired) {
-            return Ok(Chosen {
+        let pr = self.find_pr().await?;
+        say(&format!("PR {}", locate::describe_pr(&pr)));
+        let runs = runs_of_pr_head(gh, repo, workflow, &pr).await?;
+        let runs = if runs.is_empty() {
+            older_runs_of_pr_branch(gh, repo, workflow, &pr).await?
+        } else {
+            runs
+        };
+        let mut runs: Vec<WorkflowRun> =
+            runs.into_iter().filter(WorkflowRun::is_completed).collect();
+        runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        let mut newest_expired: Option<Chosen> = None;
+        for run in runs.into_iter().take(MAX_CANDIDATE_RUNS) {
+            let artifacts = gh
+                .artifacts(repo, run.id)
+                .await
+                .with_context(|| format!("failed to list the artifacts of run {}", run.id))?;
+            let mut matching = artifacts
+                .iter()
+                .filter(|a| a.name.starts_with(&args.artifact_prefix))
+                .peekable();
+            if matching.peek().is_none() {
+                continue;
+            }
+            let live = matching.any(|a| !a.expired);
+            let chosen = Chosen {
                 run,
                 artifacts,
                 branch: Some(pr.head_ref.clone()),
-            });
+            };
+            if live {
+                return Ok(chosen);
+            }
+            newest_expired.get_or_insert(chosen);
         }
-        if newest_expired.is_none() {
-            newest_expired = Some(Chosen {
-                run,
-                artifacts,
-                branch: Some(pr.head_ref.clone()),
-            });
-        }
+        // Only expired artifacts: choose that run so the caller explains the expiry.
+        newest_expired.ok_or_else(|| {
+            anyhow::anyhow!(
+                "no completed run of {workflow} in {repo} for PR #{} (head {}) has recording artifacts; \
+                 record them with: rerecord schedule --branch {}",
+                pr.number,
+                short(&pr.head_sha),
+                shell_quote(&pr.head_ref)
+            )
+        })
     }
-    // Only expired artifacts: choose that run so the caller explains the expiry.
-    newest_expired.ok_or_else(|| {
-        anyhow::anyhow!(
-            "no completed run of {workflow} in {repo} for PR #{} (head {}) has recording artifacts; \
-             record them with: rerecord schedule --branch {}",
+
+    /// `--run ID`: when this checkout's branch (or `--pr`) has a PR, the run must have recorded it
+    /// at its head; `--force-run` applies it anyway after saying so.
+    async fn check_given_run(&self, run: &WorkflowRun) -> anyhow::Result<()> {
+        let Ok(pr) = self.find_pr().await else {
+            say(&format!(
+                "run {} recorded {}",
+                run.id,
+                provenance::describe_run(run)
+            ));
+            return Ok(());
+        };
+        let Err(why) = provenance::check_run_for_pr(run, &pr) else {
+            return Ok(());
+        };
+        if self.args.force_run {
+            warn(&format!(
+                "{why}; applying its recordings anyway (--force-run)"
+            ));
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{why} (this branch's PR). Fetch the PR's own run with `rerecord fetch --pr {}`, or pass \
+             --force-run to apply run {}'s recordings anyway",
             pr.number,
-            short(&pr.head_sha),
-            shell_quote(&pr.head_ref)
+            run.id
         )
-    })
+    }
+
+    async fn find_pr(&self) -> anyhow::Result<PullRequest> {
+        let Self {
+            gh,
+            repo,
+            checkout,
+            args,
+        } = *self;
+        if let Some(number) = args.pr {
+            return gh.pull(repo, number).await.map_err(|e| {
+                if e.is_not_found() {
+                    anyhow::anyhow!("PR #{number} was not found in {repo}; check the number, or pass --run-repo OWNER/NAME")
+                } else {
+                    anyhow::Error::new(e).context(format!("failed to read PR #{number} of {repo}"))
+                }
+            });
+        }
+        let branch = checkout.branch(args.branch.as_deref())?;
+        let lookups = locate::look_up(gh, repo, checkout, &branch).await?;
+        let local_head = checkout
+            .head
+            .as_deref()
+            .filter(|_| checkout.current_branch.as_deref() == Some(branch.as_str()));
+        match locate::choose_pr(&lookups.prs, local_head) {
+            PrChoice::One { pr, note } => {
+                if let Some(note) = note {
+                    say(&format!("note: {note}"));
+                }
+                Ok(pr)
+            }
+            PrChoice::None => anyhow::bail!(
+                "no pull request in {repo} has branch {branch} as its head; pass --pr NUMBER or --run RUN_ID"
+            ),
+            PrChoice::Ambiguous(prs) => {
+                let list: Vec<String> = prs.iter().map(locate::describe_pr).collect();
+                anyhow::bail!(
+                    "several pull requests have branch {branch} as their head:\n  {}\npass --pr NUMBER",
+                    list.join("\n  ")
+                )
+            }
+        }
+    }
 }
 
 /// Completed runs of `workflow` that recorded `pr` at its current head: `pull_request` runs of
@@ -417,40 +496,6 @@ async fn older_runs_of_pr_branch(
     Ok(runs)
 }
 
-/// `--run ID`: when this checkout's branch (or `--pr`) has a PR, the run must have recorded it
-/// at its head; `--force-run` applies it anyway after saying so.
-async fn check_given_run(
-    gh: &GitHub,
-    repo: &RepoName,
-    checkout: &Checkout,
-    args: &FetchArgs,
-    run: &WorkflowRun,
-) -> anyhow::Result<()> {
-    let Ok(pr) = find_pr(gh, repo, checkout, args).await else {
-        say(&format!(
-            "run {} recorded {}",
-            run.id,
-            provenance::describe_run(run)
-        ));
-        return Ok(());
-    };
-    let Err(why) = provenance::check_run_for_pr(run, &pr) else {
-        return Ok(());
-    };
-    if args.force_run {
-        warn(&format!(
-            "{why}; applying its recordings anyway (--force-run)"
-        ));
-        return Ok(());
-    }
-    anyhow::bail!(
-        "{why} (this branch's PR). Fetch the PR's own run with `rerecord fetch --pr {}`, or pass \
-         --force-run to apply run {}'s recordings anyway",
-        pr.number,
-        run.id
-    )
-}
-
 /// A dispatched run's manifests must name the PR and sha of its title (the job checked out the
 /// pinned commit); other runs are placed by the API's fields alone.
 fn check_manifests(incoming: &Incoming, run: &WorkflowRun) -> Result<(), String> {
@@ -494,47 +539,6 @@ async fn run_by_id(gh: &GitHub, repo: &RepoName, id: u64) -> anyhow::Result<Chos
         artifacts,
         branch,
     })
-}
-
-async fn find_pr(
-    gh: &GitHub,
-    repo: &RepoName,
-    checkout: &Checkout,
-    args: &FetchArgs,
-) -> anyhow::Result<PullRequest> {
-    if let Some(number) = args.pr {
-        return gh.pull(repo, number).await.map_err(|e| {
-            if e.is_not_found() {
-                anyhow::anyhow!("PR #{number} was not found in {repo}; check the number, or pass --run-repo OWNER/NAME")
-            } else {
-                anyhow::Error::new(e).context(format!("failed to read PR #{number} of {repo}"))
-            }
-        });
-    }
-    let branch = checkout.branch(args.branch.as_deref())?;
-    let lookups = locate::look_up(gh, repo, checkout, &branch).await?;
-    let local_head = checkout
-        .head
-        .as_deref()
-        .filter(|_| checkout.current_branch.as_deref() == Some(branch.as_str()));
-    match locate::choose_pr(&lookups.prs, local_head) {
-        PrChoice::One { pr, note } => {
-            if let Some(note) = note {
-                say(&format!("note: {note}"));
-            }
-            Ok(pr)
-        }
-        PrChoice::None => anyhow::bail!(
-            "no pull request in {repo} has branch {branch} as its head; pass --pr NUMBER or --run RUN_ID"
-        ),
-        PrChoice::Ambiguous(prs) => {
-            let list: Vec<String> = prs.iter().map(locate::describe_pr).collect();
-            anyhow::bail!(
-                "several pull requests have branch {branch} as their head:\n  {}\npass --pr NUMBER",
-                list.join("\n  ")
-            )
-        }
-    }
 }
 
 fn expired_message(run: &WorkflowRun, expired: &[&Artifact], branch: Option<&str>) -> String {
@@ -609,22 +613,32 @@ enum FetchOutcome {
 /// `--json`: exactly `{"run":{"id","url","conclusion"},"artifacts":[..],"files":[..]}`.
 #[derive(Serialize)]
 struct Report {
+    /// The recording run the recordings came from.
     run: ReportRun,
+    /// Its recording artifacts (those named with `--artifact-prefix`).
     artifacts: Vec<ReportArtifact>,
+    /// Every file the artifacts carry, as it compares with the work tree; empty when the run
+    /// has no recording artifacts.
     files: Vec<FileChange>,
 }
 
 #[derive(Serialize)]
 struct ReportRun {
+    /// The run's id, as `--run` takes it.
     id: u64,
+    /// The run's page on GitHub.
     url: String,
+    /// How the run ended (`success`, `failure`, `cancelled`, ...); `None` while it runs.
     conclusion: Option<String>,
 }
 
 #[derive(Serialize)]
 struct ReportArtifact {
+    /// The artifact's id in the API.
     id: u64,
+    /// Its name (`recordings-RUN_ID-RUN_ATTEMPT-JOB[-KEY]` for the recording action's).
     name: String,
+    /// The size of its zip in bytes, as the API reports it.
     size: u64,
 }
 
@@ -705,5 +719,40 @@ fn status_word(change: Change) -> &'static str {
         Change::Updated => "updated",
         Change::Unchanged => "unchanged",
         Change::Deleted => "deleted",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{documented_keys, printed_keys};
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        let report = Report {
+            run: ReportRun {
+                id: 7,
+                url: "u".into(),
+                conclusion: None,
+            },
+            artifacts: vec![ReportArtifact {
+                id: 1,
+                name: "recordings-7-1-record".into(),
+                size: 10,
+            }],
+            files: vec![FileChange {
+                path: "r/a.json".into(),
+                status: Change::Added,
+                artifact: "recordings-7-1-record".into(),
+            }],
+        };
+        for (keys, heading) in [
+            (printed_keys(&report), "## `rerecord fetch --json`"),
+            (printed_keys(&report.run), "### The run"),
+            (printed_keys(&report.artifacts[0]), "### An artifact"),
+            (printed_keys(&report.files[0]), "### A fetched file"),
+        ] {
+            assert_eq!(keys, documented_keys(heading), "{heading}");
+        }
     }
 }

@@ -21,7 +21,7 @@ use crate::artifact::manifest::MANIFEST_NAME;
 use crate::artifact::verify::{self, Incoming, MapOptions, Staging};
 use crate::artifact::zip::{ArtifactZip, Limits};
 use crate::cli::{LandArgs, LandMode};
-use crate::commands::locate;
+use crate::commands::{FileLine, given, locate};
 use crate::config::Config;
 use crate::error::usage;
 use crate::github::{Artifact, GitHub, PrState, WorkflowRun};
@@ -35,7 +35,7 @@ use crate::token::{self, Token};
 
 use push::{Destination, Scratch};
 pub(crate) use report::MARKER;
-use report::{FileLine, LandOutcome, Status};
+use report::{LandOutcome, Status};
 use resolve::{LandRefusal, Target};
 
 /// The default source of the token that pushes to branches of the run's own repository.
@@ -167,7 +167,7 @@ async fn comment_on_pr(ctx: &Ctx, target: &Target, outcome: &mut LandOutcome, re
         && let Err(e) =
             sticky_comment(ctx, pr.number, &reviewed.with_comment(outcome.comment())).await
     {
-        outcome.warnings.push(format!(
+        outcome.landing.warnings.push(format!(
             "could not leave the comment on PR #{}: {e:#}. Check that the token may write pull requests",
             pr.number
         ));
@@ -182,7 +182,7 @@ fn finish(
     failure: Option<anyhow::Error>,
 ) -> anyhow::Result<ExitCode> {
     // A renamed repository, in the report's warnings as on stderr.
-    outcome.warnings.extend(ctx.gh.moved_notices());
+    outcome.landing.warnings.extend(ctx.gh.moved_notices());
     report::emit(&ctx.env, &outcome, ctx.args.output.json)?;
     reviewed.write_summary(&ctx.env)?;
     if let Some(e) = failure {
@@ -209,12 +209,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
     };
     policy.check(run)?;
     let default = default_branch(ctx).await?;
-    let branch = ctx
-        .args
-        .head_branch
-        .as_deref()
-        .map(str::trim)
-        .filter(|b| !b.is_empty());
+    let branch = given(ctx.args.head_branch.as_deref());
     if let Some(b) = branch
         && !crate::git::is_valid_branch_name(b)
     {
@@ -262,12 +257,7 @@ async fn resolve_target(ctx: &Ctx, run: &WorkflowRun) -> anyhow::Result<Target> 
 /// Fix the commit the run recorded: for a run on its own branch the API's head (a `--head-sha`
 /// must agree); for one that recorded a PR from elsewhere, its title or `--head-sha`.
 fn pin_target(ctx: &Ctx, run: &WorkflowRun, target: &mut Target) -> anyhow::Result<()> {
-    let sha = ctx
-        .args
-        .head_sha
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
+    let sha = given(ctx.args.head_sha.as_deref());
     if target.from_input {
         let pr = target.pr.as_ref().map(|p| p.number);
         let pin = provenance::pin_for_dispatched(run, pr, sha).map_err(LandRefusal)?;
@@ -380,9 +370,9 @@ async fn land(
         &incoming,
     )?;
     scratch.retain(|p| !reviewed.left_out.contains(p));
-    outcome.warnings.extend(reviewed.notices());
-    outcome.files = file_lines(scratch.statuses(base_tip)?);
-    if outcome.files.is_empty() {
+    outcome.landing.warnings.extend(reviewed.notices());
+    outcome.landing.files = file_lines(scratch.statuses(base_tip)?);
+    if outcome.landing.files.is_empty() {
         outcome.status = Status::Nothing;
         return Ok(());
     }
@@ -405,9 +395,9 @@ async fn land(
             &check_tip,
         )?
     };
-    outcome.attempts = landed.attempts;
+    outcome.landing.attempts = landed.attempts;
     if landed.tip != base_tip {
-        outcome.files = file_lines(scratch.statuses(landed.tip)?);
+        outcome.landing.files = file_lines(scratch.statuses(landed.tip)?);
     }
     record_commit(ctx, dest_repo, branch, landed.commit, outcome);
     if let Some(base) = &place.base {
@@ -424,7 +414,7 @@ fn choose_mode(
     target: &Target,
     outcome: &mut LandOutcome,
 ) -> (LandMode, String) {
-    outcome.fork = target.fork;
+    outcome.landing.fork = target.fork;
     if let Some(pr) = &target.pr {
         outcome.pr = Some(pr.number);
         outcome.pr_url = Some(pr.html_url.clone());
@@ -434,7 +424,7 @@ fn choose_mode(
     } else {
         LandMode::Branch
     });
-    outcome.mode = match mode {
+    outcome.landing.mode = match mode {
         LandMode::Pr => "pr",
         LandMode::Branch => "branch",
         LandMode::None => "none",
@@ -470,7 +460,7 @@ fn record_commit(
             outcome.status = Status::Landed;
             outcome.pushed_to = Some(format!("{dest_repo}:{branch}"));
             outcome.commit_url = Some(format!("{}/{}/commit/{sha}", ctx.server, dest_repo));
-            outcome.commit_sha = Some(sha);
+            outcome.landing.commit_sha = Some(sha);
         }
         None => outcome.status = Status::UpToDate,
     }
@@ -516,10 +506,13 @@ async fn gather(
         .context("failed to create a temporary directory (check RUNNER_TEMP)")?;
     let incoming = download_and_verify(ctx, &artifacts, scratch_root.path()).await?;
     let gate = review::hooks::Gate::new(&ctx.review, &ctx.args.push.scan, ctx.env.in_actions)?;
-    outcome.warnings.extend(gate.unset_warning());
+    outcome.landing.warnings.extend(gate.unset_warning());
     gate.scan_incoming(&incoming, "land", "nothing was pushed")
         .map_err(|e| LandRefusal(format!("{e:#}")))?;
-    outcome.warnings.extend(incoming.warnings.iter().cloned());
+    outcome
+        .landing
+        .warnings
+        .extend(incoming.warnings.iter().cloned());
     let mismatches = resolve::claim_mismatches(&incoming.manifests, target, run.id);
     if !mismatches.is_empty() {
         return Err(LandRefusal(format!(
@@ -529,8 +522,8 @@ async fn gather(
         ))
         .into());
     }
-    outcome.files = report::manifest_statuses(&incoming);
-    if outcome.files.is_empty() {
+    outcome.landing.files = report::manifest_statuses(&incoming);
+    if outcome.landing.files.is_empty() {
         outcome.status = Status::Nothing;
         return Ok(None);
     }
@@ -828,9 +821,8 @@ pub(crate) async fn write_sticky_comment(
         Ok((user, _)) => user.login,
         Err(_) => JOB_TOKEN_LOGIN.to_owned(),
     };
-    match gh.find_comment(repo, pr, MARKER, &me).await? {
-        Some(existing) => gh.update_comment(repo, existing.id, body).await?,
-        None => gh.create_comment(repo, pr, body).await?,
-    };
+    let existing = gh.find_comment(repo, pr, MARKER, &me).await?;
+    gh.write_comment(repo, pr, existing.map(|c| c.id), body)
+        .await?;
     Ok(())
 }

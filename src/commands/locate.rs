@@ -311,16 +311,8 @@ mod tests {
 
     fn pr(number: u64, state: PrState, head_repo: &str, head_ref: &str, sha: &str) -> PullRequest {
         PullRequest {
-            number,
             state,
-            html_url: format!("https://github.com/up/r/pull/{number}"),
-            head_ref: head_ref.into(),
-            head_sha: sha.into(),
-            head_repo: Some(head_repo.into()),
-            base_ref: "main".into(),
-            base_repo: "up/r".into(),
-            base_default_branch: Some("main".into()),
-            maintainer_can_modify: None,
+            ..crate::test_support::pull(number, head_repo, head_ref, sha)
         }
     }
 

@@ -88,18 +88,7 @@ fn file_line(f: &FileReport) -> String {
             size(f.new_bytes)
         ),
     };
-    for c in &f.changes {
-        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), shown);
-        out.push_str(&format!(
-            "      {}: {} -> {}\n",
-            shown(&c.path),
-            value(&c.old),
-            value(&c.new)
-        ));
-    }
-    if f.changed_paths > f.changes.len() {
-        out.push_str("      ... and more changed paths\n");
-    }
+    out.push_str(&f.change_lines("      ", "->", "...", shown));
     out
 }
 
@@ -116,4 +105,33 @@ fn shown(s: &str) -> String {
         }
     }
     out.replace("##[", "## [")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::review::report::{Counts, Group, Report, sized};
+    use crate::test_support::{documented_keys, printed_keys};
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        let file = sized("r/a.json", None, Some(3), None);
+        let group = Group {
+            key: "t".into(),
+            by: "test",
+            origins: Vec::new(),
+            counts: Counts::default(),
+            files: vec![file.clone()],
+        };
+        for (keys, heading) in [
+            (
+                printed_keys(&Report::default()),
+                "## `rerecord report --json`",
+            ),
+            (printed_keys(&group), "### A group"),
+            (printed_keys(&Counts::default()), "### Counts"),
+            (printed_keys(&file), "### A file"),
+        ] {
+            assert_eq!(keys, documented_keys(heading), "{heading}");
+        }
+    }
 }

@@ -209,20 +209,22 @@ mod tests {
         repo.commit(None, &sig, &sig, "c", &tree, &refs).unwrap()
     }
 
-    #[test]
-    fn tree_conflicts_name_directories_submodules_and_files_in_the_way() {
+    /// A scratch repository with one commit holding `files`.
+    fn scratch_with(files: &[(&str, &str)]) -> (tempfile::TempDir, GitRepo, Oid) {
         let dir = tempfile::tempdir().unwrap();
         let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
+        let tip = commit(git.raw(), None, files);
+        (dir, git, tip)
+    }
+
+    #[test]
+    fn tree_conflicts_name_directories_submodules_and_files_in_the_way() {
+        let (_dir, git, base) = scratch_with(&[
+            ("tests/recordings/a.json", "{}"),
+            ("tests/recordings/sub/b.json", "{}"),
+            ("tests/file", "x"),
+        ]);
         let repo = git.raw();
-        let base = commit(
-            repo,
-            None,
-            &[
-                ("tests/recordings/a.json", "{}"),
-                ("tests/recordings/sub/b.json", "{}"),
-                ("tests/file", "x"),
-            ],
-        );
         // A submodule (gitlink) entry, as `git submodule add` leaves in the tree.
         let tree = repo.find_commit(base).unwrap().tree().unwrap();
         let mut update = git2::build::TreeUpdateBuilder::new();
@@ -270,14 +272,9 @@ mod tests {
 
     #[test]
     fn on_tip_tells_added_from_updated_and_unchanged() {
-        let dir = tempfile::tempdir().unwrap();
-        let git = GitRepo::init_scratch(dir.path(), &[]).unwrap();
+        let (_dir, git, tip) =
+            scratch_with(&[("r/old.json", "1"), ("r/same.json", "s"), ("r/dir/x", "d")]);
         let repo = git.raw();
-        let tip = commit(
-            repo,
-            None,
-            &[("r/old.json", "1"), ("r/same.json", "s"), ("r/dir/x", "d")],
-        );
         let blob = |c: &str| repo.blob(c.as_bytes()).unwrap();
         let files = vec![
             ("r/old.json".to_owned(), blob("2")),

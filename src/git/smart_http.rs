@@ -523,13 +523,9 @@ impl Rpc {
         Ok((post, sent))
     }
 
-    /// `POST BASE/SERVICE` with the request libgit2 wrote (a fetch negotiation: small, and safe
-    /// to send again after a transient 5xx).
-    fn send(self, request: &[u8]) -> io::Result<Incoming> {
-        let (response, sent) = with_retries(|| {
-            let (post, sent) = self.post(full(request))?;
-            Ok((call(&self.target, post)?, sent))
-        })?;
+    /// The body of the service's successful `result` answer (`sent`: credentials went with the
+    /// request), or an error saying what went wrong.
+    fn accept(&self, response: Response, sent: bool) -> io::Result<Incoming> {
         accept(
             self.grant.as_deref(),
             &self.target,
@@ -538,6 +534,16 @@ impl Rpc {
             self.service,
             "result",
         )
+    }
+
+    /// `POST BASE/SERVICE` with the request libgit2 wrote (a fetch negotiation: small, and safe
+    /// to send again after a transient 5xx).
+    fn send(self, request: &[u8]) -> io::Result<Incoming> {
+        let (response, sent) = with_retries(|| {
+            let (post, sent) = self.post(full(request))?;
+            Ok((call(&self.target, post)?, sent))
+        })?;
+        self.accept(response, sent)
     }
 
     /// Start `POST BASE/git-receive-pack` with a body that is streamed (chunked) as libgit2
@@ -567,14 +573,7 @@ impl Rpc {
             .grant
             .as_deref()
             .is_some_and(|g| g.authorization(&self.target).is_some());
-        accept(
-            self.grant.as_deref(),
-            &self.target,
-            response,
-            sent,
-            self.service,
-            "result",
-        )
+        self.accept(response, sent)
     }
 }
 

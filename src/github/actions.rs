@@ -68,7 +68,7 @@ impl GitHub {
         if return_run_details {
             body["return_run_details"] = serde_json::Value::Bool(true);
         }
-        match self.post(&path, &body).await {
+        match self.send_once(Method::POST, &path, &body).await {
             Ok((200, bytes)) => {
                 #[derive(Deserialize)]
                 struct Details {

@@ -142,41 +142,31 @@ fn data_residency_subdomain(host: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::holds;
 
     fn host(url: &str) -> GitHubHost {
         GitHubHost::parse(url).unwrap()
     }
 
     #[test]
-    fn github_com() {
-        let h = host("https://api.github.com/");
-        assert_eq!(h.kind(), HostKind::GitHubCom);
-        assert_eq!(h.web_url(), "https://github.com");
-        assert_eq!(h.gh_hostname(), "github.com");
-        assert_eq!(h.web_host(), "github.com");
-        assert_eq!(h.api_base(), "https://api.github.com");
-    }
-
-    #[test]
-    fn enterprise_server() {
-        let h = host("https://GHE.corp/api/v3/");
-        assert_eq!(h.kind(), HostKind::EnterpriseServer);
-        assert_eq!(h.web_url(), "https://ghe.corp");
-        assert_eq!(h.gh_hostname(), "ghe.corp");
-        assert_eq!(h.api_base(), "https://ghe.corp/api/v3");
-        let h = host("https://ghe.corp:8443/api/v3");
-        assert_eq!(h.web_url(), "https://ghe.corp:8443");
-        assert_eq!(h.gh_hostname(), "ghe.corp:8443");
-        assert_eq!(h.web_host(), "ghe.corp");
-    }
-
-    #[test]
-    fn data_residency() {
-        let h = host("https://api.Acme.ghe.com");
-        assert_eq!(h.kind(), HostKind::DataResidency);
-        assert_eq!(h.web_url(), "https://acme.ghe.com");
-        assert_eq!(h.gh_hostname(), "acme.ghe.com");
-        assert_eq!(h.web_host(), "acme.ghe.com");
+    fn each_kind_of_host_names_its_web_side_gh_hostname_and_api_base() {
+        // API URL given, kind, web URL, gh hostname, web host, API base.
+        for row in [
+            "https://api.github.com/ GitHubCom https://github.com github.com github.com https://api.github.com",
+            "https://GHE.corp/api/v3/ EnterpriseServer https://ghe.corp ghe.corp ghe.corp https://ghe.corp/api/v3",
+            "https://ghe.corp:8443/api/v3 EnterpriseServer https://ghe.corp:8443 ghe.corp:8443 ghe.corp https://ghe.corp:8443/api/v3",
+            "https://api.Acme.ghe.com DataResidency https://acme.ghe.com acme.ghe.com acme.ghe.com https://api.acme.ghe.com",
+            "http://127.0.0.1:8080 Other http://127.0.0.1:8080 127.0.0.1:8080 127.0.0.1 http://127.0.0.1:8080",
+        ] {
+            let url = row.split(' ').next().unwrap();
+            let h = host(url);
+            let (web, gh, web_host, api) =
+                (h.web_url(), h.gh_hostname(), h.web_host(), h.api_base());
+            assert_eq!(
+                format!("{url} {:?} {web} {gh} {web_host} {api}", h.kind()),
+                row
+            );
+        }
         assert_eq!(host("https://api.a.b.ghe.com").kind(), HostKind::Other);
         assert_eq!(
             host("https://acme.ghe.com/api/v3").kind(),
@@ -205,26 +195,41 @@ mod tests {
 
     #[test]
     fn other_servers_are_their_own_web_host() {
-        let h = host("http://127.0.0.1:8080");
-        assert_eq!(h.kind(), HostKind::Other);
-        assert_eq!(h.web_url(), "http://127.0.0.1:8080");
-        assert_eq!(h.gh_hostname(), "127.0.0.1:8080");
-        assert!(h.is_api_origin("http://127.0.0.1:8080/repos/a/b"));
-        assert!(!h.is_api_origin("http://127.0.0.1:8081/repos/a/b"));
-        assert!(!h.is_api_origin("https://127.0.0.1:8080/repos/a/b"));
+        let no = [
+            "http://127.0.0.1:8081/repos/a/b",
+            "https://127.0.0.1:8080/repos/a/b",
+        ];
+        let yes = ["http://127.0.0.1:8080/repos/a/b"];
+        holds(
+            &host("http://127.0.0.1:8080"),
+            GitHubHost::is_api_origin,
+            &yes,
+            &no,
+        );
     }
 
     #[test]
     fn links_under_the_api() {
-        let h = host("https://ghe.corp/api/v3");
-        assert!(h.is_under_api("https://ghe.corp/api/v3/repos/a/b/pulls?page=2"));
-        assert!(!h.is_under_api("https://ghe.corp/api/v3x/repos"));
-        assert!(!h.is_under_api("https://ghe.corp/repos/a/b"));
-        assert!(!h.is_under_api("https://ghe.corp.evil/api/v3/repos"));
-        let h = host("https://api.github.com");
-        assert!(h.is_under_api("https://api.github.com/repositories/1/pulls?page=2"));
-        assert!(!h.is_under_api("https://api.github.com.evil/x"));
-        assert!(!h.is_under_api("http://api.github.com/x"));
+        let yes = ["https://ghe.corp/api/v3/repos/a/b/pulls?page=2"];
+        let no = [
+            "https://ghe.corp/api/v3x/repos",
+            "https://ghe.corp/repos/a/b",
+            "https://ghe.corp.evil/api/v3/repos",
+        ];
+        holds(
+            &host("https://ghe.corp/api/v3"),
+            GitHubHost::is_under_api,
+            &yes,
+            &no,
+        );
+        let yes = ["https://api.github.com/repositories/1/pulls?page=2"];
+        let no = ["https://api.github.com.evil/x", "http://api.github.com/x"];
+        holds(
+            &host("https://api.github.com"),
+            GitHubHost::is_under_api,
+            &yes,
+            &no,
+        );
     }
 
     #[test]

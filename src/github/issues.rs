@@ -1,6 +1,7 @@
 //! Issue comments (the sticky PR comment of `land` and `command`), comment reactions and the
 //! collaborator permission `command` checks.
 
+use http::Method;
 use serde::Deserialize;
 
 use super::repos::encode_query;
@@ -46,30 +47,25 @@ impl GitHub {
         Ok(all.into_iter().find(has_marker))
     }
 
-    pub async fn create_comment(
+    /// Post `body` as a new comment on issue/PR `number`, or, given `existing`, edit that
+    /// comment to say `body`.
+    pub async fn write_comment(
         &self,
         repo: &RepoName,
         number: u64,
+        existing: Option<u64>,
         body: &str,
     ) -> Result<Comment, ApiError> {
-        let path = format!("{}/issues/{number}/comments", Self::repo_path(repo));
-        let (_, bytes) = self
-            .post(&path, &serde_json::json!({ "body": body }))
-            .await?;
-        self.decode(&http::Method::POST, &path, &bytes)
-    }
-
-    pub async fn update_comment(
-        &self,
-        repo: &RepoName,
-        id: u64,
-        body: &str,
-    ) -> Result<Comment, ApiError> {
-        let path = format!("{}/issues/comments/{id}", Self::repo_path(repo));
-        let (_, bytes) = self
-            .patch(&path, &serde_json::json!({ "body": body }))
-            .await?;
-        self.decode(&http::Method::PATCH, &path, &bytes)
+        let repo_path = Self::repo_path(repo);
+        let (method, path) = match existing {
+            Some(id) => (Method::PATCH, format!("{repo_path}/issues/comments/{id}")),
+            None => (
+                Method::POST,
+                format!("{repo_path}/issues/{number}/comments"),
+            ),
+        };
+        self.send_once_json(method, &path, &serde_json::json!({ "body": body }))
+            .await
     }
 
     /// React to an issue or PR comment (`+1`, `eyes`, `rocket`, `confused`, …). GitHub answers
@@ -84,9 +80,13 @@ impl GitHub {
             "{}/issues/comments/{comment_id}/reactions",
             Self::repo_path(repo)
         );
-        self.post(&path, &serde_json::json!({ "content": content }))
-            .await
-            .map(|_| ())
+        self.send_once(
+            Method::POST,
+            &path,
+            &serde_json::json!({ "content": content }),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `user`'s membership state in team `org/slug` (`active`, `pending`), `None` when not a

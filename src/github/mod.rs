@@ -443,25 +443,9 @@ impl GitHub {
         Ok(all)
     }
 
-    /// POST once (never retried: a POST may have taken effect even when its answer was lost).
-    pub(crate) async fn post(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> Result<(u16, Bytes), ApiError> {
-        self.send_once(Method::POST, path, body).await
-    }
-
-    /// PATCH once.
-    pub(crate) async fn patch(
-        &self,
-        path: &str,
-        body: &serde_json::Value,
-    ) -> Result<(u16, Bytes), ApiError> {
-        self.send_once(Method::PATCH, path, body).await
-    }
-
-    async fn send_once(
+    /// Send `body` once (never retried: a POST or PATCH may have taken effect even when its
+    /// answer was lost).
+    pub(crate) async fn send_once(
         &self,
         method: Method,
         path: &str,
@@ -471,6 +455,17 @@ impl GitHub {
         let status = resp.status().as_u16();
         let (_, bytes) = self.read(&method, path, resp).await?;
         Ok((status, bytes))
+    }
+
+    /// [`send_once`](Self::send_once), the answer decoded as `T`.
+    pub(crate) async fn send_once_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T, ApiError> {
+        let (_, bytes) = self.send_once(method.clone(), path, body).await?;
+        self.decode(&method, path, &bytes)
     }
 
     pub(crate) fn decode<T: DeserializeOwned>(

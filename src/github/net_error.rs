@@ -54,46 +54,65 @@ pub enum NetProblem {
     Lost,
 }
 
-impl NetProblem {
-    /// Classify a transport error's text (the whole source chain, as `ApiError` keeps it).
-    pub fn of_message(message: &str) -> Option<Self> {
-        let m = message.to_ascii_lowercase();
-        let has = |needles: &[&str]| needles.iter().any(|n| m.contains(n));
-        if m.starts_with(&crate::tls::UNTRUSTED.to_ascii_lowercase()) {
-            Some(Self::Tls)
-        } else if has(&["the proxy", "connect tunnel", "proxy authentication"]) {
-            Some(Self::Proxy)
-        } else if has(&[
+/// The words in a lowercased error text that tell each problem, in the order they are tried
+/// (the first match wins: one text can carry the words of several).
+const SIGNS: &[(NetProblem, &[&str])] = &[
+    (
+        NetProblem::Proxy,
+        &["the proxy", "connect tunnel", "proxy authentication"],
+    ),
+    (
+        NetProblem::Dns,
+        &[
             "dns error",
             "failed to lookup address",
             "name or service not known",
             "no address associated",
             "temporary failure in name resolution",
             "nodename nor servname",
-        ]) {
-            Some(Self::Dns)
-        } else if has(&[
+        ],
+    ),
+    (
+        NetProblem::Refused,
+        &[
             "connection refused",
             "network is unreachable",
             "no route to host",
-        ]) {
-            Some(Self::Refused)
-        } else if has(&["certificate", "tls", "handshake", "invalid peer"]) {
-            Some(Self::Tls)
-        } else if has(&["timed out", "timeout", "deadline has elapsed"]) {
-            Some(Self::Timeout)
-        } else if has(&[
+        ],
+    ),
+    (
+        NetProblem::Tls,
+        &["certificate", "tls", "handshake", "invalid peer"],
+    ),
+    (
+        NetProblem::Timeout,
+        &["timed out", "timeout", "deadline has elapsed"],
+    ),
+    (
+        NetProblem::Lost,
+        &[
             "connection reset",
             "connection closed",
             "broken pipe",
             "sendrequest",
             "incompletemessage",
             "unexpected eof",
-        ]) {
-            Some(Self::Lost)
-        } else {
-            None
+        ],
+    ),
+];
+
+impl NetProblem {
+    /// Classify a transport error's text (the whole source chain, as `ApiError` keeps it): the
+    /// first problem of [`SIGNS`] that one of its words appears in.
+    pub fn of_message(message: &str) -> Option<Self> {
+        let m = message.to_ascii_lowercase();
+        if m.starts_with(&crate::tls::UNTRUSTED.to_ascii_lowercase()) {
+            return Some(Self::Tls);
         }
+        SIGNS
+            .iter()
+            .find(|(_, words)| words.iter().any(|w| m.contains(w)))
+            .map(|(problem, _)| *problem)
     }
 
     /// What happened, in one clause.

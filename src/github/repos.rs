@@ -149,8 +149,9 @@ impl GitHub {
     ) -> Result<PullRequest, ApiError> {
         let path = format!("{}/pulls", Self::repo_path(repo));
         let payload = serde_json::json!({"head": head, "base": base, "title": title, "body": body});
-        let (_, bytes) = self.post(&path, &payload).await?;
-        let raw: RawPull = self.decode(&http::Method::POST, &path, &bytes)?;
+        let raw: RawPull = self
+            .send_once_json(http::Method::POST, &path, &payload)
+            .await?;
         Ok(raw.into())
     }
 

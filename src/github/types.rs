@@ -1,4 +1,5 @@
-//! Our own views of GitHub objects: only the fields rerecord uses, tolerant of the rest.
+//! Our own views of GitHub objects: only the fields rerecord uses, tolerant of the rest (a
+//! missing `Option` field reads as `None`; other fields that may be absent say `default`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,6 @@ pub struct Repository {
     #[serde(default)]
     pub fork: bool,
     pub parent: Option<Box<Repository>>,
-    #[serde(default)]
     pub default_branch: Option<String>,
     pub html_url: String,
 }
@@ -39,9 +39,7 @@ pub struct RawPull {
     pub state: String,
     pub html_url: String,
     pub merged_at: Option<DateTime<Utc>>,
-    #[serde(default)]
     pub merged: Option<bool>,
-    #[serde(default)]
     pub maintainer_can_modify: Option<bool>,
     pub head: RawPullRef,
     pub base: RawPullRef,
@@ -58,7 +56,6 @@ pub struct RawPullRef {
 #[derive(Debug, Clone, Deserialize)]
 pub struct RepoRef {
     pub full_name: String,
-    #[serde(default)]
     pub default_branch: Option<String>,
 }
 
@@ -127,19 +124,14 @@ pub struct WorkflowRun {
     pub head_sha: String,
     pub event: String,
     pub created_at: DateTime<Utc>,
-    #[serde(default)]
     pub run_attempt: Option<u64>,
-    #[serde(default)]
     pub path: Option<String>,
     #[serde(default)]
     pub pull_requests: Vec<RunPull>,
-    #[serde(default)]
     pub head_repository: Option<RepoRef2>,
     /// The run's title: the workflow's `run-name` as GitHub computed it (see `provenance`).
-    #[serde(default)]
     pub display_title: Option<String>,
     /// Who started the run.
-    #[serde(default)]
     pub actor: Option<User>,
 }
 
@@ -184,7 +176,6 @@ pub struct Comment {
     pub body: Option<String>,
     pub html_url: String,
     /// The author; `null` for a deleted account ("ghost").
-    #[serde(default)]
     pub user: Option<User>,
 }
 
@@ -199,7 +190,9 @@ pub struct User {
 /// A run created by a dispatch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DispatchedRun {
+    /// The run's id, as `rerecord land --run` and `rerecord fetch --run` take it.
     pub id: u64,
+    /// The run's page on GitHub.
     pub url: String,
 }
 
@@ -219,7 +212,6 @@ pub struct DiffEntry {
     pub filename: String,
     /// `added`, `removed`, `modified`, `renamed`, `copied`, `changed` or `unchanged`.
     pub status: String,
-    #[serde(default)]
     pub previous_filename: Option<String>,
 }
 

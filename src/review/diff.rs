@@ -10,7 +10,9 @@ use super::pointer::{Pattern, Seg, any_matches, to_dotted};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
+    /// Parsed as JSON (`.json`, or any other extension that parses).
     Json,
+    /// Parsed as YAML (`.yaml`, `.yml`).
     Yaml,
     /// Neither: compared by bytes only.
     Other,

@@ -179,56 +179,52 @@ mod tests {
         assert!(ids.contains("tests/integration/a/test_x.py::TestC::test_two"));
     }
 
+    /// The orphans among `files` (path under `tests/integration/`, content), recordings under
+    /// `tests/integration/*/recordings/`, when pytest collected `collected`.
+    fn orphans_of(files: &[(&str, &str)], collected: &str) -> Orphans {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let path = dir.path().join("tests/integration").join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        let globs = Globs::new(["tests/integration/*/recordings/"]).unwrap();
+        find(dir.path(), &globs, "/test_id", &collected_ids(collected)).unwrap()
+    }
+
+    fn orphan(path: &str, test_id: &str) -> Orphan {
+        let path = format!("tests/integration/{path}");
+        let test_id = test_id.into();
+        Orphan { path, test_id }
+    }
+
     #[test]
     fn recordings_of_uncollected_tests_are_orphans() {
-        let dir = tempfile::tempdir().unwrap();
-        let rec = dir.path().join("tests/integration/a/recordings");
-        std::fs::create_dir_all(&rec).unwrap();
-        std::fs::write(rec.join("1.json"), r#"{"test_id":"t.py::kept"}"#).unwrap();
-        std::fs::write(rec.join("2.json"), r#"{"test_id":"t.py::gone"}"#).unwrap();
-        std::fs::write(rec.join("3.json"), r#"{"test_id":null}"#).unwrap();
-        std::fs::write(
-            dir.path().join("tests/integration/a/x.json"),
-            r#"{"test_id":"t.py::gone"}"#,
-        )
-        .unwrap();
-        let globs = Globs::new(["tests/integration/*/recordings/"]).unwrap();
-        let collected = collected_ids("t.py::kept\n");
-        let found = find(dir.path(), &globs, "/test_id", &collected).unwrap();
+        let found = orphans_of(
+            &[
+                ("a/recordings/1.json", r#"{"test_id":"t.py::kept"}"#),
+                ("a/recordings/2.json", r#"{"test_id":"t.py::gone"}"#),
+                ("a/recordings/3.json", r#"{"test_id":null}"#),
+                ("a/x.json", r#"{"test_id":"t.py::gone"}"#),
+            ],
+            "t.py::kept\n",
+        );
         assert_eq!((found.recordings, found.without_test_id), (3, 1));
         assert_eq!(found.module_not_collected, 0);
-        assert_eq!(
-            found.orphans,
-            [Orphan {
-                path: "tests/integration/a/recordings/2.json".into(),
-                test_id: "t.py::gone".into()
-            }]
-        );
+        assert_eq!(found.orphans, [orphan("a/recordings/2.json", "t.py::gone")]);
     }
 
     #[test]
     fn a_partial_collection_judges_only_the_modules_it_collected() {
-        let dir = tempfile::tempdir().unwrap();
-        let rec = dir.path().join("tests/integration/a/recordings");
-        std::fs::create_dir_all(&rec).unwrap();
-        std::fs::write(rec.join("1.json"), r#"{"test_id":"a.py::gone"}"#).unwrap();
-        std::fs::write(rec.join("2.json"), r#"{"test_id":"b.py::other_suite"}"#).unwrap();
-        let globs = Globs::new(["tests/integration/*/recordings/"]).unwrap();
-        let found = find(
-            dir.path(),
-            &globs,
-            "/test_id",
-            &collected_ids("a.py::kept\n"),
-        )
-        .unwrap();
-        assert_eq!(found.module_not_collected, 1);
-        assert_eq!(
-            found.orphans,
-            [Orphan {
-                path: "tests/integration/a/recordings/1.json".into(),
-                test_id: "a.py::gone".into()
-            }]
+        let found = orphans_of(
+            &[
+                ("a/recordings/1.json", r#"{"test_id":"a.py::gone"}"#),
+                ("a/recordings/2.json", r#"{"test_id":"b.py::other_suite"}"#),
+            ],
+            "a.py::kept\n",
         );
+        assert_eq!(found.module_not_collected, 1);
+        assert_eq!(found.orphans, [orphan("a/recordings/1.json", "a.py::gone")]);
     }
 
     #[test]

@@ -22,8 +22,11 @@ pub const ANALYSE_LIMIT: usize = 32 << 20;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// New in the work tree (or in the run's recordings).
     Added,
+    /// Changed content.
     Updated,
+    /// Removed.
     Deleted,
 }
 
@@ -31,19 +34,27 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct FileReport {
+    /// The repository-relative path, `/`-separated.
     pub path: String,
+    /// `added`, `updated` or `deleted`.
     pub status: Status,
+    /// How it was read: `json`, `yaml`, or `other` (compared by bytes only).
     pub format: Format,
+    /// The value at the `[review] test-id` JSON pointer; `None` when the recording has none
+    /// (it is then grouped by folder).
     pub test_id: Option<String>,
     /// `setup/suite` of the run that made it, where known.
     pub origin: Option<String>,
+    /// Size in bytes before the change; `None` when added.
     pub old_bytes: Option<u64>,
+    /// Size in bytes after the change; `None` when deleted.
     pub new_bytes: Option<u64>,
     /// Only volatile fields changed (updated recordings only).
     pub churn: bool,
     /// Changed paths outside volatile fields (counted up to [`PATHS_SHOWN`] + 1: more than
-    /// [`PATHS_SHOWN`] means "many"), and inside them.
+    /// [`PATHS_SHOWN`] means "many").
     pub changed_paths: usize,
+    /// Changed paths inside volatile fields.
     pub volatile_paths: usize,
     /// The first [`PATHS_SHOWN`] changed paths.
     pub changes: Vec<PathChange>,
@@ -53,13 +64,21 @@ pub struct FileReport {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Counts {
+    /// Recordings added.
     pub added: usize,
+    /// Their size in bytes.
     pub added_bytes: u64,
+    /// Recordings updated beyond their volatile fields.
     pub updated: usize,
+    /// Their new size in bytes.
     pub updated_bytes: u64,
+    /// Recordings deleted.
     pub deleted: usize,
+    /// Their old size in bytes.
     pub deleted_bytes: u64,
+    /// Recordings whose only changes are in volatile fields.
     pub churn: usize,
+    /// Their new size in bytes.
     pub churn_bytes: u64,
 }
 
@@ -107,12 +126,15 @@ impl Counts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Group {
+    /// The test id its recordings share, or their folder.
     pub key: String,
     /// `test` or `folder`.
     pub by: &'static str,
     /// Every `setup/suite` of its recordings, where known.
     pub origins: Vec<String>,
+    /// Its recordings counted by status.
     pub counts: Counts,
+    /// Its recordings, sorted by path.
     pub files: Vec<FileReport>,
 }
 
@@ -120,9 +142,11 @@ pub struct Group {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct Report {
+    /// Every recording counted by status.
     pub totals: Counts,
     /// Whether churn-only recordings are carried (`--keep-churn`) or left out.
     pub churn_kept: bool,
+    /// Test groups first, then folder groups, each sorted by key.
     pub groups: Vec<Group>,
 }
 
@@ -334,19 +358,32 @@ fn file_markdown(f: &FileReport) -> String {
             }
         ),
     };
-    for c in &f.changes {
-        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), md_code);
-        out.push_str(&format!(
-            "  - {}: {} → {}\n",
-            md_code(&c.path),
-            value(&c.old),
-            value(&c.new)
-        ));
-    }
-    if f.changed_paths > f.changes.len() {
-        out.push_str("  - … and more changed paths\n");
-    }
+    out.push_str(&f.change_lines("  - ", "→", "…", md_code));
     out
+}
+
+impl FileReport {
+    /// A line per shown changed path, `PATH: OLD ARROW NEW` after `indent` with each through
+    /// `quote` (`(none)` where a value is missing), and a last one when more paths changed
+    /// than are shown.
+    pub fn change_lines(
+        &self,
+        indent: &str,
+        arrow: &str,
+        ellipsis: &str,
+        quote: fn(&str) -> String,
+    ) -> String {
+        let value = |v: &Option<String>| v.as_deref().map_or("(none)".to_owned(), quote);
+        let mut out = String::new();
+        for c in &self.changes {
+            let (path, old, new) = (quote(&c.path), value(&c.old), value(&c.new));
+            out.push_str(&format!("{indent}{path}: {old} {arrow} {new}\n"));
+        }
+        if self.changed_paths > self.changes.len() {
+            out.push_str(&format!("{indent}{ellipsis} and more changed paths\n"));
+        }
+        out
+    }
 }
 
 fn folder_of(path: &str) -> &str {

@@ -44,26 +44,47 @@ impl RequestRefusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
+    /// Not a request: another event or action, a comment that does not start with the command
+    /// word, or another label.
     Ignored,
+    /// A request that was not dispatched: its author may not ask, or it cannot be honoured.
     Refused,
+    /// The recording workflow was dispatched.
     Dispatched,
+    /// `--dry-run`: every check passed; nothing was dispatched, commented or reacted to.
     DryRun,
 }
 
 /// The result of one `command` run (`--json` prints exactly this).
 #[derive(Debug, Clone, Serialize)]
 pub struct CommandOutcome {
+    /// `ignored`, `refused`, `dispatched` or `dry-run`.
     pub status: Status,
+    /// Why the request was ignored or refused: plain text when ignored, Markdown (its untrusted
+    /// parts in code spans) when refused, as the reply comment says it; `None` otherwise.
     pub reason: Option<String>,
+    /// A refusal's details, such as the option parser's message: untrusted plain text; `None`
+    /// when there are none.
     pub detail: Option<String>,
+    /// `OWNER/NAME` of the repository the workflow runs in (`GITHUB_REPOSITORY`).
     pub repository: String,
+    /// The PR the request was made on; `None` when ignored.
     pub pr: Option<u64>,
+    /// The login of who commented or added the label; `None` when ignored.
     pub requester: Option<String>,
+    /// The PR's head sha when the request was read: the commit to record; `None` when
+    /// refused before the PR was read.
     pub head_sha: Option<String>,
+    /// The recording workflow's file name; `None` when ignored.
     pub workflow: Option<String>,
+    /// The branch or tag the workflow is dispatched on; `None` until it is chosen.
     pub git_ref: Option<String>,
+    /// The workflow inputs sent (or that would be sent), by name.
     pub inputs: BTreeMap<String, String>,
+    /// The dispatched run (`{"id": RUN_ID, "url": PAGE}`); `None` when nothing was dispatched,
+    /// or when the run did not show up in time to be found.
     pub run: Option<DispatchedRun>,
+    /// Things worth fixing that did not stop the dispatch (also in the status comment).
     pub warnings: Vec<String>,
 }
 
@@ -186,6 +207,14 @@ pub fn quote_request(first_line: Option<&str>, label: Option<&str>, requester: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::test_support::printed_keys(&CommandOutcome::new(Status::Ignored, "o/r")),
+            crate::test_support::documented_keys("## `rerecord command --json`")
+        );
+    }
 
     #[test]
     fn the_status_comment_is_sticky_and_quotes_inputs_as_code() {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::CommitPlan;
 use crate::actions::{ActionsEnv, Annotations, append_to, write_outputs};
+use crate::commands::{FileLine, Landing};
 use crate::git::status::Changes;
 use crate::neutralise::{json_line, md_block, md_code, md_span, safe_text, shell_quote};
 
@@ -16,33 +17,36 @@ use crate::neutralise::{json_line, md_block, md_code, md_span, safe_text, shell_
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct CommitOutcome {
+    /// At least one recording changed (churn-only recordings left out unless `--keep-churn`).
     pub changed: bool,
+    /// How many recordings changed: the length of `files`.
     pub count: usize,
+    /// A commit was pushed (never in stage mode or with `--dry-run`; `false` too when the
+    /// branch already had exactly these recordings).
     pub pushed: bool,
-    pub commit_sha: Option<String>,
-    pub fork: bool,
-    /// `push` or `stage`: what this run did (or would do) with the recordings.
-    pub mode: &'static str,
+    /// What was committed and pushed, or staged.
+    #[serde(flatten)]
+    pub landing: Landing<true>,
+    /// The PR's branch the recordings are committed to; `None` in stage mode when no branch is
+    /// known.
     pub target_branch: Option<String>,
+    /// Stage mode: the folder the recordings and `rerecord-manifest.json` were copied to;
+    /// `None` when nothing was staged.
     pub artifact_dir: Option<PathBuf>,
+    /// Stage mode: the name to upload the artifact under
+    /// (`recordings-RUN_ID-RUN_ATTEMPT-JOB[-KEY]`); `None` when there is nothing to upload.
     pub artifact_name: Option<String>,
-    pub dry_run: bool,
-    pub attempts: u32,
-    pub files: Vec<FileLine>,
+    /// Changed paths under the recordings' folders that the globs do not match: not committed.
     pub ignored: Vec<String>,
+    /// Deleted recordings left out because `--include-deletions` was not given.
     pub skipped_deletions: Vec<String>,
-    pub warnings: Vec<String>,
+    /// What is worth knowing and needs no fix; each one is also a notice annotation.
     pub notices: Vec<String>,
-    /// The recording globs, and where they came from (`--recordings`, `RERECORD_RECORDINGS`,
-    /// or the config committed in the checkout).
+    /// The recording globs this run used.
     pub recordings: Vec<String>,
+    /// Where the globs came from: `--recordings`, `RERECORD_RECORDINGS`, the config committed in
+    /// the checkout (with its commit), or the defaults.
     pub recordings_source: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileLine {
-    pub path: String,
-    pub status: &'static str,
 }
 
 impl CommitOutcome {
@@ -52,28 +56,30 @@ impl CommitOutcome {
             changed,
             count: changes.recordings.len(),
             pushed: false,
-            commit_sha: None,
-            fork: plan.fork,
-            mode: if plan.stage { "stage" } else { "push" },
+            landing: Landing {
+                mode: if plan.stage { "stage" } else { "push" },
+                fork: plan.fork,
+                commit_sha: None,
+                files: changes
+                    .recordings
+                    .iter()
+                    .map(|f| FileLine {
+                        path: f.path.clone(),
+                        status: f.kind.as_str(),
+                    })
+                    .collect(),
+                warnings: Vec::new(),
+                attempts: 0,
+                dry_run: plan.dry_run,
+            },
             target_branch: plan.target_branch.clone(),
             artifact_dir: None,
             // A dry run stages nothing, so there is no artifact to name (the action uploads only
             // when a name is set).
             artifact_name: (plan.stage && changed && !plan.dry_run)
                 .then(|| plan.artifact_name.clone()),
-            dry_run: plan.dry_run,
-            attempts: 0,
-            files: changes
-                .recordings
-                .iter()
-                .map(|f| FileLine {
-                    path: f.path.clone(),
-                    status: f.kind.as_str(),
-                })
-                .collect(),
             ignored: changes.ignored.clone(),
             skipped_deletions: changes.skipped_deletions.clone(),
-            warnings: Vec::new(),
             notices: Vec::new(),
             recordings: plan.globs.as_strings(),
             recordings_source: plan.recordings_source.clone(),
@@ -87,8 +93,8 @@ impl CommitOutcome {
             ("changed", self.changed.to_string()),
             ("count", self.count.to_string()),
             ("pushed", self.pushed.to_string()),
-            ("commit-sha", opt(&self.commit_sha)),
-            ("fork", self.fork.to_string()),
+            ("commit-sha", opt(&self.landing.commit_sha)),
+            ("fork", self.landing.fork.to_string()),
             ("target-branch", opt(&self.target_branch)),
             (
                 "artifact-dir",
@@ -117,15 +123,15 @@ impl CommitOutcome {
     fn headline_with(&self, branch: &str) -> String {
         let n = self.count;
         let files = if n == 1 { "recording" } else { "recordings" };
-        let staged_for = if self.fork {
+        let staged_for = if self.landing.fork {
             "the fork PR artifact"
         } else {
             "the recordings artifact"
         };
         match (
             self.changed,
-            self.mode == "stage",
-            self.dry_run,
+            self.landing.mode == "stage",
+            self.landing.dry_run,
             self.pushed,
         ) {
             (false, ..) => "No recording changes".to_owned(),
@@ -134,7 +140,8 @@ impl CommitOutcome {
             (true, false, true, _) => format!("Dry run: would commit {n} {files} to {branch}"),
             (true, false, false, true) => format!(
                 "Committed {n} {files} to {branch} as {}",
-                self.commit_sha
+                self.landing
+                    .commit_sha
                     .as_deref()
                     .map_or("", |s| &s[..s.len().min(12)])
             ),
@@ -147,7 +154,7 @@ impl CommitOutcome {
     /// The markdown step summary.
     pub fn summary(&self, plan: &CommitPlan) -> String {
         let mut md = format!("### rerecord commit: {}\n\n", self.md_headline());
-        if let Some(sha) = &self.commit_sha {
+        if let Some(sha) = &self.landing.commit_sha {
             md.push_str(&format!(
                 "Commit {} on {} (setup: {}, suite: {}).\n\n",
                 md_span(sha),
@@ -156,13 +163,13 @@ impl CommitOutcome {
                 md_span(&plan.suite)
             ));
         }
-        for w in &self.warnings {
+        for w in &self.landing.warnings {
             // Warnings quote file and branch names: inline code, never live Markdown.
             md.push_str(&format!("> [!WARNING]\n> {}\n\n", md_span(w)));
         }
-        if !self.files.is_empty() {
+        if !self.landing.files.is_empty() {
             md.push_str("| File | Status |\n| --- | --- |\n");
-            for f in &self.files {
+            for f in &self.landing.files {
                 md.push_str(&format!("| {} | {} |\n", md_code(&f.path), f.status));
             }
             md.push('\n');
@@ -173,20 +180,25 @@ impl CommitOutcome {
             globs.join(", "),
             md_code(&self.recordings_source)
         ));
-        if self.mode == "stage" && !self.fork && self.changed {
+        if self.landing.mode == "stage" && !self.landing.fork && self.changed {
             md.push_str(&format!(
                 "The recordings are staged in the artifact {} for a job that may write (e.g. \
                  `rerecord land --run {}`) to commit.\n\n",
                 md_code(self.artifact_name.as_deref().unwrap_or("")),
-                plan.run_id
+                plan.provenance.run_id
             ));
         }
-        if self.fork && self.changed {
+        if self.landing.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
             let command = format!(
                 "rerecord fetch --run {} --run-repo {}",
-                plan.run_id,
-                shell_quote(plan.repository.as_deref().unwrap_or("OWNER/NAME"))
+                plan.provenance.run_id,
+                shell_quote(
+                    plan.provenance
+                        .repository
+                        .as_deref()
+                        .unwrap_or("OWNER/NAME")
+                )
             );
             md.push_str(&format!(
                 "This pull request comes from a fork, which the job's token cannot push to. The recordings \
@@ -248,7 +260,7 @@ fn write_annotations(
     outcome: &CommitOutcome,
 ) -> std::io::Result<()> {
     let mut a = Annotations::new(w, github);
-    for warning in &outcome.warnings {
+    for warning in &outcome.landing.warnings {
         a.warning(warning)?;
     }
     for notice in &outcome.notices {
@@ -268,8 +280,9 @@ pub fn write_listing(
     // and reach the summary as code spans and --json, not the log.
     writeln!(w, "recording globs from {}", outcome.recordings_source)?;
     let mut a = Annotations::new(w, github);
-    if !outcome.files.is_empty() {
+    if !outcome.landing.files.is_empty() {
         let lines: Vec<String> = outcome
+            .landing
             .files
             .iter()
             .map(|f| format!("{:<8} {}", f.status, f.path))
@@ -299,4 +312,63 @@ pub fn write_listing(
         writeln!(w, "artifact name: {}", safe_text(name))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pushed commit of one recording after two attempts, with every field set.
+    fn pushed() -> CommitOutcome {
+        CommitOutcome {
+            changed: true,
+            count: 1,
+            pushed: true,
+            landing: Landing {
+                mode: "push",
+                fork: false,
+                commit_sha: Some("c0ffee".into()),
+                files: vec![FileLine {
+                    path: "r/a.json".into(),
+                    status: "added",
+                }],
+                warnings: vec!["w".into()],
+                attempts: 2,
+                dry_run: false,
+            },
+            target_branch: Some("feature".into()),
+            artifact_dir: None,
+            artifact_name: None,
+            ignored: vec!["src/x.py".into()],
+            skipped_deletions: vec!["r/old.json".into()],
+            notices: vec!["n".into()],
+            recordings: vec!["r/**".into()],
+            recordings_source: "defaults".into(),
+        }
+    }
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::test_support::printed_keys(&pushed()),
+            crate::test_support::documented_keys("## `rerecord commit --json`")
+        );
+    }
+
+    #[test]
+    fn the_json_report_uses_the_step_outputs_kebab_case_names() {
+        let json: serde_json::Value = serde_json::from_str(&json_line(&pushed()).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "changed": true, "count": 1, "pushed": true, "commit-sha": "c0ffee",
+                "fork": false, "mode": "push", "target-branch": "feature",
+                "artifact-dir": null, "artifact-name": null, "dry-run": false, "attempts": 2,
+                "files": [{"path": "r/a.json", "status": "added"}],
+                "ignored": ["src/x.py"], "skipped-deletions": ["r/old.json"],
+                "warnings": ["w"], "notices": ["n"],
+                "recordings": ["r/**"], "recordings-source": "defaults",
+            })
+        );
+    }
 }

@@ -14,6 +14,7 @@ use crate::actions::{ActionsEnv, Annotations, append_to, write_outputs};
 use crate::artifact::manifest::FileStatus;
 use crate::artifact::verify::Incoming;
 pub use crate::commands::short;
+use crate::commands::{FileLine, Landing};
 use crate::neutralise::{json_line, md_block, md_code, md_span, safe_lines, safe_text};
 
 /// The hidden marker that makes the PR comment sticky: found and edited, never duplicated.
@@ -41,38 +42,42 @@ pub enum Status {
     DryRun,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileLine {
-    pub path: String,
-    pub status: &'static str,
-}
-
 /// The result of one `land` run (`--json` prints exactly this).
 #[derive(Debug, Clone, Serialize)]
 pub struct LandOutcome {
+    /// What happened: `landed`, `up-to-date`, `nothing`, `skipped`, `refused` or `dry-run`.
     pub status: Status,
+    /// The recording run whose artifacts were landed (`--run`).
     pub run_id: u64,
+    /// The recording run's page on GitHub.
     pub run_url: String,
+    /// `OWNER/NAME` of the repository the run belongs to.
     pub repository: String,
-    pub mode: &'static str,
+    /// The PR the run recorded; `None` until the run is matched with its PR (and in branch
+    /// mode without one).
     pub pr: Option<u64>,
+    /// That PR's page on GitHub.
     pub pr_url: Option<String>,
-    pub fork: bool,
-    /// `OWNER/NAME:BRANCH` the recordings go to.
+    /// `OWNER/NAME:BRANCH` the recordings go to (the fork's branch for a fork PR; the new
+    /// `rerecord/recordings-RUN_ID` branch in branch mode); `None` before the mode is chosen.
     pub target: Option<String>,
+    /// What was committed and pushed (`mode` is `pr`, `branch` or `none`).
+    #[serde(flatten)]
+    pub landing: Landing<false>,
+    /// `OWNER/NAME:BRANCH` a commit was pushed to; `None` when nothing was pushed.
     pub pushed_to: Option<String>,
-    pub commit_sha: Option<String>,
+    /// The pushed commit's page on GitHub; `None` when nothing was pushed.
     pub commit_url: Option<String>,
     /// The PR opened by `--mode branch`.
     pub opened_pr: Option<u64>,
+    /// That PR's page on GitHub.
     pub opened_pr_url: Option<String>,
-    pub files: Vec<FileLine>,
+    /// Why nothing was pushed (for `nothing`, `skipped`, `refused`, `dry-run`), as plain text
+    /// that may span lines (an unexpected error's full message); `None` after a landing.
     pub reason: Option<String>,
-    /// How the contributor can get the recordings when they were not pushed.
+    /// How the contributor can apply the recordings themselves when they were verified but not
+    /// pushed (`rerecord fetch --run ID --run-repo OWNER/NAME`); `None` otherwise.
     pub fetch_command: Option<String>,
-    pub warnings: Vec<String>,
-    pub attempts: u32,
-    pub dry_run: bool,
     /// `reason` is an unexpected error, not a refusal: the PR comment only says that one
     /// happened (the run's log and summary have it in full).
     #[serde(skip)]
@@ -86,22 +91,20 @@ impl LandOutcome {
             run_id,
             run_url: run_url.to_owned(),
             repository: repository.to_owned(),
-            mode: "pr",
             pr: None,
             pr_url: None,
-            fork: false,
             target: None,
+            landing: Landing {
+                mode: "pr",
+                dry_run,
+                ..Landing::default()
+            },
             pushed_to: None,
-            commit_sha: None,
             commit_url: None,
             opened_pr: None,
             opened_pr_url: None,
-            files: Vec::new(),
             reason: None,
             fetch_command: None,
-            warnings: Vec::new(),
-            attempts: 0,
-            dry_run,
             internal_error: false,
         }
     }
@@ -115,7 +118,7 @@ impl LandOutcome {
         let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         vec![
             ("landed", (self.status == Status::Landed).to_string()),
-            ("commit-sha", opt(&self.commit_sha)),
+            ("commit-sha", opt(&self.landing.commit_sha)),
             (
                 "pr",
                 self.opened_pr
@@ -128,7 +131,7 @@ impl LandOutcome {
     }
 
     fn count(&self) -> String {
-        let n = self.files.len();
+        let n = self.landing.files.len();
         format!("{n} {}", if n == 1 { "recording" } else { "recordings" })
     }
 
@@ -150,7 +153,7 @@ impl LandOutcome {
             Status::Landed => format!(
                 "Landed {} on {target} as {}",
                 self.count(),
-                short(self.commit_sha.as_deref().unwrap_or(""))
+                short(self.landing.commit_sha.as_deref().unwrap_or(""))
             ),
             Status::UpToDate => format!(
                 "{target} already has these {}; nothing pushed",
@@ -169,7 +172,7 @@ impl LandOutcome {
         let run = format!("[run {}]({})", self.run_id, self.run_url);
         match self.status {
             Status::Landed => {
-                let commit = match (&self.commit_sha, &self.commit_url) {
+                let commit = match (&self.landing.commit_sha, &self.commit_url) {
                     (Some(sha), Some(url)) => format!("[`{}`]({url})", short(sha)),
                     (Some(sha), None) => md_span(short(sha)),
                     _ => String::new(),
@@ -211,10 +214,10 @@ impl LandOutcome {
                 md_block("sh", &format!("{cmd}\ngit push"))
             ));
         }
-        for w in &self.warnings {
+        for w in &self.landing.warnings {
             md.push_str(&format!("> [!WARNING]\n> {}\n\n", md_span(w)));
         }
-        if !self.files.is_empty() {
+        if !self.landing.files.is_empty() {
             md.push_str(&self.files_table(for_comment));
         }
         md
@@ -230,10 +233,10 @@ impl LandOutcome {
         };
         let mut md = format!(
             "<details><summary>Files ({})</summary>\n\n| File | Status |\n| --- | --- |\n",
-            self.files.len()
+            self.landing.files.len()
         );
         let mut shown = 0;
-        for f in &self.files {
+        for f in &self.landing.files {
             let row = format!("| {} | {} |\n", md_code(&f.path), f.status);
             if md.len() + row.len() > limit {
                 break;
@@ -241,8 +244,8 @@ impl LandOutcome {
             md.push_str(&row);
             shown += 1;
         }
-        if shown < self.files.len() {
-            let more = self.files.len() - shown;
+        if shown < self.landing.files.len() {
+            let more = self.landing.files.len() - shown;
             md.push_str(&format!(
                 "\n_{more} more {} not shown: {}_\n",
                 if more == 1 { "file" } else { "files" },
@@ -337,8 +340,9 @@ pub fn emit(env: &ActionsEnv, outcome: &LandOutcome, json: bool) -> anyhow::Resu
     if let Some(cmd) = &outcome.fetch_command {
         writeln!(out, "to apply them by hand: {}", safe_text(cmd))?;
     }
-    if !outcome.files.is_empty() {
+    if !outcome.landing.files.is_empty() {
         let lines: Vec<String> = outcome
+            .landing
             .files
             .iter()
             .map(|f| format!("{:<8} {}", f.status, f.path))
@@ -351,7 +355,7 @@ pub fn emit(env: &ActionsEnv, outcome: &LandOutcome, json: bool) -> anyhow::Resu
 
 fn annotations(w: &mut dyn Write, github: bool, outcome: &LandOutcome) -> std::io::Result<()> {
     let mut a = Annotations::new(w, github);
-    for warning in &outcome.warnings {
+    for warning in &outcome.landing.warnings {
         a.warning(warning)?;
     }
     if outcome.status == Status::Skipped
@@ -366,13 +370,57 @@ fn annotations(w: &mut dyn Write, github: bool, outcome: &LandOutcome) -> std::i
 mod tests {
     use super::*;
 
+    /// Run 7 of `o/r`, refused for `reason`.
+    fn refused(reason: &str) -> LandOutcome {
+        let mut o = LandOutcome::new(7, "u", "o/r", false);
+        o.status = Status::Refused;
+        o.reason = Some(reason.into());
+        o
+    }
+
+    #[test]
+    fn docs_json_md_documents_every_key() {
+        assert_eq!(
+            crate::test_support::printed_keys(&refused("r")),
+            crate::test_support::documented_keys("## `rerecord land --json`")
+        );
+    }
+
+    #[test]
+    fn the_json_report_has_snake_case_names_and_no_internal_error() {
+        let mut o = refused("r");
+        o.internal_error = true;
+        o.landing.mode = "branch";
+        o.landing.fork = true;
+        o.landing.commit_sha = Some("c0ffee".into());
+        o.landing.attempts = 3;
+        o.landing.warnings = vec!["w".into()];
+        o.landing.files = vec![FileLine {
+            path: "r/a.json".into(),
+            status: "deleted",
+        }];
+        let json: serde_json::Value = serde_json::from_str(&json_line(&o).unwrap()).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "status": "refused", "run_id": 7, "run_url": "u", "repository": "o/r",
+                "mode": "branch", "pr": null, "pr_url": null, "fork": true, "target": null,
+                "pushed_to": null, "commit_sha": "c0ffee", "commit_url": null,
+                "opened_pr": null, "opened_pr_url": null,
+                "files": [{"path": "r/a.json", "status": "deleted"}],
+                "reason": "r", "fetch_command": null, "warnings": ["w"], "attempts": 3,
+                "dry_run": false,
+            })
+        );
+    }
+
     #[test]
     fn comment_carries_the_marker_and_code_formats_untrusted_names() {
         let mut o = LandOutcome::new(7, "https://x/run/7", "o/r", false);
         o.status = Status::Landed;
         o.pushed_to = Some("o/r:evil|`branch`".into());
-        o.commit_sha = Some("0123456789abcdef".into());
-        o.files = vec![FileLine {
+        o.landing.commit_sha = Some("0123456789abcdef".into());
+        o.landing.files = vec![FileLine {
             path: "tests/integration/recordings/a.json".into(),
             status: "added",
         }];
@@ -385,9 +433,7 @@ mod tests {
 
     #[test]
     fn refusal_exits_one_and_says_why() {
-        let mut o = LandOutcome::new(7, "u", "o/r", false);
-        o.status = Status::Refused;
-        o.reason = Some("bad\nthing".into());
+        let o = refused("bad\nthing");
         assert_eq!(o.exit_code(), 1);
         assert!(
             o.comment().contains("were refused: `bad\\u{a}thing`"),
@@ -399,9 +445,7 @@ mod tests {
 
     #[test]
     fn an_internal_error_is_told_in_full_in_the_summary_but_not_on_the_pr() {
-        let mut o = LandOutcome::new(7, "u", "o/r", false);
-        o.status = Status::Refused;
-        o.reason = Some("GET /repos/o/r/pulls/3 answered 502 with body <html>".into());
+        let mut o = refused("GET /repos/o/r/pulls/3 answered 502 with body <html>");
         o.internal_error = true;
         assert!(!o.comment().contains("502"), "{}", o.comment());
         assert!(o.comment().contains("failed with an error"));
@@ -413,7 +457,7 @@ mod tests {
         let mut o = LandOutcome::new(7, "u", "o/r", false);
         o.status = Status::Skipped;
         o.target = Some("fork/r:@org/team".into());
-        o.warnings = vec!["artifact `x` ![img](https://evil.example/p.png)".into()];
+        o.landing.warnings = vec!["artifact `x` ![img](https://evil.example/p.png)".into()];
         let c = o.comment();
         assert!(
             c.contains("``artifact `x` ![img](https://evil.example/p.png)``"),

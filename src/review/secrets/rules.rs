@@ -297,10 +297,8 @@ mod tests {
 
     #[test]
     fn names_placeholders_and_entropy() {
-        for n in ["Authorization", "proxy-authorization"] {
-            assert_eq!(named(n), Some(Named::Authorization), "{n}");
-        }
-        for n in [
+        let authorization: &[&str] = &["Authorization", "proxy-authorization"];
+        let plain: &[&str] = &[
             "api_key",
             "api-key",
             "apikey",
@@ -313,18 +311,23 @@ mod tests {
             "aws_secret_access_key",
             "MISTRAL_API_KEY",
             "Ocp-Apim-Subscription-Key",
-        ] {
-            assert_eq!(named(n), Some(Named::Plain), "{n}");
-        }
-        for n in [
+        ];
+        let not_named: &[&str] = &[
             "max_tokens",
             "prompt_tokens",
             "tokenizer",
             "next_page_token",
             "key",
             "token_type",
+        ];
+        for (names, want) in [
+            (authorization, Some(Named::Authorization)),
+            (plain, Some(Named::Plain)),
+            (not_named, None),
         ] {
-            assert_eq!(named(n), None, "{n}");
+            for n in names {
+                assert_eq!(named(n), want, "{n}");
+            }
         }
         for p in [
             "REDACTED",
