@@ -293,21 +293,10 @@ fn doctor_outside_a_repository_neither_passes_the_config_nor_suggests_git_remote
 /// report (which says why), not a second error object.
 #[test]
 fn a_json_report_printed_before_a_failure_stays_the_only_object_on_stdout() {
-    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
-    use crate::support::fake_github::PrSpec;
+    use crate::support::land_world::{A, World};
     // The git server takes a token nobody has: the landing fails after the report is made.
     let w = World::new("ghp_nobodyHasThisToken000000000000");
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 2}\n")]);
     let out = w
         .land(run)
         .env("GITHUB_TOKEN", TOKEN)

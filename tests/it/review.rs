@@ -6,10 +6,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::land::world::{self, Manifest, World};
 use crate::support::cmd::{Rerecord, Run, path_str, rerecord, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
+use crate::support::land_world::{self, Manifest, World};
 use crate::support::zips;
 
 const BRANCH: &str = "feature-x";
@@ -354,26 +354,30 @@ fn values_of_named_environment_variables_are_refused() {
 #[test]
 fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
+    let head = w.upstream.rev(land_world::BRANCH);
     let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
+        land_world::UPSTREAM,
+        land_world::UPSTREAM,
+        land_world::BRANCH,
         &head,
     ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
     let secret = credentials().remove(6).1;
     let body = format!("{{\"request\": {{\"headers\": {{\"x-api-key\": \"{secret}\"}}}}}}");
     w.artifact(
         run,
         "recordings-1",
-        &[(world::A, body.as_bytes())],
+        &[(land_world::A, body.as_bytes())],
         Manifest::same_repo(&head),
     );
 
     let out = w.land(run).run().failure();
     assert_never_printed_except_mask(&out, &secret);
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
+    );
     let comment = w.only_comment(pr);
     assert!(!comment.contains(&secret), "{comment}");
     assert!(comment.contains("refusing to land"), "{comment}");
@@ -383,26 +387,26 @@ fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
 #[test]
 fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
+    let head = w.upstream.rev(land_world::BRANCH);
     let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
+        land_world::UPSTREAM,
+        land_world::UPSTREAM,
+        land_world::BRANCH,
         &head,
     ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
     let token = credentials().remove(0).1;
     // Header values the rules catch by the header's name alone: words of land's own log.
     let body = serde_json::json!({"request": {"headers": {
         "Authorization": "Bearer refusing",
-        "X-Api-Key": world::UPSTREAM,
+        "X-Api-Key": land_world::UPSTREAM,
         "X-Other": token,
     }}})
     .to_string();
     w.artifact(
         run,
         "recordings-1",
-        &[(world::A, body.as_bytes())],
+        &[(land_world::A, body.as_bytes())],
         Manifest::same_repo(&head),
     );
 
@@ -415,24 +419,28 @@ fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
         .collect();
     assert_eq!(masks, [token.as_str()], "{}", out.all_output());
     assert!(out.all_output().contains("refusing to land"));
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
+    );
 }
 
 #[test]
 fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
+    let head = w.upstream.rev(land_world::BRANCH);
     let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
+        land_world::UPSTREAM,
+        land_world::UPSTREAM,
+        land_world::BRANCH,
         &head,
     ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
     w.artifact(
         run,
         "recordings-1",
-        &[(world::A, b"{\"a\": 2}\n")],
+        &[(land_world::A, b"{\"a\": 2}\n")],
         Manifest::same_repo(&head),
     );
 
@@ -452,7 +460,10 @@ fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
     );
     let comment = w.only_comment(pr);
     assert!(comment.contains("RERECORD_TEST_UNSET_KEY"), "{comment}");
-    assert_eq!(w.upstream.show(world::BRANCH, world::A), "{\"a\": 2}");
+    assert_eq!(
+        w.upstream.show(land_world::BRANCH, land_world::A),
+        "{\"a\": 2}"
+    );
 }
 
 fn assert_never_printed_except_mask(out: &Run, secret: &str) {
@@ -476,27 +487,27 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
     );
     let base = w.push_to(
         &w.upstream,
-        world::BRANCH,
-        world::B,
+        land_world::BRANCH,
+        land_world::B,
         "{\"test_id\": \"t.py::b\", \"id\": 1, \"created\": 1, \"v\": 1}\n",
     );
     let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
+        land_world::UPSTREAM,
+        land_world::UPSTREAM,
+        land_world::BRANCH,
         &base,
     ));
     let churn = b"{\"test_id\": \"t.py::b\", \"id\": 2, \"created\": 2, \"v\": 1}\n";
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(
         run,
         "recordings-1",
-        &[(world::B, churn)],
+        &[(land_world::B, churn)],
         Manifest::same_repo(&base),
     );
     let out = w.land(run).current_dir(trusted.path()).run().success();
     assert_eq!(
-        w.upstream.rev(world::BRANCH),
+        w.upstream.rev(land_world::BRANCH),
         base,
         "churn landed:\n{}",
         out.all_output()
@@ -508,14 +519,17 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
     );
 
     let real = b"{\"test_id\": \"t.py::b\", \"id\": 3, \"created\": 3, \"v\": 2}\n";
-    let both = [(world::B, &real[..]), (world::A, &b"{\"a\": 1}\n"[..])];
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    let both = [
+        (land_world::B, &real[..]),
+        (land_world::A, &b"{\"a\": 1}\n"[..]),
+    ];
+    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(run, "recordings-2", &both, Manifest::same_repo(&base));
     w.land(run).current_dir(trusted.path()).run().success();
-    let tip = w.upstream.rev(world::BRANCH);
+    let tip = w.upstream.rev(land_world::BRANCH);
     assert_ne!(tip, base);
     assert_eq!(
-        w.upstream.show(world::BRANCH, world::B),
+        w.upstream.show(land_world::BRANCH, land_world::B),
         String::from_utf8_lossy(real).trim()
     );
     let comment = w.only_comment(pr);
@@ -527,11 +541,11 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
     );
     assert!(comment.contains("  - `v`: `1` → `2`"), "{comment}");
 
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(
         run,
         "recordings-3",
-        &[(world::B, churn)],
+        &[(land_world::B, churn)],
         Manifest::same_repo(&base),
     );
     w.land(run)
@@ -540,7 +554,7 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
         .run()
         .success();
     assert_eq!(
-        w.upstream.show(world::BRANCH, world::B),
+        w.upstream.show(land_world::BRANCH, land_world::B),
         String::from_utf8_lossy(churn).trim()
     );
 }
@@ -548,7 +562,7 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
 #[test]
 fn fetch_refuses_a_credential_and_writes_nothing() {
     let fake = FakeGitHub::start();
-    fake.add_repo(world::UPSTREAM);
+    fake.add_repo(land_world::UPSTREAM);
     let dir = tempdir();
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -575,11 +589,11 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
     );
     let files: [(&str, &[u8]); 2] = [(CHAT, b"{\"a\": 2}\n"), (CASSETTE, yaml.as_bytes())];
     let run = fake.add_run(
-        world::UPSTREAM,
-        RunSpec::completed(world::WORKFLOW, BRANCH, &head, "success"),
+        land_world::UPSTREAM,
+        RunSpec::completed(land_world::WORKFLOW, BRANCH, &head, "success"),
     );
     fake.add_artifact(
-        world::UPSTREAM,
+        land_world::UPSTREAM,
         run,
         "recordings-1-1-record",
         zips::artifact(run, &files),
@@ -594,7 +608,7 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
             "--api-url",
             &fake.url(),
             "--repo",
-            world::UPSTREAM,
+            land_world::UPSTREAM,
             "--run",
             &run.to_string(),
         ])

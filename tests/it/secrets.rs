@@ -14,10 +14,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::land::world::{self, Manifest, World};
 use crate::support::cmd::{Run, rerecord, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::{Remote, git, write};
+use crate::support::land_world::{self, Manifest, World};
 use crate::support::zips;
 
 const DIR: &str = "tests/integration/corpus/recordings";
@@ -377,8 +377,8 @@ fn repo_with(
         .iter()
         .map(|(p, c, _)| (p.as_str(), c.as_str()))
         .collect();
-    let remote = Remote::new(tmp.path(), world::BRANCH, &owned);
-    let work = remote.clone("work", world::BRANCH);
+    let remote = Remote::new(tmp.path(), land_world::BRANCH, &owned);
+    let work = remote.clone("work", land_world::BRANCH);
     (tmp, remote, work)
 }
 
@@ -389,12 +389,12 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     let expected = scan_count(&files);
     let (_tmp, remote, work) =
         repo_with(&[("src/app.py".to_owned(), "x = 1\n".to_owned(), String::new())]);
-    let before = remote.rev(world::BRANCH);
+    let before = remote.rev(land_world::BRANCH);
     write_all(&work, &files);
     let args = [
         "commit",
         "--target-branch",
-        world::BRANCH,
+        land_world::BRANCH,
         "--setup",
         "s",
         "--suite",
@@ -408,12 +408,16 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
         "{}",
         out.stderr
     );
-    assert_eq!(remote.rev(world::BRANCH), before, "something was pushed");
+    assert_eq!(
+        remote.rev(land_world::BRANCH),
+        before,
+        "something was pushed"
+    );
 
     write_all(&work, &clean);
     rerecord().current_dir(&work).args(args).run().success();
     assert_ne!(
-        remote.rev(world::BRANCH),
+        remote.rev(land_world::BRANCH),
         before,
         "the clean corpus was not pushed"
     );
@@ -436,7 +440,7 @@ fn scan_count(files: &[(String, String, String)]) -> usize {
 fn one_commit_checkout(dir: &Path) -> (PathBuf, String) {
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", world::BRANCH]);
+    git(&work, &["init", "-q", "-b", land_world::BRANCH]);
     write(&work, "README.md", "x\n");
     git(&work, &["add", "-A"]);
     git(
@@ -466,15 +470,15 @@ fn land_and_fetch_refuse_the_corpus() {
         .collect();
 
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
+    let head = w.upstream.rev(land_world::BRANCH);
     let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
+        land_world::UPSTREAM,
+        land_world::UPSTREAM,
+        land_world::BRANCH,
         &head,
     ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", &bytes, Manifest::same_repo(&head));
+    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
+    w.recordings(run, &bytes, Manifest::same_repo(&head));
     let out = w.land(run).run().failure();
     for line in out
         .all_output()
@@ -491,18 +495,22 @@ fn land_and_fetch_refuse_the_corpus() {
         "{}",
         out.all_output()
     );
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
+    );
 
     let fake = FakeGitHub::start();
-    fake.add_repo(world::UPSTREAM);
+    fake.add_repo(land_world::UPSTREAM);
     let dir = tempdir();
     let (work, head) = one_commit_checkout(dir.path());
     let run = fake.add_run(
-        world::UPSTREAM,
-        RunSpec::completed(world::WORKFLOW, world::BRANCH, &head, "success"),
+        land_world::UPSTREAM,
+        RunSpec::completed(land_world::WORKFLOW, land_world::BRANCH, &head, "success"),
     );
     fake.add_artifact(
-        world::UPSTREAM,
+        land_world::UPSTREAM,
         run,
         "recordings-1-1-record",
         zips::artifact(run, &bytes),
@@ -516,7 +524,7 @@ fn land_and_fetch_refuse_the_corpus() {
             "--api-url",
             &fake.url(),
             "--repo",
-            world::UPSTREAM,
+            land_world::UPSTREAM,
             "--run",
             &run.to_string(),
         ])

@@ -101,11 +101,9 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     let record = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
 
     assert_eq!(record.code, 0, "{}", record.tail());
+    // The land job's `if:` is false for a fork PR: act never starts it.
     assert!(
-        record
-            .log
-            .contains("Job 'Land recordings' is about to be skipped")
-            || !record.log.contains("Land this run's recordings"),
+        !record.log.contains("Land recordings"),
         "the land job ran for a fork PR: {}",
         record.tail()
     );
@@ -216,14 +214,21 @@ fn pr_tests_rewriting_config_git_remotes_and_identity_steer_nothing_and_the_reco
 fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
     let (world, out) = record_same_repo_pr(&["payload"]);
 
-    // The payload now names main: the run may refuse, or land on the PR's real branch; main and
-    // every non-recording path stay untouched either way.
+    // The payload now names main: every record job sees it differ from the runner's
+    // GITHUB_HEAD_REF and refuses, so nothing lands anywhere (main and the PR's branch alike).
     let changes = assert_nothing_steered(&world, &out);
-    assert!(
-        changes.is_empty() || changes == expected_recordings(),
-        "{changes:?}\n{}",
-        out.tail()
-    );
+    assert_eq!(out.code, 1, "{}", out.tail());
+    let refusals = out
+        .log
+        .lines()
+        .filter(|l| {
+            l.contains(
+                "error: refusing to commit: the event payload's pull_request.head.ref differs",
+            )
+        })
+        .count();
+    assert_eq!(refusals, 4, "{}", out.tail());
+    assert_eq!(changes, Vec::<String>::new(), "{}", out.tail());
 }
 
 #[test]

@@ -97,27 +97,18 @@ fn commit_refuses_recordings_tracked_by_git_lfs_on_the_tip_and_pushes_nothing() 
 
 #[test]
 fn land_refuses_recordings_the_pr_tip_tracks_with_git_lfs_and_pushes_nothing() {
-    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
-    use crate::support::fake_github::{PrSpec, TOKEN};
+    use crate::support::fake_github::TOKEN;
+    use crate::support::land_world::{A, BRANCH, World};
     let w = World::new(TOKEN);
     // PR content: the tip's .gitattributes puts the recordings in LFS. land runs no filter
     // command from it, and uploads no LFS object: it refuses.
-    let head = w.push_to(
+    w.push_to(
         &w.upstream,
         BRANCH,
         ".gitattributes",
         "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n",
     );
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (head, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 2}\n")]);
     let out = w.land(run).run().failure();
     assert!(
         out.stderr

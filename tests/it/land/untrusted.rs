@@ -2,18 +2,15 @@
 //! manifest claims crafted to inject markdown into the PR comment, a run whose fork is gone, and
 //! artifacts without a manifest to cross-check.
 
-use super::world::{A, B, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
-use crate::support::fake_github::{JOB_TOKEN_USER, PrSpec, TOKEN};
+use crate::support::fake_github::{JOB_TOKEN_USER, TOKEN};
+use crate::support::land_world::{A, B, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
 use crate::support::zips::ZipBuilder;
 
 /// A same-repository PR at the branch's head, its run, and an artifact claiming `claims`.
 fn same_repo_pr(w: &World, claims: impl FnOnce(&str) -> Manifest) -> (String, u64, u64) {
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 8}\n")], claims(&head));
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 8}\n")];
+    let (pr, run) = w.recorded_pr(UPSTREAM, (&head, &head), files, claims(&head));
     (head, pr, run)
 }
 
@@ -123,15 +120,10 @@ fn land_quotes_a_forged_manifest_only_as_code_in_its_comment() {
 fn land_refuses_a_run_whose_fork_was_deleted() {
     let w = World::new(TOKEN);
     let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
-    let run = w.pr_run(&head, FORK, vec![]);
     // The manifest says what an upstream run would: only the API's null head repository tells.
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 6}\n")],
-        Manifest::same_repo(&head),
-    );
+    let claims = Manifest::same_repo(&head);
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 6}\n")];
+    let (pr, run) = w.recorded_pr(FORK, (&head, &head), files, claims);
     w.fake.delete_repo(FORK);
     let upstream_before = w.upstream.rev(BRANCH);
 
@@ -151,9 +143,7 @@ fn land_refuses_a_run_whose_fork_was_deleted() {
 fn land_refuses_an_artifact_without_a_manifest() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     let legacy = ZipBuilder::new().file(A, b"{\"a\": 7}\n").finish();
     w.fake
@@ -210,9 +200,7 @@ fn hostile_artifact(
 /// A same-repository PR at the branch's head and its run, without artifacts.
 fn pr_and_run(w: &World) -> (String, u64, u64) {
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     (head.clone(), pr, w.pr_run(&head, UPSTREAM, vec![pr]))
 }
 
@@ -395,9 +383,7 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
 fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     let files: Vec<(String, Vec<u8>)> = (0..1500)
         .map(|i| {
@@ -411,7 +397,7 @@ fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
-    w.artifact(run, "recordings-1", &refs, Manifest::same_repo(&head));
+    w.recordings(run, &refs, Manifest::same_repo(&head));
 
     let out = w.land(run).run().success();
 

@@ -5,9 +5,10 @@
 use std::path::PathBuf;
 
 use crate::support::cmd::{Rerecord, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, RunSpec, TOKEN};
+use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
 use crate::support::http_git::HttpGit;
+use crate::support::snap;
 use crate::support::zips::{self, ZipBuilder};
 
 pub const UPSTREAM: &str = "upstream/project";
@@ -123,6 +124,51 @@ impl World {
         self.fake.add_run(UPSTREAM, spec)
     }
 
+    /// A PR of `BRANCH` from `head_repo` into the upstream, its head at `head`.
+    pub fn open_pr(&self, head_repo: &str, head: &str) -> u64 {
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, head_repo, BRANCH, head))
+    }
+
+    /// A PR of `BRANCH` from `head_repo` at `pr_head`, a successful `pull_request` run that
+    /// recorded `recorded` (GitHub names the PR in a fork's run only through the API's PR list,
+    /// so `pull_requests` is empty there), and its artifact `recordings-1` holding `files` with a
+    /// manifest claiming `claims`; returns the PR and the run.
+    pub fn recorded_pr(
+        &self,
+        head_repo: &str,
+        (pr_head, recorded): (&str, &str),
+        files: &[(&str, &[u8])],
+        claims: Manifest,
+    ) -> (u64, u64) {
+        let pr = self.open_pr(head_repo, pr_head);
+        let listed = if head_repo == UPSTREAM {
+            vec![pr]
+        } else {
+            vec![]
+        };
+        let run = self.pr_run(recorded, head_repo, listed);
+        self.recordings(run, files, claims);
+        (pr, run)
+    }
+
+    /// The world most landings start from: a same-repository PR at the tip of `BRANCH`, its run
+    /// and one artifact of `files` claiming what the API says; returns the head, PR and run.
+    pub fn same_repo_pr(&self, files: &[(&str, &[u8])]) -> (String, u64, u64) {
+        let head = self.upstream.rev(BRANCH);
+        let claims = Manifest::same_repo(&head);
+        let (pr, run) = self.recorded_pr(UPSTREAM, (&head, &head), files, claims);
+        (head, pr, run)
+    }
+
+    /// [`World::same_repo_pr`] for a PR from the fork's `BRANCH`.
+    pub fn fork_pr(&self, files: &[(&str, &[u8])]) -> (String, u64, u64) {
+        let head = self.fork.rev(BRANCH);
+        let claims = Manifest::fork(&head);
+        let (pr, run) = self.recorded_pr(FORK, (&head, &head), files, claims);
+        (head, pr, run)
+    }
+
     /// A successful `workflow_dispatch` run on `BRANCH` of the upstream (no PR).
     pub fn dispatch_run(&self, head: &str) -> u64 {
         self.fake.add_run(
@@ -191,6 +237,11 @@ impl World {
         }
         let zip = zip.raw_manifest(&manifest).finish();
         self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+    }
+
+    /// Attach the artifact `recordings-1` holding `files` with `claims` for `run`.
+    pub fn recordings(&self, run: u64, files: &[(&str, &[u8])], claims: Manifest) {
+        self.artifact(run, "recordings-1", files, claims);
     }
 
     /// Commit `path` = `content` on `branch` of `remote` from a throwaway clone; returns the sha.
@@ -278,6 +329,17 @@ impl World {
     /// What the step wrote to `$GITHUB_OUTPUT`.
     pub fn outputs(&self) -> String {
         std::fs::read_to_string(self.output_path()).unwrap_or_default()
+    }
+
+    /// What the step wrote to `$GITHUB_STEP_SUMMARY`.
+    pub fn summary(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("summary.md")).unwrap_or_default()
+    }
+
+    /// Snapshot `text` (a comment, summary or outputs of landing `run`) as `name`, with the
+    /// run id, shas, ports and paths redacted.
+    pub fn assert_snapshot(&self, name: &str, text: &str, run: u64) {
+        snap::assert_redacted(name, text, &[(&run.to_string(), "[RUN]")]);
     }
 
     /// The PR's only comment, which must carry the marker.
