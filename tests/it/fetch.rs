@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
-use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
+use support::fake_github::{FakeGitHub, Listener, PrSpec, Recorded, RunSpec, TOKEN};
 use support::git_fixtures::{git, write};
 use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
@@ -102,6 +102,34 @@ impl World {
 
     fn fetch_run(&self, run: u64) -> Rerecord {
         self.fetch().args(["--run", &run.to_string()])
+    }
+
+    /// An expired artifact of one recording for `run`.
+    fn expired_artifact(&self, run: u64) {
+        let zip = artifact(&[(A, "x\n")]);
+        (self.fake).add_artifact(UPSTREAM, run, "recordings-1-1-record", zip, true);
+    }
+
+    /// What reached the storage listener (the downloads GitHub redirects to).
+    fn storage_requests(&self) -> Vec<Recorded> {
+        let requests = self.fake.requests().into_iter();
+        requests
+            .filter(|r| r.listener == Listener::Storage)
+            .collect()
+    }
+
+    /// The token went with every API request and with none to storage.
+    fn assert_token_only_to_the_api(&self) {
+        let requests = self.fake.requests();
+        let (storage, api): (Vec<_>, Vec<_>) = requests
+            .iter()
+            .partition(|r| r.listener == Listener::Storage);
+        assert!(!storage.is_empty(), "the download never reached storage");
+        assert!(
+            storage.iter().all(|r| r.authorization.is_none()),
+            "Authorization sent to storage: {storage:?}"
+        );
+        assert!(api.iter().all(|r| r.authorization.is_some()), "{api:?}");
     }
 
     fn read(&self, path: &str) -> String {
@@ -348,13 +376,7 @@ fn fetch_with_no_recording_artifacts_has_nothing_to_apply() {
 fn fetch_of_expired_artifacts_says_when_and_how_to_record_again() {
     let w = World::new();
     let run = w.add_run(&w.head, "success", 60 * 24 * 8);
-    w.fake.add_artifact(
-        UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, "x\n")]),
-        true,
-    );
+    w.expired_artifact(run);
     let out = w.fetch_run(run).run().failure();
     // When: the artifact's expiry date, from the API.
     assert!(
@@ -717,22 +739,7 @@ fn fetch_never_sends_the_token_to_the_storage_host() {
     let w = World::new();
     let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "a2\n")]))]);
     w.fetch_run(run).run().success();
-    let requests = w.fake.requests();
-    let storage: Vec<_> = requests
-        .iter()
-        .filter(|r| r.listener == Listener::Storage)
-        .collect();
-    assert!(!storage.is_empty(), "the download never reached storage");
-    assert!(
-        storage.iter().all(|r| r.authorization.is_none()),
-        "Authorization sent to storage"
-    );
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Api)
-            .all(|r| r.authorization.is_some())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -757,12 +764,7 @@ fn fetch_from_a_renamed_upstream_follows_its_redirects() {
         .map(|r| r.status)
         .collect();
     assert_eq!(download, [301, 302, 200], "old name, new name, storage");
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Storage)
-            .all(|r| r.authorization.is_none())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -775,12 +777,7 @@ fn a_redirect_to_another_host_never_carries_the_token() {
         .redirect_moved_repo_to(UPSTREAM, &w.fake.storage_url());
     let before = w.snapshot();
     let out = w.fetch_run(run).run().failure();
-    let elsewhere: Vec<_> = w
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.listener == Listener::Storage)
-        .collect();
+    let elsewhere = w.storage_requests();
     assert!(
         elsewhere
             .iter()
@@ -835,18 +832,7 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
 
     fetch(&pem).success();
     assert_eq!(w.read(A), "tls\n");
-    let requests = w.fake.requests();
-    assert!(
-        requests
-            .iter()
-            .any(|r| r.listener == Listener::Api && r.authorization.is_some())
-    );
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Storage)
-            .all(|r| r.authorization.is_none())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -893,10 +879,7 @@ fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
     );
     assert!(!out.all_output().contains(TOKEN));
     assert!(
-        w.fake
-            .requests()
-            .iter()
-            .any(|r| r.listener == Listener::Storage),
+        !w.storage_requests().is_empty(),
         "the download reached storage"
     );
 

@@ -101,13 +101,7 @@ fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
     spec.event = "pull_request".into();
     spec.head_repository = FORK.into();
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.fake.add_artifact(
-        UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, "x\n")]),
-        true,
-    );
+    w.expired_artifact(run);
 
     let out = w.fetch_run(run).run().failure();
     assert!(

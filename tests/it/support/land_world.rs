@@ -339,7 +339,7 @@ impl World {
     /// Snapshot `text` (a comment, summary or outputs of landing `run`) as `name`, with the
     /// run id, shas, ports and paths redacted.
     pub fn assert_snapshot(&self, name: &str, text: &str, run: u64) {
-        snap::assert_redacted(name, text, &[(&run.to_string(), "[RUN]")]);
+        snap::assert_redacted_shas(name, text, &[(&run.to_string(), "[RUN]")]);
     }
 
     /// The PR's only comment, which must carry the marker.
