@@ -7,11 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::cmd::{Rerecord, Run, path_str, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
+use crate::support::fake_github::TOKEN;
 use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
 use crate::support::land_world::{self, Manifest, World};
 use crate::support::snap;
-use crate::support::zips;
 
 const BRANCH: &str = "feature-x";
 const CHAT: &str = "tests/integration/inference/recordings/0a1b2c.json";
@@ -339,22 +338,9 @@ fn values_of_named_environment_variables_are_refused() {
 #[test]
 fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(land_world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        land_world::UPSTREAM,
-        land_world::UPSTREAM,
-        land_world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
     let secret = credentials().remove(6).1;
     let body = format!("{{\"request\": {{\"headers\": {{\"x-api-key\": \"{secret}\"}}}}}}");
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(land_world::A, body.as_bytes())],
-        Manifest::same_repo(&head),
-    );
+    let (head, pr, run) = w.same_repo_pr(&[(land_world::A, body.as_bytes())]);
 
     let out = w.land(run).run().failure();
     assert_never_printed_except_mask(&out, &secret);
@@ -372,14 +358,6 @@ fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
 #[test]
 fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(land_world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        land_world::UPSTREAM,
-        land_world::UPSTREAM,
-        land_world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
     let token = credentials().remove(0).1;
     // Header values the rules catch by the header's name alone: words of land's own log.
     let body = serde_json::json!({"request": {"headers": {
@@ -388,12 +366,7 @@ fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
         "X-Other": token,
     }}})
     .to_string();
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(land_world::A, body.as_bytes())],
-        Manifest::same_repo(&head),
-    );
+    let (head, _, run) = w.same_repo_pr(&[(land_world::A, body.as_bytes())]);
 
     let out = w.land(run).run().failure();
 
@@ -414,20 +387,7 @@ fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
 #[test]
 fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(land_world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        land_world::UPSTREAM,
-        land_world::UPSTREAM,
-        land_world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(land_world::A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, pr, run) = w.same_repo_pr(&[(land_world::A, b"{\"a\": 2}\n")]);
 
     let out = w
         .land(run)
@@ -476,20 +436,8 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
         land_world::B,
         "{\"test_id\": \"t.py::b\", \"id\": 1, \"created\": 1, \"v\": 1}\n",
     );
-    let pr = w.fake.add_pr(PrSpec::open(
-        land_world::UPSTREAM,
-        land_world::UPSTREAM,
-        land_world::BRANCH,
-        &base,
-    ));
     let churn = b"{\"test_id\": \"t.py::b\", \"id\": 2, \"created\": 2, \"v\": 1}\n";
-    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(land_world::B, churn)],
-        Manifest::same_repo(&base),
-    );
+    let (_, pr, run) = w.same_repo_pr(&[(land_world::B, churn)]);
     let out = w.land(run).current_dir(trusted.path()).run().success();
     assert_eq!(
         w.upstream.rev(land_world::BRANCH),
@@ -518,13 +466,7 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
         String::from_utf8_lossy(real).trim()
     );
     let comment = w.only_comment(pr);
-    assert!(
-        comment.contains(
-            "<details><summary><code>t.py::b</code> (<code>ollama/base</code>): 1 updated"
-        ),
-        "{comment}"
-    );
-    assert!(comment.contains("  - `v`: `1` → `2`"), "{comment}");
+    w.assert_snapshot("land_comment_without_churn", &comment, run);
 
     let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(
@@ -546,8 +488,6 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
 
 #[test]
 fn fetch_refuses_a_credential_and_writes_nothing() {
-    let fake = FakeGitHub::start();
-    fake.add_repo(land_world::UPSTREAM);
     let dir = tempdir();
     let work = dir.path().join("work");
     std::fs::create_dir_all(&work).unwrap();
@@ -573,32 +513,7 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
         "interactions:\n- request:\n    headers:\n      authorization:\n      - token {secret}\n"
     );
     let files: [(&str, &[u8]); 2] = [(CHAT, b"{\"a\": 2}\n"), (CASSETTE, yaml.as_bytes())];
-    let run = fake.add_run(
-        land_world::UPSTREAM,
-        RunSpec::completed(land_world::WORKFLOW, BRANCH, &head, "success"),
-    );
-    fake.add_artifact(
-        land_world::UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        zips::artifact(run, &files),
-        false,
-    );
-
-    let out = rerecord()
-        .current_dir(&work)
-        .env("GH_TOKEN", TOKEN)
-        .args([
-            "fetch",
-            "--api-url",
-            &fake.url(),
-            "--repo",
-            land_world::UPSTREAM,
-            "--run",
-            &run.to_string(),
-        ])
-        .run()
-        .failure();
+    let out = land_world::fetch_one_run(&work, &head, &files).failure();
     assert_never_printed(&out, &secret);
     assert!(
         out.stderr

@@ -15,10 +15,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
 use crate::support::cmd::{Run, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
+use crate::support::fake_github::TOKEN;
 use crate::support::git_fixtures::{Remote, git, write};
-use crate::support::land_world::{self, Manifest, World};
-use crate::support::zips;
+use crate::support::land_world::{self, World};
 
 const DIR: &str = "tests/integration/corpus/recordings";
 
@@ -470,15 +469,7 @@ fn land_and_fetch_refuse_the_corpus() {
         .collect();
 
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(land_world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        land_world::UPSTREAM,
-        land_world::UPSTREAM,
-        land_world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, land_world::UPSTREAM, vec![pr]);
-    w.recordings(run, &bytes, Manifest::same_repo(&head));
+    let (head, _, run) = w.same_repo_pr(&bytes);
     let out = w.land(run).run().failure();
     for line in out
         .all_output()
@@ -501,35 +492,9 @@ fn land_and_fetch_refuse_the_corpus() {
         "something was pushed"
     );
 
-    let fake = FakeGitHub::start();
-    fake.add_repo(land_world::UPSTREAM);
     let dir = tempdir();
     let (work, head) = one_commit_checkout(dir.path());
-    let run = fake.add_run(
-        land_world::UPSTREAM,
-        RunSpec::completed(land_world::WORKFLOW, land_world::BRANCH, &head, "success"),
-    );
-    fake.add_artifact(
-        land_world::UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        zips::artifact(run, &bytes),
-        false,
-    );
-    let out = rerecord()
-        .current_dir(&work)
-        .env("GH_TOKEN", TOKEN)
-        .args([
-            "fetch",
-            "--api-url",
-            &fake.url(),
-            "--repo",
-            land_world::UPSTREAM,
-            "--run",
-            &run.to_string(),
-        ])
-        .run()
-        .failure();
+    let out = land_world::fetch_one_run(&work, &head, &bytes).failure();
     assert_never_printed(&out, &files);
     assert!(
         out.stderr.contains(&format!(

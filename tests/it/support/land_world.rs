@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::cmd::{Rerecord, rerecord, tempdir};
+use crate::support::cmd::{Rerecord, Run, rerecord, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
 use crate::support::http_git::HttpGit;
@@ -349,6 +349,23 @@ impl World {
         assert!(comments[0].1.starts_with(MARKER), "{}", comments[0].1);
         comments[0].1.clone()
     }
+}
+
+/// `rerecord fetch --run` in the checkout `work`, of a completed run of `head` (on a fresh fake
+/// GitHub) whose one artifact holds `files`.
+pub fn fetch_one_run(work: &std::path::Path, head: &str, files: &[(&str, &[u8])]) -> Run {
+    let fake = FakeGitHub::start();
+    fake.add_repo(UPSTREAM);
+    let spec = RunSpec::completed(WORKFLOW, BRANCH, head, "success");
+    let run = fake.add_run(UPSTREAM, spec);
+    let zip = zips::artifact(run, files);
+    fake.add_artifact(UPSTREAM, run, "recordings-1-1-record", zip, false);
+    rerecord()
+        .current_dir(work)
+        .env("GH_TOKEN", TOKEN)
+        .args(["fetch", "--api-url", &fake.url(), "--repo", UPSTREAM])
+        .args(["--run", &run.to_string()])
+        .run()
 }
 
 fn fastrand_suffix() -> u64 {
