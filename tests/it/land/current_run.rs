@@ -37,9 +37,7 @@ fn land_takes_its_own_run_while_it_is_in_progress() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 11}");
+    w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 11}")], &out);
 }
 
 #[test]
@@ -132,9 +130,7 @@ fn land_puts_a_dispatched_run_of_main_on_the_pr_the_inputs_name() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 13}");
+    let tip = w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 13}")], &out);
     assert_eq!(w.upstream.rev("main"), main, "main must not move");
     let json = out.json();
     assert_eq!(json["pr"], pr);
@@ -226,14 +222,7 @@ fn land_puts_a_called_run_on_the_head_branch_it_was_given() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(
-        w.upstream.parents(&tip),
-        vec![sibling],
-        "{}",
-        out.all_output()
-    );
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 16}");
+    let tip = w.assert_landed(&w.upstream, &sibling, &[(A, "{\"a\": 16}")], &out);
     assert!(w.only_comment(pr).contains(&tip[..12]));
 }
 
@@ -278,22 +267,12 @@ fn land_puts_a_dispatched_run_of_a_fork_pr_on_the_fork_when_maintainers_may_edit
     let upstream_before = w.upstream.rev(BRANCH);
 
     let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args([
-            "--push-token-env",
-            "RERECORD_PUSH_TOKEN",
-            "--pr",
-            &pr.to_string(),
-            "--head-sha",
-            &head,
-        ])
+        .land_with_push_token(run)
+        .args(["--pr", &pr.to_string(), "--head-sha", &head])
         .run()
         .success();
 
-    let tip = w.fork.rev(BRANCH);
-    assert_eq!(w.fork.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 18}");
+    w.assert_landed(&w.fork, &head, &[(A, "{\"a\": 18}")], &out);
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     assert!(w.outputs().contains(&format!("pushed-to={FORK}:{BRANCH}")));
 }

@@ -67,21 +67,9 @@ fn land_pushes_fork_pr_recordings_to_the_fork_with_a_push_token_when_maintainers
     let (head, pr, run) = w.fork_pr(&[(A, b"{\"a\": 3}\n")]);
     let upstream_before = w.upstream.rev(BRANCH);
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
-    let tip = w.fork.rev(BRANCH);
-    assert_eq!(
-        w.fork.parents(&tip),
-        vec![head.clone()],
-        "{}",
-        out.all_output()
-    );
-    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 3}");
+    w.assert_landed(&w.fork, &head, &[(A, "{\"a\": 3}")], &out);
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     let comment = w.only_comment(pr);
     assert!(comment.contains(&format!("{FORK}:{BRANCH}")), "{comment}");
@@ -93,12 +81,7 @@ fn land_pushes_fork_pr_recordings_to_the_fork_with_a_push_token_when_maintainers
 /// why and how to apply the recordings locally.
 fn assert_fork_left_alone(w: &World, (head, pr, run): (String, u64, u64), out: &Run, name: &str) {
     assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
-    assert!(
-        w.http
-            .requests()
-            .iter()
-            .all(|r| !r.contains("receive-pack"))
-    );
+    w.assert_nothing_pushed();
     let comment = w.only_comment(pr);
     assert!(
         comment.contains(&format!("rerecord fetch --run {run} --repo {UPSTREAM}")),
@@ -118,12 +101,7 @@ fn land_leaves_a_fork_pr_alone_and_says_why_when_maintainers_may_not_edit() {
     let run = w.pr_run(&head, FORK, vec![]);
     w.recordings(run, &[(A, b"{}\n")], Manifest::fork(&head));
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
     let comment = "land_comment_fork_not_editable";
     assert_fork_left_alone(&w, (head, pr, run), &out, comment);
@@ -318,12 +296,7 @@ fn land_dry_run_pushes_and_comments_nothing() {
     let out = w.land(run).args(["--dry-run", "--json"]).run().success();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        w.http
-            .requests()
-            .iter()
-            .all(|r| !r.contains("receive-pack"))
-    );
+    w.assert_nothing_pushed();
     assert!(w.fake.comments(UPSTREAM, pr).is_empty());
     let json = out.json();
     assert_eq!(json["status"], "dry-run");
@@ -360,15 +333,12 @@ fn land_accepts_a_pr_head_ahead_of_the_run_by_recording_commits_only() {
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(
-        w.upstream.parents(&tip),
-        vec![sibling],
-        "{}",
-        out.all_output()
+    w.assert_landed(
+        &w.upstream,
+        &sibling,
+        &[(A, "{\"a\": 5}"), (B, "{\"b\": 2}")],
+        &out,
     );
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 5}");
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 2}");
 }
 
 #[test]

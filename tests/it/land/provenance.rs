@@ -26,9 +26,12 @@ fn land_refuses_a_tip_that_moved_to_code_while_it_downloaded_and_pushes_nothing(
 
     let out = w.land(run).run().failure();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, "src/app.py"), "print('pwned')");
+    w.assert_landed(
+        &w.upstream,
+        &head,
+        &[("src/app.py", "print('pwned')")],
+        &out,
+    );
     assert_eq!(
         w.upstream.show(BRANCH, A),
         "{\"a\": 1}",
@@ -129,9 +132,7 @@ fn land_learns_pr_and_commit_from_a_dispatched_runs_title() {
     // A workflow_run companion: no --pr, no --head-sha; the run's title says both.
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 43}");
+    let tip = w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 43}")], &out);
     assert!(w.only_comment(pr).contains(&tip[..12]));
 }
 
@@ -192,12 +193,7 @@ fn land_ignores_the_title_of_a_fork_pull_request_run() {
     w.recordings(run, &[(A, b"{\"a\": 45}\n")], Manifest::fork(&head));
     let upstream_main = w.upstream.rev("main");
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
     let tip = w.fork.rev(BRANCH);
     assert_eq!(w.fork.parents(&tip), vec![head], "{}", out.all_output());
@@ -254,9 +250,7 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
 
     let out = w.land(run).args(inputs).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 46}");
+    w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 46}")], &out);
 }
 
 #[test]

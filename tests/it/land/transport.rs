@@ -44,9 +44,7 @@ fn land_understands_content_types_with_parameters() {
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 22}");
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 22}")], &out);
 }
 
 #[test]
@@ -132,7 +130,5 @@ fn land_pushes_again_after_a_push_that_a_server_error_refused() {
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 25}");
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 25}")], &out);
 }

@@ -331,6 +331,38 @@ impl World {
         std::fs::read_to_string(self.output_path()).unwrap_or_default()
     }
 
+    /// `land --run RUN` with the maintainer's token for pushing to forks.
+    pub fn land_with_push_token(&self, run: u64) -> Rerecord {
+        self.land(run)
+            .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
+            .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
+    }
+
+    /// Land made one commit on `BRANCH` of `remote`, right on `parent`, where each of `files`
+    /// holds its content; returns the new tip.
+    pub fn assert_landed(
+        &self,
+        remote: &Remote,
+        parent: &str,
+        files: &[(&str, &str)],
+        out: &Run,
+    ) -> String {
+        let tip = remote.rev(BRANCH);
+        let parents = remote.parents(&tip);
+        assert_eq!(parents, [parent], "{}", out.all_output());
+        for (path, content) in files {
+            assert_eq!(remote.show(BRANCH, path), *content, "{path}");
+        }
+        tip
+    }
+
+    /// Nothing was pushed to any repository of the git server.
+    pub fn assert_nothing_pushed(&self) {
+        let requests = self.http.requests();
+        let pushes = requests.iter().filter(|r| r.contains("receive-pack"));
+        assert_eq!(pushes.count(), 0, "{requests:?}");
+    }
+
     /// What the step wrote to `$GITHUB_STEP_SUMMARY`.
     pub fn summary(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("summary.md")).unwrap_or_default()
