@@ -108,6 +108,11 @@ impl World {
         (id, self.run("issue_comment", &payload, &[]))
     }
 
+    /// The `issue_comment` payload of the collaborator `maint` commenting `body` on the fork PR.
+    fn maint_on_fork_pr(&self, body: &str) -> (u64, Value) {
+        (self.gh).comment_event(UPSTREAM, self.fork_pr, "maint", "COLLABORATOR", body)
+    }
+
     fn reactions(&self, id: u64) -> Vec<String> {
         self.gh
             .reactions(UPSTREAM, id)
@@ -206,11 +211,7 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
         &ours[0].1,
         &[(&run_id, "[RUN]")],
     );
-    assert!(
-        run.stdout.contains("status    dispatched"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("status    dispatched");
 }
 
 #[test]
@@ -277,7 +278,7 @@ fn read_only_users_members_without_write_and_outsiders_get_one_reaction_and_no_r
             run.all_output()
         );
         assert_eq!(w.reactions(id), ["confused"], "{user}");
-        assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+        run.assert_stdout_has("status    refused");
         // The log (the maintainers') says why.
         assert!(
             run.all_output().contains(&format!(
@@ -393,7 +394,7 @@ fn an_edited_comment_does_nothing() {
         w.gh.edited_comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
     let before = w.gh.requests().len();
     let run = w.run("issue_comment", &payload, &[]).success();
-    assert!(run.stderr.contains("nothing to do"), "{}", run.stderr);
+    run.assert_stderr_has("nothing to do");
     assert_eq!(w.gh.requests().len(), before, "not one API call");
     assert!(w.reactions(id).is_empty());
     assert!(w.ours(w.fork_pr).is_empty());
@@ -423,13 +424,7 @@ fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
 #[test]
 fn a_push_after_the_comment_is_refused_and_the_reply_names_the_new_head() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k x"),
-    );
+    let (_, payload) = w.maint_on_fork_pr(&approve("-k x"));
     let pushed = "dddddddddddddddddddddddddddddddddddddddd";
     w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now());
     w.run("issue_comment", &payload, &[]).success();
@@ -445,8 +440,7 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
     let pushed = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
     for body in [approve(""), "/rerecord".to_owned()] {
         let w = world(WORKFLOW_WITH_PR);
-        let (_, payload) =
-            w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", &body);
+        let (_, payload) = w.maint_on_fork_pr(&body);
         // A throw-away PR ran CI on the commit days ago; then it became this PR's head.
         let mut ci = RunSpec::completed("ci.yml", "throwaway", pushed, "success");
         ci.event = "pull_request".into();
@@ -496,7 +490,7 @@ fn a_fork_pr_without_sha_gets_one_reply_with_the_approving_comment_and_no_dispat
         "{reply}"
     );
     assert!(!outside.contains('@'), "no mention: {reply}");
-    assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+    run.assert_stdout_has("status    refused");
 
     // Commenting exactly that dispatches the head it names.
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &inside);
@@ -635,24 +629,20 @@ fn the_label_flow_checks_the_labeller_and_the_head_the_label_saw() {
     w.run("pull_request_target", &other, &[]).success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
 
+    // A refused label: nothing dispatched, and our reply says why.
+    let refused = |label: &Value| {
+        w.run("pull_request_target", label, &[]).success();
+        assert!(w.gh.runs(UPSTREAM).is_empty());
+        w.ours(w.fork_pr).pop().unwrap().1
+    };
     let by_reader = w.gh.label_event(UPSTREAM, w.fork_pr, "reader", "re-record");
-    w.run("pull_request_target", &by_reader, &[]).success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("label `re-record` added by `reader`"),
-        "{reply}"
-    );
+    let reply = refused(&by_reader);
+    snap::assert_redacted("command_reply_label_by_reader", &reply, &[]);
 
     let stale = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "re-record");
     w.gh.push_to_pr(UPSTREAM, w.fork_pr, &"f".repeat(40), Utc::now());
-    w.run("pull_request_target", &stale, &[]).success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("pushed after the label was added"),
-        "{reply}"
-    );
+    let reply = refused(&stale);
+    snap::assert_redacted("command_reply_label_before_a_push", &reply, &[]);
 
     let fresh = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "Re-Record");
     let run = w.run("pull_request_target", &fresh, &[]).success();
@@ -697,13 +687,7 @@ fn the_sticky_status_comment_is_created_once_and_updated() {
 #[test]
 fn dry_run_and_json_touch_nothing() {
     let w = world(WORKFLOW_WITH_PR);
-    let (id, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k x"),
-    );
+    let (id, payload) = w.maint_on_fork_pr(&approve("-k x"));
     let run = w
         .run("issue_comment", &payload, &["--dry-run", "--json"])
         .success();
@@ -719,7 +703,7 @@ fn dry_run_and_json_touch_nothing() {
 #[test]
 fn outside_a_workflow_it_says_where_it_runs() {
     let run = rerecord().arg("command").run().expect_code(2);
-    assert!(run.stderr.contains("issue_comment"), "{}", run.stderr);
+    run.assert_stderr_has("issue_comment");
 }
 
 #[test]
@@ -782,13 +766,7 @@ fn the_template_triggers_on_created_comments_and_labels_checks_out_nothing_and_s
 #[test]
 fn json_output_carries_hostile_values_without_a_workflow_command() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k '##[add-mask]x ::stop-commands::y'"),
-    );
+    let (_, payload) = w.maint_on_fork_pr(&approve("-k '##[add-mask]x ::stop-commands::y'"));
     let run = w.run("issue_comment", &payload, &["--json"]).success();
     assert!(!run.stdout.contains("##["), "{}", run.stdout);
     assert_eq!(

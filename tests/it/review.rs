@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::support::cmd::{Rerecord, Run, path_str, rerecord, tempdir};
 use crate::support::fake_github::TOKEN;
-use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
+use crate::support::git_fixtures::{
+    Remote, commit_all, commit_and_push, git, one_commit_checkout, write,
+};
 use crate::support::land_world::{self, Manifest, World};
 use crate::support::snap;
 
@@ -234,11 +236,7 @@ fn commit_in_actions_masks_the_value_and_stages_nothing_for_a_fork() {
     .env("GITHUB_ACTIONS", "true")
     .run()
     .failure();
-    assert!(
-        out.stdout.contains(&format!("::add-mask::{secret}\n")),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has(&format!("::add-mask::{secret}\n"));
     for line in out
         .all_output()
         .lines()
@@ -276,11 +274,7 @@ fn redaction_placeholders_pass_and_allow_secret_accepts_a_known_false_positive()
     );
     let out = commit(&work, &[]).run().failure();
     let allow = format!("{EMBED}:/docs/0");
-    assert!(
-        out.stderr.contains(&format!("--allow-secret '{allow}'")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("--allow-secret '{allow}'"));
     assert_eq!(remote.rev(BRANCH), after_placeholder);
     commit(&work, &["--allow-secret", &format!("{EMBED}:/other")])
         .run()
@@ -306,13 +300,9 @@ fn values_of_named_environment_variables_are_refused() {
         .run()
         .failure();
     assert_never_printed(&out, value);
-    assert!(
-        out.stderr.contains(&format!(
-            "{EMBED} at /request/headers/x-provider-key: value of $PROVIDER_KEY prov…"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!(
+        "{EMBED} at /request/headers/x-provider-key: value of $PROVIDER_KEY prov…"
+    ));
     // ... or by `[review] secret-env`, in the configuration as committed (a work-tree copy is
     // never read inside Actions).
     write(
@@ -445,11 +435,7 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
         "churn landed:\n{}",
         out.all_output()
     );
-    assert!(
-        out.all_output().contains("--keep-churn"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--keep-churn");
 
     let real = b"{\"test_id\": \"t.py::b\", \"id\": 3, \"created\": 3, \"v\": 2}\n";
     let both = [
@@ -489,25 +475,7 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
 #[test]
 fn fetch_refuses_a_credential_and_writes_nothing() {
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", BRANCH]);
-    write(&work, CHAT, "{\"a\": 1}\n");
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
-    let head = git(&work, &["rev-parse", "HEAD"]);
+    let (work, head) = one_commit_checkout(dir.path(), BRANCH, &[(CHAT, "{\"a\": 1}\n")]);
     let secret = credentials().remove(0).1;
     let yaml = format!(
         "interactions:\n- request:\n    headers:\n      authorization:\n      - token {secret}\n"
@@ -515,20 +483,11 @@ fn fetch_refuses_a_credential_and_writes_nothing() {
     let files: [(&str, &[u8]); 2] = [(CHAT, b"{\"a\": 2}\n"), (CASSETTE, yaml.as_bytes())];
     let out = land_world::fetch_one_run(&work, &head, &files).failure();
     assert_never_printed(&out, &secret);
-    assert!(
-        out.stderr
-            .contains("refusing to apply the recordings: 1 credential"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "{CASSETTE} at /interactions/0/request/headers/authorization/0"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    out.assert_stderr_has("refusing to apply the recordings: 1 credential");
+    out.assert_stderr_has(&format!(
+        "{CASSETTE} at /interactions/0/request/headers/authorization/0"
+    ));
+    out.assert_stderr_has("nothing was written");
     assert_eq!(
         std::fs::read_to_string(work.join(CHAT)).unwrap(),
         "{\"a\": 1}\n"
@@ -632,20 +591,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
 
     // Against an older base, committed changes count too.
     let base = remote.rev(BRANCH);
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "rec",
-        ],
-    );
+    commit_all(&work, "rec");
     let clean = rerecord()
         .current_dir(&work)
         .args(["report", "--json"])
@@ -724,7 +670,7 @@ fn prune_lists_and_deletes_orphans_and_commit_carries_the_deletions() {
         .args(["prune", "--delete", "--collected", &path_str(&collected)])
         .run()
         .expect_code(2);
-    assert!(out.stderr.contains("lists no test ids"), "{}", out.stderr);
+    out.assert_stderr_has("lists no test ids");
     assert!(work.join(EMBED).exists());
     let _ = commit_and_push;
 }
@@ -743,11 +689,8 @@ fn commit_scans_a_recording_over_the_analysis_limit_as_a_stream() {
     write(&work, EMBED, &big(&secret));
     let out = commit(&work, &[]).run().failure();
     assert_never_printed(&out, &secret);
-    assert!(
-        out.stderr.contains("refusing to commit: 1 credential") && out.stderr.contains(EMBED),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("refusing to commit: 1 credential");
+    out.assert_stderr_has(EMBED);
     assert_eq!(remote.rev(BRANCH), before, "the credential was pushed");
 
     write(&work, EMBED, &big("<redacted>"));

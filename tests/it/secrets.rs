@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::support::cmd::{Run, rerecord, tempdir};
 use crate::support::fake_github::TOKEN;
-use crate::support::git_fixtures::{Remote, git, write};
+use crate::support::git_fixtures::{self, Remote, git, write};
 use crate::support::land_world::{self, World};
 
 const DIR: &str = "tests/integration/corpus/recordings";
@@ -401,12 +401,7 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     ];
     let out = rerecord().current_dir(&work).args(args).run().failure();
     assert_never_printed(&out, &files);
-    assert!(
-        out.stderr
-            .contains(&format!("refusing to commit: {expected} credentials found")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("refusing to commit: {expected} credentials found"));
     assert_eq!(
         remote.rev(land_world::BRANCH),
         before,
@@ -437,26 +432,7 @@ fn scan_count(files: &[(String, String, String)]) -> usize {
 
 /// A checkout of one commit on the PR branch, in `dir/work`; its path and commit.
 fn one_commit_checkout(dir: &Path) -> (PathBuf, String) {
-    let work = dir.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", land_world::BRANCH]);
-    write(&work, "README.md", "x\n");
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
-    let head = git(&work, &["rev-parse", "HEAD"]);
-    (work, head)
+    git_fixtures::one_commit_checkout(dir, land_world::BRANCH, &[("README.md", "x\n")])
 }
 
 #[test]
@@ -480,12 +456,7 @@ fn land_and_fetch_refuse_the_corpus() {
             assert!(!line.contains(v.as_str()), "{line}");
         }
     }
-    assert!(
-        out.all_output()
-            .contains(&format!("refusing to land: {expected} credentials found")),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has(&format!("refusing to land: {expected} credentials found"));
     assert_eq!(
         w.upstream.rev(land_world::BRANCH),
         head,
@@ -496,13 +467,9 @@ fn land_and_fetch_refuse_the_corpus() {
     let (work, head) = one_commit_checkout(dir.path());
     let out = land_world::fetch_one_run(&work, &head, &bytes).failure();
     assert_never_printed(&out, &files);
-    assert!(
-        out.stderr.contains(&format!(
-            "refusing to apply the recordings: {expected} credentials found"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!(
+        "refusing to apply the recordings: {expected} credentials found"
+    ));
     assert!(!work.join(DIR).exists(), "fetch wrote recordings");
 }
 
@@ -577,47 +544,27 @@ fn scan_defaults_to_changed_recordings_and_staged_reads_the_index() {
     ]);
     let scan = |args: &[&str]| rerecord().current_dir(&work).arg("scan").args(args).run();
     let out = scan(&[]).success();
-    assert!(
-        out.stdout.contains("No credential found in 0 files."),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("No credential found in 0 files.");
     // Not a recording: the default leaves it alone, a path names it.
     write(&work, "notes.txt", &format!("{secret}\n"));
     scan(&[]).success();
     let out = scan(&["notes.txt"]).failure();
-    assert!(
-        out.stdout.contains("notes.txt line 1: GitHub token"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("notes.txt line 1: GitHub token");
     assert!(!out.all_output().contains(secret.as_str()));
     // A changed recording is found; once fixed in the work tree but still staged, --staged
     // finds it and the default does not.
     write(&work, chat, &format!("{{\"a\": \"{secret}\"}}\n"));
     let out = scan(&[]).failure();
-    assert!(
-        out.stdout.contains(&format!("{chat} at /a: GitHub token")),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has(&format!("{chat} at /a: GitHub token"));
     git(&work, &["add", chat]);
     write(&work, chat, "{\"a\": 2}\n");
     scan(&[]).success();
     scan(&["--staged"]).failure();
     scan(&["--staged", chat]).failure();
     let out = scan(&["--staged", "missing.txt"]).expect_code(2);
-    assert!(
-        out.stderr.contains("not in the git index"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("not in the git index");
     let out = scan(&["missing.json"]).expect_code(2);
-    assert!(
-        out.stderr.contains("cannot read missing.json"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("cannot read missing.json");
     // A known false positive is allowed by its location.
     scan(&["--staged", "--allow-secret", &format!("{chat}:/a")]).success();
 }
@@ -668,13 +615,9 @@ fn the_pre_commit_hook_runs_as_declared() {
         .args(&selected)
         .run()
         .failure();
-    assert!(
-        out.stdout.contains(&format!(
-            "{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key"
-        )),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has(&format!(
+        "{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key"
+    ));
     write(dir.path(), cassette, "interactions: []\n");
     rerecord()
         .current_dir(dir.path())

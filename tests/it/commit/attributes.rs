@@ -85,13 +85,8 @@ fn commit_refuses_recordings_tracked_by_git_lfs_on_the_tip_and_pushes_nothing() 
     let run = Job::new(&tmp.path().join("job"))
         .run(&work, &["--target-branch", BRANCH])
         .failure();
-    assert!(
-        run.stderr
-            .contains(&format!("{REC_NEW} is tracked by Git LFS on the branch"))
-            && run.stderr.contains("Nothing was committed"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&format!("{REC_NEW} is tracked by Git LFS on the branch"));
+    run.assert_stderr_has("Nothing was committed");
     assert_eq!(remote.rev(BRANCH), before, "nothing may be pushed");
 }
 
@@ -110,11 +105,6 @@ fn land_refuses_recordings_the_pr_tip_tracks_with_git_lfs_and_pushes_nothing() {
     );
     let (head, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 2}\n")]);
     let out = w.land(run).run().failure();
-    assert!(
-        out.stderr
-            .contains(&format!("{A} is tracked by Git LFS on the branch")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("{A} is tracked by Git LFS on the branch"));
     assert_eq!(w.upstream.rev(BRANCH), head, "nothing may be pushed");
 }

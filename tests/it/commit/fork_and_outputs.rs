@@ -72,12 +72,7 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
         "{}",
         job.summary()
     );
-    assert!(
-        run.stdout
-            .contains("artifact name: recordings-4242-2-record-3"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("artifact name: recordings-4242-2-record-3");
 }
 
 #[test]
@@ -101,11 +96,7 @@ fn no_recording_changes_reports_changed_false_and_exits_zero() {
         ),
         ("false", "0", "false")
     );
-    assert!(
-        run.stdout.contains("No recording changes"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("No recording changes");
 }
 
 #[test]
@@ -217,7 +208,7 @@ fn missing_target_branch_is_a_usage_error() {
         .arg("commit")
         .run()
         .expect_code(2);
-    assert!(run.stderr.contains("--target-branch"), "{}", run.stderr);
+    run.assert_stderr_has("--target-branch");
 }
 
 #[test]
@@ -248,11 +239,8 @@ fn a_dispatched_stage_job_records_the_pinned_pr_and_sha_and_refuses_another_chec
     let out = job
         .run(&work, &["--mode", "stage", "--target-branch", BRANCH])
         .failure();
-    assert!(
-        out.stderr.contains("not at the pinned head") && out.stderr.contains(approved),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("not at the pinned head");
+    out.assert_stderr_has(approved);
     assert!(!other.join("runner-temp/rerecord-artifact").exists());
     assert_eq!(remote.rev(BRANCH), head, "nothing pushed");
 }

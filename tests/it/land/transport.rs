@@ -83,21 +83,10 @@ fn land_retries_transient_server_errors_of_the_ref_discovery_and_the_fetch() {
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    let discoveries = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.contains("info/refs?service=git-upload-pack"))
-        .count();
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 23}")], &out);
+    let discoveries = w.git_requests(|r| r.contains("info/refs?service=git-upload-pack"));
     assert!(discoveries >= 3, "{:?}", w.http.requests());
-    let fetches = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("POST /upstream/project.git/git-upload-pack"))
-        .count();
+    let fetches = w.git_requests(|r| r.starts_with("POST /upstream/project.git/git-upload-pack"));
     assert!(fetches >= 2, "{:?}", w.http.requests());
 }
 
@@ -110,14 +99,8 @@ fn land_checks_the_refs_after_a_push_whose_answer_was_lost_and_never_pushes_twic
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    let posts = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("POST") && r.contains("git-receive-pack"))
-        .count();
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 24}")], &out);
+    let posts = w.git_requests(|r| r.starts_with("POST") && r.contains("git-receive-pack"));
     assert_eq!(posts, 1, "{:?}", w.http.requests());
 }
 

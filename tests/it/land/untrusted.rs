@@ -131,11 +131,8 @@ fn land_refuses_a_run_whose_fork_was_deleted() {
 
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     assert!(w.http.requests().is_empty(), "{:?}", w.http.requests());
-    assert!(
-        out.all_output().contains("head repository of run") && out.all_output().contains("gone"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("head repository of run");
+    out.assert_output_has("gone");
     assert!(w.fake.comments(UPSTREAM, pr).is_empty());
 }
 
@@ -153,12 +150,7 @@ fn land_refuses_an_artifact_without_a_manifest() {
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert!(w.http.requests().is_empty(), "{:?}", w.http.requests());
-    assert!(
-        out.all_output()
-            .contains("recordings-legacy has no rerecord-manifest.json"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("recordings-legacy has no rerecord-manifest.json");
     let comment = w.only_comment(pr);
     assert!(
         comment.contains("refused") && comment.contains("rerecord-manifest.json"),
@@ -234,12 +226,7 @@ fn land_refuses_a_manifest_that_deletes_a_recordings_directory() {
 
     assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
     assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 1}");
-    assert!(
-        out.all_output()
-            .contains("tests/integration/agents/recordings"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("tests/integration/agents/recordings");
     assert!(w.only_comment(pr).contains("refused"));
 }
 
@@ -316,11 +303,7 @@ fn land_refuses_a_manifest_head_sha_that_is_not_a_commit_id() {
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        out.all_output().contains("not a commit id"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("not a commit id");
     assert!(
         !out.all_output().contains("panicked"),
         "{}",
@@ -352,12 +335,7 @@ fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
         .failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        out.all_output()
-            .contains("limit for all artifacts of a run"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("limit for all artifacts of a run");
 }
 
 #[test]
@@ -370,12 +348,8 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
-    assert!(
-        out.all_output().contains(
-            "differs from tests/integration/recordings/a.json on the branch only in case"
-        ),
-        "{}",
-        out.all_output()
+    out.assert_output_has(
+        "differs from tests/integration/recordings/a.json on the branch only in case",
     );
 }
 
@@ -423,9 +397,5 @@ fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
         comment.matches("</details>").count()
     );
     // The log lists every file.
-    assert!(
-        out.all_output().contains(&files[1499].0),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has(&files[1499].0);
 }

@@ -36,11 +36,7 @@ fn schedule_asks_gh_for_the_token_of_the_api_host() {
             .run()
     };
     let run = with_gh("github.com").failure();
-    assert!(
-        run.stderr.contains("no GitHub token found"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("no GitHub token found");
     assert!(
         w.fake.requests().is_empty(),
         "github.com's token is not asked for"
@@ -54,11 +50,7 @@ fn schedule_asks_gh_for_the_token_of_the_api_host() {
         .args(["doctor", "--api-url", &w.fake.url()])
         .run()
         .success();
-    assert!(
-        doctor.stdout.contains("found in gh auth token"),
-        "{}",
-        doctor.stdout
-    );
+    doctor.assert_stdout_has("found in gh auth token");
 }
 
 #[test]
@@ -106,16 +98,9 @@ fn watch_survives_minutes_of_api_outage() {
         .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
         .run()
         .success();
-    assert!(
-        run.stderr.contains("GitHub is not answering") && run.stderr.contains("still watching"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("GitHub answers again"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GitHub is not answering");
+    run.assert_stderr_has("still watching");
+    run.assert_stderr_has("GitHub answers again");
     let failed = w.fake.requests().iter().filter(|r| r.status == 503).count();
     assert_eq!(failed, 24, "every injected failure was met");
 }
@@ -133,12 +118,7 @@ fn watch_gives_up_after_half_an_hour_of_outage() {
         .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
         .run()
         .failure();
-    assert!(
-        run.stderr
-            .contains("GitHub has not answered for 30 minutes"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GitHub has not answered for 30 minutes");
     assert_eq!(w.fake.runs(FORK).len(), 1, "the run itself goes on");
 }
 

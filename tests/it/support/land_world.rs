@@ -356,6 +356,11 @@ impl World {
         tip
     }
 
+    /// How many requests the git server got that `what` picks.
+    pub fn git_requests(&self, what: impl Fn(&str) -> bool) -> usize {
+        self.http.requests().iter().filter(|r| what(r)).count()
+    }
+
     /// Nothing was pushed to any repository of the git server.
     pub fn assert_nothing_pushed(&self) {
         let requests = self.http.requests();
