@@ -376,17 +376,19 @@ fn the_pin_must_be_a_full_sha_and_never_the_placeholder() {
     let dir = tempdir();
     let d = dir.path();
     project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
-    for bad in ["v1.2.3", "0123456789ab", &"0".repeat(40)] {
+    let not_full = "is not a full commit SHA (40 lowercase hex digits)";
+    let zeros = "0".repeat(40);
+    for (bad, why) in [
+        ("v1.2.3", not_full),
+        ("0123456789ab", not_full),
+        (&zeros, "the all-zero SHA is the templates' placeholder"),
+    ] {
         let out = rerecord()
             .args(["init", "--yes", "--action-sha", bad])
             .current_dir(d)
             .run()
             .expect_code(2);
-        assert!(
-            out.stderr.contains("full commit SHA") || out.stderr.contains("placeholder"),
-            "{bad}: {}",
-            out.stderr
-        );
+        assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
     }
     assert!(!d.join(".github").exists());
 }
