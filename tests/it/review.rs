@@ -237,13 +237,7 @@ fn commit_in_actions_masks_the_value_and_stages_nothing_for_a_fork() {
     .run()
     .failure();
     out.assert_stdout_has(&format!("::add-mask::{secret}\n"));
-    for line in out
-        .all_output()
-        .lines()
-        .filter(|l| !l.starts_with("::add-mask::"))
-    {
-        assert!(!line.contains(&secret), "{line}");
-    }
+    assert_never_printed_except_mask(&out, &secret);
     assert!(!artifact.exists(), "something was staged");
 }
 

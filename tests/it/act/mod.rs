@@ -60,16 +60,9 @@ fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recor
 
     assert_eq!(out.code, 0, "{}", out.tail());
     // Four record jobs, each uploading its own artifact; then the land job.
-    let uploads = out
-        .log
-        .lines()
-        .filter(|l| l.contains("uploaded artifact recordings-"))
-        .count();
+    let uploads = out.uploads();
     assert_eq!(uploads, 4, "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
     // One commit on top of the PR head, holding exactly the recordings.
     assert_eq!(
@@ -108,7 +101,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
         record.tail()
     );
     assert_eq!(
-        world.git_in(FORK, &["rev-parse", BRANCH]).trim(),
+        world.tip(FORK),
         world.head,
         "the recording run pushed to the fork"
     );
@@ -141,7 +134,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());
-    let tip = world.git_in(FORK, &["rev-parse", BRANCH]).trim().to_owned();
+    let tip = world.tip(FORK);
     assert_ne!(
         tip,
         world.head,
@@ -153,7 +146,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
         expected_recordings()
     );
     assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", BRANCH]).trim(),
+        world.tip(UPSTREAM),
         world.head,
         "the upstream's copy of the branch moved"
     );
@@ -181,10 +174,7 @@ fn assert_nothing_steered(world: &ActWorld, out: &harness::ActOutcome) -> Vec<St
         "main moved: {}",
         out.tail()
     );
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     let changes = sorted(world.changes(UPSTREAM, &world.head, &tip));
     let recordings = expected_recordings();
     for change in &changes {
@@ -259,10 +249,7 @@ fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main(
         main_before,
         "main moved"
     );
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_eq!(
         world
             .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
@@ -292,10 +279,7 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
     assert_eq!(out.code, 0, "{}", out.tail());
     // Four jobs pushed one commit each onto the moving tip.
     assert_eq!(changes, expected_recordings(), "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     let range = format!("{}..{tip}", world.head);
     assert_eq!(
         world
@@ -400,10 +384,7 @@ fn an_init_written_workflow_records_a_same_repo_pr_and_lands_exactly_the_recordi
     let event = world.pr_event(pr, UPSTREAM);
     let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
     assert_eq!(out.code, 0, "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
     assert_eq!(
         sorted(world.changes(UPSTREAM, &world.head, &tip)),

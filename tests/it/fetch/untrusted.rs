@@ -28,13 +28,7 @@ fn artifact_with(files: &[(&str, &[u8])], edit: impl FnOnce(&mut serde_json::Val
 #[test]
 fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
     let w = World::new();
-    let names = [
-        "tests/integration/recordings/x##[error]pwned.json",
-        "tests/integration/recordings/##[add-mask]secret.json",
-        "tests/integration/recordings/##[set-output name=x]y.json",
-        "tests/integration/recordings/##[stop-commands]tok.json",
-        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
-    ];
+    let names = crate::support::zips::WORKFLOW_COMMAND_NAMES;
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     let run = w.run_with(vec![(
         "recordings-##[error]artifact",

@@ -234,13 +234,7 @@ fn land_refuses_a_manifest_that_deletes_a_recordings_directory() {
 fn land_output_defuses_workflow_commands_in_file_and_artifact_names() {
     let w = World::new(TOKEN);
     let (_, pr, run) = pr_and_run(&w);
-    let names = [
-        "tests/integration/recordings/x##[error]pwned.json",
-        "tests/integration/recordings/##[add-mask]secret.json",
-        "tests/integration/recordings/##[set-output name=x]y.json",
-        "tests/integration/recordings/##[stop-commands]tok.json",
-        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
-    ];
+    let names = crate::support::zips::WORKFLOW_COMMAND_NAMES;
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     hostile_artifact(&w, run, "recordings-##[add-mask]x", &files, &[], |_| {});
 
