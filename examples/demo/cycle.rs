@@ -108,7 +108,7 @@ pub fn run(dir: &Path, rerecord: &dyn Fn() -> Command) -> Result<Outcome> {
     world.laptop(
         rerecord,
         &other,
-        &["fetch", "--run", &run.to_string(), "--repo", UPSTREAM],
+        &["fetch", "--run", &run.to_string(), "--run-repo", UPSTREAM],
     )?;
     let mut fetched = BTreeMap::new();
     for path in [UPDATED, ADDED] {
@@ -302,9 +302,9 @@ impl World {
         std::fs::write(&event, payload.to_string())?;
         let args = [
             "commit",
-            "--setup",
+            "--recorded-setup",
             "ollama",
-            "--suite",
+            "--recorded-suite",
             "base",
             "--job-key",
             "ollama-base",

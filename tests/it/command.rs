@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::support::cmd::{Run, path_str, rerecord, tempdir};
 use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, TOKEN};
+use crate::support::snap;
 
 const UPSTREAM: &str = "acme/widgets";
 const FORK: &str = "alice/widgets";
@@ -107,6 +108,11 @@ impl World {
         (id, self.run("issue_comment", &payload, &[]))
     }
 
+    /// The `issue_comment` payload of the collaborator `maint` commenting `body` on the fork PR.
+    fn maint_on_fork_pr(&self, body: &str) -> (u64, Value) {
+        (self.gh).comment_event(UPSTREAM, self.fork_pr, "maint", "COLLABORATOR", body)
+    }
+
     fn reactions(&self, id: u64) -> Vec<String> {
         self.gh
             .reactions(UPSTREAM, id)
@@ -114,6 +120,18 @@ impl World {
             .inspect(|(_, who)| assert_eq!(who, JOB_TOKEN_USER))
             .map(|(content, _)| content)
             .collect()
+    }
+
+    /// `body` commented on `pr` by the writer `maint`: nothing is dispatched, the comment gets
+    /// 👀 then 😕, and rerecord replies; returns the reply.
+    fn refused(&self, pr: u64, association: &str, body: &str) -> String {
+        let (id, run) = self.comment(pr, "maint", association, body);
+        let run = run.success();
+        assert!(self.gh.runs(UPSTREAM).is_empty(), "{}", run.all_output());
+        assert_eq!(self.reactions(id), ["eyes", "confused"], "{body}");
+        let reply = self.ours(pr).pop().unwrap().1;
+        assert!(reply.starts_with(REPLY), "{reply}");
+        reply
     }
 
     /// Comments rerecord wrote on `pr` (by the job token's user).
@@ -182,16 +200,18 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
     let ours = w.ours(w.fork_pr);
     assert_eq!(ours.len(), 1, "{ours:?}");
     assert!(ours[0].1.starts_with(MARKER), "{}", ours[0].1);
+    let run_id = runs[0].id.to_string();
     assert!(
-        ours[0].1.contains(&format!("[run {}](", runs[0].id)),
+        ours[0].1.contains(&format!("[run {run_id}](")),
         "{}",
         ours[0].1
     );
-    assert!(
-        run.stdout.contains("status    dispatched"),
-        "{}",
-        run.stdout
+    snap::assert_redacted(
+        "command_status_dispatched",
+        &ours[0].1,
+        &[(&run_id, "[RUN]")],
     );
+    run.assert_stdout_has("status    dispatched");
 }
 
 #[test]
@@ -211,20 +231,35 @@ fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_p
     );
 }
 
+/// A writer's comment that cannot be carried out: nothing is dispatched, and the reply (the
+/// whole text, snapshotted) says why and which comment would work.
 #[test]
-fn a_fork_pr_is_refused_when_the_workflow_cannot_take_its_number() {
-    let w = world(WORKFLOW_ON_BRANCH);
-    let (id, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &approve(""));
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    assert_eq!(w.reactions(id), ["eyes", "confused"]);
-    let ours = w.ours(w.fork_pr);
-    assert!(ours[0].1.starts_with(REPLY), "{}", ours[0].1);
-    assert!(
-        ours[0].1.contains("declares no `pr_number` input"),
-        "{}",
-        ours[0].1
-    );
+fn a_request_the_workflow_or_the_options_cannot_carry_is_refused_with_a_reply() {
+    let without_sha = WORKFLOW_WITH_PR.replace("      head_sha: {type: string}\n", "");
+    let zeros = "0".repeat(40);
+    let cases = [
+        // A fork PR needs the workflow's `pr_number` input (dispatched in the upstream)...
+        ("fork_without_pr_number", WORKFLOW_ON_BRANCH, approve("")),
+        // ...and its `head_sha` input (the approved commit).
+        ("fork_without_head_sha", without_sha.as_str(), approve("")),
+        // `--sha` takes the full commit id; the reply gives the comment to use.
+        (
+            "short_sha",
+            WORKFLOW_WITH_PR,
+            "/rerecord --sha ccccccc --setup gpt".to_owned(),
+        ),
+        // The inputs rerecord pins cannot be set from the comment.
+        (
+            "pinned_input",
+            WORKFLOW_WITH_PR,
+            format!("/rerecord -f head_sha={zeros}"),
+        ),
+    ];
+    for (name, workflow, body) in cases {
+        let w = world(workflow);
+        let reply = w.refused(w.fork_pr, "COLLABORATOR", &body);
+        snap::assert_redacted(&format!("command_reply_{name}"), &reply, &[]);
+    }
 }
 
 #[test]
@@ -243,7 +278,7 @@ fn read_only_users_members_without_write_and_outsiders_get_one_reaction_and_no_r
             run.all_output()
         );
         assert_eq!(w.reactions(id), ["confused"], "{user}");
-        assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+        run.assert_stdout_has("status    refused");
         // The log (the maintainers') says why.
         assert!(
             run.all_output().contains(&format!(
@@ -359,7 +394,7 @@ fn an_edited_comment_does_nothing() {
         w.gh.edited_comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
     let before = w.gh.requests().len();
     let run = w.run("issue_comment", &payload, &[]).success();
-    assert!(run.stderr.contains("nothing to do"), "{}", run.stderr);
+    run.assert_stderr_has("nothing to do");
     assert_eq!(w.gh.requests().len(), before, "not one API call");
     assert!(w.reactions(id).is_empty());
     assert!(w.ours(w.fork_pr).is_empty());
@@ -389,28 +424,13 @@ fn a_comment_on_an_issue_or_without_the_word_does_nothing() {
 #[test]
 fn a_push_after_the_comment_is_refused_and_the_reply_names_the_new_head() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k x"),
-    );
+    let (_, payload) = w.maint_on_fork_pr(&approve("-k x"));
     let pushed = "dddddddddddddddddddddddddddddddddddddddd";
     w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now());
     w.run("issue_comment", &payload, &[]).success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
     let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains(
-            "the comment approves `cccccccccccc`, but the PR's head is now `dddddddddddd`"
-        ),
-        "{reply}"
-    );
-    assert!(
-        reply.contains(&format!("/rerecord --sha {pushed} -k x")),
-        "{reply}"
-    );
+    snap::assert_redacted("command_reply_pushed_after_the_comment", &reply, &[]);
 }
 
 /// The issue's bypass: the author force-pushes, after the comment, a commit back-dated to before
@@ -420,8 +440,7 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
     let pushed = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee";
     for body in [approve(""), "/rerecord".to_owned()] {
         let w = world(WORKFLOW_WITH_PR);
-        let (_, payload) =
-            w.gh.comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", &body);
+        let (_, payload) = w.maint_on_fork_pr(&body);
         // A throw-away PR ran CI on the commit days ago; then it became this PR's head.
         let mut ci = RunSpec::completed("ci.yml", "throwaway", pushed, "success");
         ci.event = "pull_request".into();
@@ -443,29 +462,6 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
             "{body}: the reply gives the comment for the new head: {reply}"
         );
     }
-}
-
-#[test]
-fn a_short_sha_is_refused_with_the_full_comment_to_use() {
-    let w = world(WORKFLOW_WITH_PR);
-    let (id, run) = w.comment(
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        "/rerecord --sha ccccccc --setup gpt",
-    );
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    assert_eq!(w.reactions(id), ["eyes", "confused"]);
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("`--sha` takes the full 40-hex commit id; `ccccccc` is not one"),
-        "{reply}"
-    );
-    assert!(
-        reply.contains(&format!("/rerecord --sha {FORK_SHA} --setup gpt")),
-        "{reply}"
-    );
 }
 
 #[test]
@@ -494,7 +490,7 @@ fn a_fork_pr_without_sha_gets_one_reply_with_the_approving_comment_and_no_dispat
         "{reply}"
     );
     assert!(!outside.contains('@'), "no mention: {reply}");
-    assert!(run.stdout.contains("status    refused"), "{}", run.stdout);
+    run.assert_stdout_has("status    refused");
 
     // Commenting exactly that dispatches the head it names.
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &inside);
@@ -520,18 +516,8 @@ fn a_same_repository_pr_by_a_writer_needs_no_sha_and_records_its_head() {
 fn a_same_repository_pr_by_an_author_without_write_needs_the_sha() {
     let w = world(WORKFLOW_WITH_PR);
     w.gh.set_pr_author(UPSTREAM, w.branch_pr, "reader");
-    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord");
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.branch_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("its author `reader` has `read` here"),
-        "{reply}"
-    );
-    assert!(
-        reply.contains(&format!("/rerecord --sha {BRANCH_SHA}")),
-        "{reply}"
-    );
+    let reply = w.refused(w.branch_pr, "MEMBER", "/rerecord");
+    snap::assert_redacted("command_reply_author_without_write", &reply, &[]);
     let (_, run) = w.comment(
         w.branch_pr,
         "maint",
@@ -540,17 +526,6 @@ fn a_same_repository_pr_by_an_author_without_write_needs_the_sha() {
     );
     run.success();
     assert_eq!(w.gh.runs(UPSTREAM).len(), 1, "the full sha approves it");
-}
-
-#[test]
-fn a_fork_pr_is_refused_when_the_workflow_cannot_take_the_sha() {
-    let workflow = WORKFLOW_WITH_PR.replace("      head_sha: {type: string}\n", "");
-    let w = world(&workflow);
-    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &approve(""));
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(reply.contains("declares no `head_sha` input"), "{reply}");
 }
 
 #[test]
@@ -602,17 +577,9 @@ fn hostile_text_stays_inert_data() {
 #[test]
 fn unknown_options_are_answered_in_a_fenced_block_that_cannot_link_or_mention() {
     let w = world(WORKFLOW_WITH_PR);
-    let (id, run) = w.comment(
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        "/rerecord --evil '```@acme/admins [x](https://evil.example) <img src=x>'",
-    );
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    assert_eq!(w.reactions(id), ["eyes", "confused"]);
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(reply.contains("did not understand the options"), "{reply}");
+    let body = "/rerecord --evil '```@acme/admins [x](https://evil.example) <img src=x>'";
+    let reply = w.refused(w.fork_pr, "COLLABORATOR", body);
+    snap::assert_redacted("command_reply_unknown_options", &reply, &[]);
     let (outside, inside) = split_fence(&reply);
     assert!(inside.contains("--evil"), "{reply}");
     for bad in ["@acme", "](https", "<img"] {
@@ -621,6 +588,7 @@ fn unknown_options_are_answered_in_a_fenced_block_that_cannot_link_or_mention() 
     let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", "/rerecord --help");
     run.success();
     let help = w.ours(w.fork_pr).pop().unwrap().1;
+    // The usage text is `rerecord schedule`'s (its --help is snapshotted in cli.rs).
     assert!(
         help.contains("**Usage**") && help.contains("--test-pattern"),
         "{help}"
@@ -661,24 +629,20 @@ fn the_label_flow_checks_the_labeller_and_the_head_the_label_saw() {
     w.run("pull_request_target", &other, &[]).success();
     assert!(w.gh.runs(UPSTREAM).is_empty());
 
+    // A refused label: nothing dispatched, and our reply says why.
+    let refused = |label: &Value| {
+        w.run("pull_request_target", label, &[]).success();
+        assert!(w.gh.runs(UPSTREAM).is_empty());
+        w.ours(w.fork_pr).pop().unwrap().1
+    };
     let by_reader = w.gh.label_event(UPSTREAM, w.fork_pr, "reader", "re-record");
-    w.run("pull_request_target", &by_reader, &[]).success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("label `re-record` added by `reader`"),
-        "{reply}"
-    );
+    let reply = refused(&by_reader);
+    snap::assert_redacted("command_reply_label_by_reader", &reply, &[]);
 
     let stale = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "re-record");
     w.gh.push_to_pr(UPSTREAM, w.fork_pr, &"f".repeat(40), Utc::now());
-    w.run("pull_request_target", &stale, &[]).success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(
-        reply.contains("pushed after the label was added"),
-        "{reply}"
-    );
+    let reply = refused(&stale);
+    snap::assert_redacted("command_reply_label_before_a_push", &reply, &[]);
 
     let fresh = w.gh.label_event(UPSTREAM, w.fork_pr, "maint", "Re-Record");
     let run = w.run("pull_request_target", &fresh, &[]).success();
@@ -723,13 +687,7 @@ fn the_sticky_status_comment_is_created_once_and_updated() {
 #[test]
 fn dry_run_and_json_touch_nothing() {
     let w = world(WORKFLOW_WITH_PR);
-    let (id, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k x"),
-    );
+    let (id, payload) = w.maint_on_fork_pr(&approve("-k x"));
     let run = w
         .run("issue_comment", &payload, &["--dry-run", "--json"])
         .success();
@@ -745,7 +703,7 @@ fn dry_run_and_json_touch_nothing() {
 #[test]
 fn outside_a_workflow_it_says_where_it_runs() {
     let run = rerecord().arg("command").run().expect_code(2);
-    assert!(run.stderr.contains("issue_comment"), "{}", run.stderr);
+    run.assert_stderr_has("issue_comment");
 }
 
 #[test]
@@ -806,30 +764,9 @@ fn the_template_triggers_on_created_comments_and_labels_checks_out_nothing_and_s
 }
 
 #[test]
-fn the_pinned_inputs_cannot_be_set_from_the_comment() {
-    let w = world(WORKFLOW_WITH_PR);
-    let (_, run) = w.comment(
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &format!("/rerecord -f head_sha={}", "0".repeat(40)),
-    );
-    run.success();
-    assert!(w.gh.runs(UPSTREAM).is_empty());
-    let reply = w.ours(w.fork_pr).pop().unwrap().1;
-    assert!(reply.contains("`head_sha` is set by rerecord"), "{reply}");
-}
-
-#[test]
 fn json_output_carries_hostile_values_without_a_workflow_command() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, payload) = w.gh.comment_event(
-        UPSTREAM,
-        w.fork_pr,
-        "maint",
-        "COLLABORATOR",
-        &approve("-k '##[add-mask]x ::stop-commands::y'"),
-    );
+    let (_, payload) = w.maint_on_fork_pr(&approve("-k '##[add-mask]x ::stop-commands::y'"));
     let run = w.run("issue_comment", &payload, &["--json"]).success();
     assert!(!run.stdout.contains("##["), "{}", run.stdout);
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use crate::support;
 
-use support::cmd::{Run, rerecord};
+use support::cmd::{Run, assert_check_says, doctor_check, rerecord};
 use support::fake_github::{FakeGitHub, PrSpec, TOKEN};
 use support::git_fixtures::git;
 
@@ -82,33 +82,15 @@ impl World {
     }
 }
 
-fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} check in {json}"))
-}
-
 #[test]
 fn doctor_passes_a_healthy_setup_and_lists_inputs() {
     let w = World::healthy();
     let run = w.doctor(&[]).success();
-    assert!(run.stdout.contains("found in GH_TOKEN"), "{}", run.stdout);
-    assert!(run.stdout.contains("authenticated as"), "{}", run.stdout);
-    assert!(
-        run.stdout
-            .contains("meta/llama-stack (from remote `upstream`)"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains(
-            "accepts must (string, required), subdirs (string), test-setup (choice: ollama|vllm)"
-        ),
-        "{}",
-        run.stdout
+    run.assert_stdout_has("found in GH_TOKEN");
+    run.assert_stdout_has("authenticated as");
+    run.assert_stdout_has("meta/llama-stack (from remote `upstream`)");
+    run.assert_stdout_has(
+        "accepts must (string, required), subdirs (string), test-setup (choice: ollama|vllm)",
     );
     assert!(!run.all_output().contains(TOKEN));
     let json = w.doctor(&["--json"]).success().json();
@@ -117,11 +99,11 @@ fn doctor_passes_a_healthy_setup_and_lists_inputs() {
         "config", "token", "github", "remotes", "upstream", "branch", "pr", "dispatch", "workflow",
         "inputs", "mapping",
     ] {
-        assert_eq!(check(&json, name)["status"], "ok", "{name}: {json}");
+        assert_eq!(doctor_check(&json, name)["status"], "ok", "{name}: {json}");
     }
     // The same verdict as schedule: a plain dispatch lacks the required input, which a warning
     // says (the user can pass it with -f).
-    let sends = check(&json, "sends");
+    let sends = doctor_check(&json, "sends");
     assert_eq!(sends["status"], "warn", "{json}");
     assert!(
         sends["message"]
@@ -141,13 +123,8 @@ fn doctor_fails_without_token_and_says_how_to_set_one() {
         .run()
         .failure();
     let json = run.json();
-    assert_eq!(check(&json, "token")["status"], "fail");
-    assert!(
-        check(&json, "token")["fix"]
-            .as_str()
-            .unwrap()
-            .contains("gh auth login")
-    );
+    assert_eq!(doctor_check(&json, "token")["status"], "fail");
+    assert_check_says(&json, "token", "fix", "gh auth login");
     assert!(w.fake.requests().is_empty());
 }
 
@@ -160,12 +137,8 @@ fn doctor_fails_on_a_rejected_token_without_printing_it() {
         .args(["doctor", "--api-url", &w.fake.url()])
         .run()
         .failure();
-    assert!(run.stdout.contains("Bad credentials"), "{}", run.stdout);
-    assert!(
-        run.stdout.contains("found in GITHUB_TOKEN"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("Bad credentials");
+    run.assert_stdout_has("found in GITHUB_TOKEN");
     assert!(!run.all_output().contains("ghp_revokedrevoked"));
 }
 
@@ -174,15 +147,10 @@ fn doctor_fails_like_schedule_on_an_unpushed_branch() {
     let w = World::healthy();
     git(w.dir.path(), &["checkout", "-q", "-b", "other"]);
     let json = w.doctor(&["--json"]).failure().json();
-    assert_eq!(check(&json, "pr")["status"], "warn");
+    assert_eq!(doctor_check(&json, "pr")["status"], "warn");
     // schedule refuses a branch that is on no remote; doctor says the same, with the fix.
-    assert_eq!(check(&json, "branch")["status"], "fail", "{json}");
-    assert!(
-        check(&json, "branch")["fix"]
-            .as_str()
-            .unwrap()
-            .contains("git push -u origin other")
-    );
+    assert_eq!(doctor_check(&json, "branch")["status"], "fail", "{json}");
+    assert_check_says(&json, "branch", "fix", "git push -u origin other");
     let schedule = rerecord()
         .current_dir(w.dir.path())
         .env("GH_TOKEN", TOKEN)
@@ -192,7 +160,7 @@ fn doctor_fails_like_schedule_on_an_unpushed_branch() {
     assert!(
         schedule
             .stderr
-            .contains(check(&json, "branch")["message"].as_str().unwrap()),
+            .contains(doctor_check(&json, "branch")["message"].as_str().unwrap()),
         "{}",
         schedule.stderr
     );
@@ -207,30 +175,16 @@ fn doctor_warns_when_pushed_branch_differs_from_local_head() {
     );
     assert_ne!(git(w.dir.path(), &["rev-parse", "HEAD"]), w.head);
     let json = w.doctor(&["--json"]).run_ok_or_warn();
-    assert_eq!(check(&json, "branch")["status"], "warn");
-    assert!(
-        check(&json, "branch")["message"]
-            .as_str()
-            .unwrap()
-            .contains("not your local HEAD")
-    );
+    assert_eq!(doctor_check(&json, "branch")["status"], "warn");
+    assert_check_says(&json, "branch", "message", "not your local HEAD");
 }
 
 #[test]
 fn doctor_fails_on_disabled_fork_workflow_with_enable_link() {
     let w = World::with_workflow_state("disabled_fork");
     let run = w.doctor(&[]).failure();
-    assert!(
-        run.stdout.contains("disabled in fork me/llama-stack"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout
-            .contains("/me/llama-stack/actions/workflows/record-integration-tests.yml"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("disabled in fork me/llama-stack");
+    run.assert_stdout_has("/me/llama-stack/actions/workflows/record-integration-tests.yml");
 }
 
 #[test]
@@ -255,7 +209,7 @@ fn doctor_fails_on_workflow_missing_from_default_branch() {
         ],
     );
     let json = w.doctor(&["--json"]).failure().json();
-    let wf = check(&json, "workflow");
+    let wf = doctor_check(&json, "workflow");
     assert_eq!(wf["status"], "fail");
     assert!(
         wf["message"]
@@ -278,13 +232,8 @@ fn doctor_reports_an_invalid_config_file() {
     let w = World::healthy();
     std::fs::write(w.dir.path().join("rerecord.toml"), "workflw = \"x.yml\"\n").unwrap();
     let json = w.doctor(&["--json"]).failure().json();
-    assert_eq!(check(&json, "config")["status"], "fail");
-    assert!(
-        check(&json, "config")["message"]
-            .as_str()
-            .unwrap()
-            .contains("workflw")
-    );
+    assert_eq!(doctor_check(&json, "config")["status"], "fail");
+    assert_check_says(&json, "config", "message", "workflw");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
-use support::fake_github::{FakeGitHub, Listener, PrSpec, RunSpec, TOKEN};
+use support::fake_github::{FakeGitHub, Listener, PrSpec, Recorded, RunSpec, TOKEN};
 use support::git_fixtures::{git, write};
 use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
@@ -85,10 +85,15 @@ impl World {
         self.fake.add_run(UPSTREAM, spec)
     }
 
+    /// Attach the artifact `name` (not expired) to `run`.
+    fn attach(&self, run: u64, name: &str, zip: Vec<u8>) {
+        self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+    }
+
     fn run_with(&self, artifacts: Vec<(&str, Vec<u8>)>) -> u64 {
         let run = self.add_run(&self.head, "success", 5);
         for (name, zip) in artifacts {
-            self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+            self.attach(run, name, zip);
         }
         run
     }
@@ -108,6 +113,34 @@ impl World {
 
     fn fetch_run(&self, run: u64) -> Rerecord {
         self.fetch().args(["--run", &run.to_string()])
+    }
+
+    /// An expired artifact of one recording for `run`.
+    fn expired_artifact(&self, run: u64) {
+        let zip = artifact(&[(A, "x\n")]);
+        (self.fake).add_artifact(UPSTREAM, run, "recordings-1-1-record", zip, true);
+    }
+
+    /// What reached the storage listener (the downloads GitHub redirects to).
+    fn storage_requests(&self) -> Vec<Recorded> {
+        let requests = self.fake.requests().into_iter();
+        requests
+            .filter(|r| r.listener == Listener::Storage)
+            .collect()
+    }
+
+    /// The token went with every API request and with none to storage.
+    fn assert_token_only_to_the_api(&self) {
+        let requests = self.fake.requests();
+        let (storage, api): (Vec<_>, Vec<_>) = requests
+            .iter()
+            .partition(|r| r.listener == Listener::Storage);
+        assert!(!storage.is_empty(), "the download never reached storage");
+        assert!(
+            storage.iter().all(|r| r.authorization.is_none()),
+            "Authorization sent to storage: {storage:?}"
+        );
+        assert!(api.iter().all(|r| r.authorization.is_some()), "{api:?}");
     }
 
     fn read(&self, path: &str) -> String {
@@ -159,12 +192,8 @@ impl World {
         for w in words {
             assert!(out.stderr.contains(w), "expected {w:?} in:\n{}", out.stderr);
         }
-        assert!(
-            out.stderr.contains("artifact recordings-1-1-record"),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+        out.assert_stderr_has("artifact recordings-1-1-record");
+        out.assert_stderr_has("nothing was written");
         assert_eq!(self.snapshot(), before, "the work tree changed");
         out
     }
@@ -186,13 +215,8 @@ fn fetch_by_run_id_applies_the_manifest_layout_exactly() {
     let out = w.fetch_run(run).run().success();
     assert_eq!(w.read(A), "{\"a\": 2}\n");
     assert_eq!(w.read(NEW), "new\n");
-    assert!(
-        out.stdout
-            .contains("1 added, 1 updated, 1 unchanged, 0 deleted"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    out.assert_stdout_has("1 added, 1 updated, 1 unchanged, 0 deleted");
+    out.assert_stderr_has(&format!("run {run}"));
     // Only the artifact's files changed.
     let mut after = w.snapshot().0;
     for p in [
@@ -213,38 +237,20 @@ fn fetch_by_pr_chooses_the_newest_completed_run_with_artifacts() {
     let w = World::new();
     let pr = w.open_pr();
     let old = w.add_run(&w.head, "success", 60);
-    w.fake.add_artifact(
-        UPSTREAM,
-        old,
-        "recordings-old",
-        artifact(&[(A, "old\n")]),
-        false,
-    );
+    w.attach(old, "recordings-old", artifact(&[(A, "old\n")]));
     let newest = w.add_run(&w.head, "failure", 10);
-    w.fake.add_artifact(
-        UPSTREAM,
-        newest,
-        "recordings-new",
-        artifact(&[(A, "newest\n")]),
-        false,
-    );
+    w.attach(newest, "recordings-new", artifact(&[(A, "newest\n")]));
     // Newer still, but without recording artifacts: skipped.
     let bare = w.add_run(&w.head, "success", 2);
-    w.fake.add_artifact(
-        UPSTREAM,
+    w.attach(
         bare,
         "logs",
         ZipBuilder::new().file("log.txt", b"x").finish(),
-        false,
     );
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
     assert_eq!(w.read(A), "newest\n");
-    assert!(
-        out.stderr.contains(&format!("run {newest}")),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("concluded failure"), "{}", out.stderr);
+    out.assert_stderr_has(&format!("run {newest}"));
+    out.assert_stderr_has("concluded failure");
 }
 
 #[test]
@@ -254,16 +260,14 @@ fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
     // The PR's head moved on since the recording run: no run matches the head sha.
     let older = "1111111111111111111111111111111111111111";
     let run = w.add_run(older, "success", 30);
-    w.fake.add_artifact(
-        UPSTREAM,
+    w.attach(
         run,
         "recordings-1-1-record",
         artifact(&[(A, "from branch run\n")]),
-        false,
     );
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
     assert_eq!(w.read(A), "from branch run\n");
-    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    out.assert_stderr_has(&format!("run {run}"));
 }
 
 #[test]
@@ -274,12 +278,10 @@ fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
     let earlier = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
     let older = "1111111111111111111111111111111111111111";
     let ours = w.add_run(older, "success", 30);
-    w.fake.add_artifact(
-        UPSTREAM,
+    w.attach(
         ours,
         "recordings-1-1-record",
         artifact(&[(A, "from this PR's branch run\n")]),
-        false,
     );
     let mut spec = RunSpec::completed(WORKFLOW, BRANCH, older, "success");
     spec.event = "pull_request".into();
@@ -287,22 +289,16 @@ fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
     spec.created_at = Utc::now() - Duration::minutes(5);
     spec.pull_requests = vec![earlier];
     let theirs = w.fake.add_run(UPSTREAM, spec);
-    w.fake.add_artifact(
-        UPSTREAM,
+    w.attach(
         theirs,
         "recordings-1-1-record",
         artifact(&[(A, "the other PR's\n")]),
-        false,
     );
 
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
 
     assert_eq!(w.read(A), "from this PR's branch run\n", "{}", out.stderr);
-    assert!(
-        out.stderr.contains(&format!("run {ours}")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("run {ours}"));
 }
 
 #[test]
@@ -316,11 +312,8 @@ fn fetch_refuses_files_over_the_size_limit() {
         .args(["--max-file-size", "4096"])
         .run()
         .failure();
-    assert!(
-        out.stderr.contains(A) && out.stderr.contains("--max-file-size"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(A);
+    out.assert_stderr_has("--max-file-size");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -334,7 +327,7 @@ fn fetch_without_flags_uses_the_current_branchs_pr() {
     )]);
     let out = w.fetch().run().success();
     assert_eq!(w.read(A), "from branch\n");
-    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    out.assert_stderr_has(&format!("run {run}"));
 }
 
 #[test]
@@ -346,7 +339,7 @@ fn fetch_with_no_recording_artifacts_has_nothing_to_apply() {
         ZipBuilder::new().file("log.txt", b"x").finish(),
     )]);
     let out = w.fetch_run(run).run().success();
-    assert!(out.stderr.contains("nothing to apply"), "{}", out.stderr);
+    out.assert_stderr_has("nothing to apply");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -354,21 +347,11 @@ fn fetch_with_no_recording_artifacts_has_nothing_to_apply() {
 fn fetch_of_expired_artifacts_says_when_and_how_to_record_again() {
     let w = World::new();
     let run = w.add_run(&w.head, "success", 60 * 24 * 8);
-    w.fake.add_artifact(
-        UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, "x\n")]),
-        true,
-    );
+    w.expired_artifact(run);
     let out = w.fetch_run(run).run().failure();
     // When: the artifact's expiry date, from the API.
-    assert!(
-        out.stderr.contains("recordings-1-1-record expired 20"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("rerecord schedule"), "{}", out.stderr);
+    out.assert_stderr_has("recordings-1-1-record expired 20");
+    out.assert_stderr_has("rerecord schedule");
 }
 
 #[test]
@@ -382,11 +365,7 @@ fn fetch_maps_the_legacy_flattened_layout_and_warns() {
     let out = w.fetch_run(run).run().success();
     assert_eq!(w.read(A), "legacy a\n");
     assert_eq!(w.read(B), "legacy b\n");
-    assert!(
-        out.stderr.contains("could not be verified"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("could not be verified");
 }
 
 #[test]
@@ -524,13 +503,9 @@ fn fetch_refuses_two_different_changes_from_legacy_artifacts() {
         ),
     ]);
     let out = w.fetch_run(run).run().failure();
-    assert!(
-        out.stderr.contains(A)
-            && out.stderr.contains("recordings-gpt vs recordings-azure")
-            && out.stderr.contains("1 file(s)"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(A);
+    out.assert_stderr_has("recordings-gpt vs recordings-azure");
+    out.assert_stderr_has("1 file(s)");
     assert!(
         !out.stderr.contains(C),
         "only A is a real conflict: {}",
@@ -551,11 +526,8 @@ fn fetch_refuses_artifacts_that_disagree_and_writes_nothing() {
         ("recordings-1-1-record-1", artifact(&[(A, "two\n")])),
     ]);
     let out = w.fetch_run(run).run().failure();
-    assert!(
-        out.stderr.contains(A) && out.stderr.contains("disagree"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(A);
+    out.assert_stderr_has("disagree");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -667,11 +639,8 @@ fn fetch_refuses_local_changes_unless_forced() {
         artifact(&[(A, "from ci\n"), (NEW, "n\n")]),
     )]);
     let out = w.fetch_run(run).run().failure();
-    assert!(
-        out.stderr.contains(A) && out.stderr.contains("--force"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(A);
+    out.assert_stderr_has("--force");
     assert_eq!(w.snapshot(), before);
     w.fetch_run(run).arg("--force").run().success();
     assert_eq!(w.read(A), "from ci\n");
@@ -684,7 +653,7 @@ fn fetch_removes_deleted_recordings_only_when_unmodified() {
     write(&w.work, C, "edited\n");
     let run = w.run_with(vec![("recordings-1-1-record", zip)]);
     let out = w.fetch_run(run).run().failure();
-    assert!(out.stderr.contains(C), "{}", out.stderr);
+    out.assert_stderr_has(C);
     assert!(w.work.join(B).exists());
     git(&w.work, &["checkout", "--", C]);
     let out = w.fetch_run(run).arg("--json").run().success();
@@ -726,7 +695,7 @@ fn fetch_dry_run_verifies_and_writes_nothing() {
         artifact(&[(A, "a2\n"), (NEW, "n\n")]),
     )]);
     let out = w.fetch_run(run).arg("--dry-run").run().success();
-    assert!(out.stdout.contains("1 added, 1 updated"), "{}", out.stdout);
+    out.assert_stdout_has("1 added, 1 updated");
     assert_eq!(w.snapshot(), before);
     // A dry run still refuses hostile input.
     let bad = w.run_with(vec![(
@@ -741,22 +710,7 @@ fn fetch_never_sends_the_token_to_the_storage_host() {
     let w = World::new();
     let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "a2\n")]))]);
     w.fetch_run(run).run().success();
-    let requests = w.fake.requests();
-    let storage: Vec<_> = requests
-        .iter()
-        .filter(|r| r.listener == Listener::Storage)
-        .collect();
-    assert!(!storage.is_empty(), "the download never reached storage");
-    assert!(
-        storage.iter().all(|r| r.authorization.is_none()),
-        "Authorization sent to storage"
-    );
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Api)
-            .all(|r| r.authorization.is_some())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -781,12 +735,7 @@ fn fetch_from_a_renamed_upstream_follows_its_redirects() {
         .map(|r| r.status)
         .collect();
     assert_eq!(download, [301, 302, 200], "old name, new name, storage");
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Storage)
-            .all(|r| r.authorization.is_none())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -799,12 +748,7 @@ fn a_redirect_to_another_host_never_carries_the_token() {
         .redirect_moved_repo_to(UPSTREAM, &w.fake.storage_url());
     let before = w.snapshot();
     let out = w.fetch_run(run).run().failure();
-    let elsewhere: Vec<_> = w
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| r.listener == Listener::Storage)
-        .collect();
+    let elsewhere = w.storage_requests();
     assert!(
         elsewhere
             .iter()
@@ -842,11 +786,8 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
     let other = w.work.join(".git/other-ca.pem");
     TestCa::new().write_pem(&other);
     let refused = fetch(&other).failure();
-    assert!(
-        refused.stderr.contains("TLS certificate") && refused.stderr.contains("SSL_CERT_FILE"),
-        "{}",
-        refused.stderr
-    );
+    refused.assert_stderr_has("TLS certificate");
+    refused.assert_stderr_has("SSL_CERT_FILE");
     // The run and its artifacts are asked for at once, one handshake each, none retried. The
     // first refusal ends the command, so whether the second look-up's connection was opened by
     // then is a race: one or two handshakes, never more.
@@ -859,18 +800,7 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
 
     fetch(&pem).success();
     assert_eq!(w.read(A), "tls\n");
-    let requests = w.fake.requests();
-    assert!(
-        requests
-            .iter()
-            .any(|r| r.listener == Listener::Api && r.authorization.is_some())
-    );
-    assert!(
-        requests
-            .iter()
-            .filter(|r| r.listener == Listener::Storage)
-            .all(|r| r.authorization.is_none())
-    );
+    w.assert_token_only_to_the_api();
 }
 
 #[test]
@@ -917,10 +847,7 @@ fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
     );
     assert!(!out.all_output().contains(TOKEN));
     assert!(
-        w.fake
-            .requests()
-            .iter()
-            .any(|r| r.listener == Listener::Storage),
+        !w.storage_requests().is_empty(),
         "the download reached storage"
     );
 

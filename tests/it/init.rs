@@ -111,16 +111,8 @@ fn a_fresh_llama_stack_checkout_gets_the_templates_pinned_and_no_config() {
         ],
     );
     let out = init(d, &["--yes"]).success();
-    assert!(
-        out.stdout.contains("llama-stack JSON recordings"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("--inference-mode record"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("llama-stack JSON recordings");
+    out.assert_stdout_has("--inference-mode record");
     let record = read(d, ".github/workflows/record-integration-tests.yml");
     assert!(record.contains(&format!("uses: rerecord/rerecord@{SHA} # v")));
     assert!(record.contains(&format!("uses: rerecord/rerecord/land@{SHA} # v")));
@@ -136,27 +128,13 @@ fn a_fresh_llama_stack_checkout_gets_the_templates_pinned_and_no_config() {
     // The defaults fit: no rerecord.toml.
     assert!(!d.join("rerecord.toml").exists(), "{}", out.stdout);
     // doctor's local checks ran after writing.
-    assert!(
-        out.stdout
-            .contains("ok    remotes   origin -> acme/project"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("ok    file      .github/workflows/record-integration-tests.yml"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("ok    remotes   origin -> acme/project");
+    out.assert_stdout_has("ok    file      .github/workflows/record-integration-tests.yml");
     assert_lint_clean(d);
 
     // A second run has nothing to write.
     let again = init(d, &["--yes"]).success();
-    assert!(
-        again.stdout.contains("nothing to write"),
-        "{}",
-        again.stdout
-    );
+    again.assert_stdout_has("nothing to write");
 }
 
 #[test]
@@ -249,11 +227,7 @@ fn a_vcrpy_project_gets_pytest_record_mode_and_its_cassette_globs() {
         ],
     );
     let out = init(d, &["--yes"]).success();
-    assert!(
-        out.stdout.contains("vcrpy/pytest-recording cassettes"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("vcrpy/pytest-recording cassettes");
     let record = read(d, ".github/workflows/record-integration-tests.yml");
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(&record).unwrap();
     let steps = doc["jobs"]["record"]["steps"].as_sequence().unwrap();
@@ -287,7 +261,7 @@ fn a_vcrpy_project_gets_pytest_record_mode_and_its_cassette_globs() {
             .matches("tests/client/cassettes/test_client.yaml")
     );
     assert!(!loaded.recordings.matches("tests/client/test_client.py"));
-    assert!(out.stdout.contains("ok    config"), "{}", out.stdout);
+    out.assert_stdout_has("ok    config");
     assert_lint_clean(d);
 }
 
@@ -313,16 +287,8 @@ fn a_polly_project_gets_its_record_switch_and_har_folder() {
         ],
     );
     let out = init(d, &["--yes"]).success();
-    assert!(
-        out.stdout.contains("Polly.js HAR recordings in recordings"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout.contains("record mode: POLLY_MODE=record"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("Polly.js HAR recordings in recordings");
+    out.assert_stdout_has("record mode: POLLY_MODE=record");
     let record = read(d, ".github/workflows/record-integration-tests.yml");
     assert!(
         record.contains("          export POLLY_MODE=record\n          npm test\n"),
@@ -349,24 +315,9 @@ fn dry_run_shows_the_diff_and_writes_nothing() {
     let d = dir.path();
     project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
     let out = init(d, &["--dry-run"]).success();
-    assert!(
-        out.stdout
-            .contains("+++ b/.github/workflows/record-integration-tests.yml"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains(&format!("+        uses: rerecord/rerecord@{SHA}")),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("dry run: nothing written (3 files would be)"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("+++ b/.github/workflows/record-integration-tests.yml");
+    out.assert_stdout_has(&format!("+        uses: rerecord/rerecord@{SHA}"));
+    out.assert_stdout_has("dry run: nothing written (3 files would be)");
     assert!(!d.join(".github").exists());
 }
 
@@ -383,12 +334,7 @@ fn without_a_terminal_init_refuses_unless_yes_and_never_overwrites() {
         ],
     );
     let out = init(d, &[]).expect_code(2);
-    assert!(
-        out.stderr
-            .contains("cannot ask without a terminal: pass --yes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("cannot ask without a terminal: pass --yes");
     assert!(
         !d.join(".github/workflows/record-integration-tests.yml")
             .exists()
@@ -396,12 +342,7 @@ fn without_a_terminal_init_refuses_unless_yes_and_never_overwrites() {
 
     let out = init(d, &["--yes"]).success();
     assert_eq!(read(d, ".github/workflows/rerecord-command.yml"), mine);
-    assert!(
-        out.stdout
-            .contains("kept: .github/workflows/rerecord-command.yml exists"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("kept: .github/workflows/rerecord-command.yml exists");
     assert!(
         d.join(".github/workflows/record-integration-tests.yml")
             .exists()
@@ -425,12 +366,8 @@ fn at_a_terminal_init_asks_and_a_no_writes_nothing() {
     .env("TERM", "xterm")
     .run()
     .success();
-    assert!(
-        out.stdout.contains("Write these 3 files?"),
-        "{}",
-        out.stdout
-    );
-    assert!(out.stdout.contains("nothing written"), "{}", out.stdout);
+    out.assert_stdout_has("Write these 3 files?");
+    out.assert_stdout_has("nothing written");
     assert!(!d.join(".github").exists());
 }
 
@@ -439,17 +376,19 @@ fn the_pin_must_be_a_full_sha_and_never_the_placeholder() {
     let dir = tempdir();
     let d = dir.path();
     project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
-    for bad in ["v1.2.3", "0123456789ab", &"0".repeat(40)] {
+    let not_full = "is not a full commit SHA (40 lowercase hex digits)";
+    let zeros = "0".repeat(40);
+    for (bad, why) in [
+        ("v1.2.3", not_full),
+        ("0123456789ab", not_full),
+        (&zeros, "the all-zero SHA is the templates' placeholder"),
+    ] {
         let out = rerecord()
             .args(["init", "--yes", "--action-sha", bad])
             .current_dir(d)
             .run()
             .expect_code(2);
-        assert!(
-            out.stderr.contains("full commit SHA") || out.stderr.contains("placeholder"),
-            "{bad}: {}",
-            out.stderr
-        );
+        assert!(out.stderr.contains(why), "{bad}: {}", out.stderr);
     }
     assert!(!d.join(".github").exists());
 }

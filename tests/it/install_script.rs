@@ -275,6 +275,22 @@ impl Outcome {
     }
 }
 
+/// [`releases`] serving `VERSION` for x86_64 Linux (musl) with the asset's binary printing
+/// `what`, and a runner to install it on.
+fn published(what: &str) -> (tempfile::TempDir, Releases, Runner) {
+    let (dir, releases) = releases();
+    let runner = Runner::new();
+    let target = "x86_64-unknown-linux-musl";
+    releases.publish(VERSION, target, what, &runner.marker());
+    (dir, releases, runner)
+}
+
+/// The action's commit pins the checksum of `bytes` for `VERSION`'s asset for `target`.
+fn pin_other_bytes(releases: &Releases, target: &str, bytes: &[u8]) {
+    let asset = format!("rerecord-{VERSION}-{target}.tar.gz");
+    releases.add_sum(VERSION, &hex(&Sha256::digest(bytes)), &asset);
+}
+
 fn releases() -> (tempfile::TempDir, Releases) {
     let dir = tempfile::tempdir().unwrap();
     let (served, action) = (dir.path().join("served"), dir.path().join("action"));
@@ -290,14 +306,7 @@ fn releases() -> (tempfile::TempDir, Releases) {
 
 #[test]
 fn linux_x64_runner_gets_the_verified_musl_asset_in_the_tool_cache() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
-    releases.publish(
-        VERSION,
-        "x86_64-unknown-linux-musl",
-        "rerecord from musl x64",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published("rerecord from musl x64");
     releases.publish(
         VERSION,
         "aarch64-unknown-linux-musl",
@@ -410,17 +419,11 @@ fn version_defaults_to_the_package_version_of_the_action_checkout() {
 
 #[test]
 fn checksum_mismatch_fails_and_installs_and_runs_nothing() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
+    let (_d, releases, runner) = published("tampered");
     let target = "x86_64-unknown-linux-musl";
-    releases.publish(VERSION, target, "tampered", &runner.marker());
     // The action's commit pins other bytes than the release now serves.
     releases.clear_sums();
-    releases.add_sum(
-        VERSION,
-        &hex(&Sha256::digest(b"other bytes")),
-        &format!("rerecord-{VERSION}-{target}.tar.gz"),
-    );
+    pin_other_bytes(&releases, target, b"other bytes");
 
     let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
 
@@ -508,11 +511,7 @@ fn missing_asset_falls_back_to_cargo_install_and_says_why() {
     let runner = Runner::new();
     // The release exists, but only for another target; the action lists the missing one.
     releases.publish(VERSION, "x86_64-apple-darwin", "mac", &runner.marker());
-    releases.add_sum(
-        VERSION,
-        &hex(&Sha256::digest(b"never published")),
-        &format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"),
-    );
+    pin_other_bytes(&releases, "x86_64-unknown-linux-musl", b"never published");
 
     let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
 
@@ -565,14 +564,7 @@ fn runner_without_a_release_build_falls_back_without_downloading() {
 
 #[test]
 fn second_install_of_a_version_comes_from_the_tool_cache() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
-    releases.publish(
-        VERSION,
-        "x86_64-unknown-linux-musl",
-        "cached one",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published("cached one");
     let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
     assert_eq!(first.code, 0, "{}", first.show());
     let asked = releases.requests().len();
@@ -591,14 +583,7 @@ fn second_install_of_a_version_comes_from_the_tool_cache() {
 
 #[test]
 fn a_tampered_tool_cache_is_never_run() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
-    releases.publish(
-        VERSION,
-        "x86_64-unknown-linux-musl",
-        "genuine",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published("genuine");
     let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
     assert_eq!(first.code, 0, "{}", first.show());
     let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
@@ -715,14 +700,7 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
 
 #[test]
 fn the_next_step_runs_the_verified_copy_even_if_the_tool_cache_is_replaced_after_install() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
-    releases.publish(
-        VERSION,
-        "x86_64-unknown-linux-musl",
-        "genuine",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published("genuine");
     let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
     assert_eq!(out.code, 0, "{}", out.show());
 

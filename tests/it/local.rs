@@ -58,7 +58,7 @@ fn report_into_a_closed_pipe_exits_quietly() {
     }
     // The same output into a reader that stays is complete.
     let full = rerecord().current_dir(&work).arg("report").run().success();
-    assert!(full.stdout.contains("200 added"), "{}", full.stdout);
+    full.assert_stdout_has("200 added");
 }
 
 #[test]
@@ -114,13 +114,8 @@ fn prune_refuses_a_recordings_folder_that_links_into_another_checkout() {
     std::fs::remove_dir_all(work.join("tests/integration")).unwrap();
     std::os::unix::fs::symlink(&elsewhere, work.join("tests/integration")).unwrap();
     let out = prune(&work, &format!("{TEST_CHAT}\n"), &["--delete", "--yes"]).failure();
-    assert!(
-        out.stderr
-            .contains("tests/integration leads outside the work tree"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("Nothing was deleted"), "{}", out.stderr);
+    out.assert_stderr_has("tests/integration leads outside the work tree");
+    out.assert_stderr_has("Nothing was deleted");
     assert!(
         elsewhere.join(theirs).exists(),
         "the other checkout lost a file"
@@ -137,12 +132,7 @@ fn prune_judges_only_the_modules_a_partial_collection_has() {
     let out = prune(&work, list, &["--delete", "--yes"]).success();
     assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
     assert!(out.stdout.starts_with(CHAT), "{}", out.stdout);
-    assert!(
-        out.stderr
-            .contains("1 belong to test modules the list does not include"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("1 belong to test modules the list does not include");
     assert!(!work.join(CHAT).exists());
     assert!(work.join(agents).exists(), "another suite's recording went");
 
@@ -150,7 +140,7 @@ fn prune_judges_only_the_modules_a_partial_collection_has() {
     let (_tmp, work) = checkout(&[]);
     let list = "tests/integration/inference/test_chat.py::test_other\n\n1/2 tests collected (1 deselected) in 0.01s\n";
     let out = prune(&work, list, &["--delete"]).expect_code(2);
-    assert!(out.stderr.contains("1 tests deselected"), "{}", out.stderr);
+    out.assert_stderr_has("1 tests deselected");
     assert!(work.join(CHAT).exists());
 }
 
@@ -162,14 +152,9 @@ fn prune_names_untracked_orphans_and_deletes_them_only_with_yes() {
     let list = "tests/integration/inference/test_chat.py::test_other\n";
     // No terminal to ask on: refused, both kept, the untracked one named.
     let out = prune(&work, list, &["--delete"]).expect_code(2);
-    assert!(
-        out.stderr
-            .contains("1 of the orphans are not tracked by git")
-            && out.stderr.contains(&format!("  {untracked}\n"))
-            && out.stderr.contains("pass --yes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("1 of the orphans are not tracked by git");
+    out.assert_stderr_has(&format!("  {untracked}\n"));
+    out.assert_stderr_has("pass --yes");
     assert!(work.join(untracked).exists() && work.join(CHAT).exists());
     // Listing alone never asks.
     prune(&work, list, &[]).success();

@@ -6,7 +6,7 @@
 use std::net::TcpListener;
 use std::path::Path;
 
-use crate::support::cmd::{Run, rerecord, tempdir};
+use crate::support::cmd::{Run, assert_check_says, doctor_check, rerecord, tempdir};
 use crate::support::fake_github::TOKEN;
 use crate::support::git_fixtures::git;
 use crate::support::tls::{TestCa, TlsProxy};
@@ -64,15 +64,6 @@ fn doctor(dir: &Path, api: &str, extra: &[&str]) -> Run {
         .run()
 }
 
-fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
-    json["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} check in {json}"))
-}
-
 #[test]
 fn a_black_hole_api_is_told_as_retries_then_a_timeout_with_the_next_step() {
     let dir = tempdir();
@@ -100,32 +91,14 @@ fn a_black_hole_api_is_told_as_retries_then_a_timeout_with_the_next_step() {
         "{}",
         out.stderr
     );
-    assert!(out.stdout.contains("FAIL  github"), "{}", out.stdout);
-    assert!(
-        out.stdout.contains("GitHub is not answering (timed out)"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("fix: check your network or HTTPS_PROXY"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("FAIL  github");
+    out.assert_stdout_has("GitHub is not answering (timed out)");
+    out.assert_stdout_has("fix: check your network or HTTPS_PROXY");
     // Not blamed on the token.
     assert!(!out.stdout.contains("token is valid"), "{}", out.stdout);
     // The local checks ran anyway.
-    assert!(
-        out.stdout.contains("ok    remotes   origin -> me/project"),
-        "{}",
-        out.stdout
-    );
-    assert!(
-        out.stdout
-            .contains("ok    file      .github/workflows/record-integration-tests.yml"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("ok    remotes   origin -> me/project");
+    out.assert_stdout_has("ok    file      .github/workflows/record-integration-tests.yml");
 }
 
 #[test]
@@ -135,20 +108,16 @@ fn a_refused_port_is_named_with_api_url_and_json_commands_print_an_error_object(
     let api = refused();
     let out = doctor(dir.path(), &api, &["--json"]).failure();
     let json = out.json();
-    let github = check(&json, "github");
+    let github = doctor_check(&json, "github");
     assert_eq!(github["status"], "fail");
-    assert!(
-        github["message"]
-            .as_str()
-            .unwrap()
-            .contains("the connection to the API host was refused"),
-        "{json}"
+    assert_check_says(
+        &json,
+        "github",
+        "message",
+        "the connection to the API host was refused",
     );
-    assert!(
-        github["fix"].as_str().unwrap().contains("--api-url"),
-        "{json}"
-    );
-    assert_eq!(check(&json, "remotes")["status"], "ok");
+    assert_check_says(&json, "github", "fix", "--api-url");
+    assert_eq!(doctor_check(&json, "remotes")["status"], "ok");
 
     // fetch --json fails: one JSON error object on stdout, the sentence on stderr.
     let out = rerecord()
@@ -173,8 +142,8 @@ fn a_refused_port_is_named_with_api_url_and_json_commands_print_an_error_object(
         message.contains("refused") && message.contains("--api-url"),
         "{message}"
     );
-    assert!(out.stderr.contains("retrying"), "{}", out.stderr);
-    assert!(out.stderr.contains("error: "), "{}", out.stderr);
+    out.assert_stderr_has("retrying");
+    out.assert_stderr_has("error: ");
     assert!(!out.all_output().contains(TOKEN));
 }
 
@@ -195,14 +164,9 @@ fn schedule_against_a_refused_port_says_it_is_retrying_and_why_it_gave_up() {
         ])
         .run()
         .failure();
-    assert!(out.stderr.contains("retrying in"), "{}", out.stderr);
-    assert!(out.stderr.contains("(3/3)"), "{}", out.stderr);
-    assert!(
-        out.stderr
-            .contains("the connection to the API host was refused"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("retrying in");
+    out.assert_stderr_has("(3/3)");
+    out.assert_stderr_has("the connection to the API host was refused");
     assert!(!out.stderr.contains("SendRequest)\n"), "{}", out.stderr);
 }
 
@@ -213,21 +177,8 @@ fn an_unresolvable_host_is_a_dns_problem() {
     // https: plain http is refused up front for a host that is not this machine.
     let out = doctor(dir.path(), "https://api.rerecord-test.invalid", &["--json"]).failure();
     let json = out.json();
-    let github = check(&json, "github");
-    assert!(
-        github["message"]
-            .as_str()
-            .unwrap()
-            .contains("does not resolve (DNS)"),
-        "{json}"
-    );
-    assert!(
-        github["fix"]
-            .as_str()
-            .unwrap()
-            .contains("check your network"),
-        "{json}"
-    );
+    assert_check_says(&json, "github", "message", "does not resolve (DNS)");
+    assert_check_says(&json, "github", "fix", "check your network");
 }
 
 #[test]
@@ -246,18 +197,13 @@ fn an_untrusted_certificate_is_a_tls_problem_told_at_once() {
         .run()
         .failure();
     let json = out.json();
-    let github = check(&json, "github");
-    assert!(
-        github["message"]
-            .as_str()
-            .unwrap()
-            .contains("the TLS handshake with the API host failed"),
-        "{json}"
+    assert_check_says(
+        &json,
+        "github",
+        "message",
+        "the TLS handshake with the API host failed",
     );
-    assert!(
-        github["fix"].as_str().unwrap().contains("SSL_CERT_FILE"),
-        "{json}"
-    );
+    assert_check_says(&json, "github", "fix", "SSL_CERT_FILE");
     // Asking again cannot help: no retry.
     assert!(!out.stderr.contains("retrying"), "{}", out.stderr);
 }
@@ -272,10 +218,10 @@ fn doctor_without_a_token_still_runs_the_local_checks() {
         .run()
         .failure();
     let json = out.json();
-    assert_eq!(check(&json, "token")["status"], "fail");
-    assert_eq!(check(&json, "config")["status"], "ok");
-    assert_eq!(check(&json, "remotes")["status"], "ok");
-    assert_eq!(check(&json, "file")["status"], "ok");
+    assert_eq!(doctor_check(&json, "token")["status"], "fail");
+    assert_eq!(doctor_check(&json, "config")["status"], "ok");
+    assert_eq!(doctor_check(&json, "remotes")["status"], "ok");
+    assert_eq!(doctor_check(&json, "file")["status"], "ok");
 }
 
 #[test]
@@ -286,12 +232,7 @@ fn doctor_outside_a_repository_neither_passes_the_config_nor_suggests_git_remote
         .args(["doctor", "--api-url", &refused()])
         .run()
         .failure();
-    assert!(
-        out.stdout
-            .contains("FAIL  checkout  not inside a git repository"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("FAIL  checkout  not inside a git repository");
     assert!(!out.stdout.contains("ok    config"), "{}", out.stdout);
     assert!(!out.stdout.contains("git remote add"), "{}", out.stdout);
 }
@@ -300,21 +241,10 @@ fn doctor_outside_a_repository_neither_passes_the_config_nor_suggests_git_remote
 /// report (which says why), not a second error object.
 #[test]
 fn a_json_report_printed_before_a_failure_stays_the_only_object_on_stdout() {
-    use crate::land::world::{A, BRANCH, Manifest, UPSTREAM, World};
-    use crate::support::fake_github::PrSpec;
+    use crate::support::land_world::{A, World};
     // The git server takes a token nobody has: the landing fails after the report is made.
     let w = World::new("ghp_nobodyHasThisToken000000000000");
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 2}\n")]);
     let out = w
         .land(run)
         .env("GITHUB_TOKEN", TOKEN)
@@ -325,5 +255,5 @@ fn a_json_report_printed_before_a_failure_stays_the_only_object_on_stdout() {
     let json = out.json();
     assert!(json.get("error").is_none(), "{json}");
     assert_eq!(json["status"], "refused", "{json}");
-    assert!(out.stderr.contains("error: "), "{}", out.stderr);
+    out.assert_stderr_has("error: ");
 }

@@ -6,11 +6,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::land::world::{self, Manifest, World};
 use crate::support::cmd::{Rerecord, Run, path_str, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
-use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
-use crate::support::zips;
+use crate::support::fake_github::TOKEN;
+use crate::support::git_fixtures::{
+    Remote, commit_all, commit_and_push, git, one_commit_checkout, write,
+};
+use crate::support::land_world::{self, Manifest, World};
+use crate::support::snap;
 
 const BRANCH: &str = "feature-x";
 const CHAT: &str = "tests/integration/inference/recordings/0a1b2c.json";
@@ -138,6 +140,7 @@ fn commit_leaves_churn_only_recordings_out_unless_keep_churn() {
         md.contains(&format!("- `{CHAT}` churn only (2 volatile fields)")),
         "{md}"
     );
+    snap::assert_redacted_shas("commit_summary_churn_only", &md, &[]);
 
     commit(&work, &["--keep-churn"]).run().success();
     assert_ne!(remote.rev(BRANCH), before);
@@ -168,24 +171,7 @@ fn commit_summary_reports_by_test_and_folder_with_changed_paths() {
     let test =
         format!("<details><summary><code>{TEST_CHAT}</code> (<code>gpt/base</code>): 1 updated");
     assert!(md.contains(&test), "{md}");
-    assert!(
-        md.contains(
-            "  - `response.body.choices[0].message.content`: `\"Paris\"` → `\"Paris, France\"`"
-        ),
-        "{md}"
-    );
-    assert!(
-        md.contains("folder <code>tests/integration/agents/recordings</code>"),
-        "{md}"
-    );
-    assert!(
-        md.contains("  - `interactions[0].response.body.string`:"),
-        "{md}"
-    );
-    assert!(
-        md.contains("`tests/integration/agents/recordings/blob.bin` added"),
-        "{md}"
-    );
+    snap::assert_redacted_shas("commit_summary_by_test_and_folder", &md, &[]);
 }
 
 #[test]
@@ -250,18 +236,8 @@ fn commit_in_actions_masks_the_value_and_stages_nothing_for_a_fork() {
     .env("GITHUB_ACTIONS", "true")
     .run()
     .failure();
-    assert!(
-        out.stdout.contains(&format!("::add-mask::{secret}\n")),
-        "{}",
-        out.stdout
-    );
-    for line in out
-        .all_output()
-        .lines()
-        .filter(|l| !l.starts_with("::add-mask::"))
-    {
-        assert!(!line.contains(&secret), "{line}");
-    }
+    out.assert_stdout_has(&format!("::add-mask::{secret}\n"));
+    assert_never_printed_except_mask(&out, &secret);
     assert!(!artifact.exists(), "something was staged");
 }
 
@@ -292,11 +268,7 @@ fn redaction_placeholders_pass_and_allow_secret_accepts_a_known_false_positive()
     );
     let out = commit(&work, &[]).run().failure();
     let allow = format!("{EMBED}:/docs/0");
-    assert!(
-        out.stderr.contains(&format!("--allow-secret '{allow}'")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("--allow-secret '{allow}'"));
     assert_eq!(remote.rev(BRANCH), after_placeholder);
     commit(&work, &["--allow-secret", &format!("{EMBED}:/other")])
         .run()
@@ -322,13 +294,9 @@ fn values_of_named_environment_variables_are_refused() {
         .run()
         .failure();
     assert_never_printed(&out, value);
-    assert!(
-        out.stderr.contains(&format!(
-            "{EMBED} at /request/headers/x-provider-key: value of $PROVIDER_KEY prov…"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!(
+        "{EMBED} at /request/headers/x-provider-key: value of $PROVIDER_KEY prov…"
+    ));
     // ... or by `[review] secret-env`, in the configuration as committed (a work-tree copy is
     // never read inside Actions).
     write(
@@ -354,26 +322,17 @@ fn values_of_named_environment_variables_are_refused() {
 #[test]
 fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
     let secret = credentials().remove(6).1;
     let body = format!("{{\"request\": {{\"headers\": {{\"x-api-key\": \"{secret}\"}}}}}}");
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(world::A, body.as_bytes())],
-        Manifest::same_repo(&head),
-    );
+    let (head, pr, run) = w.same_repo_pr(&[(land_world::A, body.as_bytes())]);
 
     let out = w.land(run).run().failure();
     assert_never_printed_except_mask(&out, &secret);
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
+    );
     let comment = w.only_comment(pr);
     assert!(!comment.contains(&secret), "{comment}");
     assert!(comment.contains("refusing to land"), "{comment}");
@@ -383,28 +342,15 @@ fn land_refuses_a_credential_pushes_nothing_and_the_comment_masks_it() {
 #[test]
 fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
     let token = credentials().remove(0).1;
     // Header values the rules catch by the header's name alone: words of land's own log.
     let body = serde_json::json!({"request": {"headers": {
         "Authorization": "Bearer refusing",
-        "X-Api-Key": world::UPSTREAM,
+        "X-Api-Key": land_world::UPSTREAM,
         "X-Other": token,
     }}})
     .to_string();
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(world::A, body.as_bytes())],
-        Manifest::same_repo(&head),
-    );
+    let (head, _, run) = w.same_repo_pr(&[(land_world::A, body.as_bytes())]);
 
     let out = w.land(run).run().failure();
 
@@ -415,26 +361,17 @@ fn an_artifact_cannot_make_land_mask_text_of_its_choosing() {
         .collect();
     assert_eq!(masks, [token.as_str()], "{}", out.all_output());
     assert!(out.all_output().contains("refusing to land"));
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
+    );
 }
 
 #[test]
 fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(world::A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, pr, run) = w.same_repo_pr(&[(land_world::A, b"{\"a\": 2}\n")]);
 
     let out = w
         .land(run)
@@ -452,7 +389,10 @@ fn land_warns_about_a_secret_env_name_that_is_not_set_and_still_lands() {
     );
     let comment = w.only_comment(pr);
     assert!(comment.contains("RERECORD_TEST_UNSET_KEY"), "{comment}");
-    assert_eq!(w.upstream.show(world::BRANCH, world::A), "{\"a\": 2}");
+    assert_eq!(
+        w.upstream.show(land_world::BRANCH, land_world::A),
+        "{\"a\": 2}"
+    );
 }
 
 fn assert_never_printed_except_mask(out: &Run, secret: &str) {
@@ -476,62 +416,43 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
     );
     let base = w.push_to(
         &w.upstream,
-        world::BRANCH,
-        world::B,
+        land_world::BRANCH,
+        land_world::B,
         "{\"test_id\": \"t.py::b\", \"id\": 1, \"created\": 1, \"v\": 1}\n",
     );
-    let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
-        &base,
-    ));
     let churn = b"{\"test_id\": \"t.py::b\", \"id\": 2, \"created\": 2, \"v\": 1}\n";
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(world::B, churn)],
-        Manifest::same_repo(&base),
-    );
+    let (_, pr, run) = w.same_repo_pr(&[(land_world::B, churn)]);
     let out = w.land(run).current_dir(trusted.path()).run().success();
     assert_eq!(
-        w.upstream.rev(world::BRANCH),
+        w.upstream.rev(land_world::BRANCH),
         base,
         "churn landed:\n{}",
         out.all_output()
     );
-    assert!(
-        out.all_output().contains("--keep-churn"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--keep-churn");
 
     let real = b"{\"test_id\": \"t.py::b\", \"id\": 3, \"created\": 3, \"v\": 2}\n";
-    let both = [(world::B, &real[..]), (world::A, &b"{\"a\": 1}\n"[..])];
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    let both = [
+        (land_world::B, &real[..]),
+        (land_world::A, &b"{\"a\": 1}\n"[..]),
+    ];
+    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(run, "recordings-2", &both, Manifest::same_repo(&base));
     w.land(run).current_dir(trusted.path()).run().success();
-    let tip = w.upstream.rev(world::BRANCH);
+    let tip = w.upstream.rev(land_world::BRANCH);
     assert_ne!(tip, base);
     assert_eq!(
-        w.upstream.show(world::BRANCH, world::B),
+        w.upstream.show(land_world::BRANCH, land_world::B),
         String::from_utf8_lossy(real).trim()
     );
     let comment = w.only_comment(pr);
-    assert!(
-        comment.contains(
-            "<details><summary><code>t.py::b</code> (<code>ollama/base</code>): 1 updated"
-        ),
-        "{comment}"
-    );
-    assert!(comment.contains("  - `v`: `1` → `2`"), "{comment}");
+    w.assert_snapshot("land_comment_without_churn", &comment, run);
 
-    let run = w.pr_run(&base, world::UPSTREAM, vec![pr]);
+    let run = w.pr_run(&base, land_world::UPSTREAM, vec![pr]);
     w.artifact(
         run,
         "recordings-3",
-        &[(world::B, churn)],
+        &[(land_world::B, churn)],
         Manifest::same_repo(&base),
     );
     w.land(run)
@@ -540,81 +461,27 @@ fn land_leaves_churn_out_unless_keep_churn_and_reports_in_the_comment() {
         .run()
         .success();
     assert_eq!(
-        w.upstream.show(world::BRANCH, world::B),
+        w.upstream.show(land_world::BRANCH, land_world::B),
         String::from_utf8_lossy(churn).trim()
     );
 }
 
 #[test]
 fn fetch_refuses_a_credential_and_writes_nothing() {
-    let fake = FakeGitHub::start();
-    fake.add_repo(world::UPSTREAM);
     let dir = tempdir();
-    let work = dir.path().join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", BRANCH]);
-    write(&work, CHAT, "{\"a\": 1}\n");
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
-    let head = git(&work, &["rev-parse", "HEAD"]);
+    let (work, head) = one_commit_checkout(dir.path(), BRANCH, &[(CHAT, "{\"a\": 1}\n")]);
     let secret = credentials().remove(0).1;
     let yaml = format!(
         "interactions:\n- request:\n    headers:\n      authorization:\n      - token {secret}\n"
     );
     let files: [(&str, &[u8]); 2] = [(CHAT, b"{\"a\": 2}\n"), (CASSETTE, yaml.as_bytes())];
-    let run = fake.add_run(
-        world::UPSTREAM,
-        RunSpec::completed(world::WORKFLOW, BRANCH, &head, "success"),
-    );
-    fake.add_artifact(
-        world::UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        zips::artifact(run, &files),
-        false,
-    );
-
-    let out = rerecord()
-        .current_dir(&work)
-        .env("GH_TOKEN", TOKEN)
-        .args([
-            "fetch",
-            "--api-url",
-            &fake.url(),
-            "--run-repo",
-            world::UPSTREAM,
-            "--run",
-            &run.to_string(),
-        ])
-        .run()
-        .failure();
+    let out = land_world::fetch_one_run(&work, &head, &files).failure();
     assert_never_printed(&out, &secret);
-    assert!(
-        out.stderr
-            .contains("refusing to apply the recordings: 1 credential"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains(&format!(
-            "{CASSETTE} at /interactions/0/request/headers/authorization/0"
-        )),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    out.assert_stderr_has("refusing to apply the recordings: 1 credential");
+    out.assert_stderr_has(&format!(
+        "{CASSETTE} at /interactions/0/request/headers/authorization/0"
+    ));
+    out.assert_stderr_has("nothing was written");
     assert_eq!(
         std::fs::read_to_string(work.join(CHAT)).unwrap(),
         "{\"a\": 1}\n"
@@ -683,15 +550,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
         .run()
         .success()
         .stdout;
-    assert!(md.starts_with("### Recordings report\n\n1 added"), "{md}");
-    assert!(
-        md.contains(&format!("<code>{TEST_CHAT}</code>: 1 updated")),
-        "{md}"
-    );
-    assert!(
-        md.contains("folder <code>tests/integration/inference/recordings</code>: 1 deleted"),
-        "{md}"
-    );
+    snap::assert_redacted("report_markdown_by_test_and_folder", &md, &[]);
 
     let json = rerecord()
         .current_dir(&work)
@@ -726,20 +585,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
 
     // Against an older base, committed changes count too.
     let base = remote.rev(BRANCH);
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "rec",
-        ],
-    );
+    commit_all(&work, "rec");
     let clean = rerecord()
         .current_dir(&work)
         .args(["report", "--json"])
@@ -818,7 +664,7 @@ fn prune_lists_and_deletes_orphans_and_commit_carries_the_deletions() {
         .args(["prune", "--delete", "--collected", &path_str(&collected)])
         .run()
         .expect_code(2);
-    assert!(out.stderr.contains("lists no test ids"), "{}", out.stderr);
+    out.assert_stderr_has("lists no test ids");
     assert!(work.join(EMBED).exists());
     let _ = commit_and_push;
 }
@@ -837,11 +683,8 @@ fn commit_scans_a_recording_over_the_analysis_limit_as_a_stream() {
     write(&work, EMBED, &big(&secret));
     let out = commit(&work, &[]).run().failure();
     assert_never_printed(&out, &secret);
-    assert!(
-        out.stderr.contains("refusing to commit: 1 credential") && out.stderr.contains(EMBED),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("refusing to commit: 1 credential");
+    out.assert_stderr_has(EMBED);
     assert_eq!(remote.rev(BRANCH), before, "the credential was pushed");
 
     write(&work, EMBED, &big("<redacted>"));

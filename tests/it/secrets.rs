@@ -14,11 +14,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 
-use crate::land::world::{self, Manifest, World};
 use crate::support::cmd::{Run, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
-use crate::support::git_fixtures::{Remote, git, write};
-use crate::support::zips;
+use crate::support::fake_github::TOKEN;
+use crate::support::git_fixtures::{self, Remote, git, write};
+use crate::support::land_world::{self, World};
 
 const DIR: &str = "tests/integration/corpus/recordings";
 
@@ -377,8 +376,8 @@ fn repo_with(
         .iter()
         .map(|(p, c, _)| (p.as_str(), c.as_str()))
         .collect();
-    let remote = Remote::new(tmp.path(), world::BRANCH, &owned);
-    let work = remote.clone("work", world::BRANCH);
+    let remote = Remote::new(tmp.path(), land_world::BRANCH, &owned);
+    let work = remote.clone("work", land_world::BRANCH);
     (tmp, remote, work)
 }
 
@@ -389,12 +388,12 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     let expected = scan_count(&files);
     let (_tmp, remote, work) =
         repo_with(&[("src/app.py".to_owned(), "x = 1\n".to_owned(), String::new())]);
-    let before = remote.rev(world::BRANCH);
+    let before = remote.rev(land_world::BRANCH);
     write_all(&work, &files);
     let args = [
         "commit",
         "--target-branch",
-        world::BRANCH,
+        land_world::BRANCH,
         "--recorded-setup",
         "s",
         "--recorded-suite",
@@ -402,18 +401,17 @@ fn commit_refuses_the_corpus_and_carries_its_placeholder_twin() {
     ];
     let out = rerecord().current_dir(&work).args(args).run().failure();
     assert_never_printed(&out, &files);
-    assert!(
-        out.stderr
-            .contains(&format!("refusing to commit: {expected} credentials found")),
-        "{}",
-        out.stderr
+    out.assert_stderr_has(&format!("refusing to commit: {expected} credentials found"));
+    assert_eq!(
+        remote.rev(land_world::BRANCH),
+        before,
+        "something was pushed"
     );
-    assert_eq!(remote.rev(world::BRANCH), before, "something was pushed");
 
     write_all(&work, &clean);
     rerecord().current_dir(&work).args(args).run().success();
     assert_ne!(
-        remote.rev(world::BRANCH),
+        remote.rev(land_world::BRANCH),
         before,
         "the clean corpus was not pushed"
     );
@@ -434,26 +432,7 @@ fn scan_count(files: &[(String, String, String)]) -> usize {
 
 /// A checkout of one commit on the PR branch, in `dir/work`; its path and commit.
 fn one_commit_checkout(dir: &Path) -> (PathBuf, String) {
-    let work = dir.join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    git(&work, &["init", "-q", "-b", world::BRANCH]);
-    write(&work, "README.md", "x\n");
-    git(&work, &["add", "-A"]);
-    git(
-        &work,
-        &[
-            "-c",
-            "user.name=c",
-            "-c",
-            "user.email=c@e",
-            "commit",
-            "-q",
-            "-m",
-            "initial",
-        ],
-    );
-    let head = git(&work, &["rev-parse", "HEAD"]);
-    (work, head)
+    git_fixtures::one_commit_checkout(dir, land_world::BRANCH, &[("README.md", "x\n")])
 }
 
 #[test]
@@ -466,15 +445,7 @@ fn land_and_fetch_refuse_the_corpus() {
         .collect();
 
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(world::BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(
-        world::UPSTREAM,
-        world::UPSTREAM,
-        world::BRANCH,
-        &head,
-    ));
-    let run = w.pr_run(&head, world::UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", &bytes, Manifest::same_repo(&head));
+    let (head, _, run) = w.same_repo_pr(&bytes);
     let out = w.land(run).run().failure();
     for line in out
         .all_output()
@@ -485,51 +456,20 @@ fn land_and_fetch_refuse_the_corpus() {
             assert!(!line.contains(v.as_str()), "{line}");
         }
     }
-    assert!(
-        out.all_output()
-            .contains(&format!("refusing to land: {expected} credentials found")),
-        "{}",
-        out.all_output()
+    out.assert_output_has(&format!("refusing to land: {expected} credentials found"));
+    assert_eq!(
+        w.upstream.rev(land_world::BRANCH),
+        head,
+        "something was pushed"
     );
-    assert_eq!(w.upstream.rev(world::BRANCH), head, "something was pushed");
 
-    let fake = FakeGitHub::start();
-    fake.add_repo(world::UPSTREAM);
     let dir = tempdir();
     let (work, head) = one_commit_checkout(dir.path());
-    let run = fake.add_run(
-        world::UPSTREAM,
-        RunSpec::completed(world::WORKFLOW, world::BRANCH, &head, "success"),
-    );
-    fake.add_artifact(
-        world::UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        zips::artifact(run, &bytes),
-        false,
-    );
-    let out = rerecord()
-        .current_dir(&work)
-        .env("GH_TOKEN", TOKEN)
-        .args([
-            "fetch",
-            "--api-url",
-            &fake.url(),
-            "--run-repo",
-            world::UPSTREAM,
-            "--run",
-            &run.to_string(),
-        ])
-        .run()
-        .failure();
+    let out = land_world::fetch_one_run(&work, &head, &bytes).failure();
     assert_never_printed(&out, &files);
-    assert!(
-        out.stderr.contains(&format!(
-            "refusing to apply the recordings: {expected} credentials found"
-        )),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!(
+        "refusing to apply the recordings: {expected} credentials found"
+    ));
     assert!(!work.join(DIR).exists(), "fetch wrote recordings");
 }
 
@@ -604,47 +544,27 @@ fn scan_defaults_to_changed_recordings_and_staged_reads_the_index() {
     ]);
     let scan = |args: &[&str]| rerecord().current_dir(&work).arg("scan").args(args).run();
     let out = scan(&[]).success();
-    assert!(
-        out.stdout.contains("No credential found in 0 files."),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("No credential found in 0 files.");
     // Not a recording: the default leaves it alone, a path names it.
     write(&work, "notes.txt", &format!("{secret}\n"));
     scan(&[]).success();
     let out = scan(&["notes.txt"]).failure();
-    assert!(
-        out.stdout.contains("notes.txt line 1: GitHub token"),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has("notes.txt line 1: GitHub token");
     assert!(!out.all_output().contains(secret.as_str()));
     // A changed recording is found; once fixed in the work tree but still staged, --staged
     // finds it and the default does not.
     write(&work, chat, &format!("{{\"a\": \"{secret}\"}}\n"));
     let out = scan(&[]).failure();
-    assert!(
-        out.stdout.contains(&format!("{chat} at /a: GitHub token")),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has(&format!("{chat} at /a: GitHub token"));
     git(&work, &["add", chat]);
     write(&work, chat, "{\"a\": 2}\n");
     scan(&[]).success();
     scan(&["--staged"]).failure();
     scan(&["--staged", chat]).failure();
     let out = scan(&["--staged", "missing.txt"]).expect_code(2);
-    assert!(
-        out.stderr.contains("not in the git index"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("not in the git index");
     let out = scan(&["missing.json"]).expect_code(2);
-    assert!(
-        out.stderr.contains("cannot read missing.json"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("cannot read missing.json");
     // A known false positive is allowed by its location.
     scan(&["--staged", "--allow-secret", &format!("{chat}:/a")]).success();
 }
@@ -695,13 +615,9 @@ fn the_pre_commit_hook_runs_as_declared() {
         .args(&selected)
         .run()
         .failure();
-    assert!(
-        out.stdout.contains(&format!(
-            "{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key"
-        )),
-        "{}",
-        out.stdout
-    );
+    out.assert_stdout_has(&format!(
+        "{cassette} at /interactions/0/request/headers/Authorization/0: OpenAI API key"
+    ));
     write(dir.path(), cassette, "interactions: []\n");
     rerecord()
         .current_dir(dir.path())

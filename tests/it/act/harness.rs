@@ -125,6 +125,14 @@ pub struct ActOutcome {
 
 impl ActOutcome {
     /// The log's failures and errors, then its last 150 lines.
+    /// How many record jobs uploaded a recordings artifact.
+    pub fn uploads(&self) -> usize {
+        let lines = self.log.lines();
+        lines
+            .filter(|l| l.contains("uploaded artifact recordings-"))
+            .count()
+    }
+
     pub fn tail(&self) -> String {
         let lines: Vec<&str> = self.log.lines().collect();
         let failures: Vec<&str> = lines
@@ -195,6 +203,11 @@ impl ActWorld {
     }
 
     /// Files changed between two commits of `full`, with git's status letter (A, M, D).
+    /// The commit `BRANCH` of the bare repository `full` points at.
+    pub fn tip(&self, full: &str) -> String {
+        self.git_in(full, &["rev-parse", BRANCH]).trim().to_owned()
+    }
+
     pub fn changes(&self, full: &str, from: &str, to: &str) -> Vec<String> {
         self.git_in(full, &["diff", "--name-status", from, to])
             .lines()

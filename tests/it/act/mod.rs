@@ -60,16 +60,9 @@ fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recor
 
     assert_eq!(out.code, 0, "{}", out.tail());
     // Four record jobs, each uploading its own artifact; then the land job.
-    let uploads = out
-        .log
-        .lines()
-        .filter(|l| l.contains("uploaded artifact recordings-"))
-        .count();
+    let uploads = out.uploads();
     assert_eq!(uploads, 4, "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
     // One commit on top of the PR head, holding exactly the recordings.
     assert_eq!(
@@ -101,16 +94,14 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     let record = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
 
     assert_eq!(record.code, 0, "{}", record.tail());
+    // The land job's `if:` is false for a fork PR: act never starts it.
     assert!(
-        record
-            .log
-            .contains("Job 'Land recordings' is about to be skipped")
-            || !record.log.contains("Land this run's recordings"),
+        !record.log.contains("Land recordings"),
         "the land job ran for a fork PR: {}",
         record.tail()
     );
     assert_eq!(
-        world.git_in(FORK, &["rev-parse", BRANCH]).trim(),
+        world.tip(FORK),
         world.head,
         "the recording run pushed to the fork"
     );
@@ -143,7 +134,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());
-    let tip = world.git_in(FORK, &["rev-parse", BRANCH]).trim().to_owned();
+    let tip = world.tip(FORK);
     assert_ne!(
         tip,
         world.head,
@@ -155,7 +146,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
         expected_recordings()
     );
     assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", BRANCH]).trim(),
+        world.tip(UPSTREAM),
         world.head,
         "the upstream's copy of the branch moved"
     );
@@ -183,10 +174,7 @@ fn assert_nothing_steered(world: &ActWorld, out: &harness::ActOutcome) -> Vec<St
         "main moved: {}",
         out.tail()
     );
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     let changes = sorted(world.changes(UPSTREAM, &world.head, &tip));
     let recordings = expected_recordings();
     for change in &changes {
@@ -216,14 +204,21 @@ fn pr_tests_rewriting_config_git_remotes_and_identity_steer_nothing_and_the_reco
 fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
     let (world, out) = record_same_repo_pr(&["payload"]);
 
-    // The payload now names main: the run may refuse, or land on the PR's real branch; main and
-    // every non-recording path stay untouched either way.
+    // The payload now names main: every record job sees it differ from the runner's
+    // GITHUB_HEAD_REF and refuses, so nothing lands anywhere (main and the PR's branch alike).
     let changes = assert_nothing_steered(&world, &out);
-    assert!(
-        changes.is_empty() || changes == expected_recordings(),
-        "{changes:?}\n{}",
-        out.tail()
-    );
+    assert_eq!(out.code, 1, "{}", out.tail());
+    let refusals = out
+        .log
+        .lines()
+        .filter(|l| {
+            l.contains(
+                "error: refusing to commit: the event payload's pull_request.head.ref differs",
+            )
+        })
+        .count();
+    assert_eq!(refusals, 4, "{}", out.tail());
+    assert_eq!(changes, Vec::<String>::new(), "{}", out.tail());
 }
 
 #[test]
@@ -254,10 +249,7 @@ fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main(
         main_before,
         "main moved"
     );
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_eq!(
         world
             .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
@@ -287,10 +279,7 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
     assert_eq!(out.code, 0, "{}", out.tail());
     // Four jobs pushed one commit each onto the moving tip.
     assert_eq!(changes, expected_recordings(), "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     let range = format!("{}..{tip}", world.head);
     assert_eq!(
         world
@@ -395,10 +384,7 @@ fn an_init_written_workflow_records_a_same_repo_pr_and_lands_exactly_the_recordi
     let event = world.pr_event(pr, UPSTREAM);
     let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
     assert_eq!(out.code, 0, "{}", out.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
     assert_eq!(
         sorted(world.changes(UPSTREAM, &world.head, &tip)),

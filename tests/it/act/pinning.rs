@@ -139,17 +139,10 @@ fn record_jobs_check_out_the_sha_the_plan_job_pinned_while_the_pr_branch_moves()
         "every record job checked out the pinned sha, none the moved branch ({moved}): {}",
         out.tail()
     );
-    let uploads = out
-        .log
-        .lines()
-        .filter(|l| l.contains("uploaded artifact recordings-"))
-        .count();
+    let uploads = out.uploads();
     assert_eq!(uploads, 4, "{}", out.tail());
     // The branch really moved during the run (and stays on top of the moved commit).
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     let ancestry = std::process::Command::new("git")
         .args(["merge-base", "--is-ancestor", &moved, &tip])
         .current_dir(world.dir.path().join("git").join(format!("{UPSTREAM}.git")))
@@ -236,10 +229,7 @@ fn a_workflow_call_caller_records_the_pinned_sha_and_its_land_job_lands_on_the_p
         "{}",
         out.tail()
     );
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_eq!(
         world
             .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
@@ -382,7 +372,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
         record.tail()
     );
     assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", BRANCH]).trim(),
+        world.tip(UPSTREAM),
         world.head,
         "the record jobs pushed: {}",
         record.tail()
@@ -407,10 +397,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());
-    let tip = world
-        .git_in(UPSTREAM, &["rev-parse", BRANCH])
-        .trim()
-        .to_owned();
+    let tip = world.tip(UPSTREAM);
     assert_eq!(
         world
             .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])

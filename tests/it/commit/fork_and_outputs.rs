@@ -79,12 +79,7 @@ fn fork_pr_stages_files_and_manifest_and_pushes_nothing() {
         "{}",
         job.summary()
     );
-    assert!(
-        run.stdout
-            .contains("artifact name: recordings-4242-2-record-3"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("artifact name: recordings-4242-2-record-3");
 }
 
 #[test]
@@ -99,20 +94,8 @@ fn no_recording_changes_reports_changed_false_and_exits_zero() {
     let job = Job::new(&tmp.path().join("job"));
     let run = job.run(&work, &["--target-branch", BRANCH]).success();
     assert_eq!(remote.rev(BRANCH), before);
-    let out = job.outputs();
-    assert_eq!(
-        (
-            out["changed"].as_str(),
-            out["count"].as_str(),
-            out["pushed"].as_str()
-        ),
-        ("false", "0", "false")
-    );
-    assert!(
-        run.stdout.contains("No recording changes"),
-        "{}",
-        run.stdout
-    );
+    assert_eq!(job.changed_count_pushed(), ["false", "0", "false"]);
+    run.assert_stdout_has("No recording changes");
 }
 
 #[test]
@@ -157,15 +140,7 @@ fn dry_run_pushes_and_stages_nothing_but_writes_outputs() {
         .run(&work, &["--target-branch", BRANCH, "--dry-run", "--json"])
         .success();
     assert_eq!(remote.rev(BRANCH), before);
-    let out = job.outputs();
-    assert_eq!(
-        (
-            out["changed"].as_str(),
-            out["count"].as_str(),
-            out["pushed"].as_str()
-        ),
-        ("true", "3", "false")
-    );
+    assert_eq!(job.changed_count_pushed(), ["true", "3", "false"]);
     let json = run.json();
     assert_eq!(json["pushed"], false);
     assert_eq!(json["count"], 3);

@@ -244,11 +244,7 @@ fn a_work_tree_rerecord_toml_is_ignored_and_the_summary_names_the_committed_conf
         )),
         "{summary}"
     );
-    assert!(
-        run.stdout.contains("the work tree's rerecord.toml differs"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("the work tree's rerecord.toml differs");
 }
 
 #[test]
@@ -322,11 +318,8 @@ fn a_payload_whose_head_ref_was_rewritten_to_main_is_refused() {
     );
     let main_before = w.remote.rev("main");
     let run = job.run(&w.work, &[]).failure();
-    assert!(
-        run.stderr.contains("pull_request.head.ref") && run.stderr.contains("GITHUB_HEAD_REF"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("pull_request.head.ref");
+    run.assert_stderr_has("GITHUB_HEAD_REF");
     assert_eq!(w.remote.rev("main"), main_before);
     assert_eq!(w.remote.rev(BRANCH), w.before);
     assert!(
@@ -449,7 +442,7 @@ fn push_mode_refuses_a_fork_pr_before_touching_anything() {
         .again()
         .pull_request(BRANCH, &w.before, "contributor/stack");
     let run = job.run(&w.work, &["--mode", "push"]).expect_code(2);
-    assert!(run.stderr.contains("fork"), "{}", run.stderr);
+    run.assert_stderr_has("fork");
     assert!(
         !w.tmp
             .path()
@@ -517,9 +510,5 @@ fn without_github_sha_in_the_clone_the_config_comes_from_head_and_an_unexpected_
         .pull_request(BRANCH, &"e".repeat(40), REPO)
         .set("GITHUB_SHA", &merge);
     let run = job.run(&work, &["--dry-run", "--json"]).success();
-    assert!(
-        run.stderr.contains("GITHUB_SHA is not in this clone"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GITHUB_SHA is not in this clone");
 }

@@ -122,6 +122,12 @@ impl Job {
         cmd.run()
     }
 
+    /// The step's `changed`, `count` and `pushed` outputs.
+    fn changed_count_pushed(&self) -> [String; 3] {
+        let out = self.outputs();
+        ["changed", "count", "pushed"].map(|k| out[k].clone())
+    }
+
     fn outputs(&self) -> BTreeMap<String, String> {
         let text = std::fs::read_to_string(self.dir.join("output")).unwrap_or_default();
         let mut map = BTreeMap::new();

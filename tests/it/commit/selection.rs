@@ -73,11 +73,7 @@ fn commit_pushes_only_recordings_when_package_json_lockfile_and_workflow_also_ch
         summary.contains("`tests/integration/client-typescript/package.json`"),
         "{summary}"
     );
-    assert!(
-        run.stdout.contains("::group::Recordings (3)"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("::group::Recordings (3)");
 }
 
 #[test]
@@ -119,13 +115,8 @@ fn commit_refuses_a_symlinked_recording_and_pushes_nothing() {
     .unwrap();
     let job = Job::new(&tmp.path().join("job"));
     let run = job.run(&work, &["--target-branch", BRANCH]).failure();
-    assert!(
-        run.stderr
-            .contains("tests/integration/agents/recordings/leak.json"),
-        "{}",
-        run.stderr
-    );
-    assert!(run.stderr.contains("symlink"), "{}", run.stderr);
+    run.assert_stderr_has("tests/integration/agents/recordings/leak.json");
+    run.assert_stderr_has("symlink");
     assert_eq!(remote.rev(BRANCH), before);
     assert!(job.outputs().is_empty(), "no outputs on refusal");
 
@@ -146,11 +137,7 @@ fn commit_refuses_a_symlinked_recording_and_pushes_nothing() {
     let run = Job::new(&tmp.path().join("job2"))
         .run(&work, &["--target-branch", BRANCH, "--fork-pr", "true"])
         .failure();
-    assert!(
-        run.stderr.contains("tests/integration/recordings/sub"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("tests/integration/recordings/sub");
     assert!(
         !tmp.path()
             .join("job2/runner-temp/rerecord-artifact")
@@ -214,12 +201,7 @@ fn commit_refuses_a_glob_it_cannot_match_exactly() {
         .set("GITHUB_REF_NAME", BRANCH)
         .set("RERECORD_RECORDINGS", "tests/integration/rec**/");
     let run = job.run(&work, &[]).failure();
-    assert!(
-        run.stderr
-            .contains("\"tests/integration/rec**/\" is not supported")
-            && run.stderr.contains("`**` as a whole segment"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("\"tests/integration/rec**/\" is not supported");
+    run.assert_stderr_has("`**` as a whole segment");
     assert_eq!(remote.rev(BRANCH), before, "nothing was pushed");
 }

@@ -45,6 +45,11 @@ impl Served {
             before,
         }
     }
+
+    /// [`Served::new`] by a plain-http server that takes only `token`.
+    fn plain(shallow: bool, token: &str) -> Self {
+        Self::new(shallow, |root| HttpGit::start(root, token))
+    }
 }
 
 #[test]
@@ -55,7 +60,7 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
         server,
         work,
         before,
-    } = Served::new(true, |root| HttpGit::start(root, "s3cret-token"));
+    } = Served::plain(true, "s3cret-token");
     record_with_decoys(&work);
     let job = Job::runner(&tmp.path().join("job"))
         .served_by(&server)
@@ -89,15 +94,15 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
         server,
         work,
         before,
-    } = Served::new(false, |root| HttpGit::start(root, "right-token"));
+    } = Served::plain(false, "right-token");
     write(&work, REC_NEW, "{}\n");
     let run = Job::runner(&tmp.path().join("job"))
         .served_by(&server)
         .set("GITHUB_TOKEN", "wrong-token-value")
         .run(&work, &["--target-branch", BRANCH])
         .failure();
-    assert!(run.stderr.contains("authentication"), "{}", run.stderr);
-    assert!(run.stderr.contains("GITHUB_TOKEN"), "{}", run.stderr);
+    run.assert_stderr_has("authentication");
+    run.assert_stderr_has("GITHUB_TOKEN");
     assert!(
         !run.all_output().contains("wrong-token-value"),
         "{}",
@@ -114,7 +119,7 @@ fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
         server,
         work,
         ..
-    } = Served::new(true, |root| HttpGit::start(root, "tok"));
+    } = Served::plain(true, "tok");
     let sibling = remote.clone("sibling", BRANCH);
     write(
         &sibling,
@@ -210,7 +215,7 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
         "the push waited {:?}",
         started.elapsed()
     );
-    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    run.assert_stderr_has("timed out");
 }
 
 #[test]
@@ -266,11 +271,8 @@ fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_
         .set("SSL_CERT_FILE", &path_str(&other))
         .run(&work, &["--target-branch", BRANCH])
         .failure();
-    assert!(
-        run.stderr.contains("certificate") && run.stderr.contains("SSL_CERT_FILE"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("certificate");
+    run.assert_stderr_has("SSL_CERT_FILE");
     assert!(server.requests().is_empty(), "{:?}", server.requests());
     assert_eq!(remote.rev(BRANCH), before);
 }
@@ -283,7 +285,7 @@ fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
         server,
         work,
         before,
-    } = Served::new(false, |root| HttpGit::start(root, "tok"));
+    } = Served::plain(false, "tok");
     // The runner names the repository by its old name; GitHub redirects to the new one.
     server.redirect("acme/old-name.git", &server.url("acme/stack.git"));
     write(&work, REC_NEW, "{\"renamed\": true}\n");
@@ -359,11 +361,8 @@ fn outside_actions_an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
         .set("GITHUB_TOKEN", "ghs_job0123456789token")
         .run(&work, &["--target-branch", BRANCH])
         .failure();
-    assert!(
-        run.stderr.contains("only over https") && run.stderr.contains("git remote set-url origin"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("only over https");
+    run.assert_stderr_has("git remote set-url origin");
     assert_eq!(remote.rev(BRANCH), before);
 }
 
@@ -375,7 +374,7 @@ fn plain_http_never_goes_through_the_environments_proxy() {
         server,
         work,
         ..
-    } = Served::new(false, |root| HttpGit::start(root, "ghs_proxied0123456789"));
+    } = Served::plain(false, "ghs_proxied0123456789");
     // A proxy that would see the token in clear text.
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());

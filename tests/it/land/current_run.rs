@@ -3,20 +3,18 @@
 //! branch that recorded a PR named by the workflow's own inputs (`--pr`, `--head-branch`), and
 //! what the report says each file is.
 
-use crate::support::fake_github::{PrSpec, RunSpec};
+use crate::support::fake_github::RunSpec;
 use crate::support::git_fixtures::git;
 
-use super::world::{A, B, BRANCH, Manifest, UPSTREAM, WORKFLOW, World};
 use crate::support::fake_github::TOKEN;
+use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, WORKFLOW, World};
 
 const NEW: &str = "tests/integration/recordings/new.json";
 
 /// A same-repository PR on `BRANCH` and an in-progress `pull_request` run of its head.
 fn in_progress_pr_run(w: &World) -> (u64, u64, String) {
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let mut spec = RunSpec::completed(WORKFLOW, BRANCH, &head, "success");
     spec.event = "pull_request".into();
     spec.status = "in_progress".into();
@@ -24,12 +22,7 @@ fn in_progress_pr_run(w: &World) -> (u64, u64, String) {
     spec.head_repository = UPSTREAM.into();
     spec.pull_requests = vec![pr];
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 11}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 11}\n")], Manifest::same_repo(&head));
     (run, pr, head)
 }
 
@@ -44,9 +37,7 @@ fn land_takes_its_own_run_while_it_is_in_progress() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 11}");
+    w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 11}")], &out);
 }
 
 #[test]
@@ -73,20 +64,13 @@ fn land_refuses_another_run_that_is_still_in_progress() {
 fn land_refuses_a_run_of_another_workflow_file_unless_told_it_records() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let mut spec = RunSpec::completed("lookalike.yml", BRANCH, &head, "success");
     spec.event = "pull_request".into();
     spec.head_repository = UPSTREAM.into();
     spec.pull_requests = vec![pr];
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 12}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 12}\n")], Manifest::same_repo(&head));
 
     let out = w.land(run).run().failure();
 
@@ -113,12 +97,7 @@ fn land_refuses_a_run_of_an_event_outside_the_allowed_list() {
     let mut spec = RunSpec::completed(WORKFLOW, BRANCH, &head, "success");
     spec.event = "issue_comment".into();
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(B, b"{\"b\": 12}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(B, b"{\"b\": 12}\n")], Manifest::same_repo(&head));
 
     let out = w.land(run).run().failure();
 
@@ -136,15 +115,13 @@ fn land_puts_a_dispatched_run_of_main_on_the_pr_the_inputs_name() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
     let main = w.upstream.rev("main");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.main_run("workflow_dispatch", "in_progress");
     // The workflow checked out the PR head itself; its manifest names that commit (and the
     // branch the run ran on).
     let mut claims = Manifest::same_repo(&head);
     claims.head_ref = "main".into();
-    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 13}\n")], claims);
+    w.recordings(run, &[(A, b"{\"a\": 13}\n")], claims);
 
     let out = w
         .land(run)
@@ -153,9 +130,7 @@ fn land_puts_a_dispatched_run_of_main_on_the_pr_the_inputs_name() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 13}");
+    let tip = w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 13}")], &out);
     assert_eq!(w.upstream.rev("main"), main, "main must not move");
     let json = out.json();
     assert_eq!(json["pr"], pr);
@@ -169,12 +144,7 @@ fn land_refuses_a_dispatched_run_of_main_without_a_pr_and_says_how_to_name_it() 
     let head = w.upstream.rev(BRANCH);
     let main = w.upstream.rev("main");
     let run = w.main_run("workflow_dispatch", "completed");
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 14}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 14}\n")], Manifest::same_repo(&head));
 
     // An empty --pr (the workflow's input left empty) is as if none was given.
     let out = w.land(run).args(["--pr", ""]).run().failure();
@@ -198,13 +168,10 @@ fn land_refuses_when_the_pinned_commit_is_not_the_prs_head() {
     let w = World::new(TOKEN);
     let recorded = w.upstream.rev(BRANCH);
     let moved = w.push_to(&w.upstream, BRANCH, "src/app.py", "print('moved')\n");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &moved));
+    let pr = w.open_pr(UPSTREAM, &moved);
     let run = w.titled_main_run(pr, &recorded);
-    w.artifact(
+    w.recordings(
         run,
-        "recordings-1",
         &[(A, b"{\"a\": 15}\n")],
         Manifest::same_repo(&recorded),
     );
@@ -224,18 +191,9 @@ fn land_refuses_when_the_pinned_commit_is_not_the_prs_head() {
     // A commit the PR never had is refused too.
     let stray = w.push_to(&w.upstream, "main", "src/app.py", "print('main')\n");
     let run = w.titled_main_run(pr, &stray);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 15}\n")],
-        Manifest::same_repo(&stray),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 15}\n")], Manifest::same_repo(&stray));
     let out = w.land(run).args(["--pr", &pr.to_string()]).run().failure();
-    assert!(
-        out.all_output().contains("does not descend"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("does not descend");
     assert_eq!(w.upstream.rev(BRANCH), moved);
 }
 
@@ -246,13 +204,10 @@ fn land_puts_a_called_run_on_the_head_branch_it_was_given() {
     let recorded = head.clone();
     // A matrix sibling pushed recordings since: still the recorded code.
     let sibling = w.push_to(&w.upstream, BRANCH, B, "{\"b\": 9}\n");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &sibling));
+    let pr = w.open_pr(UPSTREAM, &sibling);
     let run = w.main_run("workflow_dispatch", "completed");
-    w.artifact(
+    w.recordings(
         run,
-        "recordings-1",
         &[(A, b"{\"a\": 16}\n")],
         Manifest::same_repo(&recorded),
     );
@@ -263,32 +218,15 @@ fn land_puts_a_called_run_on_the_head_branch_it_was_given() {
         .run()
         .success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(
-        w.upstream.parents(&tip),
-        vec![sibling],
-        "{}",
-        out.all_output()
-    );
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 16}");
+    let tip = w.assert_landed(&w.upstream, &sibling, &[(A, "{\"a\": 16}")], &out);
     assert!(w.only_comment(pr).contains(&tip[..12]));
 }
 
 #[test]
 fn land_says_which_files_it_added_and_which_it_updated() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     // The manifest calls both "added"; the tip has A already.
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 17}\n"), (NEW, b"{\"new\": 1}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (head, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 17}\n"), (NEW, b"{\"new\": 1}\n")]);
 
     let out = w.land(run).arg("--json").run().success();
 
@@ -315,37 +253,22 @@ fn land_says_which_files_it_added_and_which_it_updated() {
 
 #[test]
 fn land_puts_a_dispatched_run_of_a_fork_pr_on_the_fork_when_maintainers_may_edit() {
-    use super::world::{FORK, PUSH_TOKEN};
+    use crate::support::land_world::{FORK, PUSH_TOKEN};
     let w = World::new(PUSH_TOKEN);
     let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
+    let pr = w.open_pr(FORK, &head);
     // The upstream recorded the fork's PR by its number, with the upstream's secrets.
     let run = w.main_run("workflow_dispatch", "completed");
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 18}\n")],
-        Manifest::fork(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 18}\n")], Manifest::fork(&head));
     let upstream_before = w.upstream.rev(BRANCH);
 
     let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args([
-            "--push-token-env",
-            "RERECORD_PUSH_TOKEN",
-            "--pr",
-            &pr.to_string(),
-            "--head-sha",
-            &head,
-        ])
+        .land_with_push_token(run)
+        .args(["--pr", &pr.to_string(), "--head-sha", &head])
         .run()
         .success();
 
-    let tip = w.fork.rev(BRANCH);
-    assert_eq!(w.fork.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 18}");
+    w.assert_landed(&w.fork, &head, &[(A, "{\"a\": 18}")], &out);
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     assert!(w.outputs().contains(&format!("pushed-to={FORK}:{BRANCH}")));
 }

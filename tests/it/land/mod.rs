@@ -5,8 +5,6 @@
 
 use crate::support;
 
-pub(crate) mod world;
-
 mod untrusted;
 
 mod current_run;
@@ -15,24 +13,15 @@ mod transport;
 
 mod provenance;
 
+use support::cmd::Run;
 use support::fake_github::{PrSpec, TOKEN, USER};
 use support::git_fixtures::git;
-use world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};
+use support::land_world::{A, B, BRANCH, FORK, MARKER, Manifest, PUSH_TOKEN, UPSTREAM, World};
 
 #[test]
 fn land_commits_same_repo_pr_recordings_on_the_moved_tip() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 2}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 2}\n")]);
     // A matrix sibling pushed its recordings after the run: the commit goes on the new tip.
     let moved = w.push_to(&w.upstream, BRANCH, B, "{\"b\": 2}\n");
 
@@ -62,56 +51,44 @@ fn land_commits_same_repo_pr_recordings_on_the_moved_tip() {
             .iter()
             .any(|r| r.contains("git-receive-pack") && r.ends_with("user=x-access-token"))
     );
-    let comments = w.fake.comments(UPSTREAM, pr);
-    assert_eq!(comments.len(), 1, "{comments:?}");
-    assert!(comments[0].1.starts_with(MARKER));
-    assert!(comments[0].1.contains(&tip[..12]), "{}", comments[0].1);
+    let comment = w.only_comment(pr);
+    assert!(comment.contains(&tip[..12]), "{comment}");
+    w.assert_snapshot("land_comment_committed", &comment, run);
+    w.assert_snapshot("land_summary_committed", &w.summary(), run);
     let outputs = w.outputs();
-    assert!(outputs.contains("landed=true"), "{outputs}");
     assert!(outputs.contains(&format!("commit-sha={tip}")), "{outputs}");
-    assert!(outputs.contains(&format!("pr={pr}")), "{outputs}");
-    assert!(
-        outputs.contains(&format!("pushed-to={UPSTREAM}:{BRANCH}")),
-        "{outputs}"
-    );
+    w.assert_snapshot("land_outputs_committed", &outputs, run);
     assert!(!out.all_output().contains(TOKEN));
 }
 
 #[test]
 fn land_pushes_fork_pr_recordings_to_the_fork_with_a_push_token_when_maintainers_may_edit() {
     let w = World::new(PUSH_TOKEN);
-    let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
-    // GitHub leaves `pull_requests` empty for fork PR runs.
-    let run = w.pr_run(&head, FORK, vec![]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 3}\n")],
-        Manifest::fork(&head),
-    );
+    let (head, pr, run) = w.fork_pr(&[(A, b"{\"a\": 3}\n")]);
     let upstream_before = w.upstream.rev(BRANCH);
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
-    let tip = w.fork.rev(BRANCH);
-    assert_eq!(
-        w.fork.parents(&tip),
-        vec![head.clone()],
-        "{}",
-        out.all_output()
-    );
-    assert_eq!(w.fork.show(BRANCH, A), "{\"a\": 3}");
+    w.assert_landed(&w.fork, &head, &[(A, "{\"a\": 3}")], &out);
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     let comment = w.only_comment(pr);
     assert!(comment.contains(&format!("{FORK}:{BRANCH}")), "{comment}");
     assert!(!out.all_output().contains(PUSH_TOKEN));
     assert!(w.outputs().contains(&format!("pushed-to={FORK}:{BRANCH}")));
+}
+
+/// A fork PR that land must leave alone: nothing pushed anywhere, and the sticky comment says
+/// why and how to apply the recordings locally.
+fn assert_fork_left_alone(w: &World, (head, pr, run): (String, u64, u64), out: &Run, name: &str) {
+    assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
+    w.assert_nothing_pushed();
+    let comment = w.only_comment(pr);
+    assert!(
+        comment.contains(&format!("rerecord fetch --run {run} --repo {UPSTREAM}")),
+        "{comment}"
+    );
+    w.assert_snapshot(name, &comment, run);
+    assert!(w.outputs().contains("landed=false"), "{}", w.outputs());
 }
 
 #[test]
@@ -122,111 +99,58 @@ fn land_leaves_a_fork_pr_alone_and_says_why_when_maintainers_may_not_edit() {
     spec.maintainer_can_modify = false;
     let pr = w.fake.add_pr(spec);
     let run = w.pr_run(&head, FORK, vec![]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 3}\n")],
-        Manifest::fork(&head),
-    );
+    w.recordings(run, &[(A, b"{}\n")], Manifest::fork(&head));
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
-    assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
-    assert!(
-        w.http
-            .requests()
-            .iter()
-            .all(|r| !r.contains("receive-pack"))
-    );
-    let comment = w.only_comment(pr);
-    assert!(comment.contains("Allow edits by maintainers"), "{comment}");
-    assert!(
-        comment.contains(&format!("rerecord fetch --run {run} --run-repo {UPSTREAM}")),
-        "{comment}"
-    );
-    assert!(w.outputs().contains("landed=false"));
+    let comment = "land_comment_fork_not_editable";
+    assert_fork_left_alone(&w, (head, pr, run), &out, comment);
+    assert!(w.only_comment(pr).contains("Allow edits by maintainers"));
 }
 
 #[test]
 fn land_never_pushes_a_fork_pr_with_the_job_token() {
     let w = World::new(TOKEN);
-    let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
-    let run = w.pr_run(&head, FORK, vec![]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 3}\n")],
-        Manifest::fork(&head),
-    );
+    let (head, pr, run) = w.fork_pr(&[(A, b"{\"a\": 3}\n")]);
 
     // GITHUB_TOKEN happens to be accepted by this git server: land must still not use it.
     let out = w.land(run).env("GITHUB_TOKEN", TOKEN).run().success();
 
-    assert_eq!(w.fork.rev(BRANCH), head, "{}", out.all_output());
+    assert_fork_left_alone(&w, (head, pr, run), &out, "land_comment_fork_no_push_token");
     let comment = w.only_comment(pr);
-    assert!(
-        comment.contains("no token that may push to forks"),
-        "{comment}"
-    );
-    assert!(
-        comment.contains(&format!("rerecord fetch --run {run}")),
-        "{comment}"
-    );
+    assert!(comment.contains("no token that may push to forks"));
 }
 
 #[test]
 fn land_refuses_an_artifact_that_claims_another_branch_than_the_api() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     let mut claims = Manifest::same_repo(&head);
     claims.head_ref = "main".into();
-    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 9}\n")], claims);
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 9}\n")];
+    let (pr, run) = w.recorded_pr(UPSTREAM, (&head, &head), files, claims);
     let main_before = w.upstream.rev("main");
 
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert_eq!(w.upstream.rev("main"), main_before);
-    assert!(
-        out.all_output().contains("head branch \"main\""),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("head branch \"main\"");
     let comment = w.only_comment(pr);
-    assert!(comment.contains("refused"), "{comment}");
+    w.assert_snapshot("land_comment_refused_branch", &comment, run);
 }
 
 #[test]
 fn land_refuses_a_hostile_artifact_pushes_nothing_and_updates_its_comment() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    // A workflow file smuggled in as a "recording", listed in its own manifest.
+    let evil = ".github/workflows/record.yml";
+    let (head, pr, run) = w.same_repo_pr(&[(A, b"{}\n"), (evil, b"on: push\n")]);
     let earlier = w.fake.add_comment_by(
         UPSTREAM,
         pr,
         &format!("{MARKER}\nLanded 3 recordings earlier"),
         USER,
-    );
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    // A workflow file smuggled in as a "recording", listed in its own manifest.
-    let evil = ".github/workflows/record.yml";
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{}\n"), (evil, b"on: push\n")],
-        Manifest::same_repo(&head),
     );
 
     let out = w.land(run).run().failure();
@@ -240,11 +164,7 @@ fn land_refuses_a_hostile_artifact_pushes_nothing_and_updates_its_comment() {
     let comments = w.fake.comments(UPSTREAM, pr);
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert_eq!(comments[0].0, earlier);
-    assert!(
-        comments[0].1.contains("refused") && comments[0].1.contains("is not a recording"),
-        "{}",
-        comments[0].1
-    );
+    w.assert_snapshot("land_comment_refused_path", &comments[0].1, run);
     assert!(out.all_output().contains(evil));
 }
 
@@ -253,16 +173,9 @@ fn land_refuses_when_the_pr_head_moved_on_with_code_changes() {
     let w = World::new(TOKEN);
     let recorded = w.upstream.rev(BRANCH);
     let moved = w.push_to(&w.upstream, BRANCH, "src/app.py", "print('changed')\n");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &moved));
-    let run = w.pr_run(&recorded, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 5}\n")],
-        Manifest::same_repo(&recorded),
-    );
+    let claims = Manifest::same_repo(&recorded);
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 5}\n")];
+    let (_, run) = w.recorded_pr(UPSTREAM, (&moved, &recorded), files, claims);
 
     let out = w.land(run).run().failure();
 
@@ -277,12 +190,7 @@ fn land_branch_mode_pushes_a_new_branch_and_opens_a_pr_into_the_dispatched_one()
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
     let run = w.dispatch_run(&head);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(B, b"{\"b\": 7}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(B, b"{\"b\": 7}\n")], Manifest::same_repo(&head));
     let new_branch = format!("rerecord/recordings-{run}");
     // The fake does not see git pushes; its create-PR validation needs both branches known.
     w.fake.set_branch(UPSTREAM, BRANCH, &head);
@@ -317,10 +225,7 @@ fn land_branch_mode_pushes_a_new_branch_and_opens_a_pr_into_the_dispatched_one()
 #[test]
 fn land_updates_the_sticky_comment_beyond_the_first_page_instead_of_adding_one() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let (_, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 4}\n")]);
     // More than a page of chatter at GitHub's largest page size (100), then the sticky comment.
     for i in 0..105 {
         w.fake.add_comment(UPSTREAM, pr, &format!("comment {i}"));
@@ -328,13 +233,6 @@ fn land_updates_the_sticky_comment_beyond_the_first_page_instead_of_adding_one()
     let sticky = w
         .fake
         .add_comment_by(UPSTREAM, pr, &format!("{MARKER}\nold news"), USER);
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 4}\n")],
-        Manifest::same_repo(&head),
-    );
 
     w.land(run).run().success();
 
@@ -363,17 +261,7 @@ fn land_updates_the_sticky_comment_beyond_the_first_page_instead_of_adding_one()
 #[test]
 fn land_merges_matrix_artifacts_into_one_commit() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-ollama-base",
-        &[(A, b"{\"a\": 6}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (head, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 6}\n")]);
     w.artifact(
         run,
         "recordings-vllm-agents",
@@ -397,27 +285,12 @@ fn land_merges_matrix_artifacts_into_one_commit() {
 #[test]
 fn land_dry_run_pushes_and_comments_nothing() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 8}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (head, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 8}\n")]);
 
     let out = w.land(run).args(["--dry-run", "--json"]).run().success();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        w.http
-            .requests()
-            .iter()
-            .all(|r| !r.contains("receive-pack"))
-    );
+    w.assert_nothing_pushed();
     assert!(w.fake.comments(UPSTREAM, pr).is_empty());
     let json = out.json();
     assert_eq!(json["status"], "dry-run");
@@ -428,9 +301,7 @@ fn land_dry_run_pushes_and_comments_nothing() {
 fn land_without_recording_artifacts_has_nothing_to_do() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
 
     let out = w.land(run).run().success();
@@ -450,50 +321,30 @@ fn land_accepts_a_pr_head_ahead_of_the_run_by_recording_commits_only() {
     let recorded = w.upstream.rev(BRANCH);
     // A matrix sibling pushed its own recordings after this run's checkout.
     let sibling = w.push_to(&w.upstream, BRANCH, B, "{\"b\": 2}\n");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &sibling));
-    let run = w.pr_run(&recorded, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 5}\n")],
-        Manifest::same_repo(&recorded),
-    );
+    let claims = Manifest::same_repo(&recorded);
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 5}\n")];
+    let (_, run) = w.recorded_pr(UPSTREAM, (&sibling, &recorded), files, claims);
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(
-        w.upstream.parents(&tip),
-        vec![sibling],
-        "{}",
-        out.all_output()
+    w.assert_landed(
+        &w.upstream,
+        &sibling,
+        &[(A, "{\"a\": 5}"), (B, "{\"b\": 2}")],
+        &out,
     );
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 5}");
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 2}");
 }
 
 #[test]
 fn land_tells_a_renamed_repository_once_in_its_report_warnings() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 8}\n")],
-        Manifest::same_repo(&head),
-    );
+    let (_, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 8}\n")]);
     let renamed = format!("{UPSTREAM}-renamed");
     w.fake.rename_repo(UPSTREAM, &renamed);
 
-    // Whatever land concludes (here: the manifest names the old repository, the API the new
-    // one, so it refuses), the move is in the report once.
-    let out = w.land(run).args(["--dry-run", "--json"]).run();
+    // The manifest names the old repository, the API the new one: land refuses, and the move is
+    // in the report once.
+    let out = w.land(run).args(["--dry-run", "--json"]).run().failure();
     let json = out.json();
     let notice = format!("{UPSTREAM} moved to {renamed}");
     let warnings: Vec<&str> = json["warnings"]

@@ -6,24 +6,14 @@
 use crate::support::fake_github::{PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::git;
 
-use super::world::{A, B, BRANCH, FORK, Manifest, PUSH_TOKEN, UPSTREAM, WORKFLOW, World};
-
-/// A same-repository PR on `BRANCH` at its current head, with a `pull_request` run of that head
-/// carrying recording A.
-fn pr_with_run(w: &World, a: &[u8]) -> (String, u64, u64) {
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", &[(A, a)], Manifest::same_repo(&head));
-    (head, pr, run)
-}
+use crate::support::land_world::{
+    A, B, BRANCH, FORK, Manifest, PUSH_TOKEN, UPSTREAM, WORKFLOW, World,
+};
 
 #[test]
 fn land_refuses_a_tip_that_moved_to_code_while_it_downloaded_and_pushes_nothing() {
     let w = World::new(TOKEN);
-    let (head, pr, run) = pr_with_run(&w, b"{\"a\": 40}\n");
+    let (head, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 40}\n")]);
     // The PR's head as the API reads it before the download is still the recorded commit; the
     // author pushes code while the artifacts download.
     w.push_during(
@@ -36,9 +26,12 @@ fn land_refuses_a_tip_that_moved_to_code_while_it_downloaded_and_pushes_nothing(
 
     let out = w.land(run).run().failure();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, "src/app.py"), "print('pwned')");
+    w.assert_landed(
+        &w.upstream,
+        &head,
+        &[("src/app.py", "print('pwned')")],
+        &out,
+    );
     assert_eq!(
         w.upstream.show(BRANCH, A),
         "{\"a\": 1}",
@@ -61,7 +54,7 @@ fn land_refuses_a_tip_that_moved_to_code_while_it_downloaded_and_pushes_nothing(
 #[test]
 fn land_builds_on_a_tip_that_moved_by_recordings_only_while_it_downloaded() {
     let w = World::new(TOKEN);
-    let (_, _, run) = pr_with_run(&w, b"{\"a\": 41}\n");
+    let (_, _, run) = w.same_repo_pr(&[(A, b"{\"a\": 41}\n")]);
     w.push_during("/zip", &w.upstream, BRANCH, B, "{\"b\": 41}\n");
 
     let out = w.land(run).run().success();
@@ -92,12 +85,7 @@ fn land_never_pushes_to_the_default_branch_whatever_route_leads_there() {
         head_ref: "main".into(),
         ..Manifest::same_repo(&main)
     };
-    w.artifact(
-        pr_run,
-        "recordings-1",
-        &[(A, b"{\"a\": 42}\n")],
-        claims.clone(),
-    );
+    w.recordings(pr_run, &[(A, b"{\"a\": 42}\n")], claims.clone());
     let dispatched = w.titled_main_run(pr, &main);
     w.artifact(dispatched, "recordings-1", &[(A, b"{\"a\": 42}\n")], claims);
 
@@ -133,22 +121,18 @@ fn land_never_pushes_to_the_default_branch_whatever_route_leads_there() {
 fn land_learns_pr_and_commit_from_a_dispatched_runs_title() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.titled_main_run(pr, &head);
     let claims = Manifest {
         pr_number: Some(pr),
         ..Manifest::same_repo(&head)
     };
-    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 43}\n")], claims);
+    w.recordings(run, &[(A, b"{\"a\": 43}\n")], claims);
 
     // A workflow_run companion: no --pr, no --head-sha; the run's title says both.
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 43}");
+    let tip = w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 43}")], &out);
     assert!(w.only_comment(pr).contains(&tip[..12]));
 }
 
@@ -158,20 +142,13 @@ fn land_refuses_manifests_that_disagree_with_the_runs_title() {
     let head = w.upstream.rev(BRANCH);
     // Another commit (main moved on since the branch was cut).
     let main = w.push_to(&w.upstream, "main", "src/main.py", "x = 1\n");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let other = w
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "other", &main));
     // One artifact recorded another commit, one claims another PR.
     let run = w.titled_main_run(pr, &head);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 44}\n")],
-        Manifest::same_repo(&main),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 44}\n")], Manifest::same_repo(&main));
     let run2 = w.titled_main_run(pr, &head);
     let claims = Manifest {
         pr_number: Some(other),
@@ -190,11 +167,7 @@ fn land_refuses_manifests_that_disagree_with_the_runs_title() {
     }
     // The pinned sha (--head-sha) and the title must agree as well.
     let out = w.land(run).args(["--head-sha", &main]).run().failure();
-    assert!(
-        out.all_output().contains("--head-sha"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-sha");
     assert_eq!(w.upstream.rev(BRANCH), head);
 }
 
@@ -202,7 +175,7 @@ fn land_refuses_manifests_that_disagree_with_the_runs_title() {
 fn land_ignores_the_title_of_a_fork_pull_request_run() {
     let w = World::new(PUSH_TOKEN);
     let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
+    let pr = w.open_pr(FORK, &head);
     let main = w.upstream.rev("main");
     let victim = w
         .fake
@@ -213,20 +186,10 @@ fn land_ignores_the_title_of_a_fork_pull_request_run() {
     spec.head_repository = FORK.into();
     spec.display_title = Some(format!("Record PR #{victim} at {main}"));
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 45}\n")],
-        Manifest::fork(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 45}\n")], Manifest::fork(&head));
     let upstream_main = w.upstream.rev("main");
 
-    let out = w
-        .land(run)
-        .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
-        .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
-        .run()
-        .success();
+    let out = w.land_with_push_token(run).run().success();
 
     let tip = w.fork.rev(BRANCH);
     assert_eq!(w.fork.parents(&tip), vec![head], "{}", out.all_output());
@@ -240,20 +203,13 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
     let main = w.upstream.rev("main");
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     // A run of the caller's workflow (it `uses:` the recording workflow), on main.
     let run = w.fake.add_run(
         UPSTREAM,
         RunSpec::completed("caller.yml", "main", &main, "success"),
     );
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 46}\n")],
-        Manifest::same_repo(&head),
-    );
+    w.recordings(run, &[(A, b"{\"a\": 46}\n")], Manifest::same_repo(&head));
     let pr_flag = pr.to_string();
     let inputs = [
         "--workflow",
@@ -268,37 +224,26 @@ fn land_lands_a_called_run_named_by_the_callers_workflow_like_a_dispatched_one()
 
     // Without the pinned sha nothing says which commit the called run recorded.
     let out = w.land(run).args(&inputs[..6]).run().failure();
-    assert!(
-        out.all_output().contains("--head-sha"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-sha");
     assert_eq!(w.upstream.rev(BRANCH), head);
 
     // A head branch that is not the PR's (both inputs given, as land/action.yml passes them).
     let mut other = inputs;
     other[5] = "release";
     let out = w.land(run).args(other).run().failure();
-    assert!(
-        out.all_output()
-            .contains("--head-branch release is not the head branch of the PR"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("--head-branch release is not the head branch of the PR");
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert_eq!(w.upstream.rev("main"), main);
 
     let out = w.land(run).args(inputs).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, A), "{\"a\": 46}");
+    w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 46}")], &out);
 }
 
 #[test]
 fn land_checks_the_tip_again_after_a_rejected_push_and_refuses_code_that_came_in_between() {
     let w = World::new(TOKEN);
-    let (_, pr, run) = pr_with_run(&w, b"{\"a\": 47}\n");
+    let (_, pr, run) = w.same_repo_pr(&[(A, b"{\"a\": 47}\n")]);
     // A sibling pushes recordings while the artifacts download (fine); then, while that tip is
     // being checked, the author pushes code on top: the push on the checked tip is rejected, and
     // the retry must check the new tip before building on it.

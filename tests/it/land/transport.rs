@@ -3,33 +3,16 @@
 //! transient server errors on the ref discovery and the fetch are retried, and a push whose
 //! answer was lost is checked on the refs, never sent again blindly.
 
-use crate::support::fake_github::{PrSpec, TOKEN};
+use crate::support::fake_github::TOKEN;
 
-use super::world::{A, B, BRANCH, Manifest, UPSTREAM, World};
-
-/// A same-repository PR run of the tip of `BRANCH` with one recording artifact; returns the run
-/// and the tip.
-fn pr_run(w: &World, bytes: &[u8]) -> (u64, String) {
-    let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(B, bytes)],
-        Manifest::same_repo(&head),
-    );
-    (run, head)
-}
+use crate::support::land_world::{A, B, BRANCH, World};
 
 /// Bytes the git server sent to fetches (ref discoveries and upload-pack answers) for one
 /// landing on a branch `commits` commits long.
 fn fetched_bytes(commits: usize) -> usize {
     let w = World::new(TOKEN);
     w.grow_history(&w.upstream, BRANCH, A, commits);
-    let (run, head) = pr_run(&w, b"{\"b\": 21}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 21}\n")]);
     let out = w.land(run).run().success();
     assert_eq!(
         w.upstream.parents(&w.upstream.rev(BRANCH)),
@@ -57,19 +40,17 @@ fn land_fetches_the_same_bytes_whatever_the_length_of_the_history() {
 fn land_understands_content_types_with_parameters() {
     let w = World::new(TOKEN);
     w.http.content_type_params("; charset=utf-8");
-    let (run, head) = pr_run(&w, b"{\"b\": 22}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 22}\n")]);
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 22}");
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 22}")], &out);
 }
 
 #[test]
 fn land_streams_the_pushed_pack_instead_of_sending_it_whole() {
     let w = World::new(TOKEN);
-    let (run, head) = pr_run(&w, b"{\"b\": 26}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 26}\n")]);
 
     let out = w.land(run).run().success();
 
@@ -98,25 +79,14 @@ fn land_retries_transient_server_errors_of_the_ref_discovery_and_the_fetch() {
         .fail_next("info/refs?service=git-receive-pack", 503, 1);
     w.http
         .fail_next("POST /upstream/project.git/git-upload-pack", 504, 1);
-    let (run, head) = pr_run(&w, b"{\"b\": 23}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 23}\n")]);
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    let discoveries = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.contains("info/refs?service=git-upload-pack"))
-        .count();
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 23}")], &out);
+    let discoveries = w.git_requests(|r| r.contains("info/refs?service=git-upload-pack"));
     assert!(discoveries >= 3, "{:?}", w.http.requests());
-    let fetches = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("POST /upstream/project.git/git-upload-pack"))
-        .count();
+    let fetches = w.git_requests(|r| r.starts_with("POST /upstream/project.git/git-upload-pack"));
     assert!(fetches >= 2, "{:?}", w.http.requests());
 }
 
@@ -125,18 +95,12 @@ fn land_checks_the_refs_after_a_push_whose_answer_was_lost_and_never_pushes_twic
     let w = World::new(TOKEN);
     // The server takes the push, then the proxy loses its answer.
     w.http.lose_answer_of_next("git-receive-pack", 502, 1);
-    let (run, head) = pr_run(&w, b"{\"b\": 24}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 24}\n")]);
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    let posts = w
-        .http
-        .requests()
-        .iter()
-        .filter(|r| r.starts_with("POST") && r.contains("git-receive-pack"))
-        .count();
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 24}")], &out);
+    let posts = w.git_requests(|r| r.starts_with("POST") && r.contains("git-receive-pack"));
     assert_eq!(posts, 1, "{:?}", w.http.requests());
 }
 
@@ -145,11 +109,9 @@ fn land_pushes_again_after_a_push_that_a_server_error_refused() {
     let w = World::new(TOKEN);
     w.http
         .fail_next("POST /upstream/project.git/git-receive-pack", 502, 1);
-    let (run, head) = pr_run(&w, b"{\"b\": 25}\n");
+    let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 25}\n")]);
 
     let out = w.land(run).run().success();
 
-    let tip = w.upstream.rev(BRANCH);
-    assert_eq!(w.upstream.parents(&tip), vec![head], "{}", out.all_output());
-    assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 25}");
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 25}")], &out);
 }

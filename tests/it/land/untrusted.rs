@@ -2,18 +2,15 @@
 //! manifest claims crafted to inject markdown into the PR comment, a run whose fork is gone, and
 //! artifacts without a manifest to cross-check.
 
-use super::world::{A, B, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
-use crate::support::fake_github::{JOB_TOKEN_USER, PrSpec, TOKEN};
+use crate::support::fake_github::{JOB_TOKEN_USER, TOKEN};
+use crate::support::land_world::{A, B, BRANCH, FORK, MARKER, Manifest, UPSTREAM, World};
 use crate::support::zips::ZipBuilder;
 
 /// A same-repository PR at the branch's head, its run, and an artifact claiming `claims`.
 fn same_repo_pr(w: &World, claims: impl FnOnce(&str) -> Manifest) -> (String, u64, u64) {
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
-    w.artifact(run, "recordings-1", &[(A, b"{\"a\": 8}\n")], claims(&head));
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 8}\n")];
+    let (pr, run) = w.recorded_pr(UPSTREAM, (&head, &head), files, claims(&head));
     (head, pr, run)
 }
 
@@ -123,15 +120,10 @@ fn land_quotes_a_forged_manifest_only_as_code_in_its_comment() {
 fn land_refuses_a_run_whose_fork_was_deleted() {
     let w = World::new(TOKEN);
     let head = w.fork.rev(BRANCH);
-    let pr = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &head));
-    let run = w.pr_run(&head, FORK, vec![]);
     // The manifest says what an upstream run would: only the API's null head repository tells.
-    w.artifact(
-        run,
-        "recordings-1",
-        &[(A, b"{\"a\": 6}\n")],
-        Manifest::same_repo(&head),
-    );
+    let claims = Manifest::same_repo(&head);
+    let files: &[(&str, &[u8])] = &[(A, b"{\"a\": 6}\n")];
+    let (pr, run) = w.recorded_pr(FORK, (&head, &head), files, claims);
     w.fake.delete_repo(FORK);
     let upstream_before = w.upstream.rev(BRANCH);
 
@@ -139,11 +131,8 @@ fn land_refuses_a_run_whose_fork_was_deleted() {
 
     assert_eq!(w.upstream.rev(BRANCH), upstream_before);
     assert!(w.http.requests().is_empty(), "{:?}", w.http.requests());
-    assert!(
-        out.all_output().contains("head repository of run") && out.all_output().contains("gone"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("head repository of run");
+    out.assert_output_has("gone");
     assert!(w.fake.comments(UPSTREAM, pr).is_empty());
 }
 
@@ -151,9 +140,7 @@ fn land_refuses_a_run_whose_fork_was_deleted() {
 fn land_refuses_an_artifact_without_a_manifest() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     let legacy = ZipBuilder::new().file(A, b"{\"a\": 7}\n").finish();
     w.fake
@@ -163,12 +150,7 @@ fn land_refuses_an_artifact_without_a_manifest() {
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert!(w.http.requests().is_empty(), "{:?}", w.http.requests());
-    assert!(
-        out.all_output()
-            .contains("recordings-legacy has no rerecord-manifest.json"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("recordings-legacy has no rerecord-manifest.json");
     let comment = w.only_comment(pr);
     assert!(
         comment.contains("refused") && comment.contains("rerecord-manifest.json"),
@@ -210,9 +192,7 @@ fn hostile_artifact(
 /// A same-repository PR at the branch's head and its run, without artifacts.
 fn pr_and_run(w: &World) -> (String, u64, u64) {
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     (head.clone(), pr, w.pr_run(&head, UPSTREAM, vec![pr]))
 }
 
@@ -246,12 +226,7 @@ fn land_refuses_a_manifest_that_deletes_a_recordings_directory() {
 
     assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
     assert_eq!(w.upstream.show(BRANCH, B), "{\"b\": 1}");
-    assert!(
-        out.all_output()
-            .contains("tests/integration/agents/recordings"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("tests/integration/agents/recordings");
     assert!(w.only_comment(pr).contains("refused"));
 }
 
@@ -259,13 +234,7 @@ fn land_refuses_a_manifest_that_deletes_a_recordings_directory() {
 fn land_output_defuses_workflow_commands_in_file_and_artifact_names() {
     let w = World::new(TOKEN);
     let (_, pr, run) = pr_and_run(&w);
-    let names = [
-        "tests/integration/recordings/x##[error]pwned.json",
-        "tests/integration/recordings/##[add-mask]secret.json",
-        "tests/integration/recordings/##[set-output name=x]y.json",
-        "tests/integration/recordings/##[stop-commands]tok.json",
-        // `::warning::x.json` has colons: refused as a Windows stream name (see the NTFS test).
-    ];
+    let names = crate::support::zips::WORKFLOW_COMMAND_NAMES;
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (*n, &b"{}\n"[..])).collect();
     hostile_artifact(&w, run, "recordings-##[add-mask]x", &files, &[], |_| {});
 
@@ -328,11 +297,7 @@ fn land_refuses_a_manifest_head_sha_that_is_not_a_commit_id() {
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        out.all_output().contains("not a commit id"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("not a commit id");
     assert!(
         !out.all_output().contains("panicked"),
         "{}",
@@ -364,12 +329,7 @@ fn land_refuses_artifacts_over_the_total_cap_of_a_run() {
         .failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
-    assert!(
-        out.all_output()
-            .contains("limit for all artifacts of a run"),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has("limit for all artifacts of a run");
 }
 
 #[test]
@@ -382,12 +342,8 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
     let out = w.land(run).run().failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head, "{}", out.all_output());
-    assert!(
-        out.all_output().contains(
-            "differs from tests/integration/recordings/a.json on the branch only in case"
-        ),
-        "{}",
-        out.all_output()
+    out.assert_output_has(
+        "differs from tests/integration/recordings/a.json on the branch only in case",
     );
 }
 
@@ -395,9 +351,7 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
 fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
-    let pr = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &head));
+    let pr = w.open_pr(UPSTREAM, &head);
     let run = w.pr_run(&head, UPSTREAM, vec![pr]);
     let files: Vec<(String, Vec<u8>)> = (0..1500)
         .map(|i| {
@@ -411,7 +365,7 @@ fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
         .iter()
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
-    w.artifact(run, "recordings-1", &refs, Manifest::same_repo(&head));
+    w.recordings(run, &refs, Manifest::same_repo(&head));
 
     let out = w.land(run).run().success();
 
@@ -437,9 +391,5 @@ fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
         comment.matches("</details>").count()
     );
     // The log lists every file.
-    assert!(
-        out.all_output().contains(&files[1499].0),
-        "{}",
-        out.all_output()
-    );
+    out.assert_output_has(&files[1499].0);
 }

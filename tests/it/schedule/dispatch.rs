@@ -50,17 +50,12 @@ fn schedule_never_resends_a_lost_dispatch_and_says_what_to_check() {
     let run = w.schedule(&[]).failure();
     assert_eq!(w.posts().len(), 1, "a second dispatch would record twice");
     assert!(w.fake.runs(FORK).is_empty());
-    assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains("no run of record-integration-tests.yml on feature-x by rerecord-bot showed up within 60 s"),
-        "{}",
-        run.stderr
+    run.assert_stderr_has("outcome is unknown");
+    run.assert_stderr_has(
+        "no run of record-integration-tests.yml on feature-x by rerecord-bot showed up within 60 s",
     );
-    assert!(
-        run.stderr
-            .contains("/actions/workflows/record-integration-tests.yml before dispatching again"),
-        "{}",
-        run.stderr
+    run.assert_stderr_has(
+        "/actions/workflows/record-integration-tests.yml before dispatching again",
     );
 }
 
@@ -225,15 +220,11 @@ fn schedule_treats_a_timed_out_dispatch_as_unknown_and_never_resends() {
         .args(["schedule", "--api-url", &w.fake.url(), "--json"])
         .run()
         .failure();
-    assert!(run.stderr.contains("outcome is unknown"), "{}", run.stderr);
+    run.assert_stderr_has("outcome is unknown");
     assert_eq!(w.posts().len(), 1, "the lost POST only");
     assert!(
         w.fake.runs(FORK).is_empty(),
         "the hung request created nothing"
     );
-    assert!(
-        run.stderr.contains("before dispatching again"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("before dispatching again");
 }

@@ -129,20 +129,10 @@ fn short_options_fill_each_era_s_inputs_without_configuration() {
 fn an_option_the_workflow_lacks_is_refused_with_what_it_accepts() {
     let (w, _) = world(AUG_2025);
     let run = w.schedule(&["-t", "vision"]).failure();
-    assert!(
-        run.stderr.contains(
-            "-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)"
-        ),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)");
     assert!(w.posts().is_empty());
     let doctor = w.doctor(&[]).success();
-    assert!(
-        doctor.stdout.contains("-t/--test-suite -> (no input)"),
-        "{}",
-        doctor.stdout
-    );
+    doctor.assert_stdout_has("-t/--test-suite -> (no input)");
 }
 
 #[test]
@@ -236,11 +226,8 @@ fn dispatch_in_head_overrides_the_upstream_mode() {
     // The upstream mode is refused where a run there could not record the fork's branch.
     let (w, _) = world(SEP_2025_MAR_2026);
     let run = w.schedule(&["--dispatch-in", "upstream"]).failure();
-    assert!(
-        run.stderr.contains("takes no PR number") && run.stderr.contains("--dispatch-in head"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("takes no PR number");
+    run.assert_stderr_has("--dispatch-in head");
     assert!(w.posts().is_empty());
 }
 
@@ -289,12 +276,7 @@ fn inputs_in_config_still_override_the_known_names() {
     )
     .unwrap();
     let run = w.schedule(&["-p", "gpt"]).failure();
-    assert!(
-        run.stderr
-            .contains("does not declare input \"run-vision-tests\""),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("does not declare input \"run-vision-tests\"");
     std::fs::write(
         w.path().join("rerecord.toml"),
         "[inputs]\nsuite = \"test-provider\"\n",

@@ -79,11 +79,7 @@ fn schedule_without_pr_uses_the_remote_that_has_the_branch() {
 fn schedule_refuses_branch_that_is_on_no_remote() {
     let w = World::new();
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("git push -u origin feature-x"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("git push -u origin feature-x");
     assert!(w.posts().is_empty());
 }
 
@@ -112,7 +108,7 @@ fn schedule_notes_closed_pr_and_goes_on() {
     pr.state = PrState::Closed;
     w.fake.add_pr(pr);
     let run = w.schedule(&["--json"]).success();
-    assert!(run.stderr.contains("is closed"), "{}", run.stderr);
+    run.assert_stderr_has("is closed");
     assert_eq!(run.json()["pr"]["state"], "closed");
     assert_eq!(w.posts().len(), 1);
 }
@@ -123,11 +119,7 @@ fn schedule_refuses_pr_whose_head_repository_was_deleted() {
     w.fork_pr();
     w.fake.delete_repo(FORK);
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("head repository of PR #1 was deleted"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("head repository of PR #1 was deleted");
     assert!(w.posts().is_empty());
 }
 
@@ -141,16 +133,9 @@ fn schedule_lists_ambiguous_prs_when_it_cannot_prompt() {
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("several pull requests"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(&format!("#{a}")) && run.stderr.contains(&format!("#{b}")),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("several pull requests");
+    run.assert_stderr_has(&format!("#{a}"));
+    run.assert_stderr_has(&format!("#{b}"));
     assert!(w.posts().is_empty());
 }
 
@@ -164,7 +149,7 @@ fn schedule_treats_backports_with_one_head_as_one_dispatch() {
     let second = w.fake.add_pr(backport);
     let run = w.schedule(&["--json"]).success();
     assert_eq!(run.json()["pr"]["number"], second);
-    assert!(run.stderr.contains("share the head"), "{}", run.stderr);
+    run.assert_stderr_has("share the head");
 }
 
 #[test]
@@ -172,7 +157,7 @@ fn schedule_refuses_detached_head_without_branch() {
     let w = World::new();
     git(w.path(), &["checkout", "-q", "--detach"]);
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("HEAD is detached"), "{}", run.stderr);
+    run.assert_stderr_has("HEAD is detached");
     assert!(
         w.fake.requests().is_empty(),
         "nothing should be asked of GitHub"
@@ -187,10 +172,7 @@ fn schedule_without_token_sends_no_request() {
         .args(["schedule", "--api-url", &w.fake.url()])
         .run()
         .failure();
-    assert!(
-        run.stderr.contains("GH_TOKEN") && run.stderr.contains("gh auth login"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GH_TOKEN");
+    run.assert_stderr_has("gh auth login");
     assert!(w.fake.requests().is_empty());
 }

@@ -52,11 +52,7 @@ fn schedule_asks_gh_for_the_token_of_the_api_host() {
         .args(["doctor", "--api-url", &w.fake.url()])
         .run()
         .success();
-    assert!(
-        doctor.stdout.contains("found in gh auth token"),
-        "{}",
-        doctor.stdout
-    );
+    doctor.assert_stdout_has("found in gh auth token");
 }
 
 #[test]
@@ -104,16 +100,9 @@ fn watch_survives_minutes_of_api_outage() {
         .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
         .run()
         .success();
-    assert!(
-        run.stderr.contains("GitHub is not answering") && run.stderr.contains("still watching"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("GitHub answers again"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GitHub is not answering");
+    run.assert_stderr_has("still watching");
+    run.assert_stderr_has("GitHub answers again");
     let failed = w.fake.requests().iter().filter(|r| r.status == 503).count();
     assert_eq!(failed, 24, "every injected failure was met");
 }
@@ -131,12 +120,7 @@ fn watch_gives_up_after_half_an_hour_of_outage() {
         .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
         .run()
         .failure();
-    assert!(
-        run.stderr
-            .contains("GitHub has not answered for 30 minutes"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("GitHub has not answered for 30 minutes");
     assert_eq!(w.fake.runs(FORK).len(), 1, "the run itself goes on");
 }
 

@@ -40,13 +40,9 @@ fn schedule_follows_a_renamed_repository_and_says_so_once() {
 
     let notice = format!("{FORK} moved to {NEW}");
     assert_eq!(run.stderr.matches(&notice).count(), 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
-            "git remote set-url REMOTE {}/{NEW}.git",
-            w.fake.url()
-        )),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has(&format!(
+        "git remote set-url REMOTE {}/{NEW}.git",
+        w.fake.url()
+    ));
     w.assert_token_hidden(&run);
 }

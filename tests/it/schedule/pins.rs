@@ -38,11 +38,7 @@ fn the_pushed_head_is_sent_not_a_newer_local_commit() {
         &["commit", "-q", "--allow-empty", "-m", "local only"],
     );
     let run = w.schedule(&["--json", "--yes"]).success();
-    assert!(
-        run.stderr.contains("differs from the pushed one"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("differs from the pushed one");
     let sent = posted_inputs(&w);
     assert_eq!(sent["head_sha"], pushed, "{sent}");
 }

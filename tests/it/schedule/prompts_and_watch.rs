@@ -16,12 +16,7 @@ fn schedule_warns_when_local_head_differs_from_pushed_branch() {
         "1111111111111111111111111111111111111111",
     ));
     let run = w.schedule(&[]).success();
-    assert!(
-        run.stderr
-            .contains("records the pushed commit, not the local one"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("records the pushed commit, not the local one");
 }
 
 #[test]
@@ -31,12 +26,7 @@ fn schedule_watch_exits_zero_on_success() {
     w.fake.set_run_progress(2, "success");
     let run = w.schedule(&["--watch"]).success();
     // A run in the fork pushes to the fork's branch itself: nothing to fetch.
-    assert!(
-        run.stderr
-            .contains("next: the run pushes the recordings to me/llama-stack:feature-x itself"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("next: the run pushes the recordings to me/llama-stack:feature-x itself");
     assert!(
         !run.all_output().contains("rerecord fetch"),
         "{}",
@@ -62,7 +52,7 @@ fn schedule_watch_exits_one_on_failure() {
         run.json()["run"]["id"].is_u64(),
         "--json still prints the object"
     );
-    assert!(run.stderr.contains("concluded failure"), "{}", run.stderr);
+    run.assert_stderr_has("concluded failure");
 }
 
 #[test]
@@ -111,7 +101,7 @@ fn schedule_never_prints_the_token_even_when_github_rejects_it() {
         .args(["schedule", "--api-url", &w.fake.url(), "--json"])
         .run()
         .failure();
-    assert!(run.stderr.contains("Bad credentials"), "{}", run.stderr);
+    run.assert_stderr_has("Bad credentials");
     assert!(!run.all_output().contains("ghp_wrongwrongwrong"));
     let ok = w.schedule(&["--json", "--watch"]);
     w.assert_token_hidden(&ok);
@@ -146,11 +136,7 @@ fn schedule_asks_which_pr_on_a_terminal() {
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
     // Arrow down to the second PR, then Enter.
     let run = schedule_on_a_terminal(&w, "", "\\033[B\\r").success();
-    assert!(
-        run.stdout.contains("Several pull requests match"),
-        "{}",
-        run.stdout
-    );
+    run.assert_stdout_has("Several pull requests match");
     // The JSON object follows the prompt's terminal escapes on the same line.
     let at = run
         .stdout
@@ -173,7 +159,7 @@ fn schedule_asks_before_dispatching_a_stale_branch_on_a_terminal() {
     w.fake.set_branch(FORK, BRANCH, pushed);
     w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, pushed));
     let run = schedule_on_a_terminal(&w, "", "n").failure();
-    assert!(run.stdout.contains("Dispatch anyway?"), "{}", run.stdout);
+    run.assert_stdout_has("Dispatch anyway?");
     assert!(w.posts().is_empty(), "answering no dispatches nothing");
     let run = schedule_on_a_terminal(&w, "--yes", "").success();
     assert!(!run.stdout.contains("Dispatch anyway?"), "{}", run.stdout);

@@ -7,17 +7,8 @@ fn schedule_reports_missing_workflow_with_fork_sync_advice() {
     let w = World::new();
     w.origin_is_fork("me/behind", false, None);
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr
-            .contains("workflow record-integration-tests.yml was not found in me/behind"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("sync it (gh repo sync me/behind"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("workflow record-integration-tests.yml was not found in me/behind");
+    run.assert_stderr_has("sync it (gh repo sync me/behind");
     assert!(w.posts().is_empty());
 }
 
@@ -26,16 +17,8 @@ fn schedule_explains_workflow_missing_from_default_branch() {
     let w = World::new();
     w.origin_is_fork("me/new-fork", true, None);
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("not on the default branch"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("gh repo sync me/new-fork"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("not on the default branch");
+    run.assert_stderr_has("gh repo sync me/new-fork");
     assert!(w.posts().is_empty());
 }
 
@@ -44,17 +27,8 @@ fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
     let w = World::new();
     w.origin_is_fork("me/fresh-fork", true, Some("disabled_fork"));
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("disabled in fork me/fresh-fork"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("/me/fresh-fork/actions/workflows/record-integration-tests.yml"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("disabled in fork me/fresh-fork");
+    run.assert_stderr_has("/me/fresh-fork/actions/workflows/record-integration-tests.yml");
     assert!(w.posts().is_empty());
 }
 
@@ -69,11 +43,7 @@ fn schedule_refuses_workflow_without_workflow_dispatch() {
         "on: [pull_request]\njobs: {}\n",
     );
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("has no workflow_dispatch trigger"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("has no workflow_dispatch trigger");
     assert!(w.posts().is_empty());
 }
 
@@ -82,17 +52,8 @@ fn schedule_refuses_unknown_input_listing_declared_ones() {
     let w = World::new();
     w.fork_pr();
     let run = w.schedule(&["-f", "provider=x"]).failure();
-    assert!(
-        run.stderr.contains("does not declare input \"provider\""),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr
-            .contains("pattern, rerun-all, subdirs, suite, test-setup"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("does not declare input \"provider\"");
+    run.assert_stderr_has("pattern, rerun-all, subdirs, suite, test-setup");
     assert!(w.posts().is_empty());
 }
 
@@ -101,13 +62,9 @@ fn schedule_refuses_choice_outside_options() {
     let w = World::new();
     w.fork_pr();
     let run = w.schedule(&["--setup", "bedrock"]).failure();
-    assert!(
-        run.stderr.contains("not one of: ollama, vllm, gpt"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("not one of: ollama, vllm, gpt");
     let run = w.schedule(&["-f", "rerun-all=yes"]).failure();
-    assert!(run.stderr.contains("use true or false"), "{}", run.stderr);
+    run.assert_stderr_has("use true or false");
     assert!(w.posts().is_empty());
 }
 
@@ -126,11 +83,7 @@ fn schedule_refuses_missing_required_input() {
         &required,
     );
     let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr.contains("requires input \"pattern\""),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("requires input \"pattern\"");
     assert!(w.posts().is_empty());
     w.schedule(&["-k", "test_agent"]).success();
     assert_eq!(w.posts().len(), 1);
@@ -154,12 +107,7 @@ fn schedule_refuses_explicit_option_the_workflow_does_not_declare() {
     assert_eq!(out["inputs"], serde_json::json!({"subdirs": "agents"}));
     // ...but an option typed explicitly is an error that lists what the workflow accepts.
     let run = w.schedule(&["--suite", "all"]).failure();
-    assert!(
-        run.stderr
-            .contains("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: subdirs)"),
-        "{}",
-        run.stderr
-    );
+    run.assert_stderr_has("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: subdirs)");
     assert_eq!(w.posts().len(), 1);
 }
 
@@ -187,5 +135,5 @@ fn schedule_maps_options_through_config_file() {
     assert_eq!(out["inputs"]["provider"], "vllm");
     std::fs::write(w.path().join("rerecord.toml"), "upstrem = \"x/y\"\n").unwrap();
     let run = w.schedule(&[]).failure();
-    assert!(run.stderr.contains("upstrem"), "{}", run.stderr);
+    run.assert_stderr_has("upstrem");
 }

@@ -112,6 +112,22 @@ impl Run {
     pub fn all_output(&self) -> String {
         format!("{}\n{}", self.stdout, self.stderr)
     }
+    /// Stderr holds `needle` (all of stderr is shown when it does not).
+    #[track_caller]
+    pub fn assert_stderr_has(&self, needle: &str) {
+        assert!(self.stderr.contains(needle), "{}", self.stderr);
+    }
+    /// Stdout holds `needle`.
+    #[track_caller]
+    pub fn assert_stdout_has(&self, needle: &str) {
+        assert!(self.stdout.contains(needle), "{}", self.stdout);
+    }
+    /// Stdout or stderr holds `needle`.
+    #[track_caller]
+    pub fn assert_output_has(&self, needle: &str) {
+        let all = self.all_output();
+        assert!(all.contains(needle), "{all}");
+    }
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
             panic!(
@@ -120,6 +136,23 @@ impl Run {
             )
         })
     }
+}
+
+/// The check `name` of `rerecord doctor --json`'s report.
+pub fn doctor_check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    json["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {json}"))
+}
+
+/// The doctor check `name`'s `field` (`message`, `fix`) holds `needle`.
+#[track_caller]
+pub fn assert_check_says(json: &serde_json::Value, name: &str, field: &str, needle: &str) {
+    let text = doctor_check(json, name)[field].as_str().unwrap_or_default();
+    assert!(text.contains(needle), "{json}");
 }
 
 /// A fresh temporary directory that lives as long as the returned guard.

@@ -39,6 +39,25 @@ pub fn git_cmd(dir: &Path) -> Command {
     cmd
 }
 
+/// Stage everything in `work` and commit it as `message`; returns the new commit.
+pub fn commit_all(work: &Path, message: &str) -> String {
+    git(work, &["add", "-A"]);
+    git(work, &["commit", "-q", "-m", message]);
+    git(work, &["rev-parse", "HEAD"])
+}
+
+/// A new repository at `dir/work` on `branch` with one commit of `files`; its path and commit.
+pub fn one_commit_checkout(dir: &Path, branch: &str, files: &[(&str, &str)]) -> (PathBuf, String) {
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    git(&work, &["init", "-q", "-b", branch]);
+    for (path, content) in files {
+        write(&work, path, content);
+    }
+    let head = commit_all(&work, "initial");
+    (work, head)
+}
+
 /// A bare remote at `root/remote.git` whose `branch` holds `files`, plus a `main` branch with
 /// the same first commit.
 pub struct Remote {

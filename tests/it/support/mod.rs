@@ -7,6 +7,8 @@ pub mod cmd;
 pub mod fake_github;
 pub mod git_fixtures;
 pub mod http_git;
+pub mod land_world;
 pub mod proxy;
+pub mod snap;
 pub mod tls;
 pub mod zips;

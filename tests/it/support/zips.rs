@@ -171,3 +171,12 @@ pub fn zip64_end_claiming(entries: u64, directory_size: u64) -> Vec<u8> {
     z.extend_from_slice(&[0; 2]);
     z
 }
+
+/// Recording names that would be workflow commands if printed raw at a line start or anywhere
+/// (`##[...]`); `::warning::x.json` has colons and is refused as a Windows stream name instead.
+pub const WORKFLOW_COMMAND_NAMES: [&str; 4] = [
+    "tests/integration/recordings/x##[error]pwned.json",
+    "tests/integration/recordings/##[add-mask]secret.json",
+    "tests/integration/recordings/##[set-output name=x]y.json",
+    "tests/integration/recordings/##[stop-commands]tok.json",
+];

@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 
-use crate::support::cmd::{Rerecord, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, RunSpec, TOKEN};
+use crate::support::cmd::{Rerecord, Run, rerecord, tempdir};
+use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
 use crate::support::git_fixtures::{Remote, commit_and_push, git, write};
 use crate::support::http_git::HttpGit;
+use crate::support::snap;
 use crate::support::zips::{self, ZipBuilder};
 
 pub const UPSTREAM: &str = "upstream/project";
@@ -123,6 +124,51 @@ impl World {
         self.fake.add_run(UPSTREAM, spec)
     }
 
+    /// A PR of `BRANCH` from `head_repo` into the upstream, its head at `head`.
+    pub fn open_pr(&self, head_repo: &str, head: &str) -> u64 {
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, head_repo, BRANCH, head))
+    }
+
+    /// A PR of `BRANCH` from `head_repo` at `pr_head`, a successful `pull_request` run that
+    /// recorded `recorded` (GitHub names the PR in a fork's run only through the API's PR list,
+    /// so `pull_requests` is empty there), and its artifact `recordings-1` holding `files` with a
+    /// manifest claiming `claims`; returns the PR and the run.
+    pub fn recorded_pr(
+        &self,
+        head_repo: &str,
+        (pr_head, recorded): (&str, &str),
+        files: &[(&str, &[u8])],
+        claims: Manifest,
+    ) -> (u64, u64) {
+        let pr = self.open_pr(head_repo, pr_head);
+        let listed = if head_repo == UPSTREAM {
+            vec![pr]
+        } else {
+            vec![]
+        };
+        let run = self.pr_run(recorded, head_repo, listed);
+        self.recordings(run, files, claims);
+        (pr, run)
+    }
+
+    /// The world most landings start from: a same-repository PR at the tip of `BRANCH`, its run
+    /// and one artifact of `files` claiming what the API says; returns the head, PR and run.
+    pub fn same_repo_pr(&self, files: &[(&str, &[u8])]) -> (String, u64, u64) {
+        let head = self.upstream.rev(BRANCH);
+        let claims = Manifest::same_repo(&head);
+        let (pr, run) = self.recorded_pr(UPSTREAM, (&head, &head), files, claims);
+        (head, pr, run)
+    }
+
+    /// [`World::same_repo_pr`] for a PR from the fork's `BRANCH`.
+    pub fn fork_pr(&self, files: &[(&str, &[u8])]) -> (String, u64, u64) {
+        let head = self.fork.rev(BRANCH);
+        let claims = Manifest::fork(&head);
+        let (pr, run) = self.recorded_pr(FORK, (&head, &head), files, claims);
+        (head, pr, run)
+    }
+
     /// A successful `workflow_dispatch` run on `BRANCH` of the upstream (no PR).
     pub fn dispatch_run(&self, head: &str) -> u64 {
         self.fake.add_run(
@@ -191,6 +237,11 @@ impl World {
         }
         let zip = zip.raw_manifest(&manifest).finish();
         self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+    }
+
+    /// Attach the artifact `recordings-1` holding `files` with `claims` for `run`.
+    pub fn recordings(&self, run: u64, files: &[(&str, &[u8])], claims: Manifest) {
+        self.artifact(run, "recordings-1", files, claims);
     }
 
     /// Commit `path` = `content` on `branch` of `remote` from a throwaway clone; returns the sha.
@@ -280,6 +331,54 @@ impl World {
         std::fs::read_to_string(self.output_path()).unwrap_or_default()
     }
 
+    /// `land --run RUN` with the maintainer's token for pushing to forks.
+    pub fn land_with_push_token(&self, run: u64) -> Rerecord {
+        self.land(run)
+            .env("RERECORD_PUSH_TOKEN", PUSH_TOKEN)
+            .args(["--push-token-env", "RERECORD_PUSH_TOKEN"])
+    }
+
+    /// Land made one commit on `BRANCH` of `remote`, right on `parent`, where each of `files`
+    /// holds its content; returns the new tip.
+    pub fn assert_landed(
+        &self,
+        remote: &Remote,
+        parent: &str,
+        files: &[(&str, &str)],
+        out: &Run,
+    ) -> String {
+        let tip = remote.rev(BRANCH);
+        let parents = remote.parents(&tip);
+        assert_eq!(parents, [parent], "{}", out.all_output());
+        for (path, content) in files {
+            assert_eq!(remote.show(BRANCH, path), *content, "{path}");
+        }
+        tip
+    }
+
+    /// How many requests the git server got that `what` picks.
+    pub fn git_requests(&self, what: impl Fn(&str) -> bool) -> usize {
+        self.http.requests().iter().filter(|r| what(r)).count()
+    }
+
+    /// Nothing was pushed to any repository of the git server.
+    pub fn assert_nothing_pushed(&self) {
+        let requests = self.http.requests();
+        let pushes = requests.iter().filter(|r| r.contains("receive-pack"));
+        assert_eq!(pushes.count(), 0, "{requests:?}");
+    }
+
+    /// What the step wrote to `$GITHUB_STEP_SUMMARY`.
+    pub fn summary(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("summary.md")).unwrap_or_default()
+    }
+
+    /// Snapshot `text` (a comment, summary or outputs of landing `run`) as `name`, with the
+    /// run id, shas, ports and paths redacted.
+    pub fn assert_snapshot(&self, name: &str, text: &str, run: u64) {
+        snap::assert_redacted_shas(name, text, &[(&run.to_string(), "[RUN]")]);
+    }
+
     /// The PR's only comment, which must carry the marker.
     pub fn only_comment(&self, pr: u64) -> String {
         let comments = self.fake.comments(UPSTREAM, pr);
@@ -287,6 +386,23 @@ impl World {
         assert!(comments[0].1.starts_with(MARKER), "{}", comments[0].1);
         comments[0].1.clone()
     }
+}
+
+/// `rerecord fetch --run` in the checkout `work`, of a completed run of `head` (on a fresh fake
+/// GitHub) whose one artifact holds `files`.
+pub fn fetch_one_run(work: &std::path::Path, head: &str, files: &[(&str, &[u8])]) -> Run {
+    let fake = FakeGitHub::start();
+    fake.add_repo(UPSTREAM);
+    let spec = RunSpec::completed(WORKFLOW, BRANCH, head, "success");
+    let run = fake.add_run(UPSTREAM, spec);
+    let zip = zips::artifact(run, files);
+    fake.add_artifact(UPSTREAM, run, "recordings-1-1-record", zip, false);
+    rerecord()
+        .current_dir(work)
+        .env("GH_TOKEN", TOKEN)
+        .args(["fetch", "--api-url", &fake.url(), "--run-repo", UPSTREAM])
+        .args(["--run", &run.to_string()])
+        .run()
 }
 
 fn fastrand_suffix() -> u64 {
