@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::report::{self, FileReport, Report};
-use super::secrets::{Allowed, Hit, Scanner};
+use super::secrets::{Allowed, Hit, STRUCTURE_LIMIT, Scanner};
 use super::{ReviewConfig, Settings, is_env_name};
 use crate::actions::{ActionsEnv, append_to, escape_data, safe_text};
 use crate::artifact::verify::Incoming;
@@ -116,6 +116,17 @@ impl Gate {
     /// The hits in one file that `--allow-secret` does not accept.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Hit> {
         let mut hits = self.scanner.scan(path, bytes);
+        hits.retain(|h| !self.allowed.allows(h));
+        hits
+    }
+
+    /// [`Gate::scan`] of a file already parsed: `doc` is what `diff::parse` made of `bytes`.
+    fn scan_parsed(&self, path: &str, bytes: &[u8], doc: Option<&serde_json::Value>) -> Vec<Hit> {
+        if bytes.len() as u64 > STRUCTURE_LIMIT {
+            return self.scan(path, bytes);
+        }
+        let mut hits = self.scanner.scan_path(path);
+        hits.extend(self.scanner.scan_parsed(path, bytes, doc));
         hits.retain(|h| !self.allowed.allows(h));
         hits
     }
@@ -368,14 +379,28 @@ pub fn review_file(
     new: Option<Vec<u8>>,
     origin: Option<&str>,
 ) -> (Vec<Hit>, FileReport) {
-    let hits = new
-        .as_deref()
-        .map_or_else(Vec::new, |bytes| gate.scan(path, bytes));
-    let report = report::analyse(
+    review_one(gate, settings, path, old.as_deref(), new.as_deref(), origin)
+}
+
+/// [`review_file`]: the new side is parsed once, for the scan and the report.
+fn review_one(
+    gate: &Gate,
+    settings: &Settings,
+    path: &str,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    origin: Option<&str>,
+) -> (Vec<Hit>, FileReport) {
+    let parsed = new.map(|bytes| report::parse(path, bytes));
+    let hits = match (new, &parsed) {
+        (Some(bytes), Some((_, doc))) => gate.scan_parsed(path, bytes, doc.as_ref()),
+        _ => Vec::new(),
+    };
+    let report = report::analyse_parsed(
         settings,
         path,
-        old.as_deref(),
-        new.as_deref(),
+        old,
+        new.zip(parsed),
         origin.map(str::to_owned),
     );
     (hits, report)
@@ -393,13 +418,7 @@ pub fn review_all(
             let (path, old, new) = todo.next()?;
             Some(Ok((path.as_str(), old.as_slice(), new.as_slice())))
         },
-        |(path, old, new)| {
-            let hits = gate.scan(path, new);
-            (
-                hits,
-                report::analyse(settings, path, Some(old), Some(new), None),
-            )
-        },
+        |(path, old, new)| review_one(gate, settings, path, Some(old), Some(new), None),
     );
     out.unwrap_or_default()
 }
