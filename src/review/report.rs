@@ -168,10 +168,10 @@ pub fn analyse(
 
 /// One side of a recording as [`analyse`] reads it: its format, and its document when it is
 /// JSON or YAML.
-pub type Parsed = (Format, Option<serde_json::Value>);
+pub(crate) type Parsed = (Format, Option<serde_json::Value>);
 
 /// [`Parsed`] `bytes`; a recording over [`ANALYSE_LIMIT`] is not parsed.
-pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
+pub(crate) fn parse(path: &str, bytes: &[u8]) -> Parsed {
     if bytes.len() > ANALYSE_LIMIT {
         (Format::Other, None)
     } else {
@@ -180,7 +180,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Parsed {
 }
 
 /// [`analyse`] with the new side already [`parse`]d (the secret scan walks the same document).
-pub fn analyse_parsed(
+pub(crate) fn analyse_parsed(
     settings: &Settings,
     path: &str,
     old: Option<&[u8]>,

@@ -138,7 +138,7 @@ impl Scanner {
 
     /// [`Scanner::scan`] of `bytes` (up to [`STRUCTURE_LIMIT`]) with `doc`, the document
     /// `diff::parse` made of them, if any; the path itself is not scanned.
-    pub fn scan_parsed(
+    pub(crate) fn scan_parsed(
         &self,
         path: &str,
         bytes: &[u8],
