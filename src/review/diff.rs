@@ -141,7 +141,15 @@ pub fn short(v: &Value) -> String {
         Value::Object(m) => format!("{{…{} keys}}", m.len()),
         Value::Array(a) => format!("[…{} items]", a.len()),
         scalar => {
-            let text = scalar.to_string();
+            // The first SHORT characters of a string are all its rendering can show (each
+            // character is at least one of JSON): a long string is not rendered whole.
+            let text = match scalar.as_str() {
+                Some(s) => match s.char_indices().nth(SHORT) {
+                    Some((at, _)) => Value::from(&s[..at]).to_string(),
+                    None => scalar.to_string(),
+                },
+                None => scalar.to_string(),
+            };
             if text.chars().count() <= SHORT {
                 text
             } else {
@@ -164,6 +172,31 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_long_string_renders_as_its_whole_rendering_cut() {
+        let whole = |v: &Value| {
+            let text = v.to_string();
+            if text.chars().count() <= SHORT {
+                text
+            } else {
+                format!("{}…", text.chars().take(SHORT - 1).collect::<String>())
+            }
+        };
+        for s in [
+            "a".repeat(58),
+            "a".repeat(59),
+            "a".repeat(60),
+            "a".repeat(61),
+            "é".repeat(70),
+            "\"quoted\"\n".repeat(20),
+            format!("{}\u{1}{}", "x".repeat(57), "y".repeat(30)),
+            format!("{}😀{}", "x".repeat(59), "y".repeat(30)),
+        ] {
+            let v = Value::from(s.as_str());
+            assert_eq!(short(&v), whole(&v), "{s:?}");
+        }
+    }
 
     #[test]
     fn nested_json_changes_are_listed_by_path_with_short_values() {

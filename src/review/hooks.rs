@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::report::{self, FileReport, Report};
-use super::secrets::{Allowed, Hit, Scanner};
+use super::secrets::{Allowed, Hit, STRUCTURE_LIMIT, Scanner};
 use super::{ReviewConfig, Settings, is_env_name};
 use crate::actions::{ActionsEnv, append_to, escape_data};
 use crate::artifact::verify::Incoming;
@@ -118,6 +118,17 @@ impl Gate {
     /// The hits in one file that `--allow-secret` does not accept.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Hit> {
         let mut hits = self.scanner.scan(path, bytes);
+        hits.retain(|h| !self.allowed.allows(h));
+        hits
+    }
+
+    /// [`Gate::scan`] of a file already parsed: `doc` is what `diff::parse` made of `bytes`.
+    fn scan_parsed(&self, path: &str, bytes: &[u8], doc: Option<&serde_json::Value>) -> Vec<Hit> {
+        if bytes.len() as u64 > STRUCTURE_LIMIT {
+            return self.scan(path, bytes);
+        }
+        let mut hits = self.scanner.scan_path(path);
+        hits.extend(self.scanner.scan_parsed(path, bytes, doc));
         hits.retain(|h| !self.allowed.allows(h));
         hits
     }
@@ -295,6 +306,12 @@ pub fn commit(
             Some(read_change(repo, &workdir, &gate, f, origin))
         },
         |item| match item {
+            Item::Read((_, old, new)) => {
+                old.as_ref().map_or(0, Vec::len) + new.as_ref().map_or(0, Vec::len)
+            }
+            Item::Large(..) => 0,
+        },
+        |item| match item {
             Item::Read((path, old, new)) => {
                 review_file(&gate, &settings, &path, old, new, Some(origin))
             }
@@ -370,14 +387,28 @@ pub fn review_file(
     new: Option<Vec<u8>>,
     origin: Option<&str>,
 ) -> (Vec<Hit>, FileReport) {
-    let hits = new
-        .as_deref()
-        .map_or_else(Vec::new, |bytes| gate.scan(path, bytes));
-    let report = report::analyse(
+    review_one(gate, settings, path, old.as_deref(), new.as_deref(), origin)
+}
+
+/// [`review_file`]: the new side is parsed once, for the scan and the report.
+fn review_one(
+    gate: &Gate,
+    settings: &Settings,
+    path: &str,
+    old: Option<&[u8]>,
+    new: Option<&[u8]>,
+    origin: Option<&str>,
+) -> (Vec<Hit>, FileReport) {
+    let parsed = new.map(|bytes| report::parse(path, bytes));
+    let hits = match (new, &parsed) {
+        (Some(bytes), Some((_, doc))) => gate.scan_parsed(path, bytes, doc.as_ref()),
+        _ => Vec::new(),
+    };
+    let report = report::analyse_parsed(
         settings,
         path,
-        old.as_deref(),
-        new.as_deref(),
+        old,
+        new.zip(parsed),
         origin.map(str::to_owned),
     );
     (hits, report)
@@ -395,63 +426,52 @@ pub fn review_all(
             let (path, old, new) = todo.next()?;
             Some(Ok((path.as_str(), old.as_slice(), new.as_slice())))
         },
-        |(path, old, new)| {
-            let hits = gate.scan(path, new);
-            (
-                hits,
-                report::analyse(settings, path, Some(old), Some(new), None),
-            )
-        },
+        |(_, old, new)| old.len() + new.len(),
+        |(path, old, new)| review_one(gate, settings, path, Some(old), Some(new), None),
     );
     out.unwrap_or_default()
 }
 
+/// Items are handed to the workers in batches of about this many bytes…
+const BATCH_BYTES: usize = 1 << 20;
+/// …or this many items: each hand-over wakes a worker up (a context switch on a busy machine),
+/// which costs more than the scan and the analysis of a small recording.
+const BATCH_ITEMS: usize = 64;
+
 /// `work` applied to every item `next` yields, on worker threads (one per core, at most 8),
-/// while this thread produces the next items; results in the order of the items. At most a
-/// few items per worker wait in between, so memory stays bounded by them, not by the count.
-/// The first error of `next` stops it.
+/// while this thread produces the next items; results in the order of the items. Items go in
+/// batches of [`BATCH_BYTES`] (by `size`) or [`BATCH_ITEMS`], and at most one batch per worker
+/// waits in between, so memory stays bounded by them, not by the count. The first error of
+/// `next` stops it.
 fn pipelined<I: Send, O: Send>(
     mut next: impl FnMut() -> Option<anyhow::Result<I>>,
+    size: impl Fn(&I) -> usize,
     work: impl Fn(I) -> O + Sync,
 ) -> anyhow::Result<Vec<O>> {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, I)>(workers * 2);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(usize, I)>>(workers);
     // Only the workers hold the receiver: should they all stop (a panic), sending fails
     // instead of waiting for ever.
     let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<(usize, O)>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<Vec<(usize, O)>>();
     std::thread::scope(|s| {
         for _ in 0..workers {
             let (rx, work, done_tx) = (std::sync::Arc::clone(&rx), &work, done_tx.clone());
             s.spawn(move || {
-                // The lock is held only while waiting for the next item, not while working.
-                while let Ok(Ok((i, item))) = rx.lock().map(|r| r.recv()) {
-                    if done_tx.send((i, work(item))).is_err() {
+                // The lock is held only while waiting for the next batch, not while working.
+                while let Ok(Ok(batch)) = rx.lock().map(|r| r.recv()) {
+                    let done = batch.into_iter().map(|(i, item)| (i, work(item)));
+                    if done_tx.send(done.collect()).is_err() {
                         break;
                     }
                 }
             });
         }
         drop((done_tx, rx));
-        let mut count = 0;
-        let mut failed = None;
-        while let Some(item) = next() {
-            match item {
-                Ok(item) => {
-                    if tx.send((count, item)).is_err() {
-                        break;
-                    }
-                    count += 1;
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
-        }
+        let (count, failed) = feed(&mut next, &size, &tx);
         drop(tx);
         let mut out: Vec<Option<O>> = std::iter::repeat_with(|| None).take(count).collect();
-        for (i, o) in done_rx {
+        for (i, o) in done_rx.into_iter().flatten() {
             out[i] = Some(o);
         }
         match failed {
@@ -459,6 +479,44 @@ fn pipelined<I: Send, O: Send>(
             None => Ok(out.into_iter().flatten().collect()),
         }
     })
+}
+
+/// [`pipelined`]'s producer: send the items of `next` in numbered batches; the number of items
+/// sent, and the error that stopped it.
+fn feed<I>(
+    next: &mut impl FnMut() -> Option<anyhow::Result<I>>,
+    size: &impl Fn(&I) -> usize,
+    tx: &std::sync::mpsc::SyncSender<Vec<(usize, I)>>,
+) -> (usize, Option<anyhow::Error>) {
+    let (mut sent, mut batch, mut bytes) = (0, Vec::new(), 0);
+    loop {
+        let item = next();
+        let full = match &item {
+            Some(Ok(item)) => {
+                bytes += size(item);
+                bytes >= BATCH_BYTES || batch.len() + 1 >= BATCH_ITEMS
+            }
+            _ => true,
+        };
+        let (failed, done) = match item {
+            Some(Ok(item)) => {
+                batch.push((sent + batch.len(), item));
+                (None, false)
+            }
+            Some(Err(e)) => (Some(e), true),
+            None => (None, true),
+        };
+        if full && !batch.is_empty() {
+            let n = batch.len();
+            if tx.send(std::mem::take(&mut batch)).is_err() {
+                return (sent, failed);
+            }
+            (sent, bytes) = (sent + n, 0);
+        }
+        if done {
+            return (sent, failed);
+        }
+    }
 }
 
 /// `land`: analyse the files of `incoming`, now in the work tree of `scratch`, against

@@ -186,20 +186,41 @@ pub fn analyse(
     new: Option<&[u8]>,
     origin: Option<String>,
 ) -> FileReport {
+    let parsed = new.map(|b| parse(path, b));
+    analyse_parsed(settings, path, old, new.zip(parsed), origin)
+}
+
+/// One side of a recording as [`analyse`] reads it: its format, and its document when it is
+/// JSON or YAML.
+pub(crate) type Parsed = (Format, Option<serde_json::Value>);
+
+/// [`Parsed`] `bytes`; a recording over [`ANALYSE_LIMIT`] is not parsed.
+pub(crate) fn parse(path: &str, bytes: &[u8]) -> Parsed {
+    if bytes.len() > ANALYSE_LIMIT {
+        (Format::Other, None)
+    } else {
+        diff::parse(path, bytes)
+    }
+}
+
+/// [`analyse`] with the new side already [`parse`]d (the secret scan walks the same document).
+pub(crate) fn analyse_parsed(
+    settings: &Settings,
+    path: &str,
+    old: Option<&[u8]>,
+    new: Option<(&[u8], Parsed)>,
+    origin: Option<String>,
+) -> FileReport {
     let len = |b: &[u8]| b.len() as u64;
+    let (new, (fmt_new, doc_new)) = match new {
+        Some((bytes, parsed)) => (Some(bytes), parsed),
+        None => (None, (Format::Other, None)),
+    };
     let mut report = sized(path, old.map(len), new.map(len), origin);
     let status = report.status;
-    let parse = |b: &[u8]| {
-        if b.len() > ANALYSE_LIMIT {
-            (Format::Other, None)
-        } else {
-            diff::parse(path, b)
-        }
-    };
-    let (fmt_new, doc_new) = new.map_or((Format::Other, None), parse);
     let (fmt_old, doc_old) = match (status, old) {
         // An added file needs no old side; a deleted one is parsed for its test id only.
-        (Status::Updated | Status::Deleted, Some(b)) => parse(b),
+        (Status::Updated | Status::Deleted, Some(b)) => parse(path, b),
         _ => (Format::Other, None),
     };
     report.test_id = doc_new

@@ -132,8 +132,21 @@ impl Scanner {
             return hits;
         }
         let doc = diff::parse(path, bytes).1;
+        hits.extend(self.scan_parsed(path, bytes, doc.as_ref()));
+        hits
+    }
+
+    /// [`Scanner::scan`] of `bytes` (up to [`STRUCTURE_LIMIT`]) with `doc`, the document
+    /// `diff::parse` made of them, if any; the path itself is not scanned.
+    pub(crate) fn scan_parsed(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        doc: Option<&serde_json::Value>,
+    ) -> Vec<Hit> {
+        let mut hits = Vec::new();
         let mut walker = Walker::new(&self.env, doc.is_some());
-        match &doc {
+        match doc {
             Some(doc) => walker.value(doc, None, 0),
             None => walker.text(&String::from_utf8_lossy(bytes), 0),
         }
@@ -216,7 +229,7 @@ impl Scanner {
     }
 
     /// Credentials in the path itself (file and folder names).
-    fn scan_path(&self, path: &str) -> Vec<Hit> {
+    pub(crate) fn scan_path(&self, path: &str) -> Vec<Hit> {
         let mut walker = Walker::new(&self.env, false);
         walker.text(path, 0);
         let mut hits = Vec::new();

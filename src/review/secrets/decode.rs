@@ -108,11 +108,7 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
     if trimmed.len() < MIN_BASE64 {
         return None;
     }
-    if !trimmed.bytes().all(|b| {
-        b.is_ascii_alphanumeric()
-            || b.is_ascii_whitespace()
-            || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
-    }) {
+    if head_is_not_text(trimmed) || !trimmed.bytes().all(|b| is_base64(b) || b == b'=') {
         return None;
     }
     let compact: String = trimmed.split_ascii_whitespace().collect();
@@ -121,6 +117,43 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
         .or_else(|_| URL_SAFE.decode(&compact))
         .ok()?;
     bytes_text(&bytes)
+}
+
+fn is_base64(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b.is_ascii_whitespace() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Characters of base64 [`head_is_not_text`] decodes (48 bytes).
+const HEAD: usize = 64;
+
+/// Whether the first [`HEAD`] characters of `s` (whitespace left out) already show that
+/// [`base64_text`] finds no text in it: not base64, or bytes that are neither gzip nor the start
+/// of UTF-8. Any decoding of the whole starts with the head's bytes, so `false` decides
+/// nothing, and `true` is exact. Prose is mostly letters and spaces, so without this every long
+/// string of a recording would be decoded whole only to be thrown away.
+fn head_is_not_text(s: &str) -> bool {
+    let mut head = [0u8; HEAD];
+    let mut n = 0;
+    for b in s.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        if n == HEAD {
+            break;
+        }
+        if !is_base64(b) {
+            // `=` is padding: only at the end, where a short text is decoded whole anyway.
+            return b != b'=';
+        }
+        head[n] = b;
+        n += 1;
+    }
+    if n < HEAD {
+        return false;
+    }
+    let Ok(bytes) = STANDARD.decode(head).or_else(|_| URL_SAFE.decode(head)) else {
+        // Both alphabets' characters: neither decodes the whole.
+        return true;
+    };
+    !bytes.starts_with(&[0x1f, 0x8b])
+        && std::str::from_utf8(&bytes).is_err_and(|e| e.error_len().is_some())
 }
 
 /// The text a hex string holds when it is gzip (nock records compressed bodies as hex).
@@ -209,6 +242,59 @@ pub(super) fn encodings(value: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_head_decides_only_what_the_whole_would() {
+        use base64::engine::general_purpose::{STANDARD as STD, URL_SAFE as URL};
+        // The whole decoded, as before the head was looked at.
+        let whole = |s: &str| {
+            let t = s.trim();
+            if t.len() < MIN_BASE64 || !t.bytes().all(|b| is_base64(b) || b == b'=') {
+                return None;
+            }
+            let compact: String = t.split_ascii_whitespace().collect();
+            let bytes = STANDARD
+                .decode(&compact)
+                .or_else(|_| URL_SAFE.decode(&compact))
+                .ok()?;
+            bytes_text(&bytes)
+        };
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut gz, "a gzip body ".repeat(20).as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        let wrapped = |b64: String| -> String {
+            b64.as_bytes()
+                .chunks(60)
+                .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+                .collect()
+        };
+        let mut cases = vec![
+            "the of and to model response stream token assistant ".repeat(40),
+            "inference completion temperature ".repeat(30),
+            STD.encode("plain text that is long enough to pass the head ".repeat(5)),
+            // `é` straddles the 48th decoded byte: the head ends inside a character.
+            STD.encode(format!(
+                "{}é and more text, {}",
+                "x".repeat(47),
+                "y".repeat(40)
+            )),
+            STD.encode(format!("{}é and more", "x".repeat(46))),
+            URL.encode(format!("{}~~~?>>>{}", "z".repeat(50), "w".repeat(50))),
+            STD.encode(format!("{}~~~?>>>{}", "z".repeat(50), "w".repeat(50))),
+            wrapped(STD.encode(&gz)),
+            wrapped(STD.encode((0..=255u8).cycle().take(300).collect::<Vec<u8>>())),
+            format!("{}={}", "a".repeat(40), "b".repeat(40)),
+            format!("{}+-{}", "a".repeat(40), "b".repeat(40)),
+        ];
+        cases.push(format!("{}!", cases[2]));
+        for case in &cases {
+            assert_eq!(base64_text(case), whole(case), "{case:?}");
+        }
+        for found in [2, 3, 5, 6, 7] {
+            assert!(base64_text(&cases[found]).is_some(), "{}", cases[found]);
+        }
+        assert!(head_is_not_text(&cases[0]));
+    }
 
     #[test]
     fn escapes_percent_base64_gzip_basic() {

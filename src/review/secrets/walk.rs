@@ -206,12 +206,12 @@ impl<'a> Walker<'a> {
     /// Text: provider formats, credential names in `name: value` form, `secret-env` values;
     /// then the same over its escapes and percent-encoding undone.
     pub fn text(&mut self, s: &str, depth: u8) {
-        // Every credential format is longer than SHORTEST: most strings (words, numbers, ids)
-        // are not, and skip the rule set.
-        if s.len() >= rules::SHORTEST {
+        // Most strings (words, numbers, prose) hold no run of characters long enough for
+        // any format, and skip them.
+        if rules::has_token_run(s) {
             self.formats(s);
         }
-        if s.contains([':', '=']) {
+        if rules::may_name(s) {
             self.named_in_text(s, depth);
         }
         if let Some(matcher) = &self.env.matcher {
@@ -250,9 +250,7 @@ impl<'a> Walker<'a> {
     }
 
     fn formats(&mut self, s: &str) {
-        let rules = &*rules::RULES;
-        for i in rules.set.matches(s).iter() {
-            let (kind, re) = &rules.each[i];
+        for (kind, re) in rules::RULES.candidates(s) {
             for caps in re.captures_iter(s) {
                 if let Some(m) = caps.name("s")
                     && !rules::is_placeholder(m.as_str())
