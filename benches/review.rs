@@ -116,9 +116,9 @@ fn main() {
                 "commit",
                 "--target-branch",
                 BRANCH,
-                "--setup",
+                "--recorded-setup",
                 "ollama",
-                "--suite",
+                "--recorded-suite",
                 "base",
             ])
             .current_dir(&work)
@@ -216,9 +216,9 @@ fn big_recording(rerecord: &str, tmp: &std::path::Path) {
         .args([
             "--target-branch",
             BRANCH,
-            "--setup",
+            "--recorded-setup",
             "big",
-            "--suite",
+            "--recorded-suite",
             "base",
         ])
         .current_dir(&work)

@@ -8,7 +8,7 @@ use std::path::Path;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::land::world::{A, B, BRANCH, Manifest, UPSTREAM, World};
+use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, World};
 use crate::support::cmd::tempdir;
 use crate::support::fake_github::{PrSpec, TOKEN};
 use crate::support::git_fixtures::{git, git_cmd};
