@@ -84,7 +84,7 @@ fn assert_fork_left_alone(w: &World, (head, pr, run): (String, u64, u64), out: &
     w.assert_nothing_pushed();
     let comment = w.only_comment(pr);
     assert!(
-        comment.contains(&format!("rerecord fetch --run {run} --repo {UPSTREAM}")),
+        comment.contains(&format!("rerecord fetch --run {run} --run-repo {UPSTREAM}")),
         "{comment}"
     );
     w.assert_snapshot(name, &comment, run);
