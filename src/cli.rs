@@ -77,7 +77,7 @@ pub struct ApiArgs {
 }
 
 /// A repository with its recording workflow and the API to ask. Each command names the
-/// repository flag for what it is, with [`upstream_flag`] or [`run_repo_flag`].
+/// repository flag for what it is, with `upstream_flag` or `run_repo_flag`.
 #[derive(Debug, Clone, Args)]
 pub struct RepoArgs {
     #[arg(long, value_name = "OWNER/NAME")]
