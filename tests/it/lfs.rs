@@ -16,16 +16,10 @@ use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, World};
 const LFS_ATTRIBUTES: &str =
     "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n";
 
-/// Fails clearly when git-lfs is absent: the tests install nothing (.ci/run's apt line has it).
+/// git-lfs for the tests' git commands: the machine's, or one installed into the target
+/// directory on first use (`support::git_lfs`).
 pub fn require_git_lfs() {
-    let ok = std::process::Command::new("git")
-        .args(["lfs", "version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        ok,
-        "git-lfs is not installed; install it (apt-get install git-lfs) to run this test"
-    );
+    crate::support::git_lfs::require();
 }
 
 /// Make `work` a checkout with git-lfs tracking the recordings (the real git-lfs: `install`,
@@ -99,6 +93,7 @@ fn pr_run_of(w: &World, head: &str, files: &[(&str, &[u8])]) -> (u64, u64) {
 /// `git clone` of `branch` of `url` into `dest` with git-lfs's smudge skipped (the work tree gets pointers)
 /// and `config` (`KEY=VALUE`) set for the clone and in it, then `git lfs install --local`.
 pub fn clone_with_lfs(url: &str, branch: &str, dest: &Path, config: &[String]) {
+    require_git_lfs();
     let mut clone = git_cmd(dest.parent().unwrap());
     clone.env("GIT_LFS_SKIP_SMUDGE", "1");
     for c in config {

@@ -36,6 +36,9 @@ pub fn git_cmd(dir: &Path) -> Command {
         .env("GIT_TERMINAL_PROMPT", "0")
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE");
+    if let Some(lfs) = super::git_lfs::installed_dir() {
+        cmd.env("PATH", super::git_lfs::with_first(lfs));
+    }
     cmd
 }
 
