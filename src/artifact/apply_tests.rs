@@ -50,6 +50,15 @@ impl Fixture {
         self.dir.path()
     }
 
+    /// The local conflicts that refuse `incoming` (unforced); panics when it is not refused so.
+    fn conflicts(&self, incoming: &Incoming) -> Vec<(String, &'static str)> {
+        plan(&self.repo, incoming, false)
+            .unwrap_err()
+            .downcast::<LocalConflicts>()
+            .expect("a LocalConflicts error")
+            .0
+    }
+
     fn incoming(&mut self, files: &[(&str, &[u8])], deleted: &[&str]) -> Incoming {
         let mut incoming = Incoming::default();
         for (path, bytes) in files {
@@ -170,11 +179,9 @@ fn untracked_differing_file_and_locally_deleted_file_conflict() {
     write(fx.root(), C, b"untracked");
     fs::remove_file(fx.root().join(B)).unwrap();
     let incoming = fx.incoming(&[(C, b"ci"), (B, b"ci")], &[]);
-    let err = plan(&fx.repo, &incoming, false).unwrap_err();
-    let conflicts = &err.downcast_ref::<LocalConflicts>().unwrap().0;
     assert_eq!(
-        conflicts,
-        &[
+        fx.conflicts(&incoming),
+        [
             (C.to_owned(), "untracked"),
             (B.to_owned(), "deleted locally")
         ]
@@ -186,12 +193,7 @@ fn deleting_a_locally_modified_file_is_a_conflict() {
     let mut fx = Fixture::new();
     write(fx.root(), D, b"edited");
     let incoming = fx.incoming(&[], &[D]);
-    assert!(
-        plan(&fx.repo, &incoming, false)
-            .unwrap_err()
-            .downcast_ref::<LocalConflicts>()
-            .is_some()
-    );
+    assert_eq!(fx.conflicts(&incoming), [(D.to_owned(), "modified")]);
 }
 
 #[cfg(unix)]
@@ -294,13 +296,8 @@ fn staged_edits_and_new_staged_files_are_conflicts_too() {
     // The work tree matches the incoming bytes for B, but the index does not match HEAD.
     write(fx.root(), B, b"from ci");
     let incoming = fx.incoming(&[(B, b"other"), (C, b"ci")], &[]);
-    let conflicts = plan(&fx.repo, &incoming, false)
-        .unwrap_err()
-        .downcast::<LocalConflicts>()
-        .unwrap()
-        .0;
     assert_eq!(
-        conflicts,
+        fx.conflicts(&incoming),
         [
             (C.to_owned(), "staged, not committed"),
             (B.to_owned(), "modified")
