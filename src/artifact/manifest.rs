@@ -18,12 +18,23 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pr_number: Option<u64>,
     pub checkout_sha: String,
-    pub run_id: u64,
-    pub run_attempt: u64,
-    pub job: String,
+    /// The job that made the recordings (`run_id`, `run_attempt`, `job` in the JSON).
+    #[serde(flatten)]
+    pub made_by: RecordingJob,
     pub setup: String,
     pub suite: String,
     pub files: Vec<ManifestFile>,
+}
+
+/// The job that made recordings: its run, the run's attempt and the job's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingJob {
+    /// `GITHUB_RUN_ID`; 0 outside Actions.
+    pub run_id: u64,
+    /// `GITHUB_RUN_ATTEMPT`; 1 outside Actions.
+    pub run_attempt: u64,
+    /// `GITHUB_JOB`; `local` outside Actions.
+    pub job: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

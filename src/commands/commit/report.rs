@@ -185,14 +185,14 @@ impl CommitOutcome {
                 "The recordings are staged in the artifact {} for a job that may write (e.g. \
                  `rerecord land --run {}`) to commit.\n\n",
                 md_code(self.artifact_name.as_deref().unwrap_or("")),
-                plan.provenance.run_id
+                plan.provenance.made_by.run_id
             ));
         }
         if self.landing.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
             let command = format!(
                 "rerecord fetch --run {} --run-repo {}",
-                plan.provenance.run_id,
+                plan.provenance.made_by.run_id,
                 shell_quote(
                     plan.provenance
                         .repository
