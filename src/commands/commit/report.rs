@@ -59,7 +59,6 @@ impl CommitOutcome {
             landing: Landing {
                 mode: if plan.stage { "stage" } else { "push" },
                 fork: plan.fork,
-                commit_sha: None,
                 files: changes
                     .recordings
                     .iter()
@@ -68,9 +67,8 @@ impl CommitOutcome {
                         status: f.kind.as_str(),
                     })
                     .collect(),
-                warnings: Vec::new(),
-                attempts: 0,
                 dry_run: plan.dry_run,
+                ..Landing::default()
             },
             target_branch: plan.target_branch.clone(),
             artifact_dir: None,

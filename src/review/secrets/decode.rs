@@ -256,11 +256,9 @@ mod tests {
         use base64::engine::general_purpose::{STANDARD as STD, URL_SAFE as URL};
         // The whole decoded, as before the head was looked at.
         let whole = |s: &str| {
-            let t = s.trim();
-            if t.len() < MIN_BASE64 {
-                return None;
-            }
-            base64_whole_text(t)
+            Some(s.trim())
+                .filter(|t| t.len() >= MIN_BASE64)
+                .and_then(base64_whole_text)
         };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut gz, "a gzip body ".repeat(20).as_bytes()).unwrap();
