@@ -251,14 +251,18 @@ mod tests {
 
     #[test]
     fn safe_text_shows_escapes_bidi_and_invisible_characters() {
-        assert_eq!(safe_text("a\u{1b}[31mred"), "a\\u{1b}[31mred");
-        assert_eq!(safe_text("\u{9b}2J"), "\\u{9b}2J");
-        assert_eq!(safe_text("evil\u{202e}nosj.js"), "evil\\u{202e}nosj.js");
-        assert_eq!(safe_text("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
-        assert_eq!(safe_text(".g\u{200c}it"), ".g\\u{200c}it");
-        assert_eq!(safe_text("\u{feff}bom"), "\\u{feff}bom");
-        assert_eq!(safe_text("tag\u{e0041}"), "tag\\u{e0041}");
-        assert_eq!(safe_text("ünïcödé"), "ünïcödé");
+        for (input, shown) in [
+            ("a\u{1b}[31mred", "a\\u{1b}[31mred"),
+            ("\u{9b}2J", "\\u{9b}2J"),
+            ("evil\u{202e}nosj.js", "evil\\u{202e}nosj.js"),
+            ("\u{2066}x\u{2069}", "\\u{2066}x\\u{2069}"),
+            (".g\u{200c}it", ".g\\u{200c}it"),
+            ("\u{feff}bom", "\\u{feff}bom"),
+            ("tag\u{e0041}", "tag\\u{e0041}"),
+            ("ünïcödé", "ünïcödé"),
+        ] {
+            assert_eq!(safe_text(input), shown, "{input:?}");
+        }
     }
 
     #[test]
@@ -306,12 +310,16 @@ mod tests {
 
     #[test]
     fn shell_quote_keeps_plain_words_and_quotes_the_rest() {
-        assert_eq!(shell_quote("feature/x-1.2"), "feature/x-1.2");
-        assert_eq!(shell_quote("owner/name"), "owner/name");
-        assert_eq!(shell_quote("$(curl x)"), "'$(curl x)'");
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote("a;b`c`"), "'a;b`c`'");
-        assert_eq!(shell_quote(""), "''");
+        for (input, shown) in [
+            ("feature/x-1.2", "feature/x-1.2"),
+            ("owner/name", "owner/name"),
+            ("$(curl x)", "'$(curl x)'"),
+            ("it's", r"'it'\''s'"),
+            ("a;b`c`", "'a;b`c`'"),
+            ("", "''"),
+        ] {
+            assert_eq!(shell_quote(input), shown, "{input:?}");
+        }
     }
 
     #[test]

@@ -50,6 +50,18 @@ impl Fixture {
         self.dir.path()
     }
 
+    /// `incoming` (unforced) is refused for exactly these local conflicts, in this order.
+    fn assert_conflicts(&self, incoming: &Incoming, expected: &[(&str, &str)]) {
+        let conflicts = plan(&self.repo, incoming, false)
+            .unwrap_err()
+            .downcast::<LocalConflicts>()
+            .expect("a LocalConflicts error")
+            .0;
+        let conflicts: Vec<(&str, &str)> =
+            conflicts.iter().map(|(p, k)| (p.as_str(), *k)).collect();
+        assert_eq!(conflicts, expected);
+    }
+
     fn incoming(&mut self, files: &[(&str, &[u8])], deleted: &[&str]) -> Incoming {
         let mut incoming = Incoming::default();
         for (path, bytes) in files {
@@ -170,15 +182,7 @@ fn untracked_differing_file_and_locally_deleted_file_conflict() {
     write(fx.root(), C, b"untracked");
     fs::remove_file(fx.root().join(B)).unwrap();
     let incoming = fx.incoming(&[(C, b"ci"), (B, b"ci")], &[]);
-    let err = plan(&fx.repo, &incoming, false).unwrap_err();
-    let conflicts = &err.downcast_ref::<LocalConflicts>().unwrap().0;
-    assert_eq!(
-        conflicts,
-        &[
-            (C.to_owned(), "untracked"),
-            (B.to_owned(), "deleted locally")
-        ]
-    );
+    fx.assert_conflicts(&incoming, &[(C, "untracked"), (B, "deleted locally")]);
 }
 
 #[test]
@@ -186,12 +190,7 @@ fn deleting_a_locally_modified_file_is_a_conflict() {
     let mut fx = Fixture::new();
     write(fx.root(), D, b"edited");
     let incoming = fx.incoming(&[], &[D]);
-    assert!(
-        plan(&fx.repo, &incoming, false)
-            .unwrap_err()
-            .downcast_ref::<LocalConflicts>()
-            .is_some()
-    );
+    fx.assert_conflicts(&incoming, &[(D, "modified")]);
 }
 
 #[cfg(unix)]
@@ -294,18 +293,7 @@ fn staged_edits_and_new_staged_files_are_conflicts_too() {
     // The work tree matches the incoming bytes for B, but the index does not match HEAD.
     write(fx.root(), B, b"from ci");
     let incoming = fx.incoming(&[(B, b"other"), (C, b"ci")], &[]);
-    let conflicts = plan(&fx.repo, &incoming, false)
-        .unwrap_err()
-        .downcast::<LocalConflicts>()
-        .unwrap()
-        .0;
-    assert_eq!(
-        conflicts,
-        [
-            (C.to_owned(), "staged, not committed"),
-            (B.to_owned(), "modified")
-        ]
-    );
+    fx.assert_conflicts(&incoming, &[(C, "staged, not committed"), (B, "modified")]);
 }
 
 #[test]

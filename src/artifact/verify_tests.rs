@@ -64,7 +64,7 @@ fn manifest_artifact_yields_exactly_its_files_with_hashes() {
     assert_eq!(got.files[0].sha256, zips::sha256_hex(b"{\"a\":1}"));
     assert_eq!(got.deleted, ["tests/integration/recordings/gone.json"]);
     assert!(got.warnings.is_empty());
-    assert_eq!(got.manifest.unwrap().run_id, 7);
+    assert_eq!(got.manifest.unwrap().made_by.run_id, 7);
 }
 
 #[test]

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::actions::{ActionsEnv, EventPayload};
+use crate::artifact::manifest::RecordingJob;
 
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
 use crate::commands::given;
@@ -99,12 +100,8 @@ pub struct Provenance {
     pub checkout_sha: Option<String>,
     /// The PR the run records (`--pr`, else the event's).
     pub pr_number: Option<u64>,
-    /// `GITHUB_RUN_ID`; 0 outside Actions.
-    pub run_id: u64,
-    /// `GITHUB_RUN_ATTEMPT`; 1 outside Actions.
-    pub run_attempt: u64,
-    /// `GITHUB_JOB`; `local` outside Actions.
-    pub job: String,
+    /// The job making the recordings.
+    pub made_by: RecordingJob,
 }
 
 impl Provenance {
@@ -143,9 +140,11 @@ impl Provenance {
                 .or_else(|| checkout_sha.clone()),
             checkout_sha,
             pr_number,
-            run_id,
-            run_attempt,
-            job: env.job.clone().unwrap_or_else(|| "local".into()),
+            made_by: RecordingJob {
+                run_id,
+                run_attempt,
+                job: env.job.clone().unwrap_or_else(|| "local".into()),
+            },
         })
     }
 }
@@ -173,9 +172,7 @@ impl CommitPlan {
         let destination = (!stage).then(|| destination(args, env)).transpose()?;
         let (setup, suite, message) = texts(args, config);
         let provenance = Provenance::resolve(args, env, pr, stage, checkout_sha)?;
-        let (run_id, run_attempt, job) =
-            (provenance.run_id, provenance.run_attempt, &provenance.job);
-        let artifact_name = artifact_name(run_id, run_attempt, job, args.job_key.as_deref());
+        let artifact_name = artifact_name(&provenance.made_by, args.job_key.as_deref());
         let artifact_dir = args.artifact_dir.clone().unwrap_or_else(|| {
             env.runner_temp
                 .clone()
@@ -408,7 +405,13 @@ fn texts(args: &CommitArgs, config: &Config) -> (String, String, String) {
     (setup, suite, message)
 }
 
-fn artifact_name(run_id: u64, run_attempt: u64, job: &str, key: Option<&str>) -> String {
+/// `recordings-RUN_ID-RUN_ATTEMPT-JOB[-KEY]`.
+fn artifact_name(made_by: &RecordingJob, key: Option<&str>) -> String {
+    let RecordingJob {
+        run_id,
+        run_attempt,
+        job,
+    } = made_by;
     let mut name = format!("recordings-{run_id}-{run_attempt}-{}", artifact_safe(job));
     if let Some(key) = given(key) {
         name.push('-');

@@ -575,10 +575,10 @@ fn check_made_for(git: &GitRepo, incoming: &Incoming, run_id: u64) {
             )),
             _ => {}
         }
-        if m.run_id != run_id {
+        if m.made_by.run_id != run_id {
             warn(&format!(
                 "an artifact's manifest names run {}, not run {run_id}",
-                m.run_id
+                m.made_by.run_id
             ));
         }
     }

@@ -142,11 +142,7 @@ impl GitRepo {
         tip: Oid,
         files: &[(String, Option<std::path::PathBuf>)],
     ) -> anyhow::Result<Vec<(String, Oid)>> {
-        let tree = self
-            .repo
-            .find_commit(tip)
-            .and_then(|c| c.tree())
-            .with_context(|| format!("the tip {tip} is not available locally"))?;
+        let tree = self.tip_tree(tip)?;
         let mut attributes = super::attributes::Attributes::new(&self.repo, tree);
         let mut out = Vec::with_capacity(files.len());
         for (path, file) in files {
@@ -163,13 +159,17 @@ impl GitRepo {
         Ok(out)
     }
 
-    /// How each `(path, blob)` stands on the tree of commit `tip`.
-    pub fn on_tip(&self, tip: Oid, files: &[(String, Oid)]) -> anyhow::Result<Vec<OnTip>> {
-        let tree = self
-            .repo
+    /// The tree of commit `tip`, which must be here (fetched).
+    fn tip_tree(&self, tip: Oid) -> anyhow::Result<git2::Tree<'_>> {
+        self.repo
             .find_commit(tip)
             .and_then(|c| c.tree())
-            .with_context(|| format!("the tip {tip} is not available locally"))?;
+            .with_context(|| format!("the tip {tip} is not available locally"))
+    }
+
+    /// How each `(path, blob)` stands on the tree of commit `tip`.
+    pub fn on_tip(&self, tip: Oid, files: &[(String, Oid)]) -> anyhow::Result<Vec<OnTip>> {
+        let tree = self.tip_tree(tip)?;
         let mut lookup = super::tree::TreeLookup::new(&self.repo, tree);
         Ok(files
             .iter()

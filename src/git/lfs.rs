@@ -91,8 +91,8 @@ impl Object {
     }
 }
 
-/// Copy `input` to `output` a chunk at a time; the object of the bytes copied.
-fn hash_copy(input: &mut impl Read, output: &mut impl Write) -> io::Result<Object> {
+/// Copy `input` to `output` a chunk at a time; the object (sha256, size) of the bytes copied.
+pub(crate) fn hash_copy(input: &mut impl Read, output: &mut impl Write) -> io::Result<Object> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     let mut size = 0u64;
@@ -561,12 +561,18 @@ fn file_body(pending: Pending) -> RequestBody {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_pointer_is_the_specs_and_reads_back() {
+    /// A temporary `r.json` holding `content`, and its object.
+    fn recording(content: &[u8]) -> (tempfile::TempDir, PathBuf, Object) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("r.json");
-        std::fs::write(&file, b"{\"a\": 1}\n").unwrap();
+        std::fs::write(&file, content).unwrap();
         let object = Object::of_file(&file).unwrap();
+        (dir, file, object)
+    }
+
+    #[test]
+    fn the_pointer_is_the_specs_and_reads_back() {
+        let (_dir, _file, object) = recording(b"{\"a\": 1}\n");
         assert_eq!(object.oid, format!("{:x}", Sha256::digest(b"{\"a\": 1}\n")));
         assert_eq!(object.size, 9);
         let pointer = object.pointer();
@@ -622,11 +628,8 @@ mod tests {
 
     #[test]
     fn an_upload_body_is_the_file_and_fails_before_its_end_when_the_file_changed() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("r.json");
         let content = vec![b'x'; 3 * CHUNK + 5];
-        std::fs::write(&file, &content).unwrap();
-        let object = Object::of_file(&file).unwrap();
+        let (_dir, file, object) = recording(&content);
         let body = |object: Object| {
             let pending = Pending {
                 object,
@@ -655,10 +658,7 @@ mod tests {
 
     #[test]
     fn a_local_store_keeps_git_lfs_layout_and_refuses_changed_content() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("r.json");
-        std::fs::write(&file, b"content").unwrap();
-        let object = Object::of_file(&file).unwrap();
+        let (dir, file, object) = recording(b"content");
         let git_dir = dir.path().join("repo.git");
         let pending = Pending {
             object: object.clone(),

@@ -44,9 +44,7 @@ pub struct ChangedFile {
 /// A change ready to apply to any tip: its blob is already in the object repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedFile {
-    pub path: String,
-    pub kind: ChangeKind,
-    pub head_blob: Option<Oid>,
+    pub change: ChangedFile,
     /// `None` for deletions.
     pub blob: Option<Oid>,
 }

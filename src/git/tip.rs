@@ -67,9 +67,7 @@ pub fn prepare_files(
             Some(oid)
         };
         out.push(PreparedFile {
-            path: f.path.clone(),
-            kind: f.kind,
-            head_blob: f.head_blob,
+            change: f.clone(),
             blob,
         });
     }
@@ -194,7 +192,11 @@ pub(crate) fn clean_for_tip(
     for f in files {
         let blob = match f.blob {
             Some(blob) => {
-                let cleaned = attributes.clean_file(&f.path, &workdir.join(&f.path), Some(blob))?;
+                let cleaned = attributes.clean_file(
+                    &f.change.path,
+                    &workdir.join(&f.change.path),
+                    Some(blob),
+                )?;
                 pending.extend(cleaned.lfs);
                 Some(cleaned.blob)
             }
@@ -218,7 +220,11 @@ pub fn build_commit(
         .find_commit(tip)
         .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
     let tip_tree = tip_commit.tree().context("failed to read the tip's tree")?;
-    let conflicts = tree_conflicts(objects, &tip_tree, files.iter().map(|f| f.path.as_str()));
+    let conflicts = tree_conflicts(
+        objects,
+        &tip_tree,
+        files.iter().map(|f| f.change.path.as_str()),
+    );
     anyhow::ensure!(
         conflicts.is_empty(),
         "refusing to commit on the tip {tip}: {}",
@@ -228,11 +234,11 @@ pub fn build_commit(
     for f in files {
         match f.blob {
             Some(oid) => {
-                update.upsert(f.path.as_str(), oid, FileMode::Blob);
+                update.upsert(f.change.path.as_str(), oid, FileMode::Blob);
             }
             // Removing an entry the tip lacks is an error in libgit2; there is nothing to remove.
-            None if tip_tree.get_path(Path::new(&f.path)).is_ok() => {
-                update.remove(f.path.as_str());
+            None if tip_tree.get_path(Path::new(&f.change.path)).is_ok() => {
+                update.remove(f.change.path.as_str());
             }
             None => {}
         }
@@ -265,10 +271,10 @@ pub fn overlapping_paths(
     Ok(files
         .iter()
         .filter(|f| {
-            let on_tip = lookup.entry_id(&f.path);
-            on_tip != f.head_blob && on_tip != f.blob
+            let on_tip = lookup.entry_id(&f.change.path);
+            on_tip != f.change.head_blob && on_tip != f.blob
         })
-        .map(|f| f.path.clone())
+        .map(|f| f.change.path.clone())
         .collect())
 }
 

@@ -59,7 +59,6 @@ impl CommitOutcome {
             landing: Landing {
                 mode: if plan.stage { "stage" } else { "push" },
                 fork: plan.fork,
-                commit_sha: None,
                 files: changes
                     .recordings
                     .iter()
@@ -68,9 +67,8 @@ impl CommitOutcome {
                         status: f.kind.as_str(),
                     })
                     .collect(),
-                warnings: Vec::new(),
-                attempts: 0,
                 dry_run: plan.dry_run,
+                ..Landing::default()
             },
             target_branch: plan.target_branch.clone(),
             artifact_dir: None,
@@ -185,14 +183,14 @@ impl CommitOutcome {
                 "The recordings are staged in the artifact {} for a job that may write (e.g. \
                  `rerecord land --run {}`) to commit.\n\n",
                 md_code(self.artifact_name.as_deref().unwrap_or("")),
-                plan.provenance.run_id
+                plan.provenance.made_by.run_id
             ));
         }
         if self.landing.fork && self.changed {
             let name = self.artifact_name.as_deref().unwrap_or("");
             let command = format!(
                 "rerecord fetch --run {} --run-repo {}",
-                plan.provenance.run_id,
+                plan.provenance.made_by.run_id,
                 shell_quote(
                     plan.provenance
                         .repository

@@ -4,12 +4,12 @@
 use std::path::Path;
 
 use anyhow::Context;
-use sha2::{Digest, Sha256};
 
 use super::CommitPlan;
 use crate::artifact::manifest::{
-    FileStatus, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestFile, hex,
+    FileStatus, MANIFEST_NAME, MANIFEST_VERSION, Manifest, ManifestFile,
 };
+use crate::git::lfs::hash_copy;
 use crate::git::status::{ChangeKind, ChangedFile};
 
 /// Stage `files` into `plan.artifact_dir` (which must be empty or absent) and return the manifest.
@@ -66,9 +66,7 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
         head_sha: plan.provenance.head_sha.clone().unwrap_or_default(),
         pr_number: plan.provenance.pr_number,
         checkout_sha: plan.provenance.checkout_sha.clone().unwrap_or_default(),
-        run_id: plan.provenance.run_id,
-        run_attempt: plan.provenance.run_attempt,
-        job: plan.provenance.job.clone(),
+        made_by: plan.provenance.made_by.clone(),
         setup: plan.setup.clone(),
         suite: plan.suite.clone(),
         files: entries,
@@ -79,23 +77,9 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
     Ok(manifest)
 }
 
-/// Copy `from` to `to` in 64 KiB pieces, hashing on the way: (size, sha256 hex).
+/// Copy `from` to `to`, hashing on the way: (size, sha256 hex).
 fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<(u64, String)> {
-    use std::io::{Read, Write};
     let mut input = std::fs::File::open(from)?;
-    let mut output = std::fs::File::create(to)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        output.write_all(&buf[..n])?;
-        size += n as u64;
-    }
-    output.flush()?;
-    Ok((size, hex(&hasher.finalize())))
+    let object = hash_copy(&mut input, &mut std::fs::File::create(to)?)?;
+    Ok((object.size, object.oid))
 }

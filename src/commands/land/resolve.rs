@@ -288,9 +288,9 @@ pub fn claim_mismatches(manifests: &[Manifest], target: &Target, run_id: u64) ->
         );
         differ(
             "run",
-            &m.run_id.to_string(),
+            &m.made_by.run_id.to_string(),
             &run_id.to_string(),
-            m.run_id == run_id,
+            m.made_by.run_id == run_id,
         );
         if let (Some(claimed), None) = (m.pr_number, &target.pr) {
             out.push(format!(

@@ -108,10 +108,18 @@ pub(super) fn base64_text(s: &str) -> Option<String> {
     if trimmed.len() < MIN_BASE64 {
         return None;
     }
-    if head_is_not_text(trimmed) || !trimmed.bytes().all(|b| is_base64(b) || b == b'=') {
+    if head_is_not_text(trimmed) {
         return None;
     }
-    let compact: String = trimmed.split_ascii_whitespace().collect();
+    base64_whole_text(trimmed)
+}
+
+/// `s` (trimmed) decoded whole as standard or URL-safe base64, when it is text.
+fn base64_whole_text(s: &str) -> Option<String> {
+    if !s.bytes().all(|b| is_base64(b) || b == b'=') {
+        return None;
+    }
+    let compact: String = s.split_ascii_whitespace().collect();
     let bytes = STANDARD
         .decode(&compact)
         .or_else(|_| URL_SAFE.decode(&compact))
@@ -248,16 +256,9 @@ mod tests {
         use base64::engine::general_purpose::{STANDARD as STD, URL_SAFE as URL};
         // The whole decoded, as before the head was looked at.
         let whole = |s: &str| {
-            let t = s.trim();
-            if t.len() < MIN_BASE64 || !t.bytes().all(|b| is_base64(b) || b == b'=') {
-                return None;
-            }
-            let compact: String = t.split_ascii_whitespace().collect();
-            let bytes = STANDARD
-                .decode(&compact)
-                .or_else(|_| URL_SAFE.decode(&compact))
-                .ok()?;
-            bytes_text(&bytes)
+            Some(s.trim())
+                .filter(|t| t.len() >= MIN_BASE64)
+                .and_then(base64_whole_text)
         };
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         std::io::Write::write_all(&mut gz, "a gzip body ".repeat(20).as_bytes()).unwrap();

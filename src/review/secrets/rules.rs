@@ -459,12 +459,12 @@ fn machine_made(value: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// One value of each format (and of each alternative within one), written independently of
     /// the keywords and built at run time, so this file holds no string a scanner would flag.
-    fn one_of_each() -> Vec<(&'static str, String)> {
+    pub(crate) fn one_of_each() -> Vec<(&'static str, String)> {
         let r = |n: usize| "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xYz".repeat(8)[..n].to_owned();
         let hex = |n: usize| "0123456789abcdef".repeat(8)[..n].to_owned();
         let mut out = Vec::new();
