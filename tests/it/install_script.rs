@@ -8,13 +8,12 @@
 //! `checksums.txt` listing the test's assets), as the runner checks the action out.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
+
+use crate::support::static_http::StaticHttp;
 
 const VERSION: &str = "0.1.0";
 
@@ -24,57 +23,22 @@ pub(crate) struct Releases {
     pub(crate) root: PathBuf,
     pub(crate) action: PathBuf,
     pub(crate) base_url: String,
-    requests: Arc<Mutex<Vec<String>>>,
+    server: StaticHttp,
 }
 
 impl Releases {
     pub(crate) fn serve(root: PathBuf, action: PathBuf) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (seen, files) = (Arc::clone(&requests), root.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut line = String::new();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                // Drain the headers so curl sees a well-behaved server.
-                let mut header = String::new();
-                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                    header.clear();
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                seen.lock().unwrap().push(path.clone());
-                let file = files.join(path.trim_start_matches('/'));
-                let reply = match std::fs::read(&file) {
-                    Ok(body) if !path.contains("..") => {
-                        let mut head = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .into_bytes();
-                        head.extend(body);
-                        head
-                    }
-                    _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"
-                        .to_vec(),
-                };
-                let _ = stream.write_all(&reply);
-            }
-        });
+        let server = StaticHttp::serve(root.clone());
         Releases {
             root,
             action,
-            base_url,
-            requests,
+            base_url: server.base_url.clone(),
+            server,
         }
     }
 
     pub(crate) fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.server.requests()
     }
 
     /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
@@ -880,7 +844,7 @@ fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
         root: releases.root.clone(),
         action: clone.clone(),
         base_url: releases.base_url.clone(),
-        requests: Arc::clone(&releases.requests),
+        server: releases.server.clone(),
     };
     let out = runner.install(&action, "Linux", "X64", None);
     assert_eq!(out.code, 0, "{}", out.show());

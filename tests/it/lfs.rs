@@ -8,10 +8,10 @@ use std::path::Path;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, World};
 use crate::support::cmd::tempdir;
 use crate::support::fake_github::{PrSpec, TOKEN};
 use crate::support::git_fixtures::{git, git_cmd};
+use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, World};
 
 const LFS_ATTRIBUTES: &str =
     "tests/integration/**/recordings/** filter=lfs diff=lfs merge=lfs -text\n";

@@ -28,7 +28,6 @@
 //! installed on first use. An install that fails fails the test with how to do it by hand: these
 //! tests are never skipped.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -572,36 +571,5 @@ fn publish_release(root: &Path) -> (String, PathBuf) {
 
 /// A static file server on 127.0.0.1 for `root`; returns its base URL.
 fn serve_static(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut header = String::new();
-            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                header.clear();
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let reply = match std::fs::read(root.join(path.trim_start_matches('/'))) {
-                Ok(body) if !path.contains("..") => {
-                    let mut head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .into_bytes();
-                    head.extend(body);
-                    head
-                }
-                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_vec(),
-            };
-            let _ = stream.write_all(&reply);
-        }
-    });
-    base
+    crate::support::static_http::StaticHttp::serve(root).base_url
 }
