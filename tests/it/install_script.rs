@@ -13,6 +13,7 @@ use std::process::{Command, Stdio};
 
 use sha2::{Digest, Sha256};
 
+use crate::support::cmd::checked_stdout;
 use crate::support::static_http::StaticHttp;
 
 const VERSION: &str = "0.1.0";
@@ -242,10 +243,15 @@ impl Outcome {
 /// [`releases`] serving `VERSION` for x86_64 Linux (musl) with the asset's binary printing
 /// `what`, and a runner to install it on.
 fn published(what: &str) -> (tempfile::TempDir, Releases, Runner) {
+    published_as(VERSION, what)
+}
+
+/// [`published`] for release `version`.
+fn published_as(version: &str, what: &str) -> (tempfile::TempDir, Releases, Runner) {
     let (dir, releases) = releases();
     let runner = Runner::new();
     let target = "x86_64-unknown-linux-musl";
-    releases.publish(VERSION, target, what, &runner.marker());
+    releases.publish(version, target, what, &runner.marker());
     (dir, releases, runner)
 }
 
@@ -363,15 +369,8 @@ fn each_runner_os_and_arch_downloads_its_own_asset() {
 
 #[test]
 fn version_defaults_to_the_package_version_of_the_action_checkout() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
     let own = env!("CARGO_PKG_VERSION");
-    releases.publish(
-        own,
-        "x86_64-unknown-linux-musl",
-        "own version",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published_as(own, "own version");
 
     let out = runner.install(&releases, "Linux", "X64", None);
 
@@ -443,15 +442,8 @@ fn another_version_without_a_committed_checksum_is_refused_even_if_the_release_l
 
 #[test]
 fn own_version_without_a_committed_checksum_is_built_from_the_pinned_source() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
     let own = env!("CARGO_PKG_VERSION");
-    releases.publish(
-        own,
-        "x86_64-unknown-linux-musl",
-        "release",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published_as(own, "release");
     releases.clear_sums();
 
     let out = runner.install(&releases, "Linux", "X64", None);
@@ -732,17 +724,11 @@ pub(crate) fn host_target() -> &'static str {
 }
 
 pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+    let mut cmd = Command::new("git");
+    cmd.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
         .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .current_dir(dir);
+    checked_stdout(&mut cmd, &format!("git {args:?}"));
 }
 
 /// Run the install script outside Actions (no RUNNER_* variables): as a file when `script` is

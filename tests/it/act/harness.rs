@@ -38,7 +38,7 @@ use super::tools;
 
 use crate::support::cmd::{bin_path, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
-use crate::support::git_fixtures::git;
+use crate::support::git_fixtures::{bare_clone, clone_branch, git};
 use crate::support::http_git::HttpGit;
 
 pub const UPSTREAM: &str = "upstream/project";
@@ -258,17 +258,7 @@ impl ActWorld {
     /// it (pinned to [`INIT_PIN`]); the PR head becomes that commit.
     pub fn rewrite_workflows_with_init(&mut self) {
         let work = self.dir.path().join("init-work");
-        git(
-            self.dir.path(),
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                BRANCH,
-                self.bare(UPSTREAM).to_str().unwrap(),
-                work.to_str().unwrap(),
-            ],
-        );
+        clone_branch(self.dir.path(), BRANCH, &self.bare(UPSTREAM), &work);
         std::fs::remove_dir_all(work.join(".github/workflows")).unwrap();
         crate::support::cmd::rerecord()
             .args(["init", "--yes", "--action-sha", INIT_PIN])
@@ -379,17 +369,7 @@ impl ActWorld {
         let p = self.dir.path();
         let tag = format!("{run_id}-{event}");
         let workdir = p.join(format!("workdir-{tag}"));
-        git(
-            p,
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                branch,
-                self.bare(UPSTREAM).to_str().unwrap(),
-                workdir.to_str().unwrap(),
-            ],
-        );
+        clone_branch(p, branch, &self.bare(UPSTREAM), &workdir);
         let event_file = p.join(format!("event-{tag}.json"));
         std::fs::write(&event_file, payload.to_string()).unwrap();
         let artifacts = p.join("artifacts");
@@ -480,16 +460,7 @@ fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
     );
     for full in [UPSTREAM, FORK] {
         let bare = served.join(format!("{full}.git"));
-        git(
-            root,
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                bare.to_str().unwrap(),
-            ],
-        );
+        bare_clone(root, &seed, &bare);
     }
     git(&seed, &["rev-parse", "HEAD"]).trim().to_owned()
 }

@@ -167,3 +167,19 @@ pub fn path_str(p: &Path) -> String {
 pub fn bin_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rerecord"))
 }
+
+/// Runs `cmd`, panicking with its output (naming it `what`) unless it succeeds; returns its
+/// trimmed stdout.
+#[track_caller]
+pub fn checked_stdout(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use state::{Pull, State};
+pub use state::Pull;
+use state::State;
 
 /// The only token the fake accepts (as `Bearer TOKEN` or `token TOKEN`).
 pub const TOKEN: &str = "ghp_fake0123456789abcdefTOKEN";
@@ -77,21 +78,6 @@ impl PrSpec {
             maintainer_can_modify: true,
         }
     }
-}
-
-/// What a PR looks like in the fake's state (seeded or created through the API).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PrView {
-    pub number: u64,
-    pub head_repo: Option<String>,
-    pub head_ref: String,
-    pub head_sha: String,
-    pub base_ref: String,
-    pub state: PrState,
-    pub maintainer_can_modify: bool,
-    pub title: String,
-    pub body: Option<String>,
-    pub draft: bool,
 }
 
 /// A workflow run to seed. An empty `head_repository` means the run's own repository.
@@ -488,12 +474,7 @@ impl FakeGitHub {
     /// Mark run `id` completed with `conclusion` (a run that was in progress finished).
     pub fn complete_run(&self, repo: &str, id: u64, conclusion: &str) {
         let mut st = self.lock();
-        let run = st
-            .repo_mut(repo)
-            .runs
-            .iter_mut()
-            .find(|r| r.id == id)
-            .unwrap_or_else(|| panic!("fake_github: unknown run {id} in {repo}"));
+        let run = st.run_mut(repo, id);
         run.status = "completed".to_string();
         run.conclusion = Some(conclusion.to_string());
         run.updated_at = Utc::now();
@@ -596,10 +577,9 @@ impl FakeGitHub {
             .unwrap_or_default()
     }
 
-    pub fn pulls(&self, repo: &str) -> Vec<PrView> {
+    /// The PRs of `repo` as the fake holds them (seeded or created through the API).
+    pub fn pulls(&self, repo: &str) -> Vec<Pull> {
         let st = self.lock();
-        st.repo(repo)
-            .map(|r| r.pulls.iter().map(Pull::view).collect())
-            .unwrap_or_default()
+        st.repo(repo).map(|r| r.pulls.clone()).unwrap_or_default()
     }
 }

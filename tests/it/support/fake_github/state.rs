@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{DispatchMode, Fault, PrState, PrView, Recorded, RunSpec, RunView};
+use super::{DispatchMode, Fault, PrState, Recorded, RunSpec, RunView};
 
 pub(crate) struct State {
     pub api_base: String,
@@ -80,7 +80,8 @@ pub(crate) struct Reaction {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) struct Pull {
+#[derive(Clone, Debug)]
+pub struct Pull {
     pub number: u64,
     pub id: u64,
     pub head_repo: Option<String>,
@@ -163,23 +164,6 @@ pub(crate) struct Comment {
     pub author: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Pull {
-    pub fn view(&self) -> PrView {
-        PrView {
-            number: self.number,
-            head_repo: self.head_repo.clone(),
-            head_ref: self.head_ref.clone(),
-            head_sha: self.head_sha.clone(),
-            base_ref: self.base_ref.clone(),
-            state: self.state,
-            maintainer_can_modify: self.maintainer_can_modify,
-            title: self.title.clone(),
-            body: self.body.clone(),
-            draft: self.draft,
-        }
-    }
 }
 
 impl Run {
@@ -307,6 +291,24 @@ impl State {
         })
     }
 
+    /// Seeding helpers call this: a missing PR is a mistake in the test.
+    pub fn pull_mut(&mut self, repo: &str, number: u64) -> &mut Pull {
+        self.repo_mut(repo)
+            .pulls
+            .iter_mut()
+            .find(|p| p.number == number)
+            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"))
+    }
+
+    /// Seeding helpers call this: a missing run is a mistake in the test.
+    pub fn run_mut(&mut self, repo: &str, id: u64) -> &mut Run {
+        self.repo_mut(repo)
+            .runs
+            .iter_mut()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("fake_github: unknown run {id} in {repo}"))
+    }
+
     pub fn add_repo(&mut self, full_name: &str, parent: Option<&str>) {
         assert!(
             full_name.split('/').count() == 2,
@@ -401,12 +403,7 @@ impl State {
         conclusion: Option<String>,
     ) {
         let id = self.next_id();
-        let run = self
-            .repo_mut(repo)
-            .runs
-            .iter_mut()
-            .find(|r| r.id == run_id)
-            .unwrap_or_else(|| panic!("fake_github: unknown run {run_id} in {repo}"));
+        let run = self.run_mut(repo, run_id);
         run.jobs.push(Job {
             id,
             name: name.to_string(),
