@@ -6,7 +6,7 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::support::cmd::{Run, path_str, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, TOKEN};
+use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, RunView, TOKEN};
 use crate::support::snap;
 
 const UPSTREAM: &str = "acme/widgets";
@@ -134,6 +134,16 @@ impl World {
         reply
     }
 
+    /// `body` commented on `pr` by `maint` (as `association`) dispatches exactly one run;
+    /// returns the command's run and the dispatched run.
+    fn dispatched(&self, pr: u64, association: &str, body: &str) -> (Run, RunView) {
+        let (_, run) = self.comment(pr, "maint", association, body);
+        let run = run.success();
+        let mut runs = self.gh.runs(UPSTREAM);
+        assert_eq!(runs.len(), 1, "{}", run.all_output());
+        (run, runs.remove(0))
+    }
+
     /// Comments rerecord wrote on `pr` (by the job token's user).
     fn ours(&self, pr: u64) -> Vec<(u64, String)> {
         self.gh
@@ -217,12 +227,9 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
 #[test]
 fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_pr_number() {
     let w = world(WORKFLOW_ON_BRANCH);
-    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord --suite vision");
-    let run = run.success();
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].head_branch, "feature");
-    assert_eq!(inputs(&runs[0].inputs), pairs(&[("suite", "vision")]));
+    let (_, dispatched) = w.dispatched(w.branch_pr, "MEMBER", "/rerecord --suite vision");
+    assert_eq!(dispatched.head_branch, "feature");
+    assert_eq!(inputs(&dispatched.inputs), pairs(&[("suite", "vision")]));
     let ours = w.ours(w.branch_pr);
     assert!(
         ours[0].1.contains("declares no `head_sha` input"),
@@ -504,12 +511,12 @@ fn a_fork_pr_without_sha_gets_one_reply_with_the_approving_comment_and_no_dispat
 #[test]
 fn a_same_repository_pr_by_a_writer_needs_no_sha_and_records_its_head() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord -k x");
-    let run = run.success();
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].inputs["head_sha"], json!(BRANCH_SHA));
-    assert_eq!(runs[0].inputs["pr_number"], json!(w.branch_pr.to_string()));
+    let (_, dispatched) = w.dispatched(w.branch_pr, "MEMBER", "/rerecord -k x");
+    assert_eq!(dispatched.inputs["head_sha"], json!(BRANCH_SHA));
+    assert_eq!(
+        dispatched.inputs["pr_number"],
+        json!(w.branch_pr.to_string())
+    );
 }
 
 #[test]
@@ -543,14 +550,11 @@ fn hostile_text_stays_inert_data() {
             "-k '{pattern}' --setup '::add-mask::x ##[error]y'"
         ))
     );
-    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &body);
-    let run = run.success();
+    let (run, dispatched) = w.dispatched(w.fork_pr, "COLLABORATOR", &body);
     assert!(!marker.exists(), "nothing was executed");
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].inputs["pattern"], json!(pattern));
+    assert_eq!(dispatched.inputs["pattern"], json!(pattern));
     assert_eq!(
-        runs[0].inputs["test-setup"],
+        dispatched.inputs["test-setup"],
         json!("::add-mask::x ##[error]y")
     );
     for line in run.all_output().lines() {

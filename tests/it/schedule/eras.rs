@@ -128,9 +128,7 @@ fn short_options_fill_each_era_s_inputs_without_configuration() {
 #[test]
 fn an_option_the_workflow_lacks_is_refused_with_what_it_accepts() {
     let (w, _) = world(AUG_2025);
-    let run = w.schedule(&["-t", "vision"]).failure();
-    run.assert_stderr_has("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)");
-    assert!(w.posts().is_empty());
+    w.refused(&["-t", "vision"], &["-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)"]);
     let doctor = w.doctor(&[]).success();
     doctor.assert_stdout_has("-t/--test-suite -> (no input)");
 }
@@ -225,10 +223,10 @@ fn dispatch_in_head_overrides_the_upstream_mode() {
 
     // The upstream mode is refused where a run there could not record the fork's branch.
     let (w, _) = world(SEP_2025_MAR_2026);
-    let run = w.schedule(&["--dispatch-in", "upstream"]).failure();
-    run.assert_stderr_has("takes no PR number");
-    run.assert_stderr_has("--dispatch-in head");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &["--dispatch-in", "upstream"],
+        &["takes no PR number", "--dispatch-in head"],
+    );
 }
 
 #[test]

@@ -78,9 +78,7 @@ fn schedule_without_pr_uses_the_remote_that_has_the_branch() {
 #[test]
 fn schedule_refuses_branch_that_is_on_no_remote() {
     let w = World::new();
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("git push -u origin feature-x");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["git push -u origin feature-x"]);
 }
 
 #[test]
@@ -118,9 +116,7 @@ fn schedule_refuses_pr_whose_head_repository_was_deleted() {
     let w = World::new();
     w.fork_pr();
     w.fake.delete_repo(FORK);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("head repository of PR #1 was deleted");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["head repository of PR #1 was deleted"]);
 }
 
 #[test]
@@ -132,11 +128,10 @@ fn schedule_lists_ambiguous_prs_when_it_cannot_prompt() {
     let b = w
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("several pull requests");
-    run.assert_stderr_has(&format!("#{a}"));
-    run.assert_stderr_has(&format!("#{b}"));
-    assert!(w.posts().is_empty());
+    w.refused(
+        &[],
+        &["several pull requests", &format!("#{a}"), &format!("#{b}")],
+    );
 }
 
 #[test]

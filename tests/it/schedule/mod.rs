@@ -156,6 +156,17 @@ impl World {
             .collect()
     }
 
+    /// `schedule ARGS` fails saying each of `says` on stderr, and posts nothing.
+    #[track_caller]
+    fn refused(&self, args: &[&str], says: &[&str]) -> Run {
+        let run = self.schedule(args).failure();
+        for needle in says {
+            run.assert_stderr_has(needle);
+        }
+        assert!(self.posts().is_empty(), "{}", run.all_output());
+        run
+    }
+
     fn assert_token_hidden(&self, run: &Run) {
         assert!(
             !run.all_output().contains(TOKEN),

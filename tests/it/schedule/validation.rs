@@ -6,30 +6,36 @@ use super::*;
 fn schedule_reports_missing_workflow_with_fork_sync_advice() {
     let w = World::new();
     w.origin_is_fork("me/behind", false, None);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("workflow record-integration-tests.yml was not found in me/behind");
-    run.assert_stderr_has("sync it (gh repo sync me/behind");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &[],
+        &[
+            "workflow record-integration-tests.yml was not found in me/behind",
+            "sync it (gh repo sync me/behind",
+        ],
+    );
 }
 
 #[test]
 fn schedule_explains_workflow_missing_from_default_branch() {
     let w = World::new();
     w.origin_is_fork("me/new-fork", true, None);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("not on the default branch");
-    run.assert_stderr_has("gh repo sync me/new-fork");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &[],
+        &["not on the default branch", "gh repo sync me/new-fork"],
+    );
 }
 
 #[test]
 fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
     let w = World::new();
     w.origin_is_fork("me/fresh-fork", true, Some("disabled_fork"));
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("disabled in fork me/fresh-fork");
-    run.assert_stderr_has("/me/fresh-fork/actions/workflows/record-integration-tests.yml");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &[],
+        &[
+            "disabled in fork me/fresh-fork",
+            "/me/fresh-fork/actions/workflows/record-integration-tests.yml",
+        ],
+    );
 }
 
 #[test]
@@ -42,19 +48,20 @@ fn schedule_refuses_workflow_without_workflow_dispatch() {
         &format!(".github/workflows/{FILE}"),
         "on: [pull_request]\njobs: {}\n",
     );
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("has no workflow_dispatch trigger");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["has no workflow_dispatch trigger"]);
 }
 
 #[test]
 fn schedule_refuses_unknown_input_listing_declared_ones() {
     let w = World::new();
     w.fork_pr();
-    let run = w.schedule(&["-f", "provider=x"]).failure();
-    run.assert_stderr_has("does not declare input \"provider\"");
-    run.assert_stderr_has("pattern, rerun-all, subdirs, suite, test-setup");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &["-f", "provider=x"],
+        &[
+            "does not declare input \"provider\"",
+            "pattern, rerun-all, subdirs, suite, test-setup",
+        ],
+    );
 }
 
 #[test]
@@ -63,9 +70,7 @@ fn schedule_refuses_choice_outside_options() {
     w.fork_pr();
     let run = w.schedule(&["--setup", "bedrock"]).failure();
     run.assert_stderr_has("not one of: ollama, vllm, gpt");
-    let run = w.schedule(&["-f", "rerun-all=yes"]).failure();
-    run.assert_stderr_has("use true or false");
-    assert!(w.posts().is_empty());
+    w.refused(&["-f", "rerun-all=yes"], &["use true or false"]);
 }
 
 #[test]
@@ -82,9 +87,7 @@ fn schedule_refuses_missing_required_input() {
         &format!(".github/workflows/{FILE}"),
         &required,
     );
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("requires input \"pattern\"");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["requires input \"pattern\""]);
     w.schedule(&["-k", "test_agent"]).success();
     assert_eq!(w.posts().len(), 1);
 }
