@@ -521,17 +521,7 @@ fn publish_release(root: &Path) -> (String, PathBuf) {
         .collect();
 
     let action = root.join("action");
-    for file in [
-        "action.yml",
-        "land/action.yml",
-        "command/action.yml",
-        "scripts/install-rerecord.sh",
-        "Cargo.toml",
-    ] {
-        let to = action.join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo_root().join(file), to).unwrap();
-    }
+    crate::support::cmd::copy_action_files(&action);
     std::fs::write(
         action.join("checksums.txt"),
         format!("{digest}  v{version}/{asset}\n"),

@@ -237,15 +237,7 @@ fn the_template_titles_dispatched_runs_and_checks_out_only_the_pinned_sha() {
         doc["jobs"]["plan"]["outputs"]["head-sha"].as_str(),
         Some("${{ steps.pin.outputs.head-sha }}")
     );
-    let checkout = doc["jobs"]["record"]["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("actions/checkout@"))
-        })
+    let checkout = crate::lint::step_using(&doc["jobs"]["record"], "actions/checkout@")
         .expect("the record job checks out");
     assert_eq!(
         checkout["with"]["ref"].as_str(),

@@ -838,17 +838,7 @@ fn each_action_runs_the_verified_copy_even_when_the_tool_cache_is_swapped_after_
     ] {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("action");
-        for file in [
-            "action.yml",
-            "land/action.yml",
-            "command/action.yml",
-            "scripts/install-rerecord.sh",
-            "Cargo.toml",
-        ] {
-            let to = copy.join(file);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(runner::repo_root().join(file), to).unwrap();
-        }
+        crate::support::cmd::copy_action_files(&copy);
         std::fs::write(copy.join("checksums.txt"), "").unwrap();
         let served = dir.path().join("served");
         std::fs::create_dir_all(&served).unwrap();

@@ -148,6 +148,15 @@ impl Job {
     }
 }
 
+/// Another clone pushes a recording to `BRANCH` of `remote` (the tip moves under a checkout);
+/// returns the new tip.
+fn sibling_pushes_a_recording(remote: &Remote) -> String {
+    let sibling = remote.clone("sibling", BRANCH);
+    let path = "tests/integration/inference/recordings/sibling.json";
+    write(&sibling, path, "{}\n");
+    support::git_fixtures::commit_and_push(&sibling, BRANCH, "sibling recordings")
+}
+
 fn setup() -> (tempfile::TempDir, Remote, PathBuf) {
     let tmp = tempdir();
     let remote = Remote::new(tmp.path(), BRANCH, &llama_tree());

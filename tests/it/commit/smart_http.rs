@@ -107,13 +107,7 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
 #[test]
 fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
     let (tmp, remote, server, work, _) = Served::plain(true, "tok").parts();
-    let sibling = remote.clone("sibling", BRANCH);
-    write(
-        &sibling,
-        "tests/integration/inference/recordings/sibling.json",
-        "{}\n",
-    );
-    let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
+    let moved = sibling_pushes_a_recording(&remote);
     write(&work, REC_NEW, "{}\n");
     Job::runner(&tmp.path().join("job"))
         .served_by(&server)

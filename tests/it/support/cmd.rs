@@ -183,3 +183,20 @@ pub fn checked_stdout(cmd: &mut Command, what: &str) -> String {
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
+
+/// Copies the actions' files (the three action.yml, the install script, Cargo.toml) from this
+/// checkout to `action`, as a runner's checkout of the action holds them.
+pub fn copy_action_files(action: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "action.yml",
+        "land/action.yml",
+        "command/action.yml",
+        "scripts/install-rerecord.sh",
+        "Cargo.toml",
+    ] {
+        let to = action.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(file), to).unwrap();
+    }
+}
