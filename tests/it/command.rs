@@ -7,12 +7,11 @@ use serde_json::{Value, json};
 
 use crate::support::cmd::{Run, path_str, rerecord, tempdir};
 use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, RunView, TOKEN};
+use crate::support::land_world::{MARKER, WORKFLOW};
 use crate::support::snap;
 
 const UPSTREAM: &str = "acme/widgets";
 const FORK: &str = "alice/widgets";
-const WORKFLOW: &str = "record-integration-tests.yml";
-const MARKER: &str = "<!-- rerecord:land -->";
 const REPLY: &str = "<!-- rerecord:command -->";
 const MAIN_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const FORK_SHA: &str = "cccccccccccccccccccccccccccccccccccccccc";

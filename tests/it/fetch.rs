@@ -19,12 +19,7 @@ use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
 
-const UPSTREAM: &str = "upstream/project";
-const FORK: &str = "contributor/project";
-const WORKFLOW: &str = "record-integration-tests.yml";
-const BRANCH: &str = "feature-x";
-const A: &str = "tests/integration/recordings/a.json";
-const B: &str = "tests/integration/agents/recordings/b.json";
+use support::land_world::{A, B, BRANCH, FORK, UPSTREAM, WORKFLOW};
 const C: &str = "tests/integration/agents/recordings/responses/c.json";
 const NEW: &str = "tests/integration/inference/recordings/new.json";
 

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use support::cmd::{Run, path_str, rerecord, tempdir};
 use support::git_fixtures::{Remote, llama_tree, write};
 use support::http_git::HttpGit;
+use support::land_world::BRANCH;
 
-const BRANCH: &str = "feature-x";
 const BOT: &str = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>";
 const REC_NEW: &str = "tests/integration/agents/recordings/a-new.json";
 const REC_MOD: &str = "tests/integration/agents/recordings/a-1.json";

@@ -117,6 +117,14 @@ impl Run {
     pub fn assert_stderr_has(&self, needle: &str) {
         assert!(self.stderr.contains(needle), "{}", self.stderr);
     }
+    /// [`Run::assert_stderr_has`] for each of `needles`.
+    #[track_caller]
+    pub fn assert_stderr_has_all(&self, needles: &[&str]) {
+        for needle in needles {
+            self.assert_stderr_has(needle);
+        }
+    }
+
     /// Stdout holds `needle`.
     #[track_caller]
     pub fn assert_stdout_has(&self, needle: &str) {
