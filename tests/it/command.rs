@@ -17,31 +17,25 @@ const MAIN_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const FORK_SHA: &str = "cccccccccccccccccccccccccccccccccccccccc";
 const BRANCH_SHA: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
+/// A recording workflow dispatched with `$inputs` before the four every era takes.
+macro_rules! recording_workflow {
+    ($inputs:literal) => {
+        concat!(
+            "name: Record integration tests\non:\n  workflow_dispatch:\n    inputs:\n",
+            $inputs,
+            "      subdirs: {type: string}\n      suite: {type: string}\n",
+            "      test-setup: {type: string}\n      pattern: {type: string}\njobs: {}\n"
+        )
+    };
+}
+
 /// The 2026 llama-stack shape: dispatched in the upstream with the PR number, checks out the sha.
-const WORKFLOW_WITH_PR: &str = r#"name: Record integration tests
-on:
-  workflow_dispatch:
-    inputs:
-      pr_number: {type: number, required: true}
-      head_sha: {type: string}
-      subdirs: {type: string}
-      suite: {type: string}
-      test-setup: {type: string}
-      pattern: {type: string}
-jobs: {}
-"#;
+const WORKFLOW_WITH_PR: &str = recording_workflow!(
+    "      pr_number: {type: number, required: true}\n      head_sha: {type: string}\n"
+);
 
 /// The older shape: dispatched on the PR's branch, no PR number, no sha.
-const WORKFLOW_ON_BRANCH: &str = r#"name: Record integration tests
-on:
-  workflow_dispatch:
-    inputs:
-      subdirs: {type: string}
-      suite: {type: string}
-      test-setup: {type: string}
-      pattern: {type: string}
-jobs: {}
-"#;
+const WORKFLOW_ON_BRANCH: &str = recording_workflow!("");
 
 struct World {
     gh: FakeGitHub,

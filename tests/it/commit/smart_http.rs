@@ -461,19 +461,7 @@ fn an_https_push_takes_the_same_proxy_decision_as_the_api_https_proxy_and_no_pro
     };
     let with_credentials = proxy.url().replace("http://", "http://me:pw@");
     push(REC_NEW, &[("HTTPS_PROXY", &with_credentials)]);
-    let seen = proxy.seen();
-    assert!(!seen.is_empty(), "the push did not go through the proxy");
-    assert!(
-        seen.iter()
-            .all(|s| s.method == "CONNECT" && s.target == target),
-        "{seen:?}"
-    );
-    assert!(
-        seen[0]
-            .proxy_authorization
-            .as_deref()
-            .is_some_and(|a| a.starts_with("Basic "))
-    );
+    proxy.assert_only_tunnels_to(&target);
 
     let before = proxy.seen().len();
     push(

@@ -36,6 +36,22 @@ impl ConnectProxy {
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// Something went through the proxy, every request was a CONNECT to `target` (`host:port`),
+    /// and the first one carried Basic credentials; returns what the proxy saw.
+    #[track_caller]
+    pub fn assert_only_tunnels_to(&self, target: &str) -> Vec<Seen> {
+        let seen = self.seen();
+        assert!(!seen.is_empty(), "nothing went through the proxy");
+        assert!(
+            seen.iter()
+                .all(|s| s.method == "CONNECT" && s.target == target),
+            "only tunnels to {target}: {seen:?}"
+        );
+        let auth = seen[0].proxy_authorization.as_deref();
+        assert!(auth.is_some_and(|a| a.starts_with("Basic ")), "{seen:?}");
+        seen
+    }
 }
 
 async fn serve(mut client: tokio::net::TcpStream, seen: Arc<Mutex<Vec<Seen>>>) {
