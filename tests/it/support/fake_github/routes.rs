@@ -5,7 +5,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::pagination::paginate;
+use super::pagination::paged_reply;
 use super::render;
 use super::server::{DOCS, Reply, Req};
 use super::state::{Comment, Pull, State};
@@ -182,13 +182,9 @@ fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
     if req.q("direction") == Some("asc") {
         matching.reverse();
     }
-    let page = paginate(matching, req, &st.page_base());
-    let body: Vec<Value> = page
-        .items
-        .iter()
-        .map(|p| render::pull(st, repo, p, false))
-        .collect();
-    page.with_link(Reply::json(200, Value::Array(body)))
+    paged_reply(matching, req, &st.page_base(), None, |p| {
+        render::pull(st, repo, p, false)
+    })
 }
 
 /// The repository and branch a `head` of `branch` or `owner:branch` names (the repository
@@ -334,13 +330,9 @@ fn list_comments(st: &State, req: &Req, full: &str, number: &str) -> Reply {
         return Reply::not_found();
     };
     let comments: Vec<&Comment> = repo.comments.iter().filter(|c| c.issue == number).collect();
-    let page = paginate(comments, req, &st.page_base());
-    let body: Vec<Value> = page
-        .items
-        .iter()
-        .map(|c| render::comment(st, repo, c))
-        .collect();
-    page.with_link(Reply::json(200, Value::Array(body)))
+    paged_reply(comments, req, &st.page_base(), None, |c| {
+        render::comment(st, repo, c)
+    })
 }
 
 /// GitHub's limit on an issue comment's body, in characters.
