@@ -723,6 +723,17 @@ pub(crate) fn host_target() -> &'static str {
     }
 }
 
+/// A depth-1 clone of `origin` at tag `v<version>`, at `dir/clone`.
+pub(crate) fn clone_at_tag(dir: &Path, origin: &Path, version: &str) -> PathBuf {
+    let url = format!("file://{}", origin.display());
+    let tag = format!("v{version}");
+    let args = [
+        "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
+    ];
+    git(dir, &args);
+    dir.join("clone")
+}
+
 pub(crate) fn git(dir: &Path, args: &[&str]) {
     let mut cmd = Command::new("git");
     cmd.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
@@ -800,15 +811,7 @@ fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
         &origin,
         &["tag", "-a", &format!("v{version}"), "-m", "release"],
     );
-    let url = format!("file://{}", origin.display());
-    let tag = format!("v{version}");
-    git(
-        d.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
-        ],
-    );
-    let clone = d.path().join("clone");
+    let clone = clone_at_tag(d.path(), &origin, version);
 
     let home = tempfile::tempdir().unwrap();
     let script = clone.join("scripts/install-rerecord.sh");
