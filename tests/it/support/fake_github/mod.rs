@@ -564,17 +564,13 @@ impl FakeGitHub {
             .unwrap_or_default()
     }
 
+    /// The comments on issue or PR `issue`, as (id, body).
     pub fn comments(&self, repo: &str, issue: u64) -> Vec<(u64, String)> {
-        let st = self.lock();
-        st.repo(repo)
-            .map(|r| {
-                r.comments
-                    .iter()
-                    .filter(|c| c.issue == issue)
-                    .map(|c| (c.id, c.body.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let with_authors = self.comments_with_authors(repo, issue);
+        with_authors
+            .into_iter()
+            .map(|(id, _, body)| (id, body))
+            .collect()
     }
 
     /// The PRs of `repo` as the fake holds them (seeded or created through the API).
