@@ -507,6 +507,15 @@ fn report_never_lets_recording_text_act_as_a_workflow_command_or_terminal_escape
     );
 }
 
+/// What `rerecord report --json` prints in `work`.
+fn report_json(work: &Path) -> serde_json::Value {
+    let out = rerecord()
+        .current_dir(work)
+        .args(["report", "--json"])
+        .run();
+    out.success().json()
+}
+
 /// What `rerecord report` prints in `work` (Markdown).
 fn report_markdown(work: &Path) -> String {
     let out = rerecord().current_dir(work).arg("report").run();
@@ -532,12 +541,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
     let md = report_markdown(&work);
     snap::assert_redacted("report_markdown_by_test_and_folder", &md, &[]);
 
-    let json = rerecord()
-        .current_dir(&work)
-        .args(["report", "--json"])
-        .run()
-        .success()
-        .json();
+    let json = report_json(&work);
     assert_eq!(json["totals"]["added"], 1);
     assert_eq!(json["totals"]["updated"], 1);
     assert_eq!(json["totals"]["deleted"], 1);
@@ -566,12 +570,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
     // Against an older base, committed changes count too.
     let base = remote.rev(BRANCH);
     commit_all(&work, "rec");
-    let clean = rerecord()
-        .current_dir(&work)
-        .args(["report", "--json"])
-        .run()
-        .success()
-        .json();
+    let clean = report_json(&work);
     assert_eq!(clean["groups"], serde_json::json!([]));
     let since = rerecord()
         .current_dir(&work)

@@ -2,40 +2,36 @@
 
 use super::*;
 
+/// Origin is a fresh fork `fork` (see [`World::origin_is_fork`]: `file` puts the workflow on
+/// the branch, `state` registers it): schedule refuses, saying each of `says`.
+fn refused_for_fork(fork: &str, file: bool, state: Option<&str>, says: &[&str]) {
+    let w = World::new();
+    w.origin_is_fork(fork, file, state);
+    w.refused(&[], says);
+}
+
 #[test]
 fn schedule_reports_missing_workflow_with_fork_sync_advice() {
-    let w = World::new();
-    w.origin_is_fork("me/behind", false, None);
-    w.refused(
-        &[],
-        &[
-            "workflow record-integration-tests.yml was not found in me/behind",
-            "sync it (gh repo sync me/behind",
-        ],
-    );
+    let says = [
+        "workflow record-integration-tests.yml was not found in me/behind",
+        "sync it (gh repo sync me/behind",
+    ];
+    refused_for_fork("me/behind", false, None, &says);
 }
 
 #[test]
 fn schedule_explains_workflow_missing_from_default_branch() {
-    let w = World::new();
-    w.origin_is_fork("me/new-fork", true, None);
-    w.refused(
-        &[],
-        &["not on the default branch", "gh repo sync me/new-fork"],
-    );
+    let says = ["not on the default branch", "gh repo sync me/new-fork"];
+    refused_for_fork("me/new-fork", true, None, &says);
 }
 
 #[test]
 fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
-    let w = World::new();
-    w.origin_is_fork("me/fresh-fork", true, Some("disabled_fork"));
-    w.refused(
-        &[],
-        &[
-            "disabled in fork me/fresh-fork",
-            "/me/fresh-fork/actions/workflows/record-integration-tests.yml",
-        ],
-    );
+    let says = [
+        "disabled in fork me/fresh-fork",
+        "/me/fresh-fork/actions/workflows/record-integration-tests.yml",
+    ];
+    refused_for_fork("me/fresh-fork", true, Some("disabled_fork"), &says);
 }
 
 #[test]
