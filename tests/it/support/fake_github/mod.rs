@@ -118,18 +118,7 @@ impl RunSpec {
 
 /// What a run looks like in the fake's state. `inputs` is the dispatch's JSON object (empty
 /// object for runs that were not dispatched through the API).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunView {
-    pub id: u64,
-    pub workflow: String,
-    pub head_branch: String,
-    pub head_sha: String,
-    pub event: String,
-    pub inputs: serde_json::Value,
-    pub status: String,
-    pub conclusion: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
+pub type RunView = state::Run;
 
 /// A fault answered instead of (or, for `AfterEffect`, after) the real work, `times` times, to
 /// requests whose method matches and whose path contains `path_contains`.
@@ -559,9 +548,7 @@ impl FakeGitHub {
 
     pub fn runs(&self, repo: &str) -> Vec<RunView> {
         let st = self.lock();
-        st.repo(repo)
-            .map(|r| r.runs.iter().map(|run| run.view()).collect())
-            .unwrap_or_default()
+        st.repo(repo).map(|r| r.runs.clone()).unwrap_or_default()
     }
 
     /// The comments on issue or PR `issue`, as (id, body).

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{DispatchMode, Fault, PrState, Recorded, RunSpec, RunView};
+use super::{DispatchMode, Fault, PrState, Recorded, RunSpec};
 
 pub(crate) struct State {
     pub api_base: String,
@@ -111,7 +111,8 @@ pub(crate) struct Workflow {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) struct Run {
+#[derive(Clone, Debug)]
+pub struct Run {
     pub id: u64,
     pub workflow: String,
     pub workflow_id: u64,
@@ -139,7 +140,8 @@ pub(crate) struct Run {
     pub jobs: Vec<Job>,
 }
 
-pub(crate) struct Job {
+#[derive(Clone, Debug)]
+pub struct Job {
     pub id: u64,
     pub name: String,
     pub status: String,
@@ -164,22 +166,6 @@ pub(crate) struct Comment {
     pub author: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Run {
-    pub fn view(&self) -> RunView {
-        RunView {
-            id: self.id,
-            workflow: self.workflow.clone(),
-            head_branch: self.head_branch.clone(),
-            head_sha: self.head_sha.clone(),
-            event: self.event.clone(),
-            inputs: self.inputs.clone(),
-            status: self.status.clone(),
-            conclusion: self.conclusion.clone(),
-            created_at: self.created_at,
-        }
-    }
 }
 
 impl Repo {
