@@ -184,15 +184,8 @@ fn deprecated_spellings_still_work_and_name_the_new_one() {
 /// The docs quote `--help` outputs between `<!-- help: ARGS -->` and the closing fence.
 #[test]
 fn documented_help_texts_match_the_binary() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = vec![root.join("README.md")];
-    let mut pages: Vec<_> = std::fs::read_dir(root.join("docs/src"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    pages.sort();
-    files.extend(pages);
+    // README.md, workflows/README.md and the book's pages.
+    let files = crate::docs::markdown_files();
     let mut checked = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();

@@ -6,43 +6,36 @@ use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 
 use crate::support::cmd::{Run, path_str, rerecord, tempdir};
-use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, TOKEN};
+use crate::support::fake_github::{FakeGitHub, JOB_TOKEN_USER, PrSpec, RunSpec, RunView, TOKEN};
+use crate::support::land_world::{MARKER, WORKFLOW};
 use crate::support::snap;
 
 const UPSTREAM: &str = "acme/widgets";
 const FORK: &str = "alice/widgets";
-const WORKFLOW: &str = "record-integration-tests.yml";
-const MARKER: &str = "<!-- rerecord:land -->";
 const REPLY: &str = "<!-- rerecord:command -->";
 const MAIN_SHA: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 const FORK_SHA: &str = "cccccccccccccccccccccccccccccccccccccccc";
 const BRANCH_SHA: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
 
+/// A recording workflow dispatched with `$inputs` before the four every era takes.
+macro_rules! recording_workflow {
+    ($inputs:literal) => {
+        concat!(
+            "name: Record integration tests\non:\n  workflow_dispatch:\n    inputs:\n",
+            $inputs,
+            "      subdirs: {type: string}\n      suite: {type: string}\n",
+            "      test-setup: {type: string}\n      pattern: {type: string}\njobs: {}\n"
+        )
+    };
+}
+
 /// The 2026 llama-stack shape: dispatched in the upstream with the PR number, checks out the sha.
-const WORKFLOW_WITH_PR: &str = r#"name: Record integration tests
-on:
-  workflow_dispatch:
-    inputs:
-      pr_number: {type: number, required: true}
-      head_sha: {type: string}
-      subdirs: {type: string}
-      suite: {type: string}
-      test-setup: {type: string}
-      pattern: {type: string}
-jobs: {}
-"#;
+const WORKFLOW_WITH_PR: &str = recording_workflow!(
+    "      pr_number: {type: number, required: true}\n      head_sha: {type: string}\n"
+);
 
 /// The older shape: dispatched on the PR's branch, no PR number, no sha.
-const WORKFLOW_ON_BRANCH: &str = r#"name: Record integration tests
-on:
-  workflow_dispatch:
-    inputs:
-      subdirs: {type: string}
-      suite: {type: string}
-      test-setup: {type: string}
-      pattern: {type: string}
-jobs: {}
-"#;
+const WORKFLOW_ON_BRANCH: &str = recording_workflow!("");
 
 struct World {
     gh: FakeGitHub,
@@ -134,6 +127,16 @@ impl World {
         reply
     }
 
+    /// `body` commented on `pr` by `maint` (as `association`) dispatches exactly one run;
+    /// returns the command's run and the dispatched run.
+    fn dispatched(&self, pr: u64, association: &str, body: &str) -> (Run, RunView) {
+        let (_, run) = self.comment(pr, "maint", association, body);
+        let run = run.success();
+        let mut runs = self.gh.runs(UPSTREAM);
+        assert_eq!(runs.len(), 1, "{}", run.all_output());
+        (run, runs.remove(0))
+    }
+
     /// Comments rerecord wrote on `pr` (by the job token's user).
     fn ours(&self, pr: u64) -> Vec<(u64, String)> {
         self.gh
@@ -217,12 +220,9 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
 #[test]
 fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_pr_number() {
     let w = world(WORKFLOW_ON_BRANCH);
-    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord --suite vision");
-    let run = run.success();
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].head_branch, "feature");
-    assert_eq!(inputs(&runs[0].inputs), pairs(&[("suite", "vision")]));
+    let (_, dispatched) = w.dispatched(w.branch_pr, "MEMBER", "/rerecord --suite vision");
+    assert_eq!(dispatched.head_branch, "feature");
+    assert_eq!(inputs(&dispatched.inputs), pairs(&[("suite", "vision")]));
     let ours = w.ours(w.branch_pr);
     assert!(
         ours[0].1.contains("declares no `head_sha` input"),
@@ -504,12 +504,12 @@ fn a_fork_pr_without_sha_gets_one_reply_with_the_approving_comment_and_no_dispat
 #[test]
 fn a_same_repository_pr_by_a_writer_needs_no_sha_and_records_its_head() {
     let w = world(WORKFLOW_WITH_PR);
-    let (_, run) = w.comment(w.branch_pr, "maint", "MEMBER", "/rerecord -k x");
-    let run = run.success();
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].inputs["head_sha"], json!(BRANCH_SHA));
-    assert_eq!(runs[0].inputs["pr_number"], json!(w.branch_pr.to_string()));
+    let (_, dispatched) = w.dispatched(w.branch_pr, "MEMBER", "/rerecord -k x");
+    assert_eq!(dispatched.inputs["head_sha"], json!(BRANCH_SHA));
+    assert_eq!(
+        dispatched.inputs["pr_number"],
+        json!(w.branch_pr.to_string())
+    );
 }
 
 #[test]
@@ -543,14 +543,11 @@ fn hostile_text_stays_inert_data() {
             "-k '{pattern}' --setup '::add-mask::x ##[error]y'"
         ))
     );
-    let (_, run) = w.comment(w.fork_pr, "maint", "COLLABORATOR", &body);
-    let run = run.success();
+    let (run, dispatched) = w.dispatched(w.fork_pr, "COLLABORATOR", &body);
     assert!(!marker.exists(), "nothing was executed");
-    let runs = w.gh.runs(UPSTREAM);
-    assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].inputs["pattern"], json!(pattern));
+    assert_eq!(dispatched.inputs["pattern"], json!(pattern));
     assert_eq!(
-        runs[0].inputs["test-setup"],
+        dispatched.inputs["test-setup"],
         json!("::add-mask::x ##[error]y")
     );
     for line in run.all_output().lines() {

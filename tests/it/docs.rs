@@ -63,7 +63,8 @@ fn each_actions_input_table_lists_exactly_its_inputs() {
     }
 }
 
-fn markdown_files() -> Vec<PathBuf> {
+/// README.md, workflows/README.md and every page of the book, in that order.
+pub(crate) fn markdown_files() -> Vec<PathBuf> {
     let mut files = vec![root().join("README.md"), root().join("workflows/README.md")];
     let mut pages: Vec<PathBuf> = std::fs::read_dir(root().join("docs/src"))
         .unwrap()

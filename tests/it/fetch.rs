@@ -19,12 +19,7 @@ use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
 
-const UPSTREAM: &str = "upstream/project";
-const FORK: &str = "contributor/project";
-const WORKFLOW: &str = "record-integration-tests.yml";
-const BRANCH: &str = "feature-x";
-const A: &str = "tests/integration/recordings/a.json";
-const B: &str = "tests/integration/agents/recordings/b.json";
+use support::land_world::{A, B, BRANCH, FORK, UPSTREAM, WORKFLOW};
 const C: &str = "tests/integration/agents/recordings/responses/c.json";
 const NEW: &str = "tests/integration/inference/recordings/new.json";
 
@@ -96,6 +91,18 @@ impl World {
             self.attach(run, name, zip);
         }
         run
+    }
+
+    /// `out` says it applied run `run`, whose `A` now holds `a`.
+    #[track_caller]
+    fn assert_applied(&self, out: &Run, run: u64, a: &str) {
+        assert_eq!(self.read(A), a);
+        out.assert_stderr_has(&format!("run {run}"));
+    }
+
+    /// `rerecord fetch --pr PR`.
+    fn fetch_pr(&self, pr: u64) -> Rerecord {
+        self.fetch().args(["--pr", &pr.to_string()])
     }
 
     fn fetch(&self) -> Rerecord {
@@ -247,9 +254,8 @@ fn fetch_by_pr_chooses_the_newest_completed_run_with_artifacts() {
         "logs",
         ZipBuilder::new().file("log.txt", b"x").finish(),
     );
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
-    assert_eq!(w.read(A), "newest\n");
-    out.assert_stderr_has(&format!("run {newest}"));
+    let out = w.fetch_pr(pr).run().success();
+    w.assert_applied(&out, newest, "newest\n");
     out.assert_stderr_has("concluded failure");
 }
 
@@ -265,9 +271,8 @@ fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
         "recordings-1-1-record",
         artifact(&[(A, "from branch run\n")]),
     );
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
-    assert_eq!(w.read(A), "from branch run\n");
-    out.assert_stderr_has(&format!("run {run}"));
+    let out = w.fetch_pr(pr).run().success();
+    w.assert_applied(&out, run, "from branch run\n");
 }
 
 #[test]
@@ -295,7 +300,7 @@ fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
         artifact(&[(A, "the other PR's\n")]),
     );
 
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
+    let out = w.fetch_pr(pr).run().success();
 
     assert_eq!(w.read(A), "from this PR's branch run\n", "{}", out.stderr);
     out.assert_stderr_has(&format!("run {ours}"));
@@ -326,8 +331,7 @@ fn fetch_without_flags_uses_the_current_branchs_pr() {
         artifact(&[(A, "from branch\n")]),
     )]);
     let out = w.fetch().run().success();
-    assert_eq!(w.read(A), "from branch\n");
-    out.assert_stderr_has(&format!("run {run}"));
+    w.assert_applied(&out, run, "from branch\n");
 }
 
 #[test]
@@ -562,25 +566,25 @@ fn fetch_refuses_paths_outside_the_recordings() {
     World::new().assert_refused(zip, &[bad, "is not a recording"]);
 }
 
-#[test]
-fn fetch_refuses_a_sha256_mismatch() {
+/// An artifact holding `A` whose manifest entry for it says `field` is `value`.
+fn promising_a_file_whose(field: &str, value: serde_json::Value) -> Vec<u8> {
     let mut m = zips::manifest_value(1, &[(A, b"promised")], &[]);
-    m["files"][0]["sha256"] = zips::sha256_hex(b"other!!!").into();
-    let zip = ZipBuilder::new()
+    m["files"][0][field] = value;
+    ZipBuilder::new()
         .file(A, b"promised")
         .raw_manifest(&m)
-        .finish();
+        .finish()
+}
+
+#[test]
+fn fetch_refuses_a_sha256_mismatch() {
+    let zip = promising_a_file_whose("sha256", zips::sha256_hex(b"other!!!").into());
     World::new().assert_refused(zip, &[A, "sha256"]);
 }
 
 #[test]
 fn fetch_refuses_a_size_mismatch() {
-    let mut m = zips::manifest_value(1, &[(A, b"promised")], &[]);
-    m["files"][0]["size"] = 99.into();
-    let zip = ZipBuilder::new()
-        .file(A, b"promised")
-        .raw_manifest(&m)
-        .finish();
+    let zip = promising_a_file_whose("size", 99.into());
     World::new().assert_refused(zip, &[A, "says 99"]);
 }
 
@@ -831,20 +835,8 @@ fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
     let with_credentials = proxy.url().replace("http://", "http://me:pw@");
     let out = fetch(&[("HTTPS_PROXY", &with_credentials)]).success();
     assert_eq!(w.read(A), "proxied\n");
-    let seen = proxy.seen();
-    let api_target = format!("127.0.0.1:{}", tls.port);
-    assert!(!seen.is_empty(), "nothing went through the proxy");
-    assert!(
-        seen.iter()
-            .all(|s| s.method == "CONNECT" && s.target == api_target),
-        "only tunnels to the https API (the plain-http storage goes direct): {seen:?}"
-    );
-    assert!(
-        seen[0]
-            .proxy_authorization
-            .as_deref()
-            .is_some_and(|a| a.starts_with("Basic "))
-    );
+    // Only tunnels to the https API: the plain-http storage goes direct.
+    proxy.assert_only_tunnels_to(&format!("127.0.0.1:{}", tls.port));
     assert!(!out.all_output().contains(TOKEN));
     assert!(
         !w.storage_requests().is_empty(),
@@ -881,17 +873,7 @@ fn fetch_json_is_one_object_with_the_documented_shape() {
     assert!(v["run"]["url"].as_str().unwrap().contains(&run.to_string()));
     assert_eq!(v["artifacts"][0]["name"], "recordings-1-1-record");
     assert!(v["artifacts"][0]["size"].as_u64().unwrap() > 0);
-    let files: Vec<(String, String)> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["path"].as_str().unwrap().to_owned(),
-                f["status"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let files = crate::fake_github::pairs_of(&v["files"], "path", "status");
     assert_eq!(
         files,
         [

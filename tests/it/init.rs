@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::cmd::{Run, rerecord, rerecord_shell, tempdir};
+use crate::support::cmd::{Run, checked_stdout, rerecord, rerecord_shell, tempdir};
 use crate::support::git_fixtures::git;
 
 pub const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -17,6 +17,26 @@ fn fixtures() -> PathBuf {
 }
 
 /// A git checkout at `dir` holding `files`, with a GitHub origin.
+/// The `rerecord.toml` init wrote in `d` has the line `recordings`, loads, and its recordings
+/// cover each of `covered` but not `not_covered`.
+#[track_caller]
+fn assert_config_recordings(d: &Path, recordings: &str, covered: &[&str], not_covered: &str) {
+    let config = read(d, "rerecord.toml");
+    assert!(config.contains(recordings), "{config}");
+    let loaded = rerecord::config::Config::load(d).unwrap();
+    for path in covered {
+        assert!(loaded.recordings.matches(path), "{path}");
+    }
+    assert!(!loaded.recordings.matches(not_covered), "{not_covered}");
+}
+
+/// [`project`] in a new temporary folder.
+fn new_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempdir();
+    project(dir.path(), files);
+    dir
+}
+
 pub fn project(dir: &Path, files: &[(&str, &str)]) {
     for (path, content) in files {
         let path = dir.join(path);
@@ -83,33 +103,20 @@ fn assert_lint_clean(dir: &Path) {
         ("zizmor", &["--offline", "--persona", "auditor"]),
     ];
     for (name, extra) in runs {
-        let out = Command::new(tool(name))
-            .args(extra)
-            .args(&files)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{name} {extra:?} found problems:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let mut lint = Command::new(tool(name));
+        lint.args(extra).args(&files).current_dir(dir);
+        checked_stdout(&mut lint, &format!("{name} {extra:?} (finding problems)"));
     }
 }
 
 #[test]
 fn a_fresh_llama_stack_checkout_gets_the_templates_pinned_and_no_config() {
-    let dir = tempdir();
+    let dir = new_project(&[
+        ("tests/integration/agents/recordings/a.json", "{}\n"),
+        ("tests/integration/recordings/b.json", "{}\n"),
+        ("scripts/integration-tests.sh", "#!/bin/sh\n"),
+    ]);
     let d = dir.path();
-    project(
-        d,
-        &[
-            ("tests/integration/agents/recordings/a.json", "{}\n"),
-            ("tests/integration/recordings/b.json", "{}\n"),
-            ("scripts/integration-tests.sh", "#!/bin/sh\n"),
-        ],
-    );
     let out = init(d, &["--yes"]).success();
     out.assert_stdout_has("llama-stack JSON recordings");
     out.assert_stdout_has("--inference-mode record");
@@ -204,28 +211,24 @@ fn llama_stack_eras_keep_their_own_recording_workflow_and_the_companion_names_it
 
 #[test]
 fn a_vcrpy_project_gets_pytest_record_mode_and_its_cassette_globs() {
-    let dir = tempdir();
+    let dir = new_project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = \"weather\"\n[project.optional-dependencies]\ntest = [\"pytest\", \"pytest-recording\"]\n",
+        ),
+        ("tests/test_api.py", "def test_api(): pass\n"),
+        (
+            "tests/cassettes/test_api/test_api.yaml",
+            "interactions: []\n",
+        ),
+        ("tests/client/test_client.py", "def test_client(): pass\n"),
+        (
+            "tests/client/cassettes/test_client.yaml",
+            "interactions: []\n",
+        ),
+        ("node_modules/x/cassettes/ignored.yaml", "x\n"),
+    ]);
     let d = dir.path();
-    project(
-        d,
-        &[
-            (
-                "pyproject.toml",
-                "[project]\nname = \"weather\"\n[project.optional-dependencies]\ntest = [\"pytest\", \"pytest-recording\"]\n",
-            ),
-            ("tests/test_api.py", "def test_api(): pass\n"),
-            (
-                "tests/cassettes/test_api/test_api.yaml",
-                "interactions: []\n",
-            ),
-            ("tests/client/test_client.py", "def test_client(): pass\n"),
-            (
-                "tests/client/cassettes/test_client.yaml",
-                "interactions: []\n",
-            ),
-            ("node_modules/x/cassettes/ignored.yaml", "x\n"),
-        ],
-    );
     let out = init(d, &["--yes"]).success();
     out.assert_stdout_has("vcrpy/pytest-recording cassettes");
     let record = read(d, ".github/workflows/record-integration-tests.yml");
@@ -243,49 +246,37 @@ fn a_vcrpy_project_gets_pytest_record_mode_and_its_cassette_globs() {
     );
     assert!(!record.contains("integration-tests.sh"));
     assert!(record.contains(r#"setups='["default"]'"#));
-    let config = read(d, "rerecord.toml");
-    assert!(
-        config.contains(r#"recordings = ["tests/**/cassettes/"]"#),
-        "{config}"
-    );
     // The written config is valid and covers both cassette folders, not the tests.
-    let loaded = rerecord::config::Config::load(d).unwrap();
-    assert!(
-        loaded
-            .recordings
-            .matches("tests/cassettes/test_api/test_api.yaml")
+    assert_config_recordings(
+        d,
+        r#"recordings = ["tests/**/cassettes/"]"#,
+        &[
+            "tests/cassettes/test_api/test_api.yaml",
+            "tests/client/cassettes/test_client.yaml",
+        ],
+        "tests/client/test_client.py",
     );
-    assert!(
-        loaded
-            .recordings
-            .matches("tests/client/cassettes/test_client.yaml")
-    );
-    assert!(!loaded.recordings.matches("tests/client/test_client.py"));
     out.assert_stdout_has("ok    config");
     assert_lint_clean(d);
 }
 
 #[test]
 fn a_polly_project_gets_its_record_switch_and_har_folder() {
-    let dir = tempdir();
+    let dir = new_project(&[
+        (
+            "package.json",
+            r#"{"name": "shop", "scripts": {"test": "jest"}, "devDependencies": {"@pollyjs/core": "6"}}"#,
+        ),
+        (
+            "test/setup.js",
+            "const polly = new Polly('shop', { mode: process.env.POLLY_MODE || 'replay' });\n",
+        ),
+        (
+            "recordings/shop_1234/checkout_5678/recording.har",
+            "{\"log\": {}}\n",
+        ),
+    ]);
     let d = dir.path();
-    project(
-        d,
-        &[
-            (
-                "package.json",
-                r#"{"name": "shop", "scripts": {"test": "jest"}, "devDependencies": {"@pollyjs/core": "6"}}"#,
-            ),
-            (
-                "test/setup.js",
-                "const polly = new Polly('shop', { mode: process.env.POLLY_MODE || 'replay' });\n",
-            ),
-            (
-                "recordings/shop_1234/checkout_5678/recording.har",
-                "{\"log\": {}}\n",
-            ),
-        ],
-    );
     let out = init(d, &["--yes"]).success();
     out.assert_stdout_has("Polly.js HAR recordings in recordings");
     out.assert_stdout_has("record mode: POLLY_MODE=record");
@@ -294,26 +285,19 @@ fn a_polly_project_gets_its_record_switch_and_har_folder() {
         record.contains("          export POLLY_MODE=record\n          npm test\n"),
         "{record}"
     );
-    let config = read(d, "rerecord.toml");
-    assert!(
-        config.contains(r#"recordings = ["recordings/"]"#),
-        "{config}"
+    assert_config_recordings(
+        d,
+        r#"recordings = ["recordings/"]"#,
+        &["recordings/shop_1234/checkout_5678/recording.har"],
+        "test/setup.js",
     );
-    let loaded = rerecord::config::Config::load(d).unwrap();
-    assert!(
-        loaded
-            .recordings
-            .matches("recordings/shop_1234/checkout_5678/recording.har")
-    );
-    assert!(!loaded.recordings.matches("test/setup.js"));
     assert_lint_clean(d);
 }
 
 #[test]
 fn dry_run_shows_the_diff_and_writes_nothing() {
-    let dir = tempdir();
+    let dir = new_project(&[("tests/integration/recordings/a.json", "{}\n")]);
     let d = dir.path();
-    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
     let out = init(d, &["--dry-run"]).success();
     out.assert_stdout_has("+++ b/.github/workflows/record-integration-tests.yml");
     out.assert_stdout_has(&format!("+        uses: rerecord/rerecord@{SHA}"));
@@ -351,9 +335,8 @@ fn without_a_terminal_init_refuses_unless_yes_and_never_overwrites() {
 
 #[test]
 fn at_a_terminal_init_asks_and_a_no_writes_nothing() {
-    let dir = tempdir();
+    let dir = new_project(&[("tests/integration/recordings/a.json", "{}\n")]);
     let d = dir.path();
-    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
     // `script` gives rerecord a terminal; "n" answers the prompt once it is drawn.
     let command = format!(
         "{} init --action-sha {SHA}",
@@ -373,9 +356,8 @@ fn at_a_terminal_init_asks_and_a_no_writes_nothing() {
 
 #[test]
 fn the_pin_must_be_a_full_sha_and_never_the_placeholder() {
-    let dir = tempdir();
+    let dir = new_project(&[("tests/integration/recordings/a.json", "{}\n")]);
     let d = dir.path();
-    project(d, &[("tests/integration/recordings/a.json", "{}\n")]);
     let not_full = "is not a full commit SHA (40 lowercase hex digits)";
     let zeros = "0".repeat(40);
     for (bad, why) in [

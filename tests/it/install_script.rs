@@ -8,13 +8,13 @@
 //! `checksums.txt` listing the test's assets), as the runner checks the action out.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 
 use sha2::{Digest, Sha256};
+
+use crate::support::cmd::checked_stdout;
+use crate::support::static_http::StaticHttp;
 
 const VERSION: &str = "0.1.0";
 
@@ -24,57 +24,22 @@ pub(crate) struct Releases {
     pub(crate) root: PathBuf,
     pub(crate) action: PathBuf,
     pub(crate) base_url: String,
-    requests: Arc<Mutex<Vec<String>>>,
+    server: StaticHttp,
 }
 
 impl Releases {
     pub(crate) fn serve(root: PathBuf, action: PathBuf) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a local port");
-        let base_url = format!("http://{}", listener.local_addr().unwrap());
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (seen, files) = (Arc::clone(&requests), root.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut line = String::new();
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                if reader.read_line(&mut line).is_err() {
-                    continue;
-                }
-                // Drain the headers so curl sees a well-behaved server.
-                let mut header = String::new();
-                while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                    header.clear();
-                }
-                let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                seen.lock().unwrap().push(path.clone());
-                let file = files.join(path.trim_start_matches('/'));
-                let reply = match std::fs::read(&file) {
-                    Ok(body) if !path.contains("..") => {
-                        let mut head = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                            body.len()
-                        )
-                        .into_bytes();
-                        head.extend(body);
-                        head
-                    }
-                    _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nNot Found"
-                        .to_vec(),
-                };
-                let _ = stream.write_all(&reply);
-            }
-        });
+        let server = StaticHttp::serve(root.clone());
         Releases {
             root,
             action,
-            base_url,
-            requests,
+            base_url: server.base_url.clone(),
+            server,
         }
     }
 
     pub(crate) fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
+        self.server.requests()
     }
 
     /// Publish `rerecord-<version>-<target>.<ext>` holding a `rerecord` script that prints `says`
@@ -278,10 +243,15 @@ impl Outcome {
 /// [`releases`] serving `VERSION` for x86_64 Linux (musl) with the asset's binary printing
 /// `what`, and a runner to install it on.
 fn published(what: &str) -> (tempfile::TempDir, Releases, Runner) {
+    published_as(VERSION, what)
+}
+
+/// [`published`] for release `version`.
+fn published_as(version: &str, what: &str) -> (tempfile::TempDir, Releases, Runner) {
     let (dir, releases) = releases();
     let runner = Runner::new();
     let target = "x86_64-unknown-linux-musl";
-    releases.publish(VERSION, target, what, &runner.marker());
+    releases.publish(version, target, what, &runner.marker());
     (dir, releases, runner)
 }
 
@@ -399,15 +369,8 @@ fn each_runner_os_and_arch_downloads_its_own_asset() {
 
 #[test]
 fn version_defaults_to_the_package_version_of_the_action_checkout() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
     let own = env!("CARGO_PKG_VERSION");
-    releases.publish(
-        own,
-        "x86_64-unknown-linux-musl",
-        "own version",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published_as(own, "own version");
 
     let out = runner.install(&releases, "Linux", "X64", None);
 
@@ -479,15 +442,8 @@ fn another_version_without_a_committed_checksum_is_refused_even_if_the_release_l
 
 #[test]
 fn own_version_without_a_committed_checksum_is_built_from_the_pinned_source() {
-    let (_d, releases) = releases();
-    let runner = Runner::new();
     let own = env!("CARGO_PKG_VERSION");
-    releases.publish(
-        own,
-        "x86_64-unknown-linux-musl",
-        "release",
-        &runner.marker(),
-    );
+    let (_d, releases, runner) = published_as(own, "release");
     releases.clear_sums();
 
     let out = runner.install(&releases, "Linux", "X64", None);
@@ -767,18 +723,23 @@ pub(crate) fn host_target() -> &'static str {
     }
 }
 
+/// A depth-1 clone of `origin` at tag `v<version>`, at `dir/clone`.
+pub(crate) fn clone_at_tag(dir: &Path, origin: &Path, version: &str) -> PathBuf {
+    let url = format!("file://{}", origin.display());
+    let tag = format!("v{version}");
+    let args = [
+        "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
+    ];
+    git(dir, &args);
+    dir.join("clone")
+}
+
 pub(crate) fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+    let mut cmd = Command::new("git");
+    cmd.args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
         .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .current_dir(dir);
+    checked_stdout(&mut cmd, &format!("git {args:?}"));
 }
 
 /// Run the install script outside Actions (no RUNNER_* variables): as a file when `script` is
@@ -850,15 +811,7 @@ fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
         &origin,
         &["tag", "-a", &format!("v{version}"), "-m", "release"],
     );
-    let url = format!("file://{}", origin.display());
-    let tag = format!("v{version}");
-    git(
-        d.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
-        ],
-    );
-    let clone = d.path().join("clone");
+    let clone = clone_at_tag(d.path(), &origin, version);
 
     let home = tempfile::tempdir().unwrap();
     let script = clone.join("scripts/install-rerecord.sh");
@@ -880,7 +833,7 @@ fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
         root: releases.root.clone(),
         action: clone.clone(),
         base_url: releases.base_url.clone(),
-        requests: Arc::clone(&releases.requests),
+        server: releases.server.clone(),
     };
     let out = runner.install(&action, "Linux", "X64", None);
     assert_eq!(out.code, 0, "{}", out.show());

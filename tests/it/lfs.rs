@@ -99,16 +99,10 @@ pub fn clone_with_lfs(url: &str, branch: &str, dest: &Path, config: &[String]) {
     for c in config {
         clone.args(["-c", c]);
     }
-    let out = clone
+    clone
         .args(["clone", "-q", "--branch", branch, url])
-        .arg(dest)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        .arg(dest);
+    crate::support::cmd::checked_stdout(&mut clone, "git clone with git-lfs");
     for c in config {
         let (key, value) = c.split_once('=').unwrap();
         git(dest, &["config", key, value]);
@@ -200,14 +194,9 @@ fn land_fails_with_nothing_pushed_when_the_lfs_server_refuses_the_batch() {
     let (w, run, head) = lfs_world(&[(A, content)]);
     w.http.fail_next("/info/lfs/objects/batch", 507, 1);
     let out = w.land(run).run().failure();
-    assert!(
-        out.stderr.contains("the LFS server refused the upload")
-            && out.stderr.contains("HTTP 507")
-            && out.stderr.contains("nothing was pushed")
-            && out.stderr.contains("quota"),
-        "{}",
-        out.stderr
-    );
+    let says = ["the LFS server refused the upload", "HTTP 507"];
+    out.assert_stderr_has_all(&says);
+    out.assert_stderr_has_all(&["nothing was pushed", "quota"]);
     assert_eq!(w.upstream.rev(BRANCH), head, "nothing may be pushed");
     assert!(
         !w.http
@@ -280,14 +269,8 @@ fn land_fails_with_nothing_pushed_when_the_lfs_server_refuses_an_object() {
         .lfs()
         .refuse_uploads(507, "##[error]storage quota exceeded");
     let out = w.land(run).run().failure();
-    assert!(
-        out.stderr.contains("refused the object")
-            && out.stderr.contains("error 507")
-            && out.stderr.contains("quota")
-            && out.stderr.contains("nothing was pushed"),
-        "{}",
-        out.stderr
-    );
+    out.assert_stderr_has_all(&["refused the object", "error 507"]);
+    out.assert_stderr_has_all(&["quota", "nothing was pushed"]);
     assert!(
         !out.all_output().contains("##[error]storage"),
         "{}",

@@ -44,6 +44,14 @@ fn all_files() -> Vec<PathBuf> {
     files
 }
 
+/// The first step of `job` whose `uses:` starts with `prefix`.
+pub(crate) fn step_using<'a>(job: &'a Value, prefix: &str) -> Option<&'a Value> {
+    job["steps"]
+        .as_sequence()?
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(prefix)))
+}
+
 fn load(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap();
     serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -279,16 +287,8 @@ fn template_jobs_with_write_access_check_out_and_run_nothing_and_no_group_drops_
     let doc = load(&root().join("workflows/record-integration-tests.yml"));
     let record = &doc["jobs"]["record"];
     assert_eq!(record["permissions"]["contents"].as_str(), Some("read"));
-    let rerecord = record["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("rerecord/rerecord@"))
-        })
-        .expect("the record job uses the rerecord action");
+    let rerecord =
+        step_using(record, "rerecord/rerecord@").expect("the record job uses the rerecord action");
     assert_eq!(rerecord["with"]["mode"].as_str(), Some("stage"));
     assert!(
         rerecord["with"]["token"].is_null(),

@@ -55,9 +55,7 @@ fn checkout(dir: &Path) {
 }
 
 fn doctor(dir: &Path, api: &str, extra: &[&str]) -> Run {
-    rerecord()
-        .current_dir(dir)
-        .env("GH_TOKEN", TOKEN)
+    with_token(dir)
         .env("RERECORD_HTTP_TIMEOUT", "1")
         .args(["doctor", "--api-url", api])
         .args(extra)
@@ -120,9 +118,7 @@ fn a_refused_port_is_named_with_api_url_and_json_commands_print_an_error_object(
     assert_eq!(doctor_check(&json, "remotes")["status"], "ok");
 
     // fetch --json fails: one JSON error object on stdout, the sentence on stderr.
-    let out = rerecord()
-        .current_dir(dir.path())
-        .env("GH_TOKEN", TOKEN)
+    let out = with_token(dir.path())
         .args([
             "fetch",
             "--json",
@@ -151,9 +147,7 @@ fn a_refused_port_is_named_with_api_url_and_json_commands_print_an_error_object(
 fn schedule_against_a_refused_port_says_it_is_retrying_and_why_it_gave_up() {
     let dir = tempdir();
     checkout(dir.path());
-    let out = rerecord()
-        .current_dir(dir.path())
-        .env("GH_TOKEN", TOKEN)
+    let out = with_token(dir.path())
         .args([
             "schedule",
             "--dry-run",
@@ -189,9 +183,7 @@ fn an_untrusted_certificate_is_a_tls_problem_told_at_once() {
     let proxy = TlsProxy::start(hole, &TestCa::new());
     let other = dir.path().join(".git/other-ca.pem");
     TestCa::new().write_pem(&other);
-    let out = rerecord()
-        .current_dir(dir.path())
-        .env("GH_TOKEN", TOKEN)
+    let out = with_token(dir.path())
         .env("SSL_CERT_FILE", &other)
         .args(["doctor", "--json", "--api-url", &proxy.url()])
         .run()
@@ -256,4 +248,9 @@ fn a_json_report_printed_before_a_failure_stays_the_only_object_on_stdout() {
     assert!(json.get("error").is_none(), "{json}");
     assert_eq!(json["status"], "refused", "{json}");
     out.assert_stderr_has("error: ");
+}
+
+/// `rerecord` in `dir` with the fake's token in `GH_TOKEN`.
+fn with_token(dir: &std::path::Path) -> crate::support::cmd::Rerecord {
+    rerecord().current_dir(dir).env("GH_TOKEN", TOKEN)
 }

@@ -9,24 +9,16 @@ use std::process::Command;
 
 fn packaged_files() -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args([
-            "package",
-            "--list",
-            "--allow-dirty",
-            "--offline",
-            "--locked",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run cargo package --list");
-    assert!(
-        out.status.success(),
-        "cargo package --list: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
+    let mut cmd = Command::new(cargo);
+    cmd.args([
+        "package",
+        "--list",
+        "--allow-dirty",
+        "--offline",
+        "--locked",
+    ])
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    crate::support::cmd::checked_stdout(&mut cmd, "cargo package --list")
         .lines()
         .map(str::to_owned)
         .collect()

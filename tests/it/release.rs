@@ -8,7 +8,7 @@ use std::process::Command;
 
 use sha2::{Digest, Sha256};
 
-use crate::install_script::{Releases, git, host_target, laptop_install};
+use crate::install_script::{Releases, clone_at_tag, git, host_target, laptop_install};
 use crate::support::cmd::bin_path;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -194,15 +194,7 @@ fn the_tag_points_at_the_commit_that_lists_its_checksums_and_installs_verified()
     assert!(show(&wrong).contains("not 9.9.9"), "{}", show(&wrong));
 
     // A laptop install from a clone at the tag downloads and verifies the real binary.
-    let url = format!("file://{}", origin.display());
-    let tag = format!("v{VERSION}");
-    git(
-        dir.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", &tag, &url, "clone",
-        ],
-    );
-    let clone = dir.path().join("clone");
+    let clone = clone_at_tag(dir.path(), &origin, VERSION);
     let releases = Releases::serve(served, clone.clone());
     let home = tempfile::tempdir().unwrap();
     let script = clone.join("scripts/install-rerecord.sh");

@@ -65,6 +65,11 @@ fn chat(test_id: &str, content: &str, id: &str, stainless: &str) -> String {
 const CASSETTE_V1: &str = "interactions:\n- request:\n    body: '{\"q\": 1}'\n    headers:\n      Authorization:\n      - Bearer <redacted>\n    method: POST\n    uri: https://api.example.com/v1/x\n  response:\n    body:\n      string: '{\"answer\": \"Paris\"}'\n    status:\n      code: 200\nversion: 1\n";
 
 /// A remote whose branch has two recordings, a cassette and `rerecord.toml`; a clone of it.
+/// Writes the chat recording of `TEST_CHAT` (see [`chat`]) in `work`.
+fn write_chat(work: &Path, content: &str, id: &str, stainless: &str) {
+    write(work, CHAT, &chat(TEST_CHAT, content, id, stainless));
+}
+
 fn repo() -> (tempfile::TempDir, Remote, PathBuf) {
     let tmp = tempdir();
     let chat1 = chat(TEST_CHAT, "Paris", "chatcmpl-1", "1.0.0");
@@ -112,11 +117,7 @@ fn commit_leaves_churn_only_recordings_out_unless_keep_churn() {
     let (tmp, remote, work) = repo();
     let before = remote.rev(BRANCH);
     // Only volatile fields: the id and an `x-stainless-*` header (a `*` pattern).
-    write(
-        &work,
-        CHAT,
-        &chat(TEST_CHAT, "Paris", "chatcmpl-2", "1.0.1"),
-    );
+    write_chat(&work, "Paris", "chatcmpl-2", "1.0.1");
     let summary = tmp.path().join("summary.md");
     let out = commit(&work, &["--json"])
         .env("GITHUB_STEP_SUMMARY", &summary)
@@ -150,11 +151,7 @@ fn commit_leaves_churn_only_recordings_out_unless_keep_churn() {
 #[test]
 fn commit_summary_reports_by_test_and_folder_with_changed_paths() {
     let (tmp, remote, work) = repo();
-    write(
-        &work,
-        CHAT,
-        &chat(TEST_CHAT, "Paris, France", "chatcmpl-2", "1.0.0"),
-    );
+    write_chat(&work, "Paris, France", "chatcmpl-2", "1.0.0");
     write(&work, CASSETTE, &CASSETTE_V1.replace("Paris", "Lyon"));
     write(
         &work,
@@ -246,16 +243,7 @@ fn redaction_placeholders_pass_and_allow_secret_accepts_a_known_false_positive()
     let (_tmp, remote, work) = repo();
     let before = remote.rev(BRANCH);
     // Already in the recordings: `Authorization: Bearer <redacted>` (JSON and YAML).
-    write(
-        &work,
-        CHAT,
-        &chat(
-            TEST_CHAT,
-            "Bearer ******** and x-api-key: REDACTED",
-            "c",
-            "1",
-        ),
-    );
+    write_chat(&work, "Bearer ******** and x-api-key: REDACTED", "c", "1");
     commit(&work, &[]).run().success();
     let after_placeholder = remote.rev(BRANCH);
     assert_ne!(after_placeholder, before);
@@ -504,12 +492,7 @@ fn report_never_lets_recording_text_act_as_a_workflow_command_or_terminal_escape
             "1.0.0",
         ),
     );
-    let md = rerecord()
-        .current_dir(&work)
-        .arg("report")
-        .run()
-        .success()
-        .stdout;
+    let md = report_markdown(&work);
     for line in md.lines() {
         assert!(
             !line.contains("##[") && !line.trim_start().starts_with("::"),
@@ -524,14 +507,25 @@ fn report_never_lets_recording_text_act_as_a_workflow_command_or_terminal_escape
     );
 }
 
+/// What `rerecord report --json` prints in `work`.
+fn report_json(work: &Path) -> serde_json::Value {
+    let out = rerecord()
+        .current_dir(work)
+        .args(["report", "--json"])
+        .run();
+    out.success().json()
+}
+
+/// What `rerecord report` prints in `work` (Markdown).
+fn report_markdown(work: &Path) -> String {
+    let out = rerecord().current_dir(work).arg("report").run();
+    out.success().stdout
+}
+
 /// One recording of each kind of change: the chat answer updated, a new test's recording
 /// added, the embedding recording deleted.
 fn add_update_and_delete_one(work: &Path) {
-    write(
-        work,
-        CHAT,
-        &chat(TEST_CHAT, "Paris, France", "chatcmpl-1", "1.0.0"),
-    );
+    write_chat(work, "Paris, France", "chatcmpl-1", "1.0.0");
     write(
         work,
         "tests/integration/agents/recordings/new.json",
@@ -544,20 +538,10 @@ fn add_update_and_delete_one(work: &Path) {
 fn report_groups_by_test_and_folder_as_markdown_and_json() {
     let (_tmp, remote, work) = repo();
     add_update_and_delete_one(&work);
-    let md = rerecord()
-        .current_dir(&work)
-        .arg("report")
-        .run()
-        .success()
-        .stdout;
+    let md = report_markdown(&work);
     snap::assert_redacted("report_markdown_by_test_and_folder", &md, &[]);
 
-    let json = rerecord()
-        .current_dir(&work)
-        .args(["report", "--json"])
-        .run()
-        .success()
-        .json();
+    let json = report_json(&work);
     assert_eq!(json["totals"]["added"], 1);
     assert_eq!(json["totals"]["updated"], 1);
     assert_eq!(json["totals"]["deleted"], 1);
@@ -586,12 +570,7 @@ fn report_groups_by_test_and_folder_as_markdown_and_json() {
     // Against an older base, committed changes count too.
     let base = remote.rev(BRANCH);
     commit_all(&work, "rec");
-    let clean = rerecord()
-        .current_dir(&work)
-        .args(["report", "--json"])
-        .run()
-        .success()
-        .json();
+    let clean = report_json(&work);
     assert_eq!(clean["groups"], serde_json::json!([]));
     let since = rerecord()
         .current_dir(&work)

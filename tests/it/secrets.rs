@@ -523,13 +523,19 @@ fn secret_env_values_are_found_in_every_encoding() {
 #[test]
 fn llama_stack_recordings_have_no_finding() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/llama-stack-recordings");
+    assert_scan_finds_nothing(&root, ".", 40);
+}
+
+/// `rerecord scan --json PATH` in `dir` scans at least `at_least` files and finds nothing.
+#[track_caller]
+fn assert_scan_finds_nothing(dir: &Path, path: &str, at_least: u64) {
     let out = rerecord()
-        .current_dir(&root)
-        .args(["scan", "--json", "."])
+        .current_dir(dir)
+        .args(["scan", "--json", path])
         .run();
     assert_eq!(out.code, 0, "{}", out.all_output());
     let json = out.json();
-    assert!(json["scanned"].as_u64().unwrap() >= 40, "{json}");
+    assert!(json["scanned"].as_u64().unwrap() >= at_least, "{json}");
     assert_eq!(json["hits"], json!([]));
 }
 
@@ -634,14 +640,7 @@ mod corpus;
 fn the_benchmark_corpus_has_no_finding() {
     let tmp = tempdir();
     let corpus::Corpus { work, .. } = corpus::create(&tmp.path().join("c"), 400, 7);
-    let out = rerecord()
-        .current_dir(&work)
-        .args(["scan", "--json", "tests/integration"])
-        .run();
-    assert_eq!(out.code, 0, "{}", out.all_output());
-    let json = out.json();
-    assert!(json["scanned"].as_u64().unwrap() >= 400, "{json}");
-    assert_eq!(json["hits"], json!([]));
+    assert_scan_finds_nothing(&work, "tests/integration", 400);
 }
 
 #[test]

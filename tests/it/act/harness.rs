@@ -28,7 +28,6 @@
 //! installed on first use. An install that fails fails the test with how to do it by hand: these
 //! tests are never skipped.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -39,7 +38,7 @@ use super::tools;
 
 use crate::support::cmd::{bin_path, tempdir};
 use crate::support::fake_github::{FakeGitHub, PrSpec, RunSpec, TOKEN};
-use crate::support::git_fixtures::git;
+use crate::support::git_fixtures::{bare_clone, clone_branch, git};
 use crate::support::http_git::HttpGit;
 
 pub const UPSTREAM: &str = "upstream/project";
@@ -259,17 +258,7 @@ impl ActWorld {
     /// it (pinned to [`INIT_PIN`]); the PR head becomes that commit.
     pub fn rewrite_workflows_with_init(&mut self) {
         let work = self.dir.path().join("init-work");
-        git(
-            self.dir.path(),
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                BRANCH,
-                self.bare(UPSTREAM).to_str().unwrap(),
-                work.to_str().unwrap(),
-            ],
-        );
+        clone_branch(self.dir.path(), BRANCH, &self.bare(UPSTREAM), &work);
         std::fs::remove_dir_all(work.join(".github/workflows")).unwrap();
         crate::support::cmd::rerecord()
             .args(["init", "--yes", "--action-sha", INIT_PIN])
@@ -380,17 +369,7 @@ impl ActWorld {
         let p = self.dir.path();
         let tag = format!("{run_id}-{event}");
         let workdir = p.join(format!("workdir-{tag}"));
-        git(
-            p,
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                branch,
-                self.bare(UPSTREAM).to_str().unwrap(),
-                workdir.to_str().unwrap(),
-            ],
-        );
+        clone_branch(p, branch, &self.bare(UPSTREAM), &workdir);
         let event_file = p.join(format!("event-{tag}.json"));
         std::fs::write(&event_file, payload.to_string()).unwrap();
         let artifacts = p.join("artifacts");
@@ -481,16 +460,7 @@ fn seed_project(root: &Path, served: &Path, attack: Option<&str>) -> String {
     );
     for full in [UPSTREAM, FORK] {
         let bare = served.join(format!("{full}.git"));
-        git(
-            root,
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                bare.to_str().unwrap(),
-            ],
-        );
+        bare_clone(root, &seed, &bare);
     }
     git(&seed, &["rev-parse", "HEAD"]).trim().to_owned()
 }
@@ -551,17 +521,7 @@ fn publish_release(root: &Path) -> (String, PathBuf) {
         .collect();
 
     let action = root.join("action");
-    for file in [
-        "action.yml",
-        "land/action.yml",
-        "command/action.yml",
-        "scripts/install-rerecord.sh",
-        "Cargo.toml",
-    ] {
-        let to = action.join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo_root().join(file), to).unwrap();
-    }
+    crate::support::cmd::copy_action_files(&action);
     std::fs::write(
         action.join("checksums.txt"),
         format!("{digest}  v{version}/{asset}\n"),
@@ -572,36 +532,5 @@ fn publish_release(root: &Path) -> (String, PathBuf) {
 
 /// A static file server on 127.0.0.1 for `root`; returns its base URL.
 fn serve_static(root: PathBuf) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            let mut header = String::new();
-            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
-                header.clear();
-            }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
-            let reply = match std::fs::read(root.join(path.trim_start_matches('/'))) {
-                Ok(body) if !path.contains("..") => {
-                    let mut head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                        body.len()
-                    )
-                    .into_bytes();
-                    head.extend(body);
-                    head
-                }
-                _ => b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .to_vec(),
-            };
-            let _ = stream.write_all(&reply);
-        }
-    });
-    base
+    crate::support::static_http::StaticHttp::serve(root).base_url
 }

@@ -43,6 +43,88 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
+/// A world with an open PR and a dispatched recording run for it: (world, PR number, run id).
+fn dispatched_pr() -> (ActWorld, u64, u64) {
+    let world = ActWorld::new(harness::act_binary(), TOKEN, &[]);
+    let pr = world.open_pr();
+    let run = world.dispatch_run(pr);
+    (world, pr, run)
+}
+
+/// The `workflow_dispatch` payload of a dispatch of the recording workflow on `main` for `pr`
+/// (with the `head_sha` input when given; the other inputs empty).
+fn dispatch_payload(pr: u64, head_sha: Option<&str>) -> serde_json::Value {
+    let mut inputs = serde_json::json!({
+        "pr_number": pr.to_string(), "subdirs": "", "suite": "", "test-setup": "", "pattern": ""
+    });
+    if let Some(sha) = head_sha {
+        inputs["head_sha"] = sha.into();
+    }
+    serde_json::json!({
+        "inputs": inputs,
+        "ref": "refs/heads/main",
+        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
+    })
+}
+
+/// Runs the recording workflow on `main` for the `workflow_dispatch` `payload` as run `run`.
+fn run_dispatch(world: &ActWorld, payload: &serde_json::Value, run: u64) -> harness::ActOutcome {
+    world.run_on(
+        "main",
+        RECORD_WORKFLOW,
+        "workflow_dispatch",
+        payload,
+        run,
+        &[],
+    )
+}
+
+/// Asserts that the record run `record` succeeded without running the land job named
+/// `land_job` and without pushing to `repo`.
+fn assert_recorded_only(
+    world: &ActWorld,
+    record: &harness::ActOutcome,
+    land_job: &str,
+    repo: &str,
+) {
+    assert_eq!(record.code, 0, "{}", record.tail());
+    assert!(
+        !record.log.contains(land_job),
+        "the record run's land job ran: {}",
+        record.tail()
+    );
+    assert_eq!(
+        world.tip(repo),
+        world.head,
+        "the record jobs pushed: {}",
+        record.tail()
+    );
+}
+
+/// Asserts that the upstream branch's tip is one commit on the PR head holding exactly the
+/// expected recordings and that `main` is still at `main`; returns the tip.
+fn assert_landed_on_head(world: &ActWorld, main: &str, out: &harness::ActOutcome) -> String {
+    let tip = world.tip(UPSTREAM);
+    assert_eq!(
+        world
+            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
+            .trim(),
+        world.head,
+        "one commit on the PR head: {}",
+        out.tail()
+    );
+    assert_eq!(
+        sorted(world.changes(UPSTREAM, &world.head, &tip)),
+        expected_recordings()
+    );
+    assert_eq!(
+        world.git_in(UPSTREAM, &["rev-parse", "main"]).trim(),
+        main.trim(),
+        "main moved"
+    );
+    tip
+}
+
 /// Record a same-repository PR (optionally with attacks in its tests); returns the world and
 /// the outcome.
 fn record_same_repo_pr(attacks: &[&str]) -> (ActWorld, harness::ActOutcome) {
@@ -65,21 +147,7 @@ fn same_repo_pr_records_in_a_matrix_of_4_and_its_land_job_puts_exactly_the_recor
     let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());
     // One commit on top of the PR head, holding exactly the recordings.
-    assert_eq!(
-        world
-            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
-            .trim(),
-        world.head
-    );
-    assert_eq!(
-        sorted(world.changes(UPSTREAM, &world.head, &tip)),
-        expected_recordings()
-    );
-    assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", "main"]),
-        world.git_in(FORK, &["rev-parse", "main"]),
-        "main moved"
-    );
+    assert_landed_on_head(&world, &world.git_in(FORK, &["rev-parse", "main"]), &out);
 }
 
 #[test]
@@ -93,18 +161,8 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
 
     let record = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
 
-    assert_eq!(record.code, 0, "{}", record.tail());
     // The land job's `if:` is false for a fork PR: act never starts it.
-    assert!(
-        !record.log.contains("Land recordings"),
-        "the land job ran for a fork PR: {}",
-        record.tail()
-    );
-    assert_eq!(
-        world.tip(FORK),
-        world.head,
-        "the recording run pushed to the fork"
-    );
+    assert_recorded_only(&world, &record, "Land recordings", FORK);
 
     // The run completed; GitHub starts the companion on the default branch.
     world.fake.complete_run(UPSTREAM, run, "success");
@@ -223,45 +281,14 @@ fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
 
 #[test]
 fn dispatched_run_recording_a_pr_by_number_lands_on_that_prs_branch_not_on_main() {
-    let act = harness::act_binary();
-    let world = ActWorld::new(act, TOKEN, &[]);
-    let pr = world.open_pr();
-    let run = world.dispatch_run(pr);
-    let payload = serde_json::json!({
-        "inputs": {"pr_number": pr.to_string(), "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
-        "ref": "refs/heads/main",
-        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
-    });
+    let (world, pr, run) = dispatched_pr();
+    let payload = dispatch_payload(pr, None);
     let main_before = world.git_in(UPSTREAM, &["rev-parse", "main"]);
 
-    let out = world.run_on(
-        "main",
-        RECORD_WORKFLOW,
-        "workflow_dispatch",
-        &payload,
-        run,
-        &[],
-    );
+    let out = run_dispatch(&world, &payload, run);
 
     assert_eq!(out.code, 0, "{}", out.tail());
-    assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", "main"]),
-        main_before,
-        "main moved"
-    );
-    let tip = world.tip(UPSTREAM);
-    assert_eq!(
-        world
-            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
-            .trim(),
-        world.head,
-        "{}",
-        out.tail()
-    );
-    assert_eq!(
-        sorted(world.changes(UPSTREAM, &world.head, &tip)),
-        expected_recordings()
-    );
+    assert_landed_on_head(&world, &main_before, &out);
 }
 
 #[test]

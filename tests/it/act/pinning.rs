@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::harness::{self, ActWorld, BRANCH, RECORD_WORKFLOW, UPSTREAM};
-use super::{expected_recordings, sorted};
 use crate::support::fake_github::{RunSpec, TOKEN};
 use crate::support::git_fixtures::git;
 
@@ -97,30 +96,16 @@ fn push_once_the_plan_read_the_pr(world: &ActWorld, pr: u64, done: &AtomicBool) 
 
 #[test]
 fn record_jobs_check_out_the_sha_the_plan_job_pinned_while_the_pr_branch_moves() {
-    let act = harness::act_binary();
-    let world = ActWorld::new(act, TOKEN, &[]);
-    let pr = world.open_pr();
     // Dispatched with the PR number only (a maintainer's dispatch): the plan job reads the PR's
     // head from the API, once.
-    let run = world.dispatch_run(pr);
-    let payload = serde_json::json!({
-        "inputs": {"pr_number": pr.to_string(), "head_sha": "", "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
-        "ref": "refs/heads/main",
-        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
-    });
+    let (world, pr, run) = super::dispatched_pr();
+    let payload = super::dispatch_payload(pr, Some(""));
     let done = AtomicBool::new(false);
     let (out, moved) = std::thread::scope(|s| {
         // The hook: as soon as the plan job has read the PR, the author pushes a new commit to the
         // branch (and GitHub moves refs/pull/N/head and the PR's head with it).
         let mover = s.spawn(|| push_once_the_plan_read_the_pr(&world, pr, &done));
-        let out = world.run_on(
-            "main",
-            RECORD_WORKFLOW,
-            "workflow_dispatch",
-            &payload,
-            run,
-            &[],
-        );
+        let out = super::run_dispatch(&world, &payload, run);
         done.store(true, Ordering::SeqCst);
         (out, mover.join().unwrap())
     });
@@ -229,24 +214,7 @@ fn a_workflow_call_caller_records_the_pinned_sha_and_its_land_job_lands_on_the_p
         "{}",
         out.tail()
     );
-    let tip = world.tip(UPSTREAM);
-    assert_eq!(
-        world
-            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
-            .trim(),
-        world.head,
-        "one commit on the PR head: {}",
-        out.tail()
-    );
-    assert_eq!(
-        sorted(world.changes(UPSTREAM, &world.head, &tip)),
-        expected_recordings()
-    );
-    assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", "main"]).trim(),
-        main,
-        "main moved"
-    );
+    super::assert_landed_on_head(&world, &main, &out);
 }
 
 /// The template's contract, read statically: the title `Record PR #N at <sha>` from the dispatch
@@ -269,15 +237,7 @@ fn the_template_titles_dispatched_runs_and_checks_out_only_the_pinned_sha() {
         doc["jobs"]["plan"]["outputs"]["head-sha"].as_str(),
         Some("${{ steps.pin.outputs.head-sha }}")
     );
-    let checkout = doc["jobs"]["record"]["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find(|s| {
-            s["uses"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("actions/checkout@"))
-        })
+    let checkout = crate::lint::step_using(&doc["jobs"]["record"], "actions/checkout@")
         .expect("the record job checks out");
     assert_eq!(
         checkout["with"]["ref"].as_str(),
@@ -343,19 +303,12 @@ fn companion_event(run: u64, pr: u64, head: &str, main_sha: &str) -> serde_json:
 /// payload names `main` and no PR, and the run uploaded no pr-metadata artifact.
 #[test]
 fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
-    let act = harness::act_binary();
-    let world = ActWorld::new(act, TOKEN, &[]);
-    let pr = world.open_pr();
-    let run = world.dispatch_run(pr);
+    let (world, pr, run) = super::dispatched_pr();
     let main = world
         .git_in(UPSTREAM, &["rev-parse", "main"])
         .trim()
         .to_owned();
-    let payload = serde_json::json!({
-        "inputs": {"pr_number": pr.to_string(), "head_sha": world.head, "subdirs": "", "suite": "", "test-setup": "", "pattern": ""},
-        "ref": "refs/heads/main",
-        "repository": {"full_name": UPSTREAM, "default_branch": "main"}
-    });
+    let payload = super::dispatch_payload(pr, Some(&world.head));
     let record = world.run_job_on(
         "main",
         RECORD_WORKFLOW,
@@ -365,18 +318,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
         run,
         &[],
     );
-    assert_eq!(record.code, 0, "{}", record.tail());
-    assert!(
-        !record.log.contains("Land this run's recordings"),
-        "the record run's own land job ran: {}",
-        record.tail()
-    );
-    assert_eq!(
-        world.tip(UPSTREAM),
-        world.head,
-        "the record jobs pushed: {}",
-        record.tail()
-    );
+    super::assert_recorded_only(&world, &record, "Land this run's recordings", UPSTREAM);
     let artifacts = uploaded_artifacts(&world, run);
     assert!(
         artifacts.iter().all(|a| a.starts_with("recordings-")),
@@ -397,24 +339,7 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());
-    let tip = world.tip(UPSTREAM);
-    assert_eq!(
-        world
-            .git_in(UPSTREAM, &["rev-parse", &format!("{tip}^")])
-            .trim(),
-        world.head,
-        "one commit on the pinned head: {}",
-        land.tail()
-    );
-    assert_eq!(
-        sorted(world.changes(UPSTREAM, &world.head, &tip)),
-        expected_recordings()
-    );
-    assert_eq!(
-        world.git_in(UPSTREAM, &["rev-parse", "main"]).trim(),
-        main,
-        "main moved"
-    );
+    super::assert_landed_on_head(&world, &main, &land);
     let comments = world.fake.comments(UPSTREAM, pr);
     assert_eq!(comments.len(), 1, "{comments:?}");
     assert!(

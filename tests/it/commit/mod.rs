@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use support::cmd::{Run, path_str, rerecord, tempdir};
 use support::git_fixtures::{Remote, llama_tree, write};
 use support::http_git::HttpGit;
+use support::land_world::BRANCH;
 
-const BRANCH: &str = "feature-x";
 const BOT: &str = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>";
 const REC_NEW: &str = "tests/integration/agents/recordings/a-new.json";
 const REC_MOD: &str = "tests/integration/agents/recordings/a-1.json";
@@ -146,6 +146,15 @@ impl Job {
     fn summary(&self) -> String {
         std::fs::read_to_string(self.dir.join("summary.md")).unwrap_or_default()
     }
+}
+
+/// Another clone pushes a recording to `BRANCH` of `remote` (the tip moves under a checkout);
+/// returns the new tip.
+fn sibling_pushes_a_recording(remote: &Remote) -> String {
+    let sibling = remote.clone("sibling", BRANCH);
+    let path = "tests/integration/inference/recordings/sibling.json";
+    write(&sibling, path, "{}\n");
+    support::git_fixtures::commit_and_push(&sibling, BRANCH, "sibling recordings")
 }
 
 fn setup() -> (tempfile::TempDir, Remote, PathBuf) {

@@ -46,6 +46,11 @@ impl Served {
         }
     }
 
+    /// The parts, in the order of the fields.
+    fn parts(self) -> (tempfile::TempDir, Remote, HttpGit, PathBuf, String) {
+        (self.tmp, self.remote, self.server, self.work, self.before)
+    }
+
     /// [`Served::new`] by a plain-http server that takes only `token`.
     fn plain(shallow: bool, token: &str) -> Self {
         Self::new(shallow, |root| HttpGit::start(root, token))
@@ -54,13 +59,7 @@ impl Served {
 
 #[test]
 fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before,
-    } = Served::plain(true, "s3cret-token");
+    let (tmp, remote, server, work, before) = Served::plain(true, "s3cret-token").parts();
     record_with_decoys(&work);
     let job = Job::runner(&tmp.path().join("job"))
         .served_by(&server)
@@ -88,13 +87,7 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
 
 #[test]
 fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before,
-    } = Served::plain(false, "right-token");
+    let (tmp, remote, server, work, before) = Served::plain(false, "right-token").parts();
     write(&work, REC_NEW, "{}\n");
     let run = Job::runner(&tmp.path().join("job"))
         .served_by(&server)
@@ -113,20 +106,8 @@ fn push_over_smart_http_with_a_wrong_token_fails_clearly_without_showing_it() {
 
 #[test]
 fn push_over_smart_http_from_a_shallow_checkout_lands_on_a_tip_that_moved() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        ..
-    } = Served::plain(true, "tok");
-    let sibling = remote.clone("sibling", BRANCH);
-    write(
-        &sibling,
-        "tests/integration/inference/recordings/sibling.json",
-        "{}\n",
-    );
-    let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
+    let (tmp, remote, server, work, _) = Served::plain(true, "tok").parts();
+    let moved = sibling_pushes_a_recording(&remote);
     write(&work, REC_NEW, "{}\n");
     Job::runner(&tmp.path().join("job"))
         .served_by(&server)
@@ -221,13 +202,8 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
 #[test]
 fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
     let ca = TestCa::new();
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before,
-    } = Served::new(true, |root| HttpGit::start_tls(root, "tls-token", &ca));
+    let (tmp, remote, server, work, before) =
+        Served::new(true, |root| HttpGit::start_tls(root, "tls-token", &ca)).parts();
     write(&work, REC_NEW, "{\"over\": \"tls\"}\n");
     let ca_file = tmp.path().join("ca.pem");
     ca.write_pem(&ca_file);
@@ -252,15 +228,10 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
 
 #[test]
 fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_sent() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before,
-    } = Served::new(false, |root| {
+    let (tmp, remote, server, work, before) = Served::new(false, |root| {
         HttpGit::start_tls(root, "tls-token", &TestCa::new())
-    });
+    })
+    .parts();
     write(&work, REC_NEW, "{}\n");
     // Trust another CA than the one that signed the server's certificate.
     let other = tmp.path().join("other-ca.pem");
@@ -279,13 +250,7 @@ fn an_https_remote_with_an_untrusted_certificate_is_refused_before_the_token_is_
 
 #[test]
 fn a_renamed_repository_redirect_is_followed_by_the_whole_push() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before,
-    } = Served::plain(false, "tok");
+    let (tmp, remote, server, work, before) = Served::plain(false, "tok").parts();
     // The runner names the repository by its old name; GitHub redirects to the new one.
     server.redirect("acme/old-name.git", &server.url("acme/stack.git"));
     write(&work, REC_NEW, "{\"renamed\": true}\n");
@@ -368,13 +333,7 @@ fn outside_actions_an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
 
 #[test]
 fn plain_http_never_goes_through_the_environments_proxy() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        ..
-    } = Served::plain(false, "ghs_proxied0123456789");
+    let (tmp, remote, server, work, _) = Served::plain(false, "ghs_proxied0123456789").parts();
     // A proxy that would see the token in clear text.
     let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
@@ -394,13 +353,7 @@ fn plain_http_never_goes_through_the_environments_proxy() {
 
 #[test]
 fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
-    let Served {
-        tmp: _tmp,
-        remote,
-        server,
-        work,
-        ..
-    } = Served::new(false, |root| HttpGit::start(root, "ghs_pushurl0123456789"));
+    let (_tmp, remote, server, work, _) = Served::plain(false, "ghs_pushurl0123456789").parts();
     git(
         &work,
         &[
@@ -441,13 +394,7 @@ fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
 
 #[test]
 fn push_over_smart_http_does_not_undo_a_force_push_that_rewound_the_branch_meanwhile() {
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        before: rewound_to,
-    } = Served::new(false, |root| HttpGit::start(root, "tok"));
+    let (tmp, remote, server, work, rewound_to) = Served::plain(false, "tok").parts();
     // The branch gains a commit the full clone's fetch builds on ...
     let sibling = remote.clone("sibling", BRANCH);
     write(&sibling, "src/dropped.py", "x = 1\n");
@@ -488,13 +435,8 @@ fn an_https_push_takes_the_same_proxy_decision_as_the_api_https_proxy_and_no_pro
     // The API's side of this decision is `fetch_over_an_https_api_goes_through_the_environments_proxy`:
     // both go through one connector, so the same variables send git the same way.
     let ca = TestCa::new();
-    let Served {
-        tmp,
-        remote,
-        server,
-        work,
-        ..
-    } = Served::new(false, |root| HttpGit::start_tls(root, "proxied-token", &ca));
+    let (tmp, remote, server, work, _) =
+        Served::new(false, |root| HttpGit::start_tls(root, "proxied-token", &ca)).parts();
     let ca_file = tmp.path().join("ca.pem");
     ca.write_pem(&ca_file);
     let proxy = ConnectProxy::start();
@@ -519,19 +461,7 @@ fn an_https_push_takes_the_same_proxy_decision_as_the_api_https_proxy_and_no_pro
     };
     let with_credentials = proxy.url().replace("http://", "http://me:pw@");
     push(REC_NEW, &[("HTTPS_PROXY", &with_credentials)]);
-    let seen = proxy.seen();
-    assert!(!seen.is_empty(), "the push did not go through the proxy");
-    assert!(
-        seen.iter()
-            .all(|s| s.method == "CONNECT" && s.target == target),
-        "{seen:?}"
-    );
-    assert!(
-        seen[0]
-            .proxy_authorization
-            .as_deref()
-            .is_some_and(|a| a.starts_with("Basic "))
-    );
+    proxy.assert_only_tunnels_to(&target);
 
     let before = proxy.seen().len();
     push(

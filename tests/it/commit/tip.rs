@@ -78,13 +78,7 @@ fn commit_lands_when_tip_moved_after_checkout_and_warns_that_recordings_may_be_s
 fn shallow_checkout_lands_on_a_tip_that_moved_with_a_sibling_recording_and_no_stale_warning() {
     let (tmp, remote, _) = setup();
     let work = remote.shallow_clone("shallow", BRANCH);
-    let sibling = remote.clone("sibling", BRANCH);
-    write(
-        &sibling,
-        "tests/integration/inference/recordings/sibling.json",
-        "{}\n",
-    );
-    let moved = commit_and_push(&sibling, BRANCH, "sibling recordings");
+    let moved = sibling_pushes_a_recording(&remote);
     write(&work, REC_NEW, "{}\n");
 
     let run = Job::new(&tmp.path().join("job"))

@@ -275,17 +275,7 @@ fn critical_path_counts_overlapping_requests_as_one_round() {
 
 /// A compare answer's (filename, status) pairs, sorted.
 fn file_statuses(v: &serde_json::Value) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = v["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["filename"].as_str().unwrap().into(),
-                f["status"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
+    let mut files = super::pairs_of(&v["files"], "filename", "status");
     files.sort();
     files
 }

@@ -85,3 +85,15 @@ pub(crate) fn world() -> World {
         comment,
     }
 }
+
+/// The (`first`, `second`) string fields of each object of the JSON array `items`, in order.
+pub(crate) fn pairs_of(
+    items: &serde_json::Value,
+    first: &str,
+    second: &str,
+) -> Vec<(String, String)> {
+    let field = |item: &serde_json::Value, key: &str| item[key].as_str().unwrap().to_owned();
+    (items.as_array().unwrap().iter())
+        .map(|item| (field(item, first), field(item, second)))
+        .collect()
+}

@@ -37,15 +37,14 @@ fn fetch_ignores_a_foreign_prs_run_with_the_same_sha() {
     foreign_run(&w, "mallory/project", "copy", &w.head, "mallory's\n");
 
     let before = w.snapshot();
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().failure();
+    let out = w.fetch_pr(pr).run().failure();
     out.assert_stderr_has("no completed run");
     assert_eq!(w.snapshot(), before);
 
     let ours = w.add_run(&w.head, "success", 30);
     w.attach(ours, "recordings-1-1-record", artifact(&[(A, "ours\n")]));
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
-    assert_eq!(w.read(A), "ours\n");
-    out.assert_stderr_has(&format!("run {ours}"));
+    let out = w.fetch_pr(pr).run().success();
+    w.assert_applied(&out, ours, "ours\n");
 }
 
 #[test]
@@ -73,10 +72,9 @@ fn fetch_finds_an_upstream_dispatched_run_by_pr_number() {
         &w.head,
     );
 
-    let out = w.fetch().args(["--pr", &pr.to_string()]).run().success();
+    let out = w.fetch_pr(pr).run().success();
 
-    assert_eq!(w.read(A), "dispatched\n");
-    out.assert_stderr_has(&format!("run {run}"));
+    w.assert_applied(&out, run, "dispatched\n");
     assert!(
         !out.stderr.contains(&format!("run {other}")),
         "{}",

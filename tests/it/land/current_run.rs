@@ -6,6 +6,7 @@
 use crate::support::fake_github::RunSpec;
 use crate::support::git_fixtures::git;
 
+use crate::support::cmd::Run;
 use crate::support::fake_github::TOKEN;
 use crate::support::land_world::{A, B, BRANCH, Manifest, UPSTREAM, WORKFLOW, World};
 
@@ -26,16 +27,17 @@ fn in_progress_pr_run(w: &World) -> (u64, u64, String) {
     (run, pr, head)
 }
 
+/// `land` of `run` from a job of run `current` (`GITHUB_RUN_ID`).
+fn land_in_run(w: &World, run: u64, current: u64) -> Run {
+    w.land(run).env("GITHUB_RUN_ID", current.to_string()).run()
+}
+
 #[test]
 fn land_takes_its_own_run_while_it_is_in_progress() {
     let w = World::new(TOKEN);
     let (run, _, head) = in_progress_pr_run(&w);
 
-    let out = w
-        .land(run)
-        .env("GITHUB_RUN_ID", run.to_string())
-        .run()
-        .success();
+    let out = land_in_run(&w, run, run).success();
 
     w.assert_landed(&w.upstream, &head, &[(A, "{\"a\": 11}")], &out);
 }
@@ -45,19 +47,14 @@ fn land_refuses_another_run_that_is_still_in_progress() {
     let w = World::new(TOKEN);
     let (run, _, head) = in_progress_pr_run(&w);
 
-    let out = w
-        .land(run)
-        .env("GITHUB_RUN_ID", (run + 1).to_string())
-        .run()
-        .failure();
+    let out = land_in_run(&w, run, run + 1).failure();
 
     assert_eq!(w.upstream.rev(BRANCH), head);
     assert!(w.http.requests().is_empty(), "{:?}", w.http.requests());
     let text = out.all_output();
-    assert!(
-        text.contains("in_progress") && text.contains("GITHUB_RUN_ID"),
-        "{text}"
-    );
+    for says in ["in_progress", "GITHUB_RUN_ID"] {
+        assert!(text.contains(says), "{text}");
+    }
 }
 
 #[test]

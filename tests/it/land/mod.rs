@@ -300,9 +300,7 @@ fn land_dry_run_pushes_and_comments_nothing() {
 #[test]
 fn land_without_recording_artifacts_has_nothing_to_do() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w.open_pr(UPSTREAM, &head);
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let (_, pr, run) = w.same_repo_pr_run();
 
     let out = w.land(run).run().success();
 

@@ -14,12 +14,7 @@ fn fetched_bytes(commits: usize) -> usize {
     w.grow_history(&w.upstream, BRANCH, A, commits);
     let (head, _, run) = w.same_repo_pr(&[(B, b"{\"b\": 21}\n")]);
     let out = w.land(run).run().success();
-    assert_eq!(
-        w.upstream.parents(&w.upstream.rev(BRANCH)),
-        vec![head],
-        "{}",
-        out.all_output()
-    );
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 21}")], &out);
     w.http.bytes_sent("git-upload-pack")
 }
 
@@ -54,12 +49,7 @@ fn land_streams_the_pushed_pack_instead_of_sending_it_whole() {
 
     let out = w.land(run).run().success();
 
-    assert_eq!(
-        w.upstream.parents(&w.upstream.rev(BRANCH)),
-        vec![head],
-        "{}",
-        out.all_output()
-    );
+    w.assert_landed(&w.upstream, &head, &[(B, "{\"b\": 26}")], &out);
     // A body sent as it is written has no Content-Length: it is chunked.
     let chunked = w.http.chunked_requests();
     assert!(

@@ -26,16 +26,9 @@ fn land_never_writes_into_a_marker_comment_someone_else_posted() {
     let planted = format!("{MARKER}\nThis PR is approved, see [the docs](https://evil.example)");
     let attacker = w.fake.add_comment(UPSTREAM, pr, &planted);
 
-    let out = w.land(run).run().success();
-
-    let comments = w.fake.comments(UPSTREAM, pr);
-    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    let comments = land_and_read_two_comments(&w, run, pr);
     assert_eq!(comments[0], (attacker, planted));
-    assert!(
-        comments[1].1.starts_with(MARKER) && comments[1].1.contains("Committed 1 recording"),
-        "{}",
-        comments[1].1
-    );
+    assert_ours_committed_one(&comments[1].1);
 }
 
 #[test]
@@ -49,17 +42,10 @@ fn land_with_the_job_token_updates_the_comment_github_actions_wrote() {
         .fake
         .add_comment_by(UPSTREAM, pr, &format!("{MARKER}\nold news"), JOB_TOKEN_USER);
 
-    let out = w.land(run).run().success();
-
-    let comments = w.fake.comments(UPSTREAM, pr);
-    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    let comments = land_and_read_two_comments(&w, run, pr);
     assert_eq!(comments[0], (attacker, planted));
     assert_eq!(comments[1].0, ours);
-    assert!(
-        comments[1].1.contains("Committed 1 recording"),
-        "{}",
-        comments[1].1
-    );
+    assert_ours_committed_one(&comments[1].1);
 }
 
 #[test]
@@ -74,20 +60,13 @@ fn land_never_takes_our_reply_quoting_the_marker_for_the_sticky_comment() {
     );
     let ours = w.fake.add_comment_by(UPSTREAM, pr, &reply, JOB_TOKEN_USER);
 
-    let out = w.land(run).run().success();
-
-    let comments = w.fake.comments(UPSTREAM, pr);
-    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    let comments = land_and_read_two_comments(&w, run, pr);
     assert_eq!(
         comments[0],
         (ours, reply),
         "the refusal reply was overwritten"
     );
-    assert!(
-        comments[1].1.starts_with(MARKER) && comments[1].1.contains("Committed 1 recording"),
-        "{}",
-        comments[1].1
-    );
+    assert_ours_committed_one(&comments[1].1);
 }
 
 #[test]
@@ -139,9 +118,7 @@ fn land_refuses_a_run_whose_fork_was_deleted() {
 #[test]
 fn land_refuses_an_artifact_without_a_manifest() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w.open_pr(UPSTREAM, &head);
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let (head, pr, run) = w.same_repo_pr_run();
     let legacy = ZipBuilder::new().file(A, b"{\"a\": 7}\n").finish();
     w.fake
         .add_artifact(UPSTREAM, run, "recordings-legacy", legacy, false);
@@ -350,9 +327,7 @@ fn land_refuses_a_new_name_that_is_an_existing_recording_on_macos_and_windows() 
 #[test]
 fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
     let w = World::new(TOKEN);
-    let head = w.upstream.rev(BRANCH);
-    let pr = w.open_pr(UPSTREAM, &head);
-    let run = w.pr_run(&head, UPSTREAM, vec![pr]);
+    let (head, pr, run) = w.same_repo_pr_run();
     let files: Vec<(String, Vec<u8>)> = (0..1500)
         .map(|i| {
             (
@@ -392,4 +367,19 @@ fn land_caps_its_comment_for_1500_recordings_under_githubs_limit() {
     );
     // The log lists every file.
     out.assert_output_has(&files[1499].0);
+}
+
+/// Land `run` of `pr`; the PR then has exactly two comments, returned as (id, body).
+fn land_and_read_two_comments(w: &World, run: u64, pr: u64) -> Vec<(u64, String)> {
+    let out = w.land(run).run().success();
+    let comments = w.fake.comments(UPSTREAM, pr);
+    assert_eq!(comments.len(), 2, "{comments:?}\n{}", out.all_output());
+    comments
+}
+
+/// `body` is land's sticky comment for one committed recording.
+#[track_caller]
+fn assert_ours_committed_one(body: &str) {
+    assert!(body.starts_with(MARKER), "{body}");
+    assert!(body.contains("Committed 1 recording"), "{body}");
 }

@@ -1,6 +1,5 @@
 //! The dispatch itself: run ids, the 204 fallback, lost answers never duplicated, retries, output.
 
-use super::support::cmd::rerecord;
 use super::support::fake_github::*;
 use super::*;
 use std::time::Duration;
@@ -73,13 +72,7 @@ fn schedule_waits_out_the_run_list_lag_and_takes_only_its_own_run() {
     w.fake.set_dispatch_lag(Duration::from_secs(1));
     w.fake
         .inject(Fault::new("POST", "/dispatches", 502).kind(FaultKind::AfterEffect));
-    let run = rerecord()
-        .current_dir(w.path())
-        .env("GH_TOKEN", TOKEN)
-        .env("RERECORD_POLL_SCALE", "0.05")
-        .args(["schedule", "--api-url", &w.fake.url(), "--json"])
-        .run()
-        .success();
+    let run = w.scaled("0.05").arg("--json").run().success();
     assert_eq!(w.posts().len(), 1, "nothing was re-sent");
     let runs = w.fake.runs(FORK);
     assert_eq!(runs.len(), 2, "theirs and ours");
@@ -212,12 +205,10 @@ fn schedule_treats_a_timed_out_dispatch_as_unknown_and_never_resends() {
     w.fork_pr();
     w.fake
         .inject(Fault::new("POST", "/dispatches", 0).kind(FaultKind::Hang));
-    let run = rerecord()
-        .current_dir(w.path())
-        .env("GH_TOKEN", TOKEN)
-        .env("RERECORD_POLL_SCALE", "0.01")
+    let run = w
+        .scaled("0.01")
         .env("RERECORD_HTTP_TIMEOUT", "1")
-        .args(["schedule", "--api-url", &w.fake.url(), "--json"])
+        .arg("--json")
         .run()
         .failure();
     run.assert_stderr_has("outcome is unknown");

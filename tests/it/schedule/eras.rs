@@ -3,7 +3,6 @@
 
 use serde_json::json;
 
-use super::support::fake_github::PrSpec;
 use super::*;
 
 const AUG_2025: &str = include_str!("../../fixtures/workflows/llama-stack-2025-08.yml");
@@ -16,12 +15,6 @@ fn world(workflow: &str) -> (World, u64) {
     w.use_workflow(workflow);
     let number = w.fork_pr();
     (w, number)
-}
-
-fn posted_inputs(w: &World) -> serde_json::Value {
-    let posts = w.posts();
-    assert_eq!(posts.len(), 1, "one dispatch");
-    posts[0].body.as_ref().unwrap()["inputs"].clone()
 }
 
 #[test]
@@ -44,7 +37,7 @@ fn each_era_is_dispatched_by_default_with_only_what_it_needs() {
             out["inputs"], expected,
             "{era}: the workflow's defaults apply"
         );
-        assert_eq!(posted_inputs(&w), expected, "{era}");
+        assert_eq!(w.posted_inputs(), expected, "{era}");
         let (repo, git_ref) = if mode == "upstream" {
             (UPSTREAM, "main")
         } else {
@@ -111,7 +104,7 @@ fn short_options_fill_each_era_s_inputs_without_configuration() {
             expected["pr_number"] = json!(number.to_string());
         }
         assert_eq!(out["inputs"], expected, "{era}");
-        assert_eq!(posted_inputs(&w), expected, "{era}");
+        assert_eq!(w.posted_inputs(), expected, "{era}");
 
         let doctor = w.doctor(&["--json"]).success().json();
         assert_eq!(doctor["mapping"]["subdirs"], names[0], "{era}: {doctor}");
@@ -128,9 +121,7 @@ fn short_options_fill_each_era_s_inputs_without_configuration() {
 #[test]
 fn an_option_the_workflow_lacks_is_refused_with_what_it_accepts() {
     let (w, _) = world(AUG_2025);
-    let run = w.schedule(&["-t", "vision"]).failure();
-    run.assert_stderr_has("-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)");
-    assert!(w.posts().is_empty());
+    w.refused(&["-t", "vision"], &["-t/--test-suite has no input to fill: record-integration-tests.yml at feature-x declares none of suite, test-suite (it accepts: run-vision-tests, test-pattern, test-provider, test-subdirs)"]);
     let doctor = w.doctor(&[]).success();
     doctor.assert_stdout_has("-t/--test-suite -> (no input)");
 }
@@ -178,19 +169,13 @@ fn the_newest_era_records_a_fork_pr_in_the_upstream_with_its_number() {
 fn the_newest_era_records_a_same_repo_pr_on_the_default_branch_too() {
     let w = World::new();
     w.use_workflow(NEWEST);
-    git(w.path(), &["remote", "remove", "origin"]);
-    git(w.path(), &["remote", "remove", "upstream"]);
-    w.add_remote("origin", UPSTREAM);
-    w.fake.set_branch(UPSTREAM, BRANCH, &w.head);
-    let number = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
+    let number = w.same_repo_pr();
     let out = w.schedule(&["--json", "-s", "agents"]).success().json();
     assert_eq!(out["dispatch"]["mode"], "upstream");
     assert_eq!(out["dispatch"]["ref"], "main");
     assert_eq!(out["fork"], false);
     assert_eq!(
-        posted_inputs(&w),
+        w.posted_inputs(),
         json!({"pr_number": number.to_string(), "subdirs": "agents"})
     );
     assert_eq!(w.fake.runs(UPSTREAM)[0].head_branch, "main");
@@ -225,10 +210,10 @@ fn dispatch_in_head_overrides_the_upstream_mode() {
 
     // The upstream mode is refused where a run there could not record the fork's branch.
     let (w, _) = world(SEP_2025_MAR_2026);
-    let run = w.schedule(&["--dispatch-in", "upstream"]).failure();
-    run.assert_stderr_has("takes no PR number");
-    run.assert_stderr_has("--dispatch-in head");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &["--dispatch-in", "upstream"],
+        &["takes no PR number", "--dispatch-in head"],
+    );
 }
 
 #[test]
@@ -236,7 +221,7 @@ fn no_suite_is_sent_unless_typed_or_opted_into() {
     let (w, _) = world(SEP_2025_MAR_2026);
     w.schedule(&[]).success();
     assert_eq!(
-        posted_inputs(&w),
+        w.posted_inputs(),
         json!({}),
         "the workflow's empty suite applies"
     );

@@ -8,13 +8,7 @@ use super::*;
 fn schedule_dispatches_same_repo_pr_to_its_repository() {
     let w = World::new();
     // Same-repository PR: the branch lives on the upstream itself, no fork involved.
-    git(w.path(), &["remote", "remove", "origin"]);
-    git(w.path(), &["remote", "remove", "upstream"]);
-    w.add_remote("origin", UPSTREAM);
-    w.fake.set_branch(UPSTREAM, BRANCH, &w.head);
-    let number = w
-        .fake
-        .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
+    let number = w.same_repo_pr();
     let run = w
         .schedule(&["--test-subdirs", "agents, inference", "--json"])
         .success();
@@ -78,35 +72,21 @@ fn schedule_without_pr_uses_the_remote_that_has_the_branch() {
 #[test]
 fn schedule_refuses_branch_that_is_on_no_remote() {
     let w = World::new();
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("git push -u origin feature-x");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["git push -u origin feature-x"]);
 }
 
 #[test]
 fn schedule_refuses_merged_pr_without_dispatching() {
     let w = World::new();
-    w.fake.set_branch(FORK, BRANCH, &w.head);
-    let mut pr = PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head);
-    pr.state = PrState::Merged;
-    w.fake.add_pr(pr);
-    let run = w.schedule(&[]).failure();
-    assert!(
-        run.stderr
-            .contains("already merged; recordings can't be committed back"),
-        "{}",
-        run.stderr
-    );
-    assert!(w.posts().is_empty(), "a merged PR must not be dispatched");
+    fork_pr_in_state(&w, PrState::Merged);
+    // A merged PR must not be dispatched.
+    w.refused(&[], &["already merged; recordings can't be committed back"]);
 }
 
 #[test]
 fn schedule_notes_closed_pr_and_goes_on() {
     let w = World::new();
-    w.fake.set_branch(FORK, BRANCH, &w.head);
-    let mut pr = PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head);
-    pr.state = PrState::Closed;
-    w.fake.add_pr(pr);
+    fork_pr_in_state(&w, PrState::Closed);
     let run = w.schedule(&["--json"]).success();
     run.assert_stderr_has("is closed");
     assert_eq!(run.json()["pr"]["state"], "closed");
@@ -118,9 +98,7 @@ fn schedule_refuses_pr_whose_head_repository_was_deleted() {
     let w = World::new();
     w.fork_pr();
     w.fake.delete_repo(FORK);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("head repository of PR #1 was deleted");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["head repository of PR #1 was deleted"]);
 }
 
 #[test]
@@ -132,11 +110,10 @@ fn schedule_lists_ambiguous_prs_when_it_cannot_prompt() {
     let b = w
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &w.head));
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("several pull requests");
-    run.assert_stderr_has(&format!("#{a}"));
-    run.assert_stderr_has(&format!("#{b}"));
-    assert!(w.posts().is_empty());
+    w.refused(
+        &[],
+        &["several pull requests", &format!("#{a}"), &format!("#{b}")],
+    );
 }
 
 #[test]
@@ -175,4 +152,12 @@ fn schedule_without_token_sends_no_request() {
     run.assert_stderr_has("GH_TOKEN");
     run.assert_stderr_has("gh auth login");
     assert!(w.fake.requests().is_empty());
+}
+
+/// The branch pushed to the fork, with a PR from it in `state`.
+fn fork_pr_in_state(w: &World, state: PrState) {
+    w.fake.set_branch(FORK, BRANCH, &w.head);
+    let mut pr = PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head);
+    pr.state = state;
+    w.fake.add_pr(pr);
 }

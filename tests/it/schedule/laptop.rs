@@ -93,13 +93,7 @@ fn watch_survives_minutes_of_api_outage() {
     // minutes of outage at full scale (RERECORD_POLL_SCALE shrinks it to a few seconds).
     w.fake
         .inject(Fault::new("GET", "/actions/runs/", 503).times(24));
-    let run = rerecord()
-        .current_dir(w.path())
-        .env("GH_TOKEN", TOKEN)
-        .env("RERECORD_POLL_SCALE", "0.005")
-        .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
-        .run()
-        .success();
+    let run = w.scaled("0.005").arg("--watch").run().success();
     run.assert_stderr_has("GitHub is not answering");
     run.assert_stderr_has("still watching");
     run.assert_stderr_has("GitHub answers again");
@@ -113,13 +107,7 @@ fn watch_gives_up_after_half_an_hour_of_outage() {
     w.fork_pr();
     w.fake
         .inject(Fault::new("GET", "/actions/runs/", 503).times(100_000));
-    let run = rerecord()
-        .current_dir(w.path())
-        .env("GH_TOKEN", TOKEN)
-        .env("RERECORD_POLL_SCALE", "0.001")
-        .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
-        .run()
-        .failure();
+    let run = w.scaled("0.001").arg("--watch").run().failure();
     run.assert_stderr_has("GitHub has not answered for 30 minutes");
     assert_eq!(w.fake.runs(FORK).len(), 1, "the run itself goes on");
 }

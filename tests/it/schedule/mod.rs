@@ -116,13 +116,35 @@ impl World {
     }
 
     fn schedule(&self, args: &[&str]) -> Run {
+        self.scaled("0.01").args(args).run()
+    }
+
+    /// `rerecord schedule` against the fake, its waits scaled by `poll_scale`
+    /// (`RERECORD_POLL_SCALE`).
+    fn scaled(&self, poll_scale: &str) -> support::cmd::Rerecord {
         rerecord()
             .current_dir(self.path())
             .env("GH_TOKEN", TOKEN)
-            .env("RERECORD_POLL_SCALE", "0.01")
+            .env("RERECORD_POLL_SCALE", poll_scale)
             .args(["schedule", "--api-url", &self.fake.url()])
-            .args(args)
-            .run()
+    }
+
+    /// The inputs of the one dispatch posted.
+    fn posted_inputs(&self) -> serde_json::Value {
+        let posts = self.posts();
+        assert_eq!(posts.len(), 1, "one dispatch");
+        posts[0].body.as_ref().unwrap()["inputs"].clone()
+    }
+
+    /// Only the upstream as `origin`, with the branch and an open same-repository PR from it;
+    /// returns its number.
+    fn same_repo_pr(&self) -> u64 {
+        git(self.path(), &["remote", "remove", "origin"]);
+        git(self.path(), &["remote", "remove", "upstream"]);
+        self.add_remote("origin", UPSTREAM);
+        self.fake.set_branch(UPSTREAM, BRANCH, &self.head);
+        self.fake
+            .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, BRANCH, &self.head))
     }
 
     /// Put `workflow` everywhere the default one is: both repositories' `main` and `feature-x`.
@@ -154,6 +176,17 @@ impl World {
             .into_iter()
             .filter(|r| r.method == "POST")
             .collect()
+    }
+
+    /// `schedule ARGS` fails saying each of `says` on stderr, and posts nothing.
+    #[track_caller]
+    fn refused(&self, args: &[&str], says: &[&str]) -> Run {
+        let run = self.schedule(args).failure();
+        for needle in says {
+            run.assert_stderr_has(needle);
+        }
+        assert!(self.posts().is_empty(), "{}", run.all_output());
+        run
     }
 
     fn assert_token_hidden(&self, run: &Run) {

@@ -8,12 +8,6 @@ use super::*;
 /// The recording template as shipped: takes `pr_number` and `head_sha`.
 const TEMPLATE: &str = include_str!("../../../workflows/record-integration-tests.yml");
 
-fn posted_inputs(w: &World) -> serde_json::Value {
-    let posts = w.posts();
-    assert_eq!(posts.len(), 1, "one dispatch");
-    posts[0].body.as_ref().unwrap()["inputs"].clone()
-}
-
 #[test]
 fn a_fork_pr_against_the_template_is_dispatched_with_the_pushed_head_as_head_sha() {
     let w = World::new();
@@ -21,7 +15,7 @@ fn a_fork_pr_against_the_template_is_dispatched_with_the_pushed_head_as_head_sha
     let number = w.fork_pr();
     let out = w.schedule(&["--json", "--yes"]).success().json();
     assert_eq!(out["dispatch"]["mode"], "upstream", "{out}");
-    let sent = posted_inputs(&w);
+    let sent = w.posted_inputs();
     assert_eq!(sent["pr_number"], number.to_string(), "{sent}");
     assert_eq!(sent["head_sha"], w.head, "{sent}");
     assert_eq!(out["inputs"]["head_sha"], w.head, "{out}");
@@ -39,7 +33,7 @@ fn the_pushed_head_is_sent_not_a_newer_local_commit() {
     );
     let run = w.schedule(&["--json", "--yes"]).success();
     run.assert_stderr_has("differs from the pushed one");
-    let sent = posted_inputs(&w);
+    let sent = w.posted_inputs();
     assert_eq!(sent["head_sha"], pushed, "{sent}");
 }
 
@@ -58,7 +52,7 @@ fn a_head_sha_input_under_another_name_is_filled_through_inputs_mapping() {
     )
     .unwrap();
     w.schedule(&["--json", "--yes"]).success();
-    let sent = posted_inputs(&w);
+    let sent = w.posted_inputs();
     assert_eq!(sent["commit"], w.head, "{sent}");
     assert!(sent.get("head_sha").is_none(), "{sent}");
 }
@@ -70,7 +64,7 @@ fn a_workflow_without_a_head_sha_input_gets_none() {
     w.fake.set_branch(FORK, BRANCH, &w.head);
     let out = w.schedule(&["--json", "--yes"]).success().json();
     assert_eq!(out["pr"]["number"], number);
-    let sent = posted_inputs(&w);
+    let sent = w.posted_inputs();
     assert!(sent.get("head_sha").is_none(), "{sent}");
     assert!(sent.get("head-sha").is_none(), "{sent}");
 }

@@ -60,13 +60,7 @@ fn watch_with_a_poll_scale_of_zero_still_pauses_between_polls() {
     let w = World::new();
     w.fork_pr();
     w.fake.set_run_progress(4, "success");
-    rerecord()
-        .current_dir(w.path())
-        .env("GH_TOKEN", TOKEN)
-        .env("RERECORD_POLL_SCALE", "0")
-        .args(["schedule", "--api-url", &w.fake.url(), "--watch"])
-        .run()
-        .success();
+    w.scaled("0").arg("--watch").run().success();
     let polls: Vec<_> = w
         .fake
         .requests()

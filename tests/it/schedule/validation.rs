@@ -2,34 +2,36 @@
 
 use super::*;
 
+/// Origin is a fresh fork `fork` (see [`World::origin_is_fork`]: `file` puts the workflow on
+/// the branch, `state` registers it): schedule refuses, saying each of `says`.
+fn refused_for_fork(fork: &str, file: bool, state: Option<&str>, says: &[&str]) {
+    let w = World::new();
+    w.origin_is_fork(fork, file, state);
+    w.refused(&[], says);
+}
+
 #[test]
 fn schedule_reports_missing_workflow_with_fork_sync_advice() {
-    let w = World::new();
-    w.origin_is_fork("me/behind", false, None);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("workflow record-integration-tests.yml was not found in me/behind");
-    run.assert_stderr_has("sync it (gh repo sync me/behind");
-    assert!(w.posts().is_empty());
+    let says = [
+        "workflow record-integration-tests.yml was not found in me/behind",
+        "sync it (gh repo sync me/behind",
+    ];
+    refused_for_fork("me/behind", false, None, &says);
 }
 
 #[test]
 fn schedule_explains_workflow_missing_from_default_branch() {
-    let w = World::new();
-    w.origin_is_fork("me/new-fork", true, None);
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("not on the default branch");
-    run.assert_stderr_has("gh repo sync me/new-fork");
-    assert!(w.posts().is_empty());
+    let says = ["not on the default branch", "gh repo sync me/new-fork"];
+    refused_for_fork("me/new-fork", true, None, &says);
 }
 
 #[test]
 fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
-    let w = World::new();
-    w.origin_is_fork("me/fresh-fork", true, Some("disabled_fork"));
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("disabled in fork me/fresh-fork");
-    run.assert_stderr_has("/me/fresh-fork/actions/workflows/record-integration-tests.yml");
-    assert!(w.posts().is_empty());
+    let says = [
+        "disabled in fork me/fresh-fork",
+        "/me/fresh-fork/actions/workflows/record-integration-tests.yml",
+    ];
+    refused_for_fork("me/fresh-fork", true, Some("disabled_fork"), &says);
 }
 
 #[test]
@@ -42,19 +44,20 @@ fn schedule_refuses_workflow_without_workflow_dispatch() {
         &format!(".github/workflows/{FILE}"),
         "on: [pull_request]\njobs: {}\n",
     );
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("has no workflow_dispatch trigger");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["has no workflow_dispatch trigger"]);
 }
 
 #[test]
 fn schedule_refuses_unknown_input_listing_declared_ones() {
     let w = World::new();
     w.fork_pr();
-    let run = w.schedule(&["-f", "provider=x"]).failure();
-    run.assert_stderr_has("does not declare input \"provider\"");
-    run.assert_stderr_has("pattern, rerun-all, subdirs, suite, test-setup");
-    assert!(w.posts().is_empty());
+    w.refused(
+        &["-f", "provider=x"],
+        &[
+            "does not declare input \"provider\"",
+            "pattern, rerun-all, subdirs, suite, test-setup",
+        ],
+    );
 }
 
 #[test]
@@ -63,9 +66,7 @@ fn schedule_refuses_choice_outside_options() {
     w.fork_pr();
     let run = w.schedule(&["--setup", "bedrock"]).failure();
     run.assert_stderr_has("not one of: ollama, vllm, gpt");
-    let run = w.schedule(&["-f", "rerun-all=yes"]).failure();
-    run.assert_stderr_has("use true or false");
-    assert!(w.posts().is_empty());
+    w.refused(&["-f", "rerun-all=yes"], &["use true or false"]);
 }
 
 #[test]
@@ -82,9 +83,7 @@ fn schedule_refuses_missing_required_input() {
         &format!(".github/workflows/{FILE}"),
         &required,
     );
-    let run = w.schedule(&[]).failure();
-    run.assert_stderr_has("requires input \"pattern\"");
-    assert!(w.posts().is_empty());
+    w.refused(&[], &["requires input \"pattern\""]);
     w.schedule(&["-k", "test_agent"]).success();
     assert_eq!(w.posts().len(), 1);
 }

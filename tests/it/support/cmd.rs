@@ -117,6 +117,14 @@ impl Run {
     pub fn assert_stderr_has(&self, needle: &str) {
         assert!(self.stderr.contains(needle), "{}", self.stderr);
     }
+    /// [`Run::assert_stderr_has`] for each of `needles`.
+    #[track_caller]
+    pub fn assert_stderr_has_all(&self, needles: &[&str]) {
+        for needle in needles {
+            self.assert_stderr_has(needle);
+        }
+    }
+
     /// Stdout holds `needle`.
     #[track_caller]
     pub fn assert_stdout_has(&self, needle: &str) {
@@ -166,4 +174,37 @@ pub fn path_str(p: &Path) -> String {
 
 pub fn bin_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_rerecord"))
+}
+
+/// Runs `cmd`, panicking with its output (naming it `what`) unless it succeeds; returns its
+/// trimmed stdout.
+#[track_caller]
+pub fn checked_stdout(cmd: &mut Command, what: &str) -> String {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Copies the actions' files (the three action.yml, the install script, Cargo.toml) from this
+/// checkout to `action`, as a runner's checkout of the action holds them.
+pub fn copy_action_files(action: &Path) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in [
+        "action.yml",
+        "land/action.yml",
+        "command/action.yml",
+        "scripts/install-rerecord.sh",
+        "Cargo.toml",
+    ] {
+        let to = action.join(file);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(file), to).unwrap();
+    }
 }

@@ -7,20 +7,44 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::cmd::checked_stdout;
+
 pub const TEST_NAME: &str = "Fixture Author";
 pub const TEST_EMAIL: &str = "fixture@example.com";
 
 /// Run git in `dir`, panicking with its output on failure; returns trimmed stdout.
 pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_cmd(dir).args(args).output().expect("failed to run git");
-    assert!(
-        out.status.success(),
-        "git {args:?} in {} failed:\n{}{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let what = format!("git {args:?} in {}", dir.display());
+    checked_stdout(git_cmd(dir).args(args), &what)
+}
+
+/// `git clone --bare FROM TO`, run in `dir`.
+pub fn bare_clone(dir: &Path, from: &Path, to: &Path) {
+    git(
+        dir,
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            from.to_str().unwrap(),
+            to.to_str().unwrap(),
+        ],
     );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// `git clone --branch BRANCH FROM TO`, run in `dir`.
+pub fn clone_branch(dir: &Path, branch: &str, from: &Path, to: &Path) {
+    git(
+        dir,
+        &[
+            "clone",
+            "-q",
+            "--branch",
+            branch,
+            from.to_str().unwrap(),
+            to.to_str().unwrap(),
+        ],
+    );
 }
 
 /// A `git` command with the fixture environment.
@@ -82,16 +106,7 @@ impl Remote {
             git(&seed, &["branch", branch]);
         }
         let bare = root.join("remote.git");
-        git(
-            root,
-            &[
-                "clone",
-                "-q",
-                "--bare",
-                seed.to_str().unwrap(),
-                bare.to_str().unwrap(),
-            ],
-        );
+        bare_clone(root, &seed, &bare);
         std::fs::remove_dir_all(&seed).unwrap();
         Self {
             root: root.to_path_buf(),
@@ -102,17 +117,7 @@ impl Remote {
     /// A full clone of `branch` at `root/NAME`, origin = the bare path.
     pub fn clone(&self, name: &str, branch: &str) -> PathBuf {
         let dest = self.root.join(name);
-        git(
-            &self.root,
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                branch,
-                self.bare.to_str().unwrap(),
-                dest.to_str().unwrap(),
-            ],
-        );
+        clone_branch(&self.root, branch, &self.bare, &dest);
         dest
     }
 

@@ -161,6 +161,15 @@ impl World {
         (head, pr, run)
     }
 
+    /// A same-repository PR at the tip of `BRANCH` and its successful run, with no artifact yet;
+    /// returns the head, PR and run.
+    pub fn same_repo_pr_run(&self) -> (String, u64, u64) {
+        let head = self.upstream.rev(BRANCH);
+        let pr = self.open_pr(UPSTREAM, &head);
+        let run = self.pr_run(&head, UPSTREAM, vec![pr]);
+        (head, pr, run)
+    }
+
     /// [`World::same_repo_pr`] for a PR from the fork's `BRANCH`.
     pub fn fork_pr(&self, files: &[(&str, &[u8])]) -> (String, u64, u64) {
         let head = self.fork.rev(BRANCH);

@@ -11,5 +11,6 @@ pub mod http_git;
 pub mod land_world;
 pub mod proxy;
 pub mod snap;
+pub mod static_http;
 pub mod tls;
 pub mod zips;

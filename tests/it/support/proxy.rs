@@ -23,23 +23,9 @@ pub struct ConnectProxy {
 
 impl ConnectProxy {
     pub fn start() -> Self {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let recorded = seen.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                while let Ok((client, _)) = listener.accept().await {
-                    tokio::spawn(serve(client, recorded.clone()));
-                }
-            });
-        });
+        let port = super::tls::serve_tokio(move |client| serve(client, recorded.clone()));
         Self { port, seen }
     }
 
@@ -49,6 +35,22 @@ impl ConnectProxy {
 
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
+    }
+
+    /// Something went through the proxy, every request was a CONNECT to `target` (`host:port`),
+    /// and the first one carried Basic credentials; returns what the proxy saw.
+    #[track_caller]
+    pub fn assert_only_tunnels_to(&self, target: &str) -> Vec<Seen> {
+        let seen = self.seen();
+        assert!(!seen.is_empty(), "nothing went through the proxy");
+        assert!(
+            seen.iter()
+                .all(|s| s.method == "CONNECT" && s.target == target),
+            "only tunnels to {target}: {seen:?}"
+        );
+        let auth = seen[0].proxy_authorization.as_deref();
+        assert!(auth.is_some_and(|a| a.starts_with("Basic ")), "{seen:?}");
+        seen
     }
 }
 

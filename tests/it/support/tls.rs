@@ -64,32 +64,20 @@ impl TlsProxy {
     /// Terminate TLS with a certificate from `ca` and forward every connection to `upstream`.
     pub fn start(upstream: SocketAddr, ca: &TestCa) -> Self {
         let acceptor = tokio_rustls::TlsAcceptor::from(ca.server_config());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let port = listener.local_addr().unwrap().port();
-        listener.set_nonblocking(true).unwrap();
         let connections = Arc::new(AtomicUsize::new(0));
         let counted = connections.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                while let Ok((client, _)) = listener.accept().await {
-                    counted.fetch_add(1, Ordering::SeqCst);
-                    let acceptor = acceptor.clone();
-                    tokio::spawn(async move {
-                        let Ok(mut tls) = acceptor.accept(client).await else {
-                            return;
-                        };
-                        let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
-                            return;
-                        };
-                        let _ = tokio::io::copy_bidirectional(&mut tls, &mut server).await;
-                    });
-                }
-            });
+        let port = serve_tokio(move |client| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            async move {
+                let Ok(mut tls) = acceptor.accept(client).await else {
+                    return;
+                };
+                let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut server).await;
+            }
         });
         Self { port, connections }
     }
@@ -102,4 +90,29 @@ impl TlsProxy {
     pub fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
+}
+
+/// Listens on a free port of 127.0.0.1 (returned) and, on a thread of its own with a tokio
+/// runtime, spawns `on_client(connection)` for every connection until the test process ends.
+pub fn serve_tokio<F, Fut>(on_client: F) -> u16
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            while let Ok((client, _)) = listener.accept().await {
+                tokio::spawn(on_client(client));
+            }
+        });
+    });
+    port
 }

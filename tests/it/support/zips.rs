@@ -42,18 +42,17 @@ impl ZipBuilder {
             .unix_permissions(0o644)
     }
 
-    pub fn file(mut self, name: &str, bytes: &[u8]) -> Self {
-        self.writer
-            .start_file(name, Self::options(CompressionMethod::Deflated))
-            .expect("start_file");
-        self.writer.write_all(bytes).expect("write entry");
-        self
+    pub fn file(self, name: &str, bytes: &[u8]) -> Self {
+        self.entry(name, bytes, CompressionMethod::Deflated)
     }
 
-    pub fn stored(mut self, name: &str, bytes: &[u8]) -> Self {
-        self.writer
-            .start_file(name, Self::options(CompressionMethod::Stored))
-            .expect("start_file");
+    pub fn stored(self, name: &str, bytes: &[u8]) -> Self {
+        self.entry(name, bytes, CompressionMethod::Stored)
+    }
+
+    fn entry(mut self, name: &str, bytes: &[u8], method: CompressionMethod) -> Self {
+        let options = Self::options(method);
+        self.writer.start_file(name, options).expect("start_file");
         self.writer.write_all(bytes).expect("write entry");
         self
     }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 
-use super::pagination::paginate;
+use super::pagination::paged_reply;
 use super::server::{Reply, Req};
 use super::state::{Repo, Run, State};
 use super::{DispatchMode, JOB_TOKEN_USER, RunSpec, USER, render, storage, workflow_file};
@@ -255,17 +255,9 @@ fn list_runs(st: &State, req: &Req, full: &str, workflow_id: Option<u64>) -> Rep
         })
         .collect();
     runs.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
-    let total = runs.len();
-    let page = paginate(runs, req, &st.page_base());
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|r| render::run(st, repo, r, &workflow_name(repo, &r.workflow)))
-        .collect();
-    page.with_link(Reply::json(
-        200,
-        json!({"total_count": total, "workflow_runs": items}),
-    ))
+    paged_reply(runs, req, &st.page_base(), Some("workflow_runs"), |r| {
+        render::run(st, repo, r, &workflow_name(repo, &r.workflow))
+    })
 }
 
 fn get_run(st: &mut State, full: &str, id: &str) -> Reply {
@@ -302,17 +294,10 @@ fn list_jobs(st: &State, req: &Req, full: &str, id: &str) -> Reply {
         return Reply::not_found();
     };
     let name = workflow_name(repo, &run.workflow);
-    let total = run.jobs.len();
-    let page = paginate(run.jobs.iter().collect(), req, &st.page_base());
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|j| render::job(st, repo, run, j, &name))
-        .collect();
-    page.with_link(Reply::json(
-        200,
-        json!({"total_count": total, "jobs": items}),
-    ))
+    let jobs = run.jobs.iter().collect();
+    paged_reply(jobs, req, &st.page_base(), Some("jobs"), |j| {
+        render::job(st, repo, run, j, &name)
+    })
 }
 
 fn list_artifacts(st: &State, req: &Req, full: &str, id: &str) -> Reply {
@@ -326,17 +311,9 @@ fn list_artifacts(st: &State, req: &Req, full: &str, id: &str) -> Reply {
         .filter(|a| a.run_id == run.id)
         .filter(|a| req.q("name").is_none_or(|n| a.name == n))
         .collect();
-    let total = artifacts.len();
-    let page = paginate(artifacts, req, &st.page_base());
-    let items: Vec<Value> = page
-        .items
-        .iter()
-        .map(|a| render::artifact(st, repo, a))
-        .collect();
-    page.with_link(Reply::json(
-        200,
-        json!({"total_count": total, "artifacts": items}),
-    ))
+    paged_reply(artifacts, req, &st.page_base(), Some("artifacts"), |a| {
+        render::artifact(st, repo, a)
+    })
 }
 
 fn download(st: &State, full: &str, id: &str, format: &str) -> Reply {

@@ -233,12 +233,7 @@ impl FakeGitHub {
     /// repository's branch moves too when it is in the fake).
     pub fn push_to_pr(&self, repo: &str, number: u64, sha: &str, date: DateTime<Utc>) {
         let mut st = self.lock();
-        let pull = st
-            .repo_mut(repo)
-            .pulls
-            .iter_mut()
-            .find(|p| p.number == number)
-            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"));
+        let pull = st.pull_mut(repo, number);
         pull.head_sha = sha.to_string();
         let (head_repo, head_ref) = (pull.head_repo.clone(), pull.head_ref.clone());
         st.repo_mut(repo).commit_dates.insert(sha.to_string(), date);
@@ -253,12 +248,7 @@ impl FakeGitHub {
     /// repository's owner).
     pub fn set_pr_author(&self, repo: &str, number: u64, login: &str) {
         let mut st = self.lock();
-        let pull = st
-            .repo_mut(repo)
-            .pulls
-            .iter_mut()
-            .find(|p| p.number == number)
-            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"));
+        let pull = st.pull_mut(repo, number);
         pull.author = Some(login.to_string());
     }
 
@@ -355,12 +345,7 @@ impl FakeGitHub {
     /// `sender` adds `label` to PR `number`: stored on the PR, and the `labeled` payload.
     pub fn label_event(&self, repo: &str, number: u64, sender: &str, label: &str) -> Value {
         let mut st = self.lock();
-        let pull = st
-            .repo_mut(repo)
-            .pulls
-            .iter_mut()
-            .find(|p| p.number == number)
-            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"));
+        let pull = st.pull_mut(repo, number);
         if !pull.labels.iter().any(|l| l == label) {
             pull.labels.push(label.to_string());
         }

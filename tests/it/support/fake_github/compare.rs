@@ -12,6 +12,7 @@ use std::process::Command;
 
 use serde_json::{Value, json};
 
+use super::pagination::page_params;
 use super::server::{Reply, Req};
 use super::state::State;
 
@@ -41,7 +42,8 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
         .lines()
         .map(str::to_owned)
         .collect();
-    let (per_page, page) = page_params(req);
+    // At most 250 files a page, the default.
+    let (per_page, page) = page_params(req, 250, 250);
     let api = format!("{}/repos/{full}", st.api_base);
     let commits: Vec<Value> = all
         .iter()
@@ -81,22 +83,6 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
         reply = reply.header("link", format!("<{next}>; rel=\"next\""));
     }
     reply
-}
-
-/// `per_page` (at most 250, the default) and `page` (from 1) of a compare request.
-fn page_params(req: &Req) -> (usize, usize) {
-    let per_page = req
-        .q("per_page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(250)
-        .min(250);
-    let page = req
-        .q("page")
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(1);
-    (per_page, page)
 }
 
 /// Commits `head` is ahead of and behind `base`, and the status GitHub names that by.

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use state::{Pull, State};
+pub use state::Pull;
+use state::State;
 
 /// The only token the fake accepts (as `Bearer TOKEN` or `token TOKEN`).
 pub const TOKEN: &str = "ghp_fake0123456789abcdefTOKEN";
@@ -79,21 +80,6 @@ impl PrSpec {
     }
 }
 
-/// What a PR looks like in the fake's state (seeded or created through the API).
-#[derive(Clone, Debug, PartialEq)]
-pub struct PrView {
-    pub number: u64,
-    pub head_repo: Option<String>,
-    pub head_ref: String,
-    pub head_sha: String,
-    pub base_ref: String,
-    pub state: PrState,
-    pub maintainer_can_modify: bool,
-    pub title: String,
-    pub body: Option<String>,
-    pub draft: bool,
-}
-
 /// A workflow run to seed. An empty `head_repository` means the run's own repository.
 #[derive(Clone, Debug)]
 pub struct RunSpec {
@@ -132,18 +118,7 @@ impl RunSpec {
 
 /// What a run looks like in the fake's state. `inputs` is the dispatch's JSON object (empty
 /// object for runs that were not dispatched through the API).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RunView {
-    pub id: u64,
-    pub workflow: String,
-    pub head_branch: String,
-    pub head_sha: String,
-    pub event: String,
-    pub inputs: serde_json::Value,
-    pub status: String,
-    pub conclusion: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
+pub type RunView = state::Run;
 
 /// A fault answered instead of (or, for `AfterEffect`, after) the real work, `times` times, to
 /// requests whose method matches and whose path contains `path_contains`.
@@ -488,12 +463,7 @@ impl FakeGitHub {
     /// Mark run `id` completed with `conclusion` (a run that was in progress finished).
     pub fn complete_run(&self, repo: &str, id: u64, conclusion: &str) {
         let mut st = self.lock();
-        let run = st
-            .repo_mut(repo)
-            .runs
-            .iter_mut()
-            .find(|r| r.id == id)
-            .unwrap_or_else(|| panic!("fake_github: unknown run {id} in {repo}"));
+        let run = st.run_mut(repo, id);
         run.status = "completed".to_string();
         run.conclusion = Some(conclusion.to_string());
         run.updated_at = Utc::now();
@@ -578,28 +548,21 @@ impl FakeGitHub {
 
     pub fn runs(&self, repo: &str) -> Vec<RunView> {
         let st = self.lock();
-        st.repo(repo)
-            .map(|r| r.runs.iter().map(|run| run.view()).collect())
-            .unwrap_or_default()
+        st.repo(repo).map(|r| r.runs.clone()).unwrap_or_default()
     }
 
+    /// The comments on issue or PR `issue`, as (id, body).
     pub fn comments(&self, repo: &str, issue: u64) -> Vec<(u64, String)> {
-        let st = self.lock();
-        st.repo(repo)
-            .map(|r| {
-                r.comments
-                    .iter()
-                    .filter(|c| c.issue == issue)
-                    .map(|c| (c.id, c.body.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        let with_authors = self.comments_with_authors(repo, issue);
+        with_authors
+            .into_iter()
+            .map(|(id, _, body)| (id, body))
+            .collect()
     }
 
-    pub fn pulls(&self, repo: &str) -> Vec<PrView> {
+    /// The PRs of `repo` as the fake holds them (seeded or created through the API).
+    pub fn pulls(&self, repo: &str) -> Vec<Pull> {
         let st = self.lock();
-        st.repo(repo)
-            .map(|r| r.pulls.iter().map(Pull::view).collect())
-            .unwrap_or_default()
+        st.repo(repo).map(|r| r.pulls.clone()).unwrap_or_default()
     }
 }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use serde_json::{Value, json};
 
-use super::pagination::paginate;
+use super::pagination::paged_reply;
 use super::render;
 use super::server::{DOCS, Reply, Req};
 use super::state::{Comment, Pull, State};
@@ -115,32 +115,22 @@ fn repo_route(st: &mut State, req: &Req, full: &str, method: &str, rest: &[&str]
 
 fn get_branch(st: &State, full: &str, branch: &str) -> Reply {
     let repo = st.repo(full).expect("checked");
-    match repo.branches.get(branch) {
-        Some(sha) => Reply::json(200, render::branch(st, repo, branch, sha)),
-        None => Reply::error(
-            404,
-            "Branch not found",
-            "https://docs.github.com/rest/branches/branches#get-a-branch",
-        ),
-    }
+    let Some(sha) = repo.branches.get(branch) else {
+        let docs = "https://docs.github.com/rest/branches/branches#get-a-branch";
+        return Reply::error(404, "Branch not found", docs);
+    };
+    Reply::json(200, render::branch(st, repo, branch, sha))
 }
 
 fn get_ref(st: &State, full: &str, git_ref: &str) -> Reply {
     let repo = st.repo(full).expect("checked");
-    match git_ref
-        .strip_prefix("heads/")
-        .and_then(|b| repo.branches.get(b))
-    {
-        Some(sha) => Reply::json(
-            200,
-            render::git_ref(st, repo, &format!("refs/{git_ref}"), sha),
-        ),
-        None => Reply::error(
-            404,
-            "Not Found",
-            "https://docs.github.com/rest/git/refs#get-a-reference",
-        ),
-    }
+    let branch = git_ref.strip_prefix("heads/");
+    let Some(sha) = branch.and_then(|b| repo.branches.get(b)) else {
+        let docs = "https://docs.github.com/rest/git/refs#get-a-reference";
+        return Reply::error(404, "Not Found", docs);
+    };
+    let full_ref = format!("refs/{git_ref}");
+    Reply::json(200, render::git_ref(st, repo, &full_ref, sha))
 }
 
 /// `head=OWNER:REF` matches the head repository's owner and the branch; GitHub ignores a
@@ -182,13 +172,9 @@ fn list_pulls(st: &State, req: &Req, full: &str) -> Reply {
     if req.q("direction") == Some("asc") {
         matching.reverse();
     }
-    let page = paginate(matching, req, &st.page_base());
-    let body: Vec<Value> = page
-        .items
-        .iter()
-        .map(|p| render::pull(st, repo, p, false))
-        .collect();
-    page.with_link(Reply::json(200, Value::Array(body)))
+    paged_reply(matching, req, &st.page_base(), None, |p| {
+        render::pull(st, repo, p, false)
+    })
 }
 
 /// The repository and branch a `head` of `branch` or `owner:branch` names (the repository
@@ -334,13 +320,9 @@ fn list_comments(st: &State, req: &Req, full: &str, number: &str) -> Reply {
         return Reply::not_found();
     };
     let comments: Vec<&Comment> = repo.comments.iter().filter(|c| c.issue == number).collect();
-    let page = paginate(comments, req, &st.page_base());
-    let body: Vec<Value> = page
-        .items
-        .iter()
-        .map(|c| render::comment(st, repo, c))
-        .collect();
-    page.with_link(Reply::json(200, Value::Array(body)))
+    paged_reply(comments, req, &st.page_base(), None, |c| {
+        render::comment(st, repo, c)
+    })
 }
 
 /// GitHub's limit on an issue comment's body, in characters.

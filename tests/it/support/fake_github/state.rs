@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::{DispatchMode, Fault, PrState, PrView, Recorded, RunSpec, RunView};
+use super::{DispatchMode, Fault, PrState, Recorded, RunSpec};
 
 pub(crate) struct State {
     pub api_base: String,
@@ -80,7 +80,8 @@ pub(crate) struct Reaction {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) struct Pull {
+#[derive(Clone, Debug)]
+pub struct Pull {
     pub number: u64,
     pub id: u64,
     pub head_repo: Option<String>,
@@ -110,7 +111,8 @@ pub(crate) struct Workflow {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) struct Run {
+#[derive(Clone, Debug)]
+pub struct Run {
     pub id: u64,
     pub workflow: String,
     pub workflow_id: u64,
@@ -138,7 +140,8 @@ pub(crate) struct Run {
     pub jobs: Vec<Job>,
 }
 
-pub(crate) struct Job {
+#[derive(Clone, Debug)]
+pub struct Job {
     pub id: u64,
     pub name: String,
     pub status: String,
@@ -163,39 +166,6 @@ pub(crate) struct Comment {
     pub author: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-}
-
-impl Pull {
-    pub fn view(&self) -> PrView {
-        PrView {
-            number: self.number,
-            head_repo: self.head_repo.clone(),
-            head_ref: self.head_ref.clone(),
-            head_sha: self.head_sha.clone(),
-            base_ref: self.base_ref.clone(),
-            state: self.state,
-            maintainer_can_modify: self.maintainer_can_modify,
-            title: self.title.clone(),
-            body: self.body.clone(),
-            draft: self.draft,
-        }
-    }
-}
-
-impl Run {
-    pub fn view(&self) -> RunView {
-        RunView {
-            id: self.id,
-            workflow: self.workflow.clone(),
-            head_branch: self.head_branch.clone(),
-            head_sha: self.head_sha.clone(),
-            event: self.event.clone(),
-            inputs: self.inputs.clone(),
-            status: self.status.clone(),
-            conclusion: self.conclusion.clone(),
-            created_at: self.created_at,
-        }
-    }
 }
 
 impl Repo {
@@ -307,6 +277,24 @@ impl State {
         })
     }
 
+    /// Seeding helpers call this: a missing PR is a mistake in the test.
+    pub fn pull_mut(&mut self, repo: &str, number: u64) -> &mut Pull {
+        self.repo_mut(repo)
+            .pulls
+            .iter_mut()
+            .find(|p| p.number == number)
+            .unwrap_or_else(|| panic!("fake_github: no PR #{number} in {repo}"))
+    }
+
+    /// Seeding helpers call this: a missing run is a mistake in the test.
+    pub fn run_mut(&mut self, repo: &str, id: u64) -> &mut Run {
+        self.repo_mut(repo)
+            .runs
+            .iter_mut()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("fake_github: unknown run {id} in {repo}"))
+    }
+
     pub fn add_repo(&mut self, full_name: &str, parent: Option<&str>) {
         assert!(
             full_name.split('/').count() == 2,
@@ -401,12 +389,7 @@ impl State {
         conclusion: Option<String>,
     ) {
         let id = self.next_id();
-        let run = self
-            .repo_mut(repo)
-            .runs
-            .iter_mut()
-            .find(|r| r.id == run_id)
-            .unwrap_or_else(|| panic!("fake_github: unknown run {run_id} in {repo}"));
+        let run = self.run_mut(repo, run_id);
         run.jobs.push(Job {
             id,
             name: name.to_string(),
