@@ -266,16 +266,26 @@ fn pr_tests_rewriting_the_event_payload_head_ref_push_nothing_to_main() {
     // GITHUB_HEAD_REF and refuses, so nothing lands anywhere (main and the PR's branch alike).
     let changes = assert_nothing_steered(&world, &out);
     assert_eq!(out.code, 1, "{}", out.tail());
-    let refusals = out
-        .log
-        .lines()
-        .filter(|l| {
-            l.contains(
-                "error: refusing to commit: the event payload's pull_request.head.ref differs",
-            )
-        })
-        .count();
-    assert_eq!(refusals, 4, "{}", out.tail());
+    // act's own step lines are reliable; a step's last output lines can be lost when the step
+    // ends before act has read them (seen under load), so the reason must show at least once.
+    let count = |needle: &str| out.log.lines().filter(|l| l.contains(needle)).count();
+    assert_eq!(
+        count("❌  Failure - Main Commit recordings"),
+        4,
+        "every record job's commit step fails: {}",
+        out.tail()
+    );
+    assert_eq!(
+        count("Job succeeded"),
+        1,
+        "only the plan job: {}",
+        out.tail()
+    );
+    assert!(
+        count("error: refusing to commit: the event payload's pull_request.head.ref differs") >= 1,
+        "{}",
+        out.tail()
+    );
     assert_eq!(changes, Vec::<String>::new(), "{}", out.tail());
 }
 

@@ -23,7 +23,11 @@ pub fn tools_dir() -> PathBuf {
 }
 
 /// Run `f` holding `<dir>/.lock` exclusively, unless `<dir>/<stamp>` says it was done.
-pub(crate) fn once(dir: &Path, stamp: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+pub(crate) fn once(
+    dir: &Path,
+    stamp: &str,
+    f: impl FnOnce() -> Result<(), String>,
+) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let lock = File::create(dir.join(".lock"))
         .map_err(|e| format!("cannot create {}/.lock: {e}", dir.display()))?;

@@ -82,7 +82,11 @@ pub fn require() -> Option<&'static Path> {
         let dir = crate::act::tools::tools_dir().join("git-lfs");
         crate::act::tools::once(&dir, ".installed", || install(&dir))
             .unwrap_or_else(|e| panic!("{e}\ninstall git-lfs (apt-get install git-lfs) instead"));
-        assert!(works(Some(&dir)), "git-lfs in {} does not run", dir.display());
+        assert!(
+            works(Some(&dir)),
+            "git-lfs in {} does not run",
+            dir.display()
+        );
         Some(dir)
     })
     .as_deref()
