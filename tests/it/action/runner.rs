@@ -218,27 +218,6 @@ pub fn eval_template(text: &str, scope: &Scope) -> String {
     out
 }
 
-/// Parse a GITHUB_OUTPUT file: `name=value` lines and `name<<DELIM` … `DELIM` blocks.
-pub fn parse_github_output(text: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if let Some((name, delim)) = line.split_once("<<") {
-            let mut value = Vec::new();
-            for l in lines.by_ref() {
-                if l == delim {
-                    break;
-                }
-                value.push(l);
-            }
-            out.insert(name.to_owned(), value.join("\n"));
-        } else if let Some((name, value)) = line.split_once('=') {
-            out.insert(name.to_owned(), value.to_owned());
-        }
-    }
-    out
-}
-
 /// The simulated job: its runner temp directory, workspace and environment.
 pub struct Job {
     pub temp: tempfile::TempDir,
@@ -370,7 +349,9 @@ impl Job {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            outputs: parse_github_output(&std::fs::read_to_string(&output_file).unwrap()),
+            outputs: crate::support::cmd::parse_github_output(
+                &std::fs::read_to_string(&output_file).unwrap(),
+            ),
             summary: std::fs::read_to_string(&summary_file).unwrap(),
         }
     }

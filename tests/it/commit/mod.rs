@@ -130,17 +130,7 @@ impl Job {
 
     fn outputs(&self) -> BTreeMap<String, String> {
         let text = std::fs::read_to_string(self.dir.join("output")).unwrap_or_default();
-        let mut map = BTreeMap::new();
-        let mut lines = text.lines();
-        while let Some(line) = lines.next() {
-            if let Some((k, delim)) = line.split_once("<<") {
-                let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delim).collect();
-                map.insert(k.to_owned(), value.join("\n"));
-            } else if let Some((k, v)) = line.split_once('=') {
-                map.insert(k.to_owned(), v.to_owned());
-            }
-        }
-        map
+        support::cmd::parse_github_output(&text)
     }
 
     fn summary(&self) -> String {

@@ -1,6 +1,7 @@
 //! `rerecord()`: run the binary with a scrubbed environment, so each test sets exactly what it
 //! simulates (no GH_/GITHUB_/RUNNER_/ACTIONS_/CI variables leak in from the host).
 
+use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -207,4 +208,25 @@ pub fn copy_action_files(action: &Path) {
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(root.join(file), to).unwrap();
     }
+}
+
+/// Parse a GITHUB_OUTPUT file: `name=value` lines and `name<<DELIM` … `DELIM` blocks.
+pub fn parse_github_output(text: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        if let Some((name, delim)) = line.split_once("<<") {
+            let mut value = Vec::new();
+            for l in lines.by_ref() {
+                if l == delim {
+                    break;
+                }
+                value.push(l);
+            }
+            out.insert(name.to_owned(), value.join("\n"));
+        } else if let Some((name, value)) = line.split_once('=') {
+            out.insert(name.to_owned(), value.to_owned());
+        }
+    }
+    out
 }
