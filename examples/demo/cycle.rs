@@ -225,20 +225,20 @@ impl World {
         git(&self.bare(repo), args)
     }
 
+    /// A clone of the PR branch (the fork's) into `work`.
+    fn clone_pr_branch(&self, work: &Path) -> Result<()> {
+        let fork = self.bare(FORK);
+        git(
+            &self.dir,
+            &["clone", "-q", "--branch", BRANCH, path(&fork)?, path(work)?],
+        )?;
+        Ok(())
+    }
+
     /// A clone of the PR branch whose remotes point at the git server: origin = the fork.
     fn contributor_checkout(&self, name: &str) -> Result<PathBuf> {
         let work = self.dir.join(name);
-        git(
-            &self.dir,
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                BRANCH,
-                path(&self.bare(FORK))?,
-                path(&work)?,
-            ],
-        )?;
+        self.clone_pr_branch(&work)?;
         let url = |repo: &str| format!("{}/{repo}.git", self.server_url());
         git(&work, &["remote", "set-url", "origin", &url(FORK)])?;
         git(&work, &["remote", "add", "upstream", &url(UPSTREAM)])?;
@@ -275,17 +275,7 @@ impl World {
         let job = self.dir.join("record-job");
         let work = job.join("work");
         std::fs::create_dir_all(job.join("runner-temp"))?;
-        git(
-            &self.dir,
-            &[
-                "clone",
-                "-q",
-                "--branch",
-                BRANCH,
-                path(&self.bare(FORK))?,
-                path(&work)?,
-            ],
-        )?;
+        self.clone_pr_branch(&work)?;
         write(&work, UPDATED, "{\"a\": 2}\n")?;
         write(&work, ADDED, "{\"recorded\": \"test_new_agent\"}\n")?;
         write(&work, TEST_FILE, "# changed by the tests: never carried\n")?;
