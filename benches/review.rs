@@ -20,6 +20,7 @@
 #[path = "support/corpus.rs"]
 mod corpus;
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -111,23 +112,7 @@ fn main() {
             &remote,
             &["update-ref", &format!("refs/heads/{BRANCH}"), &orig],
         );
-        let out = Command::new(rerecord)
-            .args([
-                "commit",
-                "--target-branch",
-                BRANCH,
-                "--recorded-setup",
-                "ollama",
-                "--recorded-suite",
-                "base",
-            ])
-            .current_dir(&work)
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
-            .env_remove("RERECORD_SECRET_ENV")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
+        let out = local_commit(Command::new(rerecord), &work, "ollama")
             .output()
             .expect("rerecord");
         assert!(
@@ -211,24 +196,9 @@ fn big_recording(rerecord: &str, tmp: &std::path::Path) {
     f.flush().unwrap();
     drop(f);
     let started = Instant::now();
-    let out = Command::new("/usr/bin/time")
-        .args(["-f", "peak-kib %M", rerecord, "commit", "--dry-run"])
-        .args([
-            "--target-branch",
-            BRANCH,
-            "--recorded-setup",
-            "big",
-            "--recorded-suite",
-            "base",
-        ])
-        .current_dir(&work)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITHUB_OUTPUT")
-        .env_remove("RERECORD_SECRET_ENV")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output();
+    let mut time = Command::new("/usr/bin/time");
+    time.args(["-f", "peak-kib %M", rerecord]);
+    let out = local_commit(time, &work, "big").arg("--dry-run").output();
     let elapsed = started.elapsed().as_secs_f64();
     let _ = std::fs::remove_file(&path);
     let Ok(out) = out else {
@@ -305,4 +275,19 @@ fn own_cpu() -> f64 {
 
 fn children_cpu() -> f64 {
     proc_cpu(true)
+}
+
+/// `cmd` (rerecord, or a wrapper whose next argument is rerecord) completed to the `commit` a
+/// developer runs in `work`: no Actions environment, no secret-env variable; stderr kept.
+fn local_commit(mut cmd: Command, work: &Path, setup: &str) -> Command {
+    cmd.args(["commit", "--target-branch", BRANCH])
+        .args(["--recorded-setup", setup, "--recorded-suite", "base"])
+        .current_dir(work)
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_OUTPUT")
+        .env_remove("RERECORD_SECRET_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    cmd
 }
