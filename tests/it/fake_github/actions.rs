@@ -36,11 +36,11 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
         .find(|r| r.id == id)
         .unwrap();
     assert_eq!(
-        (run.head_branch.as_str(), run.head_sha.as_str()),
+        (run.spec.head_branch.as_str(), run.spec.head_sha.as_str()),
         ("feature/x", "b".repeat(40).as_str())
     );
     assert_eq!(
-        (run.status.as_str(), run.inputs.clone()),
+        (run.spec.status.as_str(), run.inputs.clone()),
         ("queued", json!({"suite": "vision"}))
     );
     assert_eq!(

@@ -126,7 +126,7 @@ fn after_effect_fault_does_the_work_then_answers_the_error() {
     let dispatched: Vec<_> =
         w.gh.runs("acme/widgets")
             .into_iter()
-            .filter(|r| r.event == "workflow_dispatch")
+            .filter(|r| r.spec.event == "workflow_dispatch")
             .collect();
     assert_eq!(
         dispatched.len(),

@@ -76,7 +76,7 @@ fn schedule_uses_the_tracked_branch_name_when_the_local_one_differs() {
     let out = run.json();
     assert_eq!(out["branch"], BRANCH);
     assert_eq!(out["pr"]["number"], number);
-    assert_eq!(w.fake.runs(FORK)[0].head_branch, BRANCH);
+    assert_eq!(w.fake.runs(FORK)[0].spec.head_branch, BRANCH);
     assert!(
         !run.stderr.contains("differs"),
         "the local HEAD is the pushed one: {}",

@@ -357,8 +357,8 @@ impl FakeGitHub {
                 }
             }
             for run in &mut repo.runs {
-                if run.head_repository.eq_ignore_ascii_case(full_name) {
-                    run.head_repository.clear();
+                if run.spec.head_repository.eq_ignore_ascii_case(full_name) {
+                    run.spec.head_repository.clear();
                 }
             }
         }
@@ -390,7 +390,7 @@ impl FakeGitHub {
                 }
             }
             for run in &mut repo.runs {
-                renamed(&mut run.head_repository);
+                renamed(&mut run.spec.head_repository);
             }
         }
         st.moved
@@ -464,8 +464,8 @@ impl FakeGitHub {
     pub fn complete_run(&self, repo: &str, id: u64, conclusion: &str) {
         let mut st = self.lock();
         let run = st.run_mut(repo, id);
-        run.status = "completed".to_string();
-        run.conclusion = Some(conclusion.to_string());
+        run.spec.status = "completed".to_string();
+        run.spec.conclusion = Some(conclusion.to_string());
         run.updated_at = Utc::now();
     }
 
@@ -546,9 +546,13 @@ impl FakeGitHub {
         self.lock().requests.clone()
     }
 
+    /// What `read` takes from `repo`'s state; nothing (the default) for an unknown repository.
+    fn inspect<T: Default>(&self, repo: &str, read: impl FnOnce(&state::Repo) -> T) -> T {
+        self.lock().repo(repo).map(read).unwrap_or_default()
+    }
+
     pub fn runs(&self, repo: &str) -> Vec<RunView> {
-        let st = self.lock();
-        st.repo(repo).map(|r| r.runs.clone()).unwrap_or_default()
+        self.inspect(repo, |r| r.runs.clone())
     }
 
     /// The comments on issue or PR `issue`, as (id, body).
@@ -562,7 +566,6 @@ impl FakeGitHub {
 
     /// The PRs of `repo` as the fake holds them (seeded or created through the API).
     pub fn pulls(&self, repo: &str) -> Vec<Pull> {
-        let st = self.lock();
-        st.repo(repo).map(|r| r.pulls.clone()).unwrap_or_default()
+        self.inspect(repo, |r| r.pulls.clone())
     }
 }
