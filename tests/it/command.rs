@@ -52,15 +52,7 @@ fn world(workflow: &str) -> World {
     gh.set_branch(UPSTREAM, "main", MAIN_SHA);
     gh.set_branch(UPSTREAM, "feature", BRANCH_SHA);
     gh.set_branch(FORK, "fix", FORK_SHA);
-    gh.add_workflow(UPSTREAM, WORKFLOW, "active");
-    for git_ref in ["main", "feature"] {
-        gh.set_file(
-            UPSTREAM,
-            git_ref,
-            &format!(".github/workflows/{WORKFLOW}"),
-            workflow,
-        );
-    }
+    gh.add_workflow_file(UPSTREAM, WORKFLOW, &["main", "feature"], workflow);
     let fork_pr = gh.add_pr(PrSpec::open(UPSTREAM, FORK, "fix", FORK_SHA));
     gh.set_pr_author(UPSTREAM, fork_pr, "alice");
     let branch_pr = gh.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "feature", BRANCH_SHA));

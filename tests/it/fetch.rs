@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
 use support::fake_github::{FakeGitHub, Listener, PrSpec, Recorded, RunSpec, TOKEN};
-use support::git_fixtures::{git, write};
+use support::git_fixtures::{add_remote, git, write};
 use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
@@ -55,7 +55,7 @@ impl World {
         git(&work, &["commit", "-q", "-m", "initial"]);
         let head = git(&work, &["rev-parse", "HEAD"]);
         let origin = format!("http://{}/{FORK}.git", fake.host_port());
-        git(&work, &["remote", "add", "origin", &origin]);
+        add_remote(&work, "origin", &origin);
         fake.set_branch(FORK, BRANCH, &head);
         Self {
             fake,

@@ -335,13 +335,7 @@ fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_w
         .trim()
         .to_owned();
     fake.set_branch(UPSTREAM, "main", &main);
-    fake.add_workflow(UPSTREAM, RECORD_WORKFLOW, "active");
-    fake.set_file(
-        UPSTREAM,
-        "main",
-        &format!(".github/workflows/{RECORD_WORKFLOW}"),
-        &template,
-    );
+    fake.add_workflow_file(UPSTREAM, RECORD_WORKFLOW, &["main"], &template);
     let pr = world.open_pr();
     fake.set_role(UPSTREAM, "maint", "write");
     // The approving comment names the reviewed head in full.

@@ -774,11 +774,10 @@ fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() 
     gh.add_fork("fork/repo", "owner/repo");
     gh.act_as_job_token();
     gh.set_branch("owner/repo", "main", &"a".repeat(40));
-    gh.add_workflow("owner/repo", "record-integration-tests.yml", "active");
-    gh.set_file(
+    gh.add_workflow_file(
         "owner/repo",
-        "main",
-        ".github/workflows/record-integration-tests.yml",
+        "record-integration-tests.yml",
+        &["main"],
         "on:\n  workflow_dispatch:\n    inputs:\n      pr_number: {type: number}\n      head_sha: {}\n      pattern: {}\n",
     );
     let sha = "c".repeat(40);

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::support::cmd::path_str;
 use super::support::cmd::tempdir;
-use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
+use super::support::git_fixtures::{
+    Remote, commit_and_push, git, llama_tree, set_remote_url, write,
+};
 use super::support::http_git::HttpGit;
 use super::support::proxy::ConnectProxy;
 use super::support::tls::TestCa;
@@ -32,10 +34,7 @@ impl Served {
         } else {
             remote.clone("work", BRANCH)
         };
-        git(
-            &work,
-            &["remote", "set-url", "origin", &server.url("remote.git")],
-        );
+        set_remote_url(&work, "origin", &server.url("remote.git"));
         let before = remote.rev(BRANCH);
         Self {
             tmp,
@@ -128,10 +127,7 @@ fn concurrent_pushes_over_smart_http_all_land() {
     let works: Vec<PathBuf> = (1..=4)
         .map(|j| {
             let w = remote.shallow_clone(&format!("job-{j}"), BRANCH);
-            git(
-                &w,
-                &["remote", "set-url", "origin", &server.url("remote.git")],
-            );
+            set_remote_url(&w, "origin", &server.url("remote.git"));
             write(
                 &w,
                 &format!("tests/integration/recordings/http-{j}.json"),
@@ -182,7 +178,7 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
         std::thread::sleep(std::time::Duration::from_secs(30));
         drop(conns);
     });
-    git(&work, &["remote", "set-url", "origin", &url]);
+    set_remote_url(&work, "origin", &url);
     write(&work, REC_NEW, "{}\n");
     let started = std::time::Instant::now();
     let run = Job::runner(&tmp.path().join("job"))
@@ -310,15 +306,7 @@ fn a_redirect_to_another_host_never_gets_the_token() {
 #[test]
 fn outside_actions_an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
     let (tmp, remote, work) = setup();
-    git(
-        &work,
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            "git@github.com:acme/stack.git",
-        ],
-    );
+    set_remote_url(&work, "origin", "git@github.com:acme/stack.git");
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{}\n");
     let run = Job::runner(&tmp.path().join("job"))
@@ -364,15 +352,7 @@ fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
             &format!("{}/", server.url("remote.git")),
         ],
     );
-    git(
-        &work,
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            "https://unreachable.invalid/x.git",
-        ],
-    );
+    set_remote_url(&work, "origin", "https://unreachable.invalid/x.git");
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{\"pushurl\": 1}\n");
     rerecord()

@@ -42,19 +42,8 @@ pub(crate) fn world() -> World {
     gh.set_branch("acme/widgets", "main", &"a".repeat(40));
     gh.set_branch("acme/widgets", "feature/x", &"b".repeat(40));
     gh.set_branch("alice/widgets", "fix", &"c".repeat(40));
-    gh.add_workflow("acme/widgets", "record.yml", "active");
-    gh.set_file(
-        "acme/widgets",
-        "main",
-        ".github/workflows/record.yml",
-        RECORD_YML,
-    );
-    gh.set_file(
-        "acme/widgets",
-        "feature/x",
-        ".github/workflows/record.yml",
-        RECORD_YML,
-    );
+    let refs = ["main", "feature/x"];
+    gh.add_workflow_file("acme/widgets", "record.yml", &refs, RECORD_YML);
     let pr = gh.add_pr(PrSpec::open(
         "acme/widgets",
         "alice/widgets",

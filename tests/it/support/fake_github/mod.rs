@@ -422,6 +422,20 @@ impl FakeGitHub {
         );
     }
 
+    /// The workflow file `file` (under `.github/workflows/`) holding `yaml` at `git_ref`.
+    pub fn set_workflow_file(&self, repo: &str, git_ref: &str, file: &str, yaml: &str) {
+        self.set_file(repo, git_ref, &format!(".github/workflows/{file}"), yaml);
+    }
+
+    /// An active workflow `file` whose file holds `yaml` at each of `refs`.
+    pub fn add_workflow_file(&self, repo: &str, file: &str, refs: &[&str], yaml: &str) -> u64 {
+        let id = self.add_workflow(repo, file, "active");
+        for git_ref in refs {
+            self.set_workflow_file(repo, git_ref, file, yaml);
+        }
+        id
+    }
+
     pub fn add_run(&self, repo: &str, run: RunSpec) -> u64 {
         self.lock().add_run(repo, run, serde_json::json!({}), false)
     }
