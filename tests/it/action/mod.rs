@@ -33,22 +33,37 @@ fn read(path: impl AsRef<Path>) -> String {
 }
 
 /// Runs the commit step with a stub rerecord; returns (args, logged env dir, run).
-fn run_commit_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
-    let action = Action::load("");
+/// What a step run with the stub `rerecord` left: its arguments (empty if it never ran), the
+/// log directory, the step's run and the job.
+type StubbedRun = (Vec<String>, PathBuf, runner::StepRun, Job);
+
+/// Runs `step` of the action at `rel` with `given` inputs and a stub `rerecord` that logs its
+/// arguments and the environment variables `logged`.
+fn run_with_stub(rel: &str, step: &str, logged: &[&str], given: &[(&str, &str)]) -> StubbedRun {
+    let action = Action::load(rel);
     let scope = scope_for(&action, given);
     let mut job = Job::in_empty_workspace();
     let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(
-        &bin,
-        &log,
-        &["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"],
-    );
+    stub_rerecord(&bin, &log, logged);
     job.path_prefix.push(bin);
-    let run = job.run_step(&action, action.step("commit"), &scope);
+    let run = job.run_step(&action, action.step(step), &scope);
     let args = std::fs::read_to_string(log.join("args"))
         .map(|s| s.lines().map(str::to_owned).collect())
         .unwrap_or_default();
     (args, log, run, job)
+}
+
+fn run_commit_with_stub(given: &[(&str, &str)]) -> StubbedRun {
+    let logged = ["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"];
+    run_with_stub("", "commit", &logged, given)
+}
+
+/// The step stopped with exit 2 saying `says`, before the stub `rerecord` ran.
+#[track_caller]
+fn assert_refused_before_rerecord(args: &[String], run: &runner::StepRun, says: &str) {
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(run.stdout.contains(says), "{}", run.show());
+    assert!(args.is_empty(), "rerecord ran: {args:?}");
 }
 
 #[test]
@@ -169,26 +184,14 @@ fn input_that_looks_like_shell_stays_a_literal_argument() {
 fn invalid_mode_input_fails_before_rerecord_runs() {
     let (args, _log, run, _job) = run_commit_with_stub(&[("mode", "commit")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(
-        run.stdout.contains("input mode is \"commit\""),
-        "{}",
-        run.show()
-    );
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input mode is \"commit\"");
 }
 
 #[test]
 fn invalid_is_fork_pr_input_fails_before_rerecord_runs() {
     let (args, _log, run, _job) = run_commit_with_stub(&[("is-fork-pr", "maybe")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(
-        run.stdout.contains("input is-fork-pr is \"maybe\""),
-        "{}",
-        run.show()
-    );
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input is-fork-pr is \"maybe\"");
 }
 
 #[test]
@@ -224,18 +227,8 @@ fn upload_step_is_pinned_and_keeps_fork_artifacts_seven_days() {
 
 // ---- land/action.yml ---------------------------------------------------------------------------
 
-fn run_land_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
-    let action = Action::load("land");
-    let scope = scope_for(&action, given);
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["GH_TOKEN", "RERECORD_PUSH_TOKEN"]);
-    job.path_prefix.push(bin);
-    let run = job.run_step(&action, action.step("land"), &scope);
-    let args = std::fs::read_to_string(log.join("args"))
-        .map(|s| s.lines().map(str::to_owned).collect())
-        .unwrap_or_default();
-    (args, log, run, job)
+fn run_land_with_stub(given: &[(&str, &str)]) -> StubbedRun {
+    run_with_stub("land", "land", &["GH_TOKEN", "RERECORD_PUSH_TOKEN"], given)
 }
 
 #[test]
@@ -310,9 +303,7 @@ fn land_step_passes_the_pr_input_as_a_flag_and_refuses_one_that_is_not_a_number(
     assert_eq!(args[6], "42");
 
     let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("pr", "42 --repo x/y")]);
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(run.stdout.contains("input pr is"), "{}", run.show());
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input pr is");
 }
 
 #[test]
@@ -394,9 +385,7 @@ fn land_step_runs_rerecord_in_an_empty_directory_with_a_home_of_its_own() {
 fn land_step_refuses_a_run_id_that_is_not_a_number() {
     let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "12; curl evil")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(run.stdout.contains("input run-id"), "{}", run.show());
-    assert!(args.is_empty());
+    assert_refused_before_rerecord(&args, &run, "input run-id");
 }
 
 // ---- the real binary against a real repository -------------------------------------------------

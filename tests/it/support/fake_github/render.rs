@@ -318,8 +318,15 @@ pub(crate) fn label(st: &State, full: &str, name: &str) -> Value {
     v
 }
 
-pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Value {
+/// The repository's REST base (`API/repos/OWNER/NAME`) and its web page.
+fn repo_urls(st: &State, repo: &Repo) -> (String, String) {
     let full = &repo.full_name;
+    let api = format!("{}/repos/{full}", st.api_base);
+    (api, format!("https://github.com/{full}"))
+}
+
+pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Value {
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("workflow");
     v["id"] = json!(w.id);
     v["node_id"] = json!(node_id("08:Workflow", w.id));
@@ -328,17 +335,10 @@ pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Val
     v["state"] = json!(w.state);
     v["created_at"] = json!(ts(w.created_at));
     v["updated_at"] = json!(ts(w.created_at));
-    v["url"] = json!(format!(
-        "{}/repos/{full}/actions/workflows/{}",
-        st.api_base, w.id
-    ));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/blob/{}/.github/workflows/{}",
-        repo.default_branch, w.file
-    ));
-    v["badge_url"] = json!(format!(
-        "https://github.com/{full}/workflows/{name}/badge.svg"
-    ));
+    v["url"] = json!(format!("{api}/actions/workflows/{}", w.id));
+    let branch = &repo.default_branch;
+    v["html_url"] = json!(format!("{web}/blob/{branch}/.github/workflows/{}", w.file));
+    v["badge_url"] = json!(format!("{web}/workflows/{name}/badge.svg"));
     v
 }
 
@@ -372,7 +372,7 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
             ("octo-org/octo-repo".into(), full.clone()),
         ],
     );
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     v["id"] = json!(r.id);
     v["name"] = json!(name);
     v["node_id"] = json!(node_id("012:WorkflowRun", r.id));
@@ -388,7 +388,7 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
     v["conclusion"] = json!(r.spec.conclusion);
     v["workflow_id"] = json!(r.workflow_id);
     v["url"] = json!(format!("{api}/actions/runs/{}", r.id));
-    v["html_url"] = json!(format!("https://github.com/{full}/actions/runs/{}", r.id));
+    v["html_url"] = json!(format!("{web}/actions/runs/{}", r.id));
     v["workflow_url"] = json!(format!("{api}/actions/workflows/{}", r.workflow_id));
     v["created_at"] = json!(ts(r.spec.created_at));
     v["updated_at"] = json!(ts(r.updated_at));
@@ -436,8 +436,7 @@ fn pull_minimal(st: &State, repo: &Repo, p: &Pull) -> Value {
 }
 
 pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str) -> Value {
-    let full = &repo.full_name;
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("job");
     let done = j.status == "completed";
     v["id"] = json!(j.id);
@@ -447,10 +446,7 @@ pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str
     v["head_sha"] = json!(r.spec.head_sha);
     v["head_branch"] = json!(r.spec.head_branch);
     v["url"] = json!(format!("{api}/actions/jobs/{}", j.id));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/actions/runs/{}/job/{}",
-        r.id, j.id
-    ));
+    v["html_url"] = json!(format!("{web}/actions/runs/{}/job/{}", r.id, j.id));
     v["check_run_url"] = json!(format!("{api}/check-runs/{}", j.id));
     v["status"] = json!(j.status);
     v["conclusion"] = json!(j.conclusion);
@@ -465,8 +461,7 @@ pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str
 }
 
 pub(crate) fn artifact(st: &State, repo: &Repo, a: &Artifact) -> Value {
-    let full = &repo.full_name;
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, _) = repo_urls(st, repo);
     let run = repo.runs.iter().find(|r| r.id == a.run_id);
     let expires = if a.expired {
         a.created_at - chrono::Duration::days(1)
@@ -522,9 +517,9 @@ pub(crate) fn content_file(
         bytes.len(),
         String::from_utf8_lossy(bytes)
     ));
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     let self_url = format!("{api}/contents/{path}?ref={git_ref}");
-    let html = format!("https://github.com/{full}/blob/{git_ref}/{path}");
+    let html = format!("{web}/blob/{git_ref}/{path}");
     let git = format!("{api}/git/blobs/{sha}");
     json!({
         "type": "file",
@@ -543,19 +538,13 @@ pub(crate) fn content_file(
 }
 
 pub(crate) fn comment(st: &State, repo: &Repo, c: &Comment) -> Value {
-    let full = &repo.full_name;
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("issue-comment");
     v["id"] = json!(c.id);
     v["node_id"] = json!(node_id("012:IssueComment", c.id));
-    v["url"] = json!(format!(
-        "{}/repos/{full}/issues/comments/{}",
-        st.api_base, c.id
-    ));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/pull/{}#issuecomment-{}",
-        c.issue, c.id
-    ));
-    v["issue_url"] = json!(format!("{}/repos/{full}/issues/{}", st.api_base, c.issue));
+    v["url"] = json!(format!("{api}/issues/comments/{}", c.id));
+    v["html_url"] = json!(format!("{web}/pull/{}#issuecomment-{}", c.issue, c.id));
+    v["issue_url"] = json!(format!("{api}/issues/{}", c.issue));
     v["body"] = json!(c.body);
     v["user"] = user(st, &c.author);
     v["created_at"] = json!(ts(c.created_at));
