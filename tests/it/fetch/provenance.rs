@@ -11,7 +11,7 @@ fn foreign_run(w: &World, head_repo: &str, branch: &str, sha: &str, a: &str) -> 
     spec.head_repository = head_repo.into();
     spec.created_at = Utc::now() - Duration::minutes(1);
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.attach(run, "recordings-1-1-record", artifact(&[(A, a)]));
+    w.attach_recordings(run, &[(A, a)]);
     run
 }
 
@@ -42,7 +42,7 @@ fn fetch_ignores_a_foreign_prs_run_with_the_same_sha() {
     assert_eq!(w.snapshot(), before);
 
     let ours = w.add_run(&w.head, "success", 30);
-    w.attach(ours, "recordings-1-1-record", artifact(&[(A, "ours\n")]));
+    w.attach_recordings(ours, &[(A, "ours\n")]);
     let out = w.fetch_pr(pr).run().success();
     w.assert_applied(&out, ours, "ours\n");
 }
