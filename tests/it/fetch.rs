@@ -23,6 +23,9 @@ use support::land_world::{A, B, BRANCH, FORK, UPSTREAM, WORKFLOW};
 const C: &str = "tests/integration/agents/recordings/responses/c.json";
 const NEW: &str = "tests/integration/inference/recordings/new.json";
 
+/// Every file of a checkout with its bytes, its git status, and staging leftovers under .git.
+type Snapshot = (BTreeMap<String, Vec<u8>>, String, Vec<String>);
+
 /// The fake GitHub plus a contributor's checkout of the fork PR's branch.
 struct World {
     fake: FakeGitHub,
@@ -186,7 +189,7 @@ impl World {
 
     /// Every file and directory of the work tree (outside .git) with its bytes, the git status,
     /// and any staging leftovers under .git.
-    fn snapshot(&self) -> (BTreeMap<String, Vec<u8>>, String, Vec<String>) {
+    fn snapshot(&self) -> Snapshot {
         fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
