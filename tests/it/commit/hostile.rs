@@ -87,15 +87,7 @@ impl World {
         );
         assert_eq!(changed, REC_NEW, "{case}");
         self.assert_evil_saw_nothing(case);
-        let pushes: Vec<String> = self
-            .job
-            .server
-            .as_ref()
-            .unwrap()
-            .requests()
-            .into_iter()
-            .filter(|r| r.starts_with("POST /acme/stack.git/git-receive-pack"))
-            .collect();
+        let pushes = self.job.server.as_ref().unwrap().pushes("acme/stack");
         assert!(
             pushes.iter().all(|r| r.ends_with("user=x-access-token")) && !pushes.is_empty(),
             "{case}: {pushes:?}"

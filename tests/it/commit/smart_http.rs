@@ -23,6 +23,20 @@ struct Served {
     before: String,
 }
 
+/// The push put one commit on `before` whose `REC_NEW` is `content`, and it carried the token
+/// (as the user `x-access-token`).
+#[track_caller]
+fn assert_pushed_with_token(remote: &Remote, server: &HttpGit, before: &str, content: &str) {
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before.to_owned()]);
+    assert_eq!(remote.show(BRANCH, REC_NEW), content);
+    let pushes = server.pushes("acme/stack");
+    assert!(
+        pushes.iter().any(|r| r.ends_with("user=x-access-token")),
+        "{:?}",
+        server.requests()
+    );
+}
+
 impl Served {
     fn new(shallow: bool, serve: impl FnOnce(&Path) -> HttpGit) -> Self {
         let tmp = tempdir();
@@ -69,16 +83,7 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
             &["--target-branch", BRANCH, "--push-token-env", "PUSH_TOKEN"],
         )
         .success();
-    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
-    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"new\": true}");
-    assert!(
-        server
-            .requests()
-            .iter()
-            .any(|r| r.contains("git-receive-pack") && r.ends_with("user=x-access-token")),
-        "{:?}",
-        server.requests()
-    );
+    assert_pushed_with_token(&remote, &server, &before, "{\"new\": true}");
     let config = std::fs::read_to_string(work.join(".git/config")).unwrap();
     assert!(!config.contains("s3cret-token") && !run.all_output().contains("s3cret-token"));
     assert!(!job.summary().contains("s3cret-token"));
@@ -209,17 +214,7 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
         .set("SSL_CERT_FILE", &path_str(&ca_file))
         .run(&work, &["--target-branch", BRANCH])
         .success();
-    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
-    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"over\": \"tls\"}");
-    assert!(
-        server
-            .requests()
-            .iter()
-            .any(|r| r.starts_with("POST /acme/stack.git/git-receive-pack")
-                && r.ends_with("user=x-access-token")),
-        "{:?}",
-        server.requests()
-    );
+    assert_pushed_with_token(&remote, &server, &before, "{\"over\": \"tls\"}");
 }
 
 #[test]

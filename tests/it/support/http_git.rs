@@ -201,6 +201,14 @@ impl HttpGit {
         self.shared.log.lock().unwrap().clone()
     }
 
+    /// The pushes to `repo` (`POST /REPO.git/git-receive-pack`) as [`requests`](Self::requests)
+    /// logs them: ending in ` user=NAME` when they carried credentials.
+    pub fn pushes(&self, repo: &str) -> Vec<String> {
+        let push = format!("POST /{repo}.git/git-receive-pack");
+        let requests = self.requests().into_iter();
+        requests.filter(|r| r.starts_with(&push)).collect()
+    }
+
     /// The LFS server behind every repository (objects, storage requests).
     pub fn lfs(&self) -> &LfsStore {
         &self.shared.lfs
