@@ -434,9 +434,7 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
         let w = world(WORKFLOW_WITH_PR);
         let (_, payload) = w.maint_on_fork_pr(&body);
         // A throw-away PR ran CI on the commit days ago; then it became this PR's head.
-        let mut ci = RunSpec::completed("ci.yml", "throwaway", pushed, "success");
-        ci.event = "pull_request".into();
-        ci.head_repository = FORK.into();
+        let mut ci = RunSpec::pull_request("ci.yml", FORK, "throwaway", pushed);
         ci.created_at = Utc::now() - Duration::days(2);
         w.gh.add_run(UPSTREAM, ci);
         w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now() - Duration::days(3));

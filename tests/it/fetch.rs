@@ -76,9 +76,8 @@ impl World {
 
     /// A completed `pull_request` run of the recording workflow for `sha`, `age_minutes` old.
     fn add_run(&self, sha: &str, conclusion: &str, age_minutes: i64) -> u64 {
-        let mut spec = RunSpec::completed(WORKFLOW, BRANCH, sha, conclusion);
-        spec.event = "pull_request".into();
-        spec.head_repository = FORK.into();
+        let mut spec = RunSpec::pull_request(WORKFLOW, FORK, BRANCH, sha);
+        spec.conclusion = Some(conclusion.into());
         spec.created_at = Utc::now() - Duration::minutes(age_minutes);
         self.fake.add_run(UPSTREAM, spec)
     }
@@ -91,6 +90,13 @@ impl World {
     /// A run of the head whose one artifact, `recordings-1-1-record`, holds `files`.
     fn recorded(&self, files: &[(&str, &str)]) -> u64 {
         self.run_with(vec![("recordings-1-1-record", artifact(files))])
+    }
+
+    /// A successful run of `sha`, half an hour old, whose one artifact writes `A` = `a`.
+    fn half_hour_old_run(&self, sha: &str, a: &str) -> u64 {
+        let run = self.add_run(sha, "success", 30);
+        self.attach_recordings(run, &[(A, a)]);
+        run
     }
 
     /// Attach the one artifact `recordings-1-1-record`, holding `files`, to `run`.
@@ -295,8 +301,7 @@ fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
     let pr = w.open_pr();
     // The PR's head moved on since the recording run: no run matches the head sha.
     let older = "1111111111111111111111111111111111111111";
-    let run = w.add_run(older, "success", 30);
-    w.attach_recordings(run, &[(A, "from branch run\n")]);
+    let run = w.half_hour_old_run(older, "from branch run\n");
     let out = w.fetch_pr(pr).run().success();
     w.assert_applied(&out, run, "from branch run\n");
 }
@@ -308,11 +313,8 @@ fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
     // Another PR from the same branch (into another base) has a newer run of an older commit.
     let earlier = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
     let older = "1111111111111111111111111111111111111111";
-    let ours = w.add_run(older, "success", 30);
-    w.attach_recordings(ours, &[(A, "from this PR's branch run\n")]);
-    let mut spec = RunSpec::completed(WORKFLOW, BRANCH, older, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = FORK.into();
+    let ours = w.half_hour_old_run(older, "from this PR's branch run\n");
+    let mut spec = RunSpec::pull_request(WORKFLOW, FORK, BRANCH, older);
     spec.created_at = Utc::now() - Duration::minutes(5);
     spec.pull_requests = vec![earlier];
     let theirs = w.fake.add_run(UPSTREAM, spec);

@@ -269,11 +269,9 @@ impl ActWorld {
         let mut pr_spec = PrSpec::open(UPSTREAM, head_repo, BRANCH, &self.head);
         pr_spec.maintainer_can_modify = true;
         let pr = self.fake.add_pr(pr_spec);
-        let mut spec = RunSpec::completed(RECORD_WORKFLOW, BRANCH, &self.head, "success");
-        spec.event = "pull_request".into();
+        let mut spec = RunSpec::pull_request(RECORD_WORKFLOW, head_repo, BRANCH, &self.head);
         spec.status = "in_progress".into();
         spec.conclusion = None;
-        spec.head_repository = head_repo.into();
         // GitHub lists no PRs on runs of fork PRs (GITHUB-FACTS 6).
         if head_repo == UPSTREAM {
             spec.pull_requests = vec![pr];

@@ -50,9 +50,7 @@ pub(crate) fn world() -> World {
         "fix",
         &"c".repeat(40),
     ));
-    let mut spec = RunSpec::completed("record.yml", "fix", &"c".repeat(40), "success");
-    spec.event = "pull_request".to_string();
-    spec.head_repository = "alice/widgets".to_string();
+    let mut spec = RunSpec::pull_request("record.yml", "alice/widgets", "fix", &"c".repeat(40));
     spec.pull_requests = vec![pr];
     let run = gh.add_run("acme/widgets", spec);
     gh.add_job(

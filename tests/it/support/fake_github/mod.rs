@@ -114,6 +114,14 @@ impl RunSpec {
             display_title: None,
         }
     }
+    /// A successful `pull_request` run of `head_repo`:`branch` at `sha`, created now.
+    pub fn pull_request(workflow: &str, head_repo: &str, branch: &str, sha: &str) -> RunSpec {
+        RunSpec {
+            event: "pull_request".to_string(),
+            head_repository: head_repo.to_string(),
+            ..RunSpec::completed(workflow, branch, sha, "success")
+        }
+    }
 }
 
 /// What a run looks like in the fake's state. `inputs` is the dispatch's JSON object (empty
