@@ -37,15 +37,37 @@ fn read(path: impl AsRef<Path>) -> String {
 /// log directory, the step's run and the job.
 type StubbedRun = (Vec<String>, PathBuf, runner::StepRun, Job);
 
+trait Succeeded {
+    /// The step succeeded: the arguments `rerecord` got, its log directory, and the job (which
+    /// holds that directory).
+    fn succeeded(self) -> (Vec<String>, PathBuf, Job);
+}
+
+impl Succeeded for StubbedRun {
+    #[track_caller]
+    fn succeeded(self) -> (Vec<String>, PathBuf, Job) {
+        let (args, log, run, job) = self;
+        assert_eq!(run.code, 0, "{}", run.show());
+        (args, log, job)
+    }
+}
+
+/// A job in an empty workspace whose PATH starts with a stub `rerecord` that logs its arguments
+/// and the environment variables `logged`, and the stub's log directory.
+fn job_with_stub(logged: &[&str]) -> (Job, PathBuf) {
+    let mut job = Job::in_empty_workspace();
+    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
+    stub_rerecord(&bin, &log, logged);
+    job.path_prefix.push(bin);
+    (job, log)
+}
+
 /// Runs `step` of the action at `rel` with `given` inputs and a stub `rerecord` that logs its
 /// arguments and the environment variables `logged`.
 fn run_with_stub(rel: &str, step: &str, logged: &[&str], given: &[(&str, &str)]) -> StubbedRun {
     let action = Action::load(rel);
     let scope = scope_for(&action, given);
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, logged);
-    job.path_prefix.push(bin);
+    let (job, log) = job_with_stub(logged);
     let run = job.run_step(&action, action.step(step), &scope);
     let args = std::fs::read_to_string(log.join("args"))
         .map(|s| s.lines().map(str::to_owned).collect())
@@ -68,16 +90,16 @@ fn assert_refused_before_rerecord(args: &[String], run: &runner::StepRun, says: 
 
 #[test]
 fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
-    let (args, log, run, _job) = run_commit_with_stub(&[
+    let (args, log, _job) = run_commit_with_stub(&[
         ("mode", "push"),
         ("target-branch", "feature/x"),
         ("is-fork-pr", "false"),
         ("setup", "ollama"),
         ("suite", "base"),
         ("job-key", "3"),
-    ]);
+    ])
+    .succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         args,
         [
@@ -115,8 +137,8 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
 
 #[test]
 fn commit_step_in_stage_mode_never_holds_the_token() {
-    let (args, log, run, _job) = run_commit_with_stub(&[("mode", "stage"), ("is-fork-pr", "true")]);
-    assert_eq!(run.code, 0, "{}", run.show());
+    let (args, log, _job) =
+        run_commit_with_stub(&[("mode", "stage"), ("is-fork-pr", "true")]).succeeded();
     assert_eq!(
         args,
         ["commit", "--mode", "stage", "--fork-pr", "true"],
@@ -139,9 +161,8 @@ fn commit_step_in_stage_mode_never_holds_the_token() {
 
 #[test]
 fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_detection_to_auto() {
-    let (args, _log, run, _job) = run_commit_with_stub(&[]);
+    let (args, _log, _job) = run_commit_with_stub(&[]).succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         args,
         [
@@ -158,12 +179,12 @@ fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_dete
 
 #[test]
 fn recordings_input_reaches_rerecord_as_clean_newline_separated_globs() {
-    let (_args, log, run, _job) = run_commit_with_stub(&[(
+    let (_args, log, _job) = run_commit_with_stub(&[(
         "recordings",
         "  tests/integration/recordings/\n\n\ttests/e2e/*/cassettes/  \n",
-    )]);
+    )])
+    .succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         read(log.join("env-RERECORD_RECORDINGS")),
         "tests/integration/recordings/\ntests/e2e/*/cassettes/"
@@ -326,8 +347,8 @@ fn land_step_passes_pr_head_branch_head_sha_and_workflow_together() {
     assert_eq!(flag("--head-sha"), Some(sha), "{args:?}");
     assert_eq!(flag("--workflow"), Some("caller.yml"), "{args:?}");
 
-    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("head-branch", "b")]);
-    assert_eq!(run.code, 0, "{}", run.show());
+    let (args, _log, _job) =
+        run_land_with_stub(&[("run-id", "77"), ("head-branch", "b")]).succeeded();
     assert!(!args.contains(&"--pr".to_owned()), "{args:?}");
     assert!(
         args.windows(2).any(|w| w == ["--head-branch", "b"]),
@@ -726,10 +747,7 @@ fn command_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
             ("label", "rec"),
         ],
     );
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["GH_TOKEN"]);
-    job.path_prefix.push(bin);
+    let (job, log) = job_with_stub(&["GH_TOKEN"]);
     let run = job.run_step(&action, action.step("command"), &scope);
     assert_eq!(run.code, 0, "{}", run.show());
     let args: Vec<String> = read(log.join("args")).lines().map(str::to_owned).collect();
@@ -899,10 +917,7 @@ fn secret_env_input_reaches_rerecord_as_comma_separated_names_only() {
             " OPENAI_API_KEY, NVIDIA_API_KEY\n\n  TAVILY_API_KEY  \n",
         )],
     );
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["RERECORD_SECRET_ENV"]);
-    job.path_prefix.push(bin);
+    let (mut job, log) = job_with_stub(&["RERECORD_SECRET_ENV"]);
     let run = job.run_step(&action, action.step("commit"), &scope);
     assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
