@@ -36,7 +36,7 @@ pub(crate) fn create_reaction(st: &mut State, req: &Req, full: &str, id: &str) -
     let Some(comment_id) = id
         .parse::<u64>()
         .ok()
-        .filter(|id| repo.comments.iter().any(|c| c.id == *id))
+        .filter(|id| repo.comment(*id).is_some())
     else {
         return Reply::not_found();
     };
@@ -74,11 +74,7 @@ pub(crate) fn create_reaction(st: &mut State, req: &Req, full: &str, id: &str) -
         }
     };
     let repo = st.repo(full).expect("checked");
-    let r = repo
-        .reactions
-        .iter()
-        .find(|r| r.id == reaction_id)
-        .expect("exists");
+    let r = (repo.reactions.iter().find(|r| r.id == reaction_id)).expect("exists");
     Reply::json(
         status,
         json!({
@@ -286,7 +282,7 @@ impl FakeGitHub {
         let id = self.add_comment_by(repo, number, body, author);
         let st = self.lock();
         let r = st.repo(repo).expect("repo");
-        let c = r.comments.iter().find(|c| c.id == id).expect("just added");
+        let c = r.comment(id).expect("just added");
         let mut v: Value = serde_json::from_str(ISSUE_COMMENT_CREATED).expect("fixture");
         let full = r.full_name.clone();
         let mut comment = render::comment(&st, r, c);

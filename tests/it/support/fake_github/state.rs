@@ -161,6 +161,11 @@ pub(crate) struct Comment {
 }
 
 impl Repo {
+    /// The comment `id`, if this repository holds it.
+    pub fn comment(&self, id: u64) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == id)
+    }
+
     pub fn next_issue_number(&mut self) -> u64 {
         self.next_number += 1;
         self.next_number
