@@ -74,6 +74,15 @@ impl World {
         world
     }
 
+    /// [`World::new`] with the fork PR open, and a dispatched run that completes with
+    /// `conclusion` on the `polls`th look.
+    fn with_run_finishing(polls: u32, conclusion: &str) -> Self {
+        let w = Self::new();
+        w.fork_pr();
+        w.fake.set_run_progress(polls, conclusion);
+        w
+    }
+
     fn add_remote(&self, name: &str, repo: &str) {
         add_remote(
             self.dir.path(),
