@@ -52,15 +52,7 @@ fn world(workflow: &str) -> World {
     gh.set_branch(UPSTREAM, "main", MAIN_SHA);
     gh.set_branch(UPSTREAM, "feature", BRANCH_SHA);
     gh.set_branch(FORK, "fix", FORK_SHA);
-    gh.add_workflow(UPSTREAM, WORKFLOW, "active");
-    for git_ref in ["main", "feature"] {
-        gh.set_file(
-            UPSTREAM,
-            git_ref,
-            &format!(".github/workflows/{WORKFLOW}"),
-            workflow,
-        );
-    }
+    gh.add_workflow_file(UPSTREAM, WORKFLOW, &["main", "feature"], workflow);
     let fork_pr = gh.add_pr(PrSpec::open(UPSTREAM, FORK, "fix", FORK_SHA));
     gh.set_pr_author(UPSTREAM, fork_pr, "alice");
     let branch_pr = gh.add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "feature", BRANCH_SHA));
@@ -187,8 +179,8 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
     let run = run.success();
     let runs = w.gh.runs(UPSTREAM);
     assert_eq!(runs.len(), 1, "{}", run.all_output());
-    assert_eq!(runs[0].head_branch, "main");
-    assert_eq!(runs[0].event, "workflow_dispatch");
+    assert_eq!(runs[0].spec.head_branch, "main");
+    assert_eq!(runs[0].spec.event, "workflow_dispatch");
     assert_eq!(
         inputs(&runs[0].inputs),
         pairs(&[
@@ -221,7 +213,7 @@ fn write_collaborator_dispatches_a_fork_pr_in_the_upstream_with_its_number_and_s
 fn a_same_repository_pr_is_dispatched_on_its_branch_when_the_workflow_takes_no_pr_number() {
     let w = world(WORKFLOW_ON_BRANCH);
     let (_, dispatched) = w.dispatched(w.branch_pr, "MEMBER", "/rerecord --suite vision");
-    assert_eq!(dispatched.head_branch, "feature");
+    assert_eq!(dispatched.spec.head_branch, "feature");
     assert_eq!(inputs(&dispatched.inputs), pairs(&[("suite", "vision")]));
     let ours = w.ours(w.branch_pr);
     assert!(
@@ -390,8 +382,8 @@ fn a_team_from_rerecord_toml_admits_only_its_active_members_among_writers() {
 #[test]
 fn an_edited_comment_does_nothing() {
     let w = world(WORKFLOW_WITH_PR);
-    let (id, payload) =
-        w.gh.edited_comment_event(UPSTREAM, w.fork_pr, "maint", "COLLABORATOR", "/rerecord");
+    let (id, typo) = w.maint_on_fork_pr("typo");
+    let payload = w.gh.edited_comment_event(UPSTREAM, &typo, "/rerecord");
     let before = w.gh.requests().len();
     let run = w.run("issue_comment", &payload, &[]).success();
     run.assert_stderr_has("nothing to do");
@@ -442,9 +434,7 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
         let w = world(WORKFLOW_WITH_PR);
         let (_, payload) = w.maint_on_fork_pr(&body);
         // A throw-away PR ran CI on the commit days ago; then it became this PR's head.
-        let mut ci = RunSpec::completed("ci.yml", "throwaway", pushed, "success");
-        ci.event = "pull_request".into();
-        ci.head_repository = FORK.into();
+        let mut ci = RunSpec::pull_request("ci.yml", FORK, "throwaway", pushed);
         ci.created_at = Utc::now() - Duration::days(2);
         w.gh.add_run(UPSTREAM, ci);
         w.gh.push_to_pr(UPSTREAM, w.fork_pr, pushed, Utc::now() - Duration::days(3));
@@ -452,7 +442,7 @@ fn a_back_dated_force_push_with_an_earlier_run_elsewhere_is_refused() {
         let dispatched: Vec<_> =
             w.gh.runs(UPSTREAM)
                 .into_iter()
-                .filter(|r| r.event == "workflow_dispatch")
+                .filter(|r| r.spec.event == "workflow_dispatch")
                 .collect();
         assert!(dispatched.is_empty(), "{body}: {}", run.all_output());
         let reply = w.ours(w.fork_pr).pop().unwrap().1;

@@ -4,7 +4,7 @@ use crate::support;
 
 use support::cmd::{Run, assert_check_says, doctor_check, rerecord};
 use support::fake_github::{FakeGitHub, PrSpec, TOKEN};
-use support::git_fixtures::git;
+use support::git_fixtures::{add_remote, git, set_remote_url};
 
 const FILE: &str = "record-integration-tests.yml";
 const WORKFLOW: &str = "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\n      test-setup: {type: choice, options: [ollama, vllm]}\n      must: {required: true}\njobs: {}\n";
@@ -27,42 +27,23 @@ impl World {
         git(dir.path(), &["init", "-q", "-b", "feature-x"]);
         git(dir.path(), &["commit", "-q", "--allow-empty", "-m", "init"]);
         let head = git(dir.path(), &["rev-parse", "HEAD"]);
-        git(
+        add_remote(
             dir.path(),
-            &[
-                "remote",
-                "add",
-                "origin",
-                &format!("{}/me/llama-stack.git", fake.url()),
-            ],
+            "origin",
+            &format!("{}/me/llama-stack.git", fake.url()),
         );
-        git(
+        add_remote(
             dir.path(),
-            &[
-                "remote",
-                "add",
-                "upstream",
-                &format!("{}/meta/llama-stack.git", fake.url()),
-            ],
+            "upstream",
+            &format!("{}/meta/llama-stack.git", fake.url()),
         );
         fake.add_repo("meta/llama-stack");
         fake.add_fork("me/llama-stack", "meta/llama-stack");
         fake.set_branch("me/llama-stack", "feature-x", &head);
         fake.add_workflow("me/llama-stack", FILE, state);
-        fake.set_file(
-            "me/llama-stack",
-            "feature-x",
-            &format!(".github/workflows/{FILE}"),
-            WORKFLOW,
-        );
+        fake.set_workflow_file("me/llama-stack", "feature-x", FILE, WORKFLOW);
         fake.set_branch("meta/llama-stack", "main", &head);
-        fake.add_workflow("meta/llama-stack", FILE, "active");
-        fake.set_file(
-            "meta/llama-stack",
-            "main",
-            &format!(".github/workflows/{FILE}"),
-            WORKFLOW,
-        );
+        fake.add_workflow_file("meta/llama-stack", FILE, &["main"], WORKFLOW);
         fake.add_pr(PrSpec::open(
             "meta/llama-stack",
             "me/llama-stack",
@@ -193,20 +174,12 @@ fn doctor_fails_on_workflow_missing_from_default_branch() {
     // A fork whose default branch predates the workflow: only the feature branch has it.
     w.fake.add_fork("you/other", "meta/llama-stack");
     w.fake.set_branch("you/other", "feature-x", &w.head);
-    w.fake.set_file(
-        "you/other",
-        "feature-x",
-        &format!(".github/workflows/{FILE}"),
-        WORKFLOW,
-    );
-    git(
+    w.fake
+        .set_workflow_file("you/other", "feature-x", FILE, WORKFLOW);
+    set_remote_url(
         w.dir.path(),
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            &format!("{}/you/other.git", w.fake.url()),
-        ],
+        "origin",
+        &format!("{}/you/other.git", w.fake.url()),
     );
     let json = w.doctor(&["--json"]).failure().json();
     let wf = doctor_check(&json, "workflow");

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Duration, Utc};
 use support::cmd::{Rerecord, Run, rerecord, tempdir};
 use support::fake_github::{FakeGitHub, Listener, PrSpec, Recorded, RunSpec, TOKEN};
-use support::git_fixtures::{git, write};
+use support::git_fixtures::{add_remote, git, write};
 use support::proxy::ConnectProxy;
 use support::tls::{TestCa, TlsProxy};
 use support::zips::{self, ZipBuilder};
@@ -22,6 +22,9 @@ use support::zips::{self, ZipBuilder};
 use support::land_world::{A, B, BRANCH, FORK, UPSTREAM, WORKFLOW};
 const C: &str = "tests/integration/agents/recordings/responses/c.json";
 const NEW: &str = "tests/integration/inference/recordings/new.json";
+
+/// Every file of a checkout with its bytes, its git status, and staging leftovers under .git.
+type Snapshot = (BTreeMap<String, Vec<u8>>, String, Vec<String>);
 
 /// The fake GitHub plus a contributor's checkout of the fork PR's branch.
 struct World {
@@ -55,7 +58,7 @@ impl World {
         git(&work, &["commit", "-q", "-m", "initial"]);
         let head = git(&work, &["rev-parse", "HEAD"]);
         let origin = format!("http://{}/{FORK}.git", fake.host_port());
-        git(&work, &["remote", "add", "origin", &origin]);
+        add_remote(&work, "origin", &origin);
         fake.set_branch(FORK, BRANCH, &head);
         Self {
             fake,
@@ -73,9 +76,8 @@ impl World {
 
     /// A completed `pull_request` run of the recording workflow for `sha`, `age_minutes` old.
     fn add_run(&self, sha: &str, conclusion: &str, age_minutes: i64) -> u64 {
-        let mut spec = RunSpec::completed(WORKFLOW, BRANCH, sha, conclusion);
-        spec.event = "pull_request".into();
-        spec.head_repository = FORK.into();
+        let mut spec = RunSpec::pull_request(WORKFLOW, FORK, BRANCH, sha);
+        spec.conclusion = Some(conclusion.into());
         spec.created_at = Utc::now() - Duration::minutes(age_minutes);
         self.fake.add_run(UPSTREAM, spec)
     }
@@ -83,6 +85,23 @@ impl World {
     /// Attach the artifact `name` (not expired) to `run`.
     fn attach(&self, run: u64, name: &str, zip: Vec<u8>) {
         self.fake.add_artifact(UPSTREAM, run, name, zip, false);
+    }
+
+    /// A run of the head whose one artifact, `recordings-1-1-record`, holds `files`.
+    fn recorded(&self, files: &[(&str, &str)]) -> u64 {
+        self.run_with(vec![("recordings-1-1-record", artifact(files))])
+    }
+
+    /// A successful run of `sha`, half an hour old, whose one artifact writes `A` = `a`.
+    fn half_hour_old_run(&self, sha: &str, a: &str) -> u64 {
+        let run = self.add_run(sha, "success", 30);
+        self.attach_recordings(run, &[(A, a)]);
+        run
+    }
+
+    /// Attach the one artifact `recordings-1-1-record`, holding `files`, to `run`.
+    fn attach_recordings(&self, run: u64, files: &[(&str, &str)]) {
+        self.attach(run, "recordings-1-1-record", artifact(files));
     }
 
     fn run_with(&self, artifacts: Vec<(&str, Vec<u8>)>) -> u64 {
@@ -128,6 +147,26 @@ impl World {
         (self.fake).add_artifact(UPSTREAM, run, "recordings-1-1-record", zip, true);
     }
 
+    /// The fake's API behind a TLS proxy whose certificate a test CA signed, and that CA's PEM.
+    fn behind_tls(&self) -> (TlsProxy, PathBuf) {
+        let api: std::net::SocketAddr = self.fake.host_port().parse().unwrap();
+        let ca = TestCa::new();
+        let proxy = TlsProxy::start(api, &ca);
+        let pem = self.work.join(".git/test-ca.pem");
+        ca.write_pem(&pem);
+        (proxy, pem)
+    }
+
+    /// `rerecord fetch --run RUN` through the API at `api_url`, trusting the CA in `cert_file`.
+    fn fetch_run_over_tls(&self, api_url: &str, cert_file: &Path, run: u64) -> Rerecord {
+        rerecord()
+            .current_dir(&self.work)
+            .env("GH_TOKEN", TOKEN)
+            .env("SSL_CERT_FILE", cert_file)
+            .args(["fetch", "--api-url", api_url, "--run-repo", UPSTREAM])
+            .args(["--run", &run.to_string()])
+    }
+
     /// What reached the storage listener (the downloads GitHub redirects to).
     fn storage_requests(&self) -> Vec<Recorded> {
         let requests = self.fake.requests().into_iter();
@@ -156,7 +195,7 @@ impl World {
 
     /// Every file and directory of the work tree (outside .git) with its bytes, the git status,
     /// and any staging leftovers under .git.
-    fn snapshot(&self) -> (BTreeMap<String, Vec<u8>>, String, Vec<String>) {
+    fn snapshot(&self) -> Snapshot {
         fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
@@ -215,10 +254,7 @@ fn artifact(files: &[(&str, &str)]) -> Vec<u8> {
 fn fetch_by_run_id_applies_the_manifest_layout_exactly() {
     let w = World::new();
     let before = w.snapshot().0;
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "{\"a\": 2}\n"), (B, "{\"b\": 1}\n"), (NEW, "new\n")]),
-    )]);
+    let run = w.recorded(&[(A, "{\"a\": 2}\n"), (B, "{\"b\": 1}\n"), (NEW, "new\n")]);
     let out = w.fetch_run(run).run().success();
     assert_eq!(w.read(A), "{\"a\": 2}\n");
     assert_eq!(w.read(NEW), "new\n");
@@ -265,12 +301,7 @@ fn fetch_by_pr_falls_back_to_runs_of_the_head_branch() {
     let pr = w.open_pr();
     // The PR's head moved on since the recording run: no run matches the head sha.
     let older = "1111111111111111111111111111111111111111";
-    let run = w.add_run(older, "success", 30);
-    w.attach(
-        run,
-        "recordings-1-1-record",
-        artifact(&[(A, "from branch run\n")]),
-    );
+    let run = w.half_hour_old_run(older, "from branch run\n");
     let out = w.fetch_pr(pr).run().success();
     w.assert_applied(&out, run, "from branch run\n");
 }
@@ -282,23 +313,12 @@ fn fetch_by_pr_never_falls_back_to_a_run_of_the_head_branch_for_another_pr() {
     // Another PR from the same branch (into another base) has a newer run of an older commit.
     let earlier = w.fake.add_pr(PrSpec::open(UPSTREAM, FORK, BRANCH, &w.head));
     let older = "1111111111111111111111111111111111111111";
-    let ours = w.add_run(older, "success", 30);
-    w.attach(
-        ours,
-        "recordings-1-1-record",
-        artifact(&[(A, "from this PR's branch run\n")]),
-    );
-    let mut spec = RunSpec::completed(WORKFLOW, BRANCH, older, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = FORK.into();
+    let ours = w.half_hour_old_run(older, "from this PR's branch run\n");
+    let mut spec = RunSpec::pull_request(WORKFLOW, FORK, BRANCH, older);
     spec.created_at = Utc::now() - Duration::minutes(5);
     spec.pull_requests = vec![earlier];
     let theirs = w.fake.add_run(UPSTREAM, spec);
-    w.attach(
-        theirs,
-        "recordings-1-1-record",
-        artifact(&[(A, "the other PR's\n")]),
-    );
+    w.attach_recordings(theirs, &[(A, "the other PR's\n")]);
 
     let out = w.fetch_pr(pr).run().success();
 
@@ -326,10 +346,7 @@ fn fetch_refuses_files_over_the_size_limit() {
 fn fetch_without_flags_uses_the_current_branchs_pr() {
     let w = World::new();
     w.open_pr();
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "from branch\n")]),
-    )]);
+    let run = w.recorded(&[(A, "from branch\n")]);
     let out = w.fetch().run().success();
     w.assert_applied(&out, run, "from branch\n");
 }
@@ -638,10 +655,7 @@ fn fetch_refuses_local_changes_unless_forced() {
     let w = World::new();
     write(&w.work, A, "my local edit\n");
     let before = w.snapshot();
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "from ci\n"), (NEW, "n\n")]),
-    )]);
+    let run = w.recorded(&[(A, "from ci\n"), (NEW, "n\n")]);
     let out = w.fetch_run(run).run().failure();
     out.assert_stderr_has(A);
     out.assert_stderr_has("--force");
@@ -676,10 +690,7 @@ fn fetch_removes_deleted_recordings_only_when_unmodified() {
 fn fetch_commit_contains_exactly_the_fetched_files() {
     let w = World::new();
     write(&w.work, "src/app.py", "x = 2  # unrelated, uncommitted\n");
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "a2\n"), (NEW, "n\n"), (B, "{\"b\": 1}\n")]),
-    )]);
+    let run = w.recorded(&[(A, "a2\n"), (NEW, "n\n"), (B, "{\"b\": 1}\n")]);
     w.fetch_run(run).arg("--commit").run().success();
     assert_eq!(
         git(&w.work, &["log", "-1", "--format=%s"]),
@@ -694,10 +705,7 @@ fn fetch_commit_contains_exactly_the_fetched_files() {
 fn fetch_dry_run_verifies_and_writes_nothing() {
     let w = World::new();
     let before = w.snapshot();
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "a2\n"), (NEW, "n\n")]),
-    )]);
+    let run = w.recorded(&[(A, "a2\n"), (NEW, "n\n")]);
     let out = w.fetch_run(run).arg("--dry-run").run().success();
     out.assert_stdout_has("1 added, 1 updated");
     assert_eq!(w.snapshot(), before);
@@ -712,16 +720,22 @@ fn fetch_dry_run_verifies_and_writes_nothing() {
 #[test]
 fn fetch_never_sends_the_token_to_the_storage_host() {
     let w = World::new();
-    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "a2\n")]))]);
+    let run = w.recorded(&[(A, "a2\n")]);
     w.fetch_run(run).run().success();
     w.assert_token_only_to_the_api();
 }
 
+/// A run recording `a` into `A`, then the upstream renamed to `upstream/renamed`.
+fn renamed_after_a_run(a: &str) -> (World, u64) {
+    let w = World::new();
+    let run = w.recorded(&[(A, a)]);
+    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    (w, run)
+}
+
 #[test]
 fn fetch_from_a_renamed_upstream_follows_its_redirects() {
-    let w = World::new();
-    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "moved\n")]))]);
-    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    let (w, run) = renamed_after_a_run("moved\n");
     let out = w.fetch_run(run).run().success();
     assert_eq!(w.read(A), "moved\n");
     assert_eq!(
@@ -744,9 +758,7 @@ fn fetch_from_a_renamed_upstream_follows_its_redirects() {
 
 #[test]
 fn a_redirect_to_another_host_never_carries_the_token() {
-    let w = World::new();
-    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "x\n")]))]);
-    w.fake.rename_repo(UPSTREAM, "upstream/renamed");
+    let (w, run) = renamed_after_a_run("x\n");
     // The old name now points at another listener, which records every header it gets.
     w.fake
         .redirect_moved_repo_to(UPSTREAM, &w.fake.storage_url());
@@ -770,21 +782,9 @@ fn a_redirect_to_another_host_never_carries_the_token() {
 #[test]
 fn fetch_over_an_https_api_trusts_ssl_cert_file() {
     let w = World::new();
-    let run = w.run_with(vec![("recordings-1-1-record", artifact(&[(A, "tls\n")]))]);
-    let api: std::net::SocketAddr = w.fake.host_port().parse().unwrap();
-    let ca = TestCa::new();
-    let proxy = TlsProxy::start(api, &ca);
-    let pem = w.work.join(".git/test-ca.pem");
-    ca.write_pem(&pem);
-    let fetch = |trusted: &Path| {
-        rerecord()
-            .current_dir(&w.work)
-            .env("GH_TOKEN", TOKEN)
-            .env("SSL_CERT_FILE", trusted)
-            .args(["fetch", "--api-url", &proxy.url(), "--run-repo", UPSTREAM])
-            .args(["--run", &run.to_string()])
-            .run()
-    };
+    let run = w.recorded(&[(A, "tls\n")]);
+    let (proxy, pem) = w.behind_tls();
+    let fetch = |trusted: &Path| w.fetch_run_over_tls(&proxy.url(), trusted, run).run();
     // A CA that did not sign the proxy's certificate: refused before anything is asked, at
     // once (no retries: asking again cannot help), with the way out.
     let other = w.work.join(".git/other-ca.pem");
@@ -810,23 +810,11 @@ fn fetch_over_an_https_api_trusts_ssl_cert_file() {
 #[test]
 fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
     let w = World::new();
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "proxied\n")]),
-    )]);
-    let api: std::net::SocketAddr = w.fake.host_port().parse().unwrap();
-    let ca = TestCa::new();
-    let tls = TlsProxy::start(api, &ca);
-    let pem = w.work.join(".git/test-ca.pem");
-    ca.write_pem(&pem);
+    let run = w.recorded(&[(A, "proxied\n")]);
+    let (tls, pem) = w.behind_tls();
     let proxy = ConnectProxy::start();
     let fetch = |vars: &[(&str, &str)]| {
-        let mut cmd = rerecord()
-            .current_dir(&w.work)
-            .env("GH_TOKEN", TOKEN)
-            .env("SSL_CERT_FILE", &pem)
-            .args(["fetch", "--api-url", &tls.url(), "--run-repo", UPSTREAM])
-            .args(["--run", &run.to_string(), "--force"]);
+        let mut cmd = w.fetch_run_over_tls(&tls.url(), &pem, run).arg("--force");
         for (k, v) in vars {
             cmd = cmd.env(k, v);
         }
@@ -860,10 +848,7 @@ fn fetch_over_an_https_api_goes_through_the_environments_proxy() {
 #[test]
 fn fetch_json_is_one_object_with_the_documented_shape() {
     let w = World::new();
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(A, "a2\n"), (B, "{\"b\": 1}\n"), (NEW, "n\n")]),
-    )]);
+    let run = w.recorded(&[(A, "a2\n"), (B, "{\"b\": 1}\n"), (NEW, "n\n")]);
     let out = w.fetch_run(run).arg("--json").run().success();
     let v = out.json();
     let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
@@ -901,10 +886,7 @@ fn fetch_into_an_lfs_tracked_folder_writes_content_and_commits_pointers() {
     // Its index no longer vouches for A by stat: the conflict check must compare A's content
     // with HEAD's pointer, not with the pointer's bytes.
     crate::lfs::touch_back(&w.work.join(A));
-    let run = w.run_with(vec![(
-        "recordings-1-1-record",
-        artifact(&[(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")]),
-    )]);
+    let run = w.recorded(&[(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")]);
     w.fetch_run(run).arg("--commit").run().success();
     for (path, content) in [(NEW, "{\"n\": 1}\n"), (A, "{\"a\": 2}\n")] {
         assert_eq!(w.read(path), content, "the work tree holds the content");

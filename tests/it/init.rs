@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support::cmd::{Run, checked_stdout, rerecord, rerecord_shell, tempdir};
-use crate::support::git_fixtures::git;
+use crate::support::git_fixtures::{add_remote, git};
 
 pub const SHA: &str = "0123456789abcdef0123456789abcdef01234567";
 
@@ -44,15 +44,7 @@ pub fn project(dir: &Path, files: &[(&str, &str)]) {
         std::fs::write(path, content).unwrap();
     }
     git(dir, &["init", "-q", "-b", "main"]);
-    git(
-        dir,
-        &[
-            "remote",
-            "add",
-            "origin",
-            "https://github.com/acme/project.git",
-        ],
-    );
+    add_remote(dir, "origin", "https://github.com/acme/project.git");
 }
 
 pub fn init(dir: &Path, args: &[&str]) -> Run {

@@ -160,9 +160,27 @@ impl Runner {
         self.dir.path().join("cache")
     }
 
+    /// Where the tool cache keeps `VERSION` for X64.
+    fn cached_x64(&self) -> PathBuf {
+        self.cache().join(format!("rerecord/{VERSION}/x64"))
+    }
+
     /// Install as a Linux X64 runner whose tool cache is `cache` (shared with other runners).
     fn install_with_cache(&self, releases: &Releases, cache: &Path) -> Outcome {
         self.run_script(releases, "Linux", "X64", Some(VERSION), cache)
+    }
+
+    /// Install `VERSION` as a Linux X64 runner (the common case).
+    fn install_linux_x64(&self, releases: &Releases) -> Outcome {
+        self.install(releases, "Linux", "X64", Some(VERSION))
+    }
+
+    /// [`install_linux_x64`](Self::install_linux_x64), and what it downloaded (the paths it asked
+    /// the release server for).
+    fn install_linux_x64_downloading(&self, releases: &Releases) -> (Outcome, Vec<String>) {
+        let asked = releases.requests().len();
+        let out = self.install_linux_x64(releases);
+        (out, releases.requests()[asked..].to_vec())
     }
 
     fn install(&self, releases: &Releases, os: &str, arch: &str, version: Option<&str>) -> Outcome {
@@ -232,6 +250,19 @@ impl Runner {
 }
 
 impl Outcome {
+    /// Exited 0, with rerecord installed from `source` (`release`, `cache` or `cargo`).
+    #[track_caller]
+    fn assert_installed_from(&self, source: &str) {
+        assert_eq!(self.code, 0, "{}", self.show());
+        assert_eq!(self.outputs["source"], source, "{}", self.show());
+    }
+
+    /// Its stdout says `text`.
+    #[track_caller]
+    fn assert_says(&self, text: &str) {
+        assert!(self.stdout.contains(text), "{}", self.show());
+    }
+
     fn show(&self) -> String {
         format!(
             "exit {}\n--- stdout\n{}--- stderr\n{}",
@@ -252,6 +283,14 @@ fn published_as(version: &str, what: &str) -> (tempfile::TempDir, Releases, Runn
     let runner = Runner::new();
     let target = "x86_64-unknown-linux-musl";
     releases.publish(version, target, what, &runner.marker());
+    (dir, releases, runner)
+}
+
+/// [`published`], and installed once on the runner (from the release).
+fn installed(what: &str) -> (tempfile::TempDir, Releases, Runner) {
+    let (dir, releases, runner) = published(what);
+    let first = runner.install_linux_x64(&releases);
+    assert_eq!(first.code, 0, "{}", first.show());
     (dir, releases, runner)
 }
 
@@ -284,15 +323,11 @@ fn linux_x64_runner_gets_the_verified_musl_asset_in_the_tool_cache() {
         &runner.marker(),
     );
 
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let out = runner.install_linux_x64(&releases);
 
     assert_eq!(out.code, 0, "{}", out.show());
-    assert!(
-        out.stdout.contains("rerecord from musl x64"),
-        "{}",
-        out.show()
-    );
-    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+    out.assert_says("rerecord from musl x64");
+    let cached = runner.cached_x64();
     let temp = runner.dir.path().join("temp");
     assert_eq!(out.path_entries, vec![out.outputs["path"].clone()]);
     assert!(
@@ -374,10 +409,9 @@ fn version_defaults_to_the_package_version_of_the_action_checkout() {
 
     let out = runner.install(&releases, "Linux", "X64", None);
 
-    assert_eq!(out.code, 0, "{}", out.show());
+    out.assert_installed_from("release");
     assert_eq!(out.outputs["version"], own);
-    assert_eq!(out.outputs["source"], "release");
-    assert!(out.stdout.contains("own version"), "{}", out.show());
+    out.assert_says("own version");
 }
 
 #[test]
@@ -388,10 +422,10 @@ fn checksum_mismatch_fails_and_installs_and_runs_nothing() {
     releases.clear_sums();
     pin_other_bytes(&releases, target, b"other bytes");
 
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let out = runner.install_linux_x64(&releases);
 
     assert_eq!(out.code, 1, "{}", out.show());
-    assert!(out.stdout.contains("checksum mismatch"), "{}", out.show());
+    out.assert_says("checksum mismatch");
     assert!(!runner.marker().exists(), "the unverified binary ran");
     assert!(
         out.path_entries.is_empty(),
@@ -429,12 +463,7 @@ fn another_version_without_a_committed_checksum_is_refused_even_if_the_release_l
     let out = runner.install(&releases, "Linux", "X64", Some("0.0.9"));
 
     assert_eq!(out.code, 1, "{}", out.show());
-    assert!(
-        out.stdout
-            .contains("checksums.txt lists no sha256 for v0.0.9/rerecord-0.0.9-"),
-        "{}",
-        out.show()
-    );
+    out.assert_says("checksums.txt lists no sha256 for v0.0.9/rerecord-0.0.9-");
     assert!(!runner.marker().exists());
     assert!(releases.requests().is_empty(), "{:?}", releases.requests());
     assert_eq!(out.cargo_args, None);
@@ -448,15 +477,10 @@ fn own_version_without_a_committed_checksum_is_built_from_the_pinned_source() {
 
     let out = runner.install(&releases, "Linux", "X64", None);
 
-    assert_eq!(out.code, 0, "{}", out.show());
-    assert!(out.stdout.contains("::notice"), "{}", out.show());
-    assert!(
-        out.stdout.contains("checksums.txt lists no sha256"),
-        "{}",
-        out.show()
-    );
-    assert_eq!(out.outputs["source"], "cargo");
-    assert!(out.stdout.contains("built from source"), "{}", out.show());
+    out.assert_installed_from("cargo");
+    out.assert_says("::notice");
+    out.assert_says("checksums.txt lists no sha256");
+    out.assert_says("built from source");
     assert!(!runner.marker().exists(), "the unlisted asset ran");
     assert!(releases.requests().is_empty(), "{:?}", releases.requests());
 }
@@ -469,18 +493,14 @@ fn missing_asset_falls_back_to_cargo_install_and_says_why() {
     releases.publish(VERSION, "x86_64-apple-darwin", "mac", &runner.marker());
     pin_other_bytes(&releases, "x86_64-unknown-linux-musl", b"never published");
 
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let out = runner.install_linux_x64(&releases);
 
     assert_eq!(out.code, 0, "{}", out.show());
-    assert!(out.stdout.contains("::notice"), "{}", out.show());
-    assert!(
-        out.stdout.contains(&format!(
-            "has no asset rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"
-        )),
-        "{}",
-        out.show()
-    );
-    assert!(out.stdout.contains("built from source"), "{}", out.show());
+    out.assert_says("::notice");
+    out.assert_says(&format!(
+        "has no asset rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz"
+    ));
+    out.assert_says("built from source");
     let args = out.cargo_args.expect("cargo was not called");
     let source = releases.action.canonicalize().unwrap();
     assert_eq!(
@@ -504,12 +524,7 @@ fn runner_without_a_release_build_falls_back_without_downloading() {
     let out = runner.install(&releases, "Linux", "ARM", Some(VERSION));
 
     assert_eq!(out.code, 0, "{}", out.show());
-    assert!(
-        out.stdout
-            .contains("no release build of rerecord exists for Linux/ARM"),
-        "{}",
-        out.show()
-    );
+    out.assert_says("no release build of rerecord exists for Linux/ARM");
     assert!(
         releases.requests().is_empty(),
         "downloaded {:?}",
@@ -520,18 +535,14 @@ fn runner_without_a_release_build_falls_back_without_downloading() {
 
 #[test]
 fn second_install_of_a_version_comes_from_the_tool_cache() {
-    let (_d, releases, runner) = published("cached one");
-    let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
-    assert_eq!(first.code, 0, "{}", first.show());
-    let asked = releases.requests().len();
+    let (_d, releases, runner) = installed("cached one");
 
-    let second = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let (second, downloaded) = runner.install_linux_x64_downloading(&releases);
 
-    assert_eq!(second.code, 0, "{}", second.show());
-    assert_eq!(second.outputs["source"], "cache");
-    assert!(second.stdout.contains("cached one"), "{}", second.show());
+    second.assert_installed_from("cache");
+    second.assert_says("cached one");
     assert_eq!(
-        releases.requests()[asked..],
+        downloaded,
         [] as [String; 0],
         "a cache hit downloads nothing"
     );
@@ -539,23 +550,16 @@ fn second_install_of_a_version_comes_from_the_tool_cache() {
 
 #[test]
 fn a_tampered_tool_cache_is_never_run() {
-    let (_d, releases, runner) = published("genuine");
-    let first = runner.install(&releases, "Linux", "X64", Some(VERSION));
-    assert_eq!(first.code, 0, "{}", first.show());
-    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+    let (_d, releases, runner) = installed("genuine");
+    let cached = runner.cached_x64();
 
     // The cached asset itself was swapped: it fails the checksum and is downloaded again.
     let asset = format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
     std::fs::write(cached.join(&asset), "not the release").unwrap();
-    let asked = releases.requests().len();
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
-    assert_eq!(out.code, 0, "{}", out.show());
-    assert_eq!(out.outputs["source"], "release");
-    assert!(out.stdout.contains("genuine"), "{}", out.show());
-    assert_eq!(
-        releases.requests()[asked..],
-        [format!("/v{VERSION}/{asset}")]
-    );
+    let (out, downloaded) = runner.install_linux_x64_downloading(&releases);
+    out.assert_installed_from("release");
+    out.assert_says("genuine");
+    assert_eq!(downloaded, [format!("/v{VERSION}/{asset}")]);
 }
 
 #[test]
@@ -566,11 +570,7 @@ fn version_input_that_is_not_a_release_version_is_rejected() {
     let out = runner.install(&releases, "Linux", "X64", Some("1.0/../../x;touch pwned"));
 
     assert_eq!(out.code, 1, "{}", out.show());
-    assert!(
-        out.stdout.contains("is not a release version"),
-        "{}",
-        out.show()
-    );
+    out.assert_says("is not a release version");
     assert!(releases.requests().is_empty());
     assert_eq!(out.cargo_args, None);
 }
@@ -596,7 +596,7 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
     let runners: Vec<Runner> = (0..8).map(|_| Runner::new()).collect();
     // One tool cache for all, as on a self-hosted machine running several jobs at once.
     let shared = runners[0].cache();
-    let first = runners[0].install(&releases, "Linux", "X64", Some(VERSION));
+    let first = runners[0].install_linux_x64(&releases);
     assert_eq!(first.code, 0, "{}", first.show());
     let cached = shared.join(format!("rerecord/{VERSION}/x64"));
     let asset = format!("rerecord-{VERSION}-x86_64-unknown-linux-musl.tar.gz");
@@ -657,12 +657,12 @@ fn concurrent_installs_into_one_tool_cache_all_succeed_while_the_binary_runs() {
 #[test]
 fn the_next_step_runs_the_verified_copy_even_if_the_tool_cache_is_replaced_after_install() {
     let (_d, releases, runner) = published("genuine");
-    let out = runner.install(&releases, "Linux", "X64", Some(VERSION));
+    let out = runner.install_linux_x64(&releases);
     assert_eq!(out.code, 0, "{}", out.show());
 
     // Between the install step and the next, a concurrent job on the same self-hosted runner
     // replaces everything in the shared tool cache.
-    let cached = runner.cache().join(format!("rerecord/{VERSION}/x64"));
+    let cached = runner.cached_x64();
     for entry in std::fs::read_dir(&cached).unwrap() {
         let path = entry.unwrap().path();
         write_executable(&path, "#!/bin/sh\necho planted\n");
@@ -836,8 +836,7 @@ fn at_the_release_tag_the_script_installs_the_verified_binary_without_cargo() {
         server: releases.server.clone(),
     };
     let out = runner.install(&action, "Linux", "X64", None);
-    assert_eq!(out.code, 0, "{}", out.show());
-    assert_eq!(out.outputs["source"], "release");
+    out.assert_installed_from("release");
     assert_eq!(out.cargo_args, None, "cargo ran at the release tag");
 }
 

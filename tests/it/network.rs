@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::support::cmd::{Run, assert_check_says, doctor_check, rerecord, tempdir};
 use crate::support::fake_github::TOKEN;
-use crate::support::git_fixtures::git;
+use crate::support::git_fixtures::{add_remote, git};
 use crate::support::tls::{TestCa, TlsProxy};
 
 /// A listener that accepts every connection and never answers; returns its API URL.
@@ -36,15 +36,7 @@ fn refused() -> String {
 fn checkout(dir: &Path) {
     git(dir, &["init", "-q", "-b", "feature-x"]);
     git(dir, &["commit", "-q", "--allow-empty", "-m", "init"]);
-    git(
-        dir,
-        &[
-            "remote",
-            "add",
-            "origin",
-            "https://github.com/me/project.git",
-        ],
-    );
+    add_remote(dir, "origin", "https://github.com/me/project.git");
     let wf = dir.join(".github/workflows");
     std::fs::create_dir_all(&wf).unwrap();
     std::fs::write(

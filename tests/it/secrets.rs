@@ -141,11 +141,26 @@ fn exchange(slot: Slot, v: &str) -> Exchange {
 fn json_with_body(doc: serde_json::Value, body: &str, in_string: bool) -> String {
     let text = serde_json::to_string_pretty(&doc).unwrap();
     let replacement = if in_string {
-        format!("\"{}\"", body.replace('\\', "\\\\").replace('"', "\\\""))
+        format!("\"{}\"", escape_quoted(body))
     } else {
         body.to_owned()
     };
     text.replacen("\"BODY\"", &replacement, 1)
+}
+
+/// A YAML recording: `template` with `{auth}`, `{url}` and `{b64}` filled in, and `{body}` inside
+/// a double-quoted YAML string.
+fn yaml_with_body(template: &str, x: &Exchange, b64: &str) -> String {
+    template
+        .replace("{auth}", &x.auth)
+        .replace("{url}", &x.url)
+        .replace("{b64}", b64)
+        .replace("{body}", &escape_quoted(&x.body))
+}
+
+/// `text` escaped to stand between double quotes (JSON and YAML alike).
+fn escape_quoted(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 fn b64_lines(b64: &str, indent: &str) -> String {
@@ -185,13 +200,8 @@ fn llama_stack(x: &Exchange) -> String {
 }
 
 fn vcrpy_yaml(x: &Exchange) -> String {
-    let body = x.body.replace('\\', "\\\\").replace('"', "\\\"");
-    format!(
-        "interactions:\n- request:\n    body: \"{body}\"\n    headers:\n      Authorization:\n      - {auth}\n      Content-Type:\n      - application/json\n    method: POST\n    uri: {url}\n  response:\n    body:\n      string: !!binary |\n{b64}    headers:\n      Content-Encoding:\n      - gzip\n    status:\n      code: 200\n      message: OK\nversion: 1\n",
-        auth = x.auth,
-        url = x.url,
-        b64 = b64_lines(&x.response_b64, "        "),
-    )
+    const TEMPLATE: &str = "interactions:\n- request:\n    body: \"{body}\"\n    headers:\n      Authorization:\n      - {auth}\n      Content-Type:\n      - application/json\n    method: POST\n    uri: {url}\n  response:\n    body:\n      string: !!binary |\n{b64}    headers:\n      Content-Encoding:\n      - gzip\n    status:\n      code: 200\n      message: OK\nversion: 1\n";
+    yaml_with_body(TEMPLATE, x, &b64_lines(&x.response_b64, "        "))
 }
 
 fn vcrpy_json(x: &Exchange) -> String {
@@ -230,13 +240,8 @@ fn nock(x: &Exchange) -> String {
 }
 
 fn go_vcr(x: &Exchange) -> String {
-    let body = x.body.replace('\\', "\\\\").replace('"', "\\\"");
-    format!(
-        "---\nversion: 2\ninteractions:\n- id: 0\n  request:\n    proto: HTTP/1.1\n    body: \"{body}\"\n    form: {{}}\n    headers:\n      Authorization:\n      - {auth}\n    url: {url}\n    method: POST\n  response:\n    body: {b64}\n    headers:\n      Content-Type:\n      - application/json\n    status: 200 OK\n    code: 200\n    duration: 120.5ms\n",
-        auth = x.auth,
-        url = x.url,
-        b64 = x.response_b64,
-    )
+    const TEMPLATE: &str = "---\nversion: 2\ninteractions:\n- id: 0\n  request:\n    proto: HTTP/1.1\n    body: \"{body}\"\n    form: {}\n    headers:\n      Authorization:\n      - {auth}\n    url: {url}\n    method: POST\n  response:\n    body: {b64}\n    headers:\n      Content-Type:\n      - application/json\n    status: 200 OK\n    code: 200\n    duration: 120.5ms\n";
+    yaml_with_body(TEMPLATE, x, &x.response_b64)
 }
 
 fn betamax(x: &Exchange) -> String {

@@ -149,6 +149,55 @@ impl ActOutcome {
     }
 }
 
+/// One act invocation: `workflow` (a file under the project's `.github/workflows/`) for `event`
+/// with `payload`, as run `run_id` of the upstream, from a checkout of `BRANCH`.
+pub struct ActRun<'a> {
+    workflow: &'a str,
+    event: &'a str,
+    payload: &'a serde_json::Value,
+    run_id: u64,
+    branch: &'a str,
+    job: Option<&'a str>,
+    secrets: &'a [(&'a str, &'a str)],
+}
+
+impl<'a> ActRun<'a> {
+    pub fn new(
+        workflow: &'a str,
+        event: &'a str,
+        payload: &'a serde_json::Value,
+        run_id: u64,
+    ) -> Self {
+        ActRun {
+            workflow,
+            event,
+            payload,
+            run_id,
+            branch: BRANCH,
+            job: None,
+            secrets: &[],
+        }
+    }
+
+    /// act's own checkout (GITHUB_REF, GITHUB_SHA) on `branch` instead of `BRANCH`.
+    pub fn on(self, branch: &'a str) -> Self {
+        ActRun { branch, ..self }
+    }
+
+    /// Only `job` (and the jobs it needs): act's `-j`.
+    pub fn job(self, job: &'a str) -> Self {
+        ActRun {
+            job: Some(job),
+            ..self
+        }
+    }
+
+    /// Secrets besides `GITHUB_TOKEN`.
+    pub fn secrets(self, secrets: &'a [(&'a str, &'a str)]) -> Self {
+        ActRun { secrets, ..self }
+    }
+}
+
 impl ActWorld {
     /// `git_token` is the token the git server accepts for everything; the job token (the
     /// fake's `TOKEN`) is also accepted for fetches and for pushes to the upstream.
@@ -220,11 +269,9 @@ impl ActWorld {
         let mut pr_spec = PrSpec::open(UPSTREAM, head_repo, BRANCH, &self.head);
         pr_spec.maintainer_can_modify = true;
         let pr = self.fake.add_pr(pr_spec);
-        let mut spec = RunSpec::completed(RECORD_WORKFLOW, BRANCH, &self.head, "success");
-        spec.event = "pull_request".into();
+        let mut spec = RunSpec::pull_request(RECORD_WORKFLOW, head_repo, BRANCH, &self.head);
         spec.status = "in_progress".into();
         spec.conclusion = None;
-        spec.head_repository = head_repo.into();
         // GitHub lists no PRs on runs of fork PRs (GITHUB-FACTS 6).
         if head_repo == UPSTREAM {
             spec.pull_requests = vec![pr];
@@ -293,32 +340,6 @@ impl ActWorld {
         })
     }
 
-    /// Run `workflow` (a file under the project's `.github/workflows/`) for `event` with the
-    /// given payload, as run `run_id` of the upstream, from a checkout of `BRANCH`.
-    pub fn run(
-        &self,
-        workflow: &str,
-        event: &str,
-        payload: &serde_json::Value,
-        run_id: u64,
-        secrets: &[(&str, &str)],
-    ) -> ActOutcome {
-        self.run_on(BRANCH, workflow, event, payload, run_id, secrets)
-    }
-
-    /// `run`, with act's own checkout (GITHUB_REF, GITHUB_SHA) on `branch`.
-    pub fn run_on(
-        &self,
-        branch: &str,
-        workflow: &str,
-        event: &str,
-        payload: &serde_json::Value,
-        run_id: u64,
-        secrets: &[(&str, &str)],
-    ) -> ActOutcome {
-        self.run_job_on(branch, workflow, None, event, payload, run_id, secrets)
-    }
-
     /// Points act's pinned actions at the local stand-ins and this checkout's action, and passes
     /// the run's GitHub environment.
     fn pin_actions_and_env(&self, cmd: &mut Command, run_id: u64) {
@@ -354,18 +375,17 @@ impl ActWorld {
         }
     }
 
-    /// `run_on`, running only `job` (and the jobs it needs) when given: act's `-j`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn run_job_on(
-        &self,
-        branch: &str,
-        workflow: &str,
-        job: Option<&str>,
-        event: &str,
-        payload: &serde_json::Value,
-        run_id: u64,
-        secrets: &[(&str, &str)],
-    ) -> ActOutcome {
+    /// Run `act` (see [`ActRun`]) and keep its log next to the checkout.
+    pub fn run(&self, act: ActRun) -> ActOutcome {
+        let ActRun {
+            workflow,
+            event,
+            payload,
+            run_id,
+            branch,
+            job,
+            secrets,
+        } = act;
         let p = self.dir.path();
         let tag = format!("{run_id}-{event}");
         let workdir = p.join(format!("workdir-{tag}"));

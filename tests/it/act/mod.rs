@@ -13,8 +13,8 @@ mod pinning;
 pub(crate) mod tools;
 
 use harness::{
-    ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN, RECORD_WORKFLOW,
-    UPSTREAM,
+    ActRun, ActWorld, BRANCH, COMPANION_WORKFLOW, FORK, PUSH_MODE_WORKFLOW, PUSH_TOKEN,
+    RECORD_WORKFLOW, UPSTREAM,
 };
 
 use crate::support::fake_github::TOKEN;
@@ -69,14 +69,7 @@ fn dispatch_payload(pr: u64, head_sha: Option<&str>) -> serde_json::Value {
 
 /// Runs the recording workflow on `main` for the `workflow_dispatch` `payload` as run `run`.
 fn run_dispatch(world: &ActWorld, payload: &serde_json::Value, run: u64) -> harness::ActOutcome {
-    world.run_on(
-        "main",
-        RECORD_WORKFLOW,
-        "workflow_dispatch",
-        payload,
-        run,
-        &[],
-    )
+    world.run(ActRun::new(RECORD_WORKFLOW, "workflow_dispatch", payload, run).on("main"))
 }
 
 /// Asserts that the record run `record` succeeded without running the land job named
@@ -132,7 +125,7 @@ fn record_same_repo_pr(attacks: &[&str]) -> (ActWorld, harness::ActOutcome) {
     let world = ActWorld::new(act, TOKEN, attacks);
     let (run, pr) = world.pr_run(UPSTREAM);
     let event = world.pr_event(pr, UPSTREAM);
-    let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+    let out = world.run(ActRun::new(RECORD_WORKFLOW, "pull_request", &event, run));
     (world, out)
 }
 
@@ -159,7 +152,7 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     let (run, pr) = world.pr_run(FORK);
     let event = world.pr_event(pr, FORK);
 
-    let record = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+    let record = world.run(ActRun::new(RECORD_WORKFLOW, "pull_request", &event, run));
 
     // The land job's `if:` is false for a fork PR: act never starts it.
     assert_recorded_only(&world, &record, "Land recordings", FORK);
@@ -184,11 +177,8 @@ fn fork_pr_uploads_artifacts_and_the_companion_lands_them_on_the_fork_branch() {
     });
     let companion_run = run + 1000;
     let land = world.run(
-        COMPANION_WORKFLOW,
-        "workflow_run",
-        &payload,
-        companion_run,
-        &[("RERECORD_PUSH_TOKEN", PUSH_TOKEN)],
+        ActRun::new(COMPANION_WORKFLOW, "workflow_run", &payload, companion_run)
+            .secrets(&[("RERECORD_PUSH_TOKEN", PUSH_TOKEN)]),
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());
@@ -308,7 +298,7 @@ fn push_mode_jobs_push_only_recordings_and_the_token_never_goes_where_the_prs_co
     let (run, pr) = world.pr_run(UPSTREAM);
     let event = world.pr_event(pr, UPSTREAM);
 
-    let out = world.run(PUSH_MODE_WORKFLOW, "pull_request", &event, run, &[]);
+    let out = world.run(ActRun::new(PUSH_MODE_WORKFLOW, "pull_request", &event, run));
 
     // The tests rewrote origin, pushurl, insteadOf (repository and $HOME), include.path, user.*
     // and rerecord.toml before the push: the token went only to GITHUB_SERVER_URL.
@@ -345,13 +335,7 @@ fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_w
         .trim()
         .to_owned();
     fake.set_branch(UPSTREAM, "main", &main);
-    fake.add_workflow(UPSTREAM, RECORD_WORKFLOW, "active");
-    fake.set_file(
-        UPSTREAM,
-        "main",
-        &format!(".github/workflows/{RECORD_WORKFLOW}"),
-        &template,
-    );
+    fake.add_workflow_file(UPSTREAM, RECORD_WORKFLOW, &["main"], &template);
     let pr = world.open_pr();
     fake.set_role(UPSTREAM, "maint", "write");
     // The approving comment names the reviewed head in full.
@@ -361,23 +345,17 @@ fn a_rerecord_sha_comment_by_a_writer_dispatches_the_recording_in_the_upstream_w
     );
     let (comment, payload) = fake.comment_event(UPSTREAM, pr, "maint", "MEMBER", &body);
 
-    let out = world.run_on(
-        "main",
-        "rerecord-command.yml",
-        "issue_comment",
-        &payload,
-        4242,
-        &[],
-    );
+    let out =
+        world.run(ActRun::new("rerecord-command.yml", "issue_comment", &payload, 4242).on("main"));
 
     assert_eq!(out.code, 0, "{}", out.tail());
     let runs: Vec<_> = fake
         .runs(UPSTREAM)
         .into_iter()
-        .filter(|r| r.event == "workflow_dispatch")
+        .filter(|r| r.spec.event == "workflow_dispatch")
         .collect();
     assert_eq!(runs.len(), 1, "{}", out.tail());
-    assert_eq!(runs[0].head_branch, "main");
+    assert_eq!(runs[0].spec.head_branch, "main");
     let inputs = &runs[0].inputs;
     assert_eq!(inputs["pr_number"], pr.to_string());
     assert_eq!(inputs["head_sha"], world.head);
@@ -419,7 +397,7 @@ fn an_init_written_workflow_records_a_same_repo_pr_and_lands_exactly_the_recordi
     );
     let (run, pr) = world.pr_run(UPSTREAM);
     let event = world.pr_event(pr, UPSTREAM);
-    let out = world.run(RECORD_WORKFLOW, "pull_request", &event, run, &[]);
+    let out = world.run(ActRun::new(RECORD_WORKFLOW, "pull_request", &event, run));
     assert_eq!(out.code, 0, "{}", out.tail());
     let tip = world.tip(UPSTREAM);
     assert_ne!(tip, world.head, "nothing landed: {}", out.tail());

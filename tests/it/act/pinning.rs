@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::harness::{self, ActWorld, BRANCH, RECORD_WORKFLOW, UPSTREAM};
+use super::harness::{self, ActRun, ActWorld, BRANCH, RECORD_WORKFLOW, UPSTREAM};
 use crate::support::fake_github::{RunSpec, TOKEN};
 use crate::support::git_fixtures::git;
 
@@ -198,14 +198,8 @@ fn a_workflow_call_caller_records_the_pinned_sha_and_its_land_job_lands_on_the_p
         "repository": {"full_name": UPSTREAM, "default_branch": "main"}
     });
 
-    let out = world.run_on(
-        "main",
-        "record-from-ci.yml",
-        "workflow_dispatch",
-        &payload,
-        run,
-        &[],
-    );
+    let out =
+        world.run(ActRun::new("record-from-ci.yml", "workflow_dispatch", &payload, run).on("main"));
 
     assert_eq!(out.code, 0, "{}", out.tail());
     assert_eq!(
@@ -309,14 +303,10 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
         .trim()
         .to_owned();
     let payload = super::dispatch_payload(pr, Some(&world.head));
-    let record = world.run_job_on(
-        "main",
-        RECORD_WORKFLOW,
-        Some("record"),
-        "workflow_dispatch",
-        &payload,
-        run,
-        &[],
+    let record = world.run(
+        ActRun::new(RECORD_WORKFLOW, "workflow_dispatch", &payload, run)
+            .on("main")
+            .job("record"),
     );
     super::assert_recorded_only(&world, &record, "Land this run's recordings", UPSTREAM);
     let artifacts = uploaded_artifacts(&world, run);
@@ -329,13 +319,14 @@ fn the_companion_lands_a_dispatched_run_on_the_pr_its_title_names() {
     // What GitHub sends the companion for a dispatched run: the default branch and its commit,
     // no PR.
     let event = companion_event(run, pr, &world.head, &main);
-    let land = world.run_on(
-        "main",
-        super::harness::COMPANION_WORKFLOW,
-        "workflow_run",
-        &event,
-        run + 1000,
-        &[],
+    let land = world.run(
+        ActRun::new(
+            super::harness::COMPANION_WORKFLOW,
+            "workflow_run",
+            &event,
+            run + 1000,
+        )
+        .on("main"),
     );
 
     assert_eq!(land.code, 0, "{}", land.tail());

@@ -33,36 +33,73 @@ fn read(path: impl AsRef<Path>) -> String {
 }
 
 /// Runs the commit step with a stub rerecord; returns (args, logged env dir, run).
-fn run_commit_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
-    let action = Action::load("");
-    let scope = scope_for(&action, given);
+/// What a step run with the stub `rerecord` left: its arguments (empty if it never ran), the
+/// log directory, the step's run and the job.
+type StubbedRun = (Vec<String>, PathBuf, runner::StepRun, Job);
+
+trait Succeeded {
+    /// The step succeeded: the arguments `rerecord` got, its log directory, and the job (which
+    /// holds that directory).
+    fn succeeded(self) -> (Vec<String>, PathBuf, Job);
+}
+
+impl Succeeded for StubbedRun {
+    #[track_caller]
+    fn succeeded(self) -> (Vec<String>, PathBuf, Job) {
+        let (args, log, run, job) = self;
+        assert_eq!(run.code, 0, "{}", run.show());
+        (args, log, job)
+    }
+}
+
+/// A job in an empty workspace whose PATH starts with a stub `rerecord` that logs its arguments
+/// and the environment variables `logged`, and the stub's log directory.
+fn job_with_stub(logged: &[&str]) -> (Job, PathBuf) {
     let mut job = Job::in_empty_workspace();
     let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(
-        &bin,
-        &log,
-        &["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"],
-    );
+    stub_rerecord(&bin, &log, logged);
     job.path_prefix.push(bin);
-    let run = job.run_step(&action, action.step("commit"), &scope);
+    (job, log)
+}
+
+/// Runs `step` of the action at `rel` with `given` inputs and a stub `rerecord` that logs its
+/// arguments and the environment variables `logged`.
+fn run_with_stub(rel: &str, step: &str, logged: &[&str], given: &[(&str, &str)]) -> StubbedRun {
+    let action = Action::load(rel);
+    let scope = scope_for(&action, given);
+    let (job, log) = job_with_stub(logged);
+    let run = job.run_step(&action, action.step(step), &scope);
     let args = std::fs::read_to_string(log.join("args"))
         .map(|s| s.lines().map(str::to_owned).collect())
         .unwrap_or_default();
     (args, log, run, job)
 }
 
+fn run_commit_with_stub(given: &[(&str, &str)]) -> StubbedRun {
+    let logged = ["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"];
+    run_with_stub("", "commit", &logged, given)
+}
+
+/// The step stopped with exit 2 saying `says`, before the stub `rerecord` ran.
+#[track_caller]
+fn assert_refused_before_rerecord(args: &[String], run: &runner::StepRun, says: &str) {
+    assert_eq!(run.code, 2, "{}", run.show());
+    assert!(run.stdout.contains(says), "{}", run.show());
+    assert!(args.is_empty(), "rerecord ran: {args:?}");
+}
+
 #[test]
 fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
-    let (args, log, run, _job) = run_commit_with_stub(&[
+    let (args, log, _job) = run_commit_with_stub(&[
         ("mode", "push"),
         ("target-branch", "feature/x"),
         ("is-fork-pr", "false"),
         ("setup", "ollama"),
         ("suite", "base"),
         ("job-key", "3"),
-    ]);
+    ])
+    .succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         args,
         [
@@ -100,8 +137,8 @@ fn commit_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
 
 #[test]
 fn commit_step_in_stage_mode_never_holds_the_token() {
-    let (args, log, run, _job) = run_commit_with_stub(&[("mode", "stage"), ("is-fork-pr", "true")]);
-    assert_eq!(run.code, 0, "{}", run.show());
+    let (args, log, _job) =
+        run_commit_with_stub(&[("mode", "stage"), ("is-fork-pr", "true")]).succeeded();
     assert_eq!(
         args,
         ["commit", "--mode", "stage", "--fork-pr", "true"],
@@ -124,9 +161,8 @@ fn commit_step_in_stage_mode_never_holds_the_token() {
 
 #[test]
 fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_detection_to_auto() {
-    let (args, _log, run, _job) = run_commit_with_stub(&[]);
+    let (args, _log, _job) = run_commit_with_stub(&[]).succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         args,
         [
@@ -143,12 +179,12 @@ fn commit_step_leaves_out_flags_for_empty_inputs_and_defaults_mode_and_fork_dete
 
 #[test]
 fn recordings_input_reaches_rerecord_as_clean_newline_separated_globs() {
-    let (_args, log, run, _job) = run_commit_with_stub(&[(
+    let (_args, log, _job) = run_commit_with_stub(&[(
         "recordings",
         "  tests/integration/recordings/\n\n\ttests/e2e/*/cassettes/  \n",
-    )]);
+    )])
+    .succeeded();
 
-    assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(
         read(log.join("env-RERECORD_RECORDINGS")),
         "tests/integration/recordings/\ntests/e2e/*/cassettes/"
@@ -169,26 +205,14 @@ fn input_that_looks_like_shell_stays_a_literal_argument() {
 fn invalid_mode_input_fails_before_rerecord_runs() {
     let (args, _log, run, _job) = run_commit_with_stub(&[("mode", "commit")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(
-        run.stdout.contains("input mode is \"commit\""),
-        "{}",
-        run.show()
-    );
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input mode is \"commit\"");
 }
 
 #[test]
 fn invalid_is_fork_pr_input_fails_before_rerecord_runs() {
     let (args, _log, run, _job) = run_commit_with_stub(&[("is-fork-pr", "maybe")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(
-        run.stdout.contains("input is-fork-pr is \"maybe\""),
-        "{}",
-        run.show()
-    );
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input is-fork-pr is \"maybe\"");
 }
 
 #[test]
@@ -224,18 +248,8 @@ fn upload_step_is_pinned_and_keeps_fork_artifacts_seven_days() {
 
 // ---- land/action.yml ---------------------------------------------------------------------------
 
-fn run_land_with_stub(given: &[(&str, &str)]) -> (Vec<String>, PathBuf, runner::StepRun, Job) {
-    let action = Action::load("land");
-    let scope = scope_for(&action, given);
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["GH_TOKEN", "RERECORD_PUSH_TOKEN"]);
-    job.path_prefix.push(bin);
-    let run = job.run_step(&action, action.step("land"), &scope);
-    let args = std::fs::read_to_string(log.join("args"))
-        .map(|s| s.lines().map(str::to_owned).collect())
-        .unwrap_or_default();
-    (args, log, run, job)
+fn run_land_with_stub(given: &[(&str, &str)]) -> StubbedRun {
+    run_with_stub("land", "land", &["GH_TOKEN", "RERECORD_PUSH_TOKEN"], given)
 }
 
 #[test]
@@ -310,9 +324,7 @@ fn land_step_passes_the_pr_input_as_a_flag_and_refuses_one_that_is_not_a_number(
     assert_eq!(args[6], "42");
 
     let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("pr", "42 --repo x/y")]);
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(run.stdout.contains("input pr is"), "{}", run.show());
-    assert!(args.is_empty(), "rerecord ran: {args:?}");
+    assert_refused_before_rerecord(&args, &run, "input pr is");
 }
 
 #[test]
@@ -335,8 +347,8 @@ fn land_step_passes_pr_head_branch_head_sha_and_workflow_together() {
     assert_eq!(flag("--head-sha"), Some(sha), "{args:?}");
     assert_eq!(flag("--workflow"), Some("caller.yml"), "{args:?}");
 
-    let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "77"), ("head-branch", "b")]);
-    assert_eq!(run.code, 0, "{}", run.show());
+    let (args, _log, _job) =
+        run_land_with_stub(&[("run-id", "77"), ("head-branch", "b")]).succeeded();
     assert!(!args.contains(&"--pr".to_owned()), "{args:?}");
     assert!(
         args.windows(2).any(|w| w == ["--head-branch", "b"]),
@@ -394,9 +406,7 @@ fn land_step_runs_rerecord_in_an_empty_directory_with_a_home_of_its_own() {
 fn land_step_refuses_a_run_id_that_is_not_a_number() {
     let (args, _log, run, _job) = run_land_with_stub(&[("run-id", "12; curl evil")]);
 
-    assert_eq!(run.code, 2, "{}", run.show());
-    assert!(run.stdout.contains("input run-id"), "{}", run.show());
-    assert!(args.is_empty());
+    assert_refused_before_rerecord(&args, &run, "input run-id");
 }
 
 // ---- the real binary against a real repository -------------------------------------------------
@@ -737,10 +747,7 @@ fn command_step_turns_inputs_into_flags_and_passes_the_token_only_by_name() {
             ("label", "rec"),
         ],
     );
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["GH_TOKEN"]);
-    job.path_prefix.push(bin);
+    let (job, log) = job_with_stub(&["GH_TOKEN"]);
     let run = job.run_step(&action, action.step("command"), &scope);
     assert_eq!(run.code, 0, "{}", run.show());
     let args: Vec<String> = read(log.join("args")).lines().map(str::to_owned).collect();
@@ -774,11 +781,10 @@ fn command_step_with_the_real_binary_dispatches_and_logs_hostile_text_inertly() 
     gh.add_fork("fork/repo", "owner/repo");
     gh.act_as_job_token();
     gh.set_branch("owner/repo", "main", &"a".repeat(40));
-    gh.add_workflow("owner/repo", "record-integration-tests.yml", "active");
-    gh.set_file(
+    gh.add_workflow_file(
         "owner/repo",
-        "main",
-        ".github/workflows/record-integration-tests.yml",
+        "record-integration-tests.yml",
+        &["main"],
         "on:\n  workflow_dispatch:\n    inputs:\n      pr_number: {type: number}\n      head_sha: {}\n      pattern: {}\n",
     );
     let sha = "c".repeat(40);
@@ -911,10 +917,7 @@ fn secret_env_input_reaches_rerecord_as_comma_separated_names_only() {
             " OPENAI_API_KEY, NVIDIA_API_KEY\n\n  TAVILY_API_KEY  \n",
         )],
     );
-    let mut job = Job::in_empty_workspace();
-    let (bin, log) = (job.temp.path().join("bin"), job.temp.path().join("log"));
-    stub_rerecord(&bin, &log, &["RERECORD_SECRET_ENV"]);
-    job.path_prefix.push(bin);
+    let (mut job, log) = job_with_stub(&["RERECORD_SECRET_ENV"]);
     let run = job.run_step(&action, action.step("commit"), &scope);
     assert_eq!(run.code, 0, "{}", run.show());
     assert_eq!(

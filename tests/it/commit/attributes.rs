@@ -43,12 +43,19 @@ fn track_recordings_with_lfs(remote: &Remote) {
     );
 }
 
-#[test]
-fn commit_push_mode_stores_an_lfs_pointer_and_uploads_the_object_to_the_lfs_server() {
+/// [`setup`] with the remote's recordings tracked by Git LFS, and `REC_NEW` = `content` written
+/// in the work tree.
+fn lfs_setup_with_new_recording(content: &str) -> (tempfile::TempDir, Remote, PathBuf) {
     let (tmp, remote, work) = setup();
     track_recordings_with_lfs(&remote);
-    let content = "{\"new\": true}\n";
     write(&work, REC_NEW, content);
+    (tmp, remote, work)
+}
+
+#[test]
+fn commit_push_mode_stores_an_lfs_pointer_and_uploads_the_object_to_the_lfs_server() {
+    let content = "{\"new\": true}\n";
+    let (tmp, remote, work) = lfs_setup_with_new_recording(content);
     let job = Job::new(&tmp.path().join("job"));
     job.run(&work, &["--target-branch", BRANCH]).success();
     let pointer = crate::lfs::pointer_of(content.as_bytes());
@@ -66,10 +73,8 @@ fn commit_push_mode_stores_an_lfs_pointer_and_uploads_the_object_to_the_lfs_serv
 
 #[test]
 fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
-    let (tmp, remote, work) = setup();
-    track_recordings_with_lfs(&remote);
     let content = "{\"local\": true}\n";
-    write(&work, REC_NEW, content);
+    let (tmp, remote, work) = lfs_setup_with_new_recording(content);
     Job::runner(&tmp.path().join("job"))
         .set("GITHUB_ACTIONS", "")
         .run(&work, &["--target-branch", BRANCH])

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use super::support::cmd::path_str;
-use super::support::git_fixtures::{Remote, git, llama_tree, write};
+use super::support::git_fixtures::{Remote, add_remote, git, llama_tree, set_remote_url, write};
 use super::*;
 
 /// A job over the real server, the evil server, and the checkout the tests messed with.
@@ -32,7 +32,7 @@ impl World {
         let job = Job::new(&tmp.path().join("job"));
         let before = remote.rev(BRANCH);
         // What actions/checkout leaves: origin is the repository on the server.
-        git(&work, &["remote", "set-url", "origin", &Self::url(&job)]);
+        set_remote_url(&work, "origin", &Self::url(&job));
         Self {
             tmp,
             remote,
@@ -87,15 +87,7 @@ impl World {
         );
         assert_eq!(changed, REC_NEW, "{case}");
         self.assert_evil_saw_nothing(case);
-        let pushes: Vec<String> = self
-            .job
-            .server
-            .as_ref()
-            .unwrap()
-            .requests()
-            .into_iter()
-            .filter(|r| r.starts_with("POST /acme/stack.git/git-receive-pack"))
-            .collect();
+        let pushes = self.job.server.as_ref().unwrap().pushes("acme/stack");
         assert!(
             pushes.iter().all(|r| r.ends_with("user=x-access-token")) && !pushes.is_empty(),
             "{case}: {pushes:?}"
@@ -125,7 +117,7 @@ fn no_url_pushurl_insteadof_or_include_in_any_git_config_steers_the_token_or_the
     type Attack = fn(&World, &Path) -> Vec<(String, String)>;
     let attacks: [(&str, Attack); 7] = [
         ("remote.origin.url", |w, _| {
-            git(&w.work, &["remote", "set-url", "origin", &w.evil_url()]);
+            set_remote_url(&w.work, "origin", &w.evil_url());
             vec![]
         }),
         ("remote.origin.pushurl", |w, _| {
@@ -161,7 +153,7 @@ fn no_url_pushurl_insteadof_or_include_in_any_git_config_steers_the_token_or_the
             vec![]
         }),
         ("--remote naming a remote the tests added", |w, _| {
-            git(&w.work, &["remote", "add", "evil", &w.evil_url()]);
+            add_remote(&w.work, "evil", &w.evil_url());
             vec![("ARGS".into(), "--remote=evil".into())]
         }),
     ];
@@ -205,10 +197,7 @@ fn a_smuggled_fetch_url_with_extra_commits_pushes_nothing_but_the_recording() {
     write(&smuggle, "src/backdoor.py", "import os\n");
     git(&smuggle, &["add", "-A"]);
     git(&smuggle, &["commit", "-q", "-m", "innocent"]);
-    git(
-        &w.work,
-        &["remote", "set-url", "origin", &path_str(&smuggle)],
-    );
+    set_remote_url(&w.work, "origin", &path_str(&smuggle));
     git(
         &w.work,
         &["remote", "set-url", "--push", "origin", &w.real_url()],

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use super::support::cmd::path_str;
 use super::support::cmd::tempdir;
-use super::support::git_fixtures::{Remote, commit_and_push, git, llama_tree, write};
+use super::support::git_fixtures::{
+    Remote, commit_and_push, git, llama_tree, set_remote_url, write,
+};
 use super::support::http_git::HttpGit;
 use super::support::proxy::ConnectProxy;
 use super::support::tls::TestCa;
@@ -21,6 +23,20 @@ struct Served {
     before: String,
 }
 
+/// The push put one commit on `before` whose `REC_NEW` is `content`, and it carried the token
+/// (as the user `x-access-token`).
+#[track_caller]
+fn assert_pushed_with_token(remote: &Remote, server: &HttpGit, before: &str, content: &str) {
+    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before.to_owned()]);
+    assert_eq!(remote.show(BRANCH, REC_NEW), content);
+    let pushes = server.pushes("acme/stack");
+    assert!(
+        pushes.iter().any(|r| r.ends_with("user=x-access-token")),
+        "{:?}",
+        server.requests()
+    );
+}
+
 impl Served {
     fn new(shallow: bool, serve: impl FnOnce(&Path) -> HttpGit) -> Self {
         let tmp = tempdir();
@@ -32,10 +48,7 @@ impl Served {
         } else {
             remote.clone("work", BRANCH)
         };
-        git(
-            &work,
-            &["remote", "set-url", "origin", &server.url("remote.git")],
-        );
+        set_remote_url(&work, "origin", &server.url("remote.git"));
         let before = remote.rev(BRANCH);
         Self {
             tmp,
@@ -70,16 +83,7 @@ fn push_over_smart_http_authenticates_with_the_token_from_a_shallow_checkout() {
             &["--target-branch", BRANCH, "--push-token-env", "PUSH_TOKEN"],
         )
         .success();
-    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
-    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"new\": true}");
-    assert!(
-        server
-            .requests()
-            .iter()
-            .any(|r| r.contains("git-receive-pack") && r.ends_with("user=x-access-token")),
-        "{:?}",
-        server.requests()
-    );
+    assert_pushed_with_token(&remote, &server, &before, "{\"new\": true}");
     let config = std::fs::read_to_string(work.join(".git/config")).unwrap();
     assert!(!config.contains("s3cret-token") && !run.all_output().contains("s3cret-token"));
     assert!(!job.summary().contains("s3cret-token"));
@@ -128,10 +132,7 @@ fn concurrent_pushes_over_smart_http_all_land() {
     let works: Vec<PathBuf> = (1..=4)
         .map(|j| {
             let w = remote.shallow_clone(&format!("job-{j}"), BRANCH);
-            git(
-                &w,
-                &["remote", "set-url", "origin", &server.url("remote.git")],
-            );
+            set_remote_url(&w, "origin", &server.url("remote.git"));
             write(
                 &w,
                 &format!("tests/integration/recordings/http-{j}.json"),
@@ -182,7 +183,7 @@ fn a_remote_that_never_answers_fails_the_push_instead_of_hanging() {
         std::thread::sleep(std::time::Duration::from_secs(30));
         drop(conns);
     });
-    git(&work, &["remote", "set-url", "origin", &url]);
+    set_remote_url(&work, "origin", &url);
     write(&work, REC_NEW, "{}\n");
     let started = std::time::Instant::now();
     let run = Job::runner(&tmp.path().join("job"))
@@ -213,17 +214,7 @@ fn push_over_https_trusts_the_certificates_of_ssl_cert_file() {
         .set("SSL_CERT_FILE", &path_str(&ca_file))
         .run(&work, &["--target-branch", BRANCH])
         .success();
-    assert_eq!(remote.parents(&remote.rev(BRANCH)), vec![before]);
-    assert_eq!(remote.show(BRANCH, REC_NEW), "{\"over\": \"tls\"}");
-    assert!(
-        server
-            .requests()
-            .iter()
-            .any(|r| r.starts_with("POST /acme/stack.git/git-receive-pack")
-                && r.ends_with("user=x-access-token")),
-        "{:?}",
-        server.requests()
-    );
+    assert_pushed_with_token(&remote, &server, &before, "{\"over\": \"tls\"}");
 }
 
 #[test]
@@ -310,15 +301,7 @@ fn a_redirect_to_another_host_never_gets_the_token() {
 #[test]
 fn outside_actions_an_ssh_remote_is_refused_with_the_command_that_fixes_it() {
     let (tmp, remote, work) = setup();
-    git(
-        &work,
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            "git@github.com:acme/stack.git",
-        ],
-    );
+    set_remote_url(&work, "origin", "git@github.com:acme/stack.git");
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{}\n");
     let run = Job::runner(&tmp.path().join("job"))
@@ -364,15 +347,7 @@ fn outside_actions_the_push_url_is_used_for_fetch_and_push_with_the_token() {
             &format!("{}/", server.url("remote.git")),
         ],
     );
-    git(
-        &work,
-        &[
-            "remote",
-            "set-url",
-            "origin",
-            "https://unreachable.invalid/x.git",
-        ],
-    );
+    set_remote_url(&work, "origin", "https://unreachable.invalid/x.git");
     let before = remote.rev(BRANCH);
     write(&work, REC_NEW, "{\"pushurl\": 1}\n");
     rerecord()

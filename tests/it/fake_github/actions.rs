@@ -36,11 +36,11 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
         .find(|r| r.id == id)
         .unwrap();
     assert_eq!(
-        (run.head_branch.as_str(), run.head_sha.as_str()),
+        (run.spec.head_branch.as_str(), run.spec.head_sha.as_str()),
         ("feature/x", "b".repeat(40).as_str())
     );
     assert_eq!(
-        (run.status.as_str(), run.inputs.clone()),
+        (run.spec.status.as_str(), run.inputs.clone()),
         ("queued", json!({"suite": "vision"}))
     );
     assert_eq!(
@@ -78,21 +78,9 @@ fn dispatch_answers_run_details_or_no_content_and_rejects_what_github_rejects() 
 /// required input.
 fn add_workflows_to_reject(gh: &FakeGitHub) {
     gh.add_workflow("acme/widgets", "off.yml", "disabled_manually");
-    gh.add_workflow("acme/widgets", "push.yml", "active");
-    gh.set_file(
-        "acme/widgets",
-        "main",
-        ".github/workflows/push.yml",
-        "on: push\n",
-    );
-    gh.add_workflow("acme/widgets", "strict.yml", "active");
+    gh.add_workflow_file("acme/widgets", "push.yml", &["main"], "on: push\n");
     let strict = "on:\n  workflow_dispatch:\n    inputs:\n      model:\n        required: true\n";
-    gh.set_file(
-        "acme/widgets",
-        "main",
-        ".github/workflows/strict.yml",
-        strict,
-    );
+    gh.add_workflow_file("acme/widgets", "strict.yml", &["main"], strict);
 }
 
 /// Dispatches GitHub rejects: (workflow, body, status, part of the message).
@@ -293,12 +281,7 @@ fn runs_carry_the_display_title_github_would_compute() {
     let titled = format!(
         "{RECORD_YML_HEAD}run-name: 'Record PR #${{{{ inputs.pr_number }}}} at ${{{{ github.event.inputs.head_sha }}}} (${{{{ inputs.suite }}}})'\n{RECORD_YML_ON}"
     );
-    w.gh.set_file(
-        "acme/widgets",
-        "main",
-        ".github/workflows/record.yml",
-        &titled,
-    );
+    w.gh.set_workflow_file("acme/widgets", "main", "record.yml", &titled);
     let sha = "d".repeat(40);
     let ok = dispatch(
         &w.gh,

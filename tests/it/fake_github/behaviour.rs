@@ -126,7 +126,7 @@ fn after_effect_fault_does_the_work_then_answers_the_error() {
     let dispatched: Vec<_> =
         w.gh.runs("acme/widgets")
             .into_iter()
-            .filter(|r| r.event == "workflow_dispatch")
+            .filter(|r| r.spec.event == "workflow_dispatch")
             .collect();
     assert_eq!(
         dispatched.len(),
@@ -302,10 +302,8 @@ fn compare_answers_from_the_attached_git_history_across_the_fork_network() {
     // The fork holds the commits; the upstream finds them through its network.
     w.gh.attach_git("alice/widgets", &remote.bare);
 
-    let resp = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{base}...{head}?per_page=1"),
-    );
+    let compare = |range: &str| get(&w.gh, &format!("/repos/acme/widgets/compare/{range}"));
+    let resp = compare(&format!("{base}...{head}?per_page=1"));
     assert_eq!(resp.status, 200);
     let v = resp.json();
     assert_eq!(v["status"], "ahead");
@@ -320,38 +318,21 @@ fn compare_answers_from_the_attached_git_history_across_the_fork_network() {
             ("src/a.py".into(), "modified".into())
         ]
     );
-    let page2 = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{base}...{head}?per_page=1&page=2"),
-    )
-    .json();
+    let page2 = compare(&format!("{base}...{head}?per_page=1&page=2")).json();
     assert_eq!(
         page2["files"].as_array().unwrap().len(),
         0,
         "files on page 1 only"
     );
 
-    let same = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{head}...{head}"),
-    )
-    .json();
-    assert_eq!(same["status"], "identical");
-    let back = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{head}...{base}"),
-    )
-    .json();
-    assert_eq!(back["status"], "behind");
-    let apart = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{other}...{head}"),
-    )
-    .json();
-    assert_eq!(apart["status"], "diverged");
-    let unknown = get(
-        &w.gh,
-        &format!("/repos/acme/widgets/compare/{}...{head}", "d".repeat(40)),
-    );
+    for (from, to, status) in [
+        (&head, &head, "identical"),
+        (&head, &base, "behind"),
+        (&other, &head, "diverged"),
+    ] {
+        let v = compare(&format!("{from}...{to}")).json();
+        assert_eq!(v["status"], status, "{from}...{to}");
+    }
+    let unknown = compare(&format!("{}...{head}", "d".repeat(40)));
     assert_eq!(unknown.status, 404);
 }

@@ -113,19 +113,15 @@ pub(crate) fn get(gh: &FakeGitHub, path: &str) -> Resp {
 }
 
 pub(crate) fn post(gh: &FakeGitHub, path: &str, body: Value) -> Resp {
-    send(
-        "POST",
-        &format!("{}{path}", gh.url()),
-        Some(&bearer()),
-        Some(&body),
-    )
+    with_body(gh, "POST", path, &body)
 }
 
 pub(crate) fn patch(gh: &FakeGitHub, path: &str, body: Value) -> Resp {
-    send(
-        "PATCH",
-        &format!("{}{path}", gh.url()),
-        Some(&bearer()),
-        Some(&body),
-    )
+    with_body(gh, "PATCH", path, &body)
+}
+
+/// `method` of `path` on the fake with the token and the JSON `body`.
+pub(crate) fn with_body(gh: &FakeGitHub, method: &str, path: &str, body: &Value) -> Resp {
+    let url = format!("{}{path}", gh.url());
+    send(method, &url, Some(&bearer()), Some(body))
 }

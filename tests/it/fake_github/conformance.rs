@@ -3,8 +3,9 @@
 
 use serde_json::{Value, json};
 
-use super::client::{Resp, get, patch, post, send};
+use super::client::{Resp, get, patch, post, send, with_body};
 use super::{World, world};
+use crate::support::fake_github::FakeGitHub;
 
 const SUBSET: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -102,170 +103,150 @@ impl Spec {
     }
 }
 
-/// One request per repository, branch, ref, pull request and contents case the schemas check:
-/// (OpenAPI path, method, answer).
-fn repository_cases(w: &World) -> Vec<(String, &'static str, Resp)> {
+/// One request the schemas check: the OpenAPI operation (`path`, `method`) it exercises, and the
+/// fake's answer.
+struct Case {
+    path: String,
+    method: &'static str,
+    resp: Resp,
+}
+
+impl Case {
+    /// `GET url` (a path on the fake), checked as `GET path`; in `path`, `{r}` stands for
+    /// `/repos/{owner}/{repo}`.
+    fn get(gh: &FakeGitHub, path: &str, url: &str) -> Case {
+        Case::answered(path, "get", get(gh, url))
+    }
+
+    /// `method url` with the JSON `body`, checked as `method path`.
+    fn send(gh: &FakeGitHub, method: &'static str, path: &str, url: &str, body: Value) -> Case {
+        let resp = with_body(gh, &method.to_ascii_uppercase(), url, &body);
+        Case::answered(path, method, resp)
+    }
+
+    fn answered(path: &str, method: &'static str, resp: Resp) -> Case {
+        let path = path.replace("{r}", "/repos/{owner}/{repo}");
+        Case { path, method, resp }
+    }
+}
+
+/// One request per repository, branch, ref, pull request and contents case the schemas check.
+fn repository_cases(w: &World) -> Vec<Case> {
     let gh = &w.gh;
-    let r = "/repos/{owner}/{repo}";
+    let pr = format!("/repos/acme/widgets/pulls/{}", w.pr);
+    let workflow_file = "/repos/acme/widgets/contents/.github/workflows/record.yml?ref=feature/x";
     vec![
-        (r.into(), "get", get(gh, "/repos/acme/widgets")),
-        (r.into(), "get", get(gh, "/repos/alice/widgets")),
-        (r.into(), "get", get(gh, "/repos/acme/missing")),
-        (
-            format!("{r}/branches/{{branch}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/branches/feature/x"),
+        Case::get(gh, "{r}", "/repos/acme/widgets"),
+        Case::get(gh, "{r}", "/repos/alice/widgets"),
+        Case::get(gh, "{r}", "/repos/acme/missing"),
+        Case::get(
+            gh,
+            "{r}/branches/{branch}",
+            "/repos/acme/widgets/branches/feature/x",
         ),
-        (
-            format!("{r}/branches/{{branch}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/branches/nope"),
+        Case::get(
+            gh,
+            "{r}/branches/{branch}",
+            "/repos/acme/widgets/branches/nope",
         ),
-        (
-            format!("{r}/git/ref/{{ref}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/git/ref/heads/feature/x"),
+        Case::get(
+            gh,
+            "{r}/git/ref/{ref}",
+            "/repos/acme/widgets/git/ref/heads/feature/x",
         ),
-        (
-            format!("{r}/git/ref/{{ref}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/git/ref/heads/nope"),
+        Case::get(
+            gh,
+            "{r}/git/ref/{ref}",
+            "/repos/acme/widgets/git/ref/heads/nope",
         ),
-        (
-            format!("{r}/pulls"),
-            "get",
-            get(gh, "/repos/acme/widgets/pulls?head=alice:fix&state=all"),
+        Case::get(
+            gh,
+            "{r}/pulls",
+            "/repos/acme/widgets/pulls?head=alice:fix&state=all",
         ),
-        (
-            format!("{r}/pulls/{{pull_number}}"),
-            "get",
-            get(gh, &format!("/repos/acme/widgets/pulls/{}", w.pr)),
+        Case::get(gh, "{r}/pulls/{pull_number}", &pr),
+        Case::get(
+            gh,
+            "{r}/pulls/{pull_number}",
+            "/repos/acme/widgets/pulls/99",
         ),
-        (
-            format!("{r}/pulls/{{pull_number}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/pulls/99"),
-        ),
-        (
-            format!("{r}/contents/{{path}}"),
-            "get",
-            get(
-                gh,
-                "/repos/acme/widgets/contents/.github/workflows/record.yml?ref=feature/x",
-            ),
-        ),
-        (
-            format!("{r}/contents/{{path}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/contents/nope.txt"),
+        Case::get(gh, "{r}/contents/{path}", workflow_file),
+        Case::get(
+            gh,
+            "{r}/contents/{path}",
+            "/repos/acme/widgets/contents/nope.txt",
         ),
     ]
 }
 
 /// One request per Actions case the schemas check.
-fn actions_cases(w: &World) -> Vec<(String, &'static str, Resp)> {
+fn actions_cases(w: &World) -> Vec<Case> {
     let gh = &w.gh;
-    let r = "/repos/{owner}/{repo}";
+    let workflow = "/repos/acme/widgets/actions/workflows/record.yml";
+    let run = format!("/repos/acme/widgets/actions/runs/{}", w.run);
+    let expired = format!("/repos/acme/widgets/actions/artifacts/{}/zip", w.expired);
+    let dispatch = json!({"ref": "main", "inputs": {"suite": "base"}, "return_run_details": true});
     vec![
-        (
-            format!("{r}/actions/workflows/{{workflow_id}}"),
-            "get",
-            get(gh, "/repos/acme/widgets/actions/workflows/record.yml"),
-        ),
-        (
-            format!("{r}/actions/workflows/{{workflow_id}}/dispatches"),
+        Case::get(gh, "{r}/actions/workflows/{workflow_id}", workflow),
+        Case::send(
+            gh,
             "post",
-            post(
-                gh,
-                "/repos/acme/widgets/actions/workflows/record.yml/dispatches",
-                json!({"ref": "main", "inputs": {"suite": "base"}, "return_run_details": true}),
-            ),
+            "{r}/actions/workflows/{workflow_id}/dispatches",
+            &format!("{workflow}/dispatches"),
+            dispatch,
         ),
-        (
-            format!("{r}/actions/workflows/{{workflow_id}}/runs"),
-            "get",
-            get(gh, "/repos/acme/widgets/actions/workflows/record.yml/runs"),
+        Case::get(
+            gh,
+            "{r}/actions/workflows/{workflow_id}/runs",
+            &format!("{workflow}/runs"),
         ),
-        (
-            format!("{r}/actions/runs"),
-            "get",
-            get(gh, "/repos/acme/widgets/actions/runs"),
+        Case::get(gh, "{r}/actions/runs", "/repos/acme/widgets/actions/runs"),
+        Case::get(gh, "{r}/actions/runs/{run_id}", &run),
+        Case::get(gh, "{r}/actions/runs/{run_id}/jobs", &format!("{run}/jobs")),
+        Case::get(
+            gh,
+            "{r}/actions/runs/{run_id}/artifacts",
+            &format!("{run}/artifacts"),
         ),
-        (
-            format!("{r}/actions/runs/{{run_id}}"),
-            "get",
-            get(gh, &format!("/repos/acme/widgets/actions/runs/{}", w.run)),
-        ),
-        (
-            format!("{r}/actions/runs/{{run_id}}/jobs"),
-            "get",
-            get(
-                gh,
-                &format!("/repos/acme/widgets/actions/runs/{}/jobs", w.run),
-            ),
-        ),
-        (
-            format!("{r}/actions/runs/{{run_id}}/artifacts"),
-            "get",
-            get(
-                gh,
-                &format!("/repos/acme/widgets/actions/runs/{}/artifacts", w.run),
-            ),
-        ),
-        (
-            format!("{r}/actions/artifacts/{{artifact_id}}/{{archive_format}}"),
-            "get",
-            get(
-                gh,
-                &format!("/repos/acme/widgets/actions/artifacts/{}/zip", w.expired),
-            ),
+        Case::get(
+            gh,
+            "{r}/actions/artifacts/{artifact_id}/{archive_format}",
+            &expired,
         ),
     ]
 }
 
 /// One request per issue comment and user case the schemas check.
-fn comment_and_user_cases(w: &World) -> Vec<(String, &'static str, Resp)> {
+fn comment_and_user_cases(w: &World) -> Vec<Case> {
     let gh = &w.gh;
-    let r = "/repos/{owner}/{repo}";
+    let comments = format!("/repos/acme/widgets/issues/{}/comments", w.pr);
+    let comment = format!("/repos/acme/widgets/issues/comments/{}", w.comment);
+    let user = format!("{}/user", gh.url());
     vec![
-        (
-            format!("{r}/issues/{{issue_number}}/comments"),
-            "get",
-            get(gh, &format!("/repos/acme/widgets/issues/{}/comments", w.pr)),
-        ),
-        (
-            format!("{r}/issues/{{issue_number}}/comments"),
+        Case::get(gh, "{r}/issues/{issue_number}/comments", &comments),
+        Case::send(
+            gh,
             "post",
-            post(
-                gh,
-                &format!("/repos/acme/widgets/issues/{}/comments", w.pr),
-                json!({"body": "hi"}),
-            ),
+            "{r}/issues/{issue_number}/comments",
+            &comments,
+            json!({"body": "hi"}),
         ),
-        (
-            format!("{r}/issues/comments/{{comment_id}}"),
+        Case::send(
+            gh,
             "patch",
-            patch(
-                gh,
-                &format!("/repos/acme/widgets/issues/comments/{}", w.comment),
-                json!({"body": "done"}),
-            ),
+            "{r}/issues/comments/{comment_id}",
+            &comment,
+            json!({"body": "done"}),
         ),
-        (
-            format!("{r}/issues/comments/{{comment_id}}"),
+        Case::send(
+            gh,
             "patch",
-            patch(
-                gh,
-                &format!("/repos/acme/widgets/issues/comments/{}", w.comment),
-                json!({}),
-            ),
+            "{r}/issues/comments/{comment_id}",
+            &comment,
+            json!({}),
         ),
-        ("/user".into(), "get", get(gh, "/user")),
-        (
-            "/user".into(),
-            "get",
-            send("GET", &format!("{}/user", gh.url()), None, None),
-        ),
+        Case::get(gh, "/user", "/user"),
+        Case::answered("/user", "get", send("GET", &user, None, None)),
     ]
 }
 
@@ -277,7 +258,7 @@ fn every_operation_answers_bodies_valid_under_the_2022_11_28_schemas() {
     let mut cases = repository_cases(&w);
     cases.extend(actions_cases(&w));
     cases.extend(comment_and_user_cases(&w));
-    let statuses: Vec<u16> = cases.iter().map(|c| c.2.status).collect();
+    let statuses: Vec<u16> = cases.iter().map(|c| c.resp.status).collect();
     assert_eq!(
         statuses,
         [
@@ -285,8 +266,8 @@ fn every_operation_answers_bodies_valid_under_the_2022_11_28_schemas() {
             200, 200, 410, 200, 201, 200, 422, 200, 401
         ]
     );
-    for (path, method, resp) in &cases {
-        spec.check(path, method, resp);
+    for case in &cases {
+        spec.check(&case.path, case.method, &case.resp);
     }
     let download = get(
         gh,
@@ -301,17 +282,17 @@ fn every_operation_answers_bodies_valid_under_the_2022_11_28_schemas() {
     );
     assert!(
         cases[21]
-            .2
+            .resp
             .header("location")
             .unwrap()
             .contains("/issues/comments/")
     );
     assert!(
-        cases[0].2.json().get("parent").is_none(),
+        cases[0].resp.json().get("parent").is_none(),
         "a non-fork has no parent"
     );
-    assert_eq!(cases[1].2.json()["parent"]["full_name"], "acme/widgets");
-    assert_eq!(cases[1].2.json()["fork"], true);
+    assert_eq!(cases[1].resp.json()["parent"]["full_name"], "acme/widgets");
+    assert_eq!(cases[1].resp.json()["fork"], true);
 }
 
 #[test]

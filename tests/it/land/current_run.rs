@@ -16,11 +16,9 @@ const NEW: &str = "tests/integration/recordings/new.json";
 fn in_progress_pr_run(w: &World) -> (u64, u64, String) {
     let head = w.upstream.rev(BRANCH);
     let pr = w.open_pr(UPSTREAM, &head);
-    let mut spec = RunSpec::completed(WORKFLOW, BRANCH, &head, "success");
-    spec.event = "pull_request".into();
+    let mut spec = RunSpec::pull_request(WORKFLOW, UPSTREAM, BRANCH, &head);
     spec.status = "in_progress".into();
     spec.conclusion = None;
-    spec.head_repository = UPSTREAM.into();
     spec.pull_requests = vec![pr];
     let run = w.fake.add_run(UPSTREAM, spec);
     w.recordings(run, &[(A, b"{\"a\": 11}\n")], Manifest::same_repo(&head));
@@ -62,9 +60,7 @@ fn land_refuses_a_run_of_another_workflow_file_unless_told_it_records() {
     let w = World::new(TOKEN);
     let head = w.upstream.rev(BRANCH);
     let pr = w.open_pr(UPSTREAM, &head);
-    let mut spec = RunSpec::completed("lookalike.yml", BRANCH, &head, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = UPSTREAM.into();
+    let mut spec = RunSpec::pull_request("lookalike.yml", UPSTREAM, BRANCH, &head);
     spec.pull_requests = vec![pr];
     let run = w.fake.add_run(UPSTREAM, spec);
     w.recordings(run, &[(A, b"{\"a\": 12}\n")], Manifest::same_repo(&head));

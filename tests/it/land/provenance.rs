@@ -76,9 +76,7 @@ fn land_never_pushes_to_the_default_branch_whatever_route_leads_there() {
     let mut from_main = PrSpec::open(UPSTREAM, UPSTREAM, "main", &main);
     from_main.base_ref = "release".into();
     let pr = w.fake.add_pr(from_main);
-    let mut spec = RunSpec::completed(WORKFLOW, "main", &main, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = UPSTREAM.into();
+    let mut spec = RunSpec::pull_request(WORKFLOW, UPSTREAM, "main", &main);
     spec.pull_requests = vec![pr];
     let pr_run = w.fake.add_run(UPSTREAM, spec);
     let claims = Manifest {
@@ -181,9 +179,7 @@ fn land_ignores_the_title_of_a_fork_pull_request_run() {
         .fake
         .add_pr(PrSpec::open(UPSTREAM, UPSTREAM, "victim", &main));
     // The fork's own workflow file titles its pull_request run after another PR.
-    let mut spec = RunSpec::completed(WORKFLOW, BRANCH, &head, "success");
-    spec.event = "pull_request".into();
-    spec.head_repository = FORK.into();
+    let mut spec = RunSpec::pull_request(WORKFLOW, FORK, BRANCH, &head);
     spec.display_title = Some(format!("Record PR #{victim} at {main}"));
     let run = w.fake.add_run(UPSTREAM, spec);
     w.recordings(run, &[(A, b"{\"a\": 45}\n")], Manifest::fork(&head));

@@ -149,7 +149,10 @@ fn the_newest_era_records_a_fork_pr_in_the_upstream_with_its_number() {
     );
     let runs = w.fake.runs(UPSTREAM);
     assert_eq!(runs.len(), 1);
-    assert_eq!(runs[0].head_branch, "main", "the upstream's default branch");
+    assert_eq!(
+        runs[0].spec.head_branch, "main",
+        "the upstream's default branch"
+    );
     assert!(w.fake.runs(FORK).is_empty(), "the fork has no secrets");
     let next = out["dispatch"]["next"].as_str().unwrap();
     assert!(
@@ -178,7 +181,7 @@ fn the_newest_era_records_a_same_repo_pr_on_the_default_branch_too() {
         w.posted_inputs(),
         json!({"pr_number": number.to_string(), "subdirs": "agents"})
     );
-    assert_eq!(w.fake.runs(UPSTREAM)[0].head_branch, "main");
+    assert_eq!(w.fake.runs(UPSTREAM)[0].spec.head_branch, "main");
 }
 
 #[test]

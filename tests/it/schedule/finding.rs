@@ -19,7 +19,7 @@ fn schedule_dispatches_same_repo_pr_to_its_repository() {
     let runs = w.fake.runs(UPSTREAM);
     assert_eq!(runs.len(), 1);
     assert_eq!(out["run"]["id"], runs[0].id);
-    assert_eq!(runs[0].head_branch, BRANCH);
+    assert_eq!(runs[0].spec.head_branch, BRANCH);
     let posts = w.posts();
     assert_eq!(posts.len(), 1);
     let body = posts[0].body.clone().unwrap();

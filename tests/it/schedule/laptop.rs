@@ -76,7 +76,7 @@ fn schedule_uses_the_tracked_branch_name_when_the_local_one_differs() {
     let out = run.json();
     assert_eq!(out["branch"], BRANCH);
     assert_eq!(out["pr"]["number"], number);
-    assert_eq!(w.fake.runs(FORK)[0].head_branch, BRANCH);
+    assert_eq!(w.fake.runs(FORK)[0].spec.head_branch, BRANCH);
     assert!(
         !run.stderr.contains("differs"),
         "the local HEAD is the pushed one: {}",
@@ -86,9 +86,7 @@ fn schedule_uses_the_tracked_branch_name_when_the_local_one_differs() {
 
 #[test]
 fn watch_survives_minutes_of_api_outage() {
-    let w = World::new();
-    w.fork_pr();
-    w.fake.set_run_progress(2, "success");
+    let w = World::with_run_finishing(2, "success");
     // 24 failed GETs: six polls of four attempts each, backing off 15 s to 2 min: about eight
     // minutes of outage at full scale (RERECORD_POLL_SCALE shrinks it to a few seconds).
     w.fake

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use support::cmd::{Run, rerecord};
 use support::fake_github::{FakeGitHub, PrSpec, TOKEN};
-use support::git_fixtures::git;
+use support::git_fixtures::{add_remote, git, set_remote_url};
 
 const UPSTREAM: &str = "meta/llama-stack";
 const FORK: &str = "me/llama-stack";
@@ -66,9 +66,7 @@ impl World {
         fake.add_fork(FORK, UPSTREAM);
         for repo in [UPSTREAM, FORK] {
             fake.set_branch(repo, "main", &head);
-            fake.add_workflow(repo, FILE, "active");
-            fake.set_file(repo, "main", &format!(".github/workflows/{FILE}"), WORKFLOW);
-            fake.set_file(repo, BRANCH, &format!(".github/workflows/{FILE}"), WORKFLOW);
+            fake.add_workflow_file(repo, FILE, &["main", BRANCH], WORKFLOW);
         }
         let world = Self { fake, dir, head };
         world.add_remote("origin", FORK);
@@ -76,15 +74,20 @@ impl World {
         world
     }
 
+    /// [`World::new`] with the fork PR open, and a dispatched run that completes with
+    /// `conclusion` on the `polls`th look.
+    fn with_run_finishing(polls: u32, conclusion: &str) -> Self {
+        let w = Self::new();
+        w.fork_pr();
+        w.fake.set_run_progress(polls, conclusion);
+        w
+    }
+
     fn add_remote(&self, name: &str, repo: &str) {
-        git(
+        add_remote(
             self.dir.path(),
-            &[
-                "remote",
-                "add",
-                name,
-                &format!("{}/{repo}.git", self.fake.url()),
-            ],
+            name,
+            &format!("{}/{repo}.git", self.fake.url()),
         );
     }
 
@@ -95,14 +98,13 @@ impl World {
         self.fake.add_fork(repo, UPSTREAM);
         self.fake.set_branch(repo, BRANCH, &self.head);
         if workflow_file {
-            self.fake
-                .set_file(repo, BRANCH, &format!(".github/workflows/{FILE}"), WORKFLOW);
+            self.fake.set_workflow_file(repo, BRANCH, FILE, WORKFLOW);
         }
         if let Some(state) = workflow_state {
             self.fake.add_workflow(repo, FILE, state);
         }
         let url = format!("{}/{repo}.git", self.fake.url());
-        git(self.path(), &["remote", "set-url", "origin", &url]);
+        set_remote_url(self.path(), "origin", &url);
     }
 
     fn path(&self) -> &Path {
@@ -151,12 +153,7 @@ impl World {
     fn use_workflow(&self, workflow: &str) {
         for repo in [UPSTREAM, FORK] {
             for git_ref in ["main", BRANCH] {
-                self.fake.set_file(
-                    repo,
-                    git_ref,
-                    &format!(".github/workflows/{FILE}"),
-                    workflow,
-                );
+                self.fake.set_workflow_file(repo, git_ref, FILE, workflow);
             }
         }
     }

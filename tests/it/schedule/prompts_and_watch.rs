@@ -21,9 +21,7 @@ fn schedule_warns_when_local_head_differs_from_pushed_branch() {
 
 #[test]
 fn schedule_watch_exits_zero_on_success() {
-    let w = World::new();
-    w.fork_pr();
-    w.fake.set_run_progress(2, "success");
+    let w = World::with_run_finishing(2, "success");
     let run = w.schedule(&["--watch"]).success();
     // A run in the fork pushes to the fork's branch itself: nothing to fetch.
     run.assert_stderr_has("next: the run pushes the recordings to me/llama-stack:feature-x itself");
@@ -44,9 +42,7 @@ fn schedule_watch_exits_zero_on_success() {
 
 #[test]
 fn schedule_watch_exits_one_on_failure() {
-    let w = World::new();
-    w.fork_pr();
-    w.fake.set_run_progress(1, "failure");
+    let w = World::with_run_finishing(1, "failure");
     let run = w.schedule(&["--watch", "--json"]).failure();
     assert!(
         run.json()["run"]["id"].is_u64(),
@@ -57,9 +53,7 @@ fn schedule_watch_exits_one_on_failure() {
 
 #[test]
 fn watch_with_a_poll_scale_of_zero_still_pauses_between_polls() {
-    let w = World::new();
-    w.fork_pr();
-    w.fake.set_run_progress(4, "success");
+    let w = World::with_run_finishing(4, "success");
     w.scaled("0").arg("--watch").run().success();
     let polls: Vec<_> = w
         .fake

@@ -38,12 +38,8 @@ fn schedule_points_to_enable_page_for_disabled_fork_workflow() {
 fn schedule_refuses_workflow_without_workflow_dispatch() {
     let w = World::new();
     w.fork_pr();
-    w.fake.set_file(
-        FORK,
-        BRANCH,
-        &format!(".github/workflows/{FILE}"),
-        "on: [pull_request]\njobs: {}\n",
-    );
+    w.fake
+        .set_workflow_file(FORK, BRANCH, FILE, "on: [pull_request]\njobs: {}\n");
     w.refused(&[], &["has no workflow_dispatch trigger"]);
 }
 
@@ -77,12 +73,7 @@ fn schedule_refuses_missing_required_input() {
         "pattern: {type: string}",
         "pattern: {type: string, required: true}",
     );
-    w.fake.set_file(
-        FORK,
-        BRANCH,
-        &format!(".github/workflows/{FILE}"),
-        &required,
-    );
+    w.fake.set_workflow_file(FORK, BRANCH, FILE, &required);
     w.refused(&[], &["requires input \"pattern\""]);
     w.schedule(&["-k", "test_agent"]).success();
     assert_eq!(w.posts().len(), 1);
@@ -94,8 +85,7 @@ fn schedule_refuses_explicit_option_the_workflow_does_not_declare() {
     w.fork_pr();
     let narrow =
         "on:\n  workflow_dispatch:\n    inputs:\n      subdirs: {type: string}\njobs: {}\n";
-    w.fake
-        .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), narrow);
+    w.fake.set_workflow_file(FORK, BRANCH, FILE, narrow);
     // `[defaults]` are dropped silently for undeclared inputs...
     std::fs::write(
         w.path().join("rerecord.toml"),
@@ -128,8 +118,7 @@ fn schedule_maps_options_through_config_file() {
     )
     .unwrap();
     let custom = WORKFLOW.replace("test-setup:", "provider:");
-    w.fake
-        .set_file(FORK, BRANCH, &format!(".github/workflows/{FILE}"), &custom);
+    w.fake.set_workflow_file(FORK, BRANCH, FILE, &custom);
     let out = w.schedule(&["--json"]).success().json();
     assert_eq!(out["inputs"]["provider"], "vllm");
     std::fs::write(w.path().join("rerecord.toml"), "upstrem = \"x/y\"\n").unwrap();

@@ -47,6 +47,17 @@ pub fn clone_branch(dir: &Path, branch: &str, from: &Path, to: &Path) {
     );
 }
 
+/// `git remote add NAME URL` in `work`.
+pub fn add_remote(work: &Path, name: &str, url: &str) {
+    git(work, &["remote", "add", name, url]);
+}
+
+/// `git remote set-url NAME URL` in `work`: fetches and pushes go to `url` (unless a push URL is
+/// set).
+pub fn set_remote_url(work: &Path, name: &str, url: &str) {
+    git(work, &["remote", "set-url", name, url]);
+}
+
 /// A `git` command with the fixture environment.
 pub fn git_cmd(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
@@ -138,10 +149,7 @@ impl Remote {
                 dest.to_str().unwrap(),
             ],
         );
-        git(
-            &dest,
-            &["remote", "set-url", "origin", self.bare.to_str().unwrap()],
-        );
+        set_remote_url(&dest, "origin", self.bare.to_str().unwrap());
         assert!(dest.join(".git/shallow").exists(), "clone is not shallow");
         dest
     }

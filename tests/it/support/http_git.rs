@@ -62,6 +62,40 @@ struct Shared {
 
 type Hook = Box<dyn FnOnce() + Send>;
 
+/// A connection a server reads requests from and writes answers to: TCP, or TLS over it.
+trait Conn: Read + Write {}
+
+impl<T: Read + Write> Conn for T {}
+
+/// Answers every connection to `listener` with `serve`, each on a thread of its own: over TLS
+/// with `tls` when given (closing the session after a good answer), else in plain text.
+fn serve_each<F>(listener: TcpListener, tls: Option<Arc<rustls::ServerConfig>>, serve: F)
+where
+    F: Fn(&mut dyn Conn) -> std::io::Result<()> + Send + Sync + 'static,
+{
+    let serve = Arc::new(serve);
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let (serve, tls) = (serve.clone(), tls.clone());
+            std::thread::spawn(move || match tls {
+                None => {
+                    let _ = serve(&mut stream);
+                }
+                Some(config) => {
+                    let Ok(conn) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    let mut tls = rustls::StreamOwned::new(conn, stream);
+                    if serve(&mut tls).is_ok() {
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
+                }
+            });
+        }
+    });
+}
+
 impl HttpGit {
     /// Serve every repository under `root` (e.g. `root/remote.git` at `/remote.git`).
     pub fn start(root: &Path, token: &str) -> Self {
@@ -92,26 +126,7 @@ impl HttpGit {
             lfs,
         });
         let server = shared.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (shared, tls) = (server.clone(), tls.clone());
-                std::thread::spawn(move || match tls {
-                    None => {
-                        let _ = serve(stream, &shared);
-                    }
-                    Some(config) => {
-                        let Ok(conn) = rustls::ServerConnection::new(config) else {
-                            return;
-                        };
-                        let mut tls = rustls::StreamOwned::new(conn, stream);
-                        if serve(&mut tls, &shared).is_ok() {
-                            tls.conn.send_close_notify();
-                            let _ = tls.flush();
-                        }
-                    }
-                });
-            }
-        });
+        serve_each(listener, tls, move |stream| serve(stream, &server));
         Self {
             port,
             scheme,
@@ -199,6 +214,14 @@ impl HttpGit {
 
     pub fn requests(&self) -> Vec<String> {
         self.shared.log.lock().unwrap().clone()
+    }
+
+    /// The pushes to `repo` (`POST /REPO.git/git-receive-pack`) as [`requests`](Self::requests)
+    /// logs them: ending in ` user=NAME` when they carried credentials.
+    pub fn pushes(&self, repo: &str) -> Vec<String> {
+        let push = format!("POST /{repo}.git/git-receive-pack");
+        let requests = self.requests().into_iter();
+        requests.filter(|r| r.starts_with(&push)).collect()
     }
 
     /// The LFS server behind every repository (objects, storage requests).

@@ -49,26 +49,7 @@ impl LfsStore {
             inner: Arc::default(),
         };
         let server = store.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let (store, tls) = (server.clone(), tls.clone());
-                std::thread::spawn(move || match tls {
-                    None => {
-                        let _ = store.serve_storage(stream);
-                    }
-                    Some(config) => {
-                        let Ok(conn) = rustls::ServerConnection::new(config) else {
-                            return;
-                        };
-                        let mut tls = rustls::StreamOwned::new(conn, stream);
-                        if store.serve_storage(&mut tls).is_ok() {
-                            tls.conn.send_close_notify();
-                            let _ = tls.flush();
-                        }
-                    }
-                });
-            }
-        });
+        super::serve_each(listener, tls, move |stream| server.serve_storage(stream));
         store
     }
 

@@ -117,9 +117,7 @@ impl World {
 
     /// A successful `pull_request` run of `head` from `head_repo`.
     pub fn pr_run(&self, head: &str, head_repo: &str, pull_requests: Vec<u64>) -> u64 {
-        let mut spec = RunSpec::completed(WORKFLOW, BRANCH, head, "success");
-        spec.event = "pull_request".into();
-        spec.head_repository = head_repo.into();
+        let mut spec = RunSpec::pull_request(WORKFLOW, head_repo, BRANCH, head);
         spec.pull_requests = pull_requests;
         self.fake.add_run(UPSTREAM, spec)
     }

@@ -242,21 +242,21 @@ fn list_runs(st: &State, req: &Req, full: &str, workflow_id: Option<u64>) -> Rep
         .filter(|r| workflow_id.is_none_or(|w| r.workflow_id == w))
         .filter(|r| r.listed_from.is_none_or(|t| t <= std::time::Instant::now()))
         .filter(|r| req.q("actor").is_none_or(|a| run_actor(repo, r) == a))
-        .filter(|r| req.q("event").is_none_or(|e| r.event == e))
-        .filter(|r| req.q("branch").is_none_or(|b| r.head_branch == b))
-        .filter(|r| req.q("head_sha").is_none_or(|s| r.head_sha == s))
+        .filter(|r| req.q("event").is_none_or(|e| r.spec.event == e))
+        .filter(|r| req.q("branch").is_none_or(|b| r.spec.head_branch == b))
+        .filter(|r| req.q("head_sha").is_none_or(|s| r.spec.head_sha == s))
         .filter(|r| {
             req.q("status")
-                .is_none_or(|s| r.status == s || r.conclusion.as_deref() == Some(s))
+                .is_none_or(|s| r.spec.status == s || r.spec.conclusion.as_deref() == Some(s))
         })
         .filter(|r| {
             req.q("created")
-                .is_none_or(|c| created_matches(c, r.created_at))
+                .is_none_or(|c| created_matches(c, r.spec.created_at))
         })
         .collect();
-    runs.sort_by_key(|r| std::cmp::Reverse((r.created_at, r.id)));
+    runs.sort_by_key(|r| std::cmp::Reverse((r.spec.created_at, r.id)));
     paged_reply(runs, req, &st.page_base(), Some("workflow_runs"), |r| {
-        render::run(st, repo, r, &workflow_name(repo, &r.workflow))
+        render::run(st, repo, r, &workflow_name(repo, &r.spec.workflow))
     })
 }
 
@@ -266,14 +266,14 @@ fn get_run(st: &mut State, full: &str, id: &str) -> Reply {
     let Some(run) = repo.runs.iter_mut().find(|r| r.id.to_string() == id) else {
         return Reply::not_found();
     };
-    if run.progresses && run.status != "completed" {
+    if run.progresses && run.spec.status != "completed" {
         run.polls += 1;
         run.updated_at = Utc::now();
         if run.polls >= polls_until_done {
-            run.status = "completed".to_string();
-            run.conclusion = Some(conclusion);
+            run.spec.status = "completed".to_string();
+            run.spec.conclusion = Some(conclusion);
         } else {
-            run.status = "in_progress".to_string();
+            run.spec.status = "in_progress".to_string();
         }
     }
     let repo = st.repo(full).expect("checked");
@@ -284,7 +284,7 @@ fn get_run(st: &mut State, full: &str, id: &str) -> Reply {
         .expect("found");
     Reply::json(
         200,
-        render::run(st, repo, run, &workflow_name(repo, &run.workflow)),
+        render::run(st, repo, run, &workflow_name(repo, &run.spec.workflow)),
     )
 }
 
@@ -293,7 +293,7 @@ fn list_jobs(st: &State, req: &Req, full: &str, id: &str) -> Reply {
     let Some(run) = repo.runs.iter().find(|r| r.id.to_string() == id) else {
         return Reply::not_found();
     };
-    let name = workflow_name(repo, &run.workflow);
+    let name = workflow_name(repo, &run.spec.workflow);
     let jobs = run.jobs.iter().collect();
     paged_reply(jobs, req, &st.page_base(), Some("jobs"), |j| {
         render::job(st, repo, run, j, &name)

@@ -36,7 +36,7 @@ pub(crate) fn create_reaction(st: &mut State, req: &Req, full: &str, id: &str) -
     let Some(comment_id) = id
         .parse::<u64>()
         .ok()
-        .filter(|id| repo.comments.iter().any(|c| c.id == *id))
+        .filter(|id| repo.comment(*id).is_some())
     else {
         return Reply::not_found();
     };
@@ -74,11 +74,7 @@ pub(crate) fn create_reaction(st: &mut State, req: &Req, full: &str, id: &str) -
         }
     };
     let repo = st.repo(full).expect("checked");
-    let r = repo
-        .reactions
-        .iter()
-        .find(|r| r.id == reaction_id)
-        .expect("exists");
+    let r = (repo.reactions.iter().find(|r| r.id == reaction_id)).expect("exists");
     Reply::json(
         status,
         json!({
@@ -254,30 +250,22 @@ impl FakeGitHub {
 
     /// The comments on issue or PR `number`, as (id, author, body).
     pub fn comments_with_authors(&self, repo: &str, number: u64) -> Vec<(u64, String, String)> {
-        let st = self.lock();
-        st.repo(repo)
-            .map(|r| {
-                r.comments
-                    .iter()
-                    .filter(|c| c.issue == number)
-                    .map(|c| (c.id, c.author.clone(), c.body.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.inspect(repo, |r| {
+            (r.comments.iter())
+                .filter(|c| c.issue == number)
+                .map(|c| (c.id, c.author.clone(), c.body.clone()))
+                .collect()
+        })
     }
 
     /// The reactions on comment `id`, as (content, author).
     pub fn reactions(&self, repo: &str, id: u64) -> Vec<(String, String)> {
-        let st = self.lock();
-        st.repo(repo)
-            .map(|r| {
-                r.reactions
-                    .iter()
-                    .filter(|x| x.comment_id == id)
-                    .map(|x| (x.content.clone(), x.author.clone()))
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.inspect(repo, |r| {
+            (r.reactions.iter())
+                .filter(|x| x.comment_id == id)
+                .map(|x| (x.content.clone(), x.author.clone()))
+                .collect()
+        })
     }
 
     /// `author` comments `body` on issue or PR `number` now: the comment is stored (so it can be
@@ -294,7 +282,7 @@ impl FakeGitHub {
         let id = self.add_comment_by(repo, number, body, author);
         let st = self.lock();
         let r = st.repo(repo).expect("repo");
-        let c = r.comments.iter().find(|c| c.id == id).expect("just added");
+        let c = r.comment(id).expect("just added");
         let mut v: Value = serde_json::from_str(ISSUE_COMMENT_CREATED).expect("fixture");
         let full = r.full_name.clone();
         let mut comment = render::comment(&st, r, c);
@@ -322,24 +310,27 @@ impl FakeGitHub {
         (id, v)
     }
 
-    /// The same comment, then edited: the `issue_comment` `edited` payload.
-    pub fn edited_comment_event(
-        &self,
-        repo: &str,
-        number: u64,
-        author: &str,
-        association: &str,
-        body: &str,
-    ) -> (u64, Value) {
-        let (id, created) = self.comment_event(repo, number, author, association, "typo");
+    /// The comment of `created` (a [`comment_event`](Self::comment_event) payload), then edited
+    /// to `body`: the stored comment changes, and the `issue_comment` `edited` payload is
+    /// returned.
+    pub fn edited_comment_event(&self, repo: &str, created: &Value, body: &str) -> Value {
+        let id = created["comment"]["id"]
+            .as_u64()
+            .expect("a comment payload");
+        let mut st = self.lock();
+        let c = (st.repo_mut(repo).comments.iter_mut())
+            .find(|c| c.id == id)
+            .expect("the comment is stored");
+        c.body = body.to_string();
+        c.updated_at = Utc::now();
         let mut v: Value = serde_json::from_str(ISSUE_COMMENT_EDITED).expect("fixture");
-        v["changes"] = json!({"body": {"from": "typo"}});
-        v["issue"] = created["issue"].clone();
-        v["comment"] = created["comment"].clone();
+        v["changes"] = json!({"body": {"from": created["comment"]["body"]}});
+        for key in ["issue", "comment", "repository", "sender"] {
+            v[key] = created[key].clone();
+        }
         v["comment"]["body"] = json!(body);
-        v["repository"] = created["repository"].clone();
-        v["sender"] = created["sender"].clone();
-        (id, v)
+        v["comment"]["updated_at"] = json!(ts(c.updated_at));
+        v
     }
 
     /// `sender` adds `label` to PR `number`: stored on the PR, and the `labeled` payload.

@@ -114,6 +114,14 @@ impl RunSpec {
             display_title: None,
         }
     }
+    /// A successful `pull_request` run of `head_repo`:`branch` at `sha`, created now.
+    pub fn pull_request(workflow: &str, head_repo: &str, branch: &str, sha: &str) -> RunSpec {
+        RunSpec {
+            event: "pull_request".to_string(),
+            head_repository: head_repo.to_string(),
+            ..RunSpec::completed(workflow, branch, sha, "success")
+        }
+    }
 }
 
 /// What a run looks like in the fake's state. `inputs` is the dispatch's JSON object (empty
@@ -357,8 +365,8 @@ impl FakeGitHub {
                 }
             }
             for run in &mut repo.runs {
-                if run.head_repository.eq_ignore_ascii_case(full_name) {
-                    run.head_repository.clear();
+                if run.spec.head_repository.eq_ignore_ascii_case(full_name) {
+                    run.spec.head_repository.clear();
                 }
             }
         }
@@ -390,7 +398,7 @@ impl FakeGitHub {
                 }
             }
             for run in &mut repo.runs {
-                renamed(&mut run.head_repository);
+                renamed(&mut run.spec.head_repository);
             }
         }
         st.moved
@@ -420,6 +428,20 @@ impl FakeGitHub {
             ),
             contents.as_bytes().to_vec(),
         );
+    }
+
+    /// The workflow file `file` (under `.github/workflows/`) holding `yaml` at `git_ref`.
+    pub fn set_workflow_file(&self, repo: &str, git_ref: &str, file: &str, yaml: &str) {
+        self.set_file(repo, git_ref, &format!(".github/workflows/{file}"), yaml);
+    }
+
+    /// An active workflow `file` whose file holds `yaml` at each of `refs`.
+    pub fn add_workflow_file(&self, repo: &str, file: &str, refs: &[&str], yaml: &str) -> u64 {
+        let id = self.add_workflow(repo, file, "active");
+        for git_ref in refs {
+            self.set_workflow_file(repo, git_ref, file, yaml);
+        }
+        id
     }
 
     pub fn add_run(&self, repo: &str, run: RunSpec) -> u64 {
@@ -464,8 +486,8 @@ impl FakeGitHub {
     pub fn complete_run(&self, repo: &str, id: u64, conclusion: &str) {
         let mut st = self.lock();
         let run = st.run_mut(repo, id);
-        run.status = "completed".to_string();
-        run.conclusion = Some(conclusion.to_string());
+        run.spec.status = "completed".to_string();
+        run.spec.conclusion = Some(conclusion.to_string());
         run.updated_at = Utc::now();
     }
 
@@ -546,9 +568,13 @@ impl FakeGitHub {
         self.lock().requests.clone()
     }
 
+    /// What `read` takes from `repo`'s state; nothing (the default) for an unknown repository.
+    fn inspect<T: Default>(&self, repo: &str, read: impl FnOnce(&state::Repo) -> T) -> T {
+        self.lock().repo(repo).map(read).unwrap_or_default()
+    }
+
     pub fn runs(&self, repo: &str) -> Vec<RunView> {
-        let st = self.lock();
-        st.repo(repo).map(|r| r.runs.clone()).unwrap_or_default()
+        self.inspect(repo, |r| r.runs.clone())
     }
 
     /// The comments on issue or PR `issue`, as (id, body).
@@ -562,7 +588,6 @@ impl FakeGitHub {
 
     /// The PRs of `repo` as the fake holds them (seeded or created through the API).
     pub fn pulls(&self, repo: &str) -> Vec<Pull> {
-        let st = self.lock();
-        st.repo(repo).map(|r| r.pulls.clone()).unwrap_or_default()
+        self.inspect(repo, |r| r.pulls.clone())
     }
 }

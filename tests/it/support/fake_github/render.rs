@@ -318,8 +318,15 @@ pub(crate) fn label(st: &State, full: &str, name: &str) -> Value {
     v
 }
 
-pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Value {
+/// The repository's REST base (`API/repos/OWNER/NAME`) and its web page.
+fn repo_urls(st: &State, repo: &Repo) -> (String, String) {
     let full = &repo.full_name;
+    let api = format!("{}/repos/{full}", st.api_base);
+    (api, format!("https://github.com/{full}"))
+}
+
+pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Value {
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("workflow");
     v["id"] = json!(w.id);
     v["node_id"] = json!(node_id("08:Workflow", w.id));
@@ -328,32 +335,25 @@ pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Val
     v["state"] = json!(w.state);
     v["created_at"] = json!(ts(w.created_at));
     v["updated_at"] = json!(ts(w.created_at));
-    v["url"] = json!(format!(
-        "{}/repos/{full}/actions/workflows/{}",
-        st.api_base, w.id
-    ));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/blob/{}/.github/workflows/{}",
-        repo.default_branch, w.file
-    ));
-    v["badge_url"] = json!(format!(
-        "https://github.com/{full}/workflows/{name}/badge.svg"
-    ));
+    v["url"] = json!(format!("{api}/actions/workflows/{}", w.id));
+    let branch = &repo.default_branch;
+    v["html_url"] = json!(format!("{web}/blob/{branch}/.github/workflows/{}", w.file));
+    v["badge_url"] = json!(format!("{web}/workflows/{name}/badge.svg"));
     v
 }
 
 /// The title set or computed for the run; a `pull_request` run's is its PR's title (as GitHub
 /// shows it); otherwise the workflow's name.
 fn display_title(repo: &Repo, r: &Run, name: &str) -> String {
-    if let Some(t) = &r.display_title {
+    if let Some(t) = &r.spec.display_title {
         return t.clone();
     }
-    let pr = (r.event == "pull_request")
+    let pr = (r.spec.event == "pull_request")
         .then(|| {
             repo.pulls.iter().find(|p| {
-                r.pull_requests.contains(&p.number)
-                    || (p.head_ref == r.head_branch
-                        && p.head_repo.as_deref() == Some(r.head_repository.as_str()))
+                r.spec.pull_requests.contains(&p.number)
+                    || (p.head_ref == r.spec.head_branch
+                        && p.head_repo.as_deref() == Some(r.spec.head_repository.as_str()))
             })
         })
         .flatten();
@@ -372,45 +372,46 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
             ("octo-org/octo-repo".into(), full.clone()),
         ],
     );
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     v["id"] = json!(r.id);
     v["name"] = json!(name);
     v["node_id"] = json!(node_id("012:WorkflowRun", r.id));
     v["check_suite_id"] = json!(r.id + 1);
-    v["head_branch"] = json!(r.head_branch);
-    v["head_sha"] = json!(r.head_sha);
-    v["path"] = json!(format!(".github/workflows/{}", r.workflow));
+    v["head_branch"] = json!(r.spec.head_branch);
+    v["head_sha"] = json!(r.spec.head_sha);
+    v["path"] = json!(format!(".github/workflows/{}", r.spec.workflow));
     v["run_number"] = json!(r.run_number);
     v["run_attempt"] = json!(1);
-    v["event"] = json!(r.event);
+    v["event"] = json!(r.spec.event);
     v["display_title"] = json!(display_title(repo, r, name));
-    v["status"] = json!(r.status);
-    v["conclusion"] = json!(r.conclusion);
+    v["status"] = json!(r.spec.status);
+    v["conclusion"] = json!(r.spec.conclusion);
     v["workflow_id"] = json!(r.workflow_id);
     v["url"] = json!(format!("{api}/actions/runs/{}", r.id));
-    v["html_url"] = json!(format!("https://github.com/{full}/actions/runs/{}", r.id));
+    v["html_url"] = json!(format!("{web}/actions/runs/{}", r.id));
     v["workflow_url"] = json!(format!("{api}/actions/workflows/{}", r.workflow_id));
-    v["created_at"] = json!(ts(r.created_at));
+    v["created_at"] = json!(ts(r.spec.created_at));
     v["updated_at"] = json!(ts(r.updated_at));
-    v["run_started_at"] = json!(ts(r.created_at));
+    v["run_started_at"] = json!(ts(r.spec.created_at));
     v["referenced_workflows"] = json!([]);
     let actor = r.actor.as_deref().unwrap_or(repo.owner());
     v["actor"] = user(st, actor);
     v["triggering_actor"] = user(st, actor);
     v["pull_requests"] = r
+        .spec
         .pull_requests
         .iter()
         .filter_map(|n| repo.pulls.iter().find(|p| p.number == *n))
         .map(|p| pull_minimal(st, repo, p))
         .collect();
-    v["head_commit"]["id"] = json!(r.head_sha);
-    v["head_commit"]["tree_id"] = json!(fake_sha(&format!("tree{}", r.head_sha)));
-    v["head_commit"]["timestamp"] = json!(ts(r.created_at));
+    v["head_commit"]["id"] = json!(r.spec.head_sha);
+    v["head_commit"]["tree_id"] = json!(fake_sha(&format!("tree{}", r.spec.head_sha)));
+    v["head_commit"]["timestamp"] = json!(ts(r.spec.created_at));
     v["repository"] = minimal_repository(st, full);
-    v["head_repository"] = if r.head_repository.is_empty() {
+    v["head_repository"] = if r.spec.head_repository.is_empty() {
         Value::Null
     } else {
-        minimal_repository(st, &r.head_repository)
+        minimal_repository(st, &r.spec.head_repository)
     };
     v.as_object_mut()
         .expect("object")
@@ -435,21 +436,17 @@ fn pull_minimal(st: &State, repo: &Repo, p: &Pull) -> Value {
 }
 
 pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str) -> Value {
-    let full = &repo.full_name;
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("job");
     let done = j.status == "completed";
     v["id"] = json!(j.id);
     v["run_id"] = json!(r.id);
     v["run_url"] = json!(format!("{api}/actions/runs/{}", r.id));
     v["node_id"] = json!(node_id("08:CheckRun", j.id));
-    v["head_sha"] = json!(r.head_sha);
-    v["head_branch"] = json!(r.head_branch);
+    v["head_sha"] = json!(r.spec.head_sha);
+    v["head_branch"] = json!(r.spec.head_branch);
     v["url"] = json!(format!("{api}/actions/jobs/{}", j.id));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/actions/runs/{}/job/{}",
-        r.id, j.id
-    ));
+    v["html_url"] = json!(format!("{web}/actions/runs/{}/job/{}", r.id, j.id));
     v["check_run_url"] = json!(format!("{api}/check-runs/{}", j.id));
     v["status"] = json!(j.status);
     v["conclusion"] = json!(j.conclusion);
@@ -464,8 +461,7 @@ pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str
 }
 
 pub(crate) fn artifact(st: &State, repo: &Repo, a: &Artifact) -> Value {
-    let full = &repo.full_name;
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, _) = repo_urls(st, repo);
     let run = repo.runs.iter().find(|r| r.id == a.run_id);
     let expires = if a.expired {
         a.created_at - chrono::Duration::days(1)
@@ -473,7 +469,7 @@ pub(crate) fn artifact(st: &State, repo: &Repo, a: &Artifact) -> Value {
         a.created_at + chrono::Duration::days(7)
     };
     let head_repo_id = run
-        .and_then(|r| st.repo(&r.head_repository).map(|h| h.id))
+        .and_then(|r| st.repo(&r.spec.head_repository).map(|h| h.id))
         .unwrap_or(repo.id);
     let digest: String = Sha256::digest(&a.zip)
         .iter()
@@ -495,8 +491,8 @@ pub(crate) fn artifact(st: &State, repo: &Repo, a: &Artifact) -> Value {
             "id": a.run_id,
             "repository_id": repo.id,
             "head_repository_id": head_repo_id,
-            "head_branch": run.map(|r| r.head_branch.clone()),
-            "head_sha": run.map(|r| r.head_sha.clone()),
+            "head_branch": run.map(|r| r.spec.head_branch.clone()),
+            "head_sha": run.map(|r| r.spec.head_sha.clone()),
         }
     })
 }
@@ -521,9 +517,9 @@ pub(crate) fn content_file(
         bytes.len(),
         String::from_utf8_lossy(bytes)
     ));
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, web) = repo_urls(st, repo);
     let self_url = format!("{api}/contents/{path}?ref={git_ref}");
-    let html = format!("https://github.com/{full}/blob/{git_ref}/{path}");
+    let html = format!("{web}/blob/{git_ref}/{path}");
     let git = format!("{api}/git/blobs/{sha}");
     json!({
         "type": "file",
@@ -542,19 +538,13 @@ pub(crate) fn content_file(
 }
 
 pub(crate) fn comment(st: &State, repo: &Repo, c: &Comment) -> Value {
-    let full = &repo.full_name;
+    let (api, web) = repo_urls(st, repo);
     let mut v = template!("issue-comment");
     v["id"] = json!(c.id);
     v["node_id"] = json!(node_id("012:IssueComment", c.id));
-    v["url"] = json!(format!(
-        "{}/repos/{full}/issues/comments/{}",
-        st.api_base, c.id
-    ));
-    v["html_url"] = json!(format!(
-        "https://github.com/{full}/pull/{}#issuecomment-{}",
-        c.issue, c.id
-    ));
-    v["issue_url"] = json!(format!("{}/repos/{full}/issues/{}", st.api_base, c.issue));
+    v["url"] = json!(format!("{api}/issues/comments/{}", c.id));
+    v["html_url"] = json!(format!("{web}/pull/{}#issuecomment-{}", c.issue, c.id));
+    v["issue_url"] = json!(format!("{api}/issues/{}", c.issue));
     v["body"] = json!(c.body);
     v["user"] = user(st, &c.author);
     v["created_at"] = json!(ts(c.created_at));

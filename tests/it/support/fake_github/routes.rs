@@ -369,11 +369,7 @@ fn create_comment(st: &mut State, req: &Req, full: &str, number: &str) -> Reply 
     let author = st.token_login();
     let id = st.add_comment(full, number, &body, author);
     let repo = st.repo(full).expect("checked");
-    let c = repo
-        .comments
-        .iter()
-        .find(|c| c.id == id)
-        .expect("just added");
+    let c = repo.comment(id).expect("just added");
     let location = format!("{}/repos/{full}/issues/comments/{id}", st.api_base);
     Reply::json(201, render::comment(st, repo, c)).header("location", location)
 }
@@ -391,6 +387,6 @@ fn update_comment(st: &mut State, req: &Req, full: &str, id: &str) -> Reply {
     c.updated_at = Utc::now();
     let id = c.id;
     let repo = st.repo(full).expect("checked");
-    let c = repo.comments.iter().find(|c| c.id == id).expect("exists");
+    let c = repo.comment(id).expect("exists");
     Reply::json(200, render::comment(st, repo, c))
 }

@@ -111,24 +111,16 @@ pub(crate) struct Workflow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A run in the fake's state: the seeded (or dispatched) `spec`, with what GitHub adds. Its
+/// `spec.head_repository` is never empty here (the run's own repository filled in), and becomes
+/// empty once the head repository is deleted (rendered as `null`).
 #[derive(Clone, Debug)]
 pub struct Run {
     pub id: u64,
-    pub workflow: String,
     pub workflow_id: u64,
     pub run_number: u64,
-    pub head_branch: String,
-    pub head_sha: String,
-    pub event: String,
-    pub status: String,
-    pub conclusion: Option<String>,
-    pub created_at: DateTime<Utc>,
+    pub spec: RunSpec,
     pub updated_at: DateTime<Utc>,
-    /// Empty once the head repository was deleted (rendered as `null`).
-    pub head_repository: String,
-    pub pull_requests: Vec<u64>,
-    /// Set by the test or computed at dispatch; `None`: rendered from the PR or workflow name.
-    pub display_title: Option<String>,
     pub inputs: Value,
     /// Dispatched runs move along as they are fetched; seeded runs stay as given.
     pub progresses: bool,
@@ -169,6 +161,11 @@ pub(crate) struct Comment {
 }
 
 impl Repo {
+    /// The comment `id`, if this repository holds it.
+    pub fn comment(&self, id: u64) -> Option<&Comment> {
+        self.comments.iter().find(|c| c.id == id)
+    }
+
     pub fn next_issue_number(&mut self) -> u64 {
         self.next_number += 1;
         self.next_number
@@ -338,7 +335,13 @@ impl State {
 
     /// Adds a run (seeded, or created by a dispatch when `progresses`); an unknown workflow file
     /// is registered as active so seeding stays short.
-    pub fn add_run(&mut self, repo: &str, spec: RunSpec, inputs: Value, progresses: bool) -> u64 {
+    pub fn add_run(
+        &mut self,
+        repo: &str,
+        mut spec: RunSpec,
+        inputs: Value,
+        progresses: bool,
+    ) -> u64 {
         let workflow_id = match self.repo_mut(repo).workflow(&spec.workflow) {
             Some(w) => w.id,
             None => self.add_workflow(repo, &spec.workflow, "active"),
@@ -350,26 +353,15 @@ impl State {
             .iter()
             .filter(|x| x.workflow_id == workflow_id)
             .count() as u64;
-        let head_repository = if spec.head_repository.is_empty() {
-            r.full_name.clone()
-        } else {
-            spec.head_repository
-        };
+        if spec.head_repository.is_empty() {
+            spec.head_repository = r.full_name.clone();
+        }
         r.runs.push(Run {
             id,
-            workflow: spec.workflow,
             workflow_id,
             run_number,
-            head_branch: spec.head_branch,
-            head_sha: spec.head_sha,
-            event: spec.event,
-            status: spec.status,
-            conclusion: spec.conclusion,
-            created_at: spec.created_at,
             updated_at: spec.created_at,
-            head_repository,
-            pull_requests: spec.pull_requests,
-            display_title: spec.display_title,
+            spec,
             inputs,
             progresses,
             actor: None,
@@ -395,7 +387,7 @@ impl State {
             name: name.to_string(),
             status: status.to_string(),
             conclusion,
-            created_at: run.created_at,
+            created_at: run.spec.created_at,
         });
     }
 
