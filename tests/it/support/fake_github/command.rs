@@ -74,7 +74,11 @@ pub(crate) fn create_reaction(st: &mut State, req: &Req, full: &str, id: &str) -
         }
     };
     let repo = st.repo(full).expect("checked");
-    let r = (repo.reactions.iter().find(|r| r.id == reaction_id)).expect("exists");
+    let r = repo
+        .reactions
+        .iter()
+        .find(|r| r.id == reaction_id)
+        .expect("exists");
     Reply::json(
         status,
         json!({
@@ -251,7 +255,8 @@ impl FakeGitHub {
     /// The comments on issue or PR `number`, as (id, author, body).
     pub fn comments_with_authors(&self, repo: &str, number: u64) -> Vec<(u64, String, String)> {
         self.inspect(repo, |r| {
-            (r.comments.iter())
+            r.comments
+                .iter()
                 .filter(|c| c.issue == number)
                 .map(|c| (c.id, c.author.clone(), c.body.clone()))
                 .collect()
@@ -261,7 +266,8 @@ impl FakeGitHub {
     /// The reactions on comment `id`, as (content, author).
     pub fn reactions(&self, repo: &str, id: u64) -> Vec<(String, String)> {
         self.inspect(repo, |r| {
-            (r.reactions.iter())
+            r.reactions
+                .iter()
                 .filter(|x| x.comment_id == id)
                 .map(|x| (x.content.clone(), x.author.clone()))
                 .collect()
@@ -318,7 +324,10 @@ impl FakeGitHub {
             .as_u64()
             .expect("a comment payload");
         let mut st = self.lock();
-        let c = (st.repo_mut(repo).comments.iter_mut())
+        let c = st
+            .repo_mut(repo)
+            .comments
+            .iter_mut()
             .find(|c| c.id == id)
             .expect("the comment is stored");
         c.body = body.to_string();
