@@ -80,7 +80,9 @@ pub(crate) fn pairs_of(
     second: &str,
 ) -> Vec<(String, String)> {
     let field = |item: &serde_json::Value, key: &str| item[key].as_str().unwrap().to_owned();
-    (items.as_array().unwrap().iter())
+    let items = items.as_array().unwrap();
+    items
+        .iter()
         .map(|item| (field(item, first), field(item, second)))
         .collect()
 }
