@@ -204,9 +204,10 @@ pub(crate) struct Cleaned {
 }
 
 impl Attributes<'_> {
-    /// The blob git's clean would store at `path` for the file `source` (whose raw blob is
-    /// `raw`, when already stored): the raw blob, one with CRLF normalised, or an LFS pointer;
-    /// an error when the path has a clean filter other than LFS.
+    /// The blob git's clean would store at `path` for the file `source`: the raw blob, one with
+    /// CRLF normalised, or an LFS pointer; an error when the path has a clean filter other than
+    /// LFS. `raw` is the id of `source`'s content when it was hashed already: the raw blob is
+    /// then stored (once) only when the clean keeps it, and only if the file still has it.
     pub(crate) fn clean_file(
         &mut self,
         path: &str,
@@ -220,7 +221,17 @@ impl Attributes<'_> {
             _ => {}
         }
         let blob = match raw {
-            Some(blob) => blob,
+            Some(blob) if self.repo.odb()?.exists(blob) => blob,
+            Some(blob) => {
+                let stored = stream_blob(self.repo, source)
+                    .with_context(|| format!("failed to store {path} in git"))?;
+                anyhow::ensure!(
+                    stored == blob,
+                    "{path} changed while it was being committed; nothing was pushed. Re-run once \
+                     nothing writes the recordings any more"
+                );
+                blob
+            }
             None => self
                 .repo
                 .blob_path(source)
@@ -279,6 +290,17 @@ impl Attributes<'_> {
             object.pointer().as_bytes(),
         )?))
     }
+}
+
+/// Store the file at `path` as a blob, streamed (memory stays flat whatever its size) and
+/// unfiltered.
+pub(crate) fn stream_blob(objects: &Repository, path: &Path) -> anyhow::Result<Oid> {
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("failed to read {}", path.display()))?;
+    let mut writer = objects.blob_writer(None)?;
+    std::io::copy(&mut file, &mut writer)
+        .with_context(|| format!("failed to read {}", path.display()))?;
+    Ok(writer.commit()?)
 }
 
 fn filter_refusal(path: &str, filter: &str) -> String {
@@ -370,6 +392,43 @@ mod tests {
         // Outside the LFS paths the raw content is stored.
         let raw = a.clean_file("src/a.json", &content, None).unwrap();
         assert_eq!(repo.find_blob(raw.blob).unwrap().content(), b"{\"a\": 1}\n");
+    }
+
+    #[test]
+    fn a_hashed_file_is_stored_only_where_the_clean_keeps_it_and_only_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(dir.path().join("r.git")).unwrap();
+        let attrs = repo.blob(b"rec/** filter=lfs -text\n").unwrap();
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        update.upsert(".gitattributes", attrs, git2::FileMode::Blob);
+        let empty = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap());
+        let tree = update.create_updated(&repo, &empty.unwrap()).unwrap();
+        let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
+        let path = dir.path().join("content");
+        std::fs::write(&path, b"{\"a\": 1}\n").unwrap();
+        let hashed = Oid::hash_file(git2::ObjectType::Blob, &path).unwrap();
+        let odb = repo.odb().unwrap();
+        // An LFS path keeps only the pointer: the content never becomes a blob.
+        let lfs = a.clean_file("rec/a.json", &path, Some(hashed)).unwrap();
+        assert!(lfs.lfs.is_some() && lfs.blob != hashed);
+        assert!(!odb.exists(hashed));
+        // Elsewhere it is stored under the id it was hashed with.
+        let kept = a.clean_file("src/a.json", &path, Some(hashed)).unwrap();
+        assert_eq!(kept.blob, hashed);
+        assert!(odb.exists(hashed));
+        // A file that changed since it was hashed is refused, not committed as it is now.
+        std::fs::write(&path, b"{\"a\": 2}\n").unwrap();
+        let hashed = Oid::hash_file(git2::ObjectType::Blob, &path).unwrap();
+        std::fs::write(&path, b"{\"a\": 3}\n").unwrap();
+        let err = a
+            .clean_file("src/b.json", &path, Some(hashed))
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string()
+                .contains("src/b.json changed while it was being committed"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use git2::{ErrorCode, FetchOptions, Oid, Repository};
 use super::GitRepo;
 use super::credentials::{self, AuthState, host_of, push_options};
 use super::lfs;
-use super::status::ChangedFile;
+use super::status::{ChangedFile, PreparedFile};
 use super::tip::{self, Identity};
 use crate::recordings::Globs;
 use crate::token::Token;
@@ -125,8 +125,9 @@ impl GitRepo {
             Endpoint::Local(remote) => remote,
             Endpoint::Network { .. } => repo,
         };
-        let files = tip::prepare_files(objects, &workdir, req.files)?;
-
+        // The recordings' blobs, prepared on the first tip fetched (its attributes decide which
+        // contents are stored) and reused by every later attempt.
+        let mut prepared: Option<Vec<PreparedFile>> = None;
         let mut last_reason = String::new();
         let mut uploaded = std::collections::HashSet::new();
         for attempt in 1..=req.max_attempts {
@@ -134,7 +135,11 @@ impl GitRepo {
             if let Some(check) = req.check_tip {
                 check(tip)?;
             }
-            let (cleaned, lfs) = tip::clean_for_tip(objects, tip, &workdir, &files)?;
+            if prepared.is_none() {
+                prepared = Some(tip::prepare_files(objects, tip, &workdir, req.files)?);
+            }
+            let files = prepared.as_deref().unwrap_or_default(); // set just above
+            let (cleaned, lfs) = tip::clean_for_tip(objects, tip, &workdir, files)?;
             let overlapping = tip::overlapping_paths(objects, tip, &cleaned)?;
             let commit = tip::build_commit(objects, tip, &cleaned, req.identity, req.message)?;
             let landed = |commit| {

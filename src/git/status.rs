@@ -45,7 +45,8 @@ pub struct ChangedFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreparedFile {
     pub change: ChangedFile,
-    /// `None` for deletions.
+    /// `None` for deletions; else the id of the file's content as a blob, which is stored only
+    /// once git's clean for the tip keeps that content (see `tip::clean_for_tip`).
     pub blob: Option<Oid>,
 }
 

@@ -45,22 +45,31 @@ impl Identity {
     }
 }
 
-/// Write the changed recordings' contents into `objects` as blobs (once; every attempt reuses
-/// them). Files whose content equals HEAD's blob (touched, not changed) are dropped. Every
-/// recording becomes a plain file (mode 100644), whatever the work tree's executable bit says.
+/// The changed recordings' contents as blobs in `objects`, once for every attempt. Stored only
+/// where the clean of `tip` (the first tip an attempt fetched) keeps the content: a recording
+/// the tip tracks with Git LFS is only hashed, as its content never enters git; should a later
+/// tip store it after all, [`clean_for_tip`] stores it then. Files whose content equals HEAD's
+/// blob (touched, not changed) are dropped. Every recording becomes a plain file (mode 100644),
+/// whatever the work tree's executable bit says.
 pub fn prepare_files(
     objects: &Repository,
+    tip: Oid,
     workdir: &Path,
     files: &[ChangedFile],
 ) -> anyhow::Result<Vec<PreparedFile>> {
+    let mut attributes = super::attributes::Attributes::new(objects, tip_tree(objects, tip)?);
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let blob = if f.kind == ChangeKind::Deleted {
             None
         } else {
             let full = workdir.join(&f.path);
-            let oid = stream_blob(objects, &full)
-                .with_context(|| format!("failed to store {} in the object database", f.path))?;
+            let oid = if attributes.tracks_with_lfs(&f.path)? {
+                Oid::hash_file(git2::ObjectType::Blob, &full).map_err(anyhow::Error::from)
+            } else {
+                super::attributes::stream_blob(objects, &full)
+            }
+            .with_context(|| format!("failed to store {} in the object database", f.path))?;
             if Some(oid) == f.head_blob {
                 continue;
             }
@@ -74,14 +83,11 @@ pub fn prepare_files(
     Ok(out)
 }
 
-/// Store the file at `path` as a blob, streamed: memory stays flat whatever its size.
-pub fn stream_blob(objects: &Repository, path: &Path) -> anyhow::Result<Oid> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("failed to read {}", path.display()))?;
-    let mut writer = objects.blob_writer(None)?;
-    std::io::copy(&mut file, &mut writer)
-        .with_context(|| format!("failed to read {}", path.display()))?;
-    Ok(writer.commit()?)
+fn tip_tree(objects: &Repository, tip: Oid) -> anyhow::Result<Tree<'_>> {
+    objects
+        .find_commit(tip)
+        .and_then(|c| c.tree())
+        .with_context(|| format!("the target branch's tip {tip} is not available locally"))
 }
 
 const MODE_TREE: i32 = 0o040_000;
@@ -182,11 +188,7 @@ pub(crate) fn clean_for_tip(
     workdir: &Path,
     files: &[PreparedFile],
 ) -> anyhow::Result<(Vec<PreparedFile>, Vec<super::lfs::Pending>)> {
-    let tip_tree = objects
-        .find_commit(tip)
-        .and_then(|c| c.tree())
-        .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
-    let mut attributes = super::attributes::Attributes::new(objects, tip_tree);
+    let mut attributes = super::attributes::Attributes::new(objects, tip_tree(objects, tip)?);
     let mut pending = Vec::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {

@@ -2,7 +2,7 @@
 //! normalised for text files, and LFS pointers for recordings tracked by Git LFS (the objects
 //! uploaded before the push; `land`'s side is in `tests/it/lfs.rs`).
 
-use super::support::git_fixtures::{commit_and_push, git, write};
+use super::support::git_fixtures::{commit_and_push, git, git_cmd, write};
 use super::*;
 
 #[test]
@@ -90,6 +90,43 @@ fn commit_to_a_local_remote_stores_the_lfs_object_where_git_lfs_finds_it() {
     assert_eq!(
         std::fs::read_to_string(clone.join(REC_NEW)).unwrap(),
         content
+    );
+    // The commit is built in the local remote itself: the content is in lfs/objects only.
+    let raw = git(&work, &["hash-object", "--no-filters", REC_NEW]);
+    assert!(
+        !has_object(&remote.bare, &raw),
+        "{raw} is a blob in the remote"
+    );
+}
+
+/// Whether the repository at `dir` has the object `oid`.
+fn has_object(dir: &Path, oid: &str) -> bool {
+    git_cmd(dir)
+        .args(["cat-file", "-e", oid])
+        .status()
+        .unwrap()
+        .success()
+}
+
+#[test]
+fn commit_push_mode_never_stores_an_lfs_recordings_content_as_a_git_blob() {
+    let content = "{\"big\": \"only its pointer belongs in git\"}\n";
+    let (tmp, remote, work) = lfs_setup_with_new_recording(content);
+    let raw = git(&work, &["hash-object", "--no-filters", REC_NEW]);
+    let job = Job::new(&tmp.path().join("job"));
+    job.run(&work, &["--target-branch", BRANCH]).success();
+    let pointer = crate::lfs::pointer_of(content.as_bytes());
+    assert_eq!(remote.show(BRANCH, REC_NEW), pointer.trim_end());
+    // Over the network the commit is built in the checkout's own repository.
+    let pointer_blob = remote.rev(&format!("{BRANCH}:{REC_NEW}"));
+    assert!(has_object(&work, &pointer_blob), "the pointer is stored");
+    assert!(
+        !has_object(&work, &raw),
+        "the content {raw} was stored as a blob"
+    );
+    assert!(
+        !has_object(&remote.bare, &raw),
+        "the content {raw} was pushed"
     );
 }
 
