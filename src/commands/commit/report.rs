@@ -278,15 +278,7 @@ pub fn write_listing(
     // and reach the summary as code spans and --json, not the log.
     writeln!(w, "recording globs from {}", outcome.recordings_source)?;
     let mut a = Annotations::new(w, github);
-    if !outcome.landing.files.is_empty() {
-        let lines: Vec<String> = outcome
-            .landing
-            .files
-            .iter()
-            .map(|f| format!("{:<8} {}", f.status, f.path))
-            .collect();
-        a.group(&format!("Recordings ({})", lines.len()), &lines)?;
-    }
+    outcome.landing.group_files(&mut a)?;
     let ignored: Vec<String> = outcome
         .ignored
         .iter()
