@@ -67,7 +67,7 @@ fn manifest_artifact_yields_exactly_its_files_with_hashes() {
         ["tests/integration/recordings/gone.json"]
     );
     assert!(got.warnings.is_empty());
-    assert_eq!(got.manifest.unwrap().made_by.run_id, 7);
+    assert_eq!(got.manifest.unwrap().provenance.made_by.run_id, 7);
 }
 
 #[test]

@@ -191,12 +191,7 @@ impl CommitOutcome {
             let command = format!(
                 "rerecord fetch --run {} --run-repo {}",
                 plan.provenance.made_by.run_id,
-                shell_quote(
-                    plan.provenance
-                        .repository
-                        .as_deref()
-                        .unwrap_or("OWNER/NAME")
-                )
+                shell_quote(super::known(&plan.provenance.repository).unwrap_or("OWNER/NAME"))
             );
             md.push_str(&format!(
                 "This pull request comes from a fork, which the job's token cannot push to. The recordings \
