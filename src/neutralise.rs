@@ -6,32 +6,18 @@
 
 /// Characters shown escaped (`\u{202e}`) wherever untrusted text is printed: C0 and C1 controls
 /// (ESC starts terminal sequences; a newline starts a new log line, so a new workflow command),
-/// bidirectional overrides and isolates (text that reads differently than it is), and invisible
-/// or default-ignorable characters (a name that looks like another, or like `.git`).
+/// Unicode's default-ignorable code points (bidirectional overrides and isolates, text that reads
+/// differently than it is; zero-width, filler and variation characters, a name that looks like
+/// another, or like `.git`), the line and paragraph separators and the interlinear annotation
+/// marks.
 pub fn is_hidden_char(c: char) -> bool {
+    const IGNORABLE: icu_properties::CodePointSetDataBorrowed<'static> =
+        icu_properties::CodePointSetData::new::<icu_properties::props::DefaultIgnorableCodePoint>();
+    // No ASCII character is default-ignorable or a separator: ASCII is decided by `is_control`.
     c.is_control()
-        || matches!(
-            c,
-            '\u{00ad}'
-                | '\u{034f}'
-                | '\u{061c}'
-                | '\u{115f}'
-                | '\u{1160}'
-                | '\u{17b4}'
-                | '\u{17b5}'
-                | '\u{180b}'..='\u{180f}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{3164}'
-                | '\u{fe00}'..='\u{fe0f}'
-                | '\u{feff}'
-                | '\u{ffa0}'
-                | '\u{fff9}'..='\u{fffb}'
-                | '\u{1bca0}'..='\u{1bca3}'
-                | '\u{1d173}'..='\u{1d17a}'
-                | '\u{e0000}'..='\u{e0fff}'
-        )
+        || (!c.is_ascii()
+            && (IGNORABLE.contains(c)
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{fff9}'..='\u{fffb}')))
 }
 
 /// Untrusted text (a file, branch or artifact name, a manifest field, API text) made safe for
@@ -223,6 +209,45 @@ pub fn artifact_safe(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_chars_are_controls_default_ignorables_and_separators() {
+        for c in [
+            '\0',
+            '\u{1b}',
+            '\n',
+            '\u{85}',
+            '\u{ad}',
+            '\u{34f}',
+            '\u{61c}',
+            '\u{115f}',
+            '\u{17b4}',
+            '\u{180e}',
+            '\u{200b}',
+            '\u{200d}',
+            '\u{2028}',
+            '\u{2029}',
+            '\u{202e}',
+            '\u{2066}',
+            '\u{3164}',
+            '\u{fe0f}',
+            '\u{feff}',
+            '\u{ffa0}',
+            '\u{fff9}',
+            '\u{fffb}',
+            '\u{1bca0}',
+            '\u{1d173}',
+            '\u{e0001}',
+            '\u{e0fff}',
+        ] {
+            assert!(is_hidden_char(c), "{:x} is hidden", c as u32);
+        }
+        for c in [
+            ' ', 'a', '~', '\u{a0}', 'é', '\u{2027}', '\u{202f}', '\u{fffc}', '😀',
+        ] {
+            assert!(!is_hidden_char(c), "{:x} is shown", c as u32);
+        }
+    }
 
     #[test]
     fn safe_text_defuses_both_command_forms_anywhere_and_after_newlines() {

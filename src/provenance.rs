@@ -127,6 +127,7 @@ pub fn pin_for_dispatched(
 /// Every way a manifest disagrees with the pin (empty: it agrees). A manifest without
 /// `pr_number` (older recording actions) is held to the sha alone.
 pub fn manifest_mismatches(pin: &Pin, m: &Manifest) -> Vec<String> {
+    let m = &m.provenance;
     let mut out = Vec::new();
     if !m.head_sha.eq_ignore_ascii_case(&pin.head_sha) {
         out.push(format!(

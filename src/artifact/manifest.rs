@@ -10,20 +10,35 @@ pub const MANIFEST_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub version: u32,
+    /// Its fields at the top level of the JSON.
+    #[serde(flatten)]
+    pub provenance: Provenance,
+    pub setup: String,
+    pub suite: String,
+    pub files: Vec<ManifestFile>,
+}
+
+/// The recording run and what it recorded: the pinned chain (repository, PR, head sha) and the
+/// run, attempt and job that made the recordings. `commit` resolves it and stages it as it is;
+/// `land` and `fetch` check it. An empty text is unknown (e.g. outside Actions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The repository the workflow runs in (`GITHUB_REPOSITORY`).
     pub repository: String,
+    /// Where the PR's branch lives (a fork for fork PRs).
     pub head_repository: String,
+    /// The PR's branch the recordings are for.
     pub head_ref: String,
+    /// The commit the recordings were made for (the PR head, else the checkout).
     pub head_sha: String,
     /// The PR the run recorded (absent in manifests of older recording actions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pr_number: Option<u64>,
+    /// What was checked out (a merge commit on `pull_request`).
     pub checkout_sha: String,
     /// The job that made the recordings (`run_id`, `run_attempt`, `job` in the JSON).
     #[serde(flatten)]
     pub made_by: RecordingJob,
-    pub setup: String,
-    pub suite: String,
-    pub files: Vec<ManifestFile>,
 }
 
 /// The job that made recordings: its run, the run's attempt and the job's id.
@@ -68,8 +83,8 @@ impl Manifest {
             manifest.version
         );
         for (what, sha) in [
-            ("head_sha", &manifest.head_sha),
-            ("checkout_sha", &manifest.checkout_sha),
+            ("head_sha", &manifest.provenance.head_sha),
+            ("checkout_sha", &manifest.provenance.checkout_sha),
         ] {
             anyhow::ensure!(
                 sha.is_empty() || is_commit_id(sha),
@@ -124,7 +139,7 @@ mod tests {
         // and without absent optional ones.
         let want = r#"{"version":1,"repository":"o/r","head_repository":"f/r","head_ref":"b","head_sha":"0123456789abcdef0123456789abcdef01234567","checkout_sha":"","run_id":7,"run_attempt":1,"job":"record","setup":"ollama","suite":"base","files":[{"path":"tests/integration/recordings/x.json","sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855","size":0,"status":"added"},{"path":"tests/integration/recordings/y.json","status":"deleted"}]}"#;
         assert_eq!(again, want);
-        assert_eq!(m.made_by.run_id, 7);
+        assert_eq!(m.provenance.made_by.run_id, 7);
     }
 
     #[test]

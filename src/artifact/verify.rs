@@ -74,9 +74,18 @@ pub struct VerifiedArtifact {
     pub artifact: String,
     pub manifest: Option<Manifest>,
     pub files: Vec<VerifiedFile>,
-    /// Paths the manifest marks deleted.
-    pub deleted: Vec<String>,
     pub warnings: Vec<String>,
+}
+
+impl VerifiedArtifact {
+    /// Paths the manifest marks deleted (none without a manifest).
+    pub fn deleted(&self) -> impl Iterator<Item = &str> {
+        self.manifest
+            .iter()
+            .flat_map(|m| &m.files)
+            .filter(|f| f.status == FileStatus::Deleted)
+            .map(|f| f.path.as_str())
+    }
 }
 
 struct Planned {
@@ -95,14 +104,14 @@ pub fn read_artifact(
     let label = zip.label().to_owned();
     let manifest = read_manifest(zip)?;
     let mut warnings = Vec::new();
-    let (planned, deleted) = match &manifest {
+    let planned = match &manifest {
         Some(m) => plan_from_manifest(zip, m, opts.globs)?,
         None => {
             warnings.push(format!(
                 "artifact {label} has no {MANIFEST_NAME} (made by the old recording action): its paths were \
                  mapped from its layout and its contents could not be verified"
             ));
-            (plan_legacy(zip, opts)?, Vec::new())
+            plan_legacy(zip, opts)?
         }
     };
     let mut files = Vec::with_capacity(planned.len());
@@ -155,7 +164,6 @@ pub fn read_artifact(
         artifact: label,
         manifest,
         files,
-        deleted,
         warnings,
     })
 }
@@ -203,7 +211,7 @@ fn plan_from_manifest(
     zip: &ArtifactZip,
     manifest: &Manifest,
     globs: &Globs,
-) -> Result<(Vec<Planned>, Vec<String>), ArtifactRefusal> {
+) -> Result<Vec<Planned>, ArtifactRefusal> {
     let label = zip.label();
     let refuse =
         |path: &str, kind, reason: String| ArtifactRefusal::new(label, Some(path), kind, reason);
@@ -248,8 +256,8 @@ fn plan_from_manifest(
             expected: Some((size, sha256)),
         });
     }
-    let deleted = deleted_files(label, manifest, &present)?;
-    Ok((planned, deleted))
+    check_present(label, manifest, &present)?;
+    Ok(planned)
 }
 
 /// The manifest's files by path, refusing an unsafe, duplicate or out-of-glob entry.
@@ -290,29 +298,25 @@ fn index_manifest<'m>(
     Ok(listed)
 }
 
-/// The files the manifest marks deleted, refusing one it lists as present that the zip lacks.
-fn deleted_files(
+/// Refuse a file the manifest lists as present that the zip lacks.
+fn check_present(
     label: &str,
     manifest: &Manifest,
     present: &BTreeSet<&str>,
-) -> Result<Vec<String>, ArtifactRefusal> {
-    let refuse =
-        |path: &str, kind, reason: String| ArtifactRefusal::new(label, Some(path), kind, reason);
-    let mut deleted = Vec::new();
-    for f in &manifest.files {
-        match f.status {
-            FileStatus::Deleted => deleted.push(f.path.clone()),
-            _ if !present.contains(f.path.as_str()) => {
-                return Err(refuse(
-                    &f.path,
-                    RefusalKind::MissingFromZip,
-                    format!("is listed in {MANIFEST_NAME} but missing from the zip"),
-                ));
-            }
-            _ => {}
-        }
+) -> Result<(), ArtifactRefusal> {
+    let missing = manifest
+        .files
+        .iter()
+        .find(|f| f.status != FileStatus::Deleted && !present.contains(f.path.as_str()));
+    match missing {
+        Some(f) => Err(ArtifactRefusal::new(
+            label,
+            Some(&f.path),
+            RefusalKind::MissingFromZip,
+            format!("is listed in {MANIFEST_NAME} but missing from the zip"),
+        )),
+        None => Ok(()),
     }
-    Ok(deleted)
 }
 
 fn plan_legacy(zip: &ArtifactZip, opts: MapOptions<'_>) -> Result<Vec<Planned>, ArtifactRefusal> {
@@ -516,6 +520,12 @@ pub fn merge_against(
     let mut conflicts = Vec::new();
     let mut bases: HashMap<String, Option<String>> = HashMap::new();
     for artifact in artifacts {
+        for path in artifact.deleted() {
+            incoming
+                .deleted
+                .entry(path.to_owned())
+                .or_insert_with(|| artifact.artifact.clone());
+        }
         incoming.warnings.extend(artifact.warnings);
         let whole_folders = artifact.manifest.is_none();
         incoming.manifests.extend(artifact.manifest);
@@ -530,12 +540,6 @@ pub fn merge_against(
                     .clone()
             };
             conflicts.extend(admit(&mut incoming, file, &mut at_head));
-        }
-        for path in artifact.deleted {
-            incoming
-                .deleted
-                .entry(path)
-                .or_insert_with(|| artifact.artifact.clone());
         }
     }
     for (path, by) in &incoming.deleted {

@@ -62,9 +62,12 @@ fn manifest_artifact_yields_exactly_its_files_with_hashes() {
     let paths: Vec<&str> = got.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, [REC, REC2]);
     assert_eq!(got.files[0].sha256, zips::sha256_hex(b"{\"a\":1}"));
-    assert_eq!(got.deleted, ["tests/integration/recordings/gone.json"]);
+    assert_eq!(
+        got.deleted().collect::<Vec<_>>(),
+        ["tests/integration/recordings/gone.json"]
+    );
     assert!(got.warnings.is_empty());
-    assert_eq!(got.manifest.unwrap().made_by.run_id, 7);
+    assert_eq!(got.manifest.unwrap().provenance.made_by.run_id, 7);
 }
 
 #[test]

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::actions::{ActionsEnv, EventPayload};
-use crate::artifact::manifest::RecordingJob;
+use crate::artifact::manifest::{Provenance, RecordingJob};
 
 use crate::cli::{CommitArgs, CommitMode, ForkMode};
 use crate::commands::given;
@@ -86,32 +86,15 @@ pub struct CommitPlan {
     pub provenance: Provenance,
 }
 
-/// The recording run and what it recorded, as the staged manifest tells `land` and `fetch`: the
-/// pinned chain (repository, PR, head sha) and the run, attempt and job that made the recordings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Provenance {
-    /// The repository the workflow runs in (`GITHUB_REPOSITORY`).
-    pub repository: Option<String>,
-    /// Where the PR's branch lives (a fork for fork PRs).
-    pub head_repository: Option<String>,
-    /// The commit the recordings were made for (the PR head, else the checkout).
-    pub head_sha: Option<String>,
-    /// What is checked out (a merge commit on `pull_request`).
-    pub checkout_sha: Option<String>,
-    /// The PR the run records (`--pr`, else the event's).
-    pub pr_number: Option<u64>,
-    /// The job making the recordings.
-    pub made_by: RecordingJob,
-}
-
 impl Provenance {
-    /// From the Actions environment, the event and `--pr`/`--head-sha`. In stage mode a
-    /// checkout that is not the pinned head is refused.
+    /// From the Actions environment, the event, `--pr`/`--head-sha` and the branch the
+    /// recordings are for. In stage mode a checkout that is not the pinned head is refused.
     fn resolve(
         args: &CommitArgs,
         env: &ActionsEnv,
         pr: Option<&EventPayload>,
         stage: bool,
+        head_ref: Option<&str>,
         checkout_sha: Option<String>,
     ) -> anyhow::Result<Self> {
         let parse_num = |v: &Option<String>, name: &str, default: u64| -> anyhow::Result<u64> {
@@ -133,12 +116,15 @@ impl Provenance {
         Ok(Self {
             head_repository: pr
                 .and_then(|p| p.head_repository.clone())
-                .or_else(|| repository.clone()),
-            repository,
+                .or_else(|| repository.clone())
+                .unwrap_or_default(),
+            repository: repository.unwrap_or_default(),
+            head_ref: head_ref.unwrap_or_default().to_owned(),
             head_sha: pinned
                 .or_else(|| pr.and_then(|p| p.head_sha.clone()))
-                .or_else(|| checkout_sha.clone()),
-            checkout_sha,
+                .or_else(|| checkout_sha.clone())
+                .unwrap_or_default(),
+            checkout_sha: checkout_sha.unwrap_or_default(),
             pr_number,
             made_by: RecordingJob {
                 run_id,
@@ -147,6 +133,11 @@ impl Provenance {
             },
         })
     }
+}
+
+/// A provenance text that is known (not empty).
+fn known(text: &str) -> Option<&str> {
+    (!text.is_empty()).then_some(text)
 }
 
 impl CommitPlan {
@@ -171,7 +162,8 @@ impl CommitPlan {
         }
         let destination = (!stage).then(|| destination(args, env)).transpose()?;
         let (setup, suite, message) = texts(args, config);
-        let provenance = Provenance::resolve(args, env, pr, stage, checkout_sha)?;
+        let provenance =
+            Provenance::resolve(args, env, pr, stage, target_branch.as_deref(), checkout_sha)?;
         let artifact_name = artifact_name(&provenance.made_by, args.job_key.as_deref());
         let artifact_dir = args.artifact_dir.clone().unwrap_or_else(|| {
             env.runner_temp
@@ -618,11 +610,8 @@ fn land(
 ) -> anyhow::Result<()> {
     let branch = plan.target_branch.as_deref().context("no target branch")?;
     let dest = plan.destination.as_ref().context("no destination")?;
-    let recorded_head = plan
-        .provenance
-        .head_sha
-        .as_deref()
-        .and_then(|s| crate::git::Oid::from_str(s).ok());
+    let recorded_head =
+        known(&plan.provenance.head_sha).and_then(|s| crate::git::Oid::from_str(s).ok());
     let req = PushRequest {
         remote: &dest.label,
         url: dest.url.as_deref(),
@@ -659,15 +648,12 @@ fn land(
         outcome.landing.warnings.push(format!(
             "the recordings were made for {}, but {branch} has moved on beyond it ({path} changed); \
              they may be stale. Re-run the recording if that change affects the tests",
-            plan.provenance.head_sha.as_deref().unwrap_or("the checkout")
+            known(&plan.provenance.head_sha).unwrap_or("the checkout")
         ));
     } else if landed.stale_unknown {
         outcome.notices.push(format!(
             "could not compare {} with the tip of {branch}: that commit is not available here",
-            plan.provenance
-                .head_sha
-                .as_deref()
-                .unwrap_or("the checkout")
+            known(&plan.provenance.head_sha).unwrap_or("the checkout")
         ));
     }
     Ok(())
@@ -856,8 +842,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            (p.provenance.pr_number, p.provenance.head_sha.as_deref()),
-            (Some(7), Some(checkout.as_str()))
+            (p.provenance.pr_number, p.provenance.head_sha.as_str()),
+            (Some(7), checkout.as_str())
         );
         let other = "d".repeat(40);
         let err = plan(&[&args[..], &[other.as_str()]].concat(), &[], None).unwrap_err();
@@ -875,7 +861,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             (unset.provenance.pr_number, unset.provenance.head_sha),
-            (None, Some(checkout))
+            (None, checkout)
         );
     }
 
@@ -935,11 +921,8 @@ mod tests {
         let upstream = pr_event("pull_request", "fix", "acme/stack");
         let p = plan(&[], &upstream, Some(PR_FROM_FORK)).unwrap();
         assert!(p.fork);
-        assert_eq!(p.provenance.head_repository.as_deref(), Some("me/stack"));
-        assert_eq!(
-            p.provenance.head_sha.as_deref(),
-            Some("a".repeat(40).as_str())
-        );
+        assert_eq!(p.provenance.head_repository, "me/stack");
+        assert_eq!(p.provenance.head_sha, "a".repeat(40));
         assert!(
             !plan(&["--fork-pr", "false"], &upstream, Some(PR_FROM_FORK))
                 .unwrap()

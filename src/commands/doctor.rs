@@ -153,7 +153,7 @@ fn local_checks(
             return None;
         }
     };
-    let Some(root) = checkout.root.clone() else {
+    let Some(root) = checkout.root() else {
         list.fail(
             "checkout",
             "not inside a git repository: the config, remotes and workflow file are not checked",

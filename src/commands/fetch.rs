@@ -564,7 +564,7 @@ fn expired_message(run: &WorkflowRun, expired: &[&Artifact], branch: Option<&str
 /// artifact claims to come from another run.
 fn check_made_for(git: &GitRepo, incoming: &Incoming, run_id: u64) {
     let head = git.head_sha();
-    for m in &incoming.manifests {
+    for m in incoming.manifests.iter().map(|m| &m.provenance) {
         match &head {
             Some(head) if !git.contains(head, &m.head_sha) => warn(&format!(
                 "the recordings were made for commit {} of {}, which your HEAD ({}) does not contain; \

@@ -3,6 +3,8 @@
 
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::actions::Annotations;
+
 /// One changed recording in the `--json` reports of `commit` and `land`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileLine {
@@ -36,6 +38,22 @@ pub struct Landing<const KEBAB: bool> {
     pub attempts: u32,
     /// `--dry-run`: everything was checked and nothing was written, pushed or commented.
     pub dry_run: bool,
+}
+
+impl<const KEBAB: bool> Landing<KEBAB> {
+    /// The changed recordings as a `Recordings (N)` group of `STATUS PATH` lines; nothing when
+    /// there are none.
+    pub fn group_files(&self, a: &mut Annotations) -> std::io::Result<()> {
+        if self.files.is_empty() {
+            return Ok(());
+        }
+        let lines: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| format!("{:<8} {}", f.status, f.path))
+            .collect();
+        a.group(&format!("Recordings ({})", lines.len()), &lines)
+    }
 }
 
 impl<const KEBAB: bool> Serialize for Landing<KEBAB> {

@@ -45,7 +45,6 @@ pub fn token_for(api_url: &str) -> anyhow::Result<(Token, TokenSource)> {
 /// The local checkout as far as rerecord cares.
 pub struct Checkout {
     pub git: Option<GitRepo>,
-    pub root: Option<PathBuf>,
     pub config: Config,
     pub current_branch: Option<String>,
     /// The remote branch the current branch tracks (`branch.X.merge`), when set.
@@ -63,7 +62,6 @@ impl Checkout {
         let Ok(git) = GitRepo::discover(&cwd) else {
             return Ok(Self {
                 git: None,
-                root: None,
                 config: Config::default(),
                 current_branch: None,
                 tracked_branch: None,
@@ -88,10 +86,14 @@ impl Checkout {
             tracked_branch,
             head: git.head_sha(),
             git: Some(git),
-            root,
             config,
             github_remotes,
         })
+    }
+
+    /// The work tree's root; `None` outside a git repository (or in a bare one).
+    pub fn root(&self) -> Option<PathBuf> {
+        self.git.as_ref().and_then(|git| git.workdir().ok())
     }
 
     /// The local HEAD when `branch` (a GitHub branch name) is what is checked out here.

@@ -7,7 +7,7 @@ use http::Method;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
-use super::repos::{encode_path, encode_query};
+use super::repos::{encode_path, encode_query, with_query};
 use super::{ApiError, Artifact, DispatchedRun, GitHub, Job, Workflow, WorkflowRun};
 use crate::remotes::RepoName;
 
@@ -100,14 +100,14 @@ impl GitHub {
         struct Page {
             workflow_runs: Vec<WorkflowRun>,
         }
-        let mut path = format!(
-            "{}/actions/workflows/{}/runs?per_page=30",
-            Self::repo_path(repo),
-            encode_query(file)
+        let path = with_query(
+            format!(
+                "{}/actions/workflows/{}/runs",
+                Self::repo_path(repo),
+                encode_query(file)
+            ),
+            &[&[("per_page", "30")], query].concat(),
         );
-        for (k, v) in query {
-            path.push_str(&format!("&{k}={}", encode_query(v)));
-        }
         self.get_all_pages(&path, |p: Page| p.workflow_runs, enough)
             .await
     }

@@ -64,10 +64,10 @@ impl GitHub {
             content: Option<String>,
             encoding: Option<String>,
         }
-        let mut api_path = format!("{}/contents/{}", Self::repo_path(repo), encode_path(path));
-        if let Some(git_ref) = git_ref {
-            api_path.push_str(&format!("?ref={}", encode_query(git_ref)));
-        }
+        let api_path = with_query(
+            format!("{}/contents/{}", Self::repo_path(repo), encode_path(path)),
+            git_ref.map(|r| ("ref", r)).as_slice(),
+        );
         let Some(content) = self.get_optional::<Content>(&api_path).await? else {
             return Ok(None);
         };
@@ -101,10 +101,10 @@ impl GitHub {
         owner: &str,
         branch: &str,
     ) -> Result<Vec<PullRequest>, ApiError> {
-        let path = format!(
-            "{}/pulls?head={}&state=all",
-            Self::repo_path(upstream),
-            encode_query(&format!("{owner}:{branch}"))
+        let head = format!("{owner}:{branch}");
+        let path = with_query(
+            format!("{}/pulls", Self::repo_path(upstream)),
+            &[("head", &head), ("state", "all")],
         );
         let raw: Vec<RawPull> = self
             .get_all_pages(&path, |page: Vec<RawPull>| page, |_| false)
@@ -129,11 +129,14 @@ impl GitHub {
         base: &str,
         head: &str,
     ) -> Result<Option<Comparison>, ApiError> {
-        let path = format!(
-            "{}/compare/{}...{}?per_page=1",
-            Self::repo_path(repo),
-            encode_query(base),
-            encode_query(head)
+        let path = with_query(
+            format!(
+                "{}/compare/{}...{}",
+                Self::repo_path(repo),
+                encode_query(base),
+                encode_query(head)
+            ),
+            &[("per_page", "1")],
         );
         self.get_optional(&path).await
     }
@@ -175,6 +178,18 @@ pub(crate) fn encode_path(path: &str) -> String {
         .join("/")
 }
 
+/// `path` with the query `pairs` (`?k=v&k=v`), each value percent-encoded; `path` itself when
+/// there are none.
+pub(crate) fn with_query(mut path: String, pairs: &[(&str, &str)]) -> String {
+    for (i, (key, value)) in pairs.iter().enumerate() {
+        path.push(if i == 0 { '?' } else { '&' });
+        path.push_str(key);
+        path.push('=');
+        path.push_str(&encode_query(value));
+    }
+    path
+}
+
 /// Every byte but RFC 3986's unreserved characters is percent-encoded.
 const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -197,6 +212,11 @@ mod tests {
         assert_eq!(
             encode_path(".github/workflows/a b.yml"),
             ".github/workflows/a%20b.yml"
+        );
+        assert_eq!(with_query("/p".into(), &[]), "/p");
+        assert_eq!(
+            with_query("/p".into(), &[("head", "me:x y"), ("state", "all")]),
+            "/p?head=me%3Ax%20y&state=all"
         );
     }
 }

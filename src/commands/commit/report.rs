@@ -191,12 +191,7 @@ impl CommitOutcome {
             let command = format!(
                 "rerecord fetch --run {} --run-repo {}",
                 plan.provenance.made_by.run_id,
-                shell_quote(
-                    plan.provenance
-                        .repository
-                        .as_deref()
-                        .unwrap_or("OWNER/NAME")
-                )
+                shell_quote(super::known(&plan.provenance.repository).unwrap_or("OWNER/NAME"))
             );
             md.push_str(&format!(
                 "This pull request comes from a fork, which the job's token cannot push to. The recordings \
@@ -278,15 +273,7 @@ pub fn write_listing(
     // and reach the summary as code spans and --json, not the log.
     writeln!(w, "recording globs from {}", outcome.recordings_source)?;
     let mut a = Annotations::new(w, github);
-    if !outcome.landing.files.is_empty() {
-        let lines: Vec<String> = outcome
-            .landing
-            .files
-            .iter()
-            .map(|f| format!("{:<8} {}", f.status, f.path))
-            .collect();
-        a.group(&format!("Recordings ({})", lines.len()), &lines)?;
-    }
+    outcome.landing.group_files(&mut a)?;
     let ignored: Vec<String> = outcome
         .ignored
         .iter()

@@ -60,13 +60,7 @@ pub fn stage(plan: &CommitPlan, workdir: &Path, files: &[ChangedFile]) -> anyhow
     }
     let manifest = Manifest {
         version: MANIFEST_VERSION,
-        repository: plan.provenance.repository.clone().unwrap_or_default(),
-        head_repository: plan.provenance.head_repository.clone().unwrap_or_default(),
-        head_ref: plan.target_branch.clone().unwrap_or_default(),
-        head_sha: plan.provenance.head_sha.clone().unwrap_or_default(),
-        pr_number: plan.provenance.pr_number,
-        checkout_sha: plan.provenance.checkout_sha.clone().unwrap_or_default(),
-        made_by: plan.provenance.made_by.clone(),
+        provenance: plan.provenance.clone(),
         setup: plan.setup.clone(),
         suite: plan.suite.clone(),
         files: entries,

@@ -340,16 +340,9 @@ pub fn emit(env: &ActionsEnv, outcome: &LandOutcome, json: bool) -> anyhow::Resu
     if let Some(cmd) = &outcome.fetch_command {
         writeln!(out, "to apply them by hand: {}", safe_text(cmd))?;
     }
-    if !outcome.landing.files.is_empty() {
-        let lines: Vec<String> = outcome
-            .landing
-            .files
-            .iter()
-            .map(|f| format!("{:<8} {}", f.status, f.path))
-            .collect();
-        Annotations::new(&mut out, env.in_actions)
-            .group(&format!("Recordings ({})", lines.len()), &lines)?;
-    }
+    outcome
+        .landing
+        .group_files(&mut Annotations::new(&mut out, env.in_actions))?;
     Ok(())
 }
 

@@ -257,7 +257,7 @@ fn same_repo(a: &str, b: &str) -> bool {
 /// Every way the artifacts' manifests disagree with the API about the run (empty: they agree).
 pub fn claim_mismatches(manifests: &[Manifest], target: &Target, run_id: u64) -> Vec<String> {
     let mut out = Vec::new();
-    for m in manifests {
+    for m in manifests.iter().map(|m| &m.provenance) {
         let mut differ = |what: &str, claimed: &str, actual: &str, same: bool| {
             if !same {
                 out.push(format!("{what} {claimed:?}, but the API says {actual:?}"));
