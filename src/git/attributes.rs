@@ -315,19 +315,28 @@ fn filter_refusal(path: &str, filter: &str) -> String {
 mod tests {
     use super::*;
 
-    fn attrs_of(files: &[(&str, &str)], path: &str) -> Clean {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path()).unwrap();
+    /// A bare repository in `dir` and the id of a tree holding `files`.
+    fn tree_of(dir: &Path, files: &[(&str, &str)]) -> (Repository, Oid) {
+        let repo = Repository::init_bare(dir.join("r.git")).unwrap();
         let mut update = git2::build::TreeUpdateBuilder::new();
         for (p, text) in files {
             let blob = repo.blob(text.as_bytes()).unwrap();
             update.upsert(*p, blob, git2::FileMode::Blob);
         }
         let empty = repo.treebuilder(None).unwrap().write().unwrap();
-        let empty = repo.find_tree(empty).unwrap();
-        let tree = update.create_updated(&repo, &empty).unwrap();
-        let tree = repo.find_tree(tree).unwrap();
-        let mut a = Attributes::new(&repo, tree);
+        let tree = update
+            .create_updated(&repo, &repo.find_tree(empty).unwrap())
+            .unwrap();
+        (repo, tree)
+    }
+
+    /// Recordings under `rec/` tracked by Git LFS.
+    const LFS_RECORDINGS: &[(&str, &str)] = &[(".gitattributes", "rec/** filter=lfs -text\n")];
+
+    fn attrs_of(files: &[(&str, &str)], path: &str) -> Clean {
+        let dir = tempfile::tempdir().unwrap();
+        let (repo, tree) = tree_of(dir.path(), files);
+        let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
         a.clean_attrs(path).unwrap()
     }
 
@@ -355,12 +364,7 @@ mod tests {
     #[test]
     fn lfs_paths_become_pointers_and_pointers_and_empty_files_pass_through() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path().join("r.git")).unwrap();
-        let attrs = repo.blob(b"rec/** filter=lfs -text\n").unwrap();
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        update.upsert(".gitattributes", attrs, git2::FileMode::Blob);
-        let empty = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap());
-        let tree = update.create_updated(&repo, &empty.unwrap()).unwrap();
+        let (repo, tree) = tree_of(dir.path(), LFS_RECORDINGS);
         let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
         let file = |name: &str, content: &[u8]| {
             let path = dir.path().join(name);
@@ -397,12 +401,7 @@ mod tests {
     #[test]
     fn a_hashed_file_is_stored_only_where_the_clean_keeps_it_and_only_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init_bare(dir.path().join("r.git")).unwrap();
-        let attrs = repo.blob(b"rec/** filter=lfs -text\n").unwrap();
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        update.upsert(".gitattributes", attrs, git2::FileMode::Blob);
-        let empty = repo.find_tree(repo.treebuilder(None).unwrap().write().unwrap());
-        let tree = update.create_updated(&repo, &empty.unwrap()).unwrap();
+        let (repo, tree) = tree_of(dir.path(), LFS_RECORDINGS);
         let mut a = Attributes::new(&repo, repo.find_tree(tree).unwrap());
         let path = dir.path().join("content");
         std::fs::write(&path, b"{\"a\": 1}\n").unwrap();
