@@ -135,11 +135,13 @@ impl GitRepo {
             if let Some(check) = req.check_tip {
                 check(tip)?;
             }
+            let mut attributes = tip::attributes_of(objects, tip)?;
             if prepared.is_none() {
-                prepared = Some(tip::prepare_files(objects, tip, &workdir, req.files)?);
+                let files = tip::prepare_files(objects, &mut attributes, &workdir, req.files)?;
+                prepared = Some(files);
             }
             let files = prepared.as_deref().unwrap_or_default(); // set just above
-            let (cleaned, lfs) = tip::clean_for_tip(objects, tip, &workdir, files)?;
+            let (cleaned, lfs) = tip::clean_for_tip(&mut attributes, &workdir, files)?;
             let overlapping = tip::overlapping_paths(objects, tip, &cleaned)?;
             let commit = tip::build_commit(objects, tip, &cleaned, req.identity, req.message)?;
             let landed = |commit| {

@@ -11,6 +11,7 @@ use std::path::Path;
 use anyhow::Context;
 use git2::{FileMode, Oid, Repository, Signature, Tree};
 
+use super::attributes::Attributes;
 use super::status::{ChangeKind, ChangedFile, PreparedFile};
 use super::tree::TreeLookup;
 use crate::recordings::Globs;
@@ -46,18 +47,17 @@ impl Identity {
 }
 
 /// The changed recordings' contents as blobs in `objects`, once for every attempt. Stored only
-/// where the clean of `tip` (the first tip an attempt fetched) keeps the content: a recording
+/// where the clean by `attributes` (those of the first tip an attempt fetched) keeps the content: a recording
 /// the tip tracks with Git LFS is only hashed, as its content never enters git; should a later
 /// tip store it after all, [`clean_for_tip`] stores it then. Files whose content equals HEAD's
 /// blob (touched, not changed) are dropped. Every recording becomes a plain file (mode 100644),
 /// whatever the work tree's executable bit says.
 pub fn prepare_files(
     objects: &Repository,
-    tip: Oid,
+    attributes: &mut Attributes<'_>,
     workdir: &Path,
     files: &[ChangedFile],
 ) -> anyhow::Result<Vec<PreparedFile>> {
-    let mut attributes = super::attributes::Attributes::new(objects, tip_tree(objects, tip)?);
     let mut out = Vec::with_capacity(files.len());
     for f in files {
         let blob = if f.kind == ChangeKind::Deleted {
@@ -83,11 +83,13 @@ pub fn prepare_files(
     Ok(out)
 }
 
-fn tip_tree(objects: &Repository, tip: Oid) -> anyhow::Result<Tree<'_>> {
-    objects
+/// The `.gitattributes` of `tip`: what [`prepare_files`] and [`clean_for_tip`] clean by.
+pub(crate) fn attributes_of(objects: &Repository, tip: Oid) -> anyhow::Result<Attributes<'_>> {
+    let tree = objects
         .find_commit(tip)
         .and_then(|c| c.tree())
-        .with_context(|| format!("the target branch's tip {tip} is not available locally"))
+        .with_context(|| format!("the target branch's tip {tip} is not available locally"))?;
+    Ok(Attributes::new(objects, tree))
 }
 
 const MODE_TREE: i32 = 0o040_000;
@@ -179,16 +181,14 @@ fn case_twins(repo: &Repository, tree: &Tree<'_>, paths: &[&str]) -> Vec<String>
     out
 }
 
-/// `files` as git's clean would store them on `tip`, by the tip's own `.gitattributes`
-/// (CRLF normalised, LFS pointers), and the LFS objects the pointers name (contents read
-/// from the files under `workdir`).
+/// `files` as git's clean would store them on a tip, by the tip's own `.gitattributes`
+/// (`attributes`: CRLF normalised, LFS pointers), and the LFS objects the pointers name
+/// (contents read from the files under `workdir`).
 pub(crate) fn clean_for_tip(
-    objects: &Repository,
-    tip: Oid,
+    attributes: &mut Attributes<'_>,
     workdir: &Path,
     files: &[PreparedFile],
 ) -> anyhow::Result<(Vec<PreparedFile>, Vec<super::lfs::Pending>)> {
-    let mut attributes = super::attributes::Attributes::new(objects, tip_tree(objects, tip)?);
     let mut pending = Vec::new();
     let mut out = Vec::with_capacity(files.len());
     for f in files {
