@@ -14,6 +14,8 @@
 #[path = "../tests/it/support/fake_github/mod.rs"]
 #[allow(unused_imports, dead_code)]
 mod fake_github;
+#[path = "../tests/it/support/git_import.rs"]
+mod git_import;
 #[path = "../tests/it/support/http_git.rs"]
 #[allow(dead_code)]
 mod http_git;
@@ -23,7 +25,6 @@ mod tls;
 #[path = "../tests/it/support/zips.rs"]
 mod zips;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -113,7 +114,7 @@ fn measure(rerecord: &Path, commits: usize, runs: usize) -> Row {
     let bare = served.join(format!("{REPO}.git"));
     std::fs::create_dir_all(&bare).unwrap();
     git(&bare, &["init", "-q", "--bare", "-b", "main"]);
-    fast_import(&bare, &history(commits));
+    git_import::fast_import(&bare, &history(commits));
     let http = HttpGit::start(&served, TOKEN);
     let fake = FakeGitHub::start();
     fake.add_repo(REPO);
@@ -216,22 +217,6 @@ fn history(commits: usize) -> String {
         }
     }
     s
-}
-
-fn fast_import(bare: &Path, stream: &str) {
-    let mut child = Command::new("git")
-        .args(["fast-import", "--quiet"])
-        .env("GIT_DIR", bare)
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("git fast-import");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "git fast-import failed");
 }
 
 /// Artifact of landing `n`: 10 recordings with new contents, its manifest naming `head`.

@@ -272,7 +272,6 @@ impl World {
     /// Add `n` commits on `branch` of `remote`, each rewriting recording `path` (fast, through
     /// `git fast-import`); returns the new tip.
     pub fn grow_history(&self, remote: &Remote, branch: &str, path: &str, n: usize) -> String {
-        use std::io::Write;
         let mut stream = String::new();
         for i in 0..n {
             let content = format!("{{\"history\": {i}}}\n");
@@ -289,20 +288,7 @@ impl World {
                 content.len()
             ));
         }
-        let mut child = std::process::Command::new("git")
-            .args(["fast-import", "--quiet"])
-            .current_dir(&remote.bare)
-            .env("GIT_DIR", &remote.bare)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stream.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        super::git_import::fast_import(&remote.bare, &stream);
         remote.rev(branch)
     }
 

@@ -6,6 +6,7 @@
 pub mod cmd;
 pub mod fake_github;
 pub mod git_fixtures;
+pub mod git_import;
 pub mod git_lfs;
 pub mod http_git;
 pub mod land_world;
