@@ -123,7 +123,6 @@ pub struct ActOutcome {
 }
 
 impl ActOutcome {
-    /// The log's failures and errors, then its last 150 lines.
     /// How many record jobs uploaded a recordings artifact.
     pub fn uploads(&self) -> usize {
         let lines = self.log.lines();
@@ -132,6 +131,8 @@ impl ActOutcome {
             .count()
     }
 
+    /// The log's failures and errors, the last 40 lines of each job that failed (a failed step's
+    /// own output, e.g. git's `fatal:` line, is only there), then the log's last 150 lines.
     pub fn tail(&self) -> String {
         let lines: Vec<&str> = self.log.lines().collect();
         let failures: Vec<&str> = lines
@@ -139,9 +140,26 @@ impl ActOutcome {
             .copied()
             .filter(|l| l.contains("❌") || l.contains("error") || l.contains("::error"))
             .collect();
+        let mut failed_jobs: Vec<&str> = failures
+            .iter()
+            .filter(|l| l.contains("❌"))
+            .filter_map(|l| l.split_once(']').map(|(job, _)| job))
+            .collect();
+        failed_jobs.sort_unstable();
+        failed_jobs.dedup();
+        let mut jobs = String::new();
+        for job in failed_jobs {
+            let of_job: Vec<&str> = lines
+                .iter()
+                .copied()
+                .filter(|l| l.starts_with(job))
+                .collect();
+            let from = of_job.len().saturating_sub(40);
+            jobs.push_str(&format!("--- job {job}]\n{}\n", of_job[from..].join("\n")));
+        }
         let start = lines.len().saturating_sub(150);
         format!(
-            "act exit {}\n--- failures and errors\n{}\n--- last lines\n{}",
+            "act exit {}\n--- failures and errors\n{}\n{jobs}--- last lines\n{}",
             self.code,
             failures.join("\n"),
             lines[start..].join("\n")
