@@ -182,12 +182,13 @@ fn check_inputs(
 /// The reply to an accepted dispatch: the run's details when asked for and supported.
 fn dispatched(st: &State, full: &str, id: u64, run_details: Option<bool>) -> Reply {
     if run_details == Some(true) && st.dispatch_mode == DispatchMode::RunDetails {
+        let (api, web) = st.repo_urls(full);
         Reply::json(
             200,
             json!({
                 "workflow_run_id": id,
-                "run_url": format!("{}/repos/{full}/actions/runs/{id}", st.api_base),
-                "html_url": format!("https://github.com/{full}/actions/runs/{id}"),
+                "run_url": format!("{api}/actions/runs/{id}"),
+                "html_url": format!("{web}/actions/runs/{id}"),
             }),
         )
     } else {

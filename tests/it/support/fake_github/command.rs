@@ -147,24 +147,24 @@ pub(crate) fn get_commit(st: &State, full: &str, git_ref: &str) -> Reply {
         .get(&sha)
         .copied()
         .unwrap_or(repo.created_at - chrono::Duration::days(1));
-    let base = &st.api_base;
+    let (api, web) = st.repo_urls(full);
     let person = json!({"name": "Committer", "email": "committer@example.com", "date": ts(date)});
     let tree = fake_sha(&format!("tree{sha}"));
     Reply::json(
         200,
         json!({
-            "url": format!("{base}/repos/{full}/commits/{sha}"),
+            "url": format!("{api}/commits/{sha}"),
             "sha": sha,
             "node_id": format!("C_{}", &sha[..sha.len().min(12)]),
-            "html_url": format!("https://github.com/{full}/commit/{sha}"),
-            "comments_url": format!("{base}/repos/{full}/commits/{sha}/comments"),
+            "html_url": format!("{web}/commit/{sha}"),
+            "comments_url": format!("{api}/commits/{sha}/comments"),
             "commit": {
-                "url": format!("{base}/repos/{full}/git/commits/{sha}"),
+                "url": format!("{api}/git/commits/{sha}"),
                 "author": person,
                 "committer": person,
                 "message": "Change things",
                 "comment_count": 0,
-                "tree": {"sha": tree, "url": format!("{base}/repos/{full}/git/trees/{tree}")},
+                "tree": {"sha": tree, "url": format!("{api}/git/trees/{tree}")},
                 "verification": {"verified": false, "reason": "unsigned", "signature": null,
                                  "payload": null, "verified_at": null},
             },
@@ -295,19 +295,20 @@ impl FakeGitHub {
         comment["author_association"] = json!(association);
         v["comment"] = comment;
         v["issue"]["number"] = json!(number);
-        v["issue"]["url"] = json!(format!("{}/repos/{full}/issues/{number}", st.api_base));
-        v["issue"]["html_url"] = json!(format!("https://github.com/{full}/issues/{number}"));
+        let (api, web) = st.repo_urls(&full);
+        v["issue"]["url"] = json!(format!("{api}/issues/{number}"));
+        v["issue"]["html_url"] = json!(format!("{web}/issues/{number}"));
         if let Some(p) = r.pulls.iter().find(|p| p.number == number) {
-            let pr_api = format!("{}/repos/{full}/pulls/{number}", st.api_base);
-            let web = format!("https://github.com/{full}/pull/{number}");
+            let pr_api = format!("{api}/pulls/{number}");
+            let pr_web = format!("{web}/pull/{number}");
             v["issue"]["pull_request"] = json!({
                 "url": pr_api,
-                "html_url": web,
-                "diff_url": format!("{web}.diff"),
-                "patch_url": format!("{web}.patch"),
+                "html_url": pr_web,
+                "diff_url": format!("{pr_web}.diff"),
+                "patch_url": format!("{pr_web}.patch"),
                 "merged_at": p.merged_at.map(ts),
             });
-            v["issue"]["html_url"] = json!(web);
+            v["issue"]["html_url"] = json!(pr_web);
             v["issue"]["title"] = json!(p.title);
             v["issue"]["user"] = render::user(&st, p.author.as_deref().unwrap_or(&p.head_owner));
         }
@@ -369,8 +370,9 @@ fn event_repository(st: &State, full: &str, example: &Value) -> Value {
     repo["full_name"] = json!(full);
     repo["name"] = json!(name);
     repo["owner"] = render::user(st, owner);
-    repo["url"] = json!(format!("{}/repos/{full}", st.api_base));
-    repo["html_url"] = json!(format!("https://github.com/{full}"));
+    let (api, web) = st.repo_urls(full);
+    repo["url"] = json!(api);
+    repo["html_url"] = json!(web);
     if let Some(r) = st.repo(full) {
         repo["default_branch"] = json!(r.default_branch);
         repo["id"] = json!(r.id);

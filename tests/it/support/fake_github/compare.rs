@@ -44,7 +44,7 @@ pub(crate) fn compare(st: &State, req: &Req, full: &str, basehead: &str) -> Repl
         .collect();
     // At most 250 files a page, the default.
     let (per_page, page) = page_params(req, 250, 250);
-    let api = format!("{}/repos/{full}", st.api_base);
+    let (api, _) = st.repo_urls(full);
     let commits: Vec<Value> = all
         .iter()
         .skip((page - 1) * per_page)

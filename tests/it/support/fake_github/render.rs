@@ -103,8 +103,9 @@ fn repo_like(st: &State, mut v: Value, full: &str) -> Value {
     v["owner"] = user(st, owner);
     v["private"] = json!(false);
     v["fork"] = json!(known.is_some_and(|r| r.parent.is_some()));
-    v["html_url"] = json!(format!("https://github.com/{full}"));
-    v["url"] = json!(format!("{}/repos/{full}", st.api_base));
+    let (api, web) = st.repo_urls(full);
+    v["html_url"] = json!(web);
+    v["url"] = json!(api);
     if v.get("default_branch").is_some() {
         let branch = known.map(|r| r.default_branch.as_str()).unwrap_or("main");
         v["default_branch"] = json!(branch);
@@ -171,15 +172,15 @@ pub(crate) fn branch(st: &State, repo: &Repo, name: &str, sha: &str) -> Value {
 }
 
 pub(crate) fn git_ref(st: &State, repo: &Repo, git_ref: &str, sha: &str) -> Value {
-    let full = &repo.full_name;
+    let (api, _) = st.repo_urls(&repo.full_name);
     json!({
         "ref": git_ref,
         "node_id": node_id("03:Ref", id_of(git_ref)),
-        "url": format!("{}/repos/{full}/git/{git_ref}", st.api_base),
+        "url": format!("{api}/git/{git_ref}"),
         "object": {
             "type": "commit",
             "sha": sha,
-            "url": format!("{}/repos/{full}/git/commits/{sha}", st.api_base),
+            "url": format!("{api}/git/commits/{sha}"),
         }
     })
 }
@@ -308,25 +309,15 @@ pub(crate) fn label(st: &State, full: &str, name: &str) -> Value {
     let id = id_of(&format!("label:{full}:{name}"));
     v["id"] = json!(id);
     v["node_id"] = json!(node_id("05:Label", id));
-    v["url"] = json!(format!(
-        "{}/repos/{full}/labels/{}",
-        st.api_base,
-        name.replace(' ', "%20")
-    ));
+    let (api, _) = st.repo_urls(full);
+    v["url"] = json!(format!("{api}/labels/{}", name.replace(' ', "%20")));
     v["name"] = json!(name);
     v["default"] = json!(false);
     v
 }
 
-/// The repository's REST base (`API/repos/OWNER/NAME`) and its web page.
-fn repo_urls(st: &State, repo: &Repo) -> (String, String) {
-    let full = &repo.full_name;
-    let api = format!("{}/repos/{full}", st.api_base);
-    (api, format!("https://github.com/{full}"))
-}
-
 pub(crate) fn workflow(st: &State, repo: &Repo, w: &Workflow, name: &str) -> Value {
-    let (api, web) = repo_urls(st, repo);
+    let (api, web) = st.repo_urls(&repo.full_name);
     let mut v = template!("workflow");
     v["id"] = json!(w.id);
     v["node_id"] = json!(node_id("08:Workflow", w.id));
@@ -372,7 +363,7 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
             ("octo-org/octo-repo".into(), full.clone()),
         ],
     );
-    let (api, web) = repo_urls(st, repo);
+    let (api, web) = st.repo_urls(&repo.full_name);
     v["id"] = json!(r.id);
     v["name"] = json!(name);
     v["node_id"] = json!(node_id("012:WorkflowRun", r.id));
@@ -422,13 +413,13 @@ pub(crate) fn run(st: &State, repo: &Repo, r: &Run, name: &str) -> Value {
 fn pull_minimal(st: &State, repo: &Repo, p: &Pull) -> Value {
     let mini = |full: &str| {
         let id = st.repo(full).map(|r| r.id).unwrap_or_else(|| id_of(full));
-        json!({"id": id, "url": format!("{}/repos/{full}", st.api_base), "name": full.split('/').nth(1)})
+        json!({"id": id, "url": st.repo_urls(full).0, "name": full.split('/').nth(1)})
     };
     let head = p.head_repo.as_deref().unwrap_or(&repo.full_name);
     json!({
         "id": p.id,
         "number": p.number,
-        "url": format!("{}/repos/{}/pulls/{}", st.api_base, repo.full_name, p.number),
+        "url": format!("{}/pulls/{}", st.repo_urls(&repo.full_name).0, p.number),
         "head": {"ref": p.head_ref, "sha": p.head_sha, "repo": mini(head)},
         "base": {"ref": p.base_ref, "sha": repo.branches.get(&p.base_ref).cloned()
             .unwrap_or_else(|| fake_sha(&p.base_ref)), "repo": mini(&repo.full_name)},
@@ -436,7 +427,7 @@ fn pull_minimal(st: &State, repo: &Repo, p: &Pull) -> Value {
 }
 
 pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str) -> Value {
-    let (api, web) = repo_urls(st, repo);
+    let (api, web) = st.repo_urls(&repo.full_name);
     let mut v = template!("job");
     let done = j.status == "completed";
     v["id"] = json!(j.id);
@@ -461,7 +452,7 @@ pub(crate) fn job(st: &State, repo: &Repo, r: &Run, j: &Job, workflow_name: &str
 }
 
 pub(crate) fn artifact(st: &State, repo: &Repo, a: &Artifact) -> Value {
-    let (api, _) = repo_urls(st, repo);
+    let (api, _) = st.repo_urls(&repo.full_name);
     let run = repo.runs.iter().find(|r| r.id == a.run_id);
     let expires = if a.expired {
         a.created_at - chrono::Duration::days(1)
@@ -517,7 +508,7 @@ pub(crate) fn content_file(
         bytes.len(),
         String::from_utf8_lossy(bytes)
     ));
-    let (api, web) = repo_urls(st, repo);
+    let (api, web) = st.repo_urls(&repo.full_name);
     let self_url = format!("{api}/contents/{path}?ref={git_ref}");
     let html = format!("{web}/blob/{git_ref}/{path}");
     let git = format!("{api}/git/blobs/{sha}");
@@ -538,7 +529,7 @@ pub(crate) fn content_file(
 }
 
 pub(crate) fn comment(st: &State, repo: &Repo, c: &Comment) -> Value {
-    let (api, web) = repo_urls(st, repo);
+    let (api, web) = st.repo_urls(&repo.full_name);
     let mut v = template!("issue-comment");
     v["id"] = json!(c.id);
     v["node_id"] = json!(node_id("012:IssueComment", c.id));

@@ -278,7 +278,7 @@ fn create_pull(st: &mut State, req: &Req, full: &str) -> Reply {
     });
     let repo = st.repo(full).expect("checked");
     let p = repo.pulls.last().expect("just pushed");
-    let location = format!("{}/repos/{full}/pulls/{number}", st.api_base);
+    let location = format!("{}/pulls/{number}", st.repo_urls(full).0);
     Reply::json(201, render::pull(st, repo, p, true)).header("location", location)
 }
 
@@ -370,7 +370,7 @@ fn create_comment(st: &mut State, req: &Req, full: &str, number: &str) -> Reply 
     let id = st.add_comment(full, number, &body, author);
     let repo = st.repo(full).expect("checked");
     let c = repo.comment(id).expect("just added");
-    let location = format!("{}/repos/{full}/issues/comments/{id}", st.api_base);
+    let location = format!("{}/issues/comments/{id}", st.repo_urls(full).0);
     Reply::json(201, render::comment(st, repo, c)).header("location", location)
 }
 

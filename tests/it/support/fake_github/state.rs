@@ -226,6 +226,12 @@ impl State {
             .unwrap_or_else(|| self.api_base.clone())
     }
 
+    /// The REST base (`API/repos/OWNER/NAME`) and the web page of the repository `full`.
+    pub fn repo_urls(&self, full: &str) -> (String, String) {
+        let api = format!("{}/repos/{full}", self.api_base);
+        (api, format!("https://github.com/{full}"))
+    }
+
     pub fn new() -> State {
         use std::hash::{BuildHasher, RandomState};
         State {
