@@ -47,11 +47,11 @@ impl Identity {
 }
 
 /// The changed recordings' contents as blobs in `objects`, once for every attempt. Stored only
-/// where the clean by `attributes` (those of the first tip an attempt fetched) keeps the content: a recording
-/// the tip tracks with Git LFS is only hashed, as its content never enters git; should a later
-/// tip store it after all, [`clean_for_tip`] stores it then. Files whose content equals HEAD's
-/// blob (touched, not changed) are dropped. Every recording becomes a plain file (mode 100644),
-/// whatever the work tree's executable bit says.
+/// where the clean by `attributes` (those of the first tip an attempt fetched) keeps the
+/// content: a recording the tip tracks with Git LFS is only hashed, as its content never enters
+/// git; should a later tip store it after all, [`clean_for_tip`] stores it then. Files whose
+/// content equals HEAD's blob (touched, not changed) are dropped. Every recording becomes a
+/// plain file (mode 100644), whatever the work tree's executable bit says.
 pub fn prepare_files(
     objects: &Repository,
     attributes: &mut Attributes<'_>,
