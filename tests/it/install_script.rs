@@ -102,7 +102,7 @@ impl Releases {
             !sums.contains(&entry),
             "v{version}/{asset} is already listed: a test published it twice"
         );
-        sums.push_str(&format!("{digest}  v{version}/{asset}\n"));
+        sums.push_str(&format!("{digest}{entry}"));
         std::fs::write(file, sums).unwrap();
     }
 

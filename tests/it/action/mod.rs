@@ -32,7 +32,6 @@ fn read(path: impl AsRef<Path>) -> String {
         .unwrap_or_else(|e| panic!("read {}: {e}", path.as_ref().display()))
 }
 
-/// Runs the commit step with a stub rerecord; returns (args, logged env dir, run).
 /// What a step run with the stub `rerecord` left: its arguments (empty if it never ran), the
 /// log directory, the step's run and the job.
 type StubbedRun = (Vec<String>, PathBuf, runner::StepRun, Job);
@@ -75,6 +74,8 @@ fn run_with_stub(rel: &str, step: &str, logged: &[&str], given: &[(&str, &str)])
     (args, log, run, job)
 }
 
+/// Runs the commit step with `given` inputs and a stub `rerecord` logging the token variables
+/// and the recording globs.
 fn run_commit_with_stub(given: &[(&str, &str)]) -> StubbedRun {
     let logged = ["RERECORD_TOKEN", "RERECORD_RECORDINGS", "GITHUB_TOKEN"];
     run_with_stub("", "commit", &logged, given)

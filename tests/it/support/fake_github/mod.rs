@@ -114,6 +114,7 @@ impl RunSpec {
             display_title: None,
         }
     }
+
     /// A successful `pull_request` run of `head_repo`:`branch` at `sha`, created now.
     pub fn pull_request(workflow: &str, head_repo: &str, branch: &str, sha: &str) -> RunSpec {
         RunSpec {
